@@ -1,1 +1,284 @@
-int main(void) { return 0; }
+#include "cdop/cli/cli.h"
+#include "cdop/audit.h"
+#include "cdop/db.h"
+#include "cdop/error.h"
+#include "crypto/secure.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LOCK_TIMEOUT_MS 30000
+
+int cli_fail(struct cli *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->reg.err, sizeof c->reg.err, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int cli_usage(struct cli *c)
+{
+	return cli_fail(c, CLI_ERR_USAGE, "usage: cdop %s (see 'cdop %s%s%s --help')",
+			c->cmd->usage, c->cmd->name, c->cmd->sub ? " " : "",
+			c->cmd->sub ? c->cmd->sub : "");
+}
+
+int cli_exit_code(int err)
+{
+	switch (err) {
+	case CDOP_OK: return EXIT_DONE;
+	case CDOP_ERR_INPUT:
+	case CDOP_ERR_NOTFOUND:
+	case CDOP_ERR_CONFLICT: return EXIT_REJECTED;
+	case CLI_ERR_USAGE: return EXIT_USAGE;
+	case CDOP_ERR_ACCESS: return EXIT_ACCESS;
+	case CDOP_ERR_DAMAGED: return EXIT_DAMAGED;
+	}
+	return EXIT_IOERR;
+}
+
+static void print_help(void)
+{
+	const struct command *cmd;
+
+	printf("usage: cdop [--register PATH] [--user NAME] [--passphrase-file FILE] "
+	       "COMMAND [ARGS]\n\ncommands:\n");
+	for (cmd = commands; cmd->name; cmd++)
+		printf("  %s\n", cmd->usage);
+	printf("\nGlobal options may also come from CDOP_REGISTER, CDOP_USER and\n"
+	       "CDOP_PASSPHRASE_FILE. 'cdop COMMAND --help' describes a command.\n"
+	       "Exit codes: 0 done, 1 rejected/not found/conflict, 2 usage,\n"
+	       "3 access denied, 4 register damaged or tampered, 5 I/O or internal error.\n");
+}
+
+static void print_command_help(const struct command *cmd)
+{
+	printf("usage: cdop %s\n\n%s\n", cmd->usage, cmd->help);
+}
+
+static const char *default_user(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	const char *u = getenv("LOGNAME");
+
+	if (u && *u)
+		return u;
+	return pw ? pw->pw_name : "";
+}
+
+static int default_register(struct cli *c)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (xdg && *xdg)
+		n = snprintf(c->default_path, sizeof c->default_path,
+			     "%s/cdop/register.cdop", xdg);
+	else if (home && *home)
+		n = snprintf(c->default_path, sizeof c->default_path,
+			     "%s/.local/share/cdop/register.cdop", home);
+	else
+		return cli_fail(c, CLI_ERR_USAGE, "no register: give --register PATH "
+				"or set CDOP_REGISTER");
+	if (n < 0 || (size_t)n >= sizeof c->default_path)
+		return cli_fail(c, CLI_ERR_USAGE, "register path too long");
+	c->register_path = c->default_path;
+	return 0;
+}
+
+/* Global options come before the command; returns the command's index. */
+static int parse_globals(struct cli *c, int argc, char **argv, int *idx)
+{
+	int i;
+
+	c->register_path = getenv("CDOP_REGISTER");
+	c->user = getenv("CDOP_USER");
+	c->passphrase_file = getenv("CDOP_PASSPHRASE_FILE");
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char **slot = NULL, *arg = argv[i], *eq = strchr(arg, '=');
+		size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+
+		if (!strncmp(arg, "--register", n) && n == 10)
+			slot = &c->register_path;
+		else if (!strncmp(arg, "--user", n) && n == 6)
+			slot = &c->user;
+		else if (!strncmp(arg, "--passphrase-file", n) && n == 17)
+			slot = &c->passphrase_file;
+		else if (!strcmp(arg, "--passphrase") || !strncmp(arg, "--passphrase=", 13))
+			return cli_fail(c, CLI_ERR_USAGE, "a passphrase is never taken "
+					"from the command line: use --passphrase-file FILE "
+					"or type it at the prompt");
+		else
+			return cli_fail(c, CLI_ERR_USAGE, "unknown option '%s' (see 'cdop help')",
+					arg);
+		if (eq)
+			*slot = eq + 1;
+		else if (i + 1 < argc)
+			*slot = argv[++i];
+		else
+			return cli_fail(c, CLI_ERR_USAGE, "option '%s' needs a value", arg);
+	}
+	*idx = i;
+	if (!c->user || !*c->user)
+		c->user = default_user();
+	if (!c->register_path || !*c->register_path)
+		return default_register(c);
+	return 0;
+}
+
+static const struct command *find_command(int argc, char **argv, int i, int *consumed)
+{
+	const struct command *cmd;
+
+	for (cmd = commands; cmd->name; cmd++) {
+		if (strcmp(cmd->name, argv[i]))
+			continue;
+		if (!cmd->sub) {
+			*consumed = 1;
+			return cmd;
+		}
+		if (i + 1 < argc && !strcmp(cmd->sub, argv[i + 1])) {
+			*consumed = 2;
+			return cmd;
+		}
+	}
+	return NULL;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+int cli_unlock(struct cli *c)
+{
+	struct reg_open_opts o;
+	int ret = passphrase_current(c);
+
+	if (ret)
+		return ret;
+	memset(&o, 0, sizeof o);
+	o.path = c->register_path;
+	o.user = c->user;
+	o.pass = c->pass;
+	o.passlen = c->passlen;
+	o.lock_timeout_ms = LOCK_TIMEOUT_MS;
+	ret = reg_open(&c->reg, &o);
+	passphrase_free(c->pass, c->passlen);
+	c->pass = NULL;
+	return ret;
+}
+
+/* A refused command is recorded too: who tried what. */
+static int deny_role(struct cli *c)
+{
+	char what[128], allowed[64] = "";
+	int r;
+
+	snprintf(what, sizeof what, "%s%s%s", c->cmd->name, c->cmd->sub ? " " : "",
+		 c->cmd->sub ? c->cmd->sub : "");
+	if (!db_begin(&c->reg)) {
+		if (!audit_append(&c->reg, "denied", what, role_name(c->reg.role)))
+			(void)db_commit(&c->reg);
+		db_rollback(&c->reg);
+	}
+	for (r = ROLE_ADMIN; r <= ROLE_ANALYST; r++) {
+		if (!(c->cmd->roles & ROLE_BIT(r)))
+			continue;
+		if (*allowed)
+			strcat(allowed, ", ");
+		strcat(allowed, role_name((enum role)r));
+	}
+	return cli_fail(c, CDOP_ERR_ACCESS, "user '%s' has role '%s', which may not "
+			"run '%s' (allowed: %s)", c->reg.user, role_name(c->reg.role),
+			what, allowed);
+}
+
+static int run(struct cli *c, int argc, char **argv)
+{
+	int i, consumed = 0, ret;
+
+	ret = parse_globals(c, argc, argv, &i);
+	if (ret)
+		return ret;
+	if (i >= argc || !strcmp(argv[i], "help")) {
+		if (i + 1 < argc) {
+			c->cmd = find_command(argc, argv, i + 1, &consumed);
+			if (c->cmd) {
+				print_command_help(c->cmd);
+				return 0;
+			}
+		}
+		print_help();
+		return i >= argc ? cli_fail(c, CLI_ERR_USAGE, "no command given") : 0;
+	}
+	c->cmd = find_command(argc, argv, i, &consumed);
+	if (!c->cmd)
+		return cli_fail(c, CLI_ERR_USAGE, "unknown command '%s%s%s' (see 'cdop help')",
+				argv[i], i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");
+	if (wants_help(argc - i - consumed + 1, argv + i + consumed - 1)) {
+		print_command_help(c->cmd);
+		return 0;
+	}
+	if (c->cmd->flags & CMD_UNLOCK) {
+		ret = cli_unlock(c);
+		if (ret)
+			return ret;
+		if (!(c->cmd->roles & ROLE_BIT(c->reg.role)))
+			return deny_role(c);
+	}
+	/* The command sees argv[0] = its last word, as getopt expects. */
+	return c->cmd->fn(c, argc - i - consumed + 1, argv + i + consumed - 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	int ret, code;
+
+	umask(077); /* journals and anything else we create: owner only */
+	memset(&c, 0, sizeof c);
+	reg_init(&c.reg);
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		printf("cdop %s\n", CDOP_VERSION);
+		return 0;
+	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		print_help();
+		return 0;
+	}
+	if (crypto_init()) {
+		fprintf(stderr, "cdop: cannot initialise libsodium\n");
+		return EXIT_IOERR;
+	}
+	c.reg.today = getenv("CDOP_TODAY");
+	ret = run(&c, argc, argv);
+	code = cli_exit_code(ret);
+	if (ret && c.reg.err[0])
+		fprintf(stderr, "cdop: %s\n", c.reg.err);
+	else if (ret)
+		fprintf(stderr, "cdop: %s\n", cdop_strerror(ret));
+	passphrase_free(c.pass, c.passlen);
+	reg_release(&c.reg);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "cdop: cannot write to standard output: %s\n",
+			strerror(errno));
+		if (!code)
+			code = EXIT_IOERR;
+	}
+	return code;
+}

@@ -1,0 +1,81 @@
+#ifndef CDOP_CLI_H
+#define CDOP_CLI_H
+#include <stddef.h>
+
+#include "cdop/register.h"
+
+/* Exit codes, SPEC §2. */
+enum exit_code {
+	EXIT_DONE = 0,
+	EXIT_REJECTED = 1,
+	EXIT_USAGE = 2,
+	EXIT_ACCESS = 3,
+	EXIT_DAMAGED = 4,
+	EXIT_IOERR = 5,
+};
+
+/* A CLI-only error: wrong usage (exit 2). */
+#define CLI_ERR_USAGE (-100)
+
+struct cli {
+	const char *register_path;
+	const char *user;
+	const char *passphrase_file;
+	const struct command *cmd;
+	struct reg reg;   /* open when the command has CMD_UNLOCK */
+	char *pass;       /* secure memory while needed */
+	size_t passlen;
+	char default_path[4096];
+};
+
+struct command;
+typedef int (*command_fn)(struct cli *c, int argc, char **argv);
+
+enum command_flags {
+	CMD_UNLOCK = 1, /* unlock the register and check the role first */
+};
+
+struct command {
+	const char *name;
+	const char *sub; /* second word, or NULL */
+	command_fn fn;
+	unsigned flags;
+	unsigned roles;  /* ROLE_BIT mask allowed; with CMD_UNLOCK */
+	const char *usage;
+	const char *help;
+};
+
+extern const struct command commands[];
+
+/* Sets the message (reg.err) and returns code. */
+int cli_fail(struct cli *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cli_usage(struct cli *c);
+int cli_exit_code(int err);
+
+/* Secrets: the first line of a file, or a prompt on the terminal. */
+int passphrase_read_file(struct cli *c, const char *path, char **out, size_t *len);
+int passphrase_prompt(struct cli *c, const char *prompt, int twice,
+		      char **out, size_t *len);
+/* --new-passphrase-file, else ask twice on the terminal. */
+int passphrase_new(struct cli *c, const char *file, const char *who,
+		   char **out, size_t *len);
+void passphrase_free(char *p, size_t len);
+/* The acting user's passphrase: --passphrase-file or the terminal. */
+int passphrase_current(struct cli *c);
+
+/* Opens the register as the acting user (commands without CMD_UNLOCK). */
+int cli_unlock(struct cli *c);
+
+/* Command functions. */
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_user_add(struct cli *c, int argc, char **argv);
+int cmd_user_list(struct cli *c, int argc, char **argv);
+int cmd_user_disable(struct cli *c, int argc, char **argv);
+int cmd_passwd(struct cli *c, int argc, char **argv);
+int cmd_recover(struct cli *c, int argc, char **argv);
+int cmd_audit_list(struct cli *c, int argc, char **argv);
+int cmd_audit_verify(struct cli *c, int argc, char **argv);
+int cmd_check(struct cli *c, int argc, char **argv);
+
+#endif

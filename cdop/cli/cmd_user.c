@@ -1,0 +1,182 @@
+#include "cdop/cli/cli.h"
+#include "cdop/error.h"
+#include "cdop/users.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+int cmd_user_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "new-passphrase-file", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *role = NULL, *file = NULL, *name;
+	char *pass = NULL;
+	size_t passlen = 0;
+	enum role rl;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r': role = optarg; break;
+		case 'n': file = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (!role || optind != argc - 1)
+		return cli_usage(c);
+	name = argv[optind];
+	rl = role_parse(role);
+	if (rl == ROLE_NONE)
+		return cli_fail(c, CDOP_ERR_INPUT, "--role: '%s' is not a role; valid: "
+				"admin, manager, panel, analyst", role);
+	ret = users_name_check(&c->reg, name);
+	if (!ret)
+		ret = passphrase_new(c, file, name, &pass, &passlen);
+	if (!ret)
+		ret = users_add(&c->reg, name, rl, pass, passlen);
+	if (!ret)
+		printf("added user %s (%s)\n", name, role_name(rl));
+	passphrase_free(pass, passlen);
+	return ret;
+}
+
+static int json_flag(int argc, char **argv, int *json)
+{
+	int i;
+
+	*json = 0;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json"))
+			return -1;
+		*json = 1;
+	}
+	return 0;
+}
+
+static int user_row(const struct user_info *u, void *ctx)
+{
+	json_t *list = ctx;
+
+	if (list)
+		return json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s}",
+			"name", u->name, "role", role_name(u->role), "state", u->state,
+			"created_at", u->created_at)) ? CDOP_ERR_NOMEM : 0;
+	printf("%-24s %-8s %-8s %s\n", u->name, role_name(u->role), u->state,
+	       u->created_at);
+	return 0;
+}
+
+int cmd_user_list(struct cli *c, int argc, char **argv)
+{
+	json_t *list = NULL;
+	int json, ret;
+
+	if (json_flag(argc, argv, &json))
+		return cli_usage(c);
+	if (json)
+		list = json_array();
+	else
+		printf("%-24s %-8s %-8s %s\n", "NAME", "ROLE", "STATE", "CREATED");
+	ret = users_foreach(&c->reg, user_row, list);
+	if (!ret && list) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		putchar('\n');
+	}
+	json_decref(list);
+	return ret;
+}
+
+int cmd_user_disable(struct cli *c, int argc, char **argv)
+{
+	int ret;
+
+	if (argc != 2)
+		return cli_usage(c);
+	ret = users_disable(&c->reg, argv[1]);
+	if (!ret)
+		printf("disabled user %s\n", argv[1]);
+	return ret;
+}
+
+int cmd_passwd(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "new-passphrase-file", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL;
+	char *pass = NULL;
+	size_t passlen = 0;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'n')
+			return cli_usage(c);
+		file = optarg;
+	}
+	if (optind != argc)
+		return cli_usage(c);
+	ret = passphrase_new(c, file, c->reg.user, &pass, &passlen);
+	if (!ret)
+		ret = users_passwd(&c->reg, c->reg.user, pass, passlen);
+	if (!ret)
+		printf("passphrase changed for %s\n", c->reg.user);
+	passphrase_free(pass, passlen);
+	return ret;
+}
+
+int cmd_recover(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "recovery-file", required_argument, NULL, 'r' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "new-passphrase-file", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *recfile = NULL, *user = NULL, *file = NULL;
+	char *code = NULL, *pass = NULL;
+	size_t codelen = 0, passlen = 0;
+	struct reg_open_opts o;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r': recfile = optarg; break;
+		case 'u': user = optarg; break;
+		case 'n': file = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (!recfile || !user || !file || optind != argc)
+		return cli_usage(c);
+	ret = passphrase_read_file(c, recfile, &code, &codelen);
+	if (!ret)
+		ret = passphrase_new(c, file, user, &pass, &passlen);
+	if (ret)
+		goto out;
+	memset(&o, 0, sizeof o);
+	o.path = c->register_path;
+	o.user = user;
+	o.recovery_code = code;
+	o.lock_timeout_ms = 30000;
+	ret = reg_open(&c->reg, &o);
+	if (!ret)
+		ret = users_passwd(&c->reg, user, pass, passlen);
+	if (!ret)
+		printf("new passphrase set for %s using the recovery code\n", user);
+out:
+	passphrase_free(code, codelen);
+	passphrase_free(pass, passlen);
+	return ret;
+}
