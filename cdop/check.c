@@ -83,6 +83,15 @@ int reg_check(struct reg *r)
 	int64_t bad;
 	int ret = check_pages(r);
 
+	if (!ret && r->file_mismatch)
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s': every page "
+			       "authenticates on its own, but the file is not the one "
+			       "cdop last closed (its keyed MAC differs from the one in "
+			       "'%s'). A page may have been replaced by the same page "
+			       "from an older copy, or bytes changed in page padding "
+			       "that SQLCipher does not authenticate. Restore from a "
+			       "backup.", r->path, r->keys_path);
+
 	if (!ret)
 		ret = check_keyring(r);
 	if (!ret)

@@ -172,7 +172,10 @@ int db_exec_script(struct reg *r, const char *sql)
 
 int db_begin(struct reg *r)
 {
-	int ret = db_exec(r, "BEGIN IMMEDIATE");
+	int ret = reg_mark_dirty(r);
+
+	if (!ret)
+		ret = db_exec(r, "BEGIN IMMEDIATE");
 
 	if (!ret)
 		r->in_txn = 1;

@@ -29,13 +29,50 @@ void reg_init(struct reg *r)
 	r->lock_fd = -1;
 }
 
-void reg_release(struct reg *r)
+static int file_state_seal(struct reg *r)
 {
+	if (keyring_file_mac(r->lock_fd, r->master, r->kr.file_mac, &r->kr.file_size))
+		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s' to seal it: %s",
+				r->path, strerror(errno));
+	r->kr.dirty = 0;
+	return CDOP_OK;
+}
+
+int reg_mark_dirty(struct reg *r)
+{
+	if (r->marked_dirty || r->creating)
+		return CDOP_OK;
+	r->kr.dirty = 1;
+	r->marked_dirty = 1;
+	return reg_keyring_save(r);
+}
+
+int reg_close(struct reg *r)
+{
+	int ret = CDOP_OK;
+
 	if (r->db) {
 		db_rollback(r);
-		sqlite3_close_v2(r->db);
+		if (sqlite3_close(r->db) != SQLITE_OK) {
+			sqlite3_close_v2(r->db);
+			ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot close register '%s'",
+				       r->path);
+		}
 	}
 	r->db = NULL;
+	if (r->marked_dirty && !ret) {
+		ret = file_state_seal(r);
+		if (!ret)
+			ret = reg_keyring_save(r);
+		if (!ret)
+			r->marked_dirty = 0;
+	}
+	return ret;
+}
+
+void reg_release(struct reg *r)
+{
+	(void)reg_close(r);
 	secure_free(r->master);
 	r->master = NULL;
 	keyring_release(&r->kr);
@@ -188,11 +225,12 @@ static int db_connect(struct reg *r, int creating)
 }
 
 /* The first read after keying proves the key and the first page. */
-static int db_probe(struct reg *r)
+static int db_probe(struct reg *r, int ret)
 {
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, "SELECT count(*) FROM sqlite_master");
 
+	if (!ret)
+		ret = db_prepare(r, &q, "SELECT count(*) FROM sqlite_master");
 	if (!ret)
 		ret = db_step(&q);
 	db_finalize(&q);
@@ -420,6 +458,59 @@ static int import_failures(struct reg *r)
 		CDOP_OK;
 }
 
+/* ---- the whole-file MAC -------------------------------------------------- */
+
+/*
+ * Before SQLite reads a byte: after a clean close the file must be exactly
+ * the one cdop sealed. A hot journal then can only be a replay, so it is
+ * refused too. After an unclean close (dirty) SQLite rolls back first and
+ * recover_unclean() checks every page and the audit chain instead.
+ */
+static int check_file_state(struct reg *r, unsigned flags)
+{
+	uint8_t mac[KEYRING_MAC_BYTES];
+	char journal[4200];
+	uint64_t size = 0;
+
+	if (r->kr.dirty) {
+		r->recovered = 1;
+		return CDOP_OK;
+	}
+	snprintf(journal, sizeof journal, "%s-journal", r->path);
+	if (access(journal, F_OK) == 0)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has a journal "
+				"'%s' although cdop closed it cleanly: refusing to let "
+				"it roll the register back; move it away and run "
+				"'cdop check'", r->path, journal);
+	if (keyring_file_mac(r->lock_fd, r->master, mac, &size))
+		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
+				r->path, strerror(errno));
+	if (size == r->kr.file_size &&
+	    !secure_memcmp(mac, r->kr.file_mac, sizeof mac))
+		return CDOP_OK;
+	if (flags & REG_OPEN_CHECK) {
+		r->file_mismatch = 1;
+		return CDOP_OK;
+	}
+	return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is not the file cdop "
+			"last closed (%llu bytes now, %llu recorded): it has been "
+			"altered or replaced in part; run 'cdop check' for details, "
+			"or restore from a backup", r->path,
+			(unsigned long long)size, (unsigned long long)r->kr.file_size);
+}
+
+/* After a crash mid-write: SQLite has rolled back; prove what is left. */
+static int recover_unclean(struct reg *r)
+{
+	int ret = reg_check(r);
+
+	if (ret)
+		return ret;
+	/* Seal the state we just verified at this command's clean close. */
+	r->marked_dirty = 1;
+	return CDOP_OK;
+}
+
 /* ---- open --------------------------------------------------------------- */
 
 static int open_file_checks(struct reg *r, int *fd_out)
@@ -558,9 +649,10 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has been altered: "
 				"its slots do not match their authentication code",
 				r->keys_path);
-	ret = db_connect(r, 0);
-	if (!ret)
-		ret = db_probe(r);
+	ret = check_file_state(r, o->flags);
+	if (ret)
+		return ret;
+	ret = db_probe(r, db_connect(r, 0));
 	if (!ret)
 		ret = migrate(r);
 	if (!ret)
@@ -568,6 +660,8 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 	if (!ret && !o->recovery_code)
 		ret = check_user(r, slot);
 	r->allow_pragma = 0;
+	if (!ret && r->recovered)
+		ret = recover_unclean(r);
 	if (!ret)
 		ret = import_failures(r);
 	return ret;
@@ -672,14 +766,27 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	if (keyring_create(&r->kr, r->master) ||
 	    keyring_slot_set(&r->kr, r->master, o->admin, ROLE_ADMIN, o->pass,
 			     o->passlen, &kdf) ||
-	    keyring_recovery_set(&r->kr, r->master, &kdf, o->recovery_code) ||
-	    keyring_mac_seal(&r->kr, r->master)) {
+	    keyring_recovery_set(&r->kr, r->master, &kdf, o->recovery_code)) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "cannot create keyring: out of memory");
 		goto out;
 	}
+	r->creating = 1;
 	ret = create_contents(r, o, &kdf);
+	r->creating = 0;
 	if (ret)
 		goto out;
+	if (sqlite3_close(r->db) != SQLITE_OK) {
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot close new register");
+		goto out;
+	}
+	r->db = NULL;
+	ret = file_state_seal(r);
+	if (ret)
+		goto out;
+	if (keyring_mac_seal(&r->kr, r->master)) {
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
+		goto out;
+	}
 	if (keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_EXCL)) {
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s",
 			       r->keys_path, strerror(errno));

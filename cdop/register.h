@@ -26,13 +26,23 @@ struct reg {
 	int lock_fd;              /* flock on PATH for the whole command */
 	int allow_pragma;         /* authorizer: only during set-up */
 	int in_txn;
+	int creating;             /* reg_create: no keyring on disk yet */
+	int marked_dirty;         /* keyring says a write is under way */
+	int file_mismatch;        /* file MAC differs (only with REG_OPEN_CHECK) */
+	int recovered;            /* opened after an unclean close; checked */
 	const char *today;        /* YYYY-MM-DD override for tests, or NULL */
 	char err[REG_ERR_MAX];
 };
 
 void reg_init(struct reg *r);
-/* Closes the database, wipes keys, releases the lock. */
+/* After writes: closes the database and records the file's MAC in the
+ * keyring (a clean close). Call before reg_release to see errors. */
+int reg_close(struct reg *r);
+/* reg_close if still open, then wipes keys and releases the lock. */
 void reg_release(struct reg *r);
+/* Called before the first write transaction: marks the keyring dirty so a
+ * crash mid-write is told apart from tampering. */
+int reg_mark_dirty(struct reg *r);
 
 /* Sets reg->err from a format and returns code. */
 int reg_fail(struct reg *r, int code, const char *fmt, ...)
@@ -46,6 +56,12 @@ struct reg_open_opts {
 	size_t passlen;
 	const char *recovery_code; /* open with the recovery slot instead */
 	unsigned lock_timeout_ms;
+	unsigned flags;            /* REG_OPEN_* */
+};
+
+enum reg_open_flags {
+	/* Open even when the file MAC differs, so reg_check can explain. */
+	REG_OPEN_CHECK = 1,
 };
 
 /* Unlocks, opens, migrates and checks the register. Records a failed

@@ -386,6 +386,29 @@ static void slot_bytes(const struct keyring_slot *s, uint8_t out[KEYRING_SLOT_BY
 	memcpy(out + 72, s->wrapped, KEYRING_WRAPPED_BYTES);
 }
 
+static void state_bytes(const struct keyring *kr, uint8_t out[KEYRING_STATE_BYTES])
+{
+	memset(out, 0, KEYRING_STATE_BYTES);
+	memcpy(out, kr->file_mac, KEYRING_MAC_BYTES);
+	put64(out + 32, kr->file_size);
+	out[40] = kr->dirty;
+}
+
+static int state_parse(struct keyring *kr, const uint8_t *p)
+{
+	size_t i;
+
+	memcpy(kr->file_mac, p, KEYRING_MAC_BYTES);
+	kr->file_size = get64(p + 32);
+	kr->dirty = p[40];
+	if (kr->dirty > 1)
+		return CRYPTO_ERR_FORMAT;
+	for (i = 41; i < KEYRING_STATE_BYTES; i++)
+		if (p[i])
+			return CRYPTO_ERR_FORMAT;
+	return CRYPTO_OK;
+}
+
 static void mac_compute(const struct keyring *kr, const uint8_t key[SUBKEY_BYTES],
 			uint8_t out[KEYRING_MAC_BYTES])
 {
@@ -401,6 +424,8 @@ static void mac_compute(const struct keyring *kr, const uint8_t key[SUBKEY_BYTES
 		slot_bytes(&kr->slots[i], buf);
 		crypto_generichash_update(&st, buf, KEYRING_SLOT_BYTES);
 	}
+	state_bytes(kr, buf);
+	crypto_generichash_update(&st, buf, KEYRING_STATE_BYTES);
 	crypto_generichash_final(&st, out, KEYRING_MAC_BYTES);
 	sodium_memzero(&st, sizeof st);
 }
@@ -433,7 +458,7 @@ int keyring_mac_check(const struct keyring *kr, const uint8_t master[MASTER_KEY_
 int keyring_serialize(const struct keyring *kr, uint8_t **out, size_t *outlen)
 {
 	size_t len = KEYRING_HEADER_BYTES + kr->nslots * KEYRING_SLOT_BYTES +
-		     KEYRING_MAC_BYTES + 2, i, o;
+		     KEYRING_STATE_BYTES + KEYRING_MAC_BYTES + 2, i, o;
 	uint8_t *buf;
 
 	if (kr->nslots > KEYRING_MAX_SLOTS || kr->nfailures > KEYRING_MAX_FAILURES)
@@ -447,6 +472,8 @@ int keyring_serialize(const struct keyring *kr, uint8_t **out, size_t *outlen)
 	o = KEYRING_HEADER_BYTES;
 	for (i = 0; i < kr->nslots; i++, o += KEYRING_SLOT_BYTES)
 		slot_bytes(&kr->slots[i], buf + o);
+	state_bytes(kr, buf + o);
+	o += KEYRING_STATE_BYTES;
 	memcpy(buf + o, kr->mac, KEYRING_MAC_BYTES);
 	o += KEYRING_MAC_BYTES;
 	put16(buf + o, (uint16_t)kr->nfailures);
@@ -532,7 +559,8 @@ int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len)
 	nslots = get16(buf + 10);
 	if (get32(buf + 12) || nslots == 0 || nslots > KEYRING_MAX_SLOTS)
 		return CRYPTO_ERR_FORMAT;
-	need = KEYRING_HEADER_BYTES + nslots * KEYRING_SLOT_BYTES + KEYRING_MAC_BYTES;
+	need = KEYRING_HEADER_BYTES + nslots * KEYRING_SLOT_BYTES +
+	       KEYRING_STATE_BYTES + KEYRING_MAC_BYTES;
 	if (len < need)
 		return CRYPTO_ERR_FORMAT;
 	memcpy(kr->register_id, buf + 16, KEYRING_ID_BYTES);
@@ -547,6 +575,9 @@ int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len)
 		if (ret)
 			goto fail;
 	}
+	ret = state_parse(kr, buf + need - KEYRING_MAC_BYTES - KEYRING_STATE_BYTES);
+	if (ret)
+		goto fail;
 	memcpy(kr->mac, buf + need - KEYRING_MAC_BYTES, KEYRING_MAC_BYTES);
 	ret = failures_parse(kr, buf + need, len - need);
 	if (ret)
@@ -710,7 +741,7 @@ int keyring_load(struct keyring *kr, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t max = KEYRING_HEADER_BYTES + KEYRING_MAX_SLOTS * KEYRING_SLOT_BYTES +
-		     KEYRING_MAC_BYTES + 2 +
+		     KEYRING_STATE_BYTES + KEYRING_MAC_BYTES + 2 +
 		     KEYRING_MAX_FAILURES * (2 + KEYRING_MAX_FAILURE_BYTES);
 	uint8_t *buf = NULL;
 	struct stat st;
@@ -740,5 +771,40 @@ int keyring_load(struct keyring *kr, const char *path)
 out:
 	free(buf);
 	close(fd);
+	return ret;
+}
+
+int keyring_file_mac(int fd, const uint8_t master[MASTER_KEY_BYTES],
+		     uint8_t out[KEYRING_MAC_BYTES], uint64_t *size)
+{
+	crypto_generichash_state st;
+	uint8_t key[SUBKEY_BYTES], *buf;
+	uint64_t total = 0;
+	ssize_t got;
+	int ret = subkey_derive(key, SUBKEY_FILE_MAC, master);
+
+	if (ret)
+		return ret;
+	buf = malloc(1 << 16);
+	if (!buf) {
+		ret = CRYPTO_ERR_NOMEM;
+		goto out;
+	}
+	crypto_generichash_init(&st, key, SUBKEY_BYTES, KEYRING_MAC_BYTES);
+	while ((got = pread(fd, buf, 1 << 16, (off_t)total)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = CRYPTO_ERR_IO;
+			goto out;
+		}
+		crypto_generichash_update(&st, buf, (size_t)got);
+		total += (uint64_t)got;
+	}
+	crypto_generichash_final(&st, out, KEYRING_MAC_BYTES);
+	*size = total;
+out:
+	sodium_memzero(key, sizeof key);
+	free(buf);
 	return ret;
 }

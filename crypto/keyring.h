@@ -17,6 +17,11 @@
  * keyed MAC over header and slots (a subkey of the master key) catches a
  * removed, added or replaced slot once the register is unlocked.
  *
+ * The state block records the keyed MAC of the whole register file at its
+ * last clean close (SQLCipher 3.4.1 cannot tell a page replayed from an
+ * older copy, nor bytes in each page's unauthenticated padding) and whether
+ * a write was under way. It is covered by the keyring MAC.
+ *
  * Failed unlock attempts cannot be written to the encrypted database, so
  * they are sealed (crypto_box_seal) to the register's X25519 public key and
  * appended after the MAC; only an unlocked register can read them.
@@ -31,6 +36,7 @@
 #define KEYRING_BOXPK_BYTES 32
 #define KEYRING_HEADER_BYTES 64
 #define KEYRING_SLOT_BYTES 120
+#define KEYRING_STATE_BYTES 48
 #define KEYRING_MAX_SLOTS 1000
 #define KEYRING_MAX_FAILURES 1000
 #define KEYRING_MAX_FAILURE_BYTES 512
@@ -64,12 +70,15 @@ struct keyring {
 	uint8_t box_pk[KEYRING_BOXPK_BYTES];
 	struct keyring_slot *slots;
 	size_t nslots;
+	uint8_t file_mac[KEYRING_MAC_BYTES]; /* register file at last clean close */
+	uint64_t file_size;
+	uint8_t dirty;                       /* a write may be under way */
 	uint8_t mac[KEYRING_MAC_BYTES];
 	struct keyring_failure *failures;
 	size_t nfailures;
 };
 
-#define KEYRING_INIT { { 0 }, { 0 }, NULL, 0, { 0 }, NULL, 0 }
+#define KEYRING_INIT { { 0 }, { 0 }, NULL, 0, { 0 }, 0, 0, { 0 }, NULL, 0 }
 
 void keyring_init(struct keyring *kr);
 void keyring_release(struct keyring *kr);
@@ -113,6 +122,10 @@ int keyring_failure_open(const struct keyring *kr, size_t i,
 			 const uint8_t master[MASTER_KEY_BYTES],
 			 char *out, size_t outlen);
 void keyring_failures_clear(struct keyring *kr);
+
+/* Keyed BLAKE2b-256 (key = SUBKEY_FILE_MAC) of a whole file, read by fd. */
+int keyring_file_mac(int fd, const uint8_t master[MASTER_KEY_BYTES],
+		     uint8_t out[KEYRING_MAC_BYTES], uint64_t *size);
 
 /* Serialisation; parse rejects anything malformed before allocating. */
 int keyring_serialize(const struct keyring *kr, uint8_t **out, size_t *outlen);

@@ -33,6 +33,7 @@ typedef int (*command_fn)(struct cli *c, int argc, char **argv);
 
 enum command_flags {
 	CMD_UNLOCK = 1, /* unlock the register and check the role first */
+	CMD_LENIENT = 2, /* open a register whose file MAC differs (check) */
 };
 
 struct command {

@@ -177,7 +177,13 @@ int cli_unlock(struct cli *c)
 	o.pass = c->pass;
 	o.passlen = c->passlen;
 	o.lock_timeout_ms = LOCK_TIMEOUT_MS;
+	if (c->cmd && (c->cmd->flags & CMD_LENIENT))
+		o.flags |= REG_OPEN_CHECK;
 	ret = reg_open(&c->reg, &o);
+	if (c->reg.recovered && !ret)
+		fprintf(stderr, "cdop: warning: register '%s' was not closed cleanly "
+			"(a command was interrupted); every page and the audit chain "
+			"have been checked and are sound\n", c->reg.path);
 	passphrase_free(c->pass, c->passlen);
 	c->pass = NULL;
 	return ret;
@@ -210,7 +216,7 @@ static int deny_role(struct cli *c)
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	int i, consumed = 0, ret;
+	int i = 0, consumed = 0, ret;
 
 	ret = parse_globals(c, argc, argv, &i);
 	if (ret)
@@ -267,6 +273,12 @@ int main(int argc, char **argv)
 	}
 	c.reg.today = getenv("CDOP_TODAY");
 	ret = run(&c, argc, argv);
+	{
+		int cret = reg_close(&c.reg);
+
+		if (!ret)
+			ret = cret;
+	}
 	code = cli_exit_code(ret);
 	if (ret && c.reg.err[0])
 		fprintf(stderr, "cdop: %s\n", c.reg.err);

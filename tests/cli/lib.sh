@@ -1,0 +1,85 @@
+# Shared helpers for the end-to-end tests: source it, then call the checks.
+# Each test runs the real binary ($CDOP_BIN) in a private temp directory.
+set -u
+CDOP=${CDOP_BIN:?CDOP_BIN must point at the cdop binary}
+SRC=${CDOP_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+T=$(mktemp -d /tmp/cdop-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+export XDG_DATA_HOME="$T/xdg" TMPDIR="$T/tmp"
+mkdir -p "$TMPDIR"
+unset CDOP_REGISTER CDOP_USER CDOP_PASSPHRASE_FILE
+REG="$T/reg.cdop"
+PASSES=0
+FAILS=0
+
+pass() { PASSES=$((PASSES + 1)); }
+fail() { FAILS=$((FAILS + 1)); echo "FAIL: $*" >&2; }
+
+# mkpass NAME: a passphrase file $T/NAME.pass (0600)
+mkpass() { printf '%s-long-passphrase\n' "$1" > "$T/$1.pass"; chmod 600 "$T/$1.pass"; }
+
+# as USER ARGS...: run cdop as USER on $REG; stdout in $T/out, stderr in $T/err
+as() {
+  local who=$1; shift
+  "$CDOP" --register "$REG" --user "$who" --passphrase-file "$T/$who.pass" "$@" \
+    >"$T/out" 2>"$T/err" </dev/null
+  RC=$?
+  return 0
+}
+
+# raw ARGS...: run cdop with exactly these arguments
+raw() { "$CDOP" "$@" >"$T/out" 2>"$T/err" </dev/null; RC=$?; return 0; }
+
+# expect_rc N WHAT: the last command exited N
+expect_rc() {
+  if [ "$RC" -eq "$1" ]; then pass; else
+    fail "$2: exit $RC, want $1; stderr: $(head -c 400 "$T/err")"; fi
+}
+# expect_err TEXT WHAT: stderr contains TEXT
+expect_err() {
+  if grep -qF -- "$1" "$T/err"; then pass; else
+    fail "$2: stderr lacks '$1': $(head -c 400 "$T/err")"; fi
+}
+expect_out() {
+  if grep -qF -- "$1" "$T/out"; then pass; else
+    fail "$2: stdout lacks '$1': $(head -c 400 "$T/out")"; fi
+}
+# expect_no_crash WHAT: exit code below 128 and no sanitizer report
+expect_no_crash() {
+  if [ "$RC" -lt 6 ] && ! grep -q -E 'Sanitizer|runtime error' "$T/err"; then pass; else
+    fail "$1: crashed (exit $RC): $(head -c 600 "$T/err")"; fi
+}
+# file_lacks FILE TEXT WHAT: TEXT does not occur in FILE's bytes
+file_lacks() {
+  if ! grep -qaF -- "$2" "$1"; then pass; else fail "$3: '$2' found in $1"; fi
+}
+
+# new_register: init $REG with admin ada (interactive KDF: tests stay fast)
+new_register() {
+  mkpass ada
+  "$CDOP" --register "$REG" --passphrase-file "$T/ada.pass" init --admin ada \
+    --kdf interactive --recovery-out "$T/recovery.txt" >/dev/null 2>"$T/err" </dev/null ||
+    { echo "init failed: $(cat "$T/err")" >&2; exit 1; }
+}
+
+# add_user NAME ROLE
+add_user() {
+  mkpass "$1"
+  as ada user add "$1" --role "$2" --new-passphrase-file "$T/$1.pass"
+  [ "$RC" -eq 0 ] || { echo "user add $1 failed: $(cat "$T/err")" >&2; exit 1; }
+}
+
+# flip_byte FILE OFFSET: xor one byte with 0x01
+flip_byte() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+with open(p, 'r+b') as f:
+    f.seek(off); b = f.read(1); f.seek(off); f.write(bytes([b[0] ^ 1]))
+PY
+}
+
+finish() {
+  echo "$PASSES passed, $FAILS failed"
+  [ "$FAILS" -eq 0 ]
+}

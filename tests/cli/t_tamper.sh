@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Issue 2: a flipped byte anywhere in the register, a truncated or edited
+# keyring, a plain SQLite file, an empty file, a keyring from elsewhere.
+. "$(dirname "$0")/lib.sh"
+
+new_register
+add_user mo manager
+cp "$REG" "$T/good.cdop"; cp "$REG.keys" "$T/good.keys"
+restore() { cp "$T/good.cdop" "$REG"; cp "$T/good.keys" "$REG.keys"; rm -f "$REG-journal"; }
+
+size=$(stat -c %s "$REG")
+pages=$((size / 4096))
+# Every page: its first byte (SQLCipher salt/IV region), a byte in its body,
+# and its last byte (the HMAC).
+offsets="0 15 16 100"
+for ((p = 0; p < pages; p++)); do
+  offsets="$offsets $((p * 4096 + 1)) $((p * 4096 + 2000 + p)) $((p * 4096 + 4095))"
+done
+for off in $offsets; do
+  restore
+  flip_byte "$REG" "$off"
+  as ada check
+  expect_no_crash "flip at $off"
+  expect_rc 4 "check with byte $off flipped"
+done
+restore; as ada check; expect_rc 0 "restored register checks"
+
+# -- keyring: every truncation point class and flipped bytes: 3 or 4, never 0
+ksize=$(stat -c %s "$REG.keys")
+for len in 0 1 8 63 64 65 100 183 184 $((ksize - 35)) $((ksize - 3)) $((ksize - 1)); do
+  restore
+  truncate -s "$len" "$REG.keys"
+  as ada check
+  expect_no_crash "keyring truncated to $len"
+  { [ "$RC" -eq 3 ] || [ "$RC" -eq 4 ]; } && pass || fail "keyring truncated to $len: exit $RC"
+done
+for ((off = 0; off < ksize; off += 7)); do
+  restore
+  flip_byte "$REG.keys" "$off"
+  as ada check
+  expect_no_crash "keyring byte $off flipped"
+  { [ "$RC" -eq 3 ] || [ "$RC" -eq 4 ]; } && pass || fail "keyring byte $off flipped: exit $RC"
+done
+restore
+printf 'garbage' >> "$REG.keys"
+as ada check; expect_rc 4 "keyring with trailing garbage"
+expect_err "malformed or truncated" "trailing garbage: message"
+restore; rm "$REG.keys"
+as ada check; expect_rc 4 "missing keyring"; expect_err "is missing" "missing keyring: message"
+
+# -- keyring of another register with the same user and passphrase
+restore
+REG2="$T/other.cdop"
+"$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada \
+  --kdf interactive --recovery-out "$T/rec2.txt" >/dev/null 2>&1 </dev/null
+cp "$REG2.keys" "$REG.keys"
+as ada check; expect_rc 4 "keyring from another register"
+expect_err "another keyring" "swapped keyring: message"
+
+# -- not a register at all
+restore
+: > "$REG"
+as ada check; expect_rc 4 "empty register file"; expect_err "is empty" "empty: message"
+rm -f "$REG"; sqlite3_plain() { python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table t(x)'); c.commit()" "$1"; }
+sqlite3_plain "$REG"
+as ada check; expect_rc 4 "plain SQLite file"; expect_err "unencrypted SQLite" "plain: message"
+restore
+truncate -s 10 "$REG"
+as ada check; expect_rc 4 "truncated register"
+restore
+truncate -s $((size - 4096)) "$REG"
+as ada check; expect_no_crash "register short by a page"; expect_rc 4 "register short by a page"
+finish
