@@ -3,10 +3,13 @@
 # Each entry has the file's base name and its bytes (NUL-terminated).
 function(cdop_embed_files out name)
   set(files ${ARGN})
+  # A list's semicolons would split the argument: pass it '|'-separated.
+  string(REPLACE ";" "|" files_arg "${files}")
   add_custom_command(
     OUTPUT ${out}
-    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAME=${name} "-DFILES=${files}"
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAME=${name} "-DFILES=${files_arg}"
             -P ${CMAKE_SOURCE_DIR}/cmake/embed_run.cmake
     DEPENDS ${files} ${CMAKE_SOURCE_DIR}/cmake/embed_run.cmake
-    COMMENT "Embedding ${name}")
+    COMMENT "Embedding ${name}"
+    VERBATIM)
 endfunction()

@@ -2,7 +2,10 @@
 #define CDOP_CLI_H
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "cdop/register.h"
+#include "forms/form.h"
 
 /* Exit codes, SPEC §2. */
 enum exit_code {
@@ -68,6 +71,16 @@ int passphrase_current(struct cli *c);
 /* Opens the register as the acting user (commands without CMD_UNLOCK). */
 int cli_unlock(struct cli *c);
 
+/* JSON files: a named object from FILE or "-" (stdin), with line/column
+ * on a syntax error; printing. */
+int cli_json_read(struct cli *c, const char *what, const char *path, json_t **out);
+int cli_json_print(json_t *v);
+void cli_json_print_text(const json_t *v);
+/* --json as the only option; -1 on anything else. */
+int cli_json_flag(int argc, char **argv, int *json);
+/* Is stdin a terminal we may prompt on? */
+int cli_interactive(void);
+
 /* Command functions. */
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_user_add(struct cli *c, int argc, char **argv);
@@ -78,5 +91,23 @@ int cmd_recover(struct cli *c, int argc, char **argv);
 int cmd_audit_list(struct cli *c, int argc, char **argv);
 int cmd_audit_verify(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_notify(struct cli *c, int argc, char **argv);
+int cmd_case_list(struct cli *c, int argc, char **argv);
+int cmd_case_show(struct cli *c, int argc, char **argv);
+int cmd_case_update(struct cli *c, int argc, char **argv);
+int cmd_case_status(struct cli *c, int argc, char **argv);
+int cmd_rr_add(struct cli *c, int argc, char **argv);
+int cmd_rr_list(struct cli *c, int argc, char **argv);
+int cmd_rr_due(struct cli *c, int argc, char **argv);
+int cmd_agency_request(struct cli *c, int argc, char **argv);
+int cmd_agency_receive(struct cli *c, int argc, char **argv);
+int cmd_agency_due(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+
+/* The interactive form (cli/prompt.c): asks every field of a form on the
+ * terminal, re-asking on invalid answers, shows a summary and asks to
+ * save. *out is the JSON object; CDOP_ERR_INPUT if the user declines. */
+int prompt_form(struct cli *c, const struct form *f, json_t **out);
 
 #endif

@@ -47,19 +47,6 @@ int cmd_user_add(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
-static int json_flag(int argc, char **argv, int *json)
-{
-	int i;
-
-	*json = 0;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json"))
-			return -1;
-		*json = 1;
-	}
-	return 0;
-}
-
 static int user_row(const struct user_info *u, void *ctx)
 {
 	json_t *list = ctx;
@@ -78,7 +65,7 @@ int cmd_user_list(struct cli *c, int argc, char **argv)
 	json_t *list = NULL;
 	int json, ret;
 
-	if (json_flag(argc, argv, &json))
+	if (cli_json_flag(argc, argv, &json))
 		return cli_usage(c);
 	if (json)
 		list = json_array();

@@ -33,5 +33,27 @@ const struct command commands[] = {
 	  "audit verify", "Verify the audit hash chain; names the first broken entry." },
 	{ "check", NULL, cmd_check, CMD_UNLOCK | CMD_LENIENT, ADMIN,
 	  "check", "Full integrity check: every database page, the keyring, the audit chain." },
+	{ "notify", NULL, cmd_notify, CMD_UNLOCK, MANAGER,
+	  "notify [--json FILE|-]",
+	  "Log a child death from a notification. With --json, FILE (or - for\n"
+	  "standard input) holds the notification object (docs/data-dictionary.md);\n"
+	  "on a terminal without --json, a form asks field by field. Prints the new\n"
+	  "case reference alone on standard output." },
+	{ "case", "list", cmd_case_list, CMD_UNLOCK, MANAGER | PANEL,
+	  "case list [--status S] [--year YYYY-YY] [--json]",
+	  "List cases, by status and reporting year of notification. The panel\n"
+	  "sees them anonymised (age band, sex, month of death)." },
+	{ "case", "show", cmd_case_show, CMD_UNLOCK, MANAGER | PANEL,
+	  "case show REF [--json]",
+	  "Show one case. Managers see the identifiable record (the view is\n"
+	  "audited); the panel sees it anonymised." },
+	{ "case", "update", cmd_case_update, CMD_UNLOCK, MANAGER,
+	  "case update REF --json FILE",
+	  "Change a case's notification: FILE holds the members to change (null\n"
+	  "removes one); the whole record is validated again." },
+	{ "case", "status", cmd_case_status, CMD_UNLOCK, MANAGER,
+	  "case status REF STATUS",
+	  "Move a case on: notified, gathering, ready, (scheduled, reviewed by\n"
+	  "meeting add and review), closed; transferred for a non-resident child." },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

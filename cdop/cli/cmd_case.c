@@ -1,0 +1,174 @@
+#include "cdop/cli/cli.h"
+#include "cdop/case_view.h"
+#include "cdop/cases.h"
+#include "cdop/error.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+int cmd_notify(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL;
+	char ref[CASE_REF_MAX];
+	json_t *n = NULL;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return cli_usage(c);
+		file = optarg;
+	}
+	if (optind != argc)
+		return cli_usage(c);
+	if (file)
+		ret = cli_json_read(c, "--json", file, &n);
+	else if (cli_interactive())
+		ret = prompt_form(c, &form_notification, &n);
+	else
+		return cli_fail(c, CLI_ERR_USAGE, "notify: give --json FILE (or - for "
+				"standard input), or run it on a terminal for the form");
+	if (!ret)
+		ret = cases_notify(&c->reg, n, ref);
+	if (!ret)
+		printf("%s\n", ref);
+	json_decref(n);
+	return ret;
+}
+
+static enum case_view_mode mode_for(struct cli *c)
+{
+	return c->reg.role == ROLE_MANAGER ? CASE_VIEW_FULL : CASE_VIEW_ANON;
+}
+
+static void print_case_rows(const json_t *list, int anon)
+{
+	size_t i;
+	json_t *row;
+
+	if (anon)
+		printf("%-15s %-12s %-9s %-13s %-8s %s\n", "REF", "STATUS", "AGE", "SEX",
+		       "DIED", "EXPECTED");
+	else
+		printf("%-15s %-12s %-28s %-10s %-10s %s\n", "REF", "STATUS", "NAME",
+		       "BORN", "DIED", "EXPECTED");
+	json_array_foreach(list, i, row) {
+#define S(k) (json_string_value(json_object_get(row, k)) ? \
+	      json_string_value(json_object_get(row, k)) : "")
+		if (anon) {
+			printf("%-15s %-12s %-9s %-13s %-8s %s\n", S("ref"), S("status"),
+			       S("age_band"), S("sex"), S("death_month"), S("expected"));
+		} else {
+			char name[64];
+
+			snprintf(name, sizeof name, "%s %s", S("forename"), S("surname"));
+			printf("%-15s %-12s %-28s %-10s %-10s %s\n", S("ref"), S("status"),
+			       name, S("date_of_birth"), S("death_date"), S("expected"));
+		}
+#undef S
+	}
+}
+
+int cmd_case_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "status", required_argument, NULL, 's' },
+		{ "year", required_argument, NULL, 'y' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct case_filter f = { NULL, NULL };
+	json_t *list = NULL;
+	int ch, json = 0, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': f.status = optarg; break;
+		case 'y': f.year = optarg; break;
+		case 'j': json = 1; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(c);
+	ret = cases_list(&c->reg, &f, mode_for(c), &list);
+	if (!ret && json)
+		ret = cli_json_print(list);
+	else if (!ret)
+		print_case_rows(list, mode_for(c) == CASE_VIEW_ANON);
+	json_decref(list);
+	return ret;
+}
+
+int cmd_case_show(struct cli *c, int argc, char **argv)
+{
+	json_t *obj = NULL;
+	const char *ref = NULL;
+	int i, json = 0, ret;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!ref && argv[i][0] != '-')
+			ref = argv[i];
+		else
+			return cli_usage(c);
+	}
+	if (!ref)
+		return cli_usage(c);
+	ret = cases_show(&c->reg, ref, mode_for(c), &obj);
+	if (!ret && json)
+		ret = cli_json_print(obj);
+	else if (!ret)
+		cli_json_print_text(obj);
+	json_decref(obj);
+	return ret;
+}
+
+int cmd_case_update(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL;
+	json_t *patch = NULL;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			return cli_usage(c);
+		file = optarg;
+	}
+	if (!file || optind != argc - 1)
+		return cli_usage(c);
+	ret = cli_json_read(c, "--json", file, &patch);
+	if (!ret)
+		ret = cases_update(&c->reg, argv[optind], patch);
+	if (!ret)
+		printf("updated %s\n", argv[optind]);
+	json_decref(patch);
+	return ret;
+}
+
+int cmd_case_status(struct cli *c, int argc, char **argv)
+{
+	int ret;
+
+	if (argc != 3)
+		return cli_usage(c);
+	ret = cases_set_status(&c->reg, argv[1], argv[2]);
+	if (!ret)
+		printf("%s is now %s\n", argv[1], argv[2]);
+	return ret;
+}
