@@ -119,7 +119,7 @@ static int ask_array(struct prompter *p, const struct field *fld, const char *pa
 		 fld->label ? fld->label : fld->name);
 	while (!ret && (more = yes(p, q, 0)) == 1) {
 		json_t *item = json_object();
-		char sub[128];
+		char sub[160];
 
 		snprintf(sub, sizeof sub, "%s[%zu]", path, json_array_size(arr));
 		ret = ask_form(p, fld->sub, sub, item);

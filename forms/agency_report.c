@@ -1,0 +1,48 @@
+/* An agency reporting form: requested, due, received (SPEC §2 `agency`). */
+#include "forms/form_internal.h"
+
+static const struct field agency_fields[] = {
+	{ .name = "agency", .path = "agency", .type = FIELD_CODE,
+	  .flags = FIELD_REQUIRED, .codes = &codes_agency, .label = "Agency",
+	  .help = "The agency asked for a reporting form" },
+	{ .name = "requested", .path = "requested", .type = FIELD_DATE,
+	  .flags = FIELD_REQUIRED, .label = "Requested",
+	  .help = "When the form was requested, YYYY-MM-DD" },
+	{ .name = "due", .path = "due", .type = FIELD_DATE, .label = "Due",
+	  .help = "When it should come back, YYYY-MM-DD" },
+	{ .name = "received", .path = "received", .type = FIELD_DATE,
+	  .label = "Received", .help = "When it came back, YYYY-MM-DD" },
+};
+
+static void agency_rule(const json_t *obj, const char *prefix,
+			const struct cdate *today, struct form_errors *e)
+{
+	struct cdate req, due, got;
+	int has_req = rule_date(obj, "requested", &req);
+
+	if (has_req)
+		rule_not_future(e, prefix, "requested", &req, today);
+	if (has_req && rule_date(obj, "due", &due))
+		rule_not_before(e, prefix, "due", &due, "requested", &req);
+	if (rule_date(obj, "received", &got)) {
+		if (has_req)
+			rule_not_before(e, prefix, "received", &got,
+					"requested", &req);
+		rule_not_future(e, prefix, "received", &got, today);
+	}
+}
+
+static const char *const agency_rules[] = {
+	"`requested` and `received` are not in the future; `due` and `received` are not before `requested`.",
+	"In an import line, `requested` is not before the date of death, and each agency appears once per case.",
+	NULL,
+};
+
+const struct form form_agency_report = {
+	.name = "agency_report",
+	.title = "Agency report",
+	.help = "A reporting form requested from an agency (`agency request`, `agency receive`, and each element of `agency_reports` in an import line).",
+	FORM_FIELDS(agency_fields),
+	.rule = agency_rule,
+	.rules = agency_rules,
+};

@@ -1,0 +1,319 @@
+/*
+ * Pure date helpers. Day numbers use Howard Hinnant's days_from_civil /
+ * civil_from_days, exact over the whole proleptic Gregorian calendar.
+ */
+#include "forms/date.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *date_strerror(int code)
+{
+	const char *s = "unknown date error";
+
+	switch (code) {
+	case DATE_OK: s = "ok"; break;
+	case DATE_ESYNTAX: s = "not in the expected layout"; break;
+	case DATE_ERANGE: s = "no such date or time"; break;
+	default: break;
+	}
+	return s;
+}
+
+/* Exactly n ASCII digits at s; locale-free on purpose. */
+static int digits_read(const char *s, int n, int *out)
+{
+	int v = 0, i, ok = 1;
+
+	for (i = 0; i < n && ok; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			ok = 0;
+		else
+			v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return ok;
+}
+
+int date_is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int date_month_days(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30,
+				      31, 31, 30, 31, 30, 31 };
+	int n = 0;
+
+	if (m >= 1 && m <= 12)
+		n = days[m - 1] + (m == 2 && date_is_leap(y));
+	return n;
+}
+
+int date_is_valid(const struct cdate *d)
+{
+	return d->y >= 1 && d->y <= 9999 && d->m >= 1 && d->m <= 12 &&
+	       d->d >= 1 && d->d <= date_month_days(d->y, d->m);
+}
+
+/* Parse the 10 characters at s as a date; trailing text is the caller's. */
+static int date_parse_prefix(const char *s, struct cdate *out)
+{
+	int ret = DATE_ESYNTAX;
+	struct cdate d = { 0, 0, 0 };
+
+	if (strnlen(s, 10) < 10 || s[4] != '-' || s[7] != '-' ||
+	    !digits_read(s, 4, &d.y) || !digits_read(s + 5, 2, &d.m) ||
+	    !digits_read(s + 8, 2, &d.d))
+		goto out;
+	ret = date_is_valid(&d) ? DATE_OK : DATE_ERANGE;
+	if (ret == DATE_OK)
+		*out = d;
+out:
+	return ret;
+}
+
+static int time_parse_prefix(const char *s, struct ctod *out)
+{
+	int ret = DATE_ESYNTAX;
+	struct ctod t = { 0, 0 };
+
+	if (strnlen(s, 5) < 5 || s[2] != ':' || !digits_read(s, 2, &t.h) ||
+	    !digits_read(s + 3, 2, &t.m))
+		goto out;
+	ret = (t.h <= 23 && t.m <= 59) ? DATE_OK : DATE_ERANGE;
+	if (ret == DATE_OK)
+		*out = t;
+out:
+	return ret;
+}
+
+int date_parse(const char *s, struct cdate *out)
+{
+	int ret = DATE_ESYNTAX;
+
+	if (s && strlen(s) == 10)
+		ret = date_parse_prefix(s, out);
+	return ret;
+}
+
+int date_time_parse(const char *s, struct ctod *out)
+{
+	int ret = DATE_ESYNTAX;
+
+	if (s && strlen(s) == 5)
+		ret = time_parse_prefix(s, out);
+	return ret;
+}
+
+int date_datetime_parse(const char *s, struct cdatetime *out)
+{
+	int ret = DATE_ESYNTAX;
+	struct cdatetime dt = { { 0, 0, 0 }, { 0, 0 }, 0 };
+	size_t n = s ? strlen(s) : 0;
+
+	if (n != 10 && !(n == 16 && s[10] == 'T'))
+		goto out;
+	ret = date_parse_prefix(s, &dt.date);
+	if (ret == DATE_OK && n == 16) {
+		ret = time_parse_prefix(s + 11, &dt.time);
+		dt.has_time = 1;
+	}
+	if (ret == DATE_OK)
+		*out = dt;
+out:
+	return ret;
+}
+
+/* Keeps a field in its printed width even for a nonsense value. */
+static unsigned clamp(int v, unsigned max)
+{
+	return v < 0 ? 0u : (unsigned)v > max ? max : (unsigned)v;
+}
+
+void date_format(const struct cdate *d, char out[DATE_BUFLEN])
+{
+	snprintf(out, DATE_BUFLEN, "%04u-%02u-%02u", clamp(d->y, 9999),
+		 clamp(d->m, 99), clamp(d->d, 99));
+}
+
+void date_time_format(const struct ctod *t, char out[DATE_TIME_BUFLEN])
+{
+	snprintf(out, DATE_TIME_BUFLEN, "%02u:%02u", clamp(t->h, 99),
+		 clamp(t->m, 99));
+}
+
+void date_datetime_format(const struct cdatetime *dt,
+			  char out[DATE_DATETIME_BUFLEN])
+{
+	char d[DATE_BUFLEN], t[DATE_TIME_BUFLEN];
+
+	date_format(&dt->date, d);
+	date_time_format(&dt->time, t);
+	snprintf(out, DATE_DATETIME_BUFLEN, "%s%s%s", d,
+		 dt->has_time ? "T" : "", dt->has_time ? t : "");
+}
+
+long date_to_days(const struct cdate *d)
+{
+	long y = (long)d->y - (d->m <= 2);
+	long era = (y >= 0 ? y : y - 399) / 400;
+	long yoe = y - era * 400;
+	long mp = ((long)d->m + 9) % 12;	/* March = 0 */
+	long doy = (153 * mp + 2) / 5 + d->d - 1;
+	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+struct cdate date_from_days(long days)
+{
+	long z = days + 719468;
+	long era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153;
+	long m = mp < 10 ? mp + 3 : mp - 9;
+	struct cdate d;
+
+	d.y = (int)(yoe + era * 400 + (m <= 2));
+	d.m = (int)m;
+	d.d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	return d;
+}
+
+struct cdate date_add_days(const struct cdate *d, long n)
+{
+	return date_from_days(date_to_days(d) + n);
+}
+
+int date_compare(const struct cdate *a, const struct cdate *b)
+{
+	long da = date_to_days(a), db = date_to_days(b);
+
+	return (da > db) - (da < db);
+}
+
+long date_days_between(const struct cdate *from, const struct cdate *to)
+{
+	return date_to_days(to) - date_to_days(from);
+}
+
+/* The n-month anniversary of `from`, rolled to the 1st of the next month
+ * when that month is too short (see date.h). */
+static struct cdate month_anniversary(const struct cdate *from, int n)
+{
+	int months = from->y * 12 + (from->m - 1) + n;
+	struct cdate a = { months / 12, months % 12 + 1, from->d };
+
+	if (a.d > date_month_days(a.y, a.m)) {
+		a.d = 1;
+		a.m++;
+		if (a.m > 12) {
+			a.m = 1;
+			a.y++;
+		}
+	}
+	return a;
+}
+
+int date_months_between(const struct cdate *from, const struct cdate *to)
+{
+	int n;
+
+	if (date_compare(to, from) < 0) {
+		n = -date_months_between(to, from);
+		goto out;
+	}
+	n = (to->y - from->y) * 12 + (to->m - from->m);
+	if (n > 0) {
+		struct cdate a = month_anniversary(from, n);
+
+		if (date_compare(&a, to) > 0)
+			n--;
+	}
+out:
+	return n;
+}
+
+/* Completed years are completed months / 12: the yearly anniversaries are
+ * a subset of the monthly ones, with the same 29 February rule. */
+int date_age_years(const struct cdate *birth, const struct cdate *on)
+{
+	int years = -1;
+
+	if (date_compare(on, birth) >= 0)
+		years = date_months_between(birth, on) / 12;
+	return years;
+}
+
+long date_age_days(const struct cdate *birth, const struct cdate *on)
+{
+	long days = date_days_between(birth, on);
+
+	return days < 0 ? -1 : days;
+}
+
+long long date_datetime_minutes(const struct cdatetime *dt)
+{
+	return (long long)date_to_days(&dt->date) * DATE_MINUTES_PER_DAY +
+	       dt->time.h * 60 + dt->time.m;
+}
+
+struct cdatetime date_datetime_from_minutes(long long minutes)
+{
+	struct cdatetime dt;
+	long long days = minutes / DATE_MINUTES_PER_DAY;
+	long long rem = minutes % DATE_MINUTES_PER_DAY;
+
+	if (rem < 0) {
+		rem += DATE_MINUTES_PER_DAY;
+		days--;
+	}
+	dt.date = date_from_days((long)days);
+	dt.time.h = (int)(rem / 60);
+	dt.time.m = (int)(rem % 60);
+	dt.has_time = 1;
+	return dt;
+}
+
+int date_report_year_parse(const char *s, int *start_year)
+{
+	int ret = DATE_ESYNTAX, y = 0, yy = 0;
+
+	if (!s || strlen(s) != 7 || s[4] != '-' || !digits_read(s, 4, &y) ||
+	    !digits_read(s + 5, 2, &yy))
+		goto out;
+	/* "2025-27" or "2025-24" name no reporting year */
+	ret = (y >= 1 && y < 9999 && yy == (y + 1) % 100) ? DATE_OK
+							  : DATE_ERANGE;
+	if (ret == DATE_OK)
+		*start_year = y;
+out:
+	return ret;
+}
+
+int date_report_year_of(const struct cdate *d)
+{
+	return d->m >= 4 ? d->y : d->y - 1;
+}
+
+void date_report_year_bounds(int start_year, struct cdate *first,
+			     struct cdate *last)
+{
+	first->y = start_year;
+	first->m = 4;
+	first->d = 1;
+	last->y = start_year + 1;
+	last->m = 3;
+	last->d = 31;
+}
+
+void date_report_year_format(int start_year, char out[DATE_YEAR_BUFLEN])
+{
+	snprintf(out, DATE_YEAR_BUFLEN, "%04u-%02u", clamp(start_year, 9999),
+		 clamp(start_year, 9999) % 100 == 99 ? 0u
+						     : clamp(start_year, 9999) % 100 + 1);
+}

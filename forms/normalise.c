@@ -1,0 +1,115 @@
+/*
+ * form_normalise and form_redact: one copying walk. Normalising trims
+ * strings, strips spaces from NHS numbers and drops absent values;
+ * redacting also drops masked fields and anything the form does not know.
+ */
+#include "forms/form_internal.h"
+
+#include <stdlib.h>
+
+static json_t *copy_object(const struct form *f, const json_t *obj,
+			   unsigned mask, int redact);
+
+static json_t *copy_string(const struct field *fld, const json_t *v)
+{
+	struct span s = span_json(v);
+	json_t *out = NULL;
+	char *digits;
+	size_t i, n = 0;
+
+	if (fld->type != FIELD_NHS_NUMBER) {
+		out = json_stringn(s.p, s.n);
+		goto out;
+	}
+	digits = malloc(s.n + 1);
+	if (!digits)
+		goto out;
+	for (i = 0; i < s.n; i++)
+		if (s.p[i] != ' ')
+			digits[n++] = s.p[i];
+	out = json_stringn(digits, n);
+	free(digits);
+out:
+	return out;
+}
+
+static json_t *copy_array(const struct field *fld, const json_t *arr,
+			  unsigned mask, int redact)
+{
+	json_t *out = json_array(), *c;
+	const json_t *el;
+	size_t i;
+
+	json_array_foreach((json_t *)arr, i, el) {
+		if (!out)
+			break;
+		if (fld->type == FIELD_OBJECT_ARRAY)
+			c = copy_object(fld->sub, el, mask, redact);
+		else if (json_is_string(el))
+			c = json_stringn(span_json(el).p, span_json(el).n);
+		else
+			c = json_deep_copy(el);
+		if (!c || json_array_append_new(out, c) != 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	return out;
+}
+
+static json_t *copy_value(const struct field *fld, const json_t *v,
+			  unsigned mask, int redact)
+{
+	json_t *out;
+
+	if (json_is_string(v))
+		out = copy_string(fld, v);
+	else if (fld->type == FIELD_OBJECT)
+		out = copy_object(fld->sub, v, mask, redact);
+	else if (json_is_array(v) && (fld->type == FIELD_OBJECT_ARRAY ||
+				      fld->type == FIELD_CODE_ARRAY))
+		out = copy_array(fld, v, mask, redact);
+	else
+		out = json_deep_copy(v);
+	return out;
+}
+
+static json_t *copy_object(const struct form *f, const json_t *obj,
+			   unsigned mask, int redact)
+{
+	const struct field *fld;
+	const char *key;
+	const json_t *v;
+	json_t *out, *c;
+
+	if (!json_is_object(obj)) {
+		out = redact ? json_null() : json_deep_copy(obj);
+		goto out;
+	}
+	out = json_object();
+	json_object_foreach((json_t *)obj, key, v) {
+		if (!out)
+			break;
+		fld = form_field_named(f, key);
+		if ((redact && (!fld || (fld->flags & mask))) ||
+		    !value_is_given(v))
+			continue;
+		c = fld ? copy_value(fld, v, mask, redact) : json_deep_copy(v);
+		if (!c || json_object_set_new(out, key, c) != 0) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+out:
+	return out;
+}
+
+json_t *form_normalise(const struct form *f, const json_t *obj)
+{
+	return obj ? copy_object(f, obj, 0, 0) : NULL;
+}
+
+json_t *form_redact(const struct form *f, const json_t *obj, unsigned mask)
+{
+	return obj ? copy_object(f, obj, mask, 1) : NULL;
+}

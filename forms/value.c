@@ -1,0 +1,373 @@
+/*
+ * Checks of one value, shared by form_validate (JSON input) and
+ * field_check_value (a typed answer), so both say the same thing.
+ */
+#include "forms/form_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "forms/nhs.h"
+
+#define QUOTE_MAX 48	/* bytes of user text echoed in a message */
+
+struct span span_of(const char *s, size_t n)
+{
+	struct span sp = { s, n };
+
+	return sp;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	       c == '\v' || c == '\f';
+}
+
+struct span span_trim(struct span s)
+{
+	while (s.n && is_space(s.p[0])) {
+		s.p++;
+		s.n--;
+	}
+	while (s.n && is_space(s.p[s.n - 1]))
+		s.n--;
+	return s;
+}
+
+int span_eq(struct span s, const char *z)
+{
+	return strlen(z) == s.n && memcmp(s.p, z, s.n) == 0;
+}
+
+int span_caseeq(struct span s, const char *z)
+{
+	return strlen(z) == s.n && strncasecmp(s.p, z, s.n) == 0;
+}
+
+int span_copy(struct span s, char *out, size_t len)
+{
+	int ret = -1;
+
+	if (s.n < len && !memchr(s.p, '\0', s.n)) {
+		memcpy(out, s.p, s.n);
+		out[s.n] = '\0';
+		ret = 0;
+	}
+	return ret;
+}
+
+struct span span_json(const json_t *str)
+{
+	return span_trim(span_of(json_string_value(str),
+				 json_string_length(str)));
+}
+
+/* Length of the UTF-8 sequence led by c, 0 if c cannot lead one. */
+static size_t utf8_seq_len(unsigned char c)
+{
+	size_t n = 0;
+
+	if (c < 0x80)
+		n = 1;
+	else if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	return n;
+}
+
+int value_utf8_valid(struct span s)
+{
+	size_t i = 0, k, n;
+	int ok = 1;
+
+	while (ok && i < s.n) {
+		n = utf8_seq_len((unsigned char)s.p[i]);
+		ok = n && i + n <= s.n;
+		for (k = 1; ok && k < n; k++)
+			ok = ((unsigned char)s.p[i + k] & 0xc0) == 0x80;
+		i += n;
+	}
+	return ok;
+}
+
+size_t value_utf8_chars(struct span s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s.n; i++)
+		n += ((unsigned char)s.p[i] & 0xc0) != 0x80;
+	return n;
+}
+
+/* C0, DEL and the UTF-8 form of C1 could drive a terminal: escape them. */
+static size_t quote_one(const unsigned char *p, size_t left, char *out,
+			size_t room, size_t *used)
+{
+	size_t n = utf8_seq_len(p[0]);
+	int c1 = p[0] == 0xc2 && left > 1 && p[1] >= 0x80 && p[1] <= 0x9f;
+
+	if (p[0] < 0x20 || p[0] == 0x7f || c1 || n == 0 || n > left) {
+		n = c1 ? 2 : 1;
+		*used = (size_t)snprintf(out, room, "\\x%02x", p[0]);
+		if (c1 && *used < room)
+			*used += (size_t)snprintf(out + *used, room - *used,
+						  "\\x%02x", p[1]);
+	} else if (p[0] == '"' || p[0] == '\\') {
+		*used = (size_t)snprintf(out, room, "\\%c", p[0]);
+	} else {
+		*used = n < room ? n : room;
+		memcpy(out, p, *used);
+	}
+	return n;
+}
+
+void value_quote(struct span s, char *out, size_t len)
+{
+	char piece[16];
+	size_t i = 0, o = 0, used = 0, step;
+
+	if (len < 8)
+		goto out;
+	out[o++] = '"';
+	while (i < s.n) {
+		step = quote_one((const unsigned char *)s.p + i, s.n - i, piece,
+				 sizeof(piece), &used);
+		if (o + used > QUOTE_MAX || o + used + 5 > len) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, piece, used);
+		o += used;
+		i += step;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+out:
+	if (len && len < 8)
+		out[0] = '\0';
+}
+
+void value_codes_valid(const struct code_list *l, char *out, size_t len)
+{
+	int n = snprintf(out, len, "valid: ");
+
+	if (n > 0 && (size_t)n < len)
+		code_list_join(l, out + n, len - (size_t)n);
+}
+
+int value_check_text(const struct field *f, struct span s, char *msg,
+		     size_t len)
+{
+	int ret = FORM_EINVALID;
+	int multi = (f->flags & FIELD_FREE_TEXT) != 0;
+	size_t i, chars;
+
+	if (!value_utf8_valid(s)) {
+		snprintf(msg, len, "is not valid UTF-8 text");
+		goto out;
+	}
+	for (i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+
+		if (c == '\0') {
+			snprintf(msg, len, "contains a NUL character");
+			goto out;
+		}
+		if ((c < 0x20 || c == 0x7f) &&
+		    !(multi && (c == '\n' || c == '\t' || c == '\r'))) {
+			snprintf(msg, len, multi ?
+				 "contains a control character; only line breaks and tabs are allowed" :
+				 "contains a line break or control character; this field is one line");
+			goto out;
+		}
+	}
+	chars = value_utf8_chars(s);
+	if (f->max_len && chars > f->max_len) {
+		snprintf(msg, len, "is %zu characters long; at most %zu allowed",
+			 chars, f->max_len);
+		goto out;
+	}
+	ret = FORM_OK;
+out:
+	return ret;
+}
+
+static void date_range_msg(const struct cdate *d, const char *q, char *msg,
+			   size_t len)
+{
+	if (d->y < 1)
+		snprintf(msg, len, "%s is not a real date; years run 0001 to 9999", q);
+	else if (d->m < 1 || d->m > 12)
+		snprintf(msg, len, "%s is not a real date; months run 01 to 12", q);
+	else
+		snprintf(msg, len, "%s is not a real date; %04d-%02d has %d days",
+			 q, d->y, d->m, date_month_days(d->y, d->m));
+}
+
+int value_check_date(struct span s, struct cdate *out, char *msg, size_t len)
+{
+	char buf[FORM_SHORT_MAX], q[QUOTE_MAX + 16];
+	struct cdate d = { 0, 0, 0 };
+	int rc = DATE_ESYNTAX, ret = FORM_EINVALID;
+
+	value_quote(s, q, sizeof(q));
+	if (span_copy(s, buf, sizeof(buf)) == 0)
+		rc = date_parse(buf, &d);
+	if (rc == DATE_ESYNTAX) {
+		snprintf(msg, len, "%s is not a date; use YYYY-MM-DD, e.g. 2025-06-01", q);
+	} else if (rc == DATE_ERANGE) {
+		/* the layout is right, so the numbers read back as typed */
+		d.y = (buf[0] - '0') * 1000 + (buf[1] - '0') * 100 +
+		      (buf[2] - '0') * 10 + (buf[3] - '0');
+		d.m = (buf[5] - '0') * 10 + (buf[6] - '0');
+		date_range_msg(&d, q, msg, len);
+	} else {
+		*out = d;
+		ret = FORM_OK;
+	}
+	return ret;
+}
+
+int value_check_time(struct span s, struct ctod *out, char *msg, size_t len)
+{
+	char buf[FORM_SHORT_MAX], q[QUOTE_MAX + 16];
+	int rc = DATE_ESYNTAX, ret = FORM_EINVALID;
+	struct ctod t = { 0, 0 };
+
+	value_quote(s, q, sizeof(q));
+	if (span_copy(s, buf, sizeof(buf)) == 0)
+		rc = date_time_parse(buf, &t);
+	if (rc == DATE_ESYNTAX)
+		snprintf(msg, len, "%s is not a time; use HH:MM on the 24-hour clock, e.g. 14:20", q);
+	else if (rc == DATE_ERANGE)
+		snprintf(msg, len, "%s is not a real time; hours run 00 to 23, minutes 00 to 59", q);
+	else {
+		*out = t;
+		ret = FORM_OK;
+	}
+	return ret;
+}
+
+int value_check_datetime(struct span s, struct cdatetime *out, char *msg,
+			 size_t len)
+{
+	char buf[FORM_SHORT_MAX], q[QUOTE_MAX + 16];
+	int rc = DATE_ESYNTAX, ret = FORM_EINVALID;
+	struct cdatetime dt;
+	struct cdate d;
+	struct ctod t;
+
+	value_quote(s, q, sizeof(q));
+	if (span_copy(s, buf, sizeof(buf)) == 0)
+		rc = date_datetime_parse(buf, &dt);
+	if (rc == DATE_ESYNTAX) {
+		snprintf(msg, len, "%s is not a date or a date and time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2025-05-03T14:20", q);
+	} else if (rc == DATE_ERANGE) {
+		/* say which half is wrong, in the words of its own check */
+		if (value_check_date(span_of(s.p, 10), &d, msg, len) == FORM_OK)
+			value_check_time(span_of(s.p + 11, s.n - 11), &t, msg, len);
+	} else {
+		*out = dt;
+		ret = FORM_OK;
+	}
+	return ret;
+}
+
+int value_check_code(const struct code_list *l, struct span s, char *msg,
+		     size_t len)
+{
+	char q[QUOTE_MAX + 16], valid[FORM_MSG_MAX / 2];
+	int ret = FORM_EINVALID;
+	size_t i;
+
+	for (i = 0; i < l->n && ret < 0; i++)
+		if (span_eq(s, l->codes[i].code))
+			ret = (int)i;
+	if (ret < 0) {
+		value_quote(s, q, sizeof(q));
+		value_codes_valid(l, valid, sizeof(valid));
+		snprintf(msg, len, "%s is not a valid code; %s", q, valid);
+	}
+	return ret;
+}
+
+int value_check_int_code(const struct code_list *l, json_int_t v, char *msg,
+			 size_t len)
+{
+	char num[32], valid[FORM_MSG_MAX / 2];
+	int ret;
+
+	snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, v);
+	ret = code_list_index(l, num);
+	if (ret < 0) {
+		value_codes_valid(l, valid, sizeof(valid));
+		snprintf(msg, len, "%s is not a valid code; %s", num, valid);
+		ret = FORM_EINVALID;
+	}
+	return ret;
+}
+
+int value_check_nhs(struct span s, char out[], char *msg, size_t len)
+{
+	char buf[FORM_SHORT_MAX], q[QUOTE_MAX + 16];
+	size_t ndigits = 0;
+	int rc = NHS_ELENGTH, ret = FORM_EINVALID;
+
+	value_quote(s, q, sizeof(q));
+	if (span_copy(s, buf, sizeof(buf)) == 0)
+		rc = nhs_number_check(buf, out, &ndigits);
+	else if (memchr(s.p, '\0', s.n))
+		rc = NHS_ECHAR;
+	if (rc == NHS_ECHAR)
+		snprintf(msg, len, "%s is not an NHS number; use its 10 digits (spaces allowed)", q);
+	else if (rc == NHS_ELENGTH && ndigits)
+		snprintf(msg, len, "%s has %zu digits; an NHS number has 10", q, ndigits);
+	else if (rc == NHS_ELENGTH)
+		snprintf(msg, len, "%s is too long for an NHS number; use its 10 digits", q);
+	else if (rc == NHS_ECHECK)
+		snprintf(msg, len, "%s fails the NHS number check digit; check it was copied correctly", q);
+	else
+		ret = FORM_OK;
+	return ret;
+}
+
+const char *value_json_kind(const json_t *v)
+{
+	const char *k = "null";
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: k = "an object"; break;
+	case JSON_ARRAY: k = "an array"; break;
+	case JSON_STRING: k = "a string"; break;
+	case JSON_INTEGER: k = "a whole number"; break;
+	case JSON_REAL: k = "a number with a fraction"; break;
+	case JSON_TRUE: case JSON_FALSE: k = "true/false"; break;
+	case JSON_NULL: k = "null"; break;
+	}
+	return k;
+}
+
+int value_is_given(const json_t *v)
+{
+	return v && !json_is_null(v) &&
+	       !(json_is_string(v) && span_json(v).n == 0);
+}
+
+void path_join(char *out, size_t len, const char *prefix, const char *name)
+{
+	if (prefix && prefix[0])
+		snprintf(out, len, "%s.%s", prefix, name);
+	else
+		snprintf(out, len, "%s", name);
+}
+
+void path_index(char *out, size_t len, const char *prefix, size_t i)
+{
+	snprintf(out, len, "%s[%zu]", prefix, i);
+}
