@@ -55,5 +55,8 @@ const struct command commands[] = {
 	  "case status REF STATUS",
 	  "Move a case on: notified, gathering, ready, (scheduled, reviewed by\n"
 	  "meeting add and review), closed; transferred for a non-resident child." },
+	/* rr and agency commands */
+	/* import and export commands */
+	/* meeting, review and action commands */
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
