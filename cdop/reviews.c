@@ -1,8 +1,14 @@
 #include "cdop/reviews.h"
+#include "cdop/audit.h"
+#include "cdop/cases.h"
+#include "cdop/meetings.h"
 #include "cdop/db.h"
 #include "cdop/error.h"
 #include "cdop/register.h"
 #include "crypto/secure.h"
+#include "forms/form.h"
+
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -162,5 +168,82 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 	}
 	json_decref(recs);
 	json_decref(form);
+	return ret;
+}
+
+const char *reviews_implied_modifiable(const json_t *review)
+{
+	static const char *const domains[] = {
+		"child", "social_environment", "physical_environment", "service_provision",
+	};
+	const json_t *d = json_object_get(review, "domains");
+	int any2 = 0, any0 = 0;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		const json_t *v = json_object_get(d, domains[i]);
+
+		if (!json_is_integer(v))
+			return NULL;
+		any2 |= json_integer_value(v) == 2;
+		any0 |= json_integer_value(v) == 0;
+	}
+	return any2 ? "yes" : any0 ? "insufficient_information" : "no";
+}
+
+int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
+		   const json_t *review, int *amended)
+{
+	static const char reviewed[] =
+		"UPDATE cases SET status = 'reviewed', updated_at = :now "
+		"WHERE id = :c AND status NOT IN ('reviewed', 'closed')";
+	struct form_errors errs = FORM_ERRORS_INIT;
+	struct db_stmt q = DB_STMT_INIT;
+	char mdate[11], tdate[11], status[24], detail[64], now[21];
+	struct cdate today;
+	json_t *n = NULL;
+	int64_t meeting, case_id;
+	int ret;
+
+	reg_today(r, tdate);
+	if (date_parse(tdate, &today))
+		return reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date", tdate);
+	ret = form_validate(&form_review, review, &today, &errs);
+	if (ret == FORM_EINVALID)
+		ret = cases_invalid(r, "", &errs);
+	form_errors_release(&errs);
+	if (ret)
+		return ret;
+	ret = db_begin(r);
+	if (!ret) ret = meetings_find(r, meeting_arg, &meeting, mdate);
+	if (!ret) ret = cases_find(r, ref, &case_id, status);
+	if (!ret && strcmp(mdate, tdate) > 0)
+		ret = reg_fail(r, CDOP_ERR_INPUT, "--meeting: meeting %s is on %s, which "
+			       "is in the future: a review is recorded at its meeting, "
+			       "on or after the meeting date", meeting_arg, mdate);
+	if (!ret && meetings_has_case(r, meeting, case_id) != 1)
+		ret = reg_fail(r, CDOP_ERR_INPUT, "case %s is not on meeting %s's agenda; "
+			       "add it first with 'cdop meeting add %s %s'", ref,
+			       meeting_arg, meeting_arg, ref);
+	if (!ret) {
+		n = form_normalise(&form_review, review);
+		if (!n)
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	if (!ret) ret = reviews_store(r, case_id, meeting, mdate, n, amended);
+	reg_now(now);
+	if (!ret) ret = db_prepare(r, &q, reviewed);
+	if (!ret) ret = db_bind_text(&q, ":now", now);
+	if (!ret) ret = db_bind_int(&q, ":c", case_id);
+	if (!ret && (ret = db_step(&q)) == DB_DONE)
+		ret = CDOP_OK;
+	db_finalize(&q);
+	snprintf(detail, sizeof detail, "meeting %s category %lld", meeting_arg,
+		 (long long)json_integer_value(json_object_get(review, "category")));
+	if (!ret) ret = audit_append(r, *amended ? "review_amend" : "review", ref, detail);
+	if (!ret) ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	json_decref(n);
 	return ret;
 }

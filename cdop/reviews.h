@@ -25,3 +25,16 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		  const char *meeting_date, const json_t *review, int *amended);
 
 #endif
+
+/*
+ * `review REF --meeting M`: validates the analysis form (form_review),
+ * checks the case is on that meeting's agenda and the meeting is not in
+ * the future, stores it with the meeting date as completion date, and
+ * moves the case to `reviewed`. A later review amends the earlier one.
+ */
+int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
+		   const json_t *review, int *amended);
+
+/* What the domain scores imply for `modifiable` (SPEC §3), or NULL when a
+ * score is missing. */
+const char *reviews_implied_modifiable(const json_t *review);

@@ -103,11 +103,21 @@ int cmd_agency_request(struct cli *c, int argc, char **argv);
 int cmd_agency_receive(struct cli *c, int argc, char **argv);
 int cmd_agency_due(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_meeting_new(struct cli *c, int argc, char **argv);
+int cmd_meeting_add(struct cli *c, int argc, char **argv);
+int cmd_meeting_attend(struct cli *c, int argc, char **argv);
+int cmd_meeting_pack(struct cli *c, int argc, char **argv);
+int cmd_meeting_list(struct cli *c, int argc, char **argv);
+int cmd_review(struct cli *c, int argc, char **argv);
+int cmd_action_list(struct cli *c, int argc, char **argv);
+int cmd_action_done(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 
 /* The interactive form (cli/prompt.c): asks every field of a form on the
  * terminal, re-asking on invalid answers, shows a summary and asks to
  * save. *out is the JSON object; CDOP_ERR_INPUT if the user declines. */
-int prompt_form(struct cli *c, const struct form *f, json_t **out);
+typedef const char *prompt_suggest_fn(const char *path, const json_t *answers);
+int prompt_form(struct cli *c, const struct form *f, prompt_suggest_fn *suggest,
+		json_t **out);
 
 #endif

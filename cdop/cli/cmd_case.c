@@ -30,7 +30,7 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 	if (file)
 		ret = cli_json_read(c, "--json", file, &n);
 	else if (cli_interactive())
-		ret = prompt_form(c, &form_notification, &n);
+		ret = prompt_form(c, &form_notification, NULL, &n);
 	else
 		return cli_fail(c, CLI_ERR_USAGE, "notify: give --json FILE (or - for "
 				"standard input), or run it on a terminal for the form");

@@ -58,5 +58,35 @@ const struct command commands[] = {
 	/* rr and agency commands */
 	/* import and export commands */
 	/* meeting, review and action commands */
+	{ "meeting", "new", cmd_meeting_new, CMD_UNLOCK, MANAGER,
+	  "meeting new --date DATE [--chair NAME]",
+	  "Create a panel meeting; prints its id." },
+	{ "meeting", "add", cmd_meeting_add, CMD_UNLOCK, MANAGER,
+	  "meeting add MEETING REF...",
+	  "Put cases on a meeting's agenda; each becomes 'scheduled'. A case should\n"
+	  "be 'ready'; a 'gathering' case is added with a warning naming the\n"
+	  "reports still awaited. A reviewed case may come back to be amended." },
+	{ "meeting", "attend", cmd_meeting_attend, CMD_UNLOCK, MANAGER,
+	  "meeting attend MEETING --name NAME --agency CODE [--role TEXT]",
+	  "Record that a person attended for an agency." },
+	{ "meeting", "pack", cmd_meeting_pack, CMD_UNLOCK, MANAGER | PANEL,
+	  "meeting pack MEETING --out FILE",
+	  "Write the anonymised HTML case pack for a meeting (one self-contained,\n"
+	  "print-friendly file; no names, NHS numbers, dates of birth, addresses\n"
+	  "or postcodes). Making it is audited." },
+	{ "meeting", "list", cmd_meeting_list, CMD_UNLOCK, MANAGER | PANEL,
+	  "meeting list [--json]", "List meetings with their case and attendance counts." },
+	{ "review", NULL, cmd_review, CMD_UNLOCK, MANAGER | PANEL,
+	  "review REF --meeting MEETING [--json FILE|-]",
+	  "Record the panel's analysis of a case at a meeting (the meeting date is\n"
+	  "the review date): category, the four modifiable-factor domains,\n"
+	  "themes, learning, recommendations and referral. On a terminal without\n"
+	  "--json, a form asks each question. A later review amends the earlier one." },
+	{ "action", "list", cmd_action_list, CMD_UNLOCK, MANAGER,
+	  "action list [--overdue] [--json]",
+	  "The recommendation tracker: every recommendation with its id, owner\n"
+	  "agency, due date and status; --overdue lists those past due and not done." },
+	{ "action", "done", cmd_action_done, CMD_UNLOCK, MANAGER,
+	  "action done ID --on DATE", "Mark a recommendation as done." },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

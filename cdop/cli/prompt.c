@@ -16,6 +16,8 @@
 
 struct prompter {
 	struct cli *c;
+	prompt_suggest_fn *suggest;
+	json_t *root;
 	char *line;
 	size_t cap;
 	int eof;
@@ -74,7 +76,7 @@ static int ask_field(struct prompter *p, const struct field *fld, const char *pa
 		     json_t *obj)
 {
 	char prompt[256], msg[512];
-	const char *a;
+	const char *a, *hint = p->suggest ? p->suggest(path, p->root) : NULL;
 
 	fprintf(stderr, "\n%s%s\n", fld->label ? fld->label : fld->name,
 		fld->flags & FIELD_REQUIRED ? "" : "  (optional: Enter to skip)");
@@ -83,6 +85,8 @@ static int ask_field(struct prompter *p, const struct field *fld, const char *pa
 	if (fld->codes && (fld->type == FIELD_CODE || fld->type == FIELD_CODE_ARRAY ||
 			   fld->type == FIELD_INT))
 		show_codes(fld->codes);
+	if (hint)
+		fprintf(stderr, "  Enter accepts %s, which the answers so far imply\n", hint);
 	snprintf(prompt, sizeof prompt, "%s> ", path);
 	for (;;) {
 		json_t *v = NULL;
@@ -92,6 +96,8 @@ static int ask_field(struct prompter *p, const struct field *fld, const char *pa
 		if (!a)
 			return cli_fail(p->c, CDOP_ERR_INPUT, "form abandoned at %s: "
 					"nothing was saved", path);
+		if (!*a && hint)
+			a = hint;
 		ret = field_check_value(fld, a, &v, msg, sizeof msg);
 		if (ret == FORM_OK && !v && (fld->flags & FIELD_REQUIRED)) {
 			fprintf(stderr, "  %s is required\n", path);
@@ -194,11 +200,12 @@ static int reask_errors(struct prompter *p, const struct form *f, json_t *obj,
 	return ret;
 }
 
-int prompt_form(struct cli *c, const struct form *f, json_t **out)
+int prompt_form(struct cli *c, const struct form *f, prompt_suggest_fn *suggest,
+		json_t **out)
 {
-	struct prompter p = { c, NULL, 0, 0 };
 	struct form_errors errs = FORM_ERRORS_INIT;
 	json_t *obj = json_object();
+	struct prompter p = { c, suggest, obj, NULL, 0, 0 };
 	char today_s[11];
 	struct cdate today;
 	int ret, round, save;

@@ -1,0 +1,145 @@
+#include "cdop/cli/cli.h"
+#include "cdop/error.h"
+#include "cdop/meetings.h"
+#include "cdop/pack.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+int cmd_meeting_new(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "date", required_argument, NULL, 'd' },
+		{ "chair", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *date = NULL, *chair = NULL;
+	int64_t id;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': date = optarg; break;
+		case 'c': chair = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (!date || optind != argc)
+		return cli_usage(c);
+	ret = meetings_new(&c->reg, date, chair, &id);
+	if (!ret)
+		printf("%" PRId64 "\n", id);
+	return ret;
+}
+
+int cmd_meeting_add(struct cli *c, int argc, char **argv)
+{
+	char warning[512];
+	int64_t id;
+	int i, ret;
+
+	if (argc < 3)
+		return cli_usage(c);
+	ret = meetings_find(&c->reg, argv[1], &id, NULL);
+	/* Each case is its own change: one bad REF does not undo the others,
+	 * but it does make the command fail. */
+	for (i = 2; !ret && i < argc; i++) {
+		ret = meetings_add_case(&c->reg, id, argv[i], warning, sizeof warning);
+		if (!ret && *warning)
+			fprintf(stderr, "cdop: warning: %s\n", warning);
+		if (!ret)
+			printf("%s added to meeting %" PRId64 "\n", argv[i], id);
+	}
+	return ret;
+}
+
+int cmd_meeting_attend(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "agency", required_argument, NULL, 'a' },
+		{ "role", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL, *agency = NULL, *role = NULL;
+	int64_t id;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': name = optarg; break;
+		case 'a': agency = optarg; break;
+		case 'r': role = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (!name || !agency || optind != argc - 1)
+		return cli_usage(c);
+	ret = meetings_find(&c->reg, argv[optind], &id, NULL);
+	if (!ret)
+		ret = meetings_attend(&c->reg, id, name, agency, role);
+	if (!ret)
+		printf("attendance recorded for meeting %" PRId64 "\n", id);
+	return ret;
+}
+
+int cmd_meeting_pack(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'o')
+			return cli_usage(c);
+		out = optarg;
+	}
+	if (!out || optind != argc - 1)
+		return cli_usage(c);
+	ret = pack_write(&c->reg, argv[optind], out);
+	if (!ret)
+		printf("meeting pack written to %s\n", out);
+	return ret;
+}
+
+int cmd_meeting_list(struct cli *c, int argc, char **argv)
+{
+	json_t *list = NULL, *m;
+	size_t i;
+	int json, ret;
+
+	if (cli_json_flag(argc, argv, &json))
+		return cli_usage(c);
+	ret = meetings_list(&c->reg, &list);
+	if (!ret && json)
+		ret = cli_json_print(list);
+	else if (!ret) {
+		printf("%-6s %-10s %-6s %-8s %-8s %s\n", "ID", "DATE", "CASES", "REVIEWS",
+		       "ATTENDED", "CHAIR");
+		json_array_foreach(list, i, m) {
+			const char *chair = json_string_value(json_object_get(m, "chair"));
+
+			printf("%-6" JSON_INTEGER_FORMAT " %-10s %-6" JSON_INTEGER_FORMAT
+			       " %-8" JSON_INTEGER_FORMAT " %-8" JSON_INTEGER_FORMAT " %s\n",
+			       json_integer_value(json_object_get(m, "id")),
+			       json_string_value(json_object_get(m, "date")),
+			       json_integer_value(json_object_get(m, "cases")),
+			       json_integer_value(json_object_get(m, "reviews")),
+			       json_integer_value(json_object_get(m, "attended")),
+			       chair ? chair : "");
+		}
+	}
+	json_decref(list);
+	return ret;
+}
