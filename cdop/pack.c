@@ -12,6 +12,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char style[] =
@@ -22,7 +23,7 @@ static const char style[] =
 	".banner{background:#fff3cd;border:1px solid #c9a227;padding:.5em .8em;margin:1em 0}"
 	"table{border-collapse:collapse;width:100%;margin:.3em 0}"
 	"th,td{border:1px solid #bbb;padding:.25em .5em;text-align:left;vertical-align:top}"
-	"th{background:#eef2f8}td.n{text-align:right}.late{color:#a00;font-weight:600}"
+	"th{background:#eef2f8}table.facts th{width:45%}td.n{text-align:right}.late{color:#a00;font-weight:600}"
 	".box{border:1px solid #888;min-height:4.5em;margin:.3em 0}"
 	".cols{columns:2}.tick{display:inline-block;width:.9em;height:.9em;"
 	"border:1px solid #333;margin-right:.4em;vertical-align:-.1em}"
@@ -57,10 +58,19 @@ static const char *code_label(const struct code_list *l, const char *code)
 static void case_summary(FILE *f, const json_t *v)
 {
 	const json_t *n = json_object_get(v, "notification");
-	const char *month = s(n, "death.month");
+	static const char *const months[] = { "January", "February", "March", "April",
+		"May", "June", "July", "August", "September", "October", "November",
+		"December" };
+	const char *ym = s(n, "death.month");
+	char month[32];
+	int mo = strlen(ym) == 7 ? atoi(ym + 5) : 0;
 	const char *res = json_is_boolean(form_json_get(n, "child.resident")) ?
 		(json_is_true(form_json_get(n, "child.resident")) ? "yes" : "no") : "";
 
+	if (mo >= 1 && mo <= 12)
+		snprintf(month, sizeof month, "%s %.4s", months[mo - 1], ym);
+	else
+		snprintf(month, sizeof month, "%s", ym);
 	fputs("<table class=\"facts\">\n", f);
 	label_row(f, "Age at death", s(n, "age_band"));
 	label_row(f, "Sex", code_label(&codes_sex, s(n, "child.sex")));

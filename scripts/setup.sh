@@ -9,6 +9,7 @@ packages=(
   libjansson-dev libcmocka-dev           # JSON, unit tests
   sqlcipher minisign                     # CLI tools the tests compare against
   python3 xxd                            # end-to-end test helpers (pty, bytes)
+  chromium                               # renders packs and reports in tests
 )
 
 missing=()

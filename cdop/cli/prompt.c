@@ -117,12 +117,13 @@ static int ask_field(struct prompter *p, const struct field *fld, const char *pa
 static int ask_array(struct prompter *p, const struct field *fld, const char *path,
 		     json_t *obj)
 {
+	const char *what = fld->sub && fld->sub->title ? fld->sub->title :
+		fld->label ? fld->label : fld->name;
 	json_t *arr = json_array();
 	char q[160];
 	int more, ret = CDOP_OK;
 
-	snprintf(q, sizeof q, "\nAdd %s %s?", json_array_size(arr) ? "another" : "a",
-		 fld->label ? fld->label : fld->name);
+	snprintf(q, sizeof q, "\nAdd a %s?", what);
 	while (!ret && (more = yes(p, q, 0)) == 1) {
 		json_t *item = json_object();
 		char sub[160];
@@ -130,7 +131,7 @@ static int ask_array(struct prompter *p, const struct field *fld, const char *pa
 		snprintf(sub, sizeof sub, "%s[%zu]", path, json_array_size(arr));
 		ret = ask_form(p, fld->sub, sub, item);
 		json_array_append_new(arr, item);
-		snprintf(q, sizeof q, "\nAdd another %s?", fld->label ? fld->label : fld->name);
+		snprintf(q, sizeof q, "\nAdd another %s?", what);
 	}
 	if (!ret && more < 0)
 		ret = cli_fail(p->c, CDOP_ERR_INPUT, "form abandoned: nothing was saved");
