@@ -202,7 +202,7 @@ int audit_verify(struct reg *r, int64_t *bad)
 		for (int b = 0; b < CHAIN_HASH_BYTES; b++)
 			snprintf(expect + i + 2 * b, 3, "%02x", prev[b]);
 	}
-	if (n && strcmp(head, expect)) {
+	if ((n || head[0]) && strcmp(head, expect)) {
 		*bad = n + 1;
 		return reg_fail(r, CDOP_ERR_DAMAGED, "audit chain broken after entry "
 				"%" PRId64 ": the register records a later head (%.24s...); "

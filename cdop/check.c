@@ -23,8 +23,15 @@ static int check_pages(struct reg *r)
 		const char *msg = db_column_text(&q, 0);
 
 		if (strcmp(msg, "ok")) {
+			/* SQLite's report: "*** in database main ***\nPage 3: ..." */
+			const char *first = strstr(msg, "***\n");
+			const char *nl;
+
+			first = first ? first + 4 : msg;
+			nl = strchr(first, '\n');
 			ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' failed its "
-				       "integrity check: %s", r->path, msg);
+				       "integrity check: %.*s", r->path,
+				       nl ? (int)(nl - first) : 300, first);
 			break;
 		}
 	}

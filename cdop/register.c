@@ -502,10 +502,18 @@ static int check_file_state(struct reg *r, unsigned flags)
 /* After a crash mid-write: SQLite has rolled back; prove what is left. */
 static int recover_unclean(struct reg *r)
 {
+	char journal[4200];
 	int ret = reg_check(r);
 
 	if (ret)
 		return ret;
+	/* A write killed before its first page reached the database leaves a
+	 * journal SQLite ignores (zero header); it would otherwise be refused
+	 * as a replay at every later open. The check above proved the file. */
+	snprintf(journal, sizeof journal, "%s-journal", r->path);
+	if (unlink(journal) && errno != ENOENT)
+		return reg_fail(r, CDOP_ERR_IO, "cannot remove stale journal '%s': %s",
+				journal, strerror(errno));
 	/* Seal the state we just verified at this command's clean close. */
 	r->marked_dirty = 1;
 	return CDOP_OK;
@@ -655,6 +663,8 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 	ret = db_probe(r, db_connect(r, 0));
 	if (!ret)
 		ret = migrate(r);
+	if (ret)
+		r->allow_pragma = 0;
 	if (!ret)
 		ret = check_register_id(r);
 	if (!ret && !o->recovery_code)

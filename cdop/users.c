@@ -77,6 +77,14 @@ static int keyring_copy(struct reg *r, struct keyring *dst)
 	return ret ? reg_fail(r, CDOP_ERR_NOMEM, "out of memory") : CDOP_OK;
 }
 
+/* Puts the keyring as it was before a failed change back in place. */
+static void keyring_restore(struct reg *r, struct keyring *old)
+{
+	keyring_release(&r->kr);
+	r->kr = *old;
+	keyring_init(old);
+}
+
 static int slot_error(struct reg *r, int err)
 {
 	return reg_fail(r, err == CRYPTO_ERR_NOMEM ? CDOP_ERR_NOMEM : CDOP_ERR_INTERNAL,
@@ -94,7 +102,7 @@ int users_add(struct reg *r, const char *name, enum role role,
 	struct kdf_params kdf;
 	enum role have;
 	char now[21];
-	int active, ret, err;
+	int active, ret, err, have_old = 0;
 
 	ret = users_name_check(r, name);
 	if (ret)
@@ -109,19 +117,23 @@ int users_add(struct reg *r, const char *name, enum role role,
 	if (ret != CDOP_ERR_NOTFOUND)
 		return ret;
 	ret = reg_kdf_params(r, &kdf);
+	if (ret)
+		return ret;
+	/* The transaction first: it marks the keyring dirty on disk, and the
+	 * copy taken after it is what a failure puts back. */
+	ret = db_begin(r);
 	if (!ret)
 		ret = keyring_copy(r, &old);
 	if (ret)
 		goto out;
+	have_old = 1;
 	err = keyring_slot_set(&r->kr, r->master, name, (uint8_t)role, pass, passlen, &kdf);
 	if (err) {
 		ret = slot_error(r, err);
 		goto out;
 	}
 	reg_now(now);
-	ret = db_begin(r);
-	if (!ret)
-		ret = db_prepare(r, &q, sql);
+	ret = db_prepare(r, &q, sql);
 	if (!ret)
 		ret = db_bind_text(&q, ":name", name);
 	if (!ret)
@@ -138,8 +150,11 @@ int users_add(struct reg *r, const char *name, enum role role,
 	if (!ret)
 		ret = commit_with_keyring(r, &old);
 out:
-	if (ret)
+	if (ret) {
 		db_rollback(r);
+		if (have_old)
+			keyring_restore(r, &old);
+	}
 	keyring_release(&old);
 	return ret;
 }
@@ -150,7 +165,7 @@ int users_disable(struct reg *r, const char *name)
 	struct keyring old = KEYRING_INIT;
 	struct db_stmt q = DB_STMT_INIT;
 	enum role role;
-	int active, ret;
+	int active, ret, have_old = 0;
 
 	ret = user_lookup(r, name, &role, &active);
 	if (ret)
@@ -160,17 +175,18 @@ int users_disable(struct reg *r, const char *name)
 	if (!strcmp(name, r->user))
 		return reg_fail(r, CDOP_ERR_CONFLICT, "you cannot disable yourself ('%s'); "
 				"ask another admin", name);
-	ret = keyring_copy(r, &old);
+	ret = db_begin(r);
+	if (!ret)
+		ret = keyring_copy(r, &old);
 	if (ret)
-		return ret;
+		goto out;
+	have_old = 1;
 	if (keyring_slot_disable(&r->kr, name)) {
 		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has no slot for "
 			       "user '%s'", r->keys_path, name);
 		goto out;
 	}
-	ret = db_begin(r);
-	if (!ret)
-		ret = db_prepare(r, &q, sql);
+	ret = db_prepare(r, &q, sql);
 	if (!ret)
 		ret = db_bind_text(&q, ":name", name);
 	if (!ret && (ret = db_step(&q)) == DB_DONE)
@@ -181,8 +197,11 @@ int users_disable(struct reg *r, const char *name)
 	if (!ret)
 		ret = commit_with_keyring(r, &old);
 out:
-	if (ret)
+	if (ret) {
 		db_rollback(r);
+		if (have_old)
+			keyring_restore(r, &old);
+	}
 	keyring_release(&old);
 	return ret;
 }
@@ -192,7 +211,7 @@ int users_passwd(struct reg *r, const char *name, const char *pass, size_t passl
 	struct keyring old = KEYRING_INIT;
 	struct kdf_params kdf;
 	enum role role;
-	int active, ret, err;
+	int active, ret, err, have_old = 0;
 
 	ret = user_lookup(r, name, &role, &active);
 	if (ret)
@@ -200,24 +219,29 @@ int users_passwd(struct reg *r, const char *name, const char *pass, size_t passl
 	if (!active)
 		return reg_fail(r, CDOP_ERR_CONFLICT, "user '%s' is disabled", name);
 	ret = reg_kdf_params(r, &kdf);
+	if (ret)
+		return ret;
+	ret = db_begin(r);
 	if (!ret)
 		ret = keyring_copy(r, &old);
 	if (ret)
 		goto out;
+	have_old = 1;
 	/* Rewraps this one slot: fresh salt and nonce, same master key. */
 	err = keyring_slot_set(&r->kr, r->master, name, (uint8_t)role, pass, passlen, &kdf);
 	if (err) {
 		ret = slot_error(r, err);
 		goto out;
 	}
-	ret = db_begin(r);
-	if (!ret)
-		ret = audit_append(r, "passwd", name, "");
+	ret = audit_append(r, "passwd", name, "");
 	if (!ret)
 		ret = commit_with_keyring(r, &old);
 out:
-	if (ret)
+	if (ret) {
 		db_rollback(r);
+		if (have_old)
+			keyring_restore(r, &old);
+	}
 	keyring_release(&old);
 	return ret;
 }

@@ -596,7 +596,8 @@ int keyring_failure_add(struct keyring *kr, const char *text)
 	struct keyring_failure *v;
 	uint8_t *sealed;
 
-	if (len > KEYRING_MAX_FAILURE_BYTES)
+	/* An empty record would be too short for failures_parse to accept. */
+	if (tlen == 0 || len > KEYRING_MAX_FAILURE_BYTES)
 		return CRYPTO_ERR_ARG;
 	if (kr->nfailures >= KEYRING_MAX_FAILURES) {
 		/* Keep the newest: drop the oldest record. */

@@ -30,7 +30,7 @@
 #define ROLE_A 2
 #define ROLE_B 3
 
-/* Byte layout (docs/security.md): header, slots, state block, MAC,
+/* Byte layout (crypto/keyring.c): header, slots, state block, MAC,
  * failure count, failure records. */
 #define SLOT_OFF(i) ((size_t)KEYRING_HEADER_BYTES + (size_t)(i) * KEYRING_SLOT_BYTES)
 #define STATE_OFF(n) SLOT_OFF(n)
@@ -81,6 +81,22 @@ static int setup(void **state)
 {
 	(void)state;
 	return crypto_init() == CRYPTO_OK ? 0 : -1;
+}
+
+/* For the file tests: a fresh directory in *state. */
+static int setup_dir(void **state)
+{
+	if (crypto_init() != CRYPTO_OK)
+		return -1;
+	*state = t_mkdtemp();
+	return 0;
+}
+
+static int teardown_dir(void **state)
+{
+	t_rmtree(*state);
+	free(*state);
+	return 0;
 }
 
 static uint8_t *dup_bytes(const uint8_t *p, size_t n)
@@ -933,7 +949,7 @@ static void test_failure_sizes(void **state)
 }
 
 /*
- * BUG: keyring_failure_add() accepts an empty text, making a record of
+ * Was a bug (fixed; this test keeps it fixed): keyring_failure_add() accepts an empty text, making a record of
  * exactly crypto_box_SEALBYTES, which failures_parse() rejects (len <=
  * SEALBYTES): the keyring it produces can no longer be loaded.
  */
@@ -954,7 +970,7 @@ static void test_failure_empty_text(void **state)
 		free(buf);
 		keyring_release(&kr);
 		if (parsed != CRYPTO_OK)
-			skip(); /* BUG: see above; either refuse "" or accept it back */
+			fail_msg("regression: the bug described above is back");
 		return;
 	}
 	assert_int_equal(added, CRYPTO_ERR_ARG);
@@ -1020,6 +1036,66 @@ static void test_failure_tampered(void **state)
 	free(buf);
 }
 
+/* A record whose text holds a NUL byte (which keyring_failure_add cannot
+ * make, but anyone holding the public key can seal) is refused on opening. */
+static void test_failure_with_nul(void **state)
+{
+	static const uint8_t text[] = { 'a', 'b', 0, 'c', 'd' };
+	enum { SEALED = sizeof text + crypto_box_SEALBYTES };
+	struct keyring kr;
+	uint8_t *b = malloc(g_len + 2 + SEALED);
+	char out[KEYRING_MAX_FAILURE_BYTES];
+	size_t rec = FAIL_OFF(NSLOTS);
+
+	(void)state;
+	assert_non_null(b);
+	memcpy(b, g_buf, g_len);
+	b[rec] = 1;
+	b[rec + 2] = (uint8_t)SEALED;
+	b[rec + 3] = 0;
+	assert_int_equal(crypto_box_seal(b + rec + 4, text, sizeof text,
+					 g_buf + 32 /* box_pk */), 0);
+	assert_int_equal(parse_copy(&kr, b, g_len + 2 + SEALED), CRYPTO_OK);
+	assert_int_equal(kr.nfailures, 1);
+	assert_int_equal(keyring_failure_open(&kr, 0, g_master, out, sizeof out),
+			 CRYPTO_ERR_FORMAT);
+	keyring_release(&kr);
+	free(b);
+}
+
+/* serialize refuses what parse would refuse: too many slots or records */
+static void test_serialize_refuses_oversized(void **state)
+{
+	struct keyring kr;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct keyring_slot *slots;
+	struct keyring_failure *fails;
+
+	(void)state;
+	parse_base(&kr);
+	slots = kr.slots;
+	kr.slots = calloc(KEYRING_MAX_SLOTS + 1, sizeof *kr.slots);
+	assert_non_null(kr.slots);
+	kr.nslots = KEYRING_MAX_SLOTS + 1;
+	assert_int_equal(keyring_serialize(&kr, &buf, &len), CRYPTO_ERR_ARG);
+	assert_null(buf);
+	free(kr.slots);
+	kr.slots = slots;
+	kr.nslots = NSLOTS;
+
+	fails = calloc(KEYRING_MAX_FAILURES + 1, sizeof *fails);
+	assert_non_null(fails);
+	kr.failures = fails;
+	kr.nfailures = KEYRING_MAX_FAILURES + 1;
+	assert_int_equal(keyring_serialize(&kr, &buf, &len), CRYPTO_ERR_ARG);
+	assert_null(buf);
+	kr.failures = NULL;
+	kr.nfailures = 0;
+	free(fails);
+	keyring_release(&kr);
+}
+
 static void test_failures_keep_newest(void **state)
 {
 	struct keyring kr, back;
@@ -1056,14 +1132,14 @@ static void test_failures_keep_newest(void **state)
 
 static void test_save_load(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, "reg.keys");
+	const char *dir = *state;
+	char *path = t_path(dir, "reg.keys");
 	char *missing = t_path(dir, "nope/reg.keys");
 	struct keyring kr, back;
 	uint8_t *file, *buf = NULL;
 	size_t flen, len = 0;
 	mode_t old = umask(0);
 
-	(void)state;
 	parse_base(&kr);
 	assert_int_equal(keyring_save(&kr, path, KEYRING_SAVE_EXCL), CRYPTO_OK);
 	assert_int_equal(t_mode(path), 0600);
@@ -1105,18 +1181,16 @@ static void test_save_load(void **state)
 	umask(old);
 	free(missing);
 	free(path);
-	t_rmtree(dir);
-	free(dir);
 }
 
 static void test_load_errors(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, "reg.keys");
+	const char *dir = *state;
+	char *path = t_path(dir, "reg.keys");
 	struct keyring kr;
 	uint8_t *big;
 	size_t bign = 700000;
 
-	(void)state;
 	assert_int_equal(keyring_load(&kr, path), CRYPTO_ERR_IO); /* missing */
 	keyring_release(&kr);
 	assert_int_equal(keyring_load(&kr, dir), CRYPTO_ERR_IO); /* a directory */
@@ -1143,21 +1217,19 @@ static void test_load_errors(void **state)
 	assert_int_equal(keyring_mac_check(&kr, g_master), CRYPTO_OK);
 	keyring_release(&kr);
 	free(path);
-	t_rmtree(dir);
-	free(dir);
 }
 
 /* The keyed MAC of a whole register file (recorded at a clean close). */
 static void test_file_mac(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, "file");
+	const char *dir = *state;
+	char *path = t_path(dir, "file");
 	uint8_t mac1[KEYRING_MAC_BYTES], mac2[KEYRING_MAC_BYTES], ref[KEYRING_MAC_BYTES];
 	uint8_t key[SUBKEY_BYTES], other[MASTER_KEY_BYTES], *data;
 	size_t n = 200000, i; /* several read chunks */
 	uint64_t size = 0;
 	int fd;
 
-	(void)state;
 	data = malloc(n);
 	assert_non_null(data);
 	for (i = 0; i < n; i++)
@@ -1210,8 +1282,6 @@ static void test_file_mac(void **state)
 
 	free(data);
 	free(path);
-	t_rmtree(dir);
-	free(dir);
 }
 
 int main(void)
@@ -1246,10 +1316,12 @@ int main(void)
 		cmocka_unit_test_setup(test_failure_sizes, setup),
 		cmocka_unit_test_setup(test_failure_empty_text, setup),
 		cmocka_unit_test_setup(test_failure_tampered, setup),
+		cmocka_unit_test_setup(test_failure_with_nul, setup),
+		cmocka_unit_test_setup(test_serialize_refuses_oversized, setup),
 		cmocka_unit_test_setup(test_failures_keep_newest, setup),
-		cmocka_unit_test_setup(test_save_load, setup),
-		cmocka_unit_test_setup(test_load_errors, setup),
-		cmocka_unit_test_setup(test_file_mac, setup),
+		cmocka_unit_test_setup_teardown(test_save_load, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_load_errors, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_mac, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests_name("crypto_keyring", tests, group_setup,

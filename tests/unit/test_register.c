@@ -16,6 +16,7 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cdop/audit.h"
@@ -38,6 +39,7 @@ struct fix {
 	char *dir;
 	char *path;     /* the register */
 	char *keys;     /* its keyring */
+	char *scratch;  /* an empty directory */
 };
 
 static int group_setup(void **state)
@@ -74,6 +76,7 @@ static int setup(void **state)
 		return -1;
 	f->dir = t_reg_clone(g_tdir, &f->path);
 	f->keys = t_path(f->dir, T_KEYS_NAME);
+	f->scratch = t_mkdtemp();
 	*state = f;
 	return 0;
 }
@@ -83,7 +86,9 @@ static int teardown(void **state)
 	struct fix *f = *state;
 
 	t_rmtree(f->dir);
+	t_rmtree(f->scratch);
 	free(f->dir);
+	free(f->scratch);
 	free(f->path);
 	free(f->keys);
 	free(f);
@@ -207,12 +212,13 @@ static void test_files_private(void **state)
 
 static void test_create_refuses_existing_register(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
+	struct fix *f = *state;
+	const char *dir = f->scratch;
+	char *path = t_path(dir, T_REG_NAME);
 	char *keys = t_path(dir, T_KEYS_NAME), err[REG_ERR_MAX];
 	uint8_t *back;
 	size_t n;
 
-	(void)state;
 	t_spew(path, "precious", 8);
 	assert_int_equal(t_reg_create(path, ADMIN, T_PASS, NULL, err, sizeof err),
 			 CDOP_ERR_CONFLICT);
@@ -225,18 +231,17 @@ static void test_create_refuses_existing_register(void **state)
 	assert_int_equal(t_count_entries(dir), 1);
 	free(path);
 	free(keys);
-	t_rmtree(dir);
-	free(dir);
 }
 
 static void test_create_refuses_existing_keyring(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
+	struct fix *f = *state;
+	const char *dir = f->scratch;
+	char *path = t_path(dir, T_REG_NAME);
 	char *keys = t_path(dir, T_KEYS_NAME), err[REG_ERR_MAX];
 	uint8_t *back;
 	size_t n;
 
-	(void)state;
 	t_spew(keys, "old keys", 8);
 	assert_int_equal(t_reg_create(path, ADMIN, T_PASS, NULL, err, sizeof err),
 			 CDOP_ERR_CONFLICT);
@@ -249,17 +254,16 @@ static void test_create_refuses_existing_keyring(void **state)
 	assert_int_equal(t_count_entries(dir), 1);
 	free(path);
 	free(keys);
-	t_rmtree(dir);
-	free(dir);
 }
 
 static void test_create_bad_profile(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
+	struct fix *f = *state;
+	const char *dir = f->scratch;
+	char *path = t_path(dir, T_REG_NAME);
 	struct reg_create_opts o;
 	struct reg r;
 
-	(void)state;
 	memset(&o, 0, sizeof o);
 	o.path = path;
 	o.admin = ADMIN;
@@ -272,8 +276,19 @@ static void test_create_bad_profile(void **state)
 	reg_release(&r);
 	assert_int_equal(t_count_entries(dir), 0);
 	free(path);
-	t_rmtree(dir);
-	free(dir);
+}
+
+static void test_create_in_missing_directory(void **state)
+{
+	struct fix *f = *state;
+	const char *dir = f->scratch;
+	char *path = t_path(dir, "no/such/dir/register.cdop");
+	char err[REG_ERR_MAX];
+
+	assert_int_equal(t_reg_create(path, ADMIN, T_PASS, NULL, err, sizeof err), CDOP_ERR_IO);
+	assert_non_null(strstr(err, path));
+	assert_int_equal(t_count_entries(dir), 0);
+	free(path);
 }
 
 /* ---- open: files that are not a register ------------------------------------------ */
@@ -466,12 +481,38 @@ static void test_failed_attempts_recorded(void **state)
 	keyring_release(&kr);
 }
 
+/* Records that cannot be read or parsed are imported as such, not dropped. */
+static void test_odd_failure_records(void **state)
+{
+	struct fix *f = *state;
+	struct keyring kr;
+	struct reg r;
+	struct seen s;
+	int64_t bad;
+
+	assert_int_equal(keyring_load(&kr, f->keys), CRYPTO_OK);
+	assert_int_equal(keyring_failure_add(&kr, "no tabs in this record"), CRYPTO_OK);
+	assert_int_equal(keyring_failure_add(&kr, "2025-06-01T10:00:00Z\tx\tsealed"), CRYPTO_OK);
+	kr.failures[1].sealed[kr.failures[1].len - 1] ^= 1;
+	assert_int_equal(keyring_save(&kr, f->keys, KEYRING_SAVE_REPLACE), CRYPTO_OK);
+	keyring_release(&kr);
+
+	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_OK, &r);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(audit_foreach(&r, visit, &s), CDOP_OK);
+	assert_int_equal(s.unlock_failed, 2);
+	assert_string_equal(s.failed_details, "malformed record,unreadable record,");
+	expect_reg(audit_verify(&r, &bad), CDOP_OK, &r);
+	reg_release(&r);
+}
+
 /* Two registers with their keyrings swapped: the other register's admin
  * unlocks the keyring, but it is not this register's. */
 static void test_keyring_from_other_register(void **state)
 {
 	struct fix *f = *state;
-	char *dir2 = t_mkdtemp(), *path2 = t_path(dir2, T_REG_NAME);
+	const char *dir2 = f->scratch;
+	char *path2 = t_path(dir2, T_REG_NAME);
 	char *keys2 = t_path(dir2, T_KEYS_NAME);
 	struct reg r;
 
@@ -485,8 +526,6 @@ static void test_keyring_from_other_register(void **state)
 	reg_release(&r);
 	free(path2);
 	free(keys2);
-	t_rmtree(dir2);
-	free(dir2);
 }
 
 /* ---- open: the register file altered ------------------------------------------------ */
@@ -625,6 +664,61 @@ static void test_stale_journal(void **state)
 	assert_true(t_exists(journal)); /* left for the user to look at */
 }
 
+/*
+ * A process that dies inside a write transaction: the next open rolls
+ * the journal back, checks the register and carries on.
+ *
+ * Was a bug (fixed; this test keeps it fixed) (cdop/register.c, check_file_state/recover_unclean): when the
+ * process dies before any page reached the database file, its journal
+ * was never synced and its header is zero, so SQLite does not treat it
+ * as hot: it neither rolls it back nor deletes it. The recovering open
+ * succeeds and its clean close seals the register, but the stale
+ * PATH-journal stays, and every later open fails in check_file_state
+ * with CDOP_ERR_DAMAGED ("has a journal although cdop closed it
+ * cleanly"): an ordinary crash ends as a tamper alarm (exit 4).
+ */
+static void test_crash_mid_write(void **state)
+{
+	struct fix *f = *state;
+	struct reg r;
+	struct seen s;
+	pid_t pid;
+	int status = 0, ret;
+	char journal[4200];
+
+	snprintf(journal, sizeof journal, "%s-journal", f->path);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct reg c;
+		int cret = t_reg_open(&c, f->path, ADMIN, T_PASS);
+
+		if (!cret)
+			cret = db_begin(&c);
+		if (!cret)
+			cret = audit_append(&c, "init", "never committed", "");
+		_exit(cret ? 1 : 0); /* no commit, no close */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_OK, &r);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(audit_foreach(&r, visit, &s), CDOP_OK);
+	assert_int_equal(s.init, 1); /* the uncommitted entry is gone */
+	expect_reg(reg_check(&r), CDOP_OK, &r);
+	reg_release(&r);
+
+	/* and the clean close sealed it again: it opens as usual */
+	ret = t_reg_open(&r, f->path, ADMIN, T_PASS);
+	reg_release(&r);
+	if (ret == CDOP_ERR_DAMAGED && t_exists(journal))
+		fail_msg("regression: the bug described above is back");
+	expect_reg(ret, CDOP_OK, &r);
+	assert_int_equal(t_count_entries(f->dir), 2);
+}
+
 /* ---- open: versions, locks ------------------------------------------------------- */
 
 static void test_schema_newer(void **state)
@@ -683,6 +777,7 @@ int main(void)
 		T(test_create_refuses_existing_register),
 		T(test_create_refuses_existing_keyring),
 		T(test_create_bad_profile),
+		T(test_create_in_missing_directory),
 		T(test_open_missing),
 		T(test_open_empty),
 		T(test_open_short),
@@ -694,11 +789,13 @@ int main(void)
 		T(test_open_wrong_pass),
 		T(test_open_unknown_user),
 		T(test_failed_attempts_recorded),
+		T(test_odd_failure_records),
 		T(test_keyring_from_other_register),
 		T(test_flipped_byte),
 		T(test_truncated_register),
 		T(test_zeroed_page),
 		T(test_stale_journal),
+		T(test_crash_mid_write),
 		T(test_schema_newer),
 		T(test_busy),
 		T(test_recovery_open),
