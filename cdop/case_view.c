@@ -43,6 +43,18 @@ static long hours_after(const char *death_date, const char *death_time, const ch
 	return (long)((date_datetime_minutes(&o) - date_datetime_minutes(&d)) / 60);
 }
 
+/* Is ON (DATE or DATETHH:MM; a date alone is 23:59) no later than DUE? */
+static int done_no_later(const char *on, const char *due)
+{
+	char buf[20];
+
+	if (strlen(on) == 10) {
+		snprintf(buf, sizeof buf, "%sT23:59", on);
+		on = buf;
+	}
+	return strcmp(on, due) <= 0; /* both YYYY-MM-DDTHH:MM */
+}
+
 static int add_rr(struct reg *r, int64_t id, const json_t *n, enum case_view_mode mode,
 		  json_t *out)
 {
@@ -82,9 +94,13 @@ static int add_rr(struct reg *r, int64_t id, const json_t *n, enum case_view_mod
 			json_object_set_new(a, "done", json_boolean(done));
 			if (done && h >= 0)
 				json_object_set_new(a, "hours_after_death", json_integer(h));
-			if (done && h >= 0 && !db_column_is_null(&q, 5))
+			/* The stored due time is the target (SPEC's, or the one
+			 * configured when the case was notified); a date alone
+			 * counts as 23:59, as in rr list and the annual report. */
+			if (done && !db_column_is_null(&q, 1))
 				json_object_set_new(a, "within_target", json_boolean(
-					h * 60 <= db_column_int(&q, 5)));
+					done_no_later(db_column_text(&q, 2),
+						      db_column_text(&q, 1))));
 			if (!db_column_is_null(&q, 4)) {
 				char *clean = anonymise_text(db_column_text(&q, 4), n);
 
@@ -160,7 +176,7 @@ static int add_review(struct reg *r, int64_t id, const json_t *n,
 		}
 	}
 	db_finalize(&q);
-	if (ret == DB_DONE)
+	if (ret == DB_DONE && !review) /* no review (DB_DONE == CDOP_OK) */
 		return CDOP_OK;
 	if (ret)
 		return ret;

@@ -12,6 +12,12 @@ static const struct field agency_fields[] = {
 	  .help = "When it should come back, YYYY-MM-DD" },
 	{ .name = "received", .path = "received", .type = FIELD_DATE,
 	  .label = "Received", .help = "When it came back, YYYY-MM-DD" },
+	/* No sub-form: the agency's own reporting form, any JSON object. It
+	 * may name anyone, so it is identifiable: redaction drops all of it. */
+	{ .name = "form", .path = "form", .type = FIELD_OBJECT,
+	  .flags = FIELD_IDENTIFIABLE, .label = "Returned form",
+	  .help = "The reporting form the agency sent back, as any JSON object "
+		  "(`agency receive --json FILE`); stored encrypted, shown to managers only" },
 };
 
 static void agency_rule(const json_t *obj, const char *prefix,
@@ -29,12 +35,17 @@ static void agency_rule(const json_t *obj, const char *prefix,
 			rule_not_before(e, prefix, "received", &got,
 					"requested", &req);
 		rule_not_future(e, prefix, "received", &got, today);
+	} else if (!value_is_given(json_object_get(obj, "received")) &&
+		   value_is_given(json_object_get(obj, "form"))) {
+		rule_error(e, prefix, "form", "a returned form needs `received`, "
+			   "the date it came back");
 	}
 }
 
 static const char *const agency_rules[] = {
 	"`requested` and `received` are not in the future; `due` and `received` are not before `requested`.",
 	"In an import line, `requested` is not before the date of death, and each agency appears once per case.",
+	"`form` (any JSON object) comes with `received`; it is kept as given and never shown outside the identifiable views.",
 	NULL,
 };
 

@@ -313,7 +313,7 @@ void date_report_year_bounds(int start_year, struct cdate *first,
 
 void date_report_year_format(int start_year, char out[DATE_YEAR_BUFLEN])
 {
-	snprintf(out, DATE_YEAR_BUFLEN, "%04u-%02u", clamp(start_year, 9999),
-		 clamp(start_year, 9999) % 100 == 99 ? 0u
-						     : clamp(start_year, 9999) % 100 + 1);
+	unsigned y = clamp(start_year, 9999), next = (y + 1) % 100;
+
+	snprintf(out, DATE_YEAR_BUFLEN, "%04u-%02u", y, next);
 }

@@ -54,6 +54,8 @@ static void add_type(struct sbuf *b, const struct field *fld)
 	case FIELD_OBJECT:
 		if (doc)
 			sbuf_addf(b, "object: %s form", doc->title);
+		else if (!fld->sub)
+			sbuf_adds(b, "any JSON object");
 		else
 			sbuf_adds(b, "object");
 		break;

@@ -44,7 +44,8 @@ enum field_type {
 	FIELD_BOOL,		/* true / false */
 	FIELD_INT,		/* JSON integer; if `codes`, its decimal form is a code */
 	FIELD_NHS_NUMBER,	/* string, 10 digits, modulus 11; spaces allowed */
-	FIELD_OBJECT,		/* object described by `sub` */
+	FIELD_OBJECT,		/* object described by `sub`; `sub` NULL: any
+				 * object, kept as given, dropped by redaction */
 	FIELD_CODE_ARRAY,	/* array of distinct strings from `codes` */
 	FIELD_OBJECT_ARRAY,	/* array of objects described by `sub` */
 };

@@ -64,7 +64,7 @@ static json_t *copy_value(const struct field *fld, const json_t *v,
 
 	if (json_is_string(v))
 		out = copy_string(fld, v);
-	else if (fld->type == FIELD_OBJECT)
+	else if (fld->type == FIELD_OBJECT && fld->sub)
 		out = copy_object(fld->sub, v, mask, redact);
 	else if (json_is_array(v) && (fld->type == FIELD_OBJECT_ARRAY ||
 				      fld->type == FIELD_CODE_ARRAY))
@@ -91,7 +91,10 @@ static json_t *copy_object(const struct form *f, const json_t *obj,
 		if (!out)
 			break;
 		fld = form_field_named(f, key);
-		if ((redact && (!fld || (fld->flags & mask))) ||
+		/* An object without a sub-form is opaque: redacting keeps none
+		 * of it, whatever the mask, as nothing says what it holds. */
+		if ((redact && (!fld || (fld->flags & mask) ||
+				(fld->type == FIELD_OBJECT && !fld->sub))) ||
 		    !value_is_given(v))
 			continue;
 		c = fld ? copy_value(fld, v, mask, redact) : json_deep_copy(v);

@@ -259,7 +259,9 @@ static void check_value(const struct field *fld, const json_t *v,
 			form_errors_add(c->errs, path, "%s", msg);
 		break;
 	case FIELD_OBJECT:
-		validate_object(fld->sub, v, path, c);
+		/* No sub-form: any object, kept as given (agency_reports[].form). */
+		if (fld->sub)
+			validate_object(fld->sub, v, path, c);
 		break;
 	case FIELD_CODE_ARRAY:
 		check_code_array(fld, v, path, c);

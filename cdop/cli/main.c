@@ -272,6 +272,8 @@ int main(int argc, char **argv)
 		return EXIT_IOERR;
 	}
 	c.reg.today = getenv("CDOP_TODAY");
+	if (c.reg.today && !*c.reg.today)
+		c.reg.today = NULL; /* set but empty: as if unset */
 	ret = run(&c, argc, argv);
 	{
 		int cret = reg_close(&c.reg);

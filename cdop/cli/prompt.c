@@ -152,7 +152,10 @@ static int ask_form(struct prompter *p, const struct form *f, const char *prefix
 		const struct field *fld = &f->fields[i];
 		char path[128];
 
-		if (fld->flags & FIELD_IMPORT_ONLY)
+		/* Import-only fields, and objects with no form of their own
+		 * (an agency's returned report), are not asked. */
+		if ((fld->flags & FIELD_IMPORT_ONLY) ||
+		    (fld->type == FIELD_OBJECT && !fld->sub))
 			continue;
 		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", fld->name);
 		if (fld->type == FIELD_OBJECT) {

@@ -157,6 +157,7 @@ static int check_field(const struct field *fld, int depth, void *ctx)
 		assert_non_null(fld->codes);	/* both ints are coded */
 		break;
 	case FIELD_OBJECT:
+		break;	/* sub NULL: any object (agency_reports[].form) */
 	case FIELD_OBJECT_ARRAY:
 		assert_non_null(fld->sub);
 		break;

@@ -1,0 +1,126 @@
+/* agency request / receive / due: agency reporting forms. */
+#include "cdop/cli/cli.h"
+#include "cdop/agency.h"
+#include "cdop/error.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define S(row, k) (json_string_value(json_object_get(row, k)) ? \
+		   json_string_value(json_object_get(row, k)) : "")
+
+int cmd_agency_request(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "agency", required_argument, NULL, 'a' },
+		{ "due", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct agency_request_result res;
+	const char *agency = NULL, *due = NULL;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': agency = optarg; break;
+		case 'd': due = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(c);
+	if (!agency)
+		return cli_fail(c, CLI_ERR_USAGE, "agency request: give --agency CODE "
+				"(usage: cdop %s)", c->cmd->usage);
+	ret = agency_request(&c->reg, argv[optind], agency, due, &res);
+	if (!ret && res.again)
+		printf("%s: %s report requested on %s, now due %s%s%s%s\n", argv[optind],
+		       agency, res.requested, res.due, res.old_due[0] ? " (was " : "",
+		       res.old_due, res.old_due[0] ? ")" : "");
+	else if (!ret)
+		printf("%s: %s report requested on %s, due %s\n", argv[optind], agency,
+		       res.requested, res.due);
+	return ret;
+}
+
+int cmd_agency_receive(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "agency", required_argument, NULL, 'a' },
+		{ "on", required_argument, NULL, 'o' },
+		{ "json", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct agency_receive_result res;
+	const char *agency = NULL, *on = NULL, *file = NULL;
+	json_t *form = NULL;
+	int ch, ret = CDOP_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': agency = optarg; break;
+		case 'o': on = optarg; break;
+		case 'j': file = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(c);
+	if (!agency || !on)
+		return cli_fail(c, CLI_ERR_USAGE, "agency receive: give --agency CODE and "
+				"--on DATE (usage: cdop %s)", c->cmd->usage);
+	if (file)
+		ret = cli_json_read(c, "--json", file, &form);
+	if (!ret)
+		ret = agency_receive(&c->reg, argv[optind], agency, on, form, &res);
+	if (!ret && res.unrequested)
+		fprintf(stderr, "cdop: note: no request to %s was recorded for %s; it is "
+			"recorded as requested on %s\n", agency, argv[optind], res.requested);
+	if (!ret)
+		printf("%s: %s report %sreceived on %s%s\n", argv[optind], agency,
+		       res.again ? "corrected: " : "", on, form ? ", with its form" : "");
+	json_decref(form);
+	return ret;
+}
+
+int cmd_agency_due(struct cli *c, int argc, char **argv)
+{
+	json_t *list = NULL, *row;
+	size_t i;
+	int json, ret;
+
+	if (cli_json_flag(argc, argv, &json))
+		return cli_usage(c);
+	ret = agency_due(&c->reg, &list);
+	if (!ret && json)
+		ret = cli_json_print(list);
+	else if (!ret && !json_array_size(list))
+		printf("no agency reports outstanding\n");
+	else if (!ret) {
+		printf("%-15s %-22s %-10s %-10s %s\n", "REF", "AGENCY", "REQUESTED", "DUE",
+		       "DAYS");
+		json_array_foreach(list, i, row) {
+			json_t *over = json_object_get(row, "days_overdue");
+			json_t *left = json_object_get(row, "days_left");
+
+			printf("%-15s %-22s %-10s %-10s ", S(row, "ref"), S(row, "agency"),
+			       S(row, "requested"),
+			       json_is_string(json_object_get(row, "due")) ? S(row, "due") : "-");
+			if (over)
+				printf("%" JSON_INTEGER_FORMAT " overdue\n", json_integer_value(over));
+			else if (left && json_integer_value(left) == 0)
+				printf("due today\n");
+			else if (left)
+				printf("%" JSON_INTEGER_FORMAT " left\n", json_integer_value(left));
+			else
+				printf("-\n");
+		}
+	}
+	json_decref(list);
+	return ret;
+}

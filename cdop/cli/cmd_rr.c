@@ -1,0 +1,148 @@
+/* rr add / list / due / targets / target: the joint agency response. */
+#include "cdop/cli/cli.h"
+#include "cdop/error.h"
+#include "cdop/rr.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define S(row, k) (json_string_value(json_object_get(row, k)) ? \
+		   json_string_value(json_object_get(row, k)) : "")
+
+int cmd_rr_add(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "action", required_argument, NULL, 'a' },
+		{ "on", required_argument, NULL, 'o' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "notes", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *action = NULL, *on = NULL, *by = NULL, *notes = NULL;
+	int ch, ret, corrected = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': action = optarg; break;
+		case 'o': on = optarg; break;
+		case 'b': by = optarg; break;
+		case 'n': notes = optarg; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage(c);
+	if (!action || !on)
+		return cli_fail(c, CLI_ERR_USAGE, "rr add: give --action TYPE and --on "
+				"DATE (usage: cdop %s)", c->cmd->usage);
+	ret = rr_add(&c->reg, argv[optind], action, on, by, notes, &corrected);
+	if (!ret)
+		printf("%s %s: %s done on %s\n", corrected ? "corrected" : "recorded",
+		       argv[optind], action, on);
+	return ret;
+}
+
+int cmd_rr_list(struct cli *c, int argc, char **argv)
+{
+	json_t *list = NULL, *row;
+	const char *ref = NULL;
+	size_t i;
+	int json = 0, ret;
+
+	for (i = 1; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!ref && argv[i][0] != '-')
+			ref = argv[i];
+		else
+			return cli_usage(c);
+	}
+	if (!ref)
+		return cli_usage(c);
+	ret = rr_list(&c->reg, ref, &list);
+	if (!ret && json)
+		ret = cli_json_print(list);
+	else if (!ret && !json_array_size(list))
+		printf("%s has no joint agency response actions (an expected death has "
+		       "them only once recorded with 'cdop rr add')\n", ref);
+	else if (!ret) {
+		printf("%-28s %-16s %-16s %-11s %s\n", "ACTION", "DUE", "DONE", "STATUS", "BY");
+		json_array_foreach(list, i, row) {
+			printf("%-28s %-16s %-16s %-11s %s\n", S(row, "action"),
+			       json_is_string(json_object_get(row, "due")) ? S(row, "due") : "-",
+			       json_is_string(json_object_get(row, "on")) ? S(row, "on") : "-",
+			       S(row, "status"), S(row, "by"));
+			if (json_is_string(json_object_get(row, "notes")))
+				printf("    notes: %s\n", S(row, "notes"));
+		}
+	}
+	json_decref(list);
+	return ret;
+}
+
+int cmd_rr_due(struct cli *c, int argc, char **argv)
+{
+	json_t *list = NULL, *row;
+	size_t i;
+	int json, ret;
+
+	if (cli_json_flag(argc, argv, &json))
+		return cli_usage(c);
+	ret = rr_due(&c->reg, &list);
+	if (!ret && json)
+		ret = cli_json_print(list);
+	else if (!ret && !json_array_size(list))
+		printf("no joint agency response actions outstanding\n");
+	else if (!ret) {
+		printf("%-15s %-28s %-16s %-11s %s\n", "REF", "ACTION", "DUE", "STATUS", "HOURS");
+		json_array_foreach(list, i, row) {
+			int late = json_object_get(row, "overdue_hours") != NULL;
+			json_int_t h = json_integer_value(json_object_get(row, late ?
+							"overdue_hours" : "hours_left"));
+
+			printf("%-15s %-28s %-16s %-11s %" JSON_INTEGER_FORMAT "h %s\n",
+			       S(row, "ref"), S(row, "action"), S(row, "due"),
+			       S(row, "status"), h, late ? "overdue" : "left");
+		}
+	}
+	json_decref(list);
+	return ret;
+}
+
+int cmd_rr_targets(struct cli *c, int argc, char **argv)
+{
+	json_t *list = NULL, *row;
+	size_t i;
+	int json, ret;
+
+	if (cli_json_flag(argc, argv, &json))
+		return cli_usage(c);
+	ret = rr_targets(&c->reg, &list);
+	if (!ret && json)
+		ret = cli_json_print(list);
+	else if (!ret) {
+		printf("%-28s %-8s %s\n", "ACTION", "TARGET", "DEFAULT");
+		json_array_foreach(list, i, row)
+			printf("%-28s %-8s %s\n", S(row, "action"), S(row, "target"),
+			       S(row, "default"));
+	}
+	json_decref(list);
+	return ret;
+}
+
+int cmd_rr_target(struct cli *c, int argc, char **argv)
+{
+	char was[RR_DURATION_BUFLEN], now[RR_DURATION_BUFLEN];
+	int ret;
+
+	if (argc != 3)
+		return cli_usage(c);
+	ret = rr_target_set(&c->reg, argv[1], argv[2], was, now);
+	if (!ret)
+		printf("%s: target %s after the death (was %s); applies to cases "
+		       "notified from now on\n", argv[1], now, was);
+	return ret;
+}
