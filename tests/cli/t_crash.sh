@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Issue 6: kill `cdop import` with SIGKILL at many points of a large import.
+# Each time the next command must find the register sound (check passes:
+# SQLite rolls the journal back, cdop sees the keyring's dirty flag and runs
+# its full check) with the case count either the old or the new one.
+. "$(dirname "$0")/lib.sh"
+export CDOP_TODAY=2026-03-31
+KILLS=${CDOP_CRASH_KILLS:-50}
+new_register
+add_user mo manager
+python3 "$SRC/bench/gen_cases.py" 40 7 > "$T/base.jsonl"
+python3 "$SRC/bench/gen_cases.py" 2000 8 --surname-prefix Crash > "$T/big.jsonl"
+as mo import "$T/base.jsonl"; expect_rc 0 "base import"
+count() { as mo case list --json; python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$T/out"; }
+n0=$(count)
+cp "$REG" "$T/base.cdop"; cp "$REG.keys" "$T/base.keys"
+
+# How long a whole import takes, so the kill points spread across it.
+start=$(date +%s%N)
+as mo import "$T/big.jsonl"
+end=$(date +%s%N)
+if [ "$RC" -ne 0 ]; then echo "the big import itself failed: $(cat "$T/err")" >&2; exit 1; fi
+n1=$(count)
+ms=$(( (end - start) / 1000000 ))
+echo "full import: ${ms} ms, $n0 -> $n1 cases; $KILLS kill points"
+
+completed=0 interrupted=0
+for ((i = 1; i <= KILLS; i++)); do
+  cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"; rm -f "$REG-journal"
+  delay_ms=$(( i * ms * 11 / 10 / KILLS ))
+  "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" import "$T/big.jsonl" \
+    >/dev/null 2>&1 </dev/null &
+  pid=$!
+  sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+  kill -9 "$pid" 2>/dev/null && interrupted=$((interrupted + 1)) || completed=$((completed + 1))
+  wait "$pid" 2>/dev/null
+  as ada check
+  expect_no_crash "check after kill $i"
+  expect_rc 0 "check after kill $i (at ${delay_ms} ms)"
+  n=$(count)
+  { [ "$n" = "$n0" ] || [ "$n" = "$n1" ]; } && pass || fail "kill $i: $n cases, want $n0 or $n1"
+  as ada audit verify; expect_rc 0 "audit chain after kill $i"
+done
+echo "kill points: $interrupted interrupted, $completed had already finished"
+[ "$interrupted" -ge $((KILLS / 2)) ] && pass || fail "too few kills landed mid-import ($interrupted)"
+finish
