@@ -33,6 +33,8 @@ static int user_lookup(struct reg *r, const char *name, enum role *role, int *ac
 	struct db_stmt q = DB_STMT_INIT;
 	int ret = db_prepare(r, &q, sql);
 
+	*role = ROLE_NONE;
+	*active = 0;
 	if (!ret)
 		ret = db_bind_text(&q, ":name", name);
 	if (!ret)

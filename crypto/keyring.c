@@ -764,9 +764,20 @@ int keyring_load(struct keyring *kr, const char *path)
 		ret = CRYPTO_ERR_NOMEM;
 		goto out;
 	}
-	if (read(fd, buf, (size_t)st.st_size) != st.st_size) {
-		ret = CRYPTO_ERR_IO;
-		goto out;
+	{
+		size_t got = 0;
+
+		while (got < (size_t)st.st_size) {
+			ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				ret = n ? CRYPTO_ERR_IO : CRYPTO_ERR_FORMAT;
+				goto out;
+			}
+			got += (size_t)n;
+		}
 	}
 	ret = keyring_parse(kr, buf, (size_t)st.st_size);
 out:

@@ -156,7 +156,7 @@ int cmd_recover(struct cli *c, int argc, char **argv)
 	o.path = c->register_path;
 	o.user = user;
 	o.recovery_code = code;
-	o.lock_timeout_ms = 30000;
+	o.lock_timeout_ms = CLI_LOCK_TIMEOUT_MS;
 	ret = reg_open(&c->reg, &o);
 	if (!ret)
 		ret = users_passwd(&c->reg, user, pass, passlen);

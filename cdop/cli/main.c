@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LOCK_TIMEOUT_MS 30000
-
 int cli_fail(struct cli *c, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -176,7 +174,7 @@ int cli_unlock(struct cli *c)
 	o.user = c->user;
 	o.pass = c->pass;
 	o.passlen = c->passlen;
-	o.lock_timeout_ms = LOCK_TIMEOUT_MS;
+	o.lock_timeout_ms = CLI_LOCK_TIMEOUT_MS;
 	if (c->cmd && (c->cmd->flags & CMD_LENIENT))
 		o.flags |= REG_OPEN_CHECK;
 	ret = reg_open(&c->reg, &o);
