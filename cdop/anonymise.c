@@ -51,8 +51,14 @@ static size_t match_at(const char *s, const char *needle, int loose)
 struct needle {
 	const char *text;
 	const char *placeholder;
-	int loose;
+	int loose;  /* spaces optional (NHS numbers, postcodes) */
+	int word;   /* whole words only (names: "Vic" is not in "service") */
 };
+
+static int is_word_char(char ch)
+{
+	return isalnum((unsigned char)ch) || (unsigned char)ch >= 0x80;
+}
 
 static int needle_usable(const char *t)
 {
@@ -71,13 +77,13 @@ char *anonymise_text(const char *text, const json_t *n)
 		return NULL;
 	if (dob && strlen(dob) == 10) /* also 01/03/2024 */
 		snprintf(dob_uk, sizeof dob_uk, "%.2s/%.2s/%.4s", dob + 8, dob + 5, dob);
-	nd[nn++] = (struct needle){ jstr(n, "child.forename"), "[child]", 0 };
-	nd[nn++] = (struct needle){ jstr(n, "child.surname"), "[surname]", 0 };
-	nd[nn++] = (struct needle){ jstr(n, "child.nhs_number"), "[NHS number]", 1 };
-	nd[nn++] = (struct needle){ jstr(n, "child.postcode"), "[postcode]", 1 };
-	nd[nn++] = (struct needle){ jstr(n, "child.address"), "[address]", 0 };
-	nd[nn++] = (struct needle){ dob, "[date of birth]", 0 };
-	nd[nn++] = (struct needle){ dob_uk[0] ? dob_uk : NULL, "[date of birth]", 0 };
+	nd[nn++] = (struct needle){ jstr(n, "child.forename"), "[child]", 0, 1 };
+	nd[nn++] = (struct needle){ jstr(n, "child.surname"), "[surname]", 0, 1 };
+	nd[nn++] = (struct needle){ jstr(n, "child.nhs_number"), "[NHS number]", 1, 0 };
+	nd[nn++] = (struct needle){ jstr(n, "child.postcode"), "[postcode]", 1, 0 };
+	nd[nn++] = (struct needle){ jstr(n, "child.address"), "[address]", 0, 0 };
+	nd[nn++] = (struct needle){ dob, "[date of birth]", 0, 0 };
+	nd[nn++] = (struct needle){ dob_uk[0] ? dob_uk : NULL, "[date of birth]", 0, 0 };
 	cap = strlen(text) * 2 + 64;
 	out = malloc(cap);
 	if (!out)
@@ -89,7 +95,11 @@ char *anonymise_text(const char *text, const json_t *n)
 		for (k = 0; k < nn && !len; k++) {
 			if (!needle_usable(nd[k].text))
 				continue;
+			if (nd[k].word && i > 0 && is_word_char(text[i - 1]))
+				continue;
 			len = match_at(text + i, nd[k].text, nd[k].loose);
+			if (len && nd[k].word && is_word_char(text[i + len]))
+				len = 0;
 			ph = nd[k].placeholder;
 		}
 		if (len) {

@@ -112,10 +112,11 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		"INSERT OR REPLACE INTO reviews(case_id, meeting_id, meeting_date, form, "
 		"category, modifiable, referred, updated_at) VALUES (:case, :meeting, "
 		":date, :form, :category, :modifiable, :referred, :now)";
-	static const char had[] = "SELECT count(*) FROM reviews WHERE case_id = :case";
+	static const char had[] = "SELECT meeting_date FROM reviews WHERE case_id = :case";
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *form = json_deep_copy(review), *recs = NULL;
-	char now[21], *text = NULL;
+	char now[21], first_date[11], *text = NULL;
+	const char *completed = meeting_date;
 	int ret = form ? CDOP_OK : CDOP_ERR_NOMEM;
 
 	*amended = 0;
@@ -134,7 +135,13 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 	if (!ret) ret = db_prepare(r, &q, had);
 	if (!ret) ret = db_bind_int(&q, ":case", case_id);
 	if (!ret && (ret = db_step(&q)) == DB_ROW) {
-		*amended = db_column_int(&q, 0) > 0;
+		/* An amendment keeps the review's completion date: the case was
+		 * reviewed at its first meeting (SPEC §5 counts it there). */
+		*amended = 1;
+		snprintf(first_date, sizeof first_date, "%s", db_column_text(&q, 0));
+		completed = first_date;
+		ret = CDOP_OK;
+	} else if (ret == DB_DONE) {
 		ret = CDOP_OK;
 	}
 	db_finalize(&q);
@@ -145,7 +152,7 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 	if (!ret) ret = db_prepare(r, &q, ins);
 	if (!ret) ret = db_bind_int(&q, ":case", case_id);
 	if (!ret) ret = db_bind_int(&q, ":meeting", meeting_id);
-	if (!ret) ret = db_bind_text(&q, ":date", meeting_date);
+	if (!ret) ret = db_bind_text(&q, ":date", completed);
 	if (!ret) ret = db_bind_text(&q, ":form", text);
 	if (!ret) ret = db_bind_int(&q, ":category",
 				    json_integer_value(json_object_get(review, "category")));

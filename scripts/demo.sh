@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end on a demo register: set up, build, create a demo
-# register in ./demo, add users, and check it. Synthetic data only.
+# register in ./demo, add users, check it, load ~300 synthetic cases as the
+# manager, look at the work outstanding, and check it again. Synthetic data
+# only (bench/gen_cases.py); never real data.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -33,6 +35,29 @@ echo "== check"
 run ada check
 echo "== audit trail"
 run ada audit list
+
+echo "== import 300 synthetic cases (manager mo)"
+python3 bench/gen_cases.py 300 2025 > "$demo/cases.jsonl"
+chmod 600 "$demo/cases.jsonl"
+run mo import "$demo/cases.jsonl" --dry-run
+run mo import "$demo/cases.jsonl"
+rm -f "$demo/cases.jsonl"   # synthetic, but a real import file would be identifiable
+echo "== newly notified cases (first 10)"
+run mo case list --status notified | sed -n 1,11p
+# Commands other parts of cdop add: shown when this build has them.
+commands=$("$cdop" help)
+has() { grep -q "^  $1 " <<<"$commands"; }
+if has "rr due"; then
+  echo "== joint agency response: outstanding and overdue actions (first 10)"
+  run mo rr due | sed -n 1,11p
+fi
+if has "agency due"; then
+  echo "== agency reports awaited (first 10)"
+  run mo agency due | sed -n 1,11p
+fi
+echo "== check"
+run ada check
 echo
 echo "Demo register: $reg (keyring $reg.keys); passphrases in $demo/*.pass"
 echo "Try: $cdop --register $reg --user ada --passphrase-file $demo/ada.pass user list"
+echo " or: $cdop --register $reg --user mo --passphrase-file $demo/mo.pass case list"

@@ -9,7 +9,10 @@ packages=(
   libjansson-dev libcmocka-dev           # JSON, unit tests
   sqlcipher minisign                     # CLI tools the tests compare against
   python3 xxd                            # end-to-end test helpers (pty, bytes)
+  libsqlite3-dev                         # bench/: the plain-SQLite baseline
+  clang libclang-rt-14-dev               # fuzzing: libFuzzer, ASan, UBSan (tests/fuzz)
   chromium                               # renders packs and reports in tests
+  time                                   # /usr/bin/time: peak RSS in bench/report
 )
 
 missing=()

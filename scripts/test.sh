@@ -19,4 +19,6 @@ for variant in normal asan; do
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   (cd "$dir" && ctest --output-on-failure -j "$jobs") || status=1
 done
+echo "== fuzz (clang, libFuzzer + ASan + UBSan; ${CDOP_FUZZ_SECONDS:-60}s per target)"
+bash tests/fuzz/run.sh "${CDOP_FUZZ_SECONDS:-60}" || status=1
 exit $status

@@ -17,6 +17,9 @@ enum exit_code {
 	EXIT_IOERR = 5,
 };
 
+/* How long a command waits for another cdop to finish with the register. */
+#define CLI_LOCK_TIMEOUT_MS 30000
+
 /* A CLI-only error: wrong usage (exit 2). */
 #define CLI_ERR_USAGE (-100)
 
@@ -91,6 +94,8 @@ int cmd_recover(struct cli *c, int argc, char **argv);
 int cmd_audit_list(struct cli *c, int argc, char **argv);
 int cmd_audit_verify(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_backup(struct cli *c, int argc, char **argv);
+int cmd_restore(struct cli *c, int argc, char **argv);
 int cmd_notify(struct cli *c, int argc, char **argv);
 int cmd_case_list(struct cli *c, int argc, char **argv);
 int cmd_case_show(struct cli *c, int argc, char **argv);
@@ -102,6 +107,8 @@ int cmd_rr_due(struct cli *c, int argc, char **argv);
 int cmd_agency_request(struct cli *c, int argc, char **argv);
 int cmd_agency_receive(struct cli *c, int argc, char **argv);
 int cmd_agency_due(struct cli *c, int argc, char **argv);
+int cmd_rr_targets(struct cli *c, int argc, char **argv);
+int cmd_rr_target(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_meeting_new(struct cli *c, int argc, char **argv);
 int cmd_meeting_add(struct cli *c, int argc, char **argv);
@@ -111,6 +118,9 @@ int cmd_meeting_list(struct cli *c, int argc, char **argv);
 int cmd_review(struct cli *c, int argc, char **argv);
 int cmd_action_list(struct cli *c, int argc, char **argv);
 int cmd_action_done(struct cli *c, int argc, char **argv);
+int cmd_report_annual(struct cli *c, int argc, char **argv);
+int cmd_key_show(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 
 /* The interactive form (cli/prompt.c): asks every field of a form on the

@@ -55,8 +55,118 @@ const struct command commands[] = {
 	  "case status REF STATUS",
 	  "Move a case on: notified, gathering, ready, (scheduled, reviewed by\n"
 	  "meeting add and review), closed; transferred for a non-resident child." },
+	{ "backup", NULL, cmd_backup, CMD_UNLOCK, ADMIN,
+	  "backup --out FILE",
+	  "Write the whole register (database and keyring) to FILE as one encrypted,\n"
+	  "authenticated backup, never overwriting FILE (created 0600). The backup is\n"
+	  "audited, read back and verified before it is reported. Anyone who could\n"
+	  "unlock the register when it was made (an admin's passphrase then current,\n"
+	  "or the recovery code then current) can restore it: keep it as safe as\n"
+	  "the register. See docs/operations.md." },
+	{ "restore", NULL, cmd_restore, 0, 0,
+	  "restore FILE --to PATH [--recovery-file F]",
+	  "Restore backup FILE as a new register PATH (and PATH.keys); an existing\n"
+	  "register is never overwritten. Unlock with --user and --passphrase-file\n"
+	  "(an admin's passphrase as it was when the backup was made) or with the\n"
+	  "recovery code in F. Every byte of FILE is authenticated before anything\n"
+	  "is restored, and the result is checked in full; a damaged or altered\n"
+	  "backup leaves nothing behind (exit 4)." },
 	/* rr and agency commands */
+	{ "rr", "add", cmd_rr_add, CMD_UNLOCK, MANAGER,
+	  "rr add REF --action TYPE --on DATE[THH:MM] [--by TEXT] [--notes TEXT]",
+	  "Record a joint agency response action of case REF as done. TYPE is one of\n"
+	  "information_sharing_meeting, home_visit, police_informed, coroner_informed,\n"
+	  "key_worker_assigned, bereavement_support_offered, child_death_review_meeting.\n"
+	  "--on is when it was done: a date, or a date and time (2025-05-04T10:00) when\n"
+	  "the time matters for the target; a date alone counts as the end of that day.\n"
+	  "It may not be before the death or in the future. --by is who did it (name\n"
+	  "or role); --notes is anything the panel should know. Recording an action\n"
+	  "again corrects it: the new --on, --by and --notes replace the old ones (the\n"
+	  "correction is audited). For an expected death the action is recorded\n"
+	  "without a target time." },
+	{ "rr", "list", cmd_rr_list, CMD_UNLOCK, MANAGER,
+	  "rr list REF [--json]",
+	  "List the joint agency response actions of case REF: when each is due (the\n"
+	  "time of death plus its target), when it was done, by whom, notes, and its\n"
+	  "status: done, done_late, outstanding or overdue. The listing shows names,\n"
+	  "so it is recorded in the audit trail." },
+	{ "rr", "due", cmd_rr_due, CMD_UNLOCK, MANAGER,
+	  "rr due [--json]",
+	  "Every joint agency response action not yet done, across the cases that are\n"
+	  "not closed or transferred: overdue actions first, the most overdue at the\n"
+	  "top, then those due soonest, with the hours overdue or left. Shows case\n"
+	  "references only, no names." },
+	{ "rr", "targets", cmd_rr_targets, CMD_UNLOCK, MANAGER | ADMIN,
+	  "rr targets [--json]",
+	  "Show each action type's target, how long after the death it is due, beside\n"
+	  "the default from the statutory guidance." },
+	{ "rr", "target", cmd_rr_target, CMD_UNLOCK, MANAGER,
+	  "rr target TYPE DURATION",
+	  "Change the target of action TYPE: DURATION is a whole number of hours, days\n"
+	  "or weeks after the death, e.g. 72h, 7d or 12w (at most 52w). It applies to\n"
+	  "cases notified from now on; due times already set are not changed. The\n"
+	  "change is recorded in the audit trail." },
+	{ "agency", "request", cmd_agency_request, CMD_UNLOCK, MANAGER,
+	  "agency request REF --agency CODE [--due DATE]",
+	  "Record that a reporting form for case REF was requested today from agency\n"
+	  "CODE: gp, health_visiting, midwifery, hospital, ambulance, police,\n"
+	  "childrens_social_care, education, mental_health, coroner, public_health or\n"
+	  "other. It is due back on --due, by default 28 days from today. Asking the\n"
+	  "same agency again keeps the first request date and sets a new due date\n"
+	  "(--due, or 28 days from today)." },
+	{ "agency", "receive", cmd_agency_receive, CMD_UNLOCK, MANAGER,
+	  "agency receive REF --agency CODE --on DATE [--json FILE]",
+	  "Record that agency CODE's reporting form for case REF came back on DATE (not\n"
+	  "in the future, not before it was requested). FILE, if given, is the returned\n"
+	  "form as one JSON object: it is stored encrypted, shown to managers in 'case\n"
+	  "show' and included in 'export'; the panel sees only that it was received.\n"
+	  "If no request was recorded, the request is recorded on DATE too (a note\n"
+	  "says so). Receiving again corrects the date, and the form if FILE is given." },
+	{ "agency", "due", cmd_agency_due, CMD_UNLOCK, MANAGER,
+	  "agency due [--json]",
+	  "Every reporting form requested and not yet received, across the cases that\n"
+	  "are not closed or transferred: overdue first, the most overdue at the top,\n"
+	  "then by due date, with the days overdue or left. Shows case references\n"
+	  "only, no names." },
 	/* import and export commands */
+	{ "import", NULL, cmd_import, CMD_UNLOCK, MANAGER,
+	  "import FILE.jsonl [--dry-run]",
+	  "Load cases from a JSON Lines file (- for standard input), one case per\n"
+	  "line (docs/data-dictionary.md, 'Import line'). All or nothing: any bad line\n"
+	  "stops the import, names the line and field, and leaves the register as\n"
+	  "it was. Blank lines are skipped. References are given by year of\n"
+	  "notification in file order. --dry-run checks and counts everything,\n"
+	  "then writes nothing." },
+	{ "export", NULL, cmd_export, CMD_UNLOCK, MANAGER,
+	  "export --out FILE",
+	  "Write every case, identifiable, as JSON Lines in the import format, in\n"
+	  "reference order (the same register gives the same bytes). FILE is\n"
+	  "created 0600 and never overwritten; --out - writes to standard output\n"
+	  "(a pipe, e.g. into an encryption tool). The export is audited. Importing\n"
+	  "it into an empty register gives back the same records and references." },
+	/* report and signing commands */
+	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
+	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "
+	  "--format html|csv|json|md --out PATH",
+	  "Write the anonymised annual statistics for the year 1 April - 31 March\n"
+	  "(e.g. --year 2025-26) to PATH, signed into PATH.minisig. --edition board\n"
+	  "gives exact counts (not for publication); --edition public applies\n"
+	  "disclosure control: dfe (the default: 1-5 shown as x, and more withheld\n"
+	  "so no x can be worked out) or nhs (1-7 shown as *, others rounded to 5).\n"
+	  "No names, NHS numbers, dates of birth, addresses, postcodes or exact\n"
+	  "dates; learning only where the panel marked it publishable. html is one\n"
+	  "self-contained file with charts; csv has one block per table headed\n"
+	  "'# table: ID'. Writing a report is audited." },
+	{ "key", "show", cmd_key_show, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
+	  "key show",
+	  "Print the report-signing public key in minisign's format. Save it, e.g.\n"
+	  "'cdop key show > cdop-report.pub', so that anyone can check a report with\n"
+	  "'minisign -Vm report.html -p cdop-report.pub'." },
+	{ "verify", NULL, cmd_verify, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
+	  "verify FILE",
+	  "Check FILE against its signature FILE.minisig with this register's key\n"
+	  "and print the signed (trusted) comment: register, year, edition and time.\n"
+	  "Exit 1 if FILE or its signature is missing, changed or from another key." },
 	/* meeting, review and action commands */
 	{ "meeting", "new", cmd_meeting_new, CMD_UNLOCK, MANAGER,
 	  "meeting new --date DATE [--chair NAME]",

@@ -1,0 +1,129 @@
+#include "cdop/cli/cli.h"
+#include "cdop/error.h"
+#include "cdop/export.h"
+#include "cdop/import.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A progress bar is worth drawing for a file of this many bytes or more
+ * (about a thousand cases). */
+#define PROGRESS_MIN_BYTES (1024 * 1024)
+#define BAR_WIDTH 40
+
+struct progress {
+	int shown;     /* percent last drawn, -1 before the first */
+};
+
+static void progress_draw(void *ctx, uint64_t done, uint64_t total)
+{
+	struct progress *p = ctx;
+	int pct = !total ? -1 : done >= total ? 100 : (int)(done * 100 / total);
+	int fill = pct * BAR_WIDTH / 100;
+
+	/* Redrawn only when the percentage moves. */
+	if (pct >= 0 && pct != p->shown) {
+		p->shown = pct;
+		fprintf(stderr, "\rcdop: importing [%.*s%*s] %3d%%", fill,
+			"########################################", BAR_WIDTH - fill,
+			"", pct);
+		fflush(stderr);
+	}
+}
+
+static void progress_end(const struct progress *p)
+{
+	if (p->shown >= 0)
+		fprintf(stderr, "\r%*s\r", BAR_WIDTH + 30, "");
+}
+
+static int wants_progress(const char *path)
+{
+	FILE *f;
+	long size = 0;
+
+	if (!isatty(STDERR_FILENO))
+		return 0;
+	f = fopen(path, "r");
+	if (f && !fseek(f, 0, SEEK_END))
+		size = ftell(f);
+	if (f)
+		fclose(f);
+	return size >= PROGRESS_MIN_BYTES;
+}
+
+int cmd_import(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct import_opts o = { 0, NULL, NULL };
+	struct import_result res;
+	struct progress bar = { -1 };
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'n')
+			return cli_usage(c);
+		o.dry_run = 1;
+	}
+	if (optind != argc - 1)
+		return cli_usage(c);
+	if (wants_progress(argv[optind])) {
+		o.progress = progress_draw;
+		o.progress_ctx = &bar;
+	}
+	ret = import_file(&c->reg, argv[optind], &o, &res);
+	progress_end(&bar);
+	if (!ret && o.dry_run)
+		printf("dry run: would import %zu cases (%zu reviews, %zu new meetings)%s%s; "
+		       "nothing was written\n", res.cases, res.reviews,
+		       res.meetings_created, res.ranges[0] ? " as " : "", res.ranges);
+	else if (!ret)
+		printf("imported %zu cases\n", res.cases);
+	return ret;
+}
+
+int cmd_export(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct export_result res;
+	const char *out = NULL;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'o')
+			return cli_usage(c);
+		out = optarg;
+	}
+	if (!out || !*out || optind != argc)
+		return cli_usage(c);
+	if (strcmp(out, "-")) {
+		ret = export_file(&c->reg, out, &res);
+		if (!ret) {
+			fprintf(stderr, "cdop: warning: '%s' holds identifiable data in "
+				"plain text: keep it encrypted or on an encrypted disk, "
+				"and delete it when done\n", out);
+			printf("exported %zu cases to %s\n", res.cases, out);
+		}
+	} else if (isatty(STDOUT_FILENO)) {
+		ret = cli_fail(c, CLI_ERR_USAGE, "--out -: standard output is a terminal; "
+			       "an export holds identifiable data, so send it to a file "
+			       "or a pipe");
+	} else {
+		fprintf(stderr, "cdop: warning: the export on standard output holds "
+			"identifiable data in plain text\n");
+		ret = export_stream(&c->reg, stdout, &res);
+	}
+	return ret;
+}
