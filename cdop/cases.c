@@ -18,10 +18,19 @@ int cases_invalid(struct reg *r, const char *prefix, const struct form_errors *e
 
 	form_errors_format(errs, 8, buf, sizeof buf);
 	/* One line: the CLI prints "cdop: " once. */
-	for (i = 0; buf[i]; i++)
-		if (buf[i] == '\n')
-			buf[i] = ';';
-	return reg_fail(r, CDOP_ERR_INPUT, "%s%s", prefix ? prefix : "", buf);
+	char line[REG_ERR_MAX - 64];
+	size_t o = 0;
+
+	for (i = 0; buf[i] && o + 3 < sizeof line; i++) {
+		if (buf[i] == '\n') {
+			line[o++] = ';';
+			line[o++] = ' ';
+		} else {
+			line[o++] = buf[i];
+		}
+	}
+	line[o] = 0;
+	return reg_fail(r, CDOP_ERR_INPUT, "%s%s", prefix ? prefix : "", line);
 }
 
 static int today_of(struct reg *r, struct cdate *d)
@@ -52,9 +61,9 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	/* Same NHS number; or same surname, birth and death unless both carry
 	 * NHS numbers that differ (twins are two children). */
 	static const char dup[] =
-		"SELECT ref, nhs_number = :nhs FROM cases WHERE nhs_number = :nhs "
+		"SELECT ref, nhs_number = :nhs FROM cases WHERE (nhs_number = :nhs "
 		"OR (surname_key = :surname AND date_of_birth = :dob AND "
-		"death_date = :dod AND (nhs_number IS NULL OR :nhs IS NULL)) "
+		"death_date = :dod AND (nhs_number IS NULL OR :nhs IS NULL))) "
 		"AND id != :self LIMIT 1";
 	static const char ins_case[] =
 		"INSERT INTO cases(ref, status, notification, nhs_number, surname_key, "
@@ -70,9 +79,14 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	static const char done_rr[] =
 		"UPDATE rr_actions SET done_on = :on, done_by = :by, notes = :notes "
 		"WHERE case_id = :case AND action = :action";
+	/* No OR REPLACE: with foreign keys on, it makes every insert keep a
+	 * statement journal, i.e. encrypt each page it touches once more. */
 	static const char ins_agency[] =
-		"INSERT OR REPLACE INTO agency_reports(case_id, agency, requested, due, "
+		"INSERT INTO agency_reports(case_id, agency, requested, due, "
 		"received, form) VALUES (:case, :agency, :requested, :due, :received, :form)";
+	static const char upd_agency[] =
+		"UPDATE agency_reports SET requested = :requested, due = :due, "
+		"received = :received, form = :form WHERE case_id = :case AND agency = :agency";
 	int ret;
 
 	memset(w, 0, sizeof *w);
@@ -92,6 +106,8 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	if (!ret)
 		ret = db_prepare(r, &w->ins_agency, ins_agency);
 	if (!ret)
+		ret = db_prepare(r, &w->upd_agency, upd_agency);
+	if (!ret)
 		ret = db_prepare(r, &w->done_rr, done_rr);
 	return ret;
 }
@@ -106,6 +122,7 @@ void case_writer_release(struct case_writer *w)
 	db_finalize(&w->ins_rr);
 	db_finalize(&w->done_rr);
 	db_finalize(&w->ins_agency);
+	db_finalize(&w->upd_agency);
 }
 
 static int step_done(struct db_stmt *q)
@@ -270,7 +287,12 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	char *text = NULL;
 	int ret, year;
 
-	ret = notification_accept(w->r, notification, "", &n);
+	if (w->validated) {
+		n = form_normalise(&form_notification, notification);
+		ret = n ? CDOP_OK : reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
+	} else {
+		ret = notification_accept(w->r, notification, "", &n);
+	}
 	if (!ret)
 		ret = check_duplicate(w, n, -1);
 	if (ret)
@@ -331,15 +353,22 @@ int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agenc
 		       const char *requested, const char *due, const char *received,
 		       const char *form)
 {
-	struct db_stmt *q = &w->ins_agency;
-	int ret = db_bind_int(q, ":case", case_id);
+	struct db_stmt *q = &w->upd_agency;
+	int ret = CDOP_OK, pass;
 
-	if (!ret) ret = db_bind_text(q, ":agency", agency);
-	if (!ret) ret = db_bind_text(q, ":requested", requested);
-	if (!ret) ret = db_bind_text(q, ":due", due);
-	if (!ret) ret = db_bind_text(q, ":received", received);
-	if (!ret) ret = db_bind_text(q, ":form", form);
-	if (!ret) ret = step_done(q);
+	/* SQLite 3.15 has no UPSERT: update, and insert when nothing changed. */
+	for (pass = 0; pass < 2 && !ret; pass++) {
+		ret = db_bind_int(q, ":case", case_id);
+		if (!ret) ret = db_bind_text(q, ":agency", agency);
+		if (!ret) ret = db_bind_text(q, ":requested", requested);
+		if (!ret) ret = db_bind_text(q, ":due", due);
+		if (!ret) ret = db_bind_text(q, ":received", received);
+		if (!ret) ret = db_bind_text(q, ":form", form);
+		if (!ret) ret = step_done(q);
+		if (ret || sqlite3_changes(w->r->db) > 0)
+			break;
+		q = &w->ins_agency;
+	}
 	return ret;
 }
 
@@ -399,9 +428,12 @@ static int load_notification(struct reg *r, int64_t id, json_t **out)
 		*out = json_loads(db_column_text(&q, 0), 0, NULL);
 		ret = *out ? CDOP_OK : reg_fail(r, CDOP_ERR_DAMAGED, "stored "
 						"notification of case %" PRId64 " is not JSON", id);
+	} else if (ret == DB_DONE) {
+		/* DB_DONE is 0: tell "no row" apart from success explicitly. */
+		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no case with id %" PRId64, id);
 	}
 	db_finalize(&q);
-	return ret == DB_DONE ? CDOP_ERR_NOTFOUND : ret;
+	return ret;
 }
 
 /* RFC 7386-style merge: objects merge member by member, null removes. */
@@ -536,6 +568,9 @@ int cases_set_status(struct reg *r, const char *ref, const char *status)
 			       "to '%s': statuses go notified, gathering, ready, "
 			       "scheduled, reviewed, closed (transferred before review)",
 			       ref, have, status);
+	if (!ret && !strcmp(status, "closed") && strcmp(have, "reviewed"))
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is '%s': a case is closed "
+			       "once it has been reviewed ('cdop review')", ref, have);
 	if (!ret && !strcmp(status, "transferred")) {
 		ret = db_prepare(r, &q, resident_sql);
 		if (!ret) ret = db_bind_int(&q, ":id", id);

@@ -18,8 +18,9 @@ struct reg;
 struct case_writer {
 	struct reg *r;
 	struct db_stmt ref_get, ref_set, dup, ins_case, targets, ins_rr, done_rr,
-		ins_agency;
+		ins_agency, upd_agency;
 	char now[21];
+	int validated; /* the caller validated each notification (import) */
 };
 
 int case_writer_init(struct case_writer *w, struct reg *r);

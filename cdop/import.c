@@ -597,6 +597,7 @@ int import_file(struct reg *r, const char *path, const struct import_opts *o,
 	if (!ret) ret = refs_snapshot(r, &before);
 	if (!ret) {
 		ret = case_writer_init(&im->w, r);
+		im->w.validated = 1;
 		have_writer = 1;
 	}
 	if (!ret) ret = read_lines(im, &lr, path, o, size);

@@ -168,6 +168,7 @@ static int db_key_and_configure(struct reg *r, int creating)
 		"PRAGMA cipher_page_size = " REG_PAGE_SIZE,
 		/* Temp tables, sorts and statement journals never touch disk. */
 		"PRAGMA temp_store = MEMORY",
+		"PRAGMA cache_size = -16384", /* 16 MiB: a bulk import stays in memory longer */
 		"PRAGMA secure_delete = ON",
 		"PRAGMA foreign_keys = ON",
 		"PRAGMA journal_mode = DELETE",

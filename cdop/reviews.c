@@ -108,10 +108,16 @@ static int store_recommendations(struct reg *r, int64_t case_id, const char *mad
 int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		  const char *meeting_date, const json_t *review, int *amended)
 {
+	/* INSERT for a first review, UPDATE for an amendment: OR REPLACE would
+	 * make SQLite keep a statement journal for every row (foreign keys). */
 	static const char ins[] =
-		"INSERT OR REPLACE INTO reviews(case_id, meeting_id, meeting_date, form, "
+		"INSERT INTO reviews(case_id, meeting_id, meeting_date, form, "
 		"category, modifiable, referred, updated_at) VALUES (:case, :meeting, "
 		":date, :form, :category, :modifiable, :referred, :now)";
+	static const char upd[] =
+		"UPDATE reviews SET meeting_id = :meeting, meeting_date = :date, "
+		"form = :form, category = :category, modifiable = :modifiable, "
+		"referred = :referred, updated_at = :now WHERE case_id = :case";
 	static const char had[] = "SELECT meeting_date FROM reviews WHERE case_id = :case";
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *form = json_deep_copy(review), *recs = NULL;
@@ -149,7 +155,7 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		ret = exec_case(r, "DELETE FROM review_themes WHERE case_id = :case", case_id);
 		/* Recommendations already tracked stay: an amendment adds. */
 	}
-	if (!ret) ret = db_prepare(r, &q, ins);
+	if (!ret) ret = db_prepare(r, &q, *amended ? upd : ins);
 	if (!ret) ret = db_bind_int(&q, ":case", case_id);
 	if (!ret) ret = db_bind_int(&q, ":meeting", meeting_id);
 	if (!ret) ret = db_bind_text(&q, ":date", completed);

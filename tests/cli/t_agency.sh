@@ -249,7 +249,11 @@ expect_out "10 left" "agency due text: days left"
 as mo agency due extra
 expect_rc 2 "agency due with an argument"
 # a closed case leaves the list
-as mo case status "$B" closed
+# (a case is closed only once reviewed; a transferred case leaves too)
+printf '{"child": {"resident": false}}' > "$T/nonres.json"
+as mo case update "$B" --json "$T/nonres.json"
+as mo case status "$B" transferred
+expect_rc 0 "transfer a non-resident case"
 as mo agency due --json
 py '[(x["ref"], x["agency"]) for x in d] == [("'"$A"'", "hospital"), ("'"$A"'", "police")]' \
    "closed case left out"

@@ -12,8 +12,10 @@ head -c 15 "$REG" | grep -q "SQLite format 3" && fail "register starts with SQLi
 add_user mo manager
 add_user pat panel
 add_user ann analyst
+add_user zebedee-quibble panel
+# (long words only: three random bytes spelling "ada" somewhere is likely)
 for f in "$REG" "$REG.keys"; do
-  for word in ada pat ann manager panel analyst admin; do
+  for word in zebedee-quibble manager panel analyst admin; do
     file_lacks "$f" "$word" "names in clear"
   done
 done

@@ -288,8 +288,11 @@ as mo rr target home_visit
 expect_rc 2 "rr target without DURATION"
 
 # -- closed cases leave rr due
-as mo case status "$B" closed
-expect_rc 0 "close a case"
+# (a case is closed only once reviewed; a transferred case leaves too)
+printf '{"child": {"resident": false}}' > "$T/nonres.json"
+as mo case update "$B" --json "$T/nonres.json"
+as mo case status "$B" transferred
+expect_rc 0 "transfer a non-resident case"
 as mo rr due --json
 py 'not any(x["ref"] == "'"$B"'" for x in d)' "closed case not in rr due"
 py 'any(x["ref"] == "'"$A"'" for x in d)' "open case still in rr due"
