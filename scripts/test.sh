@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: set up, then build and run every test twice, once
-# normally and once under AddressSanitizer + UBSan.
+# normally and once under AddressSanitizer + UBSan, then run each fuzz target
+# for a bounded time (CDOP_FUZZ_SECONDS, default 30).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bash scripts/setup.sh
 
-jobs=$(nproc)
-status=0
+# Several end-to-end tests mostly wait (locks, kill points): run three at once.
+jobs=$(( $(nproc) + 1 ))
+status=0 passed=0 failed=0
 for variant in normal asan; do
   dir="$top/build-test-$variant"
   args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
@@ -17,8 +19,18 @@ for variant in normal asan; do
   echo "== test ($variant)"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  (cd "$dir" && ctest --output-on-failure -j "$jobs") || status=1
+  (cd "$dir" && ctest --output-on-failure -j "$jobs") | tee "$dir/ctest.log" || status=1
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$dir/ctest.log" || true)
+  if [ -n "$line" ]; then
+    f=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+    n=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + n - f)); failed=$((failed + f))
+  else
+    failed=$((failed + 1)); status=1
+  fi
 done
-echo "== fuzz (clang, libFuzzer + ASan + UBSan; ${CDOP_FUZZ_SECONDS:-60}s per target)"
-bash tests/fuzz/run.sh "${CDOP_FUZZ_SECONDS:-60}" || status=1
+secs=${CDOP_FUZZ_SECONDS:-30}
+echo "== fuzz (clang, libFuzzer + ASan + UBSan; ${secs}s per target)"
+if bash tests/fuzz/run.sh "$secs"; then passed=$((passed + 3)); else failed=$((failed + 1)); status=1; fi
+echo "$passed passed, $failed failed"
 exit $status

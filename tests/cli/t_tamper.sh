@@ -34,7 +34,7 @@ for len in 0 1 8 63 64 65 100 183 184 $((ksize - 35)) $((ksize - 3)) $((ksize - 
   expect_no_crash "keyring truncated to $len"
   { [ "$RC" -eq 3 ] || [ "$RC" -eq 4 ]; } && pass || fail "keyring truncated to $len: exit $RC"
 done
-for ((off = 0; off < ksize; off += 7)); do
+for ((off = 0; off < ksize; off += 13)); do
   restore
   flip_byte "$REG.keys" "$off"
   as ada check
