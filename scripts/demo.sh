@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job end to end on a demo register: set up, build, create a demo
-# register in ./demo, add users, check it, load ~300 synthetic cases as the
-# manager, look at the work outstanding, and check it again. Synthetic data
-# only (bench/gen_cases.py); never real data.
+# register in ./demo, add users, load ~300 synthetic cases as the manager,
+# list the joint agency response and agency reports outstanding, hold a
+# panel meeting (agenda, attendance, anonymised pack, reviews), write the
+# annual report (board HTML, public CSV) signed and verified, and check the
+# register. Synthetic data only (bench/gen_cases.py); never real data.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -44,20 +46,60 @@ run mo import "$demo/cases.jsonl"
 rm -f "$demo/cases.jsonl"   # synthetic, but a real import file would be identifiable
 echo "== newly notified cases (first 10)"
 run mo case list --status notified | sed -n 1,11p
-# Commands other parts of cdop add: shown when this build has them.
-commands=$("$cdop" help)
-has() { grep -q "^  $1 " <<<"$commands"; }
-if has "rr due"; then
-  echo "== joint agency response: outstanding and overdue actions (first 10)"
-  run mo rr due | sed -n 1,11p
-fi
-if has "agency due"; then
-  echo "== agency reports awaited (first 10)"
-  run mo agency due | sed -n 1,11p
+echo "== joint agency response: outstanding and overdue actions (first 10)"
+run mo rr due | sed -n 1,11p
+echo "== agency reports awaited (first 10)"
+run mo agency due | sed -n 1,11p
+
+echo "== panel meeting today: three cases, attendance, the anonymised pack"
+today=$(date +%F)
+meeting=$(run mo meeting new --date "$today" --chair "Demo Chair")
+refs=$(run mo case list --json | python3 -c '
+import json, sys
+cases = json.load(sys.stdin)
+ready = [c["ref"] for c in cases if c["status"] in ("ready", "gathering")]
+fresh = [c["ref"] for c in cases if c["status"] == "notified"]
+print(" ".join((ready + fresh)[:3]))')
+for ref in $refs; do
+  status=$(run mo case show "$ref" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+  [ "$status" = notified ] && run mo case status "$ref" ready >/dev/null
+done
+run mo meeting add "$meeting" $refs
+run mo meeting attend "$meeting" --name "Demo Attendee" --agency police --role "DI"
+run mo meeting attend "$meeting" --name "Demo Nurse" --agency health_visiting
+run pat meeting pack "$meeting" --out "$demo/pack-$today.html"
+echo "== the panel's reviews"
+cat > "$demo/review.json" <<'EOJ'
+{"category": 10,
+ "domains": {"child": 1, "social_environment": 2, "physical_environment": 1, "service_provision": 1},
+ "modifiable": "yes", "themes": ["safe_sleeping", "smoking"],
+ "learning": "Safe sleep advice should be repeated at every contact.", "learning_publishable": true,
+ "recommendations": [{"text": "Repeat safe sleep advice at every health visiting contact",
+                      "owner": "health_visiting", "due": "2027-03-31"}],
+ "referred_for_review": false}
+EOJ
+for ref in $refs; do run pat review "$ref" --meeting "$meeting" --json "$demo/review.json"; done
+run mo action list --overdue | sed -n 1,6p
+
+echo "== annual report for the last complete year, signed"
+y=$(date +%Y); m=$(date +%-m)
+[ "$m" -ge 4 ] && start=$((y - 1)) || start=$((y - 2))
+year="$start-$(printf '%02d' $(( (start + 1) % 100 )))"
+board="$demo/annual-report-$year-board.html"
+public="$demo/annual-report-$year-public.csv"
+run ann report annual --year "$year" --edition board --format html --out "$board"
+run ann report annual --year "$year" --edition public --disclosure dfe --format csv --out "$public"
+run ann key show > "$demo/cdop-signing.pub"
+run ann verify "$board"
+if command -v minisign >/dev/null; then
+  minisign -Vm "$board" -p "$demo/cdop-signing.pub" >/dev/null && echo "minisign: $board signature verified"
 fi
 echo "== check"
 run ada check
 echo
 echo "Demo register: $reg (keyring $reg.keys); passphrases in $demo/*.pass"
+echo "Meeting pack:  $demo/pack-$today.html"
+echo "Annual report: $board (+ .minisig), public edition $public (+ .minisig)"
+echo "Signing key:   $demo/cdop-signing.pub  (minisign -Vm FILE -p $demo/cdop-signing.pub)"
 echo "Try: $cdop --register $reg --user ada --passphrase-file $demo/ada.pass user list"
 echo " or: $cdop --register $reg --user mo --passphrase-file $demo/mo.pass case list"
