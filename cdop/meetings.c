@@ -118,8 +118,9 @@ static int outstanding_reports(struct reg *r, int64_t case_id, char *out, size_t
 	return ret;
 }
 
-int meetings_add_case(struct reg *r, int64_t meeting, const char *ref,
-		      char *warning, size_t warnlen)
+/* One case, inside the caller's transaction. */
+static int add_case(struct reg *r, int64_t meeting, const char *ref,
+		    char *warning, size_t warnlen)
 {
 	static const char ins[] =
 		"INSERT INTO meeting_cases(meeting_id, case_id) VALUES (:m, :c)";
@@ -131,8 +132,7 @@ int meetings_add_case(struct reg *r, int64_t meeting, const char *ref,
 	int ret, on;
 
 	warning[0] = 0;
-	ret = db_begin(r);
-	if (!ret) ret = cases_find(r, ref, &case_id, status);
+	ret = cases_find(r, ref, &case_id, status);
 	if (ret)
 		goto out;
 	on = meetings_has_case(r, meeting, case_id);
@@ -175,8 +175,29 @@ int meetings_add_case(struct reg *r, int64_t meeting, const char *ref,
 		db_finalize(&q);
 	}
 	snprintf(detail, sizeof detail, "meeting %" PRId64, meeting);
+	if (!ret)
+		ret = audit_append(r, "meeting_add", ref, detail);
 out:
-	return audit_txn_end(r, ret, "meeting_add", ref, detail);
+	return ret;
+}
+
+int meetings_add_cases(struct reg *r, int64_t meeting, char *const *refs, size_t n,
+		       meetings_warn_fn *warn, void *ctx)
+{
+	char warning[512];
+	size_t i;
+	int ret = db_begin(r);
+
+	for (i = 0; !ret && i < n; i++) {
+		ret = add_case(r, meeting, refs[i], warning, sizeof warning);
+		if (!ret && *warning && warn)
+			warn(warning, ctx);
+	}
+	if (!ret)
+		ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	return ret;
 }
 
 int meetings_attend(struct reg *r, int64_t meeting, const char *name,

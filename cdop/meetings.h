@@ -10,13 +10,14 @@ int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id
 /* Parses a meeting id argument and checks it exists; *date gets its date. */
 int meetings_find(struct reg *r, const char *arg, int64_t *id, char date[11]);
 /*
- * Puts a case on a meeting's agenda; the case becomes `scheduled`. A case
- * must be `ready`, or `gathering` (then *warning says which agency reports
- * are outstanding), or already scheduled or reviewed (deferred, or to be
- * amended at a later meeting). *warning is a static or reg-owned string.
+ * Puts cases on a meeting's agenda, all or none, in one transaction; each
+ * becomes `scheduled`. A case must be `ready`, or `gathering` (then warn()
+ * is told which agency reports are outstanding), or already scheduled or
+ * reviewed (deferred, or to be amended at a later meeting).
  */
-int meetings_add_case(struct reg *r, int64_t meeting, const char *ref,
-		      char *warning, size_t warnlen);
+typedef void meetings_warn_fn(const char *warning, void *ctx);
+int meetings_add_cases(struct reg *r, int64_t meeting, char *const *refs, size_t n,
+		       meetings_warn_fn *warn, void *ctx);
 int meetings_attend(struct reg *r, int64_t meeting, const char *name,
 		    const char *agency, const char *role);
 int meetings_list(struct reg *r, json_t **out);

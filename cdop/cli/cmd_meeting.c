@@ -36,24 +36,26 @@ int cmd_meeting_new(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
+static void print_warning(const char *warning, void *ctx)
+{
+	(void)ctx;
+	fprintf(stderr, "cdop: warning: %s\n", warning);
+}
+
 int cmd_meeting_add(struct cli *c, int argc, char **argv)
 {
-	char warning[512];
 	int64_t id;
 	int i, ret;
 
 	if (argc < 3)
 		return cli_usage(c);
 	ret = meetings_find(&c->reg, argv[1], &id, NULL);
-	/* Each case is its own change: one bad REF does not undo the others,
-	 * but it does make the command fail. */
-	for (i = 2; !ret && i < argc; i++) {
-		ret = meetings_add_case(&c->reg, id, argv[i], warning, sizeof warning);
-		if (!ret && *warning)
-			fprintf(stderr, "cdop: warning: %s\n", warning);
-		if (!ret)
-			printf("%s added to meeting %" PRId64 "\n", argv[i], id);
-	}
+	/* All or none: one bad REF leaves the agenda as it was. */
+	if (!ret)
+		ret = meetings_add_cases(&c->reg, id, argv + 2, (size_t)(argc - 2),
+					 print_warning, NULL);
+	for (i = 2; !ret && i < argc; i++)
+		printf("%s added to meeting %" PRId64 "\n", argv[i], id);
 	return ret;
 }
 

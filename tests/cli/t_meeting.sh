@@ -39,6 +39,12 @@ M case status "$B" ready
 M meeting add "$MT" "$B"; expect_rc 0 "ready case added"
 M meeting add "$MT" "$B"; expect_rc 1 "added twice"
 M meeting add 99 "$B"; expect_rc 1 "unknown meeting"
+# all or none: a bad reference among good ones adds nothing
+M meeting new --date 2025-09-11; M2=$(cat "$T/out")
+M meeting add "$M2" "$B" CDOP-2099-0009; expect_rc 1 "one bad REF"; expect_err "CDOP-2099-0009" "bad REF: named"
+M meeting list --json
+python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1])) if x['id']==int(sys.argv[2])][0]; assert m['cases']==0, m" "$T/out" "$M2" \
+  && pass || fail "a refused meeting add left cases on the agenda"
 M case show "$B" --json; python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['status']=='scheduled'" "$T/out" && pass || fail "adding did not schedule"
 M meeting attend "$MT" --name "Jo Bloggs" --agency police --role DI; expect_rc 0 "attend"
 M meeting attend "$MT" --name "Jo Bloggs" --agency polis; expect_rc 1 "attend unknown agency"
