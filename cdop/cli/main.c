@@ -111,7 +111,15 @@ static int parse_globals(struct cli *c, int argc, char **argv, int *idx)
 			slot = &c->user;
 		else if (!strncmp(arg, "--passphrase-file", n) && n == 17)
 			slot = &c->passphrase_file;
-		else if (!strcmp(arg, "--passphrase") || !strncmp(arg, "--passphrase=", 13))
+		else if (!strcmp(arg, "--version")) {
+			printf("cdop %s\n", CDOP_VERSION);
+			*idx = argc;
+			c->cmd = NULL;
+			return 1; /* done: nothing else to run */
+		} else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			print_help();
+			return 1;
+		} else if (!strcmp(arg, "--passphrase") || !strncmp(arg, "--passphrase=", 13))
 			return cli_fail(c, CLI_ERR_USAGE, "a passphrase is never taken "
 					"from the command line: use --passphrase-file FILE "
 					"or type it at the prompt");
@@ -217,6 +225,8 @@ static int run(struct cli *c, int argc, char **argv)
 	int i = 0, consumed = 0, ret;
 
 	ret = parse_globals(c, argc, argv, &i);
+	if (ret == 1)
+		return 0; /* --version or --help among the global options */
 	if (ret)
 		return ret;
 	if (i >= argc || !strcmp(argv[i], "help")) {
