@@ -1,6 +1,7 @@
 #include "cdop/cli/cli.h"
 #include "cdop/error.h"
 #include "cdop/users.h"
+#include "crypto/secure.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +37,7 @@ static int write_code(int fd, const char *code)
 	size_t n = (size_t)snprintf(line, sizeof line, "%s\n", code);
 	int ok = write(fd, line, n) == (ssize_t)n && fsync(fd) == 0;
 
-	memset(line, 0, sizeof line);
+	secure_wipe(line, sizeof line);
 	return ok ? CDOP_OK : CDOP_ERR_IO;
 }
 
@@ -117,7 +118,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		       "    %s\n\n", o.path, o.path, o.recovery_code);
 	}
 out:
-	memset(o.recovery_code, 0, sizeof o.recovery_code);
+	secure_wipe(o.recovery_code, sizeof o.recovery_code);
 	if (fd >= 0) {
 		close(fd);
 		if (ret)
