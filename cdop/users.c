@@ -87,6 +87,33 @@ static void keyring_restore(struct reg *r, struct keyring *old)
 	keyring_init(old);
 }
 
+/* A change to key slots and the database together. The transaction comes
+ * first (it marks the keyring dirty on disk); the copy taken after it is
+ * what a failure puts back. */
+static int change_begin(struct reg *r, struct keyring *old)
+{
+	int ret = db_begin(r);
+
+	if (!ret)
+		ret = keyring_copy(r, old);
+	if (ret)
+		db_rollback(r);
+	return ret;
+}
+
+/* Commits both, or puts both back. */
+static int change_end(struct reg *r, int ret, struct keyring *old)
+{
+	if (!ret)
+		ret = commit_with_keyring(r, old);
+	if (ret) {
+		db_rollback(r);
+		keyring_restore(r, old);
+	}
+	keyring_release(old);
+	return ret;
+}
+
 static int slot_error(struct reg *r, int err)
 {
 	return reg_fail(r, err == CRYPTO_ERR_NOMEM ? CDOP_ERR_NOMEM : CDOP_ERR_INTERNAL,
@@ -104,7 +131,7 @@ int users_add(struct reg *r, const char *name, enum role role,
 	struct kdf_params kdf;
 	enum role have;
 	char now[21];
-	int active, ret, err, have_old = 0;
+	int active, ret, err;
 
 	ret = users_name_check(r, name);
 	if (ret)
@@ -121,14 +148,9 @@ int users_add(struct reg *r, const char *name, enum role role,
 	ret = reg_kdf_params(r, &kdf);
 	if (ret)
 		return ret;
-	/* The transaction first: it marks the keyring dirty on disk, and the
-	 * copy taken after it is what a failure puts back. */
-	ret = db_begin(r);
-	if (!ret)
-		ret = keyring_copy(r, &old);
+	ret = change_begin(r, &old);
 	if (ret)
-		goto out;
-	have_old = 1;
+		return ret;
 	err = keyring_slot_set(&r->kr, r->master, name, (uint8_t)role, pass, passlen, &kdf);
 	if (err) {
 		ret = slot_error(r, err);
@@ -149,16 +171,8 @@ int users_add(struct reg *r, const char *name, enum role role,
 	db_finalize(&q);
 	if (!ret)
 		ret = audit_append(r, "user_add", name, role_name(role));
-	if (!ret)
-		ret = commit_with_keyring(r, &old);
 out:
-	if (ret) {
-		db_rollback(r);
-		if (have_old)
-			keyring_restore(r, &old);
-	}
-	keyring_release(&old);
-	return ret;
+	return change_end(r, ret, &old);
 }
 
 int users_disable(struct reg *r, const char *name)
@@ -167,7 +181,7 @@ int users_disable(struct reg *r, const char *name)
 	struct keyring old = KEYRING_INIT;
 	struct db_stmt q = DB_STMT_INIT;
 	enum role role;
-	int active, ret, have_old = 0;
+	int active, ret;
 
 	ret = user_lookup(r, name, &role, &active);
 	if (ret)
@@ -177,12 +191,9 @@ int users_disable(struct reg *r, const char *name)
 	if (!strcmp(name, r->user))
 		return reg_fail(r, CDOP_ERR_CONFLICT, "you cannot disable yourself ('%s'); "
 				"ask another admin", name);
-	ret = db_begin(r);
-	if (!ret)
-		ret = keyring_copy(r, &old);
+	ret = change_begin(r, &old);
 	if (ret)
-		goto out;
-	have_old = 1;
+		return ret;
 	if (keyring_slot_disable(&r->kr, name)) {
 		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has no slot for "
 			       "user '%s'", r->keys_path, name);
@@ -196,16 +207,8 @@ int users_disable(struct reg *r, const char *name)
 	db_finalize(&q);
 	if (!ret)
 		ret = audit_append(r, "user_disable", name, role_name(role));
-	if (!ret)
-		ret = commit_with_keyring(r, &old);
 out:
-	if (ret) {
-		db_rollback(r);
-		if (have_old)
-			keyring_restore(r, &old);
-	}
-	keyring_release(&old);
-	return ret;
+	return change_end(r, ret, &old);
 }
 
 int users_passwd(struct reg *r, const char *name, const char *pass, size_t passlen)
@@ -213,7 +216,7 @@ int users_passwd(struct reg *r, const char *name, const char *pass, size_t passl
 	struct keyring old = KEYRING_INIT;
 	struct kdf_params kdf;
 	enum role role;
-	int active, ret, err, have_old = 0;
+	int active, ret, err;
 
 	ret = user_lookup(r, name, &role, &active);
 	if (ret)
@@ -223,12 +226,9 @@ int users_passwd(struct reg *r, const char *name, const char *pass, size_t passl
 	ret = reg_kdf_params(r, &kdf);
 	if (ret)
 		return ret;
-	ret = db_begin(r);
-	if (!ret)
-		ret = keyring_copy(r, &old);
+	ret = change_begin(r, &old);
 	if (ret)
-		goto out;
-	have_old = 1;
+		return ret;
 	/* Rewraps this one slot: fresh salt and nonce, same master key. */
 	err = keyring_slot_set(&r->kr, r->master, name, (uint8_t)role, pass, passlen, &kdf);
 	if (err) {
@@ -236,16 +236,8 @@ int users_passwd(struct reg *r, const char *name, const char *pass, size_t passl
 		goto out;
 	}
 	ret = audit_append(r, "passwd", name, "");
-	if (!ret)
-		ret = commit_with_keyring(r, &old);
 out:
-	if (ret) {
-		db_rollback(r);
-		if (have_old)
-			keyring_restore(r, &old);
-	}
-	keyring_release(&old);
-	return ret;
+	return change_end(r, ret, &old);
 }
 
 int users_foreach(struct reg *r, users_visit_fn fn, void *ctx)
