@@ -354,46 +354,47 @@ out:
 	return ret;
 }
 
+/* BLAKE2b-512 of a buffer or a whole stream: what minisign's "ED" signs. */
+static int digest_buffer(const uint8_t *data, size_t len, uint8_t digest[SIGN_HASH_BYTES])
+{
+	struct sign_stream st;
+	int ret = sign_stream_init(&st);
+
+	if (ret >= 0)
+		ret = sign_stream_update(&st, data, len);
+	if (ret >= 0)
+		ret = sign_stream_final(&st, digest);
+	return ret;
+}
+
+static int digest_fp(FILE *fp, uint8_t digest[SIGN_HASH_BYTES])
+{
+	struct sign_stream st;
+	int ret = sign_stream_init(&st);
+
+	if (ret >= 0)
+		ret = sign_stream_update_fp(&st, fp);
+	if (ret >= 0)
+		ret = sign_stream_final(&st, digest);
+	return ret;
+}
+
 int sign_file_detached(const struct sign_key *k, const uint8_t *data, size_t len,
 		       const char *trusted_comment, char **sig_text_out)
 {
-	struct sign_stream s;
 	uint8_t digest[SIGN_HASH_BYTES];
-	int ret;
+	int ret = digest_buffer(data, len, digest);
 
-	ret = sign_stream_init(&s);
-	if (ret < 0)
-		goto out;
-	ret = sign_stream_update(&s, data, len);
-	if (ret < 0)
-		goto out;
-	ret = sign_stream_final(&s, digest);
-	if (ret < 0)
-		goto out;
-	ret = sign_digest_sign(k, digest, trusted_comment, sig_text_out);
-out:
-	return ret;
+	return ret < 0 ? ret : sign_digest_sign(k, digest, trusted_comment, sig_text_out);
 }
 
 int sign_fp_detached(const struct sign_key *k, FILE *fp, const char *trusted_comment,
 		     char **sig_text_out)
 {
-	struct sign_stream s;
 	uint8_t digest[SIGN_HASH_BYTES];
-	int ret;
+	int ret = digest_fp(fp, digest);
 
-	ret = sign_stream_init(&s);
-	if (ret < 0)
-		goto out;
-	ret = sign_stream_update_fp(&s, fp);
-	if (ret < 0)
-		goto out;
-	ret = sign_stream_final(&s, digest);
-	if (ret < 0)
-		goto out;
-	ret = sign_digest_sign(k, digest, trusted_comment, sig_text_out);
-out:
-	return ret;
+	return ret < 0 ? ret : sign_digest_sign(k, digest, trusted_comment, sig_text_out);
 }
 
 int sign_digest_verify(const struct sign_pubkey *pub, const uint8_t digest[SIGN_HASH_BYTES],
@@ -471,41 +472,17 @@ out:
 int sign_verify(const struct sign_pubkey *pub, const uint8_t *data, size_t len,
 		const char *sig_text, char *tc_out, size_t tc_outlen)
 {
-	struct sign_stream s;
 	uint8_t digest[SIGN_HASH_BYTES];
-	int ret;
+	int ret = digest_buffer(data, len, digest);
 
-	ret = sign_stream_init(&s);
-	if (ret < 0)
-		goto out;
-	ret = sign_stream_update(&s, data, len);
-	if (ret < 0)
-		goto out;
-	ret = sign_stream_final(&s, digest);
-	if (ret < 0)
-		goto out;
-	ret = sign_digest_verify(pub, digest, sig_text, tc_out, tc_outlen);
-out:
-	return ret;
+	return ret < 0 ? ret : sign_digest_verify(pub, digest, sig_text, tc_out, tc_outlen);
 }
 
 int sign_verify_fp(const struct sign_pubkey *pub, FILE *fp, const char *sig_text,
 		   char *tc_out, size_t tc_outlen)
 {
-	struct sign_stream s;
 	uint8_t digest[SIGN_HASH_BYTES];
-	int ret;
+	int ret = digest_fp(fp, digest);
 
-	ret = sign_stream_init(&s);
-	if (ret < 0)
-		goto out;
-	ret = sign_stream_update_fp(&s, fp);
-	if (ret < 0)
-		goto out;
-	ret = sign_stream_final(&s, digest);
-	if (ret < 0)
-		goto out;
-	ret = sign_digest_verify(pub, digest, sig_text, tc_out, tc_outlen);
-out:
-	return ret;
+	return ret < 0 ? ret : sign_digest_verify(pub, digest, sig_text, tc_out, tc_outlen);
 }
