@@ -79,6 +79,11 @@ int cli_unlock(struct cli *c);
 int cli_json_read(struct cli *c, const char *what, const char *path, json_t **out);
 int cli_json_print(json_t *v);
 void cli_json_print_text(const json_t *v);
+/* A command whose only option is --NAME VALUE: parses argv (getopt
+ * permutes, so positional arguments end up from optind on); *value is
+ * NULL when the option was not given. CLI_ERR_USAGE on anything else. */
+int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,
+		  const char **value);
 /* --json as the only option; -1 on anything else. */
 int cli_json_flag(int argc, char **argv, int *json);
 /* Is stdin a terminal we may prompt on? */

@@ -19,22 +19,14 @@ static void format_time(int64_t t, char out[21])
 
 int cmd_backup(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct backup_info info;
 	const char *out = NULL;
 	char when[21];
-	int ch, ret;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'o')
-			return cli_usage(c);
-		out = optarg;
-	}
+	ret = cli_opt_value(c, argc, argv, "out", &out);
+	if (ret)
+		return ret;
 	if (!out || !*out || optind != argc)
 		return cli_usage(c);
 	ret = backup_write(&c->reg, out, &info);

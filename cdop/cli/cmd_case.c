@@ -9,22 +9,14 @@
 
 int cmd_notify(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *file = NULL;
 	char ref[CASE_REF_MAX];
 	json_t *n = NULL;
-	int ch, ret;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'j')
-			return cli_usage(c);
-		file = optarg;
-	}
+	ret = cli_opt_value(c, argc, argv, "json", &file);
+	if (ret)
+		return ret;
 	if (optind != argc)
 		return cli_usage(c);
 	if (file)
@@ -135,21 +127,13 @@ int cmd_case_show(struct cli *c, int argc, char **argv)
 
 int cmd_case_update(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *file = NULL;
 	json_t *patch = NULL;
-	int ch, ret;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'j')
-			return cli_usage(c);
-		file = optarg;
-	}
+	ret = cli_opt_value(c, argc, argv, "json", &file);
+	if (ret)
+		return ret;
 	if (!file || optind != argc - 1)
 		return cli_usage(c);
 	ret = cli_json_read(c, "--json", file, &patch);

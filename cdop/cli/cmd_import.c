@@ -91,21 +91,13 @@ int cmd_import(struct cli *c, int argc, char **argv)
 
 int cmd_export(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct export_result res;
 	const char *out = NULL;
-	int ch, ret;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'o')
-			return cli_usage(c);
-		out = optarg;
-	}
+	ret = cli_opt_value(c, argc, argv, "out", &out);
+	if (ret)
+		return ret;
 	if (!out || !*out || optind != argc)
 		return cli_usage(c);
 	if (strcmp(out, "-")) {

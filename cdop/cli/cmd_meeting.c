@@ -93,20 +93,12 @@ int cmd_meeting_attend(struct cli *c, int argc, char **argv)
 
 int cmd_meeting_pack(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *out = NULL;
-	int ch, ret;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'o')
-			return cli_usage(c);
-		out = optarg;
-	}
+	ret = cli_opt_value(c, argc, argv, "out", &out);
+	if (ret)
+		return ret;
 	if (!out || optind != argc - 1)
 		return cli_usage(c);
 	ret = pack_write(&c->reg, argv[optind], out);

@@ -89,20 +89,12 @@ int cmd_action_list(struct cli *c, int argc, char **argv)
 
 int cmd_action_done(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "on", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *on = NULL;
-	int ch, ret;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'o')
-			return cli_usage(c);
-		on = optarg;
-	}
+	ret = cli_opt_value(c, argc, argv, "on", &on);
+	if (ret)
+		return ret;
 	if (!on || optind != argc - 1)
 		return cli_usage(c);
 	ret = actions_done(&c->reg, argv[optind], on);

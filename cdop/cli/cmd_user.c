@@ -94,22 +94,14 @@ int cmd_user_disable(struct cli *c, int argc, char **argv)
 
 int cmd_passwd(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "new-passphrase-file", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *file = NULL;
 	char *pass = NULL;
 	size_t passlen = 0;
-	int ch, ret;
+	int ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 'n')
-			return cli_usage(c);
-		file = optarg;
-	}
+	ret = cli_opt_value(c, argc, argv, "new-passphrase-file", &file);
+	if (ret)
+		return ret;
 	if (optind != argc)
 		return cli_usage(c);
 	ret = passphrase_new(c, file, c->reg.user, &pass, &passlen);

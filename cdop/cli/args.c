@@ -1,0 +1,25 @@
+#include "cdop/cli/cli.h"
+
+#include <getopt.h>
+#include <string.h>
+
+int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,
+		  const char **value)
+{
+	struct option opts[2];
+	int ch;
+
+	memset(opts, 0, sizeof opts);
+	opts[0].name = name;
+	opts[0].has_arg = required_argument;
+	opts[0].val = 'v';
+	*value = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'v')
+			return cli_usage(c);
+		*value = optarg;
+	}
+	return 0;
+}
