@@ -131,6 +131,20 @@ int audit_append(struct reg *r, const char *action, const char *object,
 	return audit_append_as(r, now, r->user, action, object, detail);
 }
 
+int audit_record(struct reg *r, const char *action, const char *object,
+		 const char *detail)
+{
+	int ret = db_begin(r);
+
+	if (!ret)
+		ret = audit_append(r, action, object, detail);
+	if (!ret)
+		ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	return ret;
+}
+
 static int stored_head(struct reg *r, char *out, size_t outlen)
 {
 	static const char sql[] = "SELECT value FROM meta WHERE key = 'audit_head'";

@@ -15,6 +15,11 @@ int audit_append(struct reg *r, const char *action, const char *object,
 int audit_append_as(struct reg *r, const char *at, const char *user,
 		    const char *action, const char *object, const char *detail);
 
+/* An entry in a transaction of its own: for a read that changes nothing
+ * (an identifiable view, a refused command), recorded before it is shown. */
+int audit_record(struct reg *r, const char *action, const char *object,
+		 const char *detail);
+
 /* Walks the chain. On a break: CDOP_ERR_DAMAGED, *bad = first broken seq,
  * message in reg->err. */
 int audit_verify(struct reg *r, int64_t *bad);

@@ -267,11 +267,8 @@ int cases_show(struct reg *r, const char *ref, enum case_view_mode mode, json_t 
 	if (ret || mode == CASE_VIEW_ANON)
 		return ret;
 	/* An identifiable view is recorded before it is shown. */
-	ret = db_begin(r);
-	if (!ret) ret = audit_append(r, "view", ref, "");
-	if (!ret) ret = db_commit(r);
+	ret = audit_record(r, "view", ref, "");
 	if (ret) {
-		db_rollback(r);
 		json_decref(*out);
 		*out = NULL;
 	}
@@ -358,11 +355,7 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 	db_finalize(&q);
 	if (!ret && mode != CASE_VIEW_ANON) {
 		snprintf(count, sizeof count, "%zu cases", json_array_size(list));
-		ret = db_begin(r);
-		if (!ret) ret = audit_append(r, "list", f->status ? f->status : "", count);
-		if (!ret) ret = db_commit(r);
-		if (ret)
-			db_rollback(r);
+		ret = audit_record(r, "list", f->status ? f->status : "", count);
 	}
 	if (ret)
 		json_decref(list);

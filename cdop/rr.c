@@ -417,11 +417,7 @@ int rr_list(struct reg *r, const char *ref, json_t **out)
 	/* Names (by, notes) are shown: recorded before they are. */
 	if (!ret) {
 		snprintf(detail, sizeof detail, "%zu actions", json_array_size(list));
-		ret = db_begin(r);
-		if (!ret) ret = audit_append(r, "rr_list", ref, detail);
-		if (!ret) ret = db_commit(r);
-		if (ret)
-			db_rollback(r);
+		ret = audit_record(r, "rr_list", ref, detail);
 	}
 	if (ret)
 		json_decref(list);

@@ -1,6 +1,5 @@
 #include "cdop/cli/cli.h"
 #include "cdop/audit.h"
-#include "cdop/db.h"
 #include "cdop/error.h"
 #include "crypto/secure.h"
 
@@ -203,11 +202,7 @@ static int deny_role(struct cli *c)
 
 	snprintf(what, sizeof what, "%s%s%s", c->cmd->name, c->cmd->sub ? " " : "",
 		 c->cmd->sub ? c->cmd->sub : "");
-	if (!db_begin(&c->reg)) {
-		if (!audit_append(&c->reg, "denied", what, role_name(c->reg.role)))
-			(void)db_commit(&c->reg);
-		db_rollback(&c->reg);
-	}
+	(void)audit_record(&c->reg, "denied", what, role_name(c->reg.role));
 	for (r = ROLE_ADMIN; r <= ROLE_ANALYST; r++) {
 		if (!(c->cmd->roles & ROLE_BIT(r)))
 			continue;
