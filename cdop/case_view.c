@@ -24,35 +24,17 @@ static void set_if(json_t *obj, const char *key, struct db_stmt *q, int col)
 		json_object_set_new(obj, key, json_string(db_column_text(q, col)));
 }
 
-/* Hours from the death to a DATE or DATETHH:MM; a date alone counts as
- * its end (23:59), so "within target" is never claimed on a guess. */
+/* Whole hours from the death to when an action was done (date_done_minutes). */
 static long hours_after(const char *death_date, const char *death_time, const char *on)
 {
-	struct cdatetime d, o;
+	struct cdatetime d;
+	long long o;
 	char buf[20];
 
 	snprintf(buf, sizeof buf, "%sT%s", death_date, death_time ? death_time : "00:00");
-	if (date_datetime_parse(buf, &d))
+	if (date_datetime_parse(buf, &d) || date_done_minutes(on, &o))
 		return -1;
-	if (strlen(on) == 10) {
-		snprintf(buf, sizeof buf, "%sT23:59", on);
-		on = buf;
-	}
-	if (date_datetime_parse(on, &o))
-		return -1;
-	return (long)((date_datetime_minutes(&o) - date_datetime_minutes(&d)) / 60);
-}
-
-/* Is ON (DATE or DATETHH:MM; a date alone is 23:59) no later than DUE? */
-static int done_no_later(const char *on, const char *due)
-{
-	char buf[20];
-
-	if (strlen(on) == 10) {
-		snprintf(buf, sizeof buf, "%sT23:59", on);
-		on = buf;
-	}
-	return strcmp(on, due) <= 0; /* both YYYY-MM-DDTHH:MM */
+	return (long)((o - date_datetime_minutes(&d)) / 60);
 }
 
 static int add_rr(struct reg *r, int64_t id, const json_t *n, enum case_view_mode mode,
@@ -99,8 +81,8 @@ static int add_rr(struct reg *r, int64_t id, const json_t *n, enum case_view_mod
 			 * counts as 23:59, as in rr list and the annual report. */
 			if (done && !db_column_is_null(&q, 1))
 				json_object_set_new(a, "within_target", json_boolean(
-					done_no_later(db_column_text(&q, 2),
-						      db_column_text(&q, 1))));
+					date_done_by(db_column_text(&q, 2),
+						     db_column_text(&q, 1))));
 			if (!db_column_is_null(&q, 4)) {
 				char *clean = anonymise_text(db_column_text(&q, 4), n);
 

@@ -76,12 +76,10 @@ static int minutes_of(const char *s, int date_end, long long *out)
 {
 	struct cdatetime dt;
 
+	if (date_end)
+		return date_done_minutes(s, out) ? -1 : 0;
 	if (!s || date_datetime_parse(s, &dt))
 		return -1;
-	if (!dt.has_time && date_end) {
-		dt.time.h = 23;
-		dt.time.m = 59;
-	}
 	*out = date_datetime_minutes(&dt);
 	return 0;
 }

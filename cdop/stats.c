@@ -291,15 +291,6 @@ static int index_of(const char *const *labels, size_t n, const char *v)
 	return found;
 }
 
-/* "2025-05-04" as a date-time at the end of that day; a date-time as is. */
-static void done_key(const char *on, char out[DATE_DATETIME_BUFLEN])
-{
-	if (strlen(on) == 10)
-		snprintf(out, DATE_DATETIME_BUFLEN, "%sT23:59", on);
-	else
-		snprintf(out, DATE_DATETIME_BUFLEN, "%s", on);
-}
-
 /*
  * Notifications of the year and, for the unexpected ones, their joint
  * agency response actions: one pass. A LEFT JOIN keeps the left table in
@@ -325,7 +316,6 @@ static int notifications_pass(struct reg *r, struct stats *s)
 		int64_t id = db_column_int(&q, 0);
 		const char *ref = db_column_text(&q, 1);
 		int e = code_list_index(&codes_expected, db_column_text(&q, 2)), a;
-		char key[DATE_DATETIME_BUFLEN];
 
 		if (e < 0) {
 			ret = uncountable(r, ref, "death.expected", db_column_text(&q, 2));
@@ -349,8 +339,8 @@ static int notifications_pass(struct reg *r, struct stats *s)
 		if (db_column_is_null(&q, 6))
 			continue;
 		j->acc[a][1]++;
-		done_key(db_column_text(&q, 6), key);
-		if (db_column_is_null(&q, 5) || strcmp(key, db_column_text(&q, 5)) <= 0)
+		if (db_column_is_null(&q, 5) ||
+		    date_done_by(db_column_text(&q, 6), db_column_text(&q, 5)))
 			j->acc[a][2]++;
 	}
 	if (!ret && step < 0)

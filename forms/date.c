@@ -317,3 +317,29 @@ void date_report_year_format(int start_year, char out[DATE_YEAR_BUFLEN])
 
 	snprintf(out, DATE_YEAR_BUFLEN, "%04u-%02u", y, next);
 }
+
+int date_done_minutes(const char *done, long long *minutes)
+{
+	struct cdatetime dt;
+	int ret = done ? date_datetime_parse(done, &dt) : DATE_ESYNTAX;
+
+	if (ret)
+		return ret;
+	if (!dt.has_time) {
+		dt.time.h = 23;
+		dt.time.m = 59;
+	}
+	*minutes = date_datetime_minutes(&dt);
+	return 0;
+}
+
+int date_done_by(const char *done, const char *due)
+{
+	char key[DATE_DATETIME_BUFLEN];
+
+	if (strlen(done) == 10) {
+		snprintf(key, sizeof key, "%.10sT23:59", done);
+		done = key;
+	}
+	return strcmp(done, due) <= 0;
+}

@@ -78,6 +78,17 @@ long date_age_days(const struct cdate *birth, const struct cdate *on);
 
 /* Minutes since 1970-01-01T00:00, for target times such as death + 72h. */
 long long date_datetime_minutes(const struct cdatetime *dt);
+
+/*
+ * When something recorded as done happened: "YYYY-MM-DD" or
+ * "YYYY-MM-DDTHH:MM", and a date alone counts as its last minute (23:59),
+ * so a target is never taken as met on a guess. The one rule used by rr
+ * list, the panel's views and the annual report.
+ */
+int date_done_minutes(const char *done, long long *minutes);
+/* Is DONE (as above) no later than DUE ("YYYY-MM-DDTHH:MM")? Both are
+ * stored canonical, so this compares text: cheap in the report's scan. */
+int date_done_by(const char *done, const char *due);
 struct cdatetime date_datetime_from_minutes(long long minutes);
 
 /*
