@@ -24,7 +24,6 @@ int meetings_find_or_create(struct reg *r, const char *date, int64_t *id);
 int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		  const char *meeting_date, const json_t *review, int *amended);
 
-#endif
 
 /*
  * `review REF --meeting M`: validates the analysis form (form_review),
@@ -38,3 +37,5 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 /* What the domain scores imply for `modifiable` (SPEC §3), or NULL when a
  * score is missing. */
 const char *reviews_implied_modifiable(const json_t *review);
+
+#endif
