@@ -10,7 +10,7 @@
  * directly and exports every table and index into OUT.db with an empty
  * key (sqlcipher_export), which cdop's authorizer would refuse.
  */
-#include "cdop/register.h"
+#include "cdop/store/store.h"
 #include "crypto/secure.h"
 #include "crypto/subkey.h"
 

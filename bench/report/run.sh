@@ -50,7 +50,8 @@ echo "== build (Release) into $build"
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCDOP_WERROR=OFF >/dev/null
 make -C "$build" -j"$(nproc)" cdop >/dev/null
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DSQLITE_HAS_CODEC -I"$top" \
-  "$here/plain_copy.c" "$build/libcdop_register.a" "$build/libcdop_forms.a" \
+  "$here/plain_copy.c" "$build/libcdop_report.a" "$build/libcdop_panel.a" "$build/libcdop_cases.a" \
+  "$build/libcdop_store.a" "$build/libcdop_forms.a" \
   "$build/libcdop_crypto.a" $(pkg-config --cflags --libs sqlcipher libsodium jansson) \
   -o "$build/plain_copy"
 CDOP="$build/cdop"

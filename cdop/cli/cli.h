@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "cdop/register.h"
+#include "cdop/store/store.h"
 #include "forms/form.h"
 
 /* Exit codes, SPEC §2. */

@@ -1,7 +1,7 @@
 /* agency request / receive / due: agency reporting forms. */
 #include "cdop/cli/cli.h"
-#include "cdop/agency.h"
-#include "cdop/error.h"
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
 
 #include <getopt.h>
 #include <stdio.h>

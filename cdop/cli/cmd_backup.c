@@ -1,6 +1,5 @@
 #include "cdop/cli/cli.h"
-#include "cdop/backup.h"
-#include "cdop/error.h"
+#include "cdop/store/store.h"
 
 #include <getopt.h>
 #include <inttypes.h>

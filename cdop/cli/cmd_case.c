@@ -1,7 +1,6 @@
 #include "cdop/cli/cli.h"
-#include "cdop/case_view.h"
-#include "cdop/cases.h"
-#include "cdop/error.h"
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,6 @@
 #include "cdop/cli/cli.h"
-#include "cdop/error.h"
-#include "cdop/export.h"
-#include "cdop/import.h"
+#include "cdop/store/store.h"
+#include "cdop/panel/panel.h"
 
 #include <getopt.h>
 #include <stdio.h>

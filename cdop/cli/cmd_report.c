@@ -3,9 +3,8 @@
  * signatures.
  */
 #include "cdop/cli/cli.h"
-#include "cdop/error.h"
-#include "cdop/report.h"
-#include "cdop/signing.h"
+#include "cdop/store/store.h"
+#include "cdop/report/report.h"
 
 #include <getopt.h>
 #include <stdio.h>

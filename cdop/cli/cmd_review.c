@@ -1,7 +1,6 @@
 #include "cdop/cli/cli.h"
-#include "cdop/actions.h"
-#include "cdop/error.h"
-#include "cdop/reviews.h"
+#include "cdop/panel/panel.h"
+#include "cdop/store/store.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* rr add / list / due / targets / target: the joint agency response. */
 #include "cdop/cli/cli.h"
-#include "cdop/error.h"
-#include "cdop/rr.h"
+#include "cdop/store/store.h"
+#include "cdop/cases/cases.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,6 +1,5 @@
 #include "cdop/cli/cli.h"
-#include "cdop/audit.h"
-#include "cdop/error.h"
+#include "cdop/store/store.h"
 #include "crypto/secure.h"
 
 #include <errno.h>

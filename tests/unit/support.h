@@ -3,7 +3,7 @@
  * reads and writes, byte flips. Static inline only, so each test includes
  * what it needs and unused helpers cost nothing.
  *
- * Include <cmocka.h> first. When "cdop/register.h" is included before this
+ * Include <cmocka.h> first. When "cdop/store/store.h" is included before this
  * file, the register helpers at the end are defined too.
  */
 #ifndef CDOP_TEST_SUPPORT_H
@@ -195,7 +195,7 @@ static inline int t_all_zero(const void *p, size_t n)
 	return 1;
 }
 
-#ifdef CDOP_REGISTER_H
+#ifdef CDOP_STORE_STORE_H
 /*
  * Register helpers. The Argon2 cost is the "interactive" profile: the
  * cheapest the library accepts, never weaker.

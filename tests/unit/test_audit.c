@@ -17,11 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdop/audit.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/register.h"
-#include "cdop/users.h"
+#include "cdop/store/store.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
 #include "support.h"
@@ -238,7 +234,7 @@ static void test_triggers_block_changes(void **state)
 }
 
 /*
- * Was a bug (fixed; this test keeps it fixed) (cdop/schema/001_foundation.sql): INSERT OR REPLACE (or REPLACE INTO)
+ * Was a bug (fixed; this test keeps it fixed) (cdop/store/schema/001_foundation.sql): INSERT OR REPLACE (or REPLACE INTO)
  * with an existing seq deletes and re-inserts the row without firing
  * audit_no_delete (SQLite fires DELETE triggers for REPLACE only with
  * PRAGMA recursive_triggers = ON), so the "append-only, even for our own

@@ -15,9 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/register.h"
+#include "cdop/store/store.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
 #include "support.h"

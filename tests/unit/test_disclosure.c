@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdop/disclosure.h"
+#include "cdop/report/report.h"
 
 #define BOTH (DC_TOTAL_ROW | DC_TOTAL_COL)
 

@@ -5,11 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/export.h"
-#include "cdop/import.h"
-#include "cdop/register.h"
+#include "cdop/store/store.h"
+#include "cdop/panel/panel.h"
 #include "crypto/secure.h"
 #include "support.h"
 

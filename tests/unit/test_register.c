@@ -19,10 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cdop/audit.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/register.h"
+#include "cdop/store/store.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
 #include "support.h"

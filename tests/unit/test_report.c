@@ -16,13 +16,9 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "cdop/audit.h"
-#include "cdop/error.h"
-#include "cdop/import.h"
-#include "cdop/meetings.h"
-#include "cdop/register.h"
-#include "cdop/report.h"
-#include "cdop/signing.h"
+#include "cdop/store/store.h"
+#include "cdop/panel/panel.h"
+#include "cdop/report/report.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
 #include "support.h"

@@ -7,9 +7,8 @@
 
 #include <string.h>
 
-#include "cdop/error.h"
-#include "cdop/register.h"
-#include "cdop/rr.h"
+#include "cdop/store/store.h"
+#include "cdop/cases/cases.h"
 #include "forms/codes.h"
 #include "forms/date.h"
 

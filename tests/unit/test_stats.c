@@ -47,12 +47,9 @@
 
 #include <string.h>
 
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/import.h"
-#include "cdop/meetings.h"
-#include "cdop/register.h"
-#include "cdop/stats.h"
+#include "cdop/store/store.h"
+#include "cdop/panel/panel.h"
+#include "cdop/report/report.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
 #include "support.h"

@@ -13,11 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdop/audit.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/register.h"
-#include "cdop/users.h"
+#include "cdop/store/store.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
 #include "support.h"

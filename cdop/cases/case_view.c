@@ -1,0 +1,342 @@
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
+#include "forms/codes.h"
+#include "forms/date.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *text_or_null(struct db_stmt *q, int col)
+{
+	return db_column_is_null(q, col) ? json_null() : json_string(db_column_text(q, col));
+}
+
+static void set_if(json_t *obj, const char *key, struct db_stmt *q, int col)
+{
+	if (!db_column_is_null(q, col))
+		json_object_set_new(obj, key, json_string(db_column_text(q, col)));
+}
+
+/* Whole hours from the death to when an action was done (date_done_minutes). */
+static long hours_after(const char *death_date, const char *death_time, const char *on)
+{
+	struct cdatetime d;
+	long long o;
+	char buf[20];
+
+	snprintf(buf, sizeof buf, "%sT%s", death_date, death_time ? death_time : "00:00");
+	if (date_datetime_parse(buf, &d) || date_done_minutes(on, &o))
+		return -1;
+	return (long)((o - date_datetime_minutes(&d)) / 60);
+}
+
+static int add_rr(struct reg *r, int64_t id, const json_t *n, enum case_view_mode mode,
+		  json_t *out)
+{
+	static const char sql[] =
+		"SELECT a.action, a.due_at, a.done_on, a.done_by, a.notes, t.minutes "
+		"FROM rr_actions a LEFT JOIN rr_targets t ON t.action = a.action "
+		"WHERE a.case_id = :id ORDER BY a.due_at IS NULL, a.due_at, a.action";
+	const json_t *dd = form_json_get(n, "death.date"), *dt = form_json_get(n, "death.time");
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = json_array();
+	int ret = db_prepare(r, &q, sql), step;
+
+	if (!ret) ret = db_bind_int(&q, ":id", id);
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		json_t *a = json_object();
+		int done = !db_column_is_null(&q, 2);
+
+		json_object_set_new(a, "action", json_string(db_column_text(&q, 0)));
+		if (mode == CASE_VIEW_EXPORT) {
+			if (!done) {
+				json_decref(a);
+				continue; /* outstanding actions are re-made on import */
+			}
+			json_object_set_new(a, "on", json_string(db_column_text(&q, 2)));
+			set_if(a, "by", &q, 3);
+			set_if(a, "notes", &q, 4);
+		} else if (mode == CASE_VIEW_FULL) {
+			json_object_set_new(a, "due", text_or_null(&q, 1));
+			json_object_set_new(a, "on", text_or_null(&q, 2));
+			set_if(a, "by", &q, 3);
+			set_if(a, "notes", &q, 4);
+		} else {
+			long h = done ? hours_after(json_string_value(dd),
+						    json_string_value(dt),
+						    db_column_text(&q, 2)) : -1;
+
+			json_object_set_new(a, "done", json_boolean(done));
+			if (done && h >= 0)
+				json_object_set_new(a, "hours_after_death", json_integer(h));
+			/* The stored due time is the target (SPEC's, or the one
+			 * configured when the case was notified); a date alone
+			 * counts as 23:59, as in rr list and the annual report. */
+			if (done && !db_column_is_null(&q, 1))
+				json_object_set_new(a, "within_target", json_boolean(
+					date_done_by(db_column_text(&q, 2),
+						     db_column_text(&q, 1))));
+			if (!db_column_is_null(&q, 4)) {
+				char *clean = anonymise_text(db_column_text(&q, 4), n);
+
+				json_object_set_new(a, "notes", json_string(clean ? clean : ""));
+				free(clean);
+			}
+		}
+		json_array_append_new(list, a);
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	json_object_set_new(out, "rapid_response", list);
+	return ret;
+}
+
+static int add_agency(struct reg *r, int64_t id, enum case_view_mode mode, json_t *out)
+{
+	static const char sql[] =
+		"SELECT agency, requested, due, received, form FROM agency_reports "
+		"WHERE case_id = :id ORDER BY agency";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = json_array();
+	int ret = db_prepare(r, &q, sql), step;
+
+	if (!ret) ret = db_bind_int(&q, ":id", id);
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		json_t *a = json_object();
+
+		json_object_set_new(a, "agency", json_string(db_column_text(&q, 0)));
+		if (mode == CASE_VIEW_ANON) {
+			json_object_set_new(a, "received", json_boolean(!db_column_is_null(&q, 3)));
+		} else {
+			set_if(a, "requested", &q, 1);
+			set_if(a, "due", &q, 2);
+			set_if(a, "received", &q, 3);
+			if (!db_column_is_null(&q, 4))
+				json_object_set_new(a, "form", json_loads(db_column_text(&q, 4), 0, NULL));
+		}
+		json_array_append_new(list, a);
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	json_object_set_new(out, "agency_reports", list);
+	return ret;
+}
+
+static int add_review(struct reg *r, int64_t id, const json_t *n,
+		      enum case_view_mode mode, json_t *out)
+{
+	static const char sql[] =
+		"SELECT form, meeting_date, meeting_id FROM reviews WHERE case_id = :id";
+	static const char recs[] =
+		"SELECT id, text, owner, due, done_on FROM recommendations "
+		"WHERE case_id = :id ORDER BY id";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *review = NULL;
+	int ret = db_prepare(r, &q, sql);
+
+	if (!ret) ret = db_bind_int(&q, ":id", id);
+	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+		review = json_loads(db_column_text(&q, 0), 0, NULL);
+		if (!review)
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored review is not JSON");
+		else {
+			json_object_set_new(review, "meeting_date",
+					    json_string(db_column_text(&q, 1)));
+			if (mode != CASE_VIEW_EXPORT)
+				json_object_set_new(review, "meeting",
+						    json_integer(db_column_int(&q, 2)));
+			ret = CDOP_OK;
+		}
+	}
+	db_finalize(&q);
+	if (ret == DB_DONE && !review) /* no review (DB_DONE == CDOP_OK) */
+		return CDOP_OK;
+	if (ret)
+		return ret;
+	if (mode == CASE_VIEW_ANON && json_is_string(json_object_get(review, "learning"))) {
+		char *clean = anonymise_text(json_string_value(json_object_get(review, "learning")), n);
+
+		json_object_set_new(review, "learning", json_string(clean ? clean : ""));
+		free(clean);
+	}
+	json_object_set_new(out, "review", review);
+	if (mode == CASE_VIEW_EXPORT)
+		return CDOP_OK;
+	{
+		json_t *list = json_array();
+		int step;
+
+		ret = db_prepare(r, &q, recs);
+		if (!ret) ret = db_bind_int(&q, ":id", id);
+		while (!ret && (step = db_step(&q)) == DB_ROW) {
+			json_t *a = json_pack("{s:I, s:s, s:s, s:s}", "id",
+					      (json_int_t)db_column_int(&q, 0), "text",
+					      db_column_text(&q, 1), "owner",
+					      db_column_text(&q, 2), "due", db_column_text(&q, 3));
+
+			json_object_set_new(a, "done_on", text_or_null(&q, 4));
+			json_array_append_new(list, a);
+		}
+		if (!ret && step < 0)
+			ret = step;
+		db_finalize(&q);
+		json_object_set_new(out, "recommendations", list);
+	}
+	return ret;
+}
+
+int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
+{
+	static const char sql[] =
+		"SELECT ref, status, notification FROM cases WHERE id = :id";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *n = NULL, *obj = NULL;
+	int ret = db_prepare(r, &q, sql);
+
+	*out = NULL;
+	if (!ret) ret = db_bind_int(&q, ":id", id);
+	if (!ret) ret = db_step(&q);
+	if (ret == DB_ROW) {
+		n = json_loads(db_column_text(&q, 2), 0, NULL);
+		obj = json_object();
+		if (!n || !obj) {
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "case %s: stored notification "
+				       "is not JSON", db_column_text(&q, 0));
+		} else {
+			ret = CDOP_OK;
+			if (mode != CASE_VIEW_EXPORT)
+				json_object_set_new(obj, "ref", json_string(db_column_text(&q, 0)));
+			json_object_set_new(obj, "status", json_string(db_column_text(&q, 1)));
+		}
+	} else if (ret == DB_DONE) {
+		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no case with id %" PRId64, id);
+	}
+	db_finalize(&q);
+	if (!ret) {
+		json_t *shown = mode == CASE_VIEW_ANON ? anonymise_notification(n) :
+			json_incref(n);
+
+		if (!shown || json_object_set_new(obj, "notification", shown))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	if (!ret) ret = add_rr(r, id, n, mode, obj);
+	if (!ret) ret = add_agency(r, id, mode, obj);
+	if (!ret) ret = add_review(r, id, n, mode, obj);
+	json_decref(n);
+	if (ret)
+		json_decref(obj);
+	else
+		*out = obj;
+	return ret;
+}
+
+int cases_show(struct reg *r, const char *ref, enum case_view_mode mode, json_t **out)
+{
+	int64_t id;
+	int ret = cases_find(r, ref, &id, NULL);
+
+	if (!ret)
+		ret = case_view(r, id, mode, out);
+	if (ret || mode == CASE_VIEW_ANON)
+		return ret;
+	/* An identifiable view is recorded before it is shown. */
+	ret = audit_record(r, "view", ref, "");
+	if (ret) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
+static json_t *list_row(struct reg *r, struct db_stmt *q, enum case_view_mode mode)
+{
+	json_t *n = json_loads(db_column_text(q, 2), 0, NULL), *row;
+	char month[8];
+
+	(void)r;
+	if (!n)
+		return NULL;
+	if (mode == CASE_VIEW_ANON) {
+		snprintf(month, sizeof month, "%.7s", db_column_text(q, 3));
+		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ref", db_column_text(q, 0),
+				"status", db_column_text(q, 1), "age_band",
+				anonymise_age_band(n), "sex", db_column_text(q, 5),
+				"death_month", month, "expected", db_column_text(q, 4));
+	} else {
+		const json_t *child = json_object_get(n, "child");
+
+		row = json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:s, s:s}",
+				"ref", db_column_text(q, 0), "status", db_column_text(q, 1),
+				"forename", json_object_get(child, "forename"),
+				"surname", json_object_get(child, "surname"),
+				"date_of_birth", json_object_get(child, "date_of_birth"),
+				"death_date", db_column_text(q, 3),
+				"expected", db_column_text(q, 4), "sex", db_column_text(q, 5),
+				"notified_date", db_column_text(q, 6));
+	}
+	json_decref(n);
+	return row;
+}
+
+int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
+	       json_t **out)
+{
+	static const char sql[] =
+		"SELECT ref, status, notification, death_date, expected, sex, notified_date "
+		"FROM cases WHERE (:status IS NULL OR status = :status) "
+		"AND (:first IS NULL OR notified_date BETWEEN :first AND :last) "
+		"ORDER BY notified_date, ref";
+	struct db_stmt q = DB_STMT_INIT;
+	char first[DATE_BUFLEN], last[DATE_BUFLEN], count[32];
+	json_t *list = json_array();
+	int ret, step, start;
+
+	*out = NULL;
+	if (f->year) {
+		struct cdate a, b;
+
+		if (date_report_year_parse(f->year, &start)) {
+			json_decref(list);
+			return reg_fail(r, CDOP_ERR_INPUT, "--year: '%s' is not a reporting "
+					"year; write it like 2025-26 (1 April 2025 to 31 "
+					"March 2026)", f->year);
+		}
+		date_report_year_bounds(start, &a, &b);
+		date_format(&a, first);
+		date_format(&b, last);
+	}
+	if (f->status && !code_list_find(&codes_case_status, f->status)) {
+		char valid[160];
+
+		json_decref(list);
+		code_list_join(&codes_case_status, valid, sizeof valid);
+		return reg_fail(r, CDOP_ERR_INPUT, "--status: '%s' is not a case status; "
+				"valid: %s", f->status, valid);
+	}
+	ret = db_prepare(r, &q, sql);
+	if (!ret) ret = db_bind_text(&q, ":status", f->status);
+	if (!ret) ret = db_bind_text(&q, ":first", f->year ? first : NULL);
+	if (!ret) ret = db_bind_text(&q, ":last", f->year ? last : NULL);
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		json_t *row = list_row(r, &q, mode);
+
+		if (!row || json_array_append_new(list, row))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	if (!ret && mode != CASE_VIEW_ANON) {
+		snprintf(count, sizeof count, "%zu cases", json_array_size(list));
+		ret = audit_record(r, "list", f->status ? f->status : "", count);
+	}
+	if (ret)
+		json_decref(list);
+	else
+		*out = list;
+	return ret;
+}

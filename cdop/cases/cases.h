@@ -1,0 +1,233 @@
+#ifndef CDOP_CASES_CASES_H
+#define CDOP_CASES_CASES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "cdop/store/store.h"
+#include "forms/form.h"
+#include "forms/date.h"
+
+/* ==== anonymise ==== */
+/*
+ * What the panel sees (SPEC §2): no names, NHS number, date of birth,
+ * address or postcode, and no exact dates: the age band and the month and
+ * year of death instead. Free text is scrubbed of the child's identifiers
+ * because people write names into circumstances.
+ */
+
+/* A new anonymised copy of a stored notification; NULL when out of memory. */
+json_t *anonymise_notification(const json_t *notification);
+
+/* A malloc'd copy of text with every identifier of the notification's
+ * child (names, NHS number, postcode, date of birth, address) replaced by
+ * a placeholder, case-insensitively. NULL when out of memory. */
+char *anonymise_text(const char *text, const json_t *notification);
+
+/* "0-27d" ... "15-17", or "unknown". */
+const char *anonymise_age_band(const json_t *notification);
+
+/* ==== cases ==== */
+struct reg;
+
+#define CASE_REF_MAX 32
+
+/*
+ * Writing cases. The writer holds prepared statements so that notify and
+ * a 100k-line import share one code path at the same speed. The caller
+ * owns the transaction.
+ */
+struct case_writer {
+	struct reg *r;
+	struct db_stmt ref_get, ref_set, dup, ins_case, targets, ins_rr, done_rr,
+		ins_agency, upd_agency;
+	char now[21];
+	int validated; /* the caller validated each notification (import) */
+};
+
+int case_writer_init(struct case_writer *w, struct reg *r);
+void case_writer_release(struct case_writer *w);
+
+/*
+ * Validates (form_notification), normalises, refuses duplicates, stores,
+ * and for an unexpected death creates the joint agency response actions
+ * with their due times. `status` NULL means "notified".
+ */
+int case_writer_add(struct case_writer *w, const json_t *notification,
+		    const char *status, char ref[CASE_REF_MAX], int64_t *case_id);
+/* Records an action as done (creating it if the death was expected). */
+int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *action,
+			const char *on, const char *by, const char *notes);
+/* Inserts or replaces an agency report row. */
+int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agency,
+		       const char *requested, const char *due, const char *received,
+		       const char *form);
+
+/* notify: one case in its own transaction, audited. */
+int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MAX]);
+/* A partial notification merged into the stored one and re-validated. */
+int cases_update(struct reg *r, const char *ref, const json_t *patch);
+/* Moves a case along SPEC §3's order. */
+int cases_set_status(struct reg *r, const char *ref, const char *status);
+
+/* Looks up a case id and status by reference; CDOP_ERR_NOTFOUND names it. */
+int cases_find(struct reg *r, const char *ref, int64_t *id, char status[24]);
+
+/* Validation errors as one message: "path: message; path: message". */
+int cases_invalid(struct reg *r, const char *prefix, const struct form_errors *errs);
+
+/* ==== case_view ==== */
+struct reg;
+
+enum case_view_mode {
+	CASE_VIEW_FULL,   /* manager: everything, with due times */
+	CASE_VIEW_ANON,   /* panel: SPEC §2 anonymised */
+	CASE_VIEW_EXPORT, /* one line of the import/export format (SPEC §4) */
+};
+
+/* Builds the JSON of one case; *out is a new reference. */
+int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out);
+
+/* case show: finds REF, builds the view, audits an identifiable view. */
+int cases_show(struct reg *r, const char *ref, enum case_view_mode mode, json_t **out);
+
+struct case_filter {
+	const char *status;  /* or NULL */
+	const char *year;    /* reporting year of notification "2025-26", or NULL */
+};
+/* case list: an array of summaries; identifiable ones are audited. */
+int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
+	       json_t **out);
+
+/* ==== rr ==== */
+struct reg;
+
+/*
+ * The joint agency response (rapid response): for an unexpected death every
+ * action of the `rr_action` code list is created with a due time (time of
+ * death + its target) when the case is notified (cases.c); here they are
+ * marked done, listed, and the targets are kept.
+ *
+ * Status of an action, relative to "now" (rr_now_minutes):
+ *   done         done, on or before its due time (or it has none)
+ *   done_late    done after its due time
+ *   outstanding  not done, due time not yet passed
+ *   overdue      not done, due time passed
+ * A done date without a time counts as 23:59 that day, as in case_view.c:
+ * an action is never called on time on a guess.
+ */
+#define RR_DURATION_BUFLEN 24
+
+/*
+ * rr add: records action TYPE of case REF as done on ON (YYYY-MM-DD or
+ * YYYY-MM-DDTHH:MM), by and notes optional. Validates with form_rr_action
+ * (errors name the flag: --action, --on, --by, --notes), and ON is not
+ * before the death. Recording a done action again replaces on, by and notes
+ * (*corrected = 1; audited as rr_correct, else rr_add). An expected death
+ * gets the row then, without a due time.
+ */
+int rr_add(struct reg *r, const char *ref, const char *action, const char *on,
+	   const char *by, const char *notes, int *corrected);
+
+/*
+ * rr list: an array of {action, due, on, by, notes, status} (absent values
+ * null), due-time order, actions without a due time last. It shows names,
+ * so the listing is audited (rr_list).
+ */
+int rr_list(struct reg *r, const char *ref, json_t **out);
+
+/*
+ * rr due: every action not done of cases not closed or transferred, as an
+ * array of {ref, action, due, status, overdue_hours | hours_left} in due
+ * order, which puts overdue actions first, most overdue first. Whole hours,
+ * rounded down. No names, so not audited.
+ */
+int rr_due(struct reg *r, json_t **out);
+
+/* rr targets: [{action, target, minutes, default}] in code-list order;
+ * target and default as durations ("72h", "7d", "12w"). */
+int rr_targets(struct reg *r, json_t **out);
+
+/*
+ * rr target: sets the target of TYPE from DURATION. Used for the actions
+ * of cases notified afterwards; due times already set are left alone.
+ * Audited (rr_target, TYPE, "old -> new"). old/new_text may be NULL.
+ */
+int rr_target_set(struct reg *r, const char *action, const char *duration,
+		  char old_text[RR_DURATION_BUFLEN], char new_text[RR_DURATION_BUFLEN]);
+
+/* "72h", "7d", "12w": whole hours, days or weeks, 1 hour to 52 weeks.
+ * 0, or -1 if not a duration. */
+int rr_duration_parse(const char *s, long *minutes);
+/* The shortest exact form in the style of SPEC §3: weeks from 2 weeks,
+ * days from 7 days, else hours. */
+void rr_duration_format(long minutes, char out[RR_DURATION_BUFLEN]);
+
+/*
+ * "Now" for due lists, in minutes as date_datetime_minutes counts them:
+ * today's local date and time; with the CDOP_TODAY override (reg->today),
+ * that day at 23:59, so a test sees everything due that day as passed.
+ */
+int rr_now_minutes(struct reg *r, long long *now);
+
+/*
+ * Form errors as one message (cases_invalid), each path renamed after the
+ * command-line flag that gave it: map holds {path, flag} pairs and ends
+ * with {NULL, NULL}. A message repeated for one flag is given once. Used
+ * by agency.c too.
+ */
+struct form_errors;
+int rr_form_invalid(struct reg *r, const struct form_errors *errs,
+		    const char *const map[][2]);
+
+/* ==== agency ==== */
+struct reg;
+
+/*
+ * Agency reporting forms (SPEC §1 step 3): one per agency and case, in
+ * agency_reports. Each change is one transaction with its audit entry; the
+ * details name the agency and dates, never people.
+ */
+
+#define AGENCY_DEFAULT_DAYS 28 /* due back four weeks after the request */
+
+struct agency_request_result {
+	char requested[DATE_BUFLEN];
+	char due[DATE_BUFLEN];
+	char old_due[DATE_BUFLEN]; /* "" unless it was requested before */
+	int again;                 /* requested before: the due date was changed */
+};
+
+/*
+ * agency request: requested today, due on DUE or AGENCY_DEFAULT_DAYS later.
+ * Requesting again keeps the first request date and sets the new due date
+ * (DUE, or AGENCY_DEFAULT_DAYS from today). A report already received is a
+ * conflict. Errors name the flag (--agency, --due).
+ */
+int agency_request(struct reg *r, const char *ref, const char *agency, const char *due,
+		   struct agency_request_result *res);
+
+struct agency_receive_result {
+	char requested[DATE_BUFLEN];
+	int unrequested; /* no request was recorded: requested = ON */
+	int again;       /* it had been received: the date (and form) corrected */
+};
+
+/*
+ * agency receive: received ON (not in the future, not before the request or
+ * the death). FORM, when not NULL, is the agency's returned form, any JSON
+ * object, stored encrypted; without it a form stored earlier is kept.
+ */
+int agency_receive(struct reg *r, const char *ref, const char *agency, const char *on,
+		   const json_t *form, struct agency_receive_result *res);
+
+/*
+ * agency due: every requested, not received report of cases not closed or
+ * transferred, as [{ref, agency, requested, due, status, days_overdue |
+ * days_left}] (status overdue or outstanding) in due-date order: overdue
+ * first, most overdue first; reports without a due date last. No names,
+ * so not audited.
+ */
+int agency_due(struct reg *r, json_t **out);
+
+#endif

@@ -1,0 +1,469 @@
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
+#include "forms/codes.h"
+#include "forms/date.h"
+#include "forms/form.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MINUTES_PER_WEEK (7 * DATE_MINUTES_PER_DAY)
+#define TARGET_MAX_MINUTES (52 * MINUTES_PER_WEEK)
+
+/* ---- shared helpers --------------------------------------------------------- */
+
+int rr_form_invalid(struct reg *r, const struct form_errors *errs,
+		    const char *const map[][2])
+{
+	struct form_errors out = FORM_ERRORS_INIT;
+	size_t i, j, k;
+	int ret, dup;
+
+	for (i = 0; i < errs->n; i++) {
+		const char *path = errs->v[i].path;
+
+		for (k = 0; map[k][0]; k++)
+			if (!strcmp(path, map[k][0]))
+				path = map[k][1];
+		/* Two form members fed from one flag give the same error twice. */
+		for (j = 0, dup = 0; j < out.n && !dup; j++)
+			dup = !strcmp(out.v[j].path, path) &&
+			      !strcmp(out.v[j].message, errs->v[i].message);
+		if (!dup)
+			form_errors_add(&out, path, "%s", errs->v[i].message);
+	}
+	ret = out.oom || errs->oom ? reg_fail(r, CDOP_ERR_NOMEM, "out of memory")
+				   : cases_invalid(r, "", &out);
+	form_errors_release(&out);
+	return ret;
+}
+
+int rr_now_minutes(struct reg *r, long long *now)
+{
+	struct cdatetime dt;
+	char today[DATE_BUFLEN];
+	int ret = CDOP_OK;
+
+	reg_today(r, today);
+	memset(&dt, 0, sizeof dt);
+	dt.has_time = 1;
+	if (date_parse(today, &dt.date)) {
+		ret = reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date "
+			       "(YYYY-MM-DD)", today);
+	} else if (r->today) {
+		dt.time.h = 23;
+		dt.time.m = 59;
+	} else {
+		time_t t = time(NULL);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		dt.time.h = tm.tm_hour;
+		dt.time.m = tm.tm_min;
+	}
+	*now = ret ? 0 : date_datetime_minutes(&dt);
+	return ret;
+}
+
+/* A stored DATE or DATETHH:MM in minutes; a date alone is its 23:59. */
+static int minutes_of(const char *s, int date_end, long long *out)
+{
+	struct cdatetime dt;
+
+	if (date_end)
+		return date_done_minutes(s, out) ? -1 : 0;
+	if (!s || date_datetime_parse(s, &dt))
+		return -1;
+	*out = date_datetime_minutes(&dt);
+	return 0;
+}
+
+static const char *status_of(const char *due, const char *done, long long now)
+{
+	long long d, o;
+
+	if (done)
+		return (due && !minutes_of(due, 0, &d) && !minutes_of(done, 1, &o) &&
+			o > d) ? "done_late" : "done";
+	return (due && !minutes_of(due, 0, &d) && now > d) ? "overdue" : "outstanding";
+}
+
+static int today_date(struct reg *r, struct cdate *d)
+{
+	char t[DATE_BUFLEN];
+
+	reg_today(r, t);
+	return date_parse(t, d) ? reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is "
+					    "not a date (YYYY-MM-DD)", t) : CDOP_OK;
+}
+
+/* ---- targets --------------------------------------------------------------------- */
+
+int rr_duration_parse(const char *s, long *minutes)
+{
+	long n = 0, unit = 0;
+	size_t i;
+
+	for (i = 0; s && s[i] >= '0' && s[i] <= '9' && i < 6; i++)
+		n = n * 10 + (s[i] - '0');
+	if (!s || i == 0 || !s[i] || s[i + 1])
+		return -1;
+	switch (s[i]) {
+	case 'h': unit = 60; break;
+	case 'd': unit = DATE_MINUTES_PER_DAY; break;
+	case 'w': unit = MINUTES_PER_WEEK; break;
+	default: return -1;
+	}
+	if (n < 1 || n * unit > TARGET_MAX_MINUTES)
+		return -1;
+	*minutes = n * unit;
+	return 0;
+}
+
+void rr_duration_format(long minutes, char out[RR_DURATION_BUFLEN])
+{
+	if (minutes % MINUTES_PER_WEEK == 0 && minutes >= 2 * MINUTES_PER_WEEK)
+		snprintf(out, RR_DURATION_BUFLEN, "%ldw", minutes / MINUTES_PER_WEEK);
+	else if (minutes % DATE_MINUTES_PER_DAY == 0 && minutes >= MINUTES_PER_WEEK)
+		snprintf(out, RR_DURATION_BUFLEN, "%ldd", minutes / DATE_MINUTES_PER_DAY);
+	else if (minutes % 60 == 0)
+		snprintf(out, RR_DURATION_BUFLEN, "%ldh", minutes / 60);
+	else
+		snprintf(out, RR_DURATION_BUFLEN, "%ldm", minutes);
+}
+
+static int action_check(struct reg *r, const char *flag, const char *action)
+{
+	char valid[320];
+
+	if (code_list_find(&codes_rr_action, action))
+		return CDOP_OK;
+	code_list_join(&codes_rr_action, valid, sizeof valid);
+	return reg_fail(r, CDOP_ERR_INPUT, "%s: '%s' is not a rapid-response action; "
+			"valid: %s", flag, action, valid);
+}
+
+int rr_targets(struct reg *r, json_t **out)
+{
+	static const char sql[] = "SELECT minutes FROM rr_targets WHERE action = :action";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = json_array();
+	size_t i;
+	int ret = list ? db_prepare(r, &q, sql) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+
+	*out = NULL;
+	for (i = 0; !ret && i < codes_rr_action.n; i++) {
+		const struct code *c = &codes_rr_action.codes[i];
+		char target[RR_DURATION_BUFLEN], def[RR_DURATION_BUFLEN];
+		long minutes = c->value;
+		json_t *row;
+
+		ret = db_bind_text(&q, ":action", c->code);
+		if (!ret && (ret = db_step(&q)) == DB_ROW)
+			minutes = (long)db_column_int(&q, 0);
+		if (ret >= 0)
+			ret = CDOP_OK;
+		db_reset(&q);
+		rr_duration_format(minutes, target);
+		rr_duration_format(c->value, def);
+		row = json_pack("{s:s, s:s, s:I, s:s}", "action", c->code, "target", target,
+				"minutes", (json_int_t)minutes, "default", def);
+		if (!ret && (!row || json_array_append_new(list, row)))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	db_finalize(&q);
+	if (ret)
+		json_decref(list);
+	else
+		*out = list;
+	return ret;
+}
+
+int rr_target_set(struct reg *r, const char *action, const char *duration,
+		  char old_text[RR_DURATION_BUFLEN], char new_text[RR_DURATION_BUFLEN])
+{
+	static const char get[] = "SELECT minutes FROM rr_targets WHERE action = :action";
+	static const char upd[] = "UPDATE rr_targets SET minutes = :minutes WHERE action = :action";
+	static const char ins[] = "INSERT INTO rr_targets(action, minutes) VALUES (:action, :minutes)";
+	struct db_stmt q = DB_STMT_INIT;
+	char was[RR_DURATION_BUFLEN], now[RR_DURATION_BUFLEN], detail[2 * RR_DURATION_BUFLEN + 8];
+	long minutes = 0, old = codes_rr_target_minutes(action);
+	int ret = action_check(r, "TYPE", action), began = 0;
+
+	if (!ret && rr_duration_parse(duration, &minutes))
+		ret = reg_fail(r, CDOP_ERR_INPUT, "DURATION: '%s' is not a target; write "
+			       "a whole number of hours, days or weeks after the death, "
+			       "e.g. 72h, 7d or 12w (at most 52w)", duration);
+	if (!ret) {
+		ret = db_begin(r);
+		began = !ret;
+	}
+	if (!ret) ret = db_prepare(r, &q, get);
+	if (!ret) ret = db_bind_text(&q, ":action", action);
+	if (!ret && (ret = db_step(&q)) == DB_ROW)
+		old = (long)db_column_int(&q, 0);
+	if (ret >= 0)
+		ret = CDOP_OK;
+	db_finalize(&q);
+	if (!ret) ret = db_prepare(r, &q, upd);
+	if (!ret) ret = db_bind_int(&q, ":minutes", minutes);
+	if (!ret) ret = db_bind_text(&q, ":action", action);
+	if (!ret && (ret = db_step(&q)) == DB_DONE)
+		ret = CDOP_OK;
+	db_finalize(&q);
+	/* The rows are seeded by the schema; should one be missing, add it. */
+	if (!ret && sqlite3_changes(r->db) == 0) {
+		ret = db_prepare(r, &q, ins);
+		if (!ret) ret = db_bind_int(&q, ":minutes", minutes);
+		if (!ret) ret = db_bind_text(&q, ":action", action);
+		if (!ret && (ret = db_step(&q)) == DB_DONE)
+			ret = CDOP_OK;
+		db_finalize(&q);
+	}
+	rr_duration_format(old, was);
+	rr_duration_format(minutes, now);
+	snprintf(detail, sizeof detail, "%s -> %s", was, now);
+	if (!ret) ret = audit_append(r, "rr_target", action, detail);
+	if (!ret) ret = db_commit(r);
+	if (ret && began)
+		db_rollback(r);
+	if (!ret && old_text)
+		memcpy(old_text, was, sizeof was);
+	if (!ret && new_text)
+		memcpy(new_text, now, sizeof now);
+	return ret;
+}
+
+/* ---- rr add ------------------------------------------------------------------------ */
+
+/* The action as form_rr_action sees it, validated and normalised. */
+static int action_accept(struct reg *r, const char *action, const char *on,
+			 const char *by, const char *notes, json_t **out)
+{
+	static const char *const flags[][2] = {
+		{ "action", "--action" }, { "on", "--on" }, { "by", "--by" },
+		{ "notes", "--notes" }, { NULL, NULL },
+	};
+	struct form_errors errs = FORM_ERRORS_INIT;
+	struct cdate today;
+	json_t *obj = json_object();
+	int ret = obj ? today_date(r, &today) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+
+	*out = NULL;
+	if (!ret && (json_object_set_new(obj, "action", json_string(action)) ||
+		     json_object_set_new(obj, "on", json_string(on)) ||
+		     (by && json_object_set_new(obj, "by", json_string(by))) ||
+		     (notes && json_object_set_new(obj, "notes", json_string(notes)))))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory (or text that is "
+			       "not UTF-8 in --by or --notes)");
+	if (!ret) {
+		ret = form_validate(&form_rr_action, obj, &today, &errs);
+		if (ret == FORM_EINVALID)
+			ret = rr_form_invalid(r, &errs, flags);
+		else if (ret)
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	if (!ret && !(*out = form_normalise(&form_rr_action, obj)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	form_errors_release(&errs);
+	json_decref(obj);
+	return ret;
+}
+
+/* ON (already valid) is not before the death: its date, and its time too
+ * when both times are known. */
+static int not_before_death(struct reg *r, int64_t case_id, const char *on)
+{
+	static const char sql[] =
+		"SELECT death_date, death_time FROM cases WHERE id = :id";
+	struct db_stmt q = DB_STMT_INIT;
+	struct cdatetime o, d;
+	char death[DATE_DATETIME_BUFLEN];
+	int ret = db_prepare(r, &q, sql);
+
+	if (!ret) ret = db_bind_int(&q, ":id", case_id);
+	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+		const char *tod = db_column_is_null(&q, 1) ? NULL : db_column_text(&q, 1);
+
+		snprintf(death, sizeof death, "%s%s%s", db_column_text(&q, 0),
+			 tod ? "T" : "", tod ? tod : "");
+		ret = CDOP_OK;
+		if (date_datetime_parse(death, &d) || date_datetime_parse(on, &o))
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored death date '%s' is "
+				       "not a date", death);
+		else if (date_compare(&o.date, &d.date) < 0 ||
+			 (o.has_time && d.has_time && !date_compare(&o.date, &d.date) &&
+			  date_datetime_minutes(&o) < date_datetime_minutes(&d)))
+			ret = reg_fail(r, CDOP_ERR_INPUT, "--on: %s is before the death "
+				       "(%s); an action is done after it", on, death);
+	} else if (ret == DB_DONE) {
+		ret = CDOP_ERR_INTERNAL;
+	}
+	db_finalize(&q);
+	return ret;
+}
+
+/* 1 if the action is already recorded as done, 0 if not, or an error. */
+static int already_done(struct reg *r, int64_t case_id, const char *action)
+{
+	static const char sql[] =
+		"SELECT done_on IS NOT NULL FROM rr_actions "
+		"WHERE case_id = :case AND action = :action";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	if (!ret) ret = db_bind_int(&q, ":case", case_id);
+	if (!ret) ret = db_bind_text(&q, ":action", action);
+	if (!ret && (ret = db_step(&q)) == DB_ROW)
+		ret = db_column_int(&q, 0) ? 1 : 0;
+	else if (ret == DB_DONE)
+		ret = 0;
+	db_finalize(&q);
+	return ret;
+}
+
+static const char *jtext(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+int rr_add(struct reg *r, const char *ref, const char *action, const char *on,
+	   const char *by, const char *notes, int *corrected)
+{
+	struct case_writer w;
+	json_t *a = NULL;
+	int64_t id;
+	int ret, began = 0, writer = 0, again = 0;
+
+	*corrected = 0;
+	ret = action_check(r, "--action", action ? action : "");
+	if (!ret)
+		ret = action_accept(r, action, on, by, notes, &a);
+	if (!ret) {
+		ret = db_begin(r);
+		began = !ret;
+	}
+	if (!ret) ret = cases_find(r, ref, &id, NULL);
+	if (!ret) ret = not_before_death(r, id, jtext(a, "on"));
+	if (!ret && (again = already_done(r, id, action)) < 0)
+		ret = again;
+	if (!ret) {
+		ret = case_writer_init(&w, r);
+		writer = 1;
+	}
+	if (!ret)
+		ret = case_writer_rr_done(&w, id, action, jtext(a, "on"), jtext(a, "by"),
+					  jtext(a, "notes"));
+	if (writer)
+		case_writer_release(&w);
+	/* The detail names the action only: by and notes may name people. */
+	if (!ret) ret = audit_append(r, again ? "rr_correct" : "rr_add", ref, action);
+	if (!ret) ret = db_commit(r);
+	if (ret && began)
+		db_rollback(r);
+	if (!ret)
+		*corrected = again;
+	json_decref(a);
+	return ret;
+}
+
+/* ---- rr list, rr due ---------------------------------------------------------------- */
+
+static json_t *text_or_null(struct db_stmt *q, int col)
+{
+	return db_column_is_null(q, col) ? json_null() : json_string(db_column_text(q, col));
+}
+
+int rr_list(struct reg *r, const char *ref, json_t **out)
+{
+	static const char sql[] =
+		"SELECT action, due_at, done_on, done_by, notes FROM rr_actions "
+		"WHERE case_id = :id ORDER BY due_at IS NULL, due_at, action";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = json_array();
+	long long now = 0;
+	char detail[32];
+	int64_t id;
+	int ret = list ? rr_now_minutes(r, &now) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	int step = DB_DONE;
+
+	*out = NULL;
+	if (!ret) ret = cases_find(r, ref, &id, NULL);
+	if (!ret) ret = db_prepare(r, &q, sql);
+	if (!ret) ret = db_bind_int(&q, ":id", id);
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		const char *due = db_column_is_null(&q, 1) ? NULL : db_column_text(&q, 1);
+		const char *done = db_column_is_null(&q, 2) ? NULL : db_column_text(&q, 2);
+		json_t *row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}",
+					"action", db_column_text(&q, 0),
+					"due", text_or_null(&q, 1), "on", text_or_null(&q, 2),
+					"by", text_or_null(&q, 3), "notes", text_or_null(&q, 4),
+					"status", status_of(due, done, now));
+
+		if (!row || json_array_append_new(list, row))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	/* Names (by, notes) are shown: recorded before they are. */
+	if (!ret) {
+		snprintf(detail, sizeof detail, "%zu actions", json_array_size(list));
+		ret = audit_record(r, "rr_list", ref, detail);
+	}
+	if (ret)
+		json_decref(list);
+	else
+		*out = list;
+	return ret;
+}
+
+int rr_due(struct reg *r, json_t **out)
+{
+	/* Due times are YYYY-MM-DDTHH:MM text, so text order is time order. */
+	static const char sql[] =
+		"SELECT c.ref, a.action, a.due_at FROM rr_actions a "
+		"JOIN cases c ON c.id = a.case_id "
+		"WHERE a.done_on IS NULL AND a.due_at IS NOT NULL "
+		"AND c.status NOT IN ('closed', 'transferred') "
+		"ORDER BY a.due_at, c.ref, a.action";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = json_array();
+	long long now = 0;
+	int ret = list ? rr_now_minutes(r, &now) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	int step = DB_DONE;
+
+	*out = NULL;
+	if (!ret) ret = db_prepare(r, &q, sql);
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		const char *due = db_column_text(&q, 2);
+		long long d = 0;
+		int late;
+		json_t *row;
+
+		if (minutes_of(due, 0, &d)) {
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "case %s: stored due time '%s' "
+				       "of %s is not a date and time",
+				       db_column_text(&q, 0), due, db_column_text(&q, 1));
+			break;
+		}
+		late = now > d;
+		row = json_pack("{s:s, s:s, s:s, s:s, s:I}", "ref", db_column_text(&q, 0),
+				"action", db_column_text(&q, 1), "due", due,
+				"status", late ? "overdue" : "outstanding",
+				late ? "overdue_hours" : "hours_left",
+				(json_int_t)((late ? now - d : d - now) / 60));
+		if (!row || json_array_append_new(list, row))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	if (ret)
+		json_decref(list);
+	else
+		*out = list;
+	return ret;
+}

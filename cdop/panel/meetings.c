@@ -1,0 +1,264 @@
+#include "cdop/panel/panel.h"
+#include "cdop/store/store.h"
+#include "cdop/cases/cases.h"
+#include "forms/codes.h"
+#include "forms/date.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int step_done(struct db_stmt *q)
+{
+	int ret = db_step(q);
+
+	return ret == DB_DONE ? CDOP_OK : ret < 0 ? ret : CDOP_ERR_INTERNAL;
+}
+
+static int audit_txn_end(struct reg *r, int ret, const char *action,
+			 const char *object, const char *detail)
+{
+	if (!ret)
+		ret = audit_append(r, action, object, detail);
+	if (!ret)
+		ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	return ret;
+}
+
+int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id)
+{
+	static const char sql[] = "INSERT INTO meetings(date, chair) VALUES (:date, :chair)";
+	struct db_stmt q = DB_STMT_INIT;
+	struct cdate d;
+	char idtext[24];
+	int ret;
+
+	if (date_parse(date, &d))
+		return reg_fail(r, CDOP_ERR_INPUT, "--date: '%s' is not a date; write "
+				"YYYY-MM-DD, e.g. 2025-06-01", date);
+	if (chair && strlen(chair) > 200)
+		return reg_fail(r, CDOP_ERR_INPUT, "--chair: at most 200 characters");
+	ret = db_begin(r);
+	if (!ret) ret = db_prepare(r, &q, sql);
+	if (!ret) ret = db_bind_text(&q, ":date", date);
+	if (!ret) ret = db_bind_text(&q, ":chair", chair);
+	if (!ret) ret = step_done(&q);
+	db_finalize(&q);
+	if (!ret)
+		*id = sqlite3_last_insert_rowid(r->db);
+	snprintf(idtext, sizeof idtext, "meeting %" PRId64, ret ? 0 : *id);
+	return audit_txn_end(r, ret, "meeting_new", idtext, date);
+}
+
+int meetings_find(struct reg *r, const char *arg, int64_t *id, char date[11])
+{
+	static const char sql[] = "SELECT date FROM meetings WHERE id = :id";
+	struct db_stmt q = DB_STMT_INIT;
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+	int ret;
+
+	if (!*arg || *end || v <= 0)
+		return reg_fail(r, CDOP_ERR_INPUT, "MEETING: '%s' is not a meeting id "
+				"(a number, as printed by 'meeting new' and 'meeting list')",
+				arg);
+	ret = db_prepare(r, &q, sql);
+	if (!ret) ret = db_bind_int(&q, ":id", v);
+	if (!ret) ret = db_step(&q);
+	if (ret == DB_ROW) {
+		*id = v;
+		if (date)
+			snprintf(date, 11, "%s", db_column_text(&q, 0));
+		ret = CDOP_OK;
+	} else if (ret == DB_DONE) {
+		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no meeting %lld (see 'cdop meeting "
+			       "list')", v);
+	}
+	db_finalize(&q);
+	return ret;
+}
+
+int meetings_has_case(struct reg *r, int64_t meeting, int64_t case_id)
+{
+	static const char sql[] =
+		"SELECT 1 FROM meeting_cases WHERE meeting_id = :m AND case_id = :c";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	if (!ret) ret = db_bind_int(&q, ":m", meeting);
+	if (!ret) ret = db_bind_int(&q, ":c", case_id);
+	if (!ret) ret = db_step(&q);
+	db_finalize(&q);
+	return ret == DB_ROW ? 1 : ret == DB_DONE ? 0 : ret;
+}
+
+/* "health_visiting, police" when reports are still awaited. */
+static int outstanding_reports(struct reg *r, int64_t case_id, char *out, size_t len)
+{
+	static const char sql[] =
+		"SELECT agency FROM agency_reports WHERE case_id = :c AND received IS NULL "
+		"ORDER BY agency";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql), step;
+
+	out[0] = 0;
+	if (!ret) ret = db_bind_int(&q, ":c", case_id);
+	while (!ret && (step = db_step(&q)) == DB_ROW)
+		snprintf(out + strlen(out), len - strlen(out), "%s%s", *out ? ", " : "",
+			 db_column_text(&q, 0));
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	return ret;
+}
+
+/* One case, inside the caller's transaction. */
+static int add_case(struct reg *r, int64_t meeting, const char *ref,
+		    char *warning, size_t warnlen)
+{
+	static const char ins[] =
+		"INSERT INTO meeting_cases(meeting_id, case_id) VALUES (:m, :c)";
+	static const char sched[] =
+		"UPDATE cases SET status = 'scheduled', updated_at = :now WHERE id = :c";
+	struct db_stmt q = DB_STMT_INIT;
+	char status[24], awaited[256], detail[48], now[21];
+	int64_t case_id;
+	int ret, on;
+
+	warning[0] = 0;
+	ret = cases_find(r, ref, &case_id, status);
+	if (ret)
+		goto out;
+	on = meetings_has_case(r, meeting, case_id);
+	if (on < 0) {
+		ret = on;
+		goto out;
+	}
+	if (on) {
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is already on meeting "
+			       "%" PRId64, ref, meeting);
+		goto out;
+	}
+	if (!strcmp(status, "notified") || !strcmp(status, "closed") ||
+	    !strcmp(status, "transferred")) {
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is '%s': a case goes to "
+			       "a meeting when it is 'ready' (or 'gathering', with "
+			       "reports outstanding)%s", ref, status,
+			       !strcmp(status, "notified") ?
+			       "; move it on with 'cdop case status REF ready'" : "");
+		goto out;
+	}
+	ret = outstanding_reports(r, case_id, awaited, sizeof awaited);
+	if (!ret && (!strcmp(status, "gathering") || *awaited))
+		snprintf(warning, warnlen, "case %s %s%s%s", ref,
+			 !strcmp(status, "gathering") ? "is still gathering information" :
+			 "has reports outstanding", *awaited ? "; awaiting reports from: " : "",
+			 awaited);
+	if (!ret) ret = db_prepare(r, &q, ins);
+	if (!ret) ret = db_bind_int(&q, ":m", meeting);
+	if (!ret) ret = db_bind_int(&q, ":c", case_id);
+	if (!ret) ret = step_done(&q);
+	db_finalize(&q);
+	/* Scheduled now, unless it was reviewed and comes back to be amended. */
+	reg_now(now);
+	if (!ret && strcmp(status, "reviewed")) {
+		ret = db_prepare(r, &q, sched);
+		if (!ret) ret = db_bind_text(&q, ":now", now);
+		if (!ret) ret = db_bind_int(&q, ":c", case_id);
+		if (!ret) ret = step_done(&q);
+		db_finalize(&q);
+	}
+	snprintf(detail, sizeof detail, "meeting %" PRId64, meeting);
+	if (!ret)
+		ret = audit_append(r, "meeting_add", ref, detail);
+out:
+	return ret;
+}
+
+int meetings_add_cases(struct reg *r, int64_t meeting, char *const *refs, size_t n,
+		       meetings_warn_fn *warn, void *ctx)
+{
+	char warning[512];
+	size_t i;
+	int ret = db_begin(r);
+
+	for (i = 0; !ret && i < n; i++) {
+		ret = add_case(r, meeting, refs[i], warning, sizeof warning);
+		if (!ret && *warning && warn)
+			warn(warning, ctx);
+	}
+	if (!ret)
+		ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	return ret;
+}
+
+int meetings_attend(struct reg *r, int64_t meeting, const char *name,
+		    const char *agency, const char *role)
+{
+	static const char sql[] =
+		"INSERT INTO attendance(meeting_id, name, agency, role) "
+		"VALUES (:m, :name, :agency, :role)";
+	struct db_stmt q = DB_STMT_INIT;
+	char valid[400], object[32];
+	int ret;
+
+	if (!name || !*name || strlen(name) > 200)
+		return reg_fail(r, CDOP_ERR_INPUT, "--name: give the attendee's name "
+				"(1-200 characters)");
+	if (!code_list_find(&codes_agency, agency)) {
+		code_list_join(&codes_agency, valid, sizeof valid);
+		return reg_fail(r, CDOP_ERR_INPUT, "--agency: '%s' is not an agency "
+				"code; valid: %s", agency, valid);
+	}
+	if (role && strlen(role) > 200)
+		return reg_fail(r, CDOP_ERR_INPUT, "--role: at most 200 characters");
+	ret = db_begin(r);
+	if (!ret) ret = db_prepare(r, &q, sql);
+	if (!ret) ret = db_bind_int(&q, ":m", meeting);
+	if (!ret) ret = db_bind_text(&q, ":name", name);
+	if (!ret) ret = db_bind_text(&q, ":agency", agency);
+	if (!ret) ret = db_bind_text(&q, ":role", role);
+	if (!ret) ret = step_done(&q);
+	db_finalize(&q);
+	snprintf(object, sizeof object, "meeting %" PRId64, meeting);
+	return audit_txn_end(r, ret, "meeting_attend", object, agency);
+}
+
+int meetings_list(struct reg *r, json_t **out)
+{
+	static const char sql[] =
+		"SELECT m.id, m.date, m.chair, "
+		"(SELECT count(*) FROM meeting_cases c WHERE c.meeting_id = m.id), "
+		"(SELECT count(*) FROM attendance a WHERE a.meeting_id = m.id), "
+		"(SELECT count(*) FROM reviews v WHERE v.meeting_id = m.id) "
+		"FROM meetings m ORDER BY m.date, m.id";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = json_array();
+	int ret = db_prepare(r, &q, sql), step;
+
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		json_t *m = json_pack("{s:I, s:s, s:I, s:I, s:I}",
+				      "id", (json_int_t)db_column_int(&q, 0),
+				      "date", db_column_text(&q, 1),
+				      "cases", (json_int_t)db_column_int(&q, 3),
+				      "attended", (json_int_t)db_column_int(&q, 4),
+				      "reviews", (json_int_t)db_column_int(&q, 5));
+
+		json_object_set_new(m, "chair", db_column_is_null(&q, 2) ? json_null() :
+				    json_string(db_column_text(&q, 2)));
+		json_array_append_new(list, m);
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	if (ret)
+		json_decref(list);
+	else
+		*out = list;
+	return ret;
+}

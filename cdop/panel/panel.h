@@ -1,0 +1,159 @@
+#ifndef CDOP_PANEL_PANEL_H
+#define CDOP_PANEL_PANEL_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+
+
+/* ==== meetings ==== */
+struct reg;
+
+/* Panel meetings: date, chair, the cases on the agenda, who attended. */
+int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id);
+/* Parses a meeting id argument and checks it exists; *date gets its date. */
+int meetings_find(struct reg *r, const char *arg, int64_t *id, char date[11]);
+/*
+ * Puts cases on a meeting's agenda, all or none, in one transaction; each
+ * becomes `scheduled`. A case must be `ready`, or `gathering` (then warn()
+ * is told which agency reports are outstanding), or already scheduled or
+ * reviewed (deferred, or to be amended at a later meeting).
+ */
+typedef void meetings_warn_fn(const char *warning, void *ctx);
+int meetings_add_cases(struct reg *r, int64_t meeting, char *const *refs, size_t n,
+		       meetings_warn_fn *warn, void *ctx);
+int meetings_attend(struct reg *r, int64_t meeting, const char *name,
+		    const char *agency, const char *role);
+int meetings_list(struct reg *r, json_t **out);
+/* Is the case on the meeting's agenda? */
+int meetings_has_case(struct reg *r, int64_t meeting, int64_t case_id);
+
+/* ==== reviews ==== */
+struct reg;
+
+/*
+ * Reviews (the analysis form) and the meetings they are recorded at. The
+ * store functions run inside the caller's transaction so that `review`
+ * and `import` share them.
+ */
+
+/* The meeting held on DATE, created if there is none (import). */
+int meetings_find_or_create(struct reg *r, const char *date, int64_t *id);
+
+/*
+ * Stores a validated, normalised review form for a case at a meeting,
+ * replacing any earlier review of the case (an amendment). Themes and
+ * recommendations are stored for the report and the action tracker; a
+ * recommendation's import-only `completed` becomes its done date.
+ * *amended is set when an earlier review was replaced.
+ */
+int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
+		  const char *meeting_date, const json_t *review, int *amended);
+
+
+/*
+ * `review REF --meeting M`: validates the analysis form (form_review),
+ * checks the case is on that meeting's agenda and the meeting is not in
+ * the future, stores it with the meeting date as completion date, and
+ * moves the case to `reviewed`. A later review amends the earlier one.
+ */
+int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
+		   const json_t *review, int *amended);
+
+/* What the domain scores imply for `modifiable` (SPEC §3), or NULL when a
+ * score is missing. */
+const char *reviews_implied_modifiable(const json_t *review);
+
+/* ==== actions ==== */
+struct reg;
+
+/* The recommendation tracker: each recommendation of a review is an
+ * action with an id, an owner agency and a due date. Overdue = past due
+ * (before today) and not done. */
+int actions_list(struct reg *r, int overdue_only, json_t **out);
+int actions_done(struct reg *r, const char *id_arg, const char *on);
+
+/* ==== pack ==== */
+struct reg;
+
+/*
+ * The meeting pack: one self-contained, print-friendly HTML file for the
+ * panel with every case on the meeting's agenda, anonymised (SPEC §2),
+ * its joint agency response timeline, which reports came in, and the
+ * analysis form's questions. No network fetches (a CSP forbids them).
+ */
+int pack_write(struct reg *r, const char *meeting_arg, const char *path);
+
+/* ==== import ==== */
+struct reg;
+
+/*
+ * Bulk load of a JSON Lines file (SPEC §4): one case per line, read a
+ * line at a time so memory stays flat in the number of cases; the whole
+ * file is one transaction, all or nothing. Every error names its line
+ * ("line 17: notification.child.nhs_number: ...") and leaves the register
+ * as it was.
+ */
+
+/* Bytes of the file read so far, and its size (0 if not a regular file). */
+typedef void import_progress_fn(void *ctx, uint64_t done, uint64_t total);
+
+struct import_opts {
+	int dry_run;                  /* do everything, then roll back */
+	import_progress_fn *progress; /* or NULL; called at most once a line */
+	void *progress_ctx;
+};
+
+/* The longest line accepted (a case is a few KiB at most). */
+#define IMPORT_LINE_MAX (1024 * 1024)
+#define IMPORT_RANGES_MAX 512
+
+struct import_result {
+	size_t cases;            /* lines imported (or that would be) */
+	size_t reviews;
+	size_t meetings_created;
+	size_t lines;            /* physical lines read, blank ones included */
+	/* References given, per year: "CDOP-2024-0001..CDOP-2024-0120, ..." */
+	char ranges[IMPORT_RANGES_MAX];
+};
+
+/*
+ * Imports PATH into the register as the acting user (the caller checked
+ * the role). The import is recorded in the audit trail in the same
+ * transaction: action "import", object "N cases", detail the references.
+ * With dry_run nothing is written and *res says what would have been.
+ */
+int import_file(struct reg *r, const char *path, const struct import_opts *o,
+		struct import_result *res);
+
+/* ==== export ==== */
+struct reg;
+
+/*
+ * Every case as one line of the import format (SPEC §4), in reference
+ * order (case id), compact JSON with sorted keys: the same register always
+ * gives the same bytes, and `import` of the output into an empty register
+ * gives back the same records and references.
+ */
+struct export_result {
+	size_t cases;
+};
+
+/*
+ * Writes PATH: a temporary file beside it (0600, O_EXCL), fsync'd, then
+ * linked into place. An existing PATH is never overwritten
+ * (CDOP_ERR_CONFLICT). Audited ("export", "N cases") in the same
+ * transaction; on any failure no PATH is left behind and nothing is
+ * recorded.
+ */
+int export_file(struct reg *r, const char *path, struct export_result *res);
+
+/*
+ * The same lines to an open stream (`--out -`: standard output, e.g. piped
+ * into an encryption tool). The export is recorded before the first byte
+ * is written, as a view is.
+ */
+int export_stream(struct reg *r, FILE *out, struct export_result *res);
+
+#endif

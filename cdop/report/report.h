@@ -1,0 +1,303 @@
+#ifndef CDOP_REPORT_REPORT_H
+#define CDOP_REPORT_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "crypto/sign.h"
+
+/* ==== disclosure ==== */
+/*
+ * cdop/disclosure — small-number disclosure control for the public edition
+ * of the annual report (SPEC §5). Pure C, libc only: no I/O.
+ *
+ * A table holds exact counts. dc_apply_dfe() or dc_apply_nhs() decides,
+ * cell by cell, what may be published; the exact counts are never changed,
+ * so the caller can still compute from them. Rows and columns are counted
+ * including the total row and column when the table has them: the total
+ * row is the LAST row (column totals) and the total column the LAST column
+ * (row totals), as in the report tables.
+ *
+ * Usage:
+ *     struct dc_table t = DC_TABLE_INIT;
+ *     dc_table_init(&t, 3, 3, DC_TOTAL_ROW | DC_TOTAL_COL);
+ *     dc_table_set(&t, 0, 0, 4); ...            interior cells
+ *     dc_table_totals_fill(&t);                 or set the totals yourself
+ *     dc_apply_dfe(&t);                         or dc_apply_nhs(), or neither
+ *     dc_cell_text(&t, r, c, buf, sizeof buf);  "12", "0", "x" or "*"
+ *     dc_percent_text(&t, nr, nc, dr, dc, buf, sizeof buf);
+ *     dc_table_release(&t);
+ *
+ * A derived column such as attendance_percent is not a cell of the table:
+ * build the table from the counts and compute the column with
+ * dc_percent_text().
+ *
+ * Functions return 0 or a negative enum dc_error.
+ */
+
+
+enum dc_error {
+	DC_OK = 0,
+	DC_EINVAL = -1,    /* bad argument, or table shape unusable */
+	DC_ENOMEM = -2,    /* out of memory */
+	DC_ERANGE = -3,    /* cell outside the table, or a negative count */
+	DC_ETOTALS = -4,   /* a total is not the sum of its line */
+	DC_EOVERFLOW = -5, /* a total would not fit in a long */
+	DC_ETOOSMALL = -6  /* output buffer too small */
+};
+
+const char *dc_strerror(int err);
+
+/* Table flags. */
+#define DC_TOTAL_ROW 0x1u /* last row holds the column totals */
+#define DC_TOTAL_COL 0x2u /* last column holds the row totals */
+
+enum dc_method {
+	DC_METHOD_NONE = 0, /* board edition: every count as it is */
+	DC_METHOD_DFE,      /* suppressed cells read "x" */
+	DC_METHOD_NHS       /* suppressed cells read "*"; others rounded */
+};
+
+enum dc_cell_state {
+	DC_CELL_SHOWN = 0,     /* publish shown[i] */
+	DC_CELL_PRIMARY,       /* small count, withheld */
+	DC_CELL_SECONDARY      /* withheld so a primary cannot be worked out */
+};
+
+struct dc_table {
+	size_t rows, cols;          /* including any total row/column */
+	unsigned flags;             /* DC_TOTAL_ROW, DC_TOTAL_COL */
+	enum dc_method method;      /* what the last dc_apply_*() did */
+	long *count;                /* exact counts, row-major, rows * cols */
+	long *shown;                /* value to publish when state is SHOWN */
+	enum dc_cell_state *state;  /* per cell */
+	unsigned char *forced;      /* per cell: withhold under DfE (dc_cell_force) */
+};
+
+#define DC_TABLE_INIT { 0, 0, 0, DC_METHOD_NONE, NULL, NULL, NULL, NULL }
+
+/* Make an all-zero table; rows and cols include the total row/column, so
+ * each must be at least 2 when it has one, else at least 1. */
+int dc_table_init(struct dc_table *t, size_t rows, size_t cols, unsigned flags);
+/* Free the cells; *t becomes DC_TABLE_INIT. Safe to call twice. */
+void dc_table_release(struct dc_table *t);
+
+/* Set one exact count (>= 0). Resets the table to DC_METHOD_NONE. */
+int dc_table_set(struct dc_table *t, size_t r, size_t c, long count);
+/* The exact count, or -1 when (r, c) is outside the table. */
+long dc_table_get(const struct dc_table *t, size_t r, size_t c);
+/* Write every total from the interior cells. */
+int dc_table_totals_fill(struct dc_table *t);
+/* DC_ETOTALS unless every total equals the sum of its line. */
+int dc_table_totals_check(const struct dc_table *t);
+
+/*
+ * DfE-style suppression: counts 1-5 read "x", and further cells are
+ * withheld until no withheld value can be worked out from the totals of its
+ * row or column. Totals must be consistent (DC_ETOTALS otherwise: a sum that
+ * does not add up could give a cell away). See disclosure.c for the method.
+ */
+int dc_apply_dfe(struct dc_table *t);
+
+/*
+ * Have dc_apply_dfe() withhold (r, c) whatever its count (a 0 stays shown).
+ * For numbers published in more than one table: the reviews_by_* tables
+ * share their total row, so a total withheld in one must be withheld in all,
+ * or the other tables give it away. Apply DfE to each, force the union of
+ * withheld shared cells into every table, and apply again until nothing
+ * changes. Kept until dc_table_release().
+ */
+int dc_cell_force(struct dc_table *t, size_t r, size_t c);
+
+/*
+ * NHS-style: counts 1-7 read "*"; every other count, totals included, is
+ * rounded to the nearest 5 on its own (a total is rounded from its exact
+ * value, not summed from rounded cells, so the rounded cells need not add up
+ * to the rounded total). Zero stays 0.
+ */
+int dc_apply_nhs(struct dc_table *t);
+
+/* 1 if (r, c) is withheld, 0 if shown, or DC_ERANGE. */
+int dc_cell_is_suppressed(const struct dc_table *t, size_t r, size_t c);
+
+/* What to print for (r, c): the published number, "x" or "*". */
+int dc_cell_text(const struct dc_table *t, size_t r, size_t c, char *buf, size_t len);
+
+/* 1 if a percentage of numerator (nr, nc) over denominator (dr, dcol) must be
+ * withheld (either cell is), 0 if not, or DC_ERANGE. */
+int dc_percent_suppressed(const struct dc_table *t, size_t nr, size_t nc, size_t dr,
+			  size_t dcol);
+
+/*
+ * The percentage as text with one decimal ("42.9"), "x"/"*" when withheld,
+ * or "-" when the denominator is 0. It is computed from the published
+ * values, so under NHS rounding it cannot reveal the exact counts.
+ */
+int dc_percent_text(const struct dc_table *t, size_t nr, size_t nc, size_t dr, size_t dcol,
+		    char *buf, size_t len);
+
+/* ==== stats ==== */
+/*
+ * cdop/stats — the tables of the annual report (SPEC §5), computed from the
+ * register, and their disclosure control for the public edition.
+ *
+ * How the counts are made (docs/guide.md, "Annual report"):
+ *  - A review counts in the year when its meeting date is in the year; a
+ *    notification when its notified date is. The year 2025-26 runs from
+ *    1 April 2025 to 31 March 2026.
+ *  - Each population is read in one streaming pass (reviews of the year;
+ *    notifications of the year with their rapid-response actions; cases
+ *    outstanding at the year end; the year's meetings with attendance) and
+ *    counted in C into fixed arrays indexed by code. No SQL sort: with
+ *    temp_store=MEMORY a GROUP BY would hold every sorted row in RAM, so
+ *    memory would grow with the register; this way it stays flat. Age at
+ *    death and the duration bands need calendar arithmetic (forms/groups.h)
+ *    that is done in C on each row as it streams past. Where no grouping is
+ *    needed (recommendations) a single SQL aggregate does the work.
+ *  - Every reviews_by_* table, review_duration and referrals count each
+ *    review of the year exactly once, so their grand totals agree.
+ *
+ * Shapes: the total row, when a table has one, is the last row and the
+ * total column the last count column, as cdop/disclosure.h expects. The
+ * meetings table has a derived attendance_percent column that is not a
+ * count: it is worked out from the published counts when printed.
+ */
+
+
+
+struct reg;
+
+enum stats_table_id {
+	STATS_NOTIFICATIONS,
+	STATS_BY_CATEGORY,
+	STATS_BY_AGE,
+	STATS_BY_SEX,
+	STATS_BY_ETHNICITY,
+	STATS_BY_EXPECTED,
+	STATS_BY_PLACE,
+	STATS_DURATION,
+	STATS_OUTSTANDING,
+	STATS_JAR,
+	STATS_REFERRALS,
+	STATS_THEMES,
+	STATS_RECOMMENDATIONS,
+	STATS_MEETINGS,
+	STATS_NTABLES
+};
+
+#define STATS_ROWS_MAX 16
+#define STATS_COLS_MAX 4
+
+struct stats_table {
+	const char *id;                          /* SPEC §5 id */
+	const char *title;                       /* for people */
+	const char *note;                        /* what is counted, for people */
+	const char *row_head;                    /* heading of the label column */
+	size_t nrows, ncols;                     /* ncols includes a percent column */
+	const char *row_label[STATS_ROWS_MAX];   /* SPEC labels (codes) */
+	const char *row_title[STATS_ROWS_MAX];   /* for people */
+	const char *col_label[STATS_COLS_MAX];
+	const char *col_title[STATS_COLS_MAX];
+	int percent_col;                         /* derived column, or -1 */
+	unsigned flags;                          /* DC_TOTAL_ROW, DC_TOTAL_COL */
+	struct dc_table t;                       /* the counts */
+	long acc[STATS_ROWS_MAX][STATS_COLS_MAX]; /* scratch while counting */
+};
+
+struct stats {
+	int year;            /* first calendar year: 2025 for 2025-26 */
+	char year_text[8];   /* "2025-26" */
+	char first[11];      /* "2025-04-01" */
+	char last[11];       /* "2026-03-31" */
+	enum dc_method method;
+	struct stats_table tab[STATS_NTABLES];
+};
+
+/* Empty, safe to release. */
+void stats_init(struct stats *s);
+void stats_release(struct stats *s);
+
+/* Exact counts for the reporting year starting 1 April `year`. Errors name
+ * the case and the field when stored data cannot be counted. */
+int stats_compute(struct reg *r, int year, struct stats *s);
+
+/* Makes the tables from the scratch counts (acc): interior cells as
+ * counted, totals summed. stats_compute() ends with it; tests that build
+ * counts by hand call it themselves. */
+int stats_tables_make(struct reg *r, struct stats *s);
+
+/*
+ * Disclosure control for the public edition: DC_METHOD_DFE or
+ * DC_METHOD_NHS (DC_METHOD_NONE leaves the exact counts, the board
+ * edition). Under DfE, numbers published in more than one table are
+ * withheld in all of them as soon as one table withholds them: the grand
+ * total and the modifiable totals shared by the reviews_by_* tables (and
+ * review_duration and referrals), and the number of unexpected deaths
+ * shared by notifications and joint_agency_response. The tables are
+ * protected again until nothing changes.
+ */
+int stats_disclose(struct reg *r, struct stats *s, enum dc_method m);
+
+enum stats_cell_kind {
+	STATS_CELL_COUNT,      /* value is a count */
+	STATS_CELL_PERCENT,    /* value is tenths of a percent */
+	STATS_CELL_SUPPRESSED, /* withheld: print the mark */
+	STATS_CELL_NONE        /* a percentage of nothing */
+};
+
+struct stats_cell {
+	enum stats_cell_kind kind;
+	long value;
+	char text[24];         /* what to print: "12", "42.9", "x", "*", "-" */
+};
+
+/* The published cell (after stats_disclose, if any). */
+int stats_cell_get(const struct stats *s, size_t tab, size_t row, size_t col,
+		   struct stats_cell *out);
+
+/* Index of a table by SPEC id, or -1. */
+int stats_table_index(const char *id);
+
+/* ==== report ==== */
+/*
+ * cdop/report — `report annual`: the anonymised annual statistics (SPEC §5)
+ * written as HTML, CSV, JSON or Markdown, signed into PATH.minisig.
+ *
+ * Editions: `board`, exact counts; `public`, the same after disclosure
+ * control (DfE by default, or NHS). Neither carries an identifier: no name,
+ * NHS number, date of birth, address, postcode or exact date; the report
+ * states its year and the date it was produced. Learning text appears in
+ * both editions, but only from reviews of the year whose
+ * learning_publishable is true (the panel's decision to publish it), with
+ * the child's identifiers replaced (anonymise_text) and any date, long
+ * number or postcode in it replaced too, and with nothing about the case
+ * beside it.
+ *
+ * Writing is one transaction: the counts are read, the file is written and
+ * signed, and the audit entry (report, year, "edition/format") committed
+ * before the file and its signature are renamed into place. On any failure
+ * neither file is left behind.
+ */
+
+
+
+struct reg;
+
+struct report_opts {
+	const char *year;        /* "2025-26" */
+	const char *edition;     /* "board" | "public" */
+	const char *disclosure;  /* "dfe" | "nhs" | NULL: dfe for public */
+	const char *format;      /* "html" | "csv" | "json" | "md" */
+	const char *out;         /* PATH; the signature goes to PATH.minisig */
+};
+
+struct report_result {
+	char trusted_comment[SIGN_TRUSTED_COMMENT_MAX + 1];
+	char keyid[SIGN_KEYID_HEX_SIZE];
+};
+
+/* Checks the options (errors name the flag and what is valid), then
+ * writes and signs the report. */
+int report_annual(struct reg *r, const struct report_opts *o, struct report_result *res);
+
+#endif

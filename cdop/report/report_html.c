@@ -1,0 +1,308 @@
+/*
+ * cdop/report_html — the annual report as one self-contained HTML file:
+ * tables with proper headers, bar charts as inline SVG (with title and
+ * description), print-friendly CSS, and a Content-Security-Policy that
+ * forbids every fetch. No URL appears in the file.
+ */
+#include "cdop/report/report_int.h"
+#include "cdop/store/store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char style[] =
+	":root{--ink:#1b1b1b;--muted:#5a5f66;--brand:#1d4f91;--line:#c9d1dc;--soft:#eef2f8}"
+	"*{box-sizing:border-box}"
+	"body{font:11pt/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--ink);"
+	"max-width:62em;margin:0 auto;padding:1.5em 1.2em 3em}"
+	"header{border-bottom:4px solid var(--brand);padding-bottom:.8em;margin-bottom:1.2em}"
+	".kicker{text-transform:uppercase;letter-spacing:.08em;color:var(--brand);font-weight:600;"
+	"margin:0;font-size:.85em}"
+	"h1{font-size:2em;margin:.1em 0 .2em}h2{color:var(--brand);font-size:1.3em;"
+	"margin:2em 0 .3em;padding-bottom:.15em;border-bottom:1px solid var(--line)}"
+	".meta{color:var(--muted);margin:0}"
+	".banner{padding:.6em .9em;margin:1em 0 0;border-left:5px solid;border-radius:2px}"
+	".banner.board{background:#fff3cd;border-color:#c9a227}"
+	".banner.public{background:#e8f3ec;border-color:#2e7d4f}"
+	".cards{display:grid;grid-template-columns:repeat(4,1fr);gap:.8em;margin:1.2em 0}"
+	".card{border:1px solid var(--line);border-radius:6px;padding:.7em .9em;background:#fbfcfe}"
+	".card b{display:block;font-size:1.9em;line-height:1.1;color:var(--brand);"
+	"font-variant-numeric:tabular-nums}.card span{color:var(--muted);font-size:.9em}"
+	"nav ol{columns:2;padding-left:1.4em;margin:.3em 0}nav a{color:var(--brand)}"
+	".note{color:var(--muted);margin:.2em 0 .6em;font-size:.95em}"
+	"table{border-collapse:collapse;width:100%;margin:.4em 0 .2em;font-variant-numeric:tabular-nums}"
+	".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+	"white-space:nowrap}"
+	"h2 .id{font-weight:400;color:var(--muted);font-size:.6em;margin-left:.4em}"
+	"th,td{border:1px solid var(--line);padding:.28em .55em;vertical-align:top}"
+	"thead th{background:var(--soft);text-align:right}thead th:first-child{text-align:left}"
+	"tbody th{text-align:left;font-weight:400}td{text-align:right}"
+	"tbody tr:nth-child(even){background:#f8fafc}"
+	"tr.total th,tr.total td{font-weight:700;border-top:2px solid #8a96a8;background:var(--soft)}"
+	"td.w{color:#7a4b00}abbr{text-decoration:none;cursor:help}"
+	"figure{margin:.6em 0 .4em}svg{max-width:100%;height:auto;display:block}"
+	"figcaption{color:var(--muted);font-size:.9em}"
+	"#learning li{white-space:pre-line;margin:.3em 0}"
+	"footer{margin-top:3em;padding-top:.8em;border-top:1px solid var(--line);color:var(--muted);"
+	"font-size:.9em}code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}"
+	"@media (max-width:40em){.cards{grid-template-columns:repeat(2,1fr)}nav ol{columns:1}}"
+	"@page{margin:14mm}"
+	"@media print{body{max-width:none;padding:0;font-size:9.5pt}nav{display:none}"
+	"section{break-inside:avoid}h2{break-after:avoid}tr{break-inside:avoid}"
+	".banner,.card,thead th,tr.total td,tr.total th{-webkit-print-color-adjust:exact;"
+	"print-color-adjust:exact}a{color:inherit;text-decoration:none}}";
+
+static void esc(FILE *f, const char *s)
+{
+	html_escape(f, s);
+}
+
+static const char *month_year_end(const struct report *rp, char *buf, size_t len)
+{
+	snprintf(buf, len, "31 March %d", rp->s->year + 1);
+	return buf;
+}
+
+static void put_cell(FILE *f, const struct stats_cell *c)
+{
+	switch (c->kind) {
+	case STATS_CELL_SUPPRESSED:
+		fprintf(f, "<td class=\"w\"><abbr title=\"withheld (disclosure control)\">%s"
+			"</abbr></td>", c->text);
+		break;
+	case STATS_CELL_NONE:
+		fputs("<td><abbr title=\"no meetings\">&ndash;</abbr></td>", f);
+		break;
+	default:
+		fprintf(f, "<td>%s</td>", c->text);
+	}
+}
+
+static void put_table(const struct report *rp, FILE *f, size_t tab)
+{
+	const struct stats_table *t = &rp->s->tab[tab];
+
+	/* The visible heading is the section's h2; the caption names the
+	 * table for screen readers, with its id as in the CSV and JSON. */
+	fputs("<table>\n<caption class=\"sr\">", f);
+	esc(f, t->title);
+	fputs(" (table ", f);
+	esc(f, t->id);
+	fputs(")</caption>\n<thead><tr><th scope=\"col\">", f);
+	esc(f, t->row_head);
+	fputs("</th>", f);
+	for (size_t c = 0; c < t->ncols; c++) {
+		fputs("<th scope=\"col\">", f);
+		esc(f, t->col_title[c]);
+		fputs("</th>", f);
+	}
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (size_t r = 0; r < t->nrows; r++) {
+		int total = (t->flags & DC_TOTAL_ROW) && r + 1 == t->nrows;
+
+		fputs(total ? "<tr class=\"total\">" : "<tr>", f);
+		fputs("<th scope=\"row\">", f);
+		esc(f, t->row_title[r]);
+		fputs("</th>", f);
+		for (size_t c = 0; c < t->ncols; c++) {
+			struct stats_cell cell = report_cell(rp, tab, r, c);
+
+			put_cell(f, &cell);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table>\n", f);
+}
+
+#define CHART_W 720
+#define CHART_LABEL_W 330
+#define CHART_BAR_MAX 320
+#define CHART_ROW_H 24
+
+/*
+ * A horizontal bar chart of one column over the table's rows (not the
+ * total row). Withheld values get no bar, only their mark: a bar would
+ * show roughly what was withheld.
+ */
+static void put_chart(const struct report *rp, FILE *f, size_t tab, size_t col,
+		      const char *what)
+{
+	const struct stats_table *t = &rp->s->tab[tab];
+	size_t rows = t->nrows - ((t->flags & DC_TOTAL_ROW) ? 1 : 0);
+	long max = 0;
+	int h = (int)rows * CHART_ROW_H + 10;
+
+	for (size_t r = 0; r < rows; r++) {
+		struct stats_cell c = report_cell(rp, tab, r, col);
+
+		if (c.kind == STATS_CELL_COUNT && c.value > max)
+			max = c.value;
+	}
+	fprintf(f, "<figure>\n<svg role=\"img\" aria-labelledby=\"chart-%s-t chart-%s-d\" "
+		"viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+		"font-family=\"system-ui,-apple-system,'Segoe UI',Roboto,sans-serif\" "
+		"font-size=\"12\">\n<title id=\"chart-%s-t\">", t->id, t->id, CHART_W, h,
+		CHART_W, h, t->id);
+	esc(f, t->title);
+	fprintf(f, "</title>\n<desc id=\"chart-%s-d\">Bar chart of %s: ", t->id, what);
+	for (size_t r = 0; r < rows; r++) {
+		struct stats_cell c = report_cell(rp, tab, r, col);
+
+		esc(f, t->row_title[r]);
+		fprintf(f, " %s%s", c.kind == STATS_CELL_SUPPRESSED ? "withheld" : c.text,
+			r + 1 < rows ? "; " : ".");
+	}
+	fputs("</desc>\n", f);
+	fprintf(f, "<line x1=\"%d\" y1=\"2\" x2=\"%d\" y2=\"%d\" stroke=\"#8a96a8\"/>\n",
+		CHART_LABEL_W + 8, CHART_LABEL_W + 8, h - 4);
+	for (size_t r = 0; r < rows; r++) {
+		struct stats_cell c = report_cell(rp, tab, r, col);
+		int y = 5 + (int)r * CHART_ROW_H;
+		long w = c.kind == STATS_CELL_COUNT && max > 0 ? c.value * CHART_BAR_MAX / max : 0;
+
+		if (c.kind == STATS_CELL_COUNT && c.value > 0 && w < 2)
+			w = 2;
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#1b1b1b\">",
+			CHART_LABEL_W, y + 16);
+		esc(f, t->row_title[r]);
+		fputs("</text>", f);
+		if (w > 0)
+			fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%ld\" height=\"17\" rx=\"2\" "
+				"fill=\"#1d4f91\"/>", CHART_LABEL_W + 9, y + 3, w);
+		fprintf(f, "<text x=\"%ld\" y=\"%d\" fill=\"%s\">%s</text>\n",
+			CHART_LABEL_W + 9 + w + 6, y + 16,
+			c.kind == STATS_CELL_SUPPRESSED ? "#7a4b00" : "#1b1b1b", c.text);
+	}
+	fputs("</svg>\n<figcaption>", f);
+	fprintf(f, "Bar chart of %s. ", what);
+	if (rp->s->method != DC_METHOD_NONE)
+		fputs("Withheld values have no bar.", f);
+	fputs("</figcaption>\n</figure>\n", f);
+}
+
+static void put_card(const struct report *rp, FILE *f, size_t tab, size_t row, size_t col,
+		     const char *what)
+{
+	struct stats_cell c = report_cell(rp, tab, row, col);
+
+	fprintf(f, "<div class=\"card\"><b>%s</b><span>", c.text);
+	esc(f, what);
+	fputs("</span></div>\n", f);
+}
+
+struct learning_ctx {
+	FILE *f;
+	size_t n;
+};
+
+static int learning_html(void *ctx, const char *text)
+{
+	struct learning_ctx *l = ctx;
+
+	if (l->n++ == 0)
+		fputs("<ul>\n", l->f);
+	fputs("<li>", l->f);
+	esc(l->f, text);
+	fputs("</li>\n", l->f);
+	return 0;
+}
+
+static void put_about(const struct report *rp, FILE *f)
+{
+	char end[32];
+
+	month_year_end(rp, end, sizeof end);
+	fprintf(f, "<section id=\"about\">\n<h2>About these figures</h2>\n<ul>\n"
+		"<li>The year %s runs from 1 April %d to %s. A review counts in the year "
+		"when the panel meeting that completed it was held in the year; a death "
+		"counts as notified in the year by the date the panel was told of it.</li>\n"
+		"<li>Age at death is in completed days under one year and completed years "
+		"after; time from death to review is in whole calendar months.</li>\n"
+		"<li>Ethnic groups follow the NHS ethnic category: white (A&ndash;C), mixed "
+		"(D&ndash;G), Asian or Asian British (H&ndash;L), Black or Black British "
+		"(M&ndash;P), other (R&ndash;S); not stated is code Z or no code "
+		"recorded.</li>\n"
+		"<li>Each table counts each review (or case) once, so the totals of the "
+		"reviews tables, the time-to-review table and the referrals table agree.</li>\n"
+		"<li>A case's status is taken as it is now: cases transferred to another "
+		"panel, and cases closed without a review, are not counted as awaiting "
+		"review. A review amended at a later meeting counts at that meeting.</li>\n"
+		"<li>No names, NHS numbers, dates of birth, addresses, postcodes or exact "
+		"dates appear in this report.</li>\n</ul>\n</section>\n",
+		rp->s->year_text, rp->s->year, end);
+}
+
+int report_write_html(const struct report *rp, FILE *f)
+{
+	static const size_t charted[] = { STATS_BY_CATEGORY, STATS_BY_AGE };
+	const struct stats *s = rp->s;
+	struct learning_ctx l = { f, 0 };
+	char end[32];
+	int ret;
+
+	month_year_end(rp, end, sizeof end);
+	fprintf(f, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		"style-src 'unsafe-inline'; img-src data:\">\n"
+		"<meta name=\"referrer\" content=\"no-referrer\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		"<title>Child Death Overview Panel annual report %s (%s edition)</title>\n"
+		"<style>%s</style>\n</head><body>\n<header>\n"
+		"<p class=\"kicker\">Child Death Overview Panel</p>\n"
+		"<h1>Annual report %s</h1>\n"
+		"<p class=\"meta\">Year ending %s &middot; %s edition &middot; produced %s</p>\n"
+		"<p class=\"banner %s\">", s->year_text, rp->edition_name, style, s->year_text,
+		end, rp->edition == REPORT_PUBLIC ? "Public" : "Board", rp->produced,
+		rp->edition_name);
+	esc(f, report_disclosure_note(rp));
+	fputs("</p>\n</header>\n<section class=\"cards\" aria-label=\"Key figures\">\n", f);
+	put_card(rp, f, STATS_NOTIFICATIONS, 2, 2, "deaths notified");
+	put_card(rp, f, STATS_BY_CATEGORY, s->tab[STATS_BY_CATEGORY].nrows - 1, 3,
+		 "reviews completed");
+	put_card(rp, f, STATS_BY_CATEGORY, s->tab[STATS_BY_CATEGORY].nrows - 1, 0,
+		 "reviews with modifiable factors");
+	put_card(rp, f, STATS_OUTSTANDING, s->tab[STATS_OUTSTANDING].nrows - 1, 0,
+		 "cases awaiting review at the year end");
+	fputs("</section>\n<nav aria-label=\"Contents\"><h2>Contents</h2><ol>\n", f);
+	for (size_t i = 0; i < STATS_NTABLES; i++) {
+		fprintf(f, "<li><a href=\"#%s\">", s->tab[i].id);
+		esc(f, s->tab[i].title);
+		fputs("</a></li>\n", f);
+	}
+	fputs("<li><a href=\"#learning\">Learning</a></li>\n"
+	      "<li><a href=\"#about\">About these figures</a></li>\n</ol></nav>\n<main>\n", f);
+	for (size_t i = 0; i < STATS_NTABLES; i++) {
+		const struct stats_table *t = &s->tab[i];
+
+		fprintf(f, "<section id=\"%s\">\n<h2>", t->id);
+		esc(f, t->title);
+		fprintf(f, " <code class=\"id\">%s</code></h2>\n<p class=\"note\">", t->id);
+		esc(f, t->note);
+		fputs("</p>\n", f);
+		for (size_t k = 0; k < sizeof charted / sizeof charted[0]; k++)
+			if (charted[k] == i)
+				put_chart(rp, f, i, t->t.cols - 1, "the total reviews in each row "
+					  "of the table below");
+		put_table(rp, f, i);
+		fputs("</section>\n", f);
+	}
+	fputs("<section id=\"learning\">\n<h2>Learning</h2>\n<p class=\"note\">Learning from "
+	      "reviews completed in the year that the panel agreed may be published. Names, "
+	      "NHS numbers, dates, addresses and postcodes have been removed, and nothing "
+	      "about the child is shown beside it.</p>\n", f);
+	ret = report_learning_foreach(rp, learning_html, &l);
+	if (!ret)
+		fputs(l.n ? "</ul>\n" : "<p>No learning from this year's reviews was marked "
+		      "for publication.</p>\n", f);
+	fputs("</section>\n", f);
+	put_about(rp, f);
+	fputs("</main>\n<footer>\n<p>This file is signed; the signature is in <code>", f);
+	esc(f, rp->file_name);
+	fputs(".minisig</code> beside it. To check it: <code>cdop verify ", f);
+	esc(f, rp->file_name);
+	fputs("</code>, or without cdop, <code>minisign -Vm ", f);
+	esc(f, rp->file_name);
+	fprintf(f, " -p cdop-report.pub</code> with the key printed by <code>cdop key "
+		"show</code> (key id %s).</p>\n</footer>\n</body></html>\n", rp->keyid);
+	return ret;
+}

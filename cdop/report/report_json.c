@@ -1,0 +1,114 @@
+/*
+ * cdop/report_json — the annual report as JSON (SPEC §5):
+ *
+ *   {"year": "2025-26", "edition": "board", "disclosure": "none",
+ *    "tables": {ID: {"columns": [...], "rows": [{"label": ..., "cells": [...]}]}},
+ *    "learning": ["...", ...]}
+ *
+ * Tables in SPEC order. A count is a number; a withheld cell the string
+ * "x" (DfE) or "*" (NHS); attendance_percent a number with one decimal, or
+ * null when there were no meetings. "disclosure" is "none" (board), "dfe"
+ * or "nhs"; "learning" holds the publishable learning texts, scrubbed.
+ * Written as it goes, so memory does not grow with the learning.
+ */
+#include "cdop/report/report_int.h"
+
+#include <stdio.h>
+
+/* A JSON string: quotes, backslashes and control characters escaped;
+ * other bytes (UTF-8, checked when stored) as they are. */
+static void jstr(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc(c, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void put_cell(FILE *f, const struct stats_cell *c)
+{
+	switch (c->kind) {
+	case STATS_CELL_SUPPRESSED: jstr(f, c->text); break;
+	case STATS_CELL_NONE: fputs("null", f); break;
+	default: fputs(c->text, f);
+	}
+}
+
+static void put_table(const struct report *rp, FILE *f, size_t tab)
+{
+	const struct stats_table *t = &rp->s->tab[tab];
+
+	fputs("    ", f);
+	jstr(f, t->id);
+	fputs(": {\n      \"columns\": [", f);
+	for (size_t c = 0; c < t->ncols; c++) {
+		if (c)
+			fputs(", ", f);
+		jstr(f, t->col_label[c]);
+	}
+	fputs("],\n      \"rows\": [\n", f);
+	for (size_t r = 0; r < t->nrows; r++) {
+		fputs("        {\"label\": ", f);
+		jstr(f, t->row_label[r]);
+		fputs(", \"cells\": [", f);
+		for (size_t c = 0; c < t->ncols; c++) {
+			struct stats_cell cell = report_cell(rp, tab, r, c);
+
+			if (c)
+				fputs(", ", f);
+			put_cell(f, &cell);
+		}
+		fputs(r + 1 < t->nrows ? "]},\n" : "]}\n", f);
+	}
+	fputs("      ]\n    }", f);
+}
+
+struct learning_ctx {
+	FILE *f;
+	size_t n;
+};
+
+static int learning_json(void *ctx, const char *text)
+{
+	struct learning_ctx *l = ctx;
+
+	fputs(l->n++ ? ",\n    " : "\n    ", l->f);
+	jstr(l->f, text);
+	return 0;
+}
+
+int report_write_json(const struct report *rp, FILE *f)
+{
+	struct learning_ctx l = { f, 0 };
+	int ret;
+
+	fputs("{\n  \"year\": ", f);
+	jstr(f, rp->s->year_text);
+	fputs(",\n  \"edition\": ", f);
+	jstr(f, rp->edition_name);
+	fputs(",\n  \"disclosure\": ", f);
+	jstr(f, rp->disclosure_name);
+	fputs(",\n  \"tables\": {\n", f);
+	for (size_t i = 0; i < STATS_NTABLES; i++) {
+		put_table(rp, f, i);
+		fputs(i + 1 < STATS_NTABLES ? ",\n" : "\n", f);
+	}
+	fputs("  },\n  \"learning\": [", f);
+	ret = report_learning_foreach(rp, learning_json, &l);
+	fputs(l.n ? "\n  ]\n}\n" : "]\n}\n", f);
+	return ret;
+}

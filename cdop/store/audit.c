@@ -1,0 +1,247 @@
+#include "cdop/store/store.h"
+#include "crypto/chain.h"
+#include "crypto/secure.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The chain covers seq, time, user, action, object and detail. */
+static int entry_hash(struct reg *r, const uint8_t prev[CHAIN_HASH_BYTES],
+		      const struct audit_entry *e, uint8_t out[CHAIN_HASH_BYTES])
+{
+	uint8_t key[SUBKEY_BYTES];
+	char seq[24];
+	struct chain_field f[6];
+	int ret;
+
+	snprintf(seq, sizeof seq, "%" PRId64, e->seq);
+	f[0].data = seq;       f[0].len = strlen(seq);
+	f[1].data = e->at;     f[1].len = strlen(e->at);
+	f[2].data = e->user;   f[2].len = strlen(e->user);
+	f[3].data = e->action; f[3].len = strlen(e->action);
+	f[4].data = e->object; f[4].len = strlen(e->object);
+	f[5].data = e->detail; f[5].len = strlen(e->detail);
+	ret = subkey_derive(key, SUBKEY_AUDIT, r->master);
+	if (!ret)
+		ret = chain_hash(out, key, prev, f, 6);
+	secure_wipe(key, sizeof key);
+	return ret ? reg_fail(r, CDOP_ERR_INTERNAL, "cannot hash audit entry") : CDOP_OK;
+}
+
+/* The newest entry: its seq and hash (zero hash before the first). */
+static int chain_head(struct reg *r, int64_t *seq, uint8_t hash[CHAIN_HASH_BYTES])
+{
+	static const char sql[] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	*seq = 0;
+	memset(hash, 0, CHAIN_HASH_BYTES);
+	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+		size_t n;
+		const void *h = db_column_blob(&q, 1, &n);
+
+		*seq = db_column_int(&q, 0);
+		if (n == CHAIN_HASH_BYTES)
+			memcpy(hash, h, n);
+		ret = CDOP_OK;
+	}
+	db_finalize(&q);
+	return ret < 0 ? ret : CDOP_OK;
+}
+
+static int head_record(struct reg *r, int64_t seq, const uint8_t hash[CHAIN_HASH_BYTES])
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', :v)";
+	struct db_stmt q = DB_STMT_INIT;
+	char v[24 + 2 * CHAIN_HASH_BYTES + 2];
+	int i, ret;
+
+	i = snprintf(v, sizeof v, "%" PRId64 ":", seq);
+	for (int b = 0; b < CHAIN_HASH_BYTES; b++)
+		snprintf(v + i + 2 * b, 3, "%02x", hash[b]);
+	ret = db_prepare(r, &q, sql);
+	if (!ret)
+		ret = db_bind_text(&q, ":v", v);
+	if (!ret && (ret = db_step(&q)) == DB_DONE)
+		ret = CDOP_OK;
+	db_finalize(&q);
+	return ret;
+}
+
+int audit_append_as(struct reg *r, const char *at, const char *user,
+		    const char *action, const char *object, const char *detail)
+{
+	static const char sql[] =
+		"INSERT INTO audit(seq, at, user, action, object, detail, hash) "
+		"VALUES (:seq, :at, :user, :action, :object, :detail, :hash)";
+	uint8_t prev[CHAIN_HASH_BYTES], hash[CHAIN_HASH_BYTES];
+	struct db_stmt q = DB_STMT_INIT;
+	struct audit_entry e;
+	int ret;
+
+	if (!r->in_txn)
+		return reg_fail(r, CDOP_ERR_INTERNAL,
+				"audit entry '%s' outside a transaction", action);
+	ret = chain_head(r, &e.seq, prev);
+	if (ret)
+		return ret;
+	e.seq++;
+	e.at = at;
+	e.user = user ? user : "";
+	e.action = action;
+	e.object = object ? object : "";
+	e.detail = detail ? detail : "";
+	ret = entry_hash(r, prev, &e, hash);
+	if (!ret)
+		ret = db_prepare(r, &q, sql);
+	if (!ret)
+		ret = db_bind_int(&q, ":seq", e.seq);
+	if (!ret)
+		ret = db_bind_text(&q, ":at", e.at);
+	if (!ret)
+		ret = db_bind_text(&q, ":user", e.user);
+	if (!ret)
+		ret = db_bind_text(&q, ":action", e.action);
+	if (!ret)
+		ret = db_bind_text(&q, ":object", e.object);
+	if (!ret)
+		ret = db_bind_text(&q, ":detail", e.detail);
+	if (!ret)
+		ret = db_bind_blob(&q, ":hash", hash, sizeof hash);
+	if (!ret && (ret = db_step(&q)) == DB_DONE)
+		ret = CDOP_OK;
+	db_finalize(&q);
+	if (!ret)
+		ret = head_record(r, e.seq, hash);
+	return ret;
+}
+
+int audit_append(struct reg *r, const char *action, const char *object,
+		 const char *detail)
+{
+	char now[21];
+
+	reg_now(now);
+	return audit_append_as(r, now, r->user, action, object, detail);
+}
+
+int audit_record(struct reg *r, const char *action, const char *object,
+		 const char *detail)
+{
+	int ret = db_begin(r);
+
+	if (!ret)
+		ret = audit_append(r, action, object, detail);
+	if (!ret)
+		ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	return ret;
+}
+
+static int stored_head(struct reg *r, char *out, size_t outlen)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = 'audit_head'";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	out[0] = 0;
+	if (!ret && (ret = db_step(&q)) == DB_ROW)
+		snprintf(out, outlen, "%s", db_column_text(&q, 0));
+	db_finalize(&q);
+	return ret < 0 ? ret : CDOP_OK;
+}
+
+int audit_verify(struct reg *r, int64_t *bad)
+{
+	static const char sql[] =
+		"SELECT seq, at, user, action, object, detail, hash FROM audit ORDER BY seq";
+	uint8_t prev[CHAIN_HASH_BYTES] = { 0 }, want[CHAIN_HASH_BYTES];
+	struct db_stmt q = DB_STMT_INIT;
+	char head[128], expect[128];
+	int64_t n = 0;
+	int ret, step;
+
+	*bad = 0;
+	ret = db_prepare(r, &q, sql);
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		struct audit_entry e;
+		size_t hlen;
+		const void *h;
+
+		e.seq = db_column_int(&q, 0);
+		e.at = db_column_text(&q, 1);
+		e.user = db_column_text(&q, 2);
+		e.action = db_column_text(&q, 3);
+		e.object = db_column_text(&q, 4);
+		e.detail = db_column_text(&q, 5);
+		h = db_column_blob(&q, 6, &hlen);
+		if (e.seq != n + 1) {
+			*bad = n + 1;
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "audit chain broken at "
+				       "entry %" PRId64 ": the entry is missing", n + 1);
+			break;
+		}
+		ret = entry_hash(r, prev, &e, want);
+		if (ret)
+			break;
+		if (hlen != CHAIN_HASH_BYTES || secure_memcmp(h, want, CHAIN_HASH_BYTES)) {
+			*bad = e.seq;
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "audit chain broken at "
+				       "entry %" PRId64 " (%s %s %s by %s): it has been "
+				       "altered", e.seq, e.at, e.action, e.object, e.user);
+			break;
+		}
+		memcpy(prev, want, sizeof prev);
+		n = e.seq;
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	if (ret)
+		return ret;
+	/* Entries removed from the end leave a chain that is whole but short. */
+	ret = stored_head(r, head, sizeof head);
+	if (ret)
+		return ret;
+	{
+		int i = snprintf(expect, sizeof expect, "%" PRId64 ":", n);
+
+		for (int b = 0; b < CHAIN_HASH_BYTES; b++)
+			snprintf(expect + i + 2 * b, 3, "%02x", prev[b]);
+	}
+	if ((n || head[0]) && strcmp(head, expect)) {
+		*bad = n + 1;
+		return reg_fail(r, CDOP_ERR_DAMAGED, "audit chain broken after entry "
+				"%" PRId64 ": the register records a later head (%.24s...); "
+				"entries have been removed", n, head);
+	}
+	return CDOP_OK;
+}
+
+int audit_foreach(struct reg *r, audit_visit_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT seq, at, user, action, object, detail FROM audit ORDER BY seq";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		struct audit_entry e;
+
+		e.seq = db_column_int(&q, 0);
+		e.at = db_column_text(&q, 1);
+		e.user = db_column_text(&q, 2);
+		e.action = db_column_text(&q, 3);
+		e.object = db_column_text(&q, 4);
+		e.detail = db_column_text(&q, 5);
+		ret = fn(&e, ctx);
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	return ret;
+}

@@ -1,0 +1,240 @@
+#include "cdop/store/store.h"
+
+#include <string.h>
+#include <strings.h>
+
+int db_error(struct reg *r, int rc, const char *what)
+{
+	const char *msg = r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return reg_fail(r, CDOP_ERR_DAMAGED,
+				"register '%s' is damaged or has been altered (%s: %s)",
+				r->path, what, msg);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return reg_fail(r, CDOP_ERR_BUSY,
+				"register '%s' is busy: another cdop is writing; try again",
+				r->path);
+	case SQLITE_CONSTRAINT:
+		return reg_fail(r, CDOP_ERR_CONFLICT, "%s: %s", what, msg);
+	case SQLITE_NOMEM:
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory (%s)", what);
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return reg_fail(r, CDOP_ERR_IO, "cannot %s register '%s': %s",
+				what, r->path, msg);
+	}
+	return reg_fail(r, CDOP_ERR_INTERNAL, "%s: %s", what, msg);
+}
+
+int db_prepare(struct reg *r, struct db_stmt *q, const char *sql)
+{
+	int rc;
+
+	q->r = r;
+	q->s = NULL;
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &q->s, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(r, rc, "prepare");
+	return CDOP_OK;
+}
+
+static int bind_index(struct db_stmt *q, const char *name)
+{
+	int i = sqlite3_bind_parameter_index(q->s, name);
+
+	if (i == 0)
+		reg_fail(q->r, CDOP_ERR_INTERNAL, "no parameter %s in statement", name);
+	return i;
+}
+
+static int bind_result(struct db_stmt *q, int rc)
+{
+	return rc == SQLITE_OK ? CDOP_OK : db_error(q->r, rc, "bind");
+}
+
+int db_bind_text(struct db_stmt *q, const char *name, const char *v)
+{
+	int i = bind_index(q, name);
+
+	if (!i)
+		return CDOP_ERR_INTERNAL;
+	if (!v)
+		return bind_result(q, sqlite3_bind_null(q->s, i));
+	return bind_result(q, sqlite3_bind_text(q->s, i, v, -1, SQLITE_TRANSIENT));
+}
+
+int db_bind_int(struct db_stmt *q, const char *name, int64_t v)
+{
+	int i = bind_index(q, name);
+
+	if (!i)
+		return CDOP_ERR_INTERNAL;
+	return bind_result(q, sqlite3_bind_int64(q->s, i, v));
+}
+
+int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n)
+{
+	int i = bind_index(q, name);
+
+	if (!i)
+		return CDOP_ERR_INTERNAL;
+	return bind_result(q, sqlite3_bind_blob(q->s, i, v, (int)n, SQLITE_TRANSIENT));
+}
+
+int db_bind_null(struct db_stmt *q, const char *name)
+{
+	int i = bind_index(q, name);
+
+	if (!i)
+		return CDOP_ERR_INTERNAL;
+	return bind_result(q, sqlite3_bind_null(q->s, i));
+}
+
+int db_step(struct db_stmt *q)
+{
+	int rc = sqlite3_step(q->s);
+
+	if (rc == SQLITE_ROW)
+		return DB_ROW;
+	if (rc == SQLITE_DONE)
+		return DB_DONE;
+	return db_error(q->r, rc, "query");
+}
+
+int db_reset(struct db_stmt *q)
+{
+	sqlite3_reset(q->s);
+	sqlite3_clear_bindings(q->s);
+	return CDOP_OK;
+}
+
+const char *db_column_text(struct db_stmt *q, int col)
+{
+	const unsigned char *t = sqlite3_column_text(q->s, col);
+
+	return t ? (const char *)t : "";
+}
+
+int64_t db_column_int(struct db_stmt *q, int col)
+{
+	return sqlite3_column_int64(q->s, col);
+}
+
+const void *db_column_blob(struct db_stmt *q, int col, size_t *n)
+{
+	const void *p = sqlite3_column_blob(q->s, col);
+
+	*n = (size_t)sqlite3_column_bytes(q->s, col);
+	return p;
+}
+
+int db_column_is_null(struct db_stmt *q, int col)
+{
+	return sqlite3_column_type(q->s, col) == SQLITE_NULL;
+}
+
+void db_finalize(struct db_stmt *q)
+{
+	if (q->s)
+		sqlite3_finalize(q->s);
+	q->s = NULL;
+}
+
+int db_exec(struct reg *r, const char *sql)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	if (!ret) {
+		ret = db_step(&q);
+		if (ret == DB_ROW || ret == DB_DONE)
+			ret = CDOP_OK;
+	}
+	db_finalize(&q);
+	return ret;
+}
+
+int db_exec_script(struct reg *r, const char *sql)
+{
+	int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? CDOP_OK : db_error(r, rc, "apply schema");
+}
+
+int db_begin(struct reg *r)
+{
+	int ret = reg_mark_dirty(r);
+
+	if (!ret)
+		ret = db_exec(r, "BEGIN IMMEDIATE");
+
+	if (!ret)
+		r->in_txn = 1;
+	return ret;
+}
+
+int db_commit(struct reg *r)
+{
+	int ret = db_exec(r, "COMMIT");
+
+	if (!ret)
+		r->in_txn = 0;
+	return ret;
+}
+
+void db_rollback(struct reg *r)
+{
+	if (r->db && !sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	r->in_txn = 0;
+}
+
+/*
+ * The connection runs only the application's own statements, but should a
+ * bug ever let text reach SQL, these are the doors that lead out of the
+ * encrypted file or into native code: another database (ATTACH, and
+ * sqlcipher_export which writes one), run-time PRAGMAs (rekey, cipher
+ * settings, writable_schema, journal and temp-store placement), extension
+ * loading, and virtual tables (fts3_tokenizer and friends).
+ */
+static int authorizer(void *ctx, int action, const char *a1, const char *a2,
+		      const char *dbname, const char *trigger)
+{
+	static const char *const denied_functions[] = {
+		"sqlcipher_export", "load_extension", "fts3_tokenizer",
+		"readfile", "writefile", "edit",
+	};
+	struct reg *r = ctx;
+	size_t i;
+
+	(void)a1;
+	(void)dbname;
+	(void)trigger;
+	switch (action) {
+	case SQLITE_ATTACH:
+	case SQLITE_DETACH:
+	case SQLITE_CREATE_VTABLE:
+	case SQLITE_DROP_VTABLE:
+		return SQLITE_DENY;
+	case SQLITE_PRAGMA:
+		return r->allow_pragma ? SQLITE_OK : SQLITE_DENY;
+	case SQLITE_FUNCTION:
+		for (i = 0; a2 && i < sizeof denied_functions / sizeof denied_functions[0]; i++)
+			if (!strcasecmp(a2, denied_functions[i]))
+				return SQLITE_DENY;
+		return SQLITE_OK;
+	}
+	return SQLITE_OK;
+}
+
+void db_authorizer_install(struct reg *r)
+{
+	sqlite3_set_authorizer(r->db, authorizer, r);
+}

@@ -1,0 +1,820 @@
+#include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
+#include "crypto/error.h"
+#include "crypto/secure.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+extern const struct embedded_file cdop_schema[];
+
+/* SQLCipher page size; fixed for the life of a register. */
+#define REG_PAGE_SIZE "4096"
+
+void reg_init(struct reg *r)
+{
+	memset(r, 0, sizeof *r);
+	keyring_init(&r->kr);
+	r->lock_fd = -1;
+}
+
+static int file_state_seal(struct reg *r)
+{
+	if (keyring_file_mac(r->lock_fd, r->master, r->kr.file_mac, &r->kr.file_size))
+		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s' to seal it: %s",
+				r->path, strerror(errno));
+	r->kr.dirty = 0;
+	return CDOP_OK;
+}
+
+int reg_mark_dirty(struct reg *r)
+{
+	if (r->marked_dirty || r->creating)
+		return CDOP_OK;
+	r->kr.dirty = 1;
+	r->marked_dirty = 1;
+	return reg_keyring_save(r);
+}
+
+int reg_close(struct reg *r)
+{
+	int ret = CDOP_OK;
+
+	if (r->db) {
+		db_rollback(r);
+		if (sqlite3_close(r->db) != SQLITE_OK) {
+			sqlite3_close_v2(r->db);
+			ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot close register '%s'",
+				       r->path);
+		}
+	}
+	r->db = NULL;
+	if (r->marked_dirty && !ret) {
+		ret = file_state_seal(r);
+		if (!ret)
+			ret = reg_keyring_save(r);
+		if (!ret)
+			r->marked_dirty = 0;
+	}
+	return ret;
+}
+
+void reg_release(struct reg *r)
+{
+	(void)reg_close(r);
+	secure_free(r->master);
+	r->master = NULL;
+	keyring_release(&r->kr);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd); /* drops the flock */
+	r->lock_fd = -1;
+	free(r->path);
+	free(r->keys_path);
+	r->path = r->keys_path = NULL;
+}
+
+int reg_fail(struct reg *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void reg_now(char out[21])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void reg_today(const struct reg *r, char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (r && r->today) {
+		snprintf(out, 11, "%s", r->today);
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int reg_schema_latest(void)
+{
+	const struct embedded_file *f;
+	int v = 0;
+
+	for (f = cdop_schema; f->name; f++)
+		v = atoi(f->name);
+	return v;
+}
+
+static int set_paths(struct reg *r, const char *path)
+{
+	size_t n = strlen(path);
+
+	r->path = strdup(path);
+	r->keys_path = malloc(n + sizeof ".keys");
+	if (!r->path || !r->keys_path)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	memcpy(r->keys_path, path, n);
+	memcpy(r->keys_path + n, ".keys", sizeof ".keys");
+	return CDOP_OK;
+}
+
+/* One cdop at a time per register: readers and writers alike, since even
+ * a read may record a failed attempt or import failures. */
+static int lock_register(struct reg *r, int fd, unsigned timeout_ms)
+{
+	unsigned waited = 0;
+
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK)
+			return reg_fail(r, CDOP_ERR_IO, "cannot lock register '%s': %s",
+					r->path, strerror(errno));
+		if (waited >= timeout_ms)
+			return reg_fail(r, CDOP_ERR_BUSY,
+					"register '%s' is in use by another cdop; "
+					"waited %u ms, try again", r->path, waited);
+		usleep(50 * 1000);
+		waited += 50;
+	}
+	r->lock_fd = fd;
+	return CDOP_OK;
+}
+
+/* ---- the database connection ------------------------------------------- */
+
+static int db_key_and_configure(struct reg *r, int creating)
+{
+	static const char *const setup[] = {
+		"PRAGMA cipher_page_size = " REG_PAGE_SIZE,
+		/* Temp tables, sorts and statement journals never touch disk. */
+		"PRAGMA temp_store = MEMORY",
+		"PRAGMA cache_size = -16384", /* 16 MiB: a bulk import stays in memory longer */
+		"PRAGMA secure_delete = ON",
+		"PRAGMA foreign_keys = ON",
+		"PRAGMA journal_mode = DELETE",
+	};
+	uint8_t key[SUBKEY_BYTES];
+	char *keytext = NULL;
+	size_t i;
+	int ret;
+
+	keytext = secure_alloc(3 + 2 * SUBKEY_BYTES + 1);
+	if (!keytext)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	ret = subkey_derive(key, SUBKEY_DATABASE, r->master);
+	if (ret) {
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive database key");
+		goto out;
+	}
+	/* x'…' makes SQLCipher use the bytes as the key, with no PBKDF2. */
+	keytext[0] = 'x';
+	keytext[1] = '\'';
+	for (i = 0; i < SUBKEY_BYTES; i++)
+		snprintf(keytext + 2 + 2 * i, 3, "%02x", key[i]);
+	keytext[2 + 2 * SUBKEY_BYTES] = '\'';
+	keytext[3 + 2 * SUBKEY_BYTES] = 0;
+	if (sqlite3_key(r->db, keytext, (int)(3 + 2 * SUBKEY_BYTES)) != SQLITE_OK) {
+		ret = db_error(r, SQLITE_ERROR, "key");
+		goto out;
+	}
+	r->allow_pragma = 1;
+	for (i = 0; i < sizeof setup / sizeof setup[0] && !ret; i++)
+		ret = db_exec(r, setup[i]);
+	if (!ret && creating)
+		ret = db_exec(r, "PRAGMA auto_vacuum = FULL"); /* no free pages: see check */
+	if (!ret)
+		ret = sqlite3_busy_timeout(r->db, 10000) == SQLITE_OK ? CDOP_OK :
+			db_error(r, SQLITE_ERROR, "configure");
+out:
+	secure_wipe(key, sizeof key);
+	secure_free(keytext);
+	return ret;
+}
+
+static int db_connect(struct reg *r, int creating)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int rc;
+
+	/* Never SQLITE_OPEN_CREATE: the file exists (init made it O_EXCL). */
+	rc = sqlite3_open_v2(r->path, &r->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return db_error(r, rc, "open");
+	sqlite3_extended_result_codes(r->db, 0);
+	db_authorizer_install(r);
+	return db_key_and_configure(r, creating);
+}
+
+/* The first read after keying proves the key and the first page. */
+static int db_probe(struct reg *r, int ret)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	if (!ret)
+		ret = db_prepare(r, &q, "SELECT count(*) FROM sqlite_master");
+	if (!ret)
+		ret = db_step(&q);
+	db_finalize(&q);
+	if (ret == DB_ROW)
+		return CDOP_OK;
+	if (ret == CDOP_ERR_DAMAGED || ret == CDOP_ERR_INTERNAL)
+		return reg_fail(r, CDOP_ERR_DAMAGED,
+				"register '%s' cannot be decrypted with the key from "
+				"'%s': it is damaged, altered, or belongs to another keyring",
+				r->path, r->keys_path);
+	return ret;
+}
+
+static int user_version(struct reg *r, int *v)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, "PRAGMA user_version");
+
+	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+		*v = (int)db_column_int(&q, 0);
+		ret = CDOP_OK;
+	}
+	db_finalize(&q);
+	return ret;
+}
+
+/* Applies every embedded migration newer than the register, in one
+ * transaction with the new user_version. */
+static int migrate(struct reg *r)
+{
+	const struct embedded_file *f;
+	char sql[64];
+	int have = 0, latest = reg_schema_latest(), ret;
+
+	ret = user_version(r, &have);
+	if (ret)
+		return ret;
+	if (have > latest)
+		return reg_fail(r, CDOP_ERR_VERSION,
+				"register '%s' has schema version %d; this cdop "
+				"understands up to %d: use a newer cdop", r->path,
+				have, latest);
+	if (have == latest)
+		return CDOP_OK;
+	ret = db_begin(r);
+	for (f = cdop_schema; !ret && f->name; f++)
+		if (atoi(f->name) > have)
+			ret = db_exec_script(r, (const char *)f->data);
+	if (!ret) {
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", latest);
+		ret = db_exec(r, sql);
+	}
+	if (!ret && have > 0) {
+		snprintf(sql, sizeof sql, "schema %d to %d", have, latest);
+		ret = audit_append(r, "migrate", "register", sql);
+	}
+	if (!ret)
+		ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	return ret;
+}
+
+static int meta_get(struct reg *r, const char *key, char *out, size_t outlen)
+{
+	static const char sql[] = "SELECT value FROM meta WHERE key = :key";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	if (!ret)
+		ret = db_bind_text(&q, ":key", key);
+	if (!ret) {
+		ret = db_step(&q);
+		if (ret == DB_ROW) {
+			snprintf(out, outlen, "%s", db_column_text(&q, 0));
+			ret = CDOP_OK;
+		} else if (ret == DB_DONE) {
+			ret = reg_fail(r, CDOP_ERR_DAMAGED,
+				       "register '%s' lacks its '%s' record", r->path, key);
+		}
+	}
+	db_finalize(&q);
+	return ret;
+}
+
+static int meta_set(struct reg *r, const char *key, const char *value)
+{
+	static const char sql[] =
+		"INSERT OR REPLACE INTO meta(key, value) VALUES (:key, :value)";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	if (!ret)
+		ret = db_bind_text(&q, ":key", key);
+	if (!ret)
+		ret = db_bind_text(&q, ":value", value);
+	if (!ret)
+		ret = db_step(&q) == DB_DONE ? CDOP_OK : r->err[0] ? CDOP_ERR_IO : CDOP_ERR_INTERNAL;
+	db_finalize(&q);
+	return ret;
+}
+
+int reg_kdf_params(struct reg *r, struct kdf_params *out)
+{
+	char ops[32], mem[32];
+	int ret = meta_get(r, "kdf_ops", ops, sizeof ops);
+
+	if (!ret)
+		ret = meta_get(r, "kdf_mem", mem, sizeof mem);
+	if (ret)
+		return ret;
+	out->opslimit = (uint32_t)strtoul(ops, NULL, 10);
+	out->memlimit = strtoull(mem, NULL, 10);
+	if (kdf_params_check(out))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has invalid "
+				"key derivation defaults", r->path);
+	return CDOP_OK;
+}
+
+static void hex_encode(char *out, const uint8_t *in, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", in[i]);
+}
+
+/* The database and keyring must be one register. */
+static int check_register_id(struct reg *r)
+{
+	char want[2 * KEYRING_ID_BYTES + 1], have[2 * KEYRING_ID_BYTES + 8];
+	int ret = meta_get(r, "register_id", have, sizeof have);
+
+	if (ret)
+		return ret;
+	hex_encode(want, r->kr.register_id, KEYRING_ID_BYTES);
+	if (strcmp(want, have))
+		return reg_fail(r, CDOP_ERR_DAMAGED,
+				"register '%s' does not belong to keyring '%s' "
+				"(register id %s, keyring id %s)", r->path,
+				r->keys_path, have, want);
+	return CDOP_OK;
+}
+
+/* The users table is the authority; the keyring slot must agree. */
+static int check_user(struct reg *r, const struct keyring_slot *slot)
+{
+	static const char sql[] = "SELECT role, state FROM users WHERE name = :name";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	if (!ret)
+		ret = db_bind_text(&q, ":name", r->user);
+	if (!ret)
+		ret = db_step(&q);
+	if (ret == DB_DONE) {
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has a slot for "
+			       "user '%s' whom the register does not know",
+			       r->keys_path, r->user);
+	} else if (ret == DB_ROW) {
+		r->role = role_parse(db_column_text(&q, 0));
+		ret = CDOP_OK;
+		if (strcmp(db_column_text(&q, 1), "active"))
+			ret = reg_fail(r, CDOP_ERR_ACCESS, "user '%s' is disabled",
+				       r->user);
+		else if (slot && slot->role != (uint8_t)r->role)
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' gives user "
+				       "'%s' a role the register does not",
+				       r->keys_path, r->user);
+	}
+	db_finalize(&q);
+	return ret;
+}
+
+/* ---- failed attempts ------------------------------------------------------ */
+
+/* Seals a record of the failure into the keyring; best effort. */
+static void record_failure(struct reg *r, const char *user, const char *why)
+{
+	char text[KEYRING_MAX_FAILURE_BYTES - 64], now[21];
+
+	reg_now(now);
+	snprintf(text, sizeof text, "%s\t%.64s\t%s", now, user ? user : "", why);
+	if (keyring_failure_add(&r->kr, text) == CRYPTO_OK)
+		(void)keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_REPLACE);
+}
+
+/* Moves sealed failure records into the audit trail, then clears them. */
+static int import_failures(struct reg *r)
+{
+	char text[KEYRING_MAX_FAILURE_BYTES];
+	size_t i;
+	int ret;
+
+	if (!r->kr.nfailures)
+		return CDOP_OK;
+	ret = db_begin(r);
+	for (i = 0; !ret && i < r->kr.nfailures; i++) {
+		char *at = text, *user, *why;
+
+		if (keyring_failure_open(&r->kr, i, r->master, text, sizeof text)) {
+			ret = audit_append(r, "unlock_failed", "", "unreadable record");
+			continue;
+		}
+		user = strchr(at, '\t');
+		why = user ? strchr(user + 1, '\t') : NULL;
+		if (!user || !why) {
+			ret = audit_append(r, "unlock_failed", "", "malformed record");
+			continue;
+		}
+		*user++ = 0;
+		*why++ = 0;
+		ret = audit_append_as(r, at, user, "unlock_failed", user, why);
+	}
+	if (!ret)
+		ret = db_commit(r);
+	if (ret) {
+		db_rollback(r);
+		return ret;
+	}
+	/* A crash here only means the records are imported twice. */
+	keyring_failures_clear(&r->kr);
+	return keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_REPLACE) ?
+		reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s'", r->keys_path) :
+		CDOP_OK;
+}
+
+/* ---- the whole-file MAC -------------------------------------------------- */
+
+/*
+ * Before SQLite reads a byte: after a clean close the file must be exactly
+ * the one cdop sealed. A hot journal then can only be a replay, so it is
+ * refused too. After an unclean close (dirty) SQLite rolls back first and
+ * recover_unclean() checks every page and the audit chain instead.
+ */
+static int check_file_state(struct reg *r, unsigned flags)
+{
+	uint8_t mac[KEYRING_MAC_BYTES];
+	char journal[4200];
+	uint64_t size = 0;
+
+	if (r->kr.dirty) {
+		r->recovered = 1;
+		return CDOP_OK;
+	}
+	snprintf(journal, sizeof journal, "%s-journal", r->path);
+	if (access(journal, F_OK) == 0)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has a journal "
+				"'%s' although cdop closed it cleanly: refusing to let "
+				"it roll the register back; move it away and run "
+				"'cdop check'", r->path, journal);
+	if (keyring_file_mac(r->lock_fd, r->master, mac, &size))
+		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
+				r->path, strerror(errno));
+	if (size == r->kr.file_size &&
+	    !secure_memcmp(mac, r->kr.file_mac, sizeof mac))
+		return CDOP_OK;
+	if (flags & REG_OPEN_CHECK) {
+		r->file_mismatch = 1;
+		return CDOP_OK;
+	}
+	return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is not the file cdop "
+			"last closed (%llu bytes now, %llu recorded): it has been "
+			"altered or replaced in part; run 'cdop check' for details, "
+			"or restore from a backup", r->path,
+			(unsigned long long)size, (unsigned long long)r->kr.file_size);
+}
+
+/* After a crash mid-write: SQLite has rolled back; prove what is left. */
+static int recover_unclean(struct reg *r)
+{
+	char journal[4200];
+	int ret = reg_check(r);
+
+	if (ret)
+		return ret;
+	/* A write killed before its first page reached the database leaves a
+	 * journal SQLite ignores (zero header); it would otherwise be refused
+	 * as a replay at every later open. The check above proved the file. */
+	snprintf(journal, sizeof journal, "%s-journal", r->path);
+	if (unlink(journal) && errno != ENOENT)
+		return reg_fail(r, CDOP_ERR_IO, "cannot remove stale journal '%s': %s",
+				journal, strerror(errno));
+	/* Seal the state we just verified at this command's clean close. */
+	r->marked_dirty = 1;
+	return CDOP_OK;
+}
+
+/* ---- open --------------------------------------------------------------- */
+
+static int open_file_checks(struct reg *r, int *fd_out)
+{
+	static const char sqlite_magic[16] = "SQLite format 3";
+	char head[16];
+	struct stat st;
+	int fd = open(r->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return reg_fail(r, CDOP_ERR_NOTFOUND, "register '%s' does not "
+					"exist; create one with 'cdop init' or give "
+					"--register PATH", r->path);
+		return reg_fail(r, CDOP_ERR_IO, "cannot open register '%s': %s",
+				r->path, strerror(errno));
+	}
+	*fd_out = fd;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return reg_fail(r, CDOP_ERR_IO, "register '%s' is not a regular file",
+				r->path);
+	if (st.st_size == 0)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is empty (0 bytes): "
+				"restore it from a backup", r->path);
+	if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is truncated "
+				"(%lld bytes)", r->path, (long long)st.st_size);
+	if (!memcmp(head, sqlite_magic, sizeof head))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is an unencrypted "
+				"SQLite database, not a cdop register; refusing to use it",
+				r->path);
+	return CDOP_OK;
+}
+
+static int load_keyring(struct reg *r)
+{
+	int ret = keyring_load(&r->kr, r->keys_path);
+
+	switch (ret) {
+	case CRYPTO_OK:
+		return CDOP_OK;
+	case CRYPTO_ERR_IO:
+		if (errno == ENOENT)
+			return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' is missing: "
+					"the register cannot be opened without it; "
+					"restore it from a backup", r->keys_path);
+		return reg_fail(r, CDOP_ERR_IO, "cannot read keyring '%s': %s",
+				r->keys_path, strerror(errno));
+	case CRYPTO_ERR_VERSION:
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has a format "
+				"version this cdop does not know", r->keys_path);
+	case CRYPTO_ERR_PARAMS:
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has key "
+				"derivation parameters outside the accepted bounds "
+				"(ops %u-%u, memory %llu-%llu MiB): it has been altered",
+				r->keys_path, KDF_OPS_MIN, KDF_OPS_MAX,
+				KDF_MEM_MIN >> 20, KDF_MEM_MAX >> 20);
+	case CRYPTO_ERR_NOMEM:
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' is malformed or "
+			"truncated (%s)", r->keys_path, crypto_strerror(ret));
+}
+
+static int unlock(struct reg *r, const struct reg_open_opts *o,
+		  const struct keyring_slot **slot)
+{
+	int ret;
+
+	if (o->recovery_code) {
+		ret = keyring_recovery_open(&r->kr, o->recovery_code, r->master);
+		if (ret == CRYPTO_ERR_FORMAT)
+			return reg_fail(r, CDOP_ERR_INPUT, "recovery code is not "
+					"32 hexadecimal digits (xxxx-xxxx-...)");
+	} else {
+		ret = keyring_slot_open(&r->kr, o->user, o->pass, o->passlen,
+					r->master, slot);
+	}
+	switch (ret) {
+	case CRYPTO_OK:
+		return CDOP_OK;
+	case CRYPTO_ERR_NOUSER:
+		record_failure(r, o->user, o->recovery_code ? "no recovery slot" : "unknown user");
+		if (o->recovery_code)
+			return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has no "
+					"recovery slot", r->keys_path);
+		return reg_fail(r, CDOP_ERR_ACCESS, "unknown user '%s' for register "
+				"'%s'", o->user, r->path);
+	case CRYPTO_ERR_DISABLED:
+		record_failure(r, o->user, "disabled user");
+		return reg_fail(r, CDOP_ERR_ACCESS, "user '%s' is disabled", o->user);
+	case CRYPTO_ERR_AUTH:
+		record_failure(r, o->recovery_code ? "recovery" : o->user,
+			       o->recovery_code ? "wrong recovery code" : "wrong passphrase");
+		if (o->recovery_code)
+			return reg_fail(r, CDOP_ERR_ACCESS, "wrong recovery code for "
+					"register '%s'", r->path);
+		return reg_fail(r, CDOP_ERR_ACCESS, "wrong passphrase for user "
+				"'%s' (or the key slot has been altered)", o->user);
+	case CRYPTO_ERR_PARAMS:
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s': key slot has "
+				"key derivation parameters outside the accepted bounds",
+				r->keys_path);
+	case CRYPTO_ERR_NOMEM:
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory deriving the key");
+	}
+	return reg_fail(r, CDOP_ERR_INTERNAL, "cannot unlock: %s", crypto_strerror(ret));
+}
+
+int reg_open(struct reg *r, const struct reg_open_opts *o)
+{
+	const struct keyring_slot *slot = NULL;
+	int fd = -1, ret;
+
+	ret = set_paths(r, o->path);
+	if (ret)
+		return ret;
+	if (o->user)
+		snprintf(r->user, sizeof r->user, "%s", o->user);
+	ret = open_file_checks(r, &fd);
+	if (ret)
+		goto fail_fd;
+	ret = lock_register(r, fd, o->lock_timeout_ms);
+	if (ret)
+		goto fail_fd;
+	ret = load_keyring(r);
+	if (ret)
+		return ret;
+	r->master = secure_alloc(MASTER_KEY_BYTES);
+	if (!r->master)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	ret = unlock(r, o, &slot);
+	if (ret)
+		return ret;
+	if (keyring_mac_check(&r->kr, r->master))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has been altered: "
+				"its slots do not match their authentication code",
+				r->keys_path);
+	ret = check_file_state(r, o->flags);
+	if (ret)
+		return ret;
+	ret = db_probe(r, db_connect(r, 0));
+	if (!ret)
+		ret = migrate(r);
+	if (ret)
+		r->allow_pragma = 0;
+	if (!ret)
+		ret = check_register_id(r);
+	if (!ret && !o->recovery_code)
+		ret = check_user(r, slot);
+	r->allow_pragma = 0;
+	if (!ret && r->recovered)
+		ret = recover_unclean(r);
+	if (!ret)
+		ret = import_failures(r);
+	return ret;
+fail_fd:
+	if (fd >= 0 && r->lock_fd != fd)
+		close(fd);
+	return ret;
+}
+
+int reg_keyring_save(struct reg *r)
+{
+	if (keyring_mac_seal(&r->kr, r->master))
+		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
+	if (keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_REPLACE))
+		return reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s",
+				r->keys_path, strerror(errno));
+	return CDOP_OK;
+}
+
+/* ---- create -------------------------------------------------------------- */
+
+static int create_contents(struct reg *r, struct reg_create_opts *o,
+			   const struct kdf_params *kdf)
+{
+	static const char user_sql[] =
+		"INSERT INTO users(name, role, state, created_at, created_by) "
+		"VALUES (:name, 'admin', 'active', :now, :name)";
+	char idhex[2 * KEYRING_ID_BYTES + 1], num[32], now[21];
+	struct db_stmt q = DB_STMT_INIT;
+	int ret;
+
+	ret = db_connect(r, 1);
+	if (!ret)
+		ret = migrate(r);
+	if (ret)
+		return ret;
+	r->allow_pragma = 0;
+	reg_now(now);
+	hex_encode(idhex, r->kr.register_id, KEYRING_ID_BYTES);
+	ret = db_begin(r);
+	if (!ret)
+		ret = meta_set(r, "register_id", idhex);
+	if (!ret)
+		ret = meta_set(r, "created_at", now);
+	snprintf(num, sizeof num, "%u", kdf->opslimit);
+	if (!ret)
+		ret = meta_set(r, "kdf_ops", num);
+	snprintf(num, sizeof num, "%llu", (unsigned long long)kdf->memlimit);
+	if (!ret)
+		ret = meta_set(r, "kdf_mem", num);
+	if (!ret)
+		ret = db_prepare(r, &q, user_sql);
+	if (!ret)
+		ret = db_bind_text(&q, ":name", o->admin);
+	if (!ret)
+		ret = db_bind_text(&q, ":now", now);
+	if (!ret && db_step(&q) != DB_DONE)
+		ret = CDOP_ERR_IO;
+	db_finalize(&q);
+	if (!ret)
+		ret = audit_append(r, "init", "register", kdf_profile_name(kdf));
+	if (!ret)
+		ret = audit_append(r, "user_add", o->admin, "admin");
+	if (!ret)
+		ret = db_commit(r);
+	return ret;
+}
+
+int reg_create(struct reg *r, struct reg_create_opts *o)
+{
+	struct kdf_params kdf;
+	int fd = -1, ret, created = 0;
+
+	ret = set_paths(r, o->path);
+	if (ret)
+		return ret;
+	snprintf(r->user, sizeof r->user, "%s", o->admin);
+	r->role = ROLE_ADMIN;
+	if (kdf_profile(o->kdf_profile ? o->kdf_profile : "moderate", &kdf))
+		return reg_fail(r, CDOP_ERR_INPUT, "--kdf: '%s' is not a profile; "
+				"valid: interactive, moderate, sensitive", o->kdf_profile);
+	if (access(r->keys_path, F_OK) == 0)
+		return reg_fail(r, CDOP_ERR_CONFLICT, "keyring '%s' already exists; "
+				"refusing to overwrite it", r->keys_path);
+	fd = open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return reg_fail(r, CDOP_ERR_CONFLICT, "register '%s' already "
+					"exists; refusing to overwrite it", r->path);
+		return reg_fail(r, CDOP_ERR_IO, "cannot create register '%s': %s",
+				r->path, strerror(errno));
+	}
+	created = 1;
+	ret = lock_register(r, fd, 0);
+	if (ret)
+		goto out;
+	r->master = secure_alloc(MASTER_KEY_BYTES);
+	if (!r->master) {
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (keyring_create(&r->kr, r->master) ||
+	    keyring_slot_set(&r->kr, r->master, o->admin, ROLE_ADMIN, o->pass,
+			     o->passlen, &kdf) ||
+	    keyring_recovery_set(&r->kr, r->master, &kdf, o->recovery_code)) {
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "cannot create keyring: out of memory");
+		goto out;
+	}
+	r->creating = 1;
+	ret = create_contents(r, o, &kdf);
+	r->creating = 0;
+	if (ret)
+		goto out;
+	if (sqlite3_close(r->db) != SQLITE_OK) {
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot close new register");
+		goto out;
+	}
+	r->db = NULL;
+	ret = file_state_seal(r);
+	if (ret)
+		goto out;
+	if (keyring_mac_seal(&r->kr, r->master)) {
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
+		goto out;
+	}
+	if (keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_EXCL)) {
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s",
+			       r->keys_path, strerror(errno));
+		goto out;
+	}
+out:
+	if (fd >= 0 && r->lock_fd != fd)
+		close(fd);
+	if (ret && created) {
+		char journal[4200];
+
+		if (r->db) {
+			db_rollback(r);
+			sqlite3_close_v2(r->db);
+			r->db = NULL;
+		}
+		unlink(r->path);
+		snprintf(journal, sizeof journal, "%s-journal", r->path);
+		unlink(journal);
+		secure_wipe(o->recovery_code, sizeof o->recovery_code);
+	}
+	return ret;
+}

@@ -1,0 +1,198 @@
+/*
+ * cdop/signing — the register's report-signing key; see signing.h.
+ */
+#include "cdop/store/store.h"
+#include "crypto/secure.h"
+#include "crypto/subkey.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* A .minisig is four short lines; anything much bigger is not one. */
+#define SIG_FILE_MAX 8192
+
+static int sign_fail(struct reg *r, int err, const char *what)
+{
+	return reg_fail(r, err == SIGN_ENOMEM ? CDOP_ERR_NOMEM : CDOP_ERR_INTERNAL,
+			"%s: %s", what, sign_strerror(err));
+}
+
+int signing_key(struct reg *r, struct sign_key *k)
+{
+	uint8_t seed[SUBKEY_BYTES];
+	int ret;
+
+	*k = (struct sign_key)SIGN_KEY_INIT;
+	if (!r->master)
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "report signing: register is not open");
+	else if ((ret = subkey_derive(seed, SUBKEY_SIGN, r->master)) != 0)
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive the report signing key");
+	else if ((ret = sign_keypair_from_seed(k, seed)) != SIGN_OK)
+		ret = sign_fail(r, ret, "report signing key");
+	secure_wipe(seed, sizeof seed);
+	return ret;
+}
+
+int signing_pubkey_text(struct reg *r, char *out, size_t outlen,
+			char keyid[SIGN_KEYID_HEX_SIZE])
+{
+	struct sign_key k = SIGN_KEY_INIT;
+	int ret = signing_key(r, &k);
+
+	if (!ret && (ret = sign_pubkey_format(&k.pub, out, outlen)) != SIGN_OK)
+		ret = sign_fail(r, ret, "report signing key");
+	if (!ret && keyid)
+		sign_keyid_hex(k.pub.key_id, keyid);
+	sign_key_wipe(&k);
+	return ret;
+}
+
+void signing_register_id(const struct reg *r, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < KEYRING_ID_BYTES && 2 * i + 2 < outlen; i++) {
+		out[2 * i] = hex[r->kr.register_id[i] >> 4];
+		out[2 * i + 1] = hex[r->kr.register_id[i] & 15];
+	}
+	if (outlen)
+		out[2 * i < outlen ? 2 * i : outlen - 1] = 0;
+}
+
+int signing_sign_fp(struct reg *r, const struct sign_key *k, FILE *fp, const char *tc,
+		    char **sig)
+{
+	int ret = sign_fp_detached(k, fp, tc, sig);
+
+	if (ret == SIGN_EIO)
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot read the report back to sign it: %s",
+			       strerror(errno));
+	else if (ret)
+		ret = sign_fail(r, ret, "signing the report");
+	return ret;
+}
+
+/* The whole of a small file, NUL-terminated. */
+static int read_sig(struct reg *r, const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0;
+	int ret = CDOP_OK;
+
+	*out = NULL;
+	if (!f) {
+		ret = errno == ENOENT ?
+			reg_fail(r, CDOP_ERR_NOTFOUND, "no signature '%s': reports are signed "
+				 "into FILE.minisig beside them; keep the two together", path) :
+			reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	buf = malloc(SIG_FILE_MAX + 1);
+	if (!buf) {
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	n = fread(buf, 1, SIG_FILE_MAX + 1, f);
+	if (ferror(f))
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+	else if (n > SIG_FILE_MAX || memchr(buf, 0, n))
+		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s' is not a minisign signature file", path);
+out:
+	if (f)
+		fclose(f);
+	if (ret) {
+		free(buf);
+	} else {
+		buf[n] = 0;
+		*out = buf;
+	}
+	return ret;
+}
+
+static int verify_fail(struct reg *r, int err, const char *path, const char *sigpath)
+{
+	int ret;
+
+	switch (err) {
+	case SIGN_EFORMAT:
+	case SIGN_EALGORITHM:
+		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s' is not a valid signature: %s",
+			       sigpath, sign_strerror(err));
+		break;
+	case SIGN_EKEYID:
+		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s' was signed with another key, not "
+			       "this register's (see 'cdop key show')", sigpath);
+		break;
+	case SIGN_EBADSIG:
+		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s' does not match its signature '%s': "
+			       "the file has been changed since it was signed", path, sigpath);
+		break;
+	case SIGN_EBADCOMMENT:
+		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s': the trusted comment has been "
+			       "changed since it was signed", sigpath);
+		break;
+	case SIGN_ETOOSMALL:
+		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s': the trusted comment is longer than "
+			       "cdop writes (%d bytes)", sigpath, SIGN_TRUSTED_COMMENT_MAX);
+		break;
+	case SIGN_EIO:
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+		break;
+	default:
+		ret = sign_fail(r, err, "verifying the signature");
+	}
+	return ret;
+}
+
+int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen)
+{
+	struct sign_key k = SIGN_KEY_INIT;
+	struct stat st;
+	char *sigpath = NULL, *sig = NULL;
+	FILE *f = NULL;
+	size_t n = strlen(path);
+	int ret;
+
+	if (stat(path, &st)) {
+		ret = errno == ENOENT ?
+			reg_fail(r, CDOP_ERR_NOTFOUND, "no file '%s' to verify", path) :
+			reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s' is not a file; give the report "
+			       "file to verify", path);
+		goto out;
+	}
+	sigpath = malloc(n + sizeof ".minisig");
+	if (!sigpath) {
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(sigpath, path, n);
+	memcpy(sigpath + n, ".minisig", sizeof ".minisig");
+	ret = read_sig(r, sigpath, &sig);
+	if (!ret)
+		ret = signing_key(r, &k);
+	if (ret)
+		goto out;
+	f = fopen(path, "rb");
+	if (!f) {
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	ret = sign_verify_fp(&k.pub, f, sig, tc, tclen);
+	if (ret)
+		ret = verify_fail(r, ret, path, sigpath);
+out:
+	if (f)
+		fclose(f);
+	sign_key_wipe(&k);
+	free(sig);
+	free(sigpath);
+	return ret;
+}

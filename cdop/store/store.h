@@ -1,0 +1,372 @@
+#ifndef CDOP_STORE_STORE_H
+#define CDOP_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlcipher/sqlite3.h>
+#include <stdio.h>
+
+#include "crypto/keyring.h"
+#include "crypto/sign.h"
+
+/* ==== error ==== */
+/*
+ * Register-library error codes. The CLI maps each to the SPEC's exit code
+ * (cli/exitcode.c); the message that goes with it is in reg->err.
+ */
+enum cdop_error {
+	CDOP_OK = 0,
+	CDOP_ERR_INPUT = -1,    /* rejected input (exit 1) */
+	CDOP_ERR_NOTFOUND = -2, /* no such record or file (exit 1) */
+	CDOP_ERR_CONFLICT = -3, /* duplicate or not allowed now (exit 1) */
+	CDOP_ERR_ACCESS = -4,   /* wrong passphrase, unknown/disabled user, role (exit 3) */
+	CDOP_ERR_DAMAGED = -5,  /* integrity, keyring or audit chain (exit 4) */
+	CDOP_ERR_IO = -6,       /* I/O (exit 5) */
+	CDOP_ERR_INTERNAL = -7, /* a bug or an unexpected library failure (exit 5) */
+	CDOP_ERR_NOMEM = -8,    /* (exit 5) */
+	CDOP_ERR_BUSY = -9,     /* another cdop holds the register (exit 5) */
+	CDOP_ERR_VERSION = -10, /* written by a newer cdop (exit 5) */
+};
+
+const char *cdop_strerror(int err);
+
+/* ==== role ==== */
+/* Roles, SPEC §2. The numbers are stored in keyring slot headers. */
+enum role {
+	ROLE_NONE = 0,
+	ROLE_ADMIN = 1,   /* accounts, keys, audit, backup; no case identifiers */
+	ROLE_MANAGER = 2, /* everything about cases, identifiable */
+	ROLE_PANEL = 3,   /* anonymised case views, packs, reviews */
+	ROLE_ANALYST = 4, /* reports only */
+};
+
+#define ROLE_BIT(r) (1u << (r))
+#define ROLES_ANY (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_MANAGER) | \
+		   ROLE_BIT(ROLE_PANEL) | ROLE_BIT(ROLE_ANALYST))
+
+const char *role_name(enum role r);
+/* ROLE_NONE when the name is not a role. */
+enum role role_parse(const char *name);
+
+/* ==== register ==== */
+/*
+ * A register: PATH (SQLCipher database) + PATH.keys (keyring). The library
+ * never prints; every failure returns a cdop_error and leaves a message
+ * in reg.err naming the file or field and what would be valid.
+ */
+#define REG_ERR_MAX 1024
+#define REG_NAME_MAX 64
+
+struct reg {
+	char *path;
+	char *keys_path;
+	sqlite3 *db;
+	struct keyring kr;
+	uint8_t *master;          /* secure memory, MASTER_KEY_BYTES */
+	char user[REG_NAME_MAX + 1];
+	enum role role;
+	int lock_fd;              /* flock on PATH for the whole command */
+	int allow_pragma;         /* authorizer: only during set-up */
+	int in_txn;
+	int creating;             /* reg_create: no keyring on disk yet */
+	int marked_dirty;         /* keyring says a write is under way */
+	int file_mismatch;        /* file MAC differs (only with REG_OPEN_CHECK) */
+	int recovered;            /* opened after an unclean close; checked */
+	const char *today;        /* YYYY-MM-DD override for tests, or NULL */
+	char err[REG_ERR_MAX];
+};
+
+void reg_init(struct reg *r);
+/* After writes: closes the database and records the file's MAC in the
+ * keyring (a clean close). Call before reg_release to see errors. */
+int reg_close(struct reg *r);
+/* reg_close if still open, then wipes keys and releases the lock. */
+void reg_release(struct reg *r);
+/* Called before the first write transaction: marks the keyring dirty so a
+ * crash mid-write is told apart from tampering. */
+int reg_mark_dirty(struct reg *r);
+
+/* Sets reg->err from a format and returns code. */
+int reg_fail(struct reg *r, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Open options. */
+struct reg_open_opts {
+	const char *path;
+	const char *user;
+	const char *pass;       /* NULL with recovery_code */
+	size_t passlen;
+	const char *recovery_code; /* open with the recovery slot instead */
+	unsigned lock_timeout_ms;
+	unsigned flags;            /* REG_OPEN_* */
+};
+
+enum reg_open_flags {
+	/* Open even when the file MAC differs, so reg_check can explain. */
+	REG_OPEN_CHECK = 1,
+};
+
+/* Unlocks, opens, migrates and checks the register. Records a failed
+ * attempt in the keyring (imported into the audit trail at the next
+ * successful unlock). */
+int reg_open(struct reg *r, const struct reg_open_opts *o);
+
+struct reg_create_opts {
+	const char *path;
+	const char *admin;
+	const char *pass;
+	size_t passlen;
+	const char *kdf_profile; /* NULL = moderate */
+	char recovery_code[RECOVERY_CODE_TEXT]; /* out */
+};
+/* Creates PATH and PATH.keys (both 0600, never overwriting). On failure
+ * nothing is left behind. */
+int reg_create(struct reg *r, struct reg_create_opts *o);
+
+/* The register's default KDF parameters (set at init). */
+int reg_kdf_params(struct reg *r, struct kdf_params *out);
+
+/* Writes the keyring (MAC resealed) atomically. */
+int reg_keyring_save(struct reg *r);
+
+/* Full check: SQLCipher pages, schema, keyring, audit chain. */
+int reg_check(struct reg *r);
+
+/* Current UTC time as YYYY-MM-DDTHH:MM:SSZ. */
+void reg_now(char out[21]);
+/* Today's date (local), or the test override. */
+void reg_today(const struct reg *r, char out[11]);
+
+/* Schema version this build writes. */
+int reg_schema_latest(void);
+
+/* ==== db ==== */
+struct reg;
+
+/*
+ * Statement wrappers in Fossil's style: named binds, an empty initialiser
+ * so db_finalize() is always safe, and errors turned into cdop_error codes
+ * with the SQLite message in reg->err.
+ */
+struct db_stmt {
+	sqlite3_stmt *s;
+	struct reg *r;
+};
+#define DB_STMT_INIT { NULL, NULL }
+
+enum { DB_DONE = 0, DB_ROW = 1 };
+
+int db_prepare(struct reg *r, struct db_stmt *q, const char *sql);
+/* v == NULL binds NULL. A name the statement lacks is a bug: CDOP_ERR_INTERNAL. */
+int db_bind_text(struct db_stmt *q, const char *name, const char *v);
+int db_bind_int(struct db_stmt *q, const char *name, int64_t v);
+int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n);
+int db_bind_null(struct db_stmt *q, const char *name);
+/* DB_ROW, DB_DONE, or a negative cdop_error. */
+int db_step(struct db_stmt *q);
+int db_reset(struct db_stmt *q);
+const char *db_column_text(struct db_stmt *q, int col);
+int64_t db_column_int(struct db_stmt *q, int col);
+const void *db_column_blob(struct db_stmt *q, int col, size_t *n);
+int db_column_is_null(struct db_stmt *q, int col);
+void db_finalize(struct db_stmt *q);
+
+/* One statement, no rows wanted. */
+int db_exec(struct reg *r, const char *sql);
+/* Several statements (migrations only). */
+int db_exec_script(struct reg *r, const char *sql);
+
+int db_begin(struct reg *r);
+int db_commit(struct reg *r);
+/* Safe to call when no transaction is open. */
+void db_rollback(struct reg *r);
+
+/* Maps an SQLite result code to a cdop_error and fills reg->err. */
+int db_error(struct reg *r, int rc, const char *what);
+
+/* Installs the authorizer; see db.c. */
+void db_authorizer_install(struct reg *r);
+
+/* ==== audit ==== */
+struct reg;
+
+/*
+ * The audit trail: an append-only table whose rows form a keyed BLAKE2b
+ * hash chain (crypto/chain.h). audit_append() must run inside the same
+ * transaction as the change it records.
+ */
+int audit_append(struct reg *r, const char *action, const char *object,
+		 const char *detail);
+/* As audit_append, with an explicit user and time (imported failures). */
+int audit_append_as(struct reg *r, const char *at, const char *user,
+		    const char *action, const char *object, const char *detail);
+
+/* An entry in a transaction of its own: for a read that changes nothing
+ * (an identifiable view, a refused command), recorded before it is shown. */
+int audit_record(struct reg *r, const char *action, const char *object,
+		 const char *detail);
+
+/* Walks the chain. On a break: CDOP_ERR_DAMAGED, *bad = first broken seq,
+ * message in reg->err. */
+int audit_verify(struct reg *r, int64_t *bad);
+
+struct audit_entry {
+	int64_t seq;
+	const char *at, *user, *action, *object, *detail;
+};
+typedef int (*audit_visit_fn)(const struct audit_entry *e, void *ctx);
+int audit_foreach(struct reg *r, audit_visit_fn fn, void *ctx);
+
+/* ==== users ==== */
+struct reg;
+
+/* User names: 1-64 of [a-z0-9._-], starting with a letter or digit. */
+int users_name_check(struct reg *r, const char *name);
+
+int users_add(struct reg *r, const char *name, enum role role,
+	      const char *pass, size_t passlen);
+int users_disable(struct reg *r, const char *name);
+/* Rewraps the user's slot under a new passphrase. */
+int users_passwd(struct reg *r, const char *name, const char *pass, size_t passlen);
+
+struct user_info {
+	const char *name;
+	enum role role;
+	const char *state;
+	const char *created_at;
+};
+typedef int (*users_visit_fn)(const struct user_info *u, void *ctx);
+int users_foreach(struct reg *r, users_visit_fn fn, void *ctx);
+
+/* ==== backup ==== */
+struct reg;
+
+/*
+ * Register backups: the keyring and the database in one encrypted,
+ * authenticated file (crypto/backup.h; docs/security.md, "Backups").
+ * Restoring needs a key slot that opened the register when the backup was
+ * made (an admin's passphrase then current) or the recovery code then
+ * current: the keyring travels inside the backup.
+ */
+struct backup_info {
+	char register_id[2 * KEYRING_ID_BYTES + 1]; /* hex */
+	int64_t created;                            /* Unix seconds */
+	uint64_t audit_seq;                         /* audit-chain head */
+	uint32_t schema;
+	uint64_t data_len;                          /* database bytes */
+	uint64_t file_len;                          /* backup file bytes */
+};
+
+/*
+ * Writes a backup of the open register to OUT, never overwriting an
+ * existing file (CDOP_ERR_CONFLICT). The "backup" audit entry is
+ * committed first, so the backup holds it; the register is then closed
+ * and sealed (reg_close), so the snapshot is quiescent (the flock is kept)
+ * and the backed-up keyring describes exactly the backed-up file. The file
+ * is written beside OUT (0600), fsync'd, read back and checked chunk by
+ * chunk against what was written, and only then linked into place. On any
+ * failure nothing is left at OUT. Leaves the register closed.
+ */
+int backup_write(struct reg *r, const char *out, struct backup_info *info);
+
+/* CDOP_ERR_CONFLICT (message in r->err) if PATH or PATH.keys exists. */
+int backup_target_check(struct reg *r, const char *path);
+
+struct backup_restore_opts {
+	const char *file;          /* the backup */
+	const char *path;          /* the register to create */
+	const char *user;          /* an admin in the backup, with pass */
+	const char *pass;
+	size_t passlen;
+	const char *recovery_code; /* instead of user and pass */
+};
+
+/*
+ * Restores a backup to a new register PATH + PATH.keys. Every byte of the
+ * backup is authenticated (header, keyring, each chunk, the final tag)
+ * before SQLite sees any of it; the decrypted database goes only to a
+ * private temp file beside PATH. The result is then opened with the
+ * library and checked in full (pages, keyring, audit chain, register id,
+ * audit head as recorded in the header, schema not newer), a "restore"
+ * audit entry is added and the file sealed, and register and keyring are
+ * linked into place (never overwriting; if the second link fails the first
+ * is removed). On any failure nothing is left at PATH.
+ *
+ * Errors: CDOP_ERR_DAMAGED for a damaged, altered, truncated or spliced
+ * backup; CDOP_ERR_ACCESS for a wrong passphrase or recovery code, an
+ * unknown or disabled user, or a user who is not an admin;
+ * CDOP_ERR_CONFLICT if PATH or PATH.keys exists; CDOP_ERR_VERSION if the
+ * backup holds a newer schema than this cdop knows.
+ */
+int backup_restore(struct reg *r, const struct backup_restore_opts *o,
+		   struct backup_info *info);
+
+/* ==== signing ==== */
+/*
+ * cdop/signing — the register's report-signing key and detached signatures
+ * beside report files (crypto/sign: minisign's format).
+ *
+ * The Ed25519 key is derived from the master key (subkey SUBKEY_SIGN): every
+ * user of a register has the same key, nothing extra is stored, and it
+ * changes only with the master key. The seed is wiped as soon as the key
+ * pair is made; the secret key lives in guarded memory (sign_key_wipe).
+ *
+ * A signature is checked with `cdop verify FILE` or, without cdop, with
+ * `minisign -Vm FILE -p KEYFILE` where KEYFILE is what `cdop key show`
+ * printed.
+ */
+
+
+
+struct reg;
+
+/* The key pair of the open register; sign_key_wipe() it after. */
+int signing_key(struct reg *r, struct sign_key *k);
+
+/* minisign public key file text (two lines) and the key id. */
+int signing_pubkey_text(struct reg *r, char *out, size_t outlen,
+			char keyid[SIGN_KEYID_HEX_SIZE]);
+
+/* The register id as lower-case hex (32 digits). */
+void signing_register_id(const struct reg *r, char *out, size_t outlen);
+
+/*
+ * Signs everything left to read in fp (the written file) with trusted
+ * comment tc, giving the text of PATH.minisig in *sig (malloc'ed).
+ */
+int signing_sign_fp(struct reg *r, const struct sign_key *k, FILE *fp, const char *tc,
+		    char **sig);
+
+/*
+ * `verify FILE`: checks FILE.minisig against the register's key. On success
+ * tc gets the trusted comment. A missing file or signature is
+ * CDOP_ERR_NOTFOUND; a signature that does not match the file, a changed
+ * trusted comment, another key or a malformed signature is CDOP_ERR_INPUT
+ * (exit 1: the register is sound, the file is what is wrong), with the
+ * reason in reg->err.
+ */
+int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen);
+
+/* ==== outfile ==== */
+struct reg;
+
+/*
+ * Output files (packs, exports, reports): written to a temp file (0600)
+ * beside the target, flushed and fsync'd, then renamed into place, so a
+ * reader never sees half a file and a failure leaves nothing behind.
+ */
+struct outfile {
+	FILE *f;
+	char *path;
+	char *tmp;
+};
+
+/* excl: refuse an existing target (CDOP_ERR_CONFLICT). */
+int outfile_open(struct reg *r, struct outfile *o, const char *path, int excl);
+/* Commits (rename) when ok and no write failed; otherwise removes. */
+int outfile_close(struct reg *r, struct outfile *o, int ok);
+
+/* HTML text with <>&"' escaped. */
+void html_escape(FILE *f, const char *s);
+
+#endif

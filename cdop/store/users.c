@@ -1,0 +1,259 @@
+#include "cdop/store/store.h"
+#include "crypto/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int users_name_check(struct reg *r, const char *name)
+{
+	size_t i, n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > REG_NAME_MAX)
+		return reg_fail(r, CDOP_ERR_INPUT, "user name must be 1-%d characters",
+				REG_NAME_MAX);
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			return reg_fail(r, CDOP_ERR_INPUT, "user name '%s' is not valid: "
+					"use lower-case letters, digits, '.', '_' or '-', "
+					"starting with a letter or digit", name);
+	}
+	return CDOP_OK;
+}
+
+static int user_lookup(struct reg *r, const char *name, enum role *role, int *active)
+{
+	static const char sql[] = "SELECT role, state FROM users WHERE name = :name";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql);
+
+	*role = ROLE_NONE;
+	*active = 0;
+	if (!ret)
+		ret = db_bind_text(&q, ":name", name);
+	if (!ret)
+		ret = db_step(&q);
+	if (ret == DB_ROW) {
+		*role = role_parse(db_column_text(&q, 0));
+		*active = !strcmp(db_column_text(&q, 1), "active");
+		ret = CDOP_OK;
+	} else if (ret == DB_DONE) {
+		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no user '%s'", name);
+	}
+	db_finalize(&q);
+	return ret;
+}
+
+/*
+ * Database row and keyring slot change together: the transaction stays
+ * open while the new keyring is renamed into place, and the old keyring is
+ * put back if the commit then fails.
+ */
+static int commit_with_keyring(struct reg *r, const struct keyring *old)
+{
+	int ret = reg_keyring_save(r);
+
+	if (ret)
+		return ret;
+	ret = db_commit(r);
+	if (ret)
+		(void)keyring_save(old, r->keys_path, KEYRING_SAVE_REPLACE);
+	return ret;
+}
+
+static int keyring_copy(struct reg *r, struct keyring *dst)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret = keyring_serialize(&r->kr, &buf, &len);
+
+	if (!ret)
+		ret = keyring_parse(dst, buf, len);
+	free(buf);
+	return ret ? reg_fail(r, CDOP_ERR_NOMEM, "out of memory") : CDOP_OK;
+}
+
+/* Puts the keyring as it was before a failed change back in place. */
+static void keyring_restore(struct reg *r, struct keyring *old)
+{
+	keyring_release(&r->kr);
+	r->kr = *old;
+	keyring_init(old);
+}
+
+/* A change to key slots and the database together. The transaction comes
+ * first (it marks the keyring dirty on disk); the copy taken after it is
+ * what a failure puts back. */
+static int change_begin(struct reg *r, struct keyring *old)
+{
+	int ret = db_begin(r);
+
+	if (!ret)
+		ret = keyring_copy(r, old);
+	if (ret)
+		db_rollback(r);
+	return ret;
+}
+
+/* Commits both, or puts both back. */
+static int change_end(struct reg *r, int ret, struct keyring *old)
+{
+	if (!ret)
+		ret = commit_with_keyring(r, old);
+	if (ret) {
+		db_rollback(r);
+		keyring_restore(r, old);
+	}
+	keyring_release(old);
+	return ret;
+}
+
+static int slot_error(struct reg *r, int err)
+{
+	return reg_fail(r, err == CRYPTO_ERR_NOMEM ? CDOP_ERR_NOMEM : CDOP_ERR_INTERNAL,
+			"cannot write key slot: %s", crypto_strerror(err));
+}
+
+int users_add(struct reg *r, const char *name, enum role role,
+	      const char *pass, size_t passlen)
+{
+	static const char sql[] =
+		"INSERT INTO users(name, role, state, created_at, created_by) "
+		"VALUES (:name, :role, 'active', :now, :by)";
+	struct keyring old = KEYRING_INIT;
+	struct db_stmt q = DB_STMT_INIT;
+	struct kdf_params kdf;
+	enum role have;
+	char now[21];
+	int active, ret, err;
+
+	ret = users_name_check(r, name);
+	if (ret)
+		return ret;
+	if (role == ROLE_NONE)
+		return reg_fail(r, CDOP_ERR_INPUT, "--role: valid roles are admin, "
+				"manager, panel, analyst");
+	ret = user_lookup(r, name, &have, &active);
+	if (ret == CDOP_OK)
+		return reg_fail(r, CDOP_ERR_CONFLICT, "user '%s' already exists%s",
+				name, active ? "" : " (disabled)");
+	if (ret != CDOP_ERR_NOTFOUND)
+		return ret;
+	ret = reg_kdf_params(r, &kdf);
+	if (ret)
+		return ret;
+	ret = change_begin(r, &old);
+	if (ret)
+		return ret;
+	err = keyring_slot_set(&r->kr, r->master, name, (uint8_t)role, pass, passlen, &kdf);
+	if (err) {
+		ret = slot_error(r, err);
+		goto out;
+	}
+	reg_now(now);
+	ret = db_prepare(r, &q, sql);
+	if (!ret)
+		ret = db_bind_text(&q, ":name", name);
+	if (!ret)
+		ret = db_bind_text(&q, ":role", role_name(role));
+	if (!ret)
+		ret = db_bind_text(&q, ":now", now);
+	if (!ret)
+		ret = db_bind_text(&q, ":by", r->user);
+	if (!ret && (ret = db_step(&q)) == DB_DONE)
+		ret = CDOP_OK;
+	db_finalize(&q);
+	if (!ret)
+		ret = audit_append(r, "user_add", name, role_name(role));
+out:
+	return change_end(r, ret, &old);
+}
+
+int users_disable(struct reg *r, const char *name)
+{
+	static const char sql[] = "UPDATE users SET state = 'disabled' WHERE name = :name";
+	struct keyring old = KEYRING_INIT;
+	struct db_stmt q = DB_STMT_INIT;
+	enum role role;
+	int active, ret;
+
+	ret = user_lookup(r, name, &role, &active);
+	if (ret)
+		return ret;
+	if (!active)
+		return reg_fail(r, CDOP_ERR_CONFLICT, "user '%s' is already disabled", name);
+	if (!strcmp(name, r->user))
+		return reg_fail(r, CDOP_ERR_CONFLICT, "you cannot disable yourself ('%s'); "
+				"ask another admin", name);
+	ret = change_begin(r, &old);
+	if (ret)
+		return ret;
+	if (keyring_slot_disable(&r->kr, name)) {
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has no slot for "
+			       "user '%s'", r->keys_path, name);
+		goto out;
+	}
+	ret = db_prepare(r, &q, sql);
+	if (!ret)
+		ret = db_bind_text(&q, ":name", name);
+	if (!ret && (ret = db_step(&q)) == DB_DONE)
+		ret = CDOP_OK;
+	db_finalize(&q);
+	if (!ret)
+		ret = audit_append(r, "user_disable", name, role_name(role));
+out:
+	return change_end(r, ret, &old);
+}
+
+int users_passwd(struct reg *r, const char *name, const char *pass, size_t passlen)
+{
+	struct keyring old = KEYRING_INIT;
+	struct kdf_params kdf;
+	enum role role;
+	int active, ret, err;
+
+	ret = user_lookup(r, name, &role, &active);
+	if (ret)
+		return ret;
+	if (!active)
+		return reg_fail(r, CDOP_ERR_CONFLICT, "user '%s' is disabled", name);
+	ret = reg_kdf_params(r, &kdf);
+	if (ret)
+		return ret;
+	ret = change_begin(r, &old);
+	if (ret)
+		return ret;
+	/* Rewraps this one slot: fresh salt and nonce, same master key. */
+	err = keyring_slot_set(&r->kr, r->master, name, (uint8_t)role, pass, passlen, &kdf);
+	if (err) {
+		ret = slot_error(r, err);
+		goto out;
+	}
+	ret = audit_append(r, "passwd", name, "");
+out:
+	return change_end(r, ret, &old);
+}
+
+int users_foreach(struct reg *r, users_visit_fn fn, void *ctx)
+{
+	static const char sql[] =
+		"SELECT name, role, state, created_at FROM users ORDER BY name";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+
+	while (!ret && (step = db_step(&q)) == DB_ROW) {
+		struct user_info u;
+
+		u.name = db_column_text(&q, 0);
+		u.role = role_parse(db_column_text(&q, 1));
+		u.state = db_column_text(&q, 2);
+		u.created_at = db_column_text(&q, 3);
+		ret = fn(&u, ctx);
+	}
+	if (!ret && step < 0)
+		ret = step;
+	db_finalize(&q);
+	return ret;
+}
