@@ -66,8 +66,8 @@ int main(int argc, char **argv)
 	o.pass = pass;
 	o.passlen = strlen(pass);
 	reg_init(&r);
-	if (reg_open(&r, &o) || subkey_derive(key, SUBKEY_DATABASE, r.master)) {
-		fprintf(stderr, "plain_copy: %s\n", r.err);
+	if (reg_open(&r, &o) || subkey_derive(key, SUBKEY_DATABASE, r.st.master)) {
+		fprintf(stderr, "plain_copy: %s\n", r.e.msg);
 		reg_release(&r);
 		return 1;
 	}

@@ -88,7 +88,7 @@ static int agency_check(struct reg *r, const char *agency)
 	if (agency && code_list_find(&codes_agency, agency))
 		return CDOP_OK;
 	code_list_join(&codes_agency, valid, sizeof valid);
-	return reg_fail(r, CDOP_ERR_INPUT, "--agency: '%s' is not an agency code; "
+	return reg_fail_field(r, CDOP_ERR_INPUT, "agency", "'%s' is not an agency code; "
 			"valid: %s", agency ? agency : "", valid);
 }
 
@@ -99,7 +99,7 @@ static int put(json_t *obj, const char *key, const char *v)
 }
 
 /* Validates a report with form_agency_report against today. */
-static int report_check(struct reg *r, const json_t *obj, const char *const map[][2])
+static int report_check(struct reg *r, const json_t *obj)
 {
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct cdate today;
@@ -109,7 +109,7 @@ static int report_check(struct reg *r, const json_t *obj, const char *const map[
 	if (!ret) {
 		ret = form_validate(&form_agency_report, obj, &today, &errs);
 		if (ret == FORM_EINVALID)
-			ret = rr_form_invalid(r, &errs, map);
+			ret = rr_form_invalid(r, &errs);
 		else if (ret)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
@@ -133,9 +133,6 @@ static int trimmed(struct reg *r, const json_t *obj, const char *key, char out[D
 int agency_request(struct reg *r, const char *ref, const char *agency, const char *due,
 		   struct agency_request_result *res)
 {
-	static const char *const flags[][2] = {
-		{ "agency", "--agency" }, { "due", "--due" }, { NULL, NULL },
-	};
 	struct stored s = { 0, "", "", "", NULL };
 	struct case_writer w;
 	struct cdate today, d;
@@ -170,7 +167,7 @@ int agency_request(struct reg *r, const char *ref, const char *agency, const cha
 		    put(obj, "due", due ? due : res->due))
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
-	if (!ret) ret = report_check(r, obj, flags);
+	if (!ret) ret = report_check(r, obj);
 	if (!ret) ret = trimmed(r, obj, "due", res->due);
 	if (!ret && !res->due[0]) { /* a blank --due: the default */
 		d = date_add_days(&today, AGENCY_DEFAULT_DAYS);
@@ -204,14 +201,6 @@ int agency_request(struct reg *r, const char *ref, const char *agency, const cha
 int agency_receive(struct reg *r, const char *ref, const char *agency, const char *on,
 		   const json_t *form, struct agency_receive_result *res)
 {
-	/* Before the case is read, ON stands for the request date too. */
-	static const char *const first[][2] = {
-		{ "agency", "--agency" }, { "requested", "--on" }, { "received", "--on" },
-		{ "form", "--json" }, { NULL, NULL },
-	};
-	static const char *const second[][2] = {
-		{ "received", "--on" }, { NULL, NULL },
-	};
 	struct stored s = { 0, "", "", "", NULL };
 	struct case_writer w;
 	struct cdate death, got;
@@ -227,7 +216,7 @@ int agency_receive(struct reg *r, const char *ref, const char *agency, const cha
 		     put(obj, "requested", on) || put(obj, "received", on) ||
 		     (form && json_object_set(obj, "form", (json_t *)form))))
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret) ret = report_check(r, obj, first);
+	if (!ret) ret = report_check(r, obj);
 	if (!ret) ret = trimmed(r, obj, "received", day);
 	on = day;
 	if (!ret) {
@@ -247,12 +236,12 @@ int agency_receive(struct reg *r, const char *ref, const char *agency, const cha
 		if (put(obj, "requested", res->requested) || put(obj, "due", s.due))
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
-	if (!ret) ret = report_check(r, obj, second);
+	if (!ret) ret = report_check(r, obj);
 	if (!ret && (date_parse(on, &got) || date_compare(&got, &death) < 0)) {
 		char dd[DATE_BUFLEN];
 
 		date_format(&death, dd);
-		ret = reg_fail(r, CDOP_ERR_INPUT, "--on: %s is before the death (%s); "
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is before the death (%s); "
 			       "a report is received after it", on, dd);
 	}
 	if (!ret && form && !(text = json_dumps(form, JSON_COMPACT)))

@@ -301,7 +301,7 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 
 		if (date_report_year_parse(f->year, &start)) {
 			json_decref(list);
-			return reg_fail(r, CDOP_ERR_INPUT, "--year: '%s' is not a reporting "
+			return reg_fail_field(r, CDOP_ERR_INPUT, "year", "'%s' is not a reporting "
 					"year; write it like 2025-26 (1 April 2025 to 31 "
 					"March 2026)", f->year);
 		}
@@ -314,7 +314,7 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 
 		json_decref(list);
 		code_list_join(&codes_case_status, valid, sizeof valid);
-		return reg_fail(r, CDOP_ERR_INPUT, "--status: '%s' is not a case status; "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "'%s' is not a case status; "
 				"valid: %s", f->status, valid);
 	}
 	ret = db_prepare(r, &q, sql);

@@ -12,23 +12,10 @@
 int cases_invalid(struct reg *r, const char *prefix, const struct form_errors *errs)
 {
 	char buf[REG_ERR_MAX - 64];
-	size_t i;
 
+	/* One error a line, each naming its field: the front end words each. */
 	form_errors_format(errs, 8, buf, sizeof buf);
-	/* One line: the CLI prints "cdop: " once. */
-	char line[REG_ERR_MAX - 64];
-	size_t o = 0;
-
-	for (i = 0; buf[i] && o + 3 < sizeof line; i++) {
-		if (buf[i] == '\n') {
-			line[o++] = ';';
-			line[o++] = ' ';
-		} else {
-			line[o++] = buf[i];
-		}
-	}
-	line[o] = 0;
-	return reg_fail(r, CDOP_ERR_INPUT, "%s%s", prefix ? prefix : "", line);
+	return reg_fail(r, CDOP_ERR_INPUT, "%s%s", prefix ? prefix : "", buf);
 }
 
 static int today_of(struct reg *r, struct cdate *d)
@@ -308,7 +295,7 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	if (!ret) ret = step_done(q);
 	if (ret)
 		goto out;
-	*case_id = sqlite3_last_insert_rowid(w->r->db);
+	*case_id = sqlite3_last_insert_rowid(w->r->st.db);
 	if (!strcmp(jstr(n, "death.expected"), "unexpected"))
 		ret = create_rr_actions(w, *case_id, n);
 out:
@@ -334,7 +321,7 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	if (!ret) ret = db_bind_text(u, ":by", by);
 	if (!ret) ret = db_bind_text(u, ":notes", notes);
 	if (!ret) ret = step_done(u);
-	if (ret || sqlite3_changes(w->r->db) > 0)
+	if (ret || sqlite3_changes(w->r->st.db) > 0)
 		return ret;
 	ret = db_prepare(w->r, &q, ins);
 	if (!ret) ret = db_bind_int(&q, ":case", case_id);
@@ -363,7 +350,7 @@ int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agenc
 		if (!ret) ret = db_bind_text(q, ":received", received);
 		if (!ret) ret = db_bind_text(q, ":form", form);
 		if (!ret) ret = step_done(q);
-		if (ret || sqlite3_changes(w->r->db) > 0)
+		if (ret || sqlite3_changes(w->r->st.db) > 0)
 			break;
 		q = &w->ins_agency;
 	}
@@ -553,10 +540,10 @@ int cases_set_status(struct reg *r, const char *ref, const char *status)
 
 	code_list_join(&codes_case_status, valid, sizeof valid);
 	if (!code_list_find(&codes_case_status, status))
-		return reg_fail(r, CDOP_ERR_INPUT, "STATUS: '%s' is not a case status; "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "'%s' is not a case status; "
 				"valid: %s", status, valid);
 	if (!strcmp(status, "scheduled") || !strcmp(status, "reviewed"))
-		return reg_fail(r, CDOP_ERR_INPUT, "STATUS: a case becomes '%s' through "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "a case becomes '%s' through "
 				"'cdop %s', not 'case status'", status,
 				!strcmp(status, "scheduled") ? "meeting add" : "review");
 	ret = db_begin(r);

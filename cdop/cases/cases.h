@@ -171,14 +171,11 @@ void rr_duration_format(long minutes, char out[RR_DURATION_BUFLEN]);
 int rr_now_minutes(struct reg *r, long long *now);
 
 /*
- * Form errors as one message (cases_invalid), each path renamed after the
- * command-line flag that gave it: map holds {path, flag} pairs and ends
- * with {NULL, NULL}. A message repeated for one flag is given once. Used
- * by agency.c too.
+ * Form errors as one message (cases_invalid), one line per field path; a
+ * message repeated for one path is given once. Used by agency.c too.
  */
 struct form_errors;
-int rr_form_invalid(struct reg *r, const struct form_errors *errs,
-		    const char *const map[][2]);
+int rr_form_invalid(struct reg *r, const struct form_errors *errs);
 
 /* ==== agency ==== */
 struct reg;

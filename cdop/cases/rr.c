@@ -14,20 +14,16 @@
 
 /* ---- shared helpers --------------------------------------------------------- */
 
-int rr_form_invalid(struct reg *r, const struct form_errors *errs,
-		    const char *const map[][2])
+int rr_form_invalid(struct reg *r, const struct form_errors *errs)
 {
 	struct form_errors out = FORM_ERRORS_INIT;
-	size_t i, j, k;
+	size_t i, j;
 	int ret, dup;
 
 	for (i = 0; i < errs->n; i++) {
 		const char *path = errs->v[i].path;
 
-		for (k = 0; map[k][0]; k++)
-			if (!strcmp(path, map[k][0]))
-				path = map[k][1];
-		/* Two form members fed from one flag give the same error twice. */
+		/* Two checks of one member can give the same error twice. */
 		for (j = 0, dup = 0; j < out.n && !dup; j++)
 			dup = !strcmp(out.v[j].path, path) &&
 			      !strcmp(out.v[j].message, errs->v[i].message);
@@ -52,7 +48,7 @@ int rr_now_minutes(struct reg *r, long long *now)
 	if (date_parse(today, &dt.date)) {
 		ret = reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date "
 			       "(YYYY-MM-DD)", today);
-	} else if (r->today) {
+	} else if (r->ss.today) {
 		dt.time.h = 23;
 		dt.time.m = 59;
 	} else {
@@ -134,15 +130,15 @@ void rr_duration_format(long minutes, char out[RR_DURATION_BUFLEN])
 		snprintf(out, RR_DURATION_BUFLEN, "%ldm", minutes);
 }
 
-static int action_check(struct reg *r, const char *flag, const char *action)
+static int action_check(struct reg *r, const char *field, const char *action)
 {
 	char valid[320];
 
 	if (code_list_find(&codes_rr_action, action))
 		return CDOP_OK;
 	code_list_join(&codes_rr_action, valid, sizeof valid);
-	return reg_fail(r, CDOP_ERR_INPUT, "%s: '%s' is not a rapid-response action; "
-			"valid: %s", flag, action, valid);
+	return reg_fail_field(r, CDOP_ERR_INPUT, field, "'%s' is not a rapid-response "
+			      "action; valid: %s", action, valid);
 }
 
 int rr_targets(struct reg *r, json_t **out)
@@ -190,10 +186,10 @@ int rr_target_set(struct reg *r, const char *action, const char *duration,
 	struct db_stmt q = DB_STMT_INIT;
 	char was[RR_DURATION_BUFLEN], now[RR_DURATION_BUFLEN], detail[2 * RR_DURATION_BUFLEN + 8];
 	long minutes = 0, old = codes_rr_target_minutes(action);
-	int ret = action_check(r, "TYPE", action), began = 0;
+	int ret = action_check(r, "type", action), began = 0;
 
 	if (!ret && rr_duration_parse(duration, &minutes))
-		ret = reg_fail(r, CDOP_ERR_INPUT, "DURATION: '%s' is not a target; write "
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "duration", "'%s' is not a target; write "
 			       "a whole number of hours, days or weeks after the death, "
 			       "e.g. 72h, 7d or 12w (at most 52w)", duration);
 	if (!ret) {
@@ -214,7 +210,7 @@ int rr_target_set(struct reg *r, const char *action, const char *duration,
 		ret = CDOP_OK;
 	db_finalize(&q);
 	/* The rows are seeded by the schema; should one be missing, add it. */
-	if (!ret && sqlite3_changes(r->db) == 0) {
+	if (!ret && sqlite3_changes(r->st.db) == 0) {
 		ret = db_prepare(r, &q, ins);
 		if (!ret) ret = db_bind_int(&q, ":minutes", minutes);
 		if (!ret) ret = db_bind_text(&q, ":action", action);
@@ -242,10 +238,6 @@ int rr_target_set(struct reg *r, const char *action, const char *duration,
 static int action_accept(struct reg *r, const char *action, const char *on,
 			 const char *by, const char *notes, json_t **out)
 {
-	static const char *const flags[][2] = {
-		{ "action", "--action" }, { "on", "--on" }, { "by", "--by" },
-		{ "notes", "--notes" }, { NULL, NULL },
-	};
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct cdate today;
 	json_t *obj = json_object();
@@ -257,11 +249,11 @@ static int action_accept(struct reg *r, const char *action, const char *on,
 		     (by && json_object_set_new(obj, "by", json_string(by))) ||
 		     (notes && json_object_set_new(obj, "notes", json_string(notes)))))
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory (or text that is "
-			       "not UTF-8 in --by or --notes)");
+			       "not UTF-8 in by or notes)");
 	if (!ret) {
 		ret = form_validate(&form_rr_action, obj, &today, &errs);
 		if (ret == FORM_EINVALID)
-			ret = rr_form_invalid(r, &errs, flags);
+			ret = rr_form_invalid(r, &errs);
 		else if (ret)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
@@ -296,7 +288,7 @@ static int not_before_death(struct reg *r, int64_t case_id, const char *on)
 		else if (date_compare(&o.date, &d.date) < 0 ||
 			 (o.has_time && d.has_time && !date_compare(&o.date, &d.date) &&
 			  date_datetime_minutes(&o) < date_datetime_minutes(&d)))
-			ret = reg_fail(r, CDOP_ERR_INPUT, "--on: %s is before the death "
+			ret = reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is before the death "
 				       "(%s); an action is done after it", on, death);
 	} else if (ret == DB_DONE) {
 		ret = CDOP_ERR_INTERNAL;
@@ -338,7 +330,7 @@ int rr_add(struct reg *r, const char *ref, const char *action, const char *on,
 	int ret, began = 0, writer = 0, again = 0;
 
 	*corrected = 0;
-	ret = action_check(r, "--action", action ? action : "");
+	ret = action_check(r, "action", action ? action : "");
 	if (!ret)
 		ret = action_accept(r, action, on, by, notes, &a);
 	if (!ret) {

@@ -62,6 +62,6 @@ int cmd_check(struct cli *c, int argc, char **argv)
 	ret = reg_check(&c->reg);
 	if (!ret)
 		printf("register %s: every page authenticated, keyring consistent, "
-		       "audit chain verified\n", c->reg.path);
+		       "audit chain verified\n", c->reg.st.path);
 	return ret;
 }

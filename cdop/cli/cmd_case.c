@@ -35,7 +35,7 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 
 static enum case_view_mode mode_for(struct cli *c)
 {
-	return c->reg.role == ROLE_MANAGER ? CASE_VIEW_FULL : CASE_VIEW_ANON;
+	return c->reg.ss.role == ROLE_MANAGER ? CASE_VIEW_FULL : CASE_VIEW_ANON;
 }
 
 static void print_case_rows(const json_t *list, int anon)

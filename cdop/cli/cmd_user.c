@@ -103,11 +103,11 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 		return ret;
 	if (optind != argc)
 		return cli_usage(c);
-	ret = passphrase_new(c, file, c->reg.user, &pass, &passlen);
+	ret = passphrase_new(c, file, c->reg.ss.user, &pass, &passlen);
 	if (!ret)
-		ret = users_passwd(&c->reg, c->reg.user, pass, passlen);
+		ret = users_passwd(&c->reg, c->reg.ss.user, pass, passlen);
 	if (!ret)
-		printf("passphrase changed for %s\n", c->reg.user);
+		printf("passphrase changed for %s\n", c->reg.ss.user);
 	passphrase_free(pass, passlen);
 	return ret;
 }

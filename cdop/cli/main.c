@@ -16,7 +16,7 @@ int cli_fail(struct cli *c, int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->reg.err, sizeof c->reg.err, fmt, ap);
+	vsnprintf(c->reg.e.msg, sizeof c->reg.e.msg, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -184,10 +184,10 @@ int cli_unlock(struct cli *c)
 	if (c->cmd && (c->cmd->flags & CMD_LENIENT))
 		o.flags |= REG_OPEN_CHECK;
 	ret = reg_open(&c->reg, &o);
-	if (c->reg.recovered && !ret)
+	if (c->reg.st.recovered && !ret)
 		fprintf(stderr, "cdop: warning: register '%s' was not closed cleanly "
 			"(a command was interrupted); every page and the audit chain "
-			"have been checked and are sound\n", c->reg.path);
+			"have been checked and are sound\n", c->reg.st.path);
 	passphrase_free(c->pass, c->passlen);
 	c->pass = NULL;
 	return ret;
@@ -201,7 +201,7 @@ static int deny_role(struct cli *c)
 
 	snprintf(what, sizeof what, "%s%s%s", c->cmd->name, c->cmd->sub ? " " : "",
 		 c->cmd->sub ? c->cmd->sub : "");
-	(void)audit_record(&c->reg, "denied", what, role_name(c->reg.role));
+	(void)audit_record(&c->reg, "denied", what, role_name(c->reg.ss.role));
 	for (r = ROLE_ADMIN; r <= ROLE_ANALYST; r++) {
 		if (!(c->cmd->roles & ROLE_BIT(r)))
 			continue;
@@ -210,7 +210,7 @@ static int deny_role(struct cli *c)
 		strcat(allowed, role_name((enum role)r));
 	}
 	return cli_fail(c, CDOP_ERR_ACCESS, "user '%s' has role '%s', which may not "
-			"run '%s' (allowed: %s)", c->reg.user, role_name(c->reg.role),
+			"run '%s' (allowed: %s)", c->reg.ss.user, role_name(c->reg.ss.role),
 			what, allowed);
 }
 
@@ -246,7 +246,7 @@ static int run(struct cli *c, int argc, char **argv)
 		ret = cli_unlock(c);
 		if (ret)
 			return ret;
-		if (!(c->cmd->roles & ROLE_BIT(c->reg.role)))
+		if (!(c->cmd->roles & ROLE_BIT(c->reg.ss.role)))
 			return deny_role(c);
 	}
 	/* The command sees argv[0] = its last word, as getopt expects. */
@@ -273,9 +273,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cdop: cannot initialise libsodium\n");
 		return EXIT_IOERR;
 	}
-	c.reg.today = getenv("CDOP_TODAY");
-	if (c.reg.today && !*c.reg.today)
-		c.reg.today = NULL; /* set but empty: as if unset */
+	c.reg.ss.today = getenv("CDOP_TODAY");
+	if (c.reg.ss.today && !*c.reg.ss.today)
+		c.reg.ss.today = NULL; /* set but empty: as if unset */
 	ret = run(&c, argc, argv);
 	{
 		int cret = reg_close(&c.reg);
@@ -284,8 +284,8 @@ int main(int argc, char **argv)
 			ret = cret;
 	}
 	code = cli_exit_code(ret);
-	if (ret && c.reg.err[0])
-		fprintf(stderr, "cdop: %s\n", c.reg.err);
+	if (ret && c.reg.e.msg[0])
+		cli_error_print(c.cmd, c.reg.e.msg);
 	else if (ret)
 		fprintf(stderr, "cdop: %s\n", cdop_strerror(ret));
 	passphrase_free(c.pass, c.passlen);

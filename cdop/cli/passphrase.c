@@ -121,7 +121,7 @@ int passphrase_prompt(struct cli *c, const char *prompt, int twice,
 	close(tty);
 	if (ret == CDOP_ERR_IO)
 		return cli_fail(c, ret, "cannot read the passphrase from the terminal");
-	if (ret == CDOP_ERR_INPUT && !c->reg.err[0])
+	if (ret == CDOP_ERR_INPUT && !c->reg.e.msg[0])
 		return cli_fail(c, ret, "passphrase longer than %d bytes", PASS_MAX);
 	return ret;
 }

@@ -60,13 +60,13 @@ int actions_done(struct reg *r, const char *id_arg, const char *on)
 
 	reg_today(r, today);
 	if (!*id_arg || *end || id <= 0)
-		return reg_fail(r, CDOP_ERR_INPUT, "ID: '%s' is not an action id (a "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "id", "'%s' is not an action id (a "
 				"number from 'cdop action list')", id_arg);
 	if (date_parse(on, &d))
-		return reg_fail(r, CDOP_ERR_INPUT, "--on: '%s' is not a date; write "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "on", "'%s' is not a date; write "
 				"YYYY-MM-DD", on);
 	if (strcmp(on, today) > 0)
-		return reg_fail(r, CDOP_ERR_INPUT, "--on: %s is in the future (today is %s)",
+		return reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is in the future (today is %s)",
 				on, today);
 	ret = db_begin(r);
 	if (!ret) ret = db_prepare(r, &q, get);
@@ -82,7 +82,7 @@ int actions_done(struct reg *r, const char *id_arg, const char *on)
 			ret = reg_fail(r, CDOP_ERR_CONFLICT, "action %lld was already done "
 				       "on %s", id, db_column_text(&q, 1));
 		else if (strcmp(on, db_column_text(&q, 0)) < 0)
-			ret = reg_fail(r, CDOP_ERR_INPUT, "--on: %s is before the "
+			ret = reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is before the "
 				       "recommendation was made (%s)", on,
 				       db_column_text(&q, 0));
 	}

@@ -149,9 +149,9 @@ static int path_fail(struct reg *r, const char *what, const char *path)
 {
 	int e = errno;
 
-	return reg_fail(r, e == ENOENT || e == ENOTDIR || e == EACCES ||
-			e == EROFS || e == EISDIR ? CDOP_ERR_INPUT : CDOP_ERR_IO,
-			"--out: cannot %s '%s': %s", what, path, strerror(e));
+	return reg_fail_field(r, e == ENOENT || e == ENOTDIR || e == EACCES ||
+			e == EROFS || e == EISDIR ? CDOP_ERR_INPUT : CDOP_ERR_IO, "out",
+			"cannot %s '%s': %s", what, path, strerror(e));
 }
 
 /* The directory part of PATH ("." when none), for the temporary file. */
@@ -174,7 +174,7 @@ static char *dir_of(const char *path)
 
 static int exists_fail(struct reg *r, const char *path)
 {
-	return reg_fail(r, CDOP_ERR_CONFLICT, "--out: '%s' already exists; export "
+	return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; export "
 			"never overwrites a file: choose another name or remove it "
 			"first", path);
 }

@@ -419,7 +419,7 @@ static int line_error(struct importer *im, struct line_reader *lr, size_t line, 
 	size_t first = 0;
 	int64_t id = 0;
 
-	snprintf(msg, sizeof msg, "%s", r->err[0] ? r->err : cdop_strerror(ret));
+	snprintf(msg, sizeof msg, "%s", r->e.msg[0] ? r->e.msg : cdop_strerror(ret));
 	if (ret == CDOP_ERR_CONFLICT && sscanf(msg, "duplicate: case %31[^ ]", ref) == 1)
 		what = strstr(msg, " already has ");
 	if (what) {
@@ -437,7 +437,21 @@ static int line_error(struct importer *im, struct line_reader *lr, size_t line, 
 		ret = reg_fail(r, ret, "line %zu: %s: duplicate: %s already has %s",
 			       line, field, who, what);
 	} else {
-		ret = reg_fail(r, ret, "line %zu: %s", line, msg);
+		/* Every line of a several-field message names the input line. */
+		char out[REG_ERR_MAX], *s = msg, *nl;
+		size_t o = 0;
+		int n;
+
+		do {
+			nl = strchr(s, '\n');
+			if (nl)
+				*nl = 0;
+			n = snprintf(out + o, sizeof out - o, "%sline %zu: %.*s",
+				     o ? "\n" : "", line, (int)(sizeof out - o), s);
+			o += n > 0 ? (size_t)n : 0;
+			s = nl ? nl + 1 : NULL;
+		} while (s && o < sizeof out);
+		ret = reg_fail(r, ret, "%s", out);
 	}
 	return ret;
 }
@@ -521,7 +535,7 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 			ret = json_error_at(r, im->res->lines, &jerr);
 			break;
 		}
-		r->err[0] = 0;
+		r->e.msg[0] = 0;
 		ret = import_line(im, obj);
 		json_decref(obj);
 		if (ret)

@@ -37,10 +37,10 @@ int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id
 	int ret;
 
 	if (date_parse(date, &d))
-		return reg_fail(r, CDOP_ERR_INPUT, "--date: '%s' is not a date; write "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "date", "'%s' is not a date; write "
 				"YYYY-MM-DD, e.g. 2025-06-01", date);
 	if (chair && strlen(chair) > 200)
-		return reg_fail(r, CDOP_ERR_INPUT, "--chair: at most 200 characters");
+		return reg_fail_field(r, CDOP_ERR_INPUT, "chair", "at most 200 characters");
 	ret = db_begin(r);
 	if (!ret) ret = db_prepare(r, &q, sql);
 	if (!ret) ret = db_bind_text(&q, ":date", date);
@@ -48,7 +48,7 @@ int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id
 	if (!ret) ret = step_done(&q);
 	db_finalize(&q);
 	if (!ret)
-		*id = sqlite3_last_insert_rowid(r->db);
+		*id = sqlite3_last_insert_rowid(r->st.db);
 	snprintf(idtext, sizeof idtext, "meeting %" PRId64, ret ? 0 : *id);
 	return audit_txn_end(r, ret, "meeting_new", idtext, date);
 }
@@ -62,7 +62,7 @@ int meetings_find(struct reg *r, const char *arg, int64_t *id, char date[11])
 	int ret;
 
 	if (!*arg || *end || v <= 0)
-		return reg_fail(r, CDOP_ERR_INPUT, "MEETING: '%s' is not a meeting id "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "meeting", "'%s' is not a meeting id "
 				"(a number, as printed by 'meeting new' and 'meeting list')",
 				arg);
 	ret = db_prepare(r, &q, sql);
@@ -208,15 +208,15 @@ int meetings_attend(struct reg *r, int64_t meeting, const char *name,
 	int ret;
 
 	if (!name || !*name || strlen(name) > 200)
-		return reg_fail(r, CDOP_ERR_INPUT, "--name: give the attendee's name "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "name", "give the attendee's name "
 				"(1-200 characters)");
 	if (!code_list_find(&codes_agency, agency)) {
 		code_list_join(&codes_agency, valid, sizeof valid);
-		return reg_fail(r, CDOP_ERR_INPUT, "--agency: '%s' is not an agency "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "agency", "'%s' is not an agency "
 				"code; valid: %s", agency, valid);
 	}
 	if (role && strlen(role) > 200)
-		return reg_fail(r, CDOP_ERR_INPUT, "--role: at most 200 characters");
+		return reg_fail_field(r, CDOP_ERR_INPUT, "role", "at most 200 characters");
 	ret = db_begin(r);
 	if (!ret) ret = db_prepare(r, &q, sql);
 	if (!ret) ret = db_bind_int(&q, ":m", meeting);

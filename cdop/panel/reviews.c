@@ -28,7 +28,7 @@ int meetings_find_or_create(struct reg *r, const char *date, int64_t *id)
 	ret = db_prepare(r, &q, ins);
 	if (!ret) ret = db_bind_text(&q, ":date", date);
 	if (!ret && (ret = db_step(&q)) == DB_DONE) {
-		*id = sqlite3_last_insert_rowid(r->db);
+		*id = sqlite3_last_insert_rowid(r->st.db);
 		ret = CDOP_OK;
 	}
 	db_finalize(&q);
@@ -227,7 +227,7 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 	if (!ret) ret = meetings_find(r, meeting_arg, &meeting, mdate);
 	if (!ret) ret = cases_find(r, ref, &case_id, status);
 	if (!ret && strcmp(mdate, tdate) > 0)
-		ret = reg_fail(r, CDOP_ERR_INPUT, "--meeting: meeting %s is on %s, which "
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "meeting", "meeting %s is on %s, which "
 			       "is in the future: a review is recorded at its meeting, "
 			       "on or after the meeting date", meeting_arg, mdate);
 	if (!ret && meetings_has_case(r, meeting, case_id) != 1)

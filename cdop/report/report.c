@@ -253,7 +253,7 @@ struct choice {
 	int value;
 };
 
-static int choose(struct reg *r, const char *flag, const char *v, const struct choice *c,
+static int choose(struct reg *r, const char *field, const char *v, const struct choice *c,
 		  size_t n, const char *valid, int *out)
 {
 	int ret = CDOP_ERR_INPUT;
@@ -265,8 +265,8 @@ static int choose(struct reg *r, const char *flag, const char *v, const struct c
 		}
 	}
 	if (ret)
-		ret = reg_fail(r, CDOP_ERR_INPUT, "%s: '%s' is not valid; give %s", flag,
-			       v ? v : "", valid);
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, field, "'%s' is not valid; give %s",
+				     v ? v : "", valid);
 	return ret;
 }
 
@@ -306,28 +306,28 @@ static int parse_opts(struct reg *r, const struct report_opts *o, struct parsed 
 	memset(p, 0, sizeof *p);
 	reg_today(r, today);
 	if (!o->year || date_report_year_parse(o->year, &p->year))
-		ret = reg_fail(r, CDOP_ERR_INPUT, "--year: '%s' is not a reporting year; give "
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "year", "'%s' is not a reporting year; give "
 			       "YYYY-YY, the year from 1 April to 31 March (e.g. 2025-26)",
 			       o->year ? o->year : "");
 	else if (!date_parse(today, &t) && p->year > date_report_year_of(&t))
-		ret = reg_fail(r, CDOP_ERR_INPUT, "--year: %s has not started yet (today is "
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "year", "%s has not started yet (today is "
 			       "%s)", o->year, today);
 	if (!ret)
-		ret = choose(r, "--edition", o->edition, editions, 2, "board or public",
+		ret = choose(r, "edition", o->edition, editions, 2, "board or public",
 			     &p->edition);
 	if (!ret && o->disclosure && p->edition == REPORT_BOARD)
-		ret = reg_fail(r, CDOP_ERR_INPUT, "--disclosure: only the public edition has "
-			       "disclosure control; use --edition public, or leave "
-			       "--disclosure out for the board edition");
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "disclosure", "only the public edition has "
+			       "disclosure control; choose the public edition, or "
+			       "give no disclosure for the board edition");
 	p->method = p->edition == REPORT_PUBLIC ? DC_METHOD_DFE : DC_METHOD_NONE;
 	if (!ret && o->disclosure)
-		ret = choose(r, "--disclosure", o->disclosure, methods, 2, "dfe or nhs",
+		ret = choose(r, "disclosure", o->disclosure, methods, 2, "dfe or nhs",
 			     &p->method);
 	if (!ret)
-		ret = choose(r, "--format", o->format, formats, 4, "html, csv, json or md",
+		ret = choose(r, "format", o->format, formats, 4, "html, csv, json or md",
 			     &p->format);
 	if (!ret && (!o->out || !*o->out || !strcmp(o->out, "-")))
-		ret = reg_fail(r, CDOP_ERR_INPUT, "--out: give a file path (the report is "
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "out", "give a file path (the report is "
 			       "signed into PATH.minisig beside it, so it cannot go to "
 			       "standard output)");
 	if (ret)
@@ -340,9 +340,9 @@ static int parse_opts(struct reg *r, const struct report_opts *o, struct parsed 
 	}
 	memcpy(p->sig_path, o->out, n);
 	memcpy(p->sig_path + n, ".minisig", sizeof ".minisig");
-	if (same_file(o->out, r->path) || same_file(o->out, r->keys_path) ||
-	    same_file(p->sig_path, r->path) || same_file(p->sig_path, r->keys_path))
-		ret = reg_fail(r, CDOP_ERR_INPUT, "--out: '%s' is the register or its "
+	if (same_file(o->out, r->st.path) || same_file(o->out, r->st.keys_path) ||
+	    same_file(p->sig_path, r->st.path) || same_file(p->sig_path, r->st.keys_path))
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "out", "'%s' is the register or its "
 			       "keyring; choose another file", o->out);
 out:
 	return ret;

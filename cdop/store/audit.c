@@ -22,7 +22,7 @@ static int entry_hash(struct reg *r, const uint8_t prev[CHAIN_HASH_BYTES],
 	f[3].data = e->action; f[3].len = strlen(e->action);
 	f[4].data = e->object; f[4].len = strlen(e->object);
 	f[5].data = e->detail; f[5].len = strlen(e->detail);
-	ret = subkey_derive(key, SUBKEY_AUDIT, r->master);
+	ret = subkey_derive(key, SUBKEY_AUDIT, r->st.master);
 	if (!ret)
 		ret = chain_hash(out, key, prev, f, 6);
 	secure_wipe(key, sizeof key);
@@ -82,7 +82,7 @@ int audit_append_as(struct reg *r, const char *at, const char *user,
 	struct audit_entry e;
 	int ret;
 
-	if (!r->in_txn)
+	if (!r->st.in_txn)
 		return reg_fail(r, CDOP_ERR_INTERNAL,
 				"audit entry '%s' outside a transaction", action);
 	ret = chain_head(r, &e.seq, prev);
@@ -125,7 +125,7 @@ int audit_append(struct reg *r, const char *action, const char *object,
 	char now[21];
 
 	reg_now(now);
-	return audit_append_as(r, now, r->user, action, object, detail);
+	return audit_append_as(r, now, r->ss.user, action, object, detail);
 }
 
 int audit_record(struct reg *r, const char *action, const char *object,

@@ -280,13 +280,13 @@ int backup_target_check(struct reg *r, const char *path)
 	char keys[PATH_MAX];
 
 	if (snprintf(keys, sizeof keys, "%s.keys", path) >= (int)sizeof keys)
-		return reg_fail(r, CDOP_ERR_INPUT, "--to: path too long");
+		return reg_fail_field(r, CDOP_ERR_INPUT, "to", "path too long");
 	if (access(path, F_OK) == 0)
-		return reg_fail(r, CDOP_ERR_CONFLICT, "--to: '%s' already exists; "
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, "to", "'%s' already exists; "
 				"restore never overwrites a register: choose a new "
 				"path", path);
 	if (access(keys, F_OK) == 0)
-		return reg_fail(r, CDOP_ERR_CONFLICT, "--to: keyring '%s' already "
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, "to", "keyring '%s' already "
 				"exists; restore never overwrites one: choose a new "
 				"path", keys);
 	return CDOP_OK;
@@ -314,10 +314,10 @@ static int audit_head_read(struct reg *r, uint64_t *seq, uint8_t hash[BACKUP_HAS
 					     strlen(colon + 1), NULL, &binlen, NULL) ||
 		    binlen != BACKUP_HASH_BYTES)
 			ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has a "
-				       "malformed audit head record", r->path);
+				       "malformed audit head record", r->st.path);
 	} else if (ret == DB_DONE) {
 		ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' lacks its audit "
-			       "head record", r->path);
+			       "head record", r->st.path);
 	}
 	db_finalize(&q);
 	return ret;
@@ -339,7 +339,7 @@ static int backup_record(struct reg *r, const char *out, struct backup_header *h
 	ret = audit_head_read(r, &h->audit_seq, h->audit_hash);
 	h->schema = (uint32_t)reg_schema_latest(); /* reg_open migrated to it */
 	h->created = (int64_t)time(NULL);
-	memcpy(h->register_id, r->kr.register_id, BACKUP_ID_BYTES);
+	memcpy(h->register_id, r->st.kr.register_id, BACKUP_ID_BYTES);
 	h->chunk_bytes = BACKUP_CHUNK_BYTES;
 	return ret;
 }
@@ -348,16 +348,16 @@ static int backup_record(struct reg *r, const char *out, struct backup_header *h
 static int keyring_snapshot(struct reg *r, uint8_t **buf, size_t *len)
 {
 	struct keyring kr;
-	int ret = slurp(r, r->keys_path, BACKUP_KEYRING_MAX, buf, len);
+	int ret = slurp(r, r->st.keys_path, BACKUP_KEYRING_MAX, buf, len);
 
 	keyring_init(&kr);
 	if (ret)
 		return ret;
 	if (keyring_parse(&kr, *buf, *len) || kr.dirty ||
-	    memcmp(kr.register_id, r->kr.register_id, KEYRING_ID_BYTES) ||
-	    keyring_mac_check(&kr, r->master))
+	    memcmp(kr.register_id, r->st.kr.register_id, KEYRING_ID_BYTES) ||
+	    keyring_mac_check(&kr, r->st.master))
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "keyring '%s' changed under "
-			       "cdop while making a backup", r->keys_path);
+			       "cdop while making a backup", r->st.keys_path);
 	keyring_release(&kr);
 	if (ret) {
 		free(*buf);
@@ -376,7 +376,7 @@ static int backup_encrypt(struct reg *r, const char *tmp, int fd,
 	uint8_t *prefix = NULL, *in = NULL, *out = NULL;
 	size_t plen = 0, want, clen = 0;
 	uint64_t off = 0;
-	int ret = backup_stream_push_new(&s, h, keyring, klen, r->master, &prefix, &plen);
+	int ret = backup_stream_push_new(&s, h, keyring, klen, r->st.master, &prefix, &plen);
 
 	if (ret) {
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot start the backup: %s",
@@ -396,9 +396,9 @@ static int backup_encrypt(struct reg *r, const char *tmp, int fd,
 	}
 	crypto_generichash_init(&hs, NULL, 0, DIGEST_BYTES);
 	while ((want = backup_stream_next_len(s)) != 0) {
-		if (pread_full(r->lock_fd, in, want, off)) {
+		if (pread_full(r->st.lock_fd, in, want, off)) {
 			ret = reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
-				       r->path, errno ? strerror(errno) : "it shrank");
+				       r->st.path, errno ? strerror(errno) : "it shrank");
 			goto out;
 		}
 		crypto_generichash_update(&hs, in, want);
@@ -437,11 +437,11 @@ static int backup_check_written(struct reg *r, const char *tmp, const char *out,
 				strerror(errno));
 	ret = prefix_read(r, out, fd, h, &prefix, &plen, &kr);
 	if (!ret && (h->keyring_len != klen || memcmp(kr, keyring, klen) ||
-		     backup_prefix_verify(prefix, plen, r->master)))
+		     backup_prefix_verify(prefix, plen, r->st.master)))
 		ret = reg_fail(r, CDOP_ERR_IO, "backup '%s' read back differently "
 			       "from what was written", out);
 	if (!ret)
-		ret = stream_decrypt(r, out, fd, h, prefix, plen, r->master, -1, again);
+		ret = stream_decrypt(r, out, fd, h, prefix, plen, r->st.master, -1, again);
 	if (!ret && sodium_memcmp(again, digest, DIGEST_BYTES))
 		ret = reg_fail(r, CDOP_ERR_IO, "backup '%s' read back differently "
 			       "from the register", out);
@@ -463,15 +463,15 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 
 	memset(&h, 0, sizeof h);
 	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out) >= (int)sizeof tmp)
-		return reg_fail(r, CDOP_ERR_INPUT, "--out: path too long");
+		return reg_fail_field(r, CDOP_ERR_INPUT, "out", "path too long");
 	if (access(out, F_OK) == 0)
-		return reg_fail(r, CDOP_ERR_CONFLICT, "--out: '%s' already exists; "
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; "
 				"refusing to overwrite it", out);
 	/* Before the audit entry: a directory we cannot write to records no
 	 * backup. */
 	fd = mkstemp(tmp); /* 0600 */
 	if (fd < 0)
-		return reg_fail(r, CDOP_ERR_IO, "--out: cannot create a file beside "
+		return reg_fail_field(r, CDOP_ERR_IO, "out", "cannot create a file beside "
 				"'%s': %s", out, strerror(errno));
 	ret = backup_record(r, out, &h);
 	if (!ret)
@@ -480,15 +480,15 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 		ret = keyring_snapshot(r, &keyring, &klen);
 	if (ret)
 		goto out;
-	if (fstat(r->lock_fd, &st)) {
+	if (fstat(r->st.lock_fd, &st)) {
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
-			       r->path, strerror(errno));
+			       r->st.path, strerror(errno));
 		goto out;
 	}
 	h.data_len = (uint64_t)st.st_size;
-	if (h.data_len != r->kr.file_size) {
+	if (h.data_len != r->st.kr.file_size) {
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "register '%s' changed size "
-			       "after it was sealed", r->path);
+			       "after it was sealed", r->st.path);
 		goto out;
 	}
 	ret = backup_encrypt(r, tmp, fd, &h, keyring, klen, digest);
@@ -502,7 +502,7 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 		goto out;
 	if (link(tmp, out)) {
 		ret = errno == EEXIST ?
-			reg_fail(r, CDOP_ERR_CONFLICT, "--out: '%s' already exists; "
+			reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; "
 				 "refusing to overwrite it", out) :
 			reg_fail(r, CDOP_ERR_IO, "cannot create '%s': %s", out,
 				 strerror(errno));
@@ -636,10 +636,10 @@ static int restore_tmp_create(struct reg *r, const char *path, struct restore_tm
 	    snprintf(t->keys, sizeof t->keys, "%s.keys", t->db) >= (int)sizeof t->keys ||
 	    snprintf(t->journal, sizeof t->journal, "%s-journal", t->db) >=
 	    (int)sizeof t->journal)
-		return reg_fail(r, CDOP_ERR_INPUT, "--to: path too long");
+		return reg_fail_field(r, CDOP_ERR_INPUT, "to", "path too long");
 	*fd = mkstemp(t->db); /* 0600, in PATH's directory */
 	if (*fd < 0)
-		return reg_fail(r, CDOP_ERR_IO, "--to: cannot create a file beside "
+		return reg_fail_field(r, CDOP_ERR_IO, "to", "cannot create a file beside "
 				"'%s': %s", path, strerror(errno));
 	t->have_db = 1;
 	/* The same XXXXXX, now filled in. */
@@ -747,7 +747,7 @@ static int restore_verify_open(struct reg *r, const struct backup_restore_opts *
 		ret = reg_close(&t); /* seals the file MAC into the keyring */
 	if (ret)
 		reg_fail(r, ret, "backup '%s' decrypts and authenticates, but the "
-			 "register in it fails its check: %s", o->file, t.err);
+			 "register in it fails its check: %s", o->file, t.e.msg);
 	reg_release(&t);
 	return ret;
 }
@@ -758,10 +758,10 @@ static int restore_place(struct reg *r, const char *path, const struct restore_t
 	char keys[PATH_MAX];
 
 	if (snprintf(keys, sizeof keys, "%s.keys", path) >= (int)sizeof keys)
-		return reg_fail(r, CDOP_ERR_INPUT, "--to: path too long");
+		return reg_fail_field(r, CDOP_ERR_INPUT, "to", "path too long");
 	if (link(t->keys, keys))
 		return errno == EEXIST ?
-			reg_fail(r, CDOP_ERR_CONFLICT, "--to: keyring '%s' already "
+			reg_fail_field(r, CDOP_ERR_CONFLICT, "to", "keyring '%s' already "
 				 "exists; nothing was restored", keys) :
 			reg_fail(r, CDOP_ERR_IO, "cannot create '%s': %s", keys,
 				 strerror(errno));
@@ -770,7 +770,7 @@ static int restore_place(struct reg *r, const char *path, const struct restore_t
 
 		unlink(keys);
 		return e == EEXIST ?
-			reg_fail(r, CDOP_ERR_CONFLICT, "--to: '%s' already exists; "
+			reg_fail_field(r, CDOP_ERR_CONFLICT, "to", "'%s' already exists; "
 				 "nothing was restored", path) :
 			reg_fail(r, CDOP_ERR_IO, "cannot create '%s': %s", path,
 				 strerror(e));

@@ -13,7 +13,7 @@ static int check_pages(struct reg *r)
 	struct db_stmt q = DB_STMT_INIT;
 	int ret, step;
 
-	r->allow_pragma = 1;
+	r->st.allow_pragma = 1;
 	ret = db_prepare(r, &q, "PRAGMA integrity_check");
 	while (!ret && (step = db_step(&q)) == DB_ROW) {
 		const char *msg = db_column_text(&q, 0);
@@ -26,7 +26,7 @@ static int check_pages(struct reg *r)
 			first = first ? first + 4 : msg;
 			nl = strchr(first, '\n');
 			ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' failed its "
-				       "integrity check: %.*s", r->path,
+				       "integrity check: %.*s", r->st.path,
 				       nl ? (int)(nl - first) : 300, first);
 			break;
 		}
@@ -34,7 +34,7 @@ static int check_pages(struct reg *r)
 	if (!ret && step < 0)
 		ret = step;
 	db_finalize(&q);
-	r->allow_pragma = 0;
+	r->st.allow_pragma = 0;
 	return ret;
 }
 
@@ -47,18 +47,18 @@ struct slot_ctx {
 static int check_slot(const struct user_info *u, void *vctx)
 {
 	struct slot_ctx *c = vctx;
-	struct keyring_slot *s = keyring_slot_find(&c->r->kr, u->name);
+	struct keyring_slot *s = keyring_slot_find(&c->r->st.kr, u->name);
 	int active = !strcmp(u->state, "active");
 
 	c->seen++;
 	if (!s)
 		return c->ret = reg_fail(c->r, CDOP_ERR_DAMAGED, "keyring '%s' has "
-					 "no slot for user '%s'", c->r->keys_path, u->name);
+					 "no slot for user '%s'", c->r->st.keys_path, u->name);
 	if (s->role != (uint8_t)u->role ||
 	    active != (s->state == KEYRING_SLOT_ACTIVE))
 		return c->ret = reg_fail(c->r, CDOP_ERR_DAMAGED, "keyring '%s' and "
 					 "register disagree about user '%s'",
-					 c->r->keys_path, u->name);
+					 c->r->st.keys_path, u->name);
 	return 0;
 }
 
@@ -70,15 +70,15 @@ static int check_keyring(struct reg *r)
 
 	if (ret)
 		return ret;
-	for (i = 0; i < r->kr.nslots; i++)
-		user_slots += r->kr.slots[i].kind == KEYRING_SLOT_USER;
+	for (i = 0; i < r->st.kr.nslots; i++)
+		user_slots += r->st.kr.slots[i].kind == KEYRING_SLOT_USER;
 	if (user_slots != c.seen)
 		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has %zu user "
-				"slots but the register has %zu users", r->keys_path,
+				"slots but the register has %zu users", r->st.keys_path,
 				user_slots, c.seen);
-	return keyring_mac_check(&r->kr, r->master) ?
+	return keyring_mac_check(&r->st.kr, r->st.master) ?
 		reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has been altered",
-			 r->keys_path) : CDOP_OK;
+			 r->st.keys_path) : CDOP_OK;
 }
 
 int reg_check(struct reg *r)
@@ -86,14 +86,14 @@ int reg_check(struct reg *r)
 	int64_t bad;
 	int ret = check_pages(r);
 
-	if (!ret && r->file_mismatch)
+	if (!ret && r->st.file_mismatch)
 		ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s': every page "
 			       "authenticates on its own, but the file is not the one "
 			       "cdop last closed (its keyed MAC differs from the one in "
 			       "'%s'). A page may have been replaced by the same page "
 			       "from an older copy, or bytes changed in page padding "
 			       "that SQLCipher does not authenticate. Restore from a "
-			       "backup.", r->path, r->keys_path);
+			       "backup.", r->st.path, r->st.keys_path);
 
 	if (!ret)
 		ret = check_keyring(r);

@@ -5,19 +5,19 @@
 
 int db_error(struct reg *r, int rc, const char *what)
 {
-	const char *msg = r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc);
+	const char *msg = r->st.db ? sqlite3_errmsg(r->st.db) : sqlite3_errstr(rc);
 
 	switch (rc & 0xff) {
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
 		return reg_fail(r, CDOP_ERR_DAMAGED,
 				"register '%s' is damaged or has been altered (%s: %s)",
-				r->path, what, msg);
+				r->st.path, what, msg);
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return reg_fail(r, CDOP_ERR_BUSY,
 				"register '%s' is busy: another cdop is writing; try again",
-				r->path);
+				r->st.path);
 	case SQLITE_CONSTRAINT:
 		return reg_fail(r, CDOP_ERR_CONFLICT, "%s: %s", what, msg);
 	case SQLITE_NOMEM:
@@ -28,9 +28,17 @@ int db_error(struct reg *r, int rc, const char *what)
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
 		return reg_fail(r, CDOP_ERR_IO, "cannot %s register '%s': %s",
-				what, r->path, msg);
+				what, r->st.path, msg);
 	}
 	return reg_fail(r, CDOP_ERR_INTERNAL, "%s: %s", what, msg);
+}
+
+/* Records the statement's first error; returns the sticky one. */
+static int stmt_fail(struct db_stmt *q, int err)
+{
+	if (!q->rc)
+		q->rc = err;
+	return q->rc;
 }
 
 int db_prepare(struct reg *r, struct db_stmt *q, const char *sql)
@@ -39,24 +47,30 @@ int db_prepare(struct reg *r, struct db_stmt *q, const char *sql)
 
 	q->r = r;
 	q->s = NULL;
-	rc = sqlite3_prepare_v2(r->db, sql, -1, &q->s, NULL);
+	q->rc = CDOP_OK;
+	rc = sqlite3_prepare_v2(r->st.db, sql, -1, &q->s, NULL);
 	if (rc != SQLITE_OK)
-		return db_error(r, rc, "prepare");
+		return stmt_fail(q, db_error(r, rc, "prepare"));
 	return CDOP_OK;
 }
 
+/* The parameter's index, or 0 after recording the error. */
 static int bind_index(struct db_stmt *q, const char *name)
 {
-	int i = sqlite3_bind_parameter_index(q->s, name);
+	int i;
 
+	if (q->rc || !q->s)
+		return 0;
+	i = sqlite3_bind_parameter_index(q->s, name);
 	if (i == 0)
-		reg_fail(q->r, CDOP_ERR_INTERNAL, "no parameter %s in statement", name);
+		stmt_fail(q, reg_fail(q->r, CDOP_ERR_INTERNAL,
+				      "no parameter %s in statement", name));
 	return i;
 }
 
 static int bind_result(struct db_stmt *q, int rc)
 {
-	return rc == SQLITE_OK ? CDOP_OK : db_error(q->r, rc, "bind");
+	return rc == SQLITE_OK ? CDOP_OK : stmt_fail(q, db_error(q->r, rc, "bind"));
 }
 
 int db_bind_text(struct db_stmt *q, const char *name, const char *v)
@@ -64,7 +78,7 @@ int db_bind_text(struct db_stmt *q, const char *name, const char *v)
 	int i = bind_index(q, name);
 
 	if (!i)
-		return CDOP_ERR_INTERNAL;
+		return q->rc;
 	if (!v)
 		return bind_result(q, sqlite3_bind_null(q->s, i));
 	return bind_result(q, sqlite3_bind_text(q->s, i, v, -1, SQLITE_TRANSIENT));
@@ -74,109 +88,116 @@ int db_bind_int(struct db_stmt *q, const char *name, int64_t v)
 {
 	int i = bind_index(q, name);
 
-	if (!i)
-		return CDOP_ERR_INTERNAL;
-	return bind_result(q, sqlite3_bind_int64(q->s, i, v));
+	return i ? bind_result(q, sqlite3_bind_int64(q->s, i, v)) : q->rc;
 }
 
 int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n)
 {
 	int i = bind_index(q, name);
 
-	if (!i)
-		return CDOP_ERR_INTERNAL;
-	return bind_result(q, sqlite3_bind_blob(q->s, i, v, (int)n, SQLITE_TRANSIENT));
+	return i ? bind_result(q, sqlite3_bind_blob(q->s, i, v, (int)n,
+						    SQLITE_TRANSIENT)) : q->rc;
 }
 
 int db_bind_null(struct db_stmt *q, const char *name)
 {
 	int i = bind_index(q, name);
 
-	if (!i)
-		return CDOP_ERR_INTERNAL;
-	return bind_result(q, sqlite3_bind_null(q->s, i));
+	return i ? bind_result(q, sqlite3_bind_null(q->s, i)) : q->rc;
 }
 
 int db_step(struct db_stmt *q)
 {
-	int rc = sqlite3_step(q->s);
+	int rc;
 
+	if (q->rc)
+		return q->rc;
+	if (!q->s)
+		return stmt_fail(q, CDOP_ERR_INTERNAL);
+	rc = sqlite3_step(q->s);
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
 	if (rc == SQLITE_DONE)
 		return DB_DONE;
-	return db_error(q->r, rc, "query");
+	return stmt_fail(q, db_error(q->r, rc, "query"));
+}
+
+int db_run(struct db_stmt *q)
+{
+	int rc = db_step(q);
+
+	return rc == DB_ROW || rc == DB_DONE ? CDOP_OK : rc;
 }
 
 int db_reset(struct db_stmt *q)
 {
-	sqlite3_reset(q->s);
-	sqlite3_clear_bindings(q->s);
-	return CDOP_OK;
+	if (q->s) {
+		sqlite3_reset(q->s);
+		sqlite3_clear_bindings(q->s);
+	}
+	return q->rc;
 }
 
 const char *db_column_text(struct db_stmt *q, int col)
 {
-	const unsigned char *t = sqlite3_column_text(q->s, col);
+	const unsigned char *t = q->s ? sqlite3_column_text(q->s, col) : NULL;
 
 	return t ? (const char *)t : "";
 }
 
 int64_t db_column_int(struct db_stmt *q, int col)
 {
-	return sqlite3_column_int64(q->s, col);
+	return q->s ? sqlite3_column_int64(q->s, col) : 0;
 }
 
 const void *db_column_blob(struct db_stmt *q, int col, size_t *n)
 {
-	const void *p = sqlite3_column_blob(q->s, col);
+	const void *p = q->s ? sqlite3_column_blob(q->s, col) : NULL;
 
-	*n = (size_t)sqlite3_column_bytes(q->s, col);
+	*n = p ? (size_t)sqlite3_column_bytes(q->s, col) : 0;
 	return p;
 }
 
 int db_column_is_null(struct db_stmt *q, int col)
 {
-	return sqlite3_column_type(q->s, col) == SQLITE_NULL;
+	return !q->s || sqlite3_column_type(q->s, col) == SQLITE_NULL;
 }
 
-void db_finalize(struct db_stmt *q)
+int db_finalize(struct db_stmt *q)
 {
+	int rc = q->rc;
+
 	if (q->s)
 		sqlite3_finalize(q->s);
 	q->s = NULL;
+	q->rc = CDOP_OK;
+	return rc;
 }
 
 int db_exec(struct reg *r, const char *sql)
 {
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
 
-	if (!ret) {
-		ret = db_step(&q);
-		if (ret == DB_ROW || ret == DB_DONE)
-			ret = CDOP_OK;
-	}
-	db_finalize(&q);
-	return ret;
+	db_prepare(r, &q, sql);
+	db_run(&q);
+	return db_finalize(&q);
 }
 
 int db_exec_script(struct reg *r, const char *sql)
 {
-	int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+	int rc = sqlite3_exec(r->st.db, sql, NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? CDOP_OK : db_error(r, rc, "apply schema");
 }
 
 int db_begin(struct reg *r)
 {
-	int ret = reg_mark_dirty(r);
+	int ret = r->st.before_write ? r->st.before_write(r) : CDOP_OK;
 
 	if (!ret)
 		ret = db_exec(r, "BEGIN IMMEDIATE");
-
 	if (!ret)
-		r->in_txn = 1;
+		r->st.in_txn = 1;
 	return ret;
 }
 
@@ -185,15 +206,15 @@ int db_commit(struct reg *r)
 	int ret = db_exec(r, "COMMIT");
 
 	if (!ret)
-		r->in_txn = 0;
+		r->st.in_txn = 0;
 	return ret;
 }
 
 void db_rollback(struct reg *r)
 {
-	if (r->db && !sqlite3_get_autocommit(r->db))
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	r->in_txn = 0;
+	if (r->st.db && !sqlite3_get_autocommit(r->st.db))
+		sqlite3_exec(r->st.db, "ROLLBACK", NULL, NULL, NULL);
+	r->st.in_txn = 0;
 }
 
 /*
@@ -224,7 +245,7 @@ static int authorizer(void *ctx, int action, const char *a1, const char *a2,
 	case SQLITE_DROP_VTABLE:
 		return SQLITE_DENY;
 	case SQLITE_PRAGMA:
-		return r->allow_pragma ? SQLITE_OK : SQLITE_DENY;
+		return r->st.allow_pragma ? SQLITE_OK : SQLITE_DENY;
 	case SQLITE_FUNCTION:
 		for (i = 0; a2 && i < sizeof denied_functions / sizeof denied_functions[0]; i++)
 			if (!strcasecmp(a2, denied_functions[i]))
@@ -236,5 +257,5 @@ static int authorizer(void *ctx, int action, const char *a1, const char *a2,
 
 void db_authorizer_install(struct reg *r)
 {
-	sqlite3_set_authorizer(r->db, authorizer, r);
+	sqlite3_set_authorizer(r->st.db, authorizer, r);
 }

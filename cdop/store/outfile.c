@@ -13,7 +13,7 @@ int outfile_open(struct reg *r, struct outfile *o, const char *path, int excl)
 
 	memset(o, 0, sizeof *o);
 	if (excl && access(path, F_OK) == 0)
-		return reg_fail(r, CDOP_ERR_CONFLICT, "--out: '%s' already exists; "
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; "
 				"refusing to overwrite it", path);
 	o->path = strdup(path);
 	o->tmp = malloc(n + sizeof ".tmp-XXXXXX");
@@ -34,7 +34,7 @@ int outfile_open(struct reg *r, struct outfile *o, const char *path, int excl)
 		}
 		free(o->path);
 		free(o->tmp);
-		return reg_fail(r, CDOP_ERR_IO, "--out: cannot create a file beside "
+		return reg_fail_field(r, CDOP_ERR_IO, "out", "cannot create a file beside "
 				"'%s': %s", path, strerror(e));
 	}
 	return CDOP_OK;

@@ -22,25 +22,28 @@ extern const struct embedded_file cdop_schema[];
 void reg_init(struct reg *r)
 {
 	memset(r, 0, sizeof *r);
-	keyring_init(&r->kr);
-	r->lock_fd = -1;
+	keyring_init(&r->st.kr);
+	r->st.lock_fd = -1;
+	/* A crash mid-write is told apart from tampering: the keyring says a
+	 * write was under way. */
+	r->st.before_write = reg_mark_dirty;
 }
 
 static int file_state_seal(struct reg *r)
 {
-	if (keyring_file_mac(r->lock_fd, r->master, r->kr.file_mac, &r->kr.file_size))
+	if (keyring_file_mac(r->st.lock_fd, r->st.master, r->st.kr.file_mac, &r->st.kr.file_size))
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s' to seal it: %s",
-				r->path, strerror(errno));
-	r->kr.dirty = 0;
+				r->st.path, strerror(errno));
+	r->st.kr.dirty = 0;
 	return CDOP_OK;
 }
 
 int reg_mark_dirty(struct reg *r)
 {
-	if (r->marked_dirty || r->creating)
+	if (r->st.marked_dirty || r->st.creating)
 		return CDOP_OK;
-	r->kr.dirty = 1;
-	r->marked_dirty = 1;
+	r->st.kr.dirty = 1;
+	r->st.marked_dirty = 1;
 	return reg_keyring_save(r);
 }
 
@@ -48,21 +51,21 @@ int reg_close(struct reg *r)
 {
 	int ret = CDOP_OK;
 
-	if (r->db) {
+	if (r->st.db) {
 		db_rollback(r);
-		if (sqlite3_close(r->db) != SQLITE_OK) {
-			sqlite3_close_v2(r->db);
+		if (sqlite3_close(r->st.db) != SQLITE_OK) {
+			sqlite3_close_v2(r->st.db);
 			ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot close register '%s'",
-				       r->path);
+				       r->st.path);
 		}
 	}
-	r->db = NULL;
-	if (r->marked_dirty && !ret) {
+	r->st.db = NULL;
+	if (r->st.marked_dirty && !ret) {
 		ret = file_state_seal(r);
 		if (!ret)
 			ret = reg_keyring_save(r);
 		if (!ret)
-			r->marked_dirty = 0;
+			r->st.marked_dirty = 0;
 	}
 	return ret;
 }
@@ -70,23 +73,39 @@ int reg_close(struct reg *r)
 void reg_release(struct reg *r)
 {
 	(void)reg_close(r);
-	secure_free(r->master);
-	r->master = NULL;
-	keyring_release(&r->kr);
-	if (r->lock_fd >= 0)
-		close(r->lock_fd); /* drops the flock */
-	r->lock_fd = -1;
-	free(r->path);
-	free(r->keys_path);
-	r->path = r->keys_path = NULL;
+	secure_free(r->st.master);
+	r->st.master = NULL;
+	keyring_release(&r->st.kr);
+	if (r->st.lock_fd >= 0)
+		close(r->st.lock_fd); /* drops the flock */
+	r->st.lock_fd = -1;
+	free(r->st.path);
+	free(r->st.keys_path);
+	r->st.path = r->st.keys_path = NULL;
 }
 
 int reg_fail(struct reg *r, int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	r->e.field[0] = 0;
 	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	vsnprintf(r->e.msg, sizeof r->e.msg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int reg_fail_field(struct reg *r, int code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	snprintf(r->e.field, sizeof r->e.field, "%s", field);
+	n = snprintf(r->e.msg, sizeof r->e.msg, "%s: ", field);
+	if (n < 0 || (size_t)n >= sizeof r->e.msg)
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(r->e.msg + n, sizeof r->e.msg - (size_t)n, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -105,8 +124,8 @@ void reg_today(const struct reg *r, char out[11])
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if (r && r->today) {
-		snprintf(out, 11, "%s", r->today);
+	if (r && r->ss.today) {
+		snprintf(out, 11, "%s", r->ss.today);
 		return;
 	}
 	localtime_r(&t, &tm);
@@ -127,12 +146,12 @@ static int set_paths(struct reg *r, const char *path)
 {
 	size_t n = strlen(path);
 
-	r->path = strdup(path);
-	r->keys_path = malloc(n + sizeof ".keys");
-	if (!r->path || !r->keys_path)
+	r->st.path = strdup(path);
+	r->st.keys_path = malloc(n + sizeof ".keys");
+	if (!r->st.path || !r->st.keys_path)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	memcpy(r->keys_path, path, n);
-	memcpy(r->keys_path + n, ".keys", sizeof ".keys");
+	memcpy(r->st.keys_path, path, n);
+	memcpy(r->st.keys_path + n, ".keys", sizeof ".keys");
 	return CDOP_OK;
 }
 
@@ -145,15 +164,15 @@ static int lock_register(struct reg *r, int fd, unsigned timeout_ms)
 	while (flock(fd, LOCK_EX | LOCK_NB)) {
 		if (errno != EWOULDBLOCK)
 			return reg_fail(r, CDOP_ERR_IO, "cannot lock register '%s': %s",
-					r->path, strerror(errno));
+					r->st.path, strerror(errno));
 		if (waited >= timeout_ms)
 			return reg_fail(r, CDOP_ERR_BUSY,
 					"register '%s' is in use by another cdop; "
-					"waited %u ms, try again", r->path, waited);
+					"waited %u ms, try again", r->st.path, waited);
 		usleep(50 * 1000);
 		waited += 50;
 	}
-	r->lock_fd = fd;
+	r->st.lock_fd = fd;
 	return CDOP_OK;
 }
 
@@ -178,7 +197,7 @@ static int db_key_and_configure(struct reg *r, int creating)
 	keytext = secure_alloc(3 + 2 * SUBKEY_BYTES + 1);
 	if (!keytext)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	ret = subkey_derive(key, SUBKEY_DATABASE, r->master);
+	ret = subkey_derive(key, SUBKEY_DATABASE, r->st.master);
 	if (ret) {
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive database key");
 		goto out;
@@ -190,17 +209,17 @@ static int db_key_and_configure(struct reg *r, int creating)
 		snprintf(keytext + 2 + 2 * i, 3, "%02x", key[i]);
 	keytext[2 + 2 * SUBKEY_BYTES] = '\'';
 	keytext[3 + 2 * SUBKEY_BYTES] = 0;
-	if (sqlite3_key(r->db, keytext, (int)(3 + 2 * SUBKEY_BYTES)) != SQLITE_OK) {
+	if (sqlite3_key(r->st.db, keytext, (int)(3 + 2 * SUBKEY_BYTES)) != SQLITE_OK) {
 		ret = db_error(r, SQLITE_ERROR, "key");
 		goto out;
 	}
-	r->allow_pragma = 1;
+	r->st.allow_pragma = 1;
 	for (i = 0; i < sizeof setup / sizeof setup[0] && !ret; i++)
 		ret = db_exec(r, setup[i]);
 	if (!ret && creating)
 		ret = db_exec(r, "PRAGMA auto_vacuum = FULL"); /* no free pages: see check */
 	if (!ret)
-		ret = sqlite3_busy_timeout(r->db, 10000) == SQLITE_OK ? CDOP_OK :
+		ret = sqlite3_busy_timeout(r->st.db, 10000) == SQLITE_OK ? CDOP_OK :
 			db_error(r, SQLITE_ERROR, "configure");
 out:
 	secure_wipe(key, sizeof key);
@@ -214,10 +233,10 @@ static int db_connect(struct reg *r, int creating)
 	int rc;
 
 	/* Never SQLITE_OPEN_CREATE: the file exists (init made it O_EXCL). */
-	rc = sqlite3_open_v2(r->path, &r->db, flags, NULL);
+	rc = sqlite3_open_v2(r->st.path, &r->st.db, flags, NULL);
 	if (rc != SQLITE_OK)
 		return db_error(r, rc, "open");
-	sqlite3_extended_result_codes(r->db, 0);
+	sqlite3_extended_result_codes(r->st.db, 0);
 	db_authorizer_install(r);
 	return db_key_and_configure(r, creating);
 }
@@ -238,7 +257,7 @@ static int db_probe(struct reg *r, int ret)
 		return reg_fail(r, CDOP_ERR_DAMAGED,
 				"register '%s' cannot be decrypted with the key from "
 				"'%s': it is damaged, altered, or belongs to another keyring",
-				r->path, r->keys_path);
+				r->st.path, r->st.keys_path);
 	return ret;
 }
 
@@ -269,7 +288,7 @@ static int migrate(struct reg *r)
 	if (have > latest)
 		return reg_fail(r, CDOP_ERR_VERSION,
 				"register '%s' has schema version %d; this cdop "
-				"understands up to %d: use a newer cdop", r->path,
+				"understands up to %d: use a newer cdop", r->st.path,
 				have, latest);
 	if (have == latest)
 		return CDOP_OK;
@@ -307,7 +326,7 @@ static int meta_get(struct reg *r, const char *key, char *out, size_t outlen)
 			ret = CDOP_OK;
 		} else if (ret == DB_DONE) {
 			ret = reg_fail(r, CDOP_ERR_DAMAGED,
-				       "register '%s' lacks its '%s' record", r->path, key);
+				       "register '%s' lacks its '%s' record", r->st.path, key);
 		}
 	}
 	db_finalize(&q);
@@ -326,7 +345,7 @@ static int meta_set(struct reg *r, const char *key, const char *value)
 	if (!ret)
 		ret = db_bind_text(&q, ":value", value);
 	if (!ret)
-		ret = db_step(&q) == DB_DONE ? CDOP_OK : r->err[0] ? CDOP_ERR_IO : CDOP_ERR_INTERNAL;
+		ret = db_step(&q) == DB_DONE ? CDOP_OK : r->e.msg[0] ? CDOP_ERR_IO : CDOP_ERR_INTERNAL;
 	db_finalize(&q);
 	return ret;
 }
@@ -344,7 +363,7 @@ int reg_kdf_params(struct reg *r, struct kdf_params *out)
 	out->memlimit = strtoull(mem, NULL, 10);
 	if (kdf_params_check(out))
 		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has invalid "
-				"key derivation defaults", r->path);
+				"key derivation defaults", r->st.path);
 	return CDOP_OK;
 }
 
@@ -364,12 +383,12 @@ static int check_register_id(struct reg *r)
 
 	if (ret)
 		return ret;
-	hex_encode(want, r->kr.register_id, KEYRING_ID_BYTES);
+	hex_encode(want, r->st.kr.register_id, KEYRING_ID_BYTES);
 	if (strcmp(want, have))
 		return reg_fail(r, CDOP_ERR_DAMAGED,
 				"register '%s' does not belong to keyring '%s' "
-				"(register id %s, keyring id %s)", r->path,
-				r->keys_path, have, want);
+				"(register id %s, keyring id %s)", r->st.path,
+				r->st.keys_path, have, want);
 	return CDOP_OK;
 }
 
@@ -381,23 +400,23 @@ static int check_user(struct reg *r, const struct keyring_slot *slot)
 	int ret = db_prepare(r, &q, sql);
 
 	if (!ret)
-		ret = db_bind_text(&q, ":name", r->user);
+		ret = db_bind_text(&q, ":name", r->ss.user);
 	if (!ret)
 		ret = db_step(&q);
 	if (ret == DB_DONE) {
 		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has a slot for "
 			       "user '%s' whom the register does not know",
-			       r->keys_path, r->user);
+			       r->st.keys_path, r->ss.user);
 	} else if (ret == DB_ROW) {
-		r->role = role_parse(db_column_text(&q, 0));
+		r->ss.role = role_parse(db_column_text(&q, 0));
 		ret = CDOP_OK;
 		if (strcmp(db_column_text(&q, 1), "active"))
 			ret = reg_fail(r, CDOP_ERR_ACCESS, "user '%s' is disabled",
-				       r->user);
-		else if (slot && slot->role != (uint8_t)r->role)
+				       r->ss.user);
+		else if (slot && slot->role != (uint8_t)r->ss.role)
 			ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' gives user "
 				       "'%s' a role the register does not",
-				       r->keys_path, r->user);
+				       r->st.keys_path, r->ss.user);
 	}
 	db_finalize(&q);
 	return ret;
@@ -412,8 +431,8 @@ static void record_failure(struct reg *r, const char *user, const char *why)
 
 	reg_now(now);
 	snprintf(text, sizeof text, "%s\t%.64s\t%s", now, user ? user : "", why);
-	if (keyring_failure_add(&r->kr, text) == CRYPTO_OK)
-		(void)keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_REPLACE);
+	if (keyring_failure_add(&r->st.kr, text) == CRYPTO_OK)
+		(void)keyring_save(&r->st.kr, r->st.keys_path, KEYRING_SAVE_REPLACE);
 }
 
 /* Moves sealed failure records into the audit trail, then clears them. */
@@ -423,13 +442,13 @@ static int import_failures(struct reg *r)
 	size_t i;
 	int ret;
 
-	if (!r->kr.nfailures)
+	if (!r->st.kr.nfailures)
 		return CDOP_OK;
 	ret = db_begin(r);
-	for (i = 0; !ret && i < r->kr.nfailures; i++) {
+	for (i = 0; !ret && i < r->st.kr.nfailures; i++) {
 		char *at = text, *user, *why;
 
-		if (keyring_failure_open(&r->kr, i, r->master, text, sizeof text)) {
+		if (keyring_failure_open(&r->st.kr, i, r->st.master, text, sizeof text)) {
 			ret = audit_append(r, "unlock_failed", "", "unreadable record");
 			continue;
 		}
@@ -450,9 +469,9 @@ static int import_failures(struct reg *r)
 		return ret;
 	}
 	/* A crash here only means the records are imported twice. */
-	keyring_failures_clear(&r->kr);
-	return keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_REPLACE) ?
-		reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s'", r->keys_path) :
+	keyring_failures_clear(&r->st.kr);
+	return keyring_save(&r->st.kr, r->st.keys_path, KEYRING_SAVE_REPLACE) ?
+		reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s'", r->st.keys_path) :
 		CDOP_OK;
 }
 
@@ -470,31 +489,31 @@ static int check_file_state(struct reg *r, unsigned flags)
 	char journal[4200];
 	uint64_t size = 0;
 
-	if (r->kr.dirty) {
-		r->recovered = 1;
+	if (r->st.kr.dirty) {
+		r->st.recovered = 1;
 		return CDOP_OK;
 	}
-	snprintf(journal, sizeof journal, "%s-journal", r->path);
+	snprintf(journal, sizeof journal, "%s-journal", r->st.path);
 	if (access(journal, F_OK) == 0)
 		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has a journal "
 				"'%s' although cdop closed it cleanly: refusing to let "
 				"it roll the register back; move it away and run "
-				"'cdop check'", r->path, journal);
-	if (keyring_file_mac(r->lock_fd, r->master, mac, &size))
+				"'cdop check'", r->st.path, journal);
+	if (keyring_file_mac(r->st.lock_fd, r->st.master, mac, &size))
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
-				r->path, strerror(errno));
-	if (size == r->kr.file_size &&
-	    !secure_memcmp(mac, r->kr.file_mac, sizeof mac))
+				r->st.path, strerror(errno));
+	if (size == r->st.kr.file_size &&
+	    !secure_memcmp(mac, r->st.kr.file_mac, sizeof mac))
 		return CDOP_OK;
 	if (flags & REG_OPEN_CHECK) {
-		r->file_mismatch = 1;
+		r->st.file_mismatch = 1;
 		return CDOP_OK;
 	}
 	return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is not the file cdop "
 			"last closed (%llu bytes now, %llu recorded): it has been "
 			"altered or replaced in part; run 'cdop check' for details, "
-			"or restore from a backup", r->path,
-			(unsigned long long)size, (unsigned long long)r->kr.file_size);
+			"or restore from a backup", r->st.path,
+			(unsigned long long)size, (unsigned long long)r->st.kr.file_size);
 }
 
 /* After a crash mid-write: SQLite has rolled back; prove what is left. */
@@ -508,12 +527,12 @@ static int recover_unclean(struct reg *r)
 	/* A write killed before its first page reached the database leaves a
 	 * journal SQLite ignores (zero header); it would otherwise be refused
 	 * as a replay at every later open. The check above proved the file. */
-	snprintf(journal, sizeof journal, "%s-journal", r->path);
+	snprintf(journal, sizeof journal, "%s-journal", r->st.path);
 	if (unlink(journal) && errno != ENOENT)
 		return reg_fail(r, CDOP_ERR_IO, "cannot remove stale journal '%s': %s",
 				journal, strerror(errno));
 	/* Seal the state we just verified at this command's clean close. */
-	r->marked_dirty = 1;
+	r->st.marked_dirty = 1;
 	return CDOP_OK;
 }
 
@@ -524,36 +543,36 @@ static int open_file_checks(struct reg *r, int *fd_out)
 	static const char sqlite_magic[16] = "SQLite format 3";
 	char head[16];
 	struct stat st;
-	int fd = open(r->path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(r->st.path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return reg_fail(r, CDOP_ERR_NOTFOUND, "register '%s' does not "
-					"exist; create one with 'cdop init' or give "
-					"--register PATH", r->path);
+					"exist; create one with 'cdop init', or choose "
+					"another register", r->st.path);
 		return reg_fail(r, CDOP_ERR_IO, "cannot open register '%s': %s",
-				r->path, strerror(errno));
+				r->st.path, strerror(errno));
 	}
 	*fd_out = fd;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
 		return reg_fail(r, CDOP_ERR_IO, "register '%s' is not a regular file",
-				r->path);
+				r->st.path);
 	if (st.st_size == 0)
 		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is empty (0 bytes): "
-				"restore it from a backup", r->path);
+				"restore it from a backup", r->st.path);
 	if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head)
 		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is truncated "
-				"(%lld bytes)", r->path, (long long)st.st_size);
+				"(%lld bytes)", r->st.path, (long long)st.st_size);
 	if (!memcmp(head, sqlite_magic, sizeof head))
 		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is an unencrypted "
 				"SQLite database, not a cdop register; refusing to use it",
-				r->path);
+				r->st.path);
 	return CDOP_OK;
 }
 
 static int load_keyring(struct reg *r)
 {
-	int ret = keyring_load(&r->kr, r->keys_path);
+	int ret = keyring_load(&r->st.kr, r->st.keys_path);
 
 	switch (ret) {
 	case CRYPTO_OK:
@@ -562,23 +581,23 @@ static int load_keyring(struct reg *r)
 		if (errno == ENOENT)
 			return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' is missing: "
 					"the register cannot be opened without it; "
-					"restore it from a backup", r->keys_path);
+					"restore it from a backup", r->st.keys_path);
 		return reg_fail(r, CDOP_ERR_IO, "cannot read keyring '%s': %s",
-				r->keys_path, strerror(errno));
+				r->st.keys_path, strerror(errno));
 	case CRYPTO_ERR_VERSION:
 		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has a format "
-				"version this cdop does not know", r->keys_path);
+				"version this cdop does not know", r->st.keys_path);
 	case CRYPTO_ERR_PARAMS:
 		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has key "
 				"derivation parameters outside the accepted bounds "
 				"(ops %u-%u, memory %llu-%llu MiB): it has been altered",
-				r->keys_path, KDF_OPS_MIN, KDF_OPS_MAX,
+				r->st.keys_path, KDF_OPS_MIN, KDF_OPS_MAX,
 				KDF_MEM_MIN >> 20, KDF_MEM_MAX >> 20);
 	case CRYPTO_ERR_NOMEM:
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
 	return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' is malformed or "
-			"truncated (%s)", r->keys_path, crypto_strerror(ret));
+			"truncated (%s)", r->st.keys_path, crypto_strerror(ret));
 }
 
 static int unlock(struct reg *r, const struct reg_open_opts *o,
@@ -587,13 +606,13 @@ static int unlock(struct reg *r, const struct reg_open_opts *o,
 	int ret;
 
 	if (o->recovery_code) {
-		ret = keyring_recovery_open(&r->kr, o->recovery_code, r->master);
+		ret = keyring_recovery_open(&r->st.kr, o->recovery_code, r->st.master);
 		if (ret == CRYPTO_ERR_FORMAT)
 			return reg_fail(r, CDOP_ERR_INPUT, "recovery code is not "
 					"32 hexadecimal digits (xxxx-xxxx-...)");
 	} else {
-		ret = keyring_slot_open(&r->kr, o->user, o->pass, o->passlen,
-					r->master, slot);
+		ret = keyring_slot_open(&r->st.kr, o->user, o->pass, o->passlen,
+					r->st.master, slot);
 	}
 	switch (ret) {
 	case CRYPTO_OK:
@@ -602,9 +621,9 @@ static int unlock(struct reg *r, const struct reg_open_opts *o,
 		record_failure(r, o->user, o->recovery_code ? "no recovery slot" : "unknown user");
 		if (o->recovery_code)
 			return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has no "
-					"recovery slot", r->keys_path);
+					"recovery slot", r->st.keys_path);
 		return reg_fail(r, CDOP_ERR_ACCESS, "unknown user '%s' for register "
-				"'%s'", o->user, r->path);
+				"'%s'", o->user, r->st.path);
 	case CRYPTO_ERR_DISABLED:
 		record_failure(r, o->user, "disabled user");
 		return reg_fail(r, CDOP_ERR_ACCESS, "user '%s' is disabled", o->user);
@@ -613,13 +632,13 @@ static int unlock(struct reg *r, const struct reg_open_opts *o,
 			       o->recovery_code ? "wrong recovery code" : "wrong passphrase");
 		if (o->recovery_code)
 			return reg_fail(r, CDOP_ERR_ACCESS, "wrong recovery code for "
-					"register '%s'", r->path);
+					"register '%s'", r->st.path);
 		return reg_fail(r, CDOP_ERR_ACCESS, "wrong passphrase for user "
 				"'%s' (or the key slot has been altered)", o->user);
 	case CRYPTO_ERR_PARAMS:
 		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s': key slot has "
 				"key derivation parameters outside the accepted bounds",
-				r->keys_path);
+				r->st.keys_path);
 	case CRYPTO_ERR_NOMEM:
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory deriving the key");
 	}
@@ -635,7 +654,7 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 	if (ret)
 		return ret;
 	if (o->user)
-		snprintf(r->user, sizeof r->user, "%s", o->user);
+		snprintf(r->ss.user, sizeof r->ss.user, "%s", o->user);
 	ret = open_file_checks(r, &fd);
 	if (ret)
 		goto fail_fd;
@@ -645,16 +664,16 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 	ret = load_keyring(r);
 	if (ret)
 		return ret;
-	r->master = secure_alloc(MASTER_KEY_BYTES);
-	if (!r->master)
+	r->st.master = secure_alloc(MASTER_KEY_BYTES);
+	if (!r->st.master)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	ret = unlock(r, o, &slot);
 	if (ret)
 		return ret;
-	if (keyring_mac_check(&r->kr, r->master))
+	if (keyring_mac_check(&r->st.kr, r->st.master))
 		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has been altered: "
 				"its slots do not match their authentication code",
-				r->keys_path);
+				r->st.keys_path);
 	ret = check_file_state(r, o->flags);
 	if (ret)
 		return ret;
@@ -662,30 +681,30 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 	if (!ret)
 		ret = migrate(r);
 	if (ret)
-		r->allow_pragma = 0;
+		r->st.allow_pragma = 0;
 	if (!ret)
 		ret = check_register_id(r);
 	if (!ret && !o->recovery_code)
 		ret = check_user(r, slot);
-	r->allow_pragma = 0;
-	if (!ret && r->recovered)
+	r->st.allow_pragma = 0;
+	if (!ret && r->st.recovered)
 		ret = recover_unclean(r);
 	if (!ret)
 		ret = import_failures(r);
 	return ret;
 fail_fd:
-	if (fd >= 0 && r->lock_fd != fd)
+	if (fd >= 0 && r->st.lock_fd != fd)
 		close(fd);
 	return ret;
 }
 
 int reg_keyring_save(struct reg *r)
 {
-	if (keyring_mac_seal(&r->kr, r->master))
+	if (keyring_mac_seal(&r->st.kr, r->st.master))
 		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
-	if (keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_REPLACE))
+	if (keyring_save(&r->st.kr, r->st.keys_path, KEYRING_SAVE_REPLACE))
 		return reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s",
-				r->keys_path, strerror(errno));
+				r->st.keys_path, strerror(errno));
 	return CDOP_OK;
 }
 
@@ -706,9 +725,9 @@ static int create_contents(struct reg *r, struct reg_create_opts *o,
 		ret = migrate(r);
 	if (ret)
 		return ret;
-	r->allow_pragma = 0;
+	r->st.allow_pragma = 0;
 	reg_now(now);
-	hex_encode(idhex, r->kr.register_id, KEYRING_ID_BYTES);
+	hex_encode(idhex, r->st.kr.register_id, KEYRING_ID_BYTES);
 	ret = db_begin(r);
 	if (!ret)
 		ret = meta_set(r, "register_id", idhex);
@@ -746,73 +765,73 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	ret = set_paths(r, o->path);
 	if (ret)
 		return ret;
-	snprintf(r->user, sizeof r->user, "%s", o->admin);
-	r->role = ROLE_ADMIN;
+	snprintf(r->ss.user, sizeof r->ss.user, "%s", o->admin);
+	r->ss.role = ROLE_ADMIN;
 	if (kdf_profile(o->kdf_profile ? o->kdf_profile : "moderate", &kdf))
-		return reg_fail(r, CDOP_ERR_INPUT, "--kdf: '%s' is not a profile; "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "kdf", "'%s' is not a profile; "
 				"valid: interactive, moderate, sensitive", o->kdf_profile);
-	if (access(r->keys_path, F_OK) == 0)
+	if (access(r->st.keys_path, F_OK) == 0)
 		return reg_fail(r, CDOP_ERR_CONFLICT, "keyring '%s' already exists; "
-				"refusing to overwrite it", r->keys_path);
-	fd = open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+				"refusing to overwrite it", r->st.keys_path);
+	fd = open(r->st.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return reg_fail(r, CDOP_ERR_CONFLICT, "register '%s' already "
-					"exists; refusing to overwrite it", r->path);
+					"exists; refusing to overwrite it", r->st.path);
 		return reg_fail(r, CDOP_ERR_IO, "cannot create register '%s': %s",
-				r->path, strerror(errno));
+				r->st.path, strerror(errno));
 	}
 	created = 1;
 	ret = lock_register(r, fd, 0);
 	if (ret)
 		goto out;
-	r->master = secure_alloc(MASTER_KEY_BYTES);
-	if (!r->master) {
+	r->st.master = secure_alloc(MASTER_KEY_BYTES);
+	if (!r->st.master) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (keyring_create(&r->kr, r->master) ||
-	    keyring_slot_set(&r->kr, r->master, o->admin, ROLE_ADMIN, o->pass,
+	if (keyring_create(&r->st.kr, r->st.master) ||
+	    keyring_slot_set(&r->st.kr, r->st.master, o->admin, ROLE_ADMIN, o->pass,
 			     o->passlen, &kdf) ||
-	    keyring_recovery_set(&r->kr, r->master, &kdf, o->recovery_code)) {
+	    keyring_recovery_set(&r->st.kr, r->st.master, &kdf, o->recovery_code)) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "cannot create keyring: out of memory");
 		goto out;
 	}
-	r->creating = 1;
+	r->st.creating = 1;
 	ret = create_contents(r, o, &kdf);
-	r->creating = 0;
+	r->st.creating = 0;
 	if (ret)
 		goto out;
-	if (sqlite3_close(r->db) != SQLITE_OK) {
+	if (sqlite3_close(r->st.db) != SQLITE_OK) {
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot close new register");
 		goto out;
 	}
-	r->db = NULL;
+	r->st.db = NULL;
 	ret = file_state_seal(r);
 	if (ret)
 		goto out;
-	if (keyring_mac_seal(&r->kr, r->master)) {
+	if (keyring_mac_seal(&r->st.kr, r->st.master)) {
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
 		goto out;
 	}
-	if (keyring_save(&r->kr, r->keys_path, KEYRING_SAVE_EXCL)) {
+	if (keyring_save(&r->st.kr, r->st.keys_path, KEYRING_SAVE_EXCL)) {
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s",
-			       r->keys_path, strerror(errno));
+			       r->st.keys_path, strerror(errno));
 		goto out;
 	}
 out:
-	if (fd >= 0 && r->lock_fd != fd)
+	if (fd >= 0 && r->st.lock_fd != fd)
 		close(fd);
 	if (ret && created) {
 		char journal[4200];
 
-		if (r->db) {
+		if (r->st.db) {
 			db_rollback(r);
-			sqlite3_close_v2(r->db);
-			r->db = NULL;
+			sqlite3_close_v2(r->st.db);
+			r->st.db = NULL;
 		}
-		unlink(r->path);
-		snprintf(journal, sizeof journal, "%s-journal", r->path);
+		unlink(r->st.path);
+		snprintf(journal, sizeof journal, "%s-journal", r->st.path);
 		unlink(journal);
 		secure_wipe(o->recovery_code, sizeof o->recovery_code);
 	}

@@ -25,9 +25,9 @@ int signing_key(struct reg *r, struct sign_key *k)
 	int ret;
 
 	*k = (struct sign_key)SIGN_KEY_INIT;
-	if (!r->master)
+	if (!r->st.master)
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "report signing: register is not open");
-	else if ((ret = subkey_derive(seed, SUBKEY_SIGN, r->master)) != 0)
+	else if ((ret = subkey_derive(seed, SUBKEY_SIGN, r->st.master)) != 0)
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive the report signing key");
 	else if ((ret = sign_keypair_from_seed(k, seed)) != SIGN_OK)
 		ret = sign_fail(r, ret, "report signing key");
@@ -55,8 +55,8 @@ void signing_register_id(const struct reg *r, char *out, size_t outlen)
 	size_t i;
 
 	for (i = 0; i < KEYRING_ID_BYTES && 2 * i + 2 < outlen; i++) {
-		out[2 * i] = hex[r->kr.register_id[i] >> 4];
-		out[2 * i + 1] = hex[r->kr.register_id[i] & 15];
+		out[2 * i] = hex[r->st.kr.register_id[i] >> 4];
+		out[2 * i + 1] = hex[r->st.kr.register_id[i] & 15];
 	}
 	if (outlen)
 		out[2 * i < outlen ? 2 * i : outlen - 1] = 0;

@@ -56,15 +56,25 @@ enum role role_parse(const char *name);
  */
 #define REG_ERR_MAX 1024
 #define REG_NAME_MAX 64
+#define REG_FIELD_MAX 64
 
-struct reg {
+struct reg;
+
+/* The error value: the message of the last failure, and the field it was
+ * about (a path such as "on" or "child.surname", or "") so that each front
+ * end can name the field its own way (a flag, a form input). */
+struct cdop_err {
+	char field[REG_FIELD_MAX];
+	char msg[REG_ERR_MAX];
+};
+
+/* The register as storage: its files, the database connection, the keys. */
+struct store {
 	char *path;
 	char *keys_path;
 	sqlite3 *db;
 	struct keyring kr;
 	uint8_t *master;          /* secure memory, MASTER_KEY_BYTES */
-	char user[REG_NAME_MAX + 1];
-	enum role role;
 	int lock_fd;              /* flock on PATH for the whole command */
 	int allow_pragma;         /* authorizer: only during set-up */
 	int in_txn;
@@ -72,8 +82,22 @@ struct reg {
 	int marked_dirty;         /* keyring says a write is under way */
 	int file_mismatch;        /* file MAC differs (only with REG_OPEN_CHECK) */
 	int recovered;            /* opened after an unclean close; checked */
+	/* Run by db_begin before the first write transaction; set at open. */
+	int (*before_write)(struct reg *r);
+};
+
+/* Who is acting, and when: the user, their role and the clock. */
+struct session {
+	char user[REG_NAME_MAX + 1];
+	enum role role;
 	const char *today;        /* YYYY-MM-DD override for tests, or NULL */
-	char err[REG_ERR_MAX];
+};
+
+/* An open register as one user sees it: storage, session, last error. */
+struct reg {
+	struct store st;
+	struct session ss;
+	struct cdop_err e;
 };
 
 void reg_init(struct reg *r);
@@ -86,9 +110,14 @@ void reg_release(struct reg *r);
  * crash mid-write is told apart from tampering. */
 int reg_mark_dirty(struct reg *r);
 
-/* Sets reg->err from a format and returns code. */
+/* Sets the error message from a format and returns code. */
 int reg_fail(struct reg *r, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same about one field, named by its path ("on", "child.surname"):
+ * the message reads "FIELD: …" and e.field holds FIELD, so a front end can
+ * say which flag or form input it was. */
+int reg_fail_field(struct reg *r, int code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Open options. */
 struct reg_open_opts {
@@ -151,25 +180,44 @@ struct reg;
 struct db_stmt {
 	sqlite3_stmt *s;
 	struct reg *r;
+	int rc;        /* the first error, sticky: later calls do nothing */
 };
-#define DB_STMT_INIT { NULL, NULL }
+#define DB_STMT_INIT { NULL, NULL, 0 }
 
 enum { DB_DONE = 0, DB_ROW = 1 };
 
+/*
+ * Straight-line use, as Fossil's: a statement keeps its first error, so
+ * prepare, bind, step and read are plain lines and the code checks once,
+ * at db_finalize (or db_run):
+ *
+ *	db_prepare(r, &q, sql);
+ *	db_bind_text(&q, ":ref", ref);
+ *	while (db_step(&q) == DB_ROW)
+ *		...;
+ *	ret = db_finalize(&q);
+ *
+ * Every function below returns the sticky error too, for code that wants
+ * to stop early.
+ */
 int db_prepare(struct reg *r, struct db_stmt *q, const char *sql);
 /* v == NULL binds NULL. A name the statement lacks is a bug: CDOP_ERR_INTERNAL. */
 int db_bind_text(struct db_stmt *q, const char *name, const char *v);
 int db_bind_int(struct db_stmt *q, const char *name, int64_t v);
 int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n);
 int db_bind_null(struct db_stmt *q, const char *name);
-/* DB_ROW, DB_DONE, or a negative cdop_error. */
+/* DB_ROW, DB_DONE, or the (sticky) negative cdop_error. */
 int db_step(struct db_stmt *q);
+/* Steps a statement that returns no rows: CDOP_OK or the sticky error. */
+int db_run(struct db_stmt *q);
+/* Ready to bind and step again; keeps the sticky error. */
 int db_reset(struct db_stmt *q);
 const char *db_column_text(struct db_stmt *q, int col);
 int64_t db_column_int(struct db_stmt *q, int col);
 const void *db_column_blob(struct db_stmt *q, int col, size_t *n);
 int db_column_is_null(struct db_stmt *q, int col);
-void db_finalize(struct db_stmt *q);
+/* Frees the statement (safe on DB_STMT_INIT) and returns its first error. */
+int db_finalize(struct db_stmt *q);
 
 /* One statement, no rows wanted. */
 int db_exec(struct reg *r, const char *sql);

@@ -59,7 +59,7 @@ static int commit_with_keyring(struct reg *r, const struct keyring *old)
 		return ret;
 	ret = db_commit(r);
 	if (ret)
-		(void)keyring_save(old, r->keys_path, KEYRING_SAVE_REPLACE);
+		(void)keyring_save(old, r->st.keys_path, KEYRING_SAVE_REPLACE);
 	return ret;
 }
 
@@ -67,7 +67,7 @@ static int keyring_copy(struct reg *r, struct keyring *dst)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int ret = keyring_serialize(&r->kr, &buf, &len);
+	int ret = keyring_serialize(&r->st.kr, &buf, &len);
 
 	if (!ret)
 		ret = keyring_parse(dst, buf, len);
@@ -78,8 +78,8 @@ static int keyring_copy(struct reg *r, struct keyring *dst)
 /* Puts the keyring as it was before a failed change back in place. */
 static void keyring_restore(struct reg *r, struct keyring *old)
 {
-	keyring_release(&r->kr);
-	r->kr = *old;
+	keyring_release(&r->st.kr);
+	r->st.kr = *old;
 	keyring_init(old);
 }
 
@@ -133,7 +133,7 @@ int users_add(struct reg *r, const char *name, enum role role,
 	if (ret)
 		return ret;
 	if (role == ROLE_NONE)
-		return reg_fail(r, CDOP_ERR_INPUT, "--role: valid roles are admin, "
+		return reg_fail_field(r, CDOP_ERR_INPUT, "role", "valid roles are admin, "
 				"manager, panel, analyst");
 	ret = user_lookup(r, name, &have, &active);
 	if (ret == CDOP_OK)
@@ -147,7 +147,7 @@ int users_add(struct reg *r, const char *name, enum role role,
 	ret = change_begin(r, &old);
 	if (ret)
 		return ret;
-	err = keyring_slot_set(&r->kr, r->master, name, (uint8_t)role, pass, passlen, &kdf);
+	err = keyring_slot_set(&r->st.kr, r->st.master, name, (uint8_t)role, pass, passlen, &kdf);
 	if (err) {
 		ret = slot_error(r, err);
 		goto out;
@@ -161,7 +161,7 @@ int users_add(struct reg *r, const char *name, enum role role,
 	if (!ret)
 		ret = db_bind_text(&q, ":now", now);
 	if (!ret)
-		ret = db_bind_text(&q, ":by", r->user);
+		ret = db_bind_text(&q, ":by", r->ss.user);
 	if (!ret && (ret = db_step(&q)) == DB_DONE)
 		ret = CDOP_OK;
 	db_finalize(&q);
@@ -184,15 +184,15 @@ int users_disable(struct reg *r, const char *name)
 		return ret;
 	if (!active)
 		return reg_fail(r, CDOP_ERR_CONFLICT, "user '%s' is already disabled", name);
-	if (!strcmp(name, r->user))
+	if (!strcmp(name, r->ss.user))
 		return reg_fail(r, CDOP_ERR_CONFLICT, "you cannot disable yourself ('%s'); "
 				"ask another admin", name);
 	ret = change_begin(r, &old);
 	if (ret)
 		return ret;
-	if (keyring_slot_disable(&r->kr, name)) {
+	if (keyring_slot_disable(&r->st.kr, name)) {
 		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has no slot for "
-			       "user '%s'", r->keys_path, name);
+			       "user '%s'", r->st.keys_path, name);
 		goto out;
 	}
 	ret = db_prepare(r, &q, sql);
@@ -226,7 +226,7 @@ int users_passwd(struct reg *r, const char *name, const char *pass, size_t passl
 	if (ret)
 		return ret;
 	/* Rewraps this one slot: fresh salt and nonce, same master key. */
-	err = keyring_slot_set(&r->kr, r->master, name, (uint8_t)role, pass, passlen, &kdf);
+	err = keyring_slot_set(&r->st.kr, r->st.master, name, (uint8_t)role, pass, passlen, &kdf);
 	if (err) {
 		ret = slot_error(r, err);
 		goto out;

@@ -222,7 +222,7 @@ static inline int t_reg_create(const char *path, const char *admin, const char *
 	reg_init(&r);
 	ret = reg_create(&r, &o);
 	if (err)
-		snprintf(err, errlen, "%s", r.err);
+		snprintf(err, errlen, "%s", r.e.msg);
 	if (code)
 		memcpy(code, o.recovery_code, RECOVERY_CODE_TEXT);
 	reg_release(&r);

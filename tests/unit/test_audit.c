@@ -56,7 +56,7 @@ static int group_setup(void **state)
 	if (!ret)
 		ret = reg_close(&r);
 	if (ret)
-		fprintf(stderr, "template: %s\n", r.err);
+		fprintf(stderr, "template: %s\n", r.e.msg);
 	reg_release(&r);
 	free(path);
 	return ret ? -1 : 0;
@@ -78,7 +78,7 @@ static int setup(void **state)
 		return -1;
 	f->dir = t_reg_clone(g_tdir, &f->path);
 	if (t_reg_open(&f->r, f->path, T_ADMIN, NEW_PASS) != CDOP_OK) {
-		fprintf(stderr, "open: %s\n", f->r.err);
+		fprintf(stderr, "open: %s\n", f->r.e.msg);
 		return -1;
 	}
 	*state = f;
@@ -100,7 +100,7 @@ static int teardown(void **state)
 static void exec_ok(struct reg *r, const char *sql)
 {
 	if (db_exec(r, sql) != CDOP_OK)
-		fail_msg("%s: %s", sql, r->err);
+		fail_msg("%s: %s", sql, r->e.msg);
 }
 
 static int64_t count_rows(struct reg *r)
@@ -124,13 +124,13 @@ static void expect_broken(struct reg *r, int64_t want, const char *why)
 
 	if (ret != CDOP_ERR_DAMAGED)
 		fail_msg("%s: audit_verify returned %d (%s): %s", why, ret,
-			 cdop_strerror(ret), r->err);
+			 cdop_strerror(ret), r->e.msg);
 	if (bad != want)
 		fail_msg("%s: broken at %" PRId64 ", want %" PRId64 ": %s", why, bad, want,
-			 r->err);
+			 r->e.msg);
 	snprintf(name, sizeof name, "entry %" PRId64, want);
-	if (!strstr(r->err, name) && !(strstr(r->err, "after entry")))
-		fail_msg("%s: message does not name the entry: %s", why, r->err);
+	if (!strstr(r->e.msg, name) && !(strstr(r->e.msg, "after entry")))
+		fail_msg("%s: message does not name the entry: %s", why, r->e.msg);
 }
 
 static void expect_intact(struct reg *r)
@@ -139,7 +139,7 @@ static void expect_intact(struct reg *r)
 	int ret = audit_verify(r, &bad);
 
 	if (ret != CDOP_OK)
-		fail_msg("audit_verify returned %d (%s): %s", ret, cdop_strerror(ret), r->err);
+		fail_msg("audit_verify returned %d (%s): %s", ret, cdop_strerror(ret), r->e.msg);
 	assert_int_equal(bad, 0);
 }
 
@@ -221,9 +221,9 @@ static void test_triggers_block_changes(void **state)
 	struct reg *r = &f->r;
 
 	assert_int_not_equal(db_exec(r, "UPDATE audit SET detail = 'x' WHERE seq = 3"), CDOP_OK);
-	assert_non_null(strstr(r->err, "append-only"));
+	assert_non_null(strstr(r->e.msg, "append-only"));
 	assert_int_not_equal(db_exec(r, "DELETE FROM audit WHERE seq = 5"), CDOP_OK);
-	assert_non_null(strstr(r->err, "append-only"));
+	assert_non_null(strstr(r->e.msg, "append-only"));
 	assert_int_not_equal(db_exec(r, "DELETE FROM audit"), CDOP_OK);
 	/* inside a transaction as well */
 	assert_int_equal(db_begin(r), CDOP_OK);
@@ -266,9 +266,9 @@ static void test_append_outside_transaction(void **state)
 	struct fix *f = *state;
 	struct reg *r = &f->r;
 
-	assert_int_equal(r->in_txn, 0);
+	assert_int_equal(r->st.in_txn, 0);
 	assert_int_equal(audit_append(r, "case_show", "2025-0001", ""), CDOP_ERR_INTERNAL);
-	assert_non_null(strstr(r->err, "transaction"));
+	assert_non_null(strstr(r->e.msg, "transaction"));
 	assert_int_equal(audit_append_as(r, "2025-06-01T10:00:00Z", "x", "y", "", ""),
 			 CDOP_ERR_INTERNAL);
 	assert_int_equal(count_rows(r), NENTRIES);
@@ -285,8 +285,8 @@ static void test_altered_detail(void **state)
 	exec_ok(r, "DROP TRIGGER audit_no_update");
 	exec_ok(r, "UPDATE audit SET detail = 'x' WHERE seq = 3");
 	expect_broken(r, 3, "detail of entry 3");
-	assert_non_null(strstr(r->err, "entry 3"));
-	assert_non_null(strstr(r->err, "altered"));
+	assert_non_null(strstr(r->e.msg, "entry 3"));
+	assert_non_null(strstr(r->e.msg, "altered"));
 	/* a full check reports it too */
 	assert_int_equal(reg_check(r), CDOP_ERR_DAMAGED);
 }
@@ -350,7 +350,7 @@ static void test_deleted_last_entry(void **state)
 	exec_ok(r, "DELETE FROM audit WHERE seq = 5");
 	/* entries 1-4 chain correctly; the recorded head says there was a 5 */
 	expect_broken(r, 5, "last entry deleted");
-	assert_non_null(strstr(r->err, "removed"));
+	assert_non_null(strstr(r->e.msg, "removed"));
 }
 
 static void test_deleted_last_two(void **state)
@@ -371,7 +371,7 @@ static void test_deleted_middle_entry(void **state)
 	exec_ok(r, "DROP TRIGGER audit_no_delete");
 	exec_ok(r, "DELETE FROM audit WHERE seq = 3");
 	expect_broken(r, 3, "middle entry deleted");
-	assert_non_null(strstr(r->err, "missing"));
+	assert_non_null(strstr(r->e.msg, "missing"));
 }
 
 static void test_deleted_first_entry(void **state)
@@ -442,10 +442,10 @@ static void test_chain_is_keyed(void **state)
 	struct reg *r = &f->r;
 	uint8_t saved[MASTER_KEY_BYTES];
 
-	memcpy(saved, r->master, sizeof saved);
-	r->master[0] ^= 1;
+	memcpy(saved, r->st.master, sizeof saved);
+	r->st.master[0] ^= 1;
 	expect_broken(r, 1, "another key");
-	memcpy(r->master, saved, sizeof saved);
+	memcpy(r->st.master, saved, sizeof saved);
 	secure_wipe(saved, sizeof saved);
 	expect_intact(r);
 }

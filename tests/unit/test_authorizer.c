@@ -61,7 +61,7 @@ static int setup(void **state)
 	f->dir = t_reg_clone(g_tdir, &f->path);
 	f->attach = t_path(f->dir, "x.db");
 	if (t_reg_open(&f->r, f->path, T_ADMIN, T_PASS) != CDOP_OK) {
-		fprintf(stderr, "open: %s\n", f->r.err);
+		fprintf(stderr, "open: %s\n", f->r.e.msg);
 		return -1;
 	}
 	*state = f;
@@ -86,17 +86,17 @@ static int teardown(void **state)
 static void query_text(struct reg *r, const char *sql, char *out, size_t outlen)
 {
 	struct db_stmt q = DB_STMT_INIT;
-	int saved = r->allow_pragma;
+	int saved = r->st.allow_pragma;
 
-	r->allow_pragma = 1;
+	r->st.allow_pragma = 1;
 	out[0] = 0;
 	if (db_prepare(r, &q, sql) != CDOP_OK)
-		fail_msg("%s: %s", sql, r->err);
+		fail_msg("%s: %s", sql, r->e.msg);
 	if (db_step(&q) != DB_ROW)
-		fail_msg("%s: no row: %s", sql, r->err);
+		fail_msg("%s: no row: %s", sql, r->e.msg);
 	snprintf(out, outlen, "%s", db_column_text(&q, 0));
 	db_finalize(&q);
-	r->allow_pragma = saved;
+	r->st.allow_pragma = saved;
 }
 
 /* The connection still works (and reads the encrypted pages). */
@@ -113,13 +113,13 @@ static void expect_denied(struct reg *r, const char *sql)
 {
 	int ret;
 
-	r->err[0] = 0;
+	r->e.msg[0] = 0;
 	ret = db_exec(r, sql);
 	if (ret == CDOP_OK)
 		fail_msg("allowed: %s", sql);
 	/* denied by the authorizer, not by accident */
-	if (!strstr(r->err, "not authorized"))
-		fail_msg("%s: failed, but not by the authorizer: %s", sql, r->err);
+	if (!strstr(r->e.msg, "not authorized"))
+		fail_msg("%s: failed, but not by the authorizer: %s", sql, r->e.msg);
 	still_works(r, sql);
 }
 
@@ -195,7 +195,7 @@ static void test_denied_take_no_effect(void **state)
 		(void)db_exec(r, denied[i]);
 
 	assert_false(t_exists(f->attach));
-	assert_null(sqlite3_db_filename(r->db, "x"));
+	assert_null(sqlite3_db_filename(r->st.db, "x"));
 	query_text(r, "PRAGMA cipher_page_size", v, sizeof v);
 	assert_string_equal(v, "4096");
 	query_text(r, "PRAGMA writable_schema", v, sizeof v);
@@ -251,15 +251,15 @@ static void test_pragma_only_during_setup(void **state)
 	struct fix *f = *state;
 	struct reg *r = &f->r;
 
-	assert_int_equal(r->allow_pragma, 0); /* reg_open closed it */
+	assert_int_equal(r->st.allow_pragma, 0); /* reg_open closed it */
 	assert_int_not_equal(db_exec(r, "PRAGMA user_version"), CDOP_OK);
-	r->allow_pragma = 1;
+	r->st.allow_pragma = 1;
 	assert_int_equal(db_exec(r, "PRAGMA user_version"), CDOP_OK);
-	r->allow_pragma = 0;
+	r->st.allow_pragma = 0;
 	assert_int_not_equal(db_exec(r, "PRAGMA user_version"), CDOP_OK);
 	/* reg_check needs integrity_check, and closes the door behind it */
 	assert_int_equal(reg_check(r), CDOP_OK);
-	assert_int_equal(r->allow_pragma, 0);
+	assert_int_equal(r->st.allow_pragma, 0);
 	assert_int_not_equal(db_exec(r, "PRAGMA user_version"), CDOP_OK);
 }
 
@@ -277,19 +277,19 @@ static void test_no_smuggling_through_triggers_or_views(void **state)
 	if (ret == CDOP_OK) {
 		assert_int_not_equal(db_exec(r, "INSERT INTO meta(key, value) "
 						 "VALUES ('smuggled', 'x')"), CDOP_OK);
-		assert_non_null(strstr(r->err, "not authorized"));
+		assert_non_null(strstr(r->e.msg, "not authorized"));
 		query_text(r, "SELECT count(*) FROM meta WHERE key = 'smuggled'", n, sizeof n);
 		assert_string_equal(n, "0");
 	}
 	ret = db_exec(r, "CREATE TEMP VIEW lx AS SELECT load_extension('x') AS y");
 	if (ret == CDOP_OK) {
 		assert_int_not_equal(db_exec(r, "SELECT * FROM lx"), CDOP_OK);
-		assert_non_null(strstr(r->err, "not authorized"));
+		assert_non_null(strstr(r->e.msg, "not authorized"));
 	}
 	ret = db_exec(r, "CREATE TEMP VIEW px AS SELECT fts3_tokenizer('simple') AS y");
 	if (ret == CDOP_OK) {
 		assert_int_not_equal(db_exec(r, "SELECT * FROM px"), CDOP_OK);
-		assert_non_null(strstr(r->err, "not authorized"));
+		assert_non_null(strstr(r->e.msg, "not authorized"));
 	}
 	still_works(r, "smuggling");
 }

@@ -96,7 +96,7 @@ static int setup(void **state)
 	f->reg_path = t_path(f->dir, T_REG_NAME);
 	assert_int_equal(t_reg_create(f->reg_path, T_ADMIN, T_PASS, NULL, err, sizeof err), 0);
 	assert_int_equal(t_reg_open(&f->r, f->reg_path, T_ADMIN, T_PASS), 0);
-	f->r.today = "2025-06-01";
+	f->r.ss.today = "2025-06-01";
 	*state = f;
 	return 0;
 }
@@ -154,7 +154,7 @@ static void test_import_all_or_nothing(void **state)
 	fprintf(fp, "%s\n%s\n", line, line); /* line 3 repeats line 2 */
 	fclose(fp);
 	assert_int_equal(import_file(&f->r, path, &o, &res), CDOP_ERR_CONFLICT);
-	assert_non_null(strstr(f->r.err, "line 3: notification.child.nhs_number: "
+	assert_non_null(strstr(f->r.e.msg, "line 3: notification.child.nhs_number: "
 			       "duplicate: line 2 of this file"));
 	assert_int_equal(count(&f->r, "SELECT count(*) FROM cases"), 0);
 	assert_int_equal(count(&f->r, "SELECT count(*) FROM case_refs"), 0);
@@ -189,13 +189,13 @@ static void test_import_long_line_and_json(void **state)
 	memset(big, ' ', n); /* no newline at all */
 	t_spew(path, big, n);
 	assert_int_equal(import_file(&f->r, path, &o, &res), CDOP_ERR_INPUT);
-	assert_non_null(strstr(f->r.err, "line 1: longer than"));
+	assert_non_null(strstr(f->r.e.msg, "line 1: longer than"));
 	t_spew(path, "\n{\"notification\": [}\n", 22);
 	assert_int_equal(import_file(&f->r, path, &o, &res), CDOP_ERR_INPUT);
-	assert_non_null(strstr(f->r.err, "line 2: not valid JSON: "));
+	assert_non_null(strstr(f->r.e.msg, "line 2: not valid JSON: "));
 	t_spew(path, "{\"notification\": 1}", 19); /* no final newline */
 	assert_int_equal(import_file(&f->r, path, &o, &res), CDOP_ERR_INPUT);
-	assert_non_null(strstr(f->r.err, "line 1: notification: "));
+	assert_non_null(strstr(f->r.e.msg, "line 1: notification: "));
 	assert_int_equal(count(&f->r, "SELECT count(*) FROM cases"), 0);
 	free(big);
 	free(path);
@@ -225,7 +225,7 @@ static void test_export_round_trip(void **state)
 
 	assert_int_equal(t_reg_create(reg2, T_ADMIN, T_PASS, NULL, err, sizeof err), 0);
 	assert_int_equal(t_reg_open(&r2, reg2, T_ADMIN, T_PASS), 0);
-	r2.today = "2025-06-01";
+	r2.ss.today = "2025-06-01";
 	assert_int_equal(import_file(&r2, e1, &o, &res), 0);
 	assert_int_equal(export_file(&r2, e2, &out), 0);
 	reg_release(&r2);

@@ -98,7 +98,7 @@ static int teardown(void **state)
 		if (got_ != want_)                                               \
 			fail_msg("got %d (%s), want %d (%s): %s", got_,          \
 				 cdop_strerror(got_), want_, cdop_strerror(want_),\
-				 (r)->err);                                      \
+				 (r)->e.msg);                                      \
 	} while (0)
 
 /* ---- create --------------------------------------------------------------------- */
@@ -144,8 +144,8 @@ static void test_create_then_open(void **state)
 	assert_int_equal(strlen(g_code), RECOVERY_CODE_TEXT - 1);
 
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_OK, &r);
-	assert_int_equal(r.role, ROLE_ADMIN);
-	assert_string_equal(r.user, ADMIN);
+	assert_int_equal(r.ss.role, ROLE_ADMIN);
+	assert_string_equal(r.ss.user, ADMIN);
 	assert_int_equal(reg_kdf_params(&r, &kdf), CDOP_OK);
 	assert_string_equal(kdf_profile_name(&kdf), "interactive");
 	assert_true(reg_schema_latest() >= 1);
@@ -269,7 +269,7 @@ static void test_create_bad_profile(void **state)
 	o.kdf_profile = "fast";
 	reg_init(&r);
 	expect_reg(reg_create(&r, &o), CDOP_ERR_INPUT, &r);
-	assert_non_null(strstr(r.err, "fast"));
+	assert_non_null(strstr(r.e.msg, "fast"));
 	reg_release(&r);
 	assert_int_equal(t_count_entries(dir), 0);
 	free(path);
@@ -297,7 +297,7 @@ static void test_open_missing(void **state)
 	char *nope = t_path(f->dir, "nope.cdop");
 
 	expect_reg(t_reg_open(&r, nope, ADMIN, T_PASS), CDOP_ERR_NOTFOUND, &r);
-	assert_non_null(strstr(r.err, nope));
+	assert_non_null(strstr(r.e.msg, nope));
 	reg_release(&r);
 	assert_false(t_exists(nope));
 	free(nope);
@@ -310,7 +310,7 @@ static void test_open_empty(void **state)
 
 	t_spew(f->path, "", 0);
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);
-	assert_non_null(strstr(r.err, "empty"));
+	assert_non_null(strstr(r.e.msg, "empty"));
 	reg_release(&r);
 	assert_int_equal(t_size(f->path), 0);
 }
@@ -339,7 +339,7 @@ static void test_open_plain_sqlite(void **state)
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);
-	assert_non_null(strstr(r.err, "unencrypted"));
+	assert_non_null(strstr(r.e.msg, "unencrypted"));
 	reg_release(&r);
 }
 
@@ -364,7 +364,7 @@ static void test_open_missing_keyring(void **state)
 
 	unlink(f->keys);
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);
-	assert_non_null(strstr(r.err, "missing"));
+	assert_non_null(strstr(r.e.msg, "missing"));
 	reg_release(&r);
 	assert_false(t_exists(f->keys));
 }
@@ -395,7 +395,7 @@ static void test_open_bad_keyring(void **state)
 	keys[KEYRING_HEADER_BYTES + 15] = 0x40;
 	t_spew(f->keys, keys, klen);
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);
-	assert_non_null(strstr(r.err, "bounds"));
+	assert_non_null(strstr(r.e.msg, "bounds"));
 	reg_release(&r);
 	free(keys);
 }
@@ -418,7 +418,7 @@ static void test_open_keyring_slots_swapped(void **state)
 	t_spew(f->keys, keys, klen);
 	free(keys);
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);
-	assert_non_null(strstr(r.err, "altered"));
+	assert_non_null(strstr(r.e.msg, "altered"));
 	reg_release(&r);
 }
 
@@ -429,7 +429,7 @@ static void test_open_wrong_pass(void **state)
 	struct reg r;
 
 	expect_reg(t_reg_open(&r, f->path, ADMIN, "not the passphrase"), CDOP_ERR_ACCESS, &r);
-	assert_non_null(strstr(r.err, "wrong passphrase"));
+	assert_non_null(strstr(r.e.msg, "wrong passphrase"));
 	reg_release(&r);
 	/* the attempt is sealed into the keyring, which stays 0600 */
 	assert_int_equal(keyring_load(&kr, f->keys), CRYPTO_OK);
@@ -445,7 +445,7 @@ static void test_open_unknown_user(void **state)
 	struct reg r;
 
 	expect_reg(t_reg_open(&r, f->path, "mallory", T_PASS), CDOP_ERR_ACCESS, &r);
-	assert_non_null(strstr(r.err, "mallory"));
+	assert_non_null(strstr(r.e.msg, "mallory"));
 	reg_release(&r);
 }
 
@@ -542,7 +542,7 @@ static void expect_damaged(const char *path, const char *what)
 	if (ret == CDOP_OK)
 		ret = reg_check(&r);
 	if (ret != CDOP_ERR_DAMAGED)
-		fail_msg("%s: got %d (%s): %s", what, ret, cdop_strerror(ret), r.err);
+		fail_msg("%s: got %d (%s): %s", what, ret, cdop_strerror(ret), r.e.msg);
 	reg_release(&r);
 
 	memset(&o, 0, sizeof o);
@@ -557,7 +557,7 @@ static void expect_damaged(const char *path, const char *what)
 		ret = reg_check(&r);
 	if (ret != CDOP_ERR_DAMAGED)
 		fail_msg("%s (check mode): got %d (%s): %s", what, ret,
-			 cdop_strerror(ret), r.err);
+			 cdop_strerror(ret), r.e.msg);
 	reg_release(&r);
 }
 
@@ -726,14 +726,14 @@ static void test_schema_newer(void **state)
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_OK, &r);
 	/* as a newer cdop would leave it: a properly closed write */
 	expect_reg(reg_mark_dirty(&r), CDOP_OK, &r);
-	r.allow_pragma = 1;
+	r.st.allow_pragma = 1;
 	expect_reg(db_exec(&r, "PRAGMA user_version = 99"), CDOP_OK, &r);
-	r.allow_pragma = 0;
+	r.st.allow_pragma = 0;
 	expect_reg(reg_close(&r), CDOP_OK, &r);
 	reg_release(&r);
 
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_VERSION, &r);
-	assert_non_null(strstr(r.err, "99"));
+	assert_non_null(strstr(r.e.msg, "99"));
 	reg_release(&r);
 }
 

@@ -114,7 +114,7 @@ static int group_setup(void **state)
 		ret = t_reg_open(&r, g_path, T_ADMIN, T_PASS);
 	if (ret)
 		return -1;
-	r.today = TODAY;
+	r.ss.today = TODAY;
 	memset(&io, 0, sizeof io);
 	ret = import_file(&r, GOLDEN, &io, &res);
 	if (!ret)
@@ -122,7 +122,7 @@ static int group_setup(void **state)
 	if (!ret)
 		ret = meetings_attend(&r, 2, "Officer Lanchester", "police", NULL);
 	if (ret)
-		fprintf(stderr, "set-up: %s\n", r.err);
+		fprintf(stderr, "set-up: %s\n", r.e.msg);
 	if (!ret)
 		ret = reg_close(&r);
 	reg_release(&r);
@@ -154,10 +154,10 @@ static int report_year(const char *year, const char *edition, const char *disclo
 	*out = t_path(*dir, name);
 	o.out = *out;
 	assert_int_equal(t_reg_open(&r, g_path, T_ADMIN, T_PASS), 0);
-	r.today = TODAY;
+	r.ss.today = TODAY;
 	ret = report_annual(&r, &o, &res);
 	if (err)
-		snprintf(err, REG_ERR_MAX, "%s", r.err);
+		snprintf(err, REG_ERR_MAX, "%s", r.e.msg);
 	if (!ret)
 		assert_non_null(strstr(res.trusted_comment, " edition:"));
 	reg_release(&r);
@@ -469,7 +469,7 @@ static void test_signed_and_audited(void **state)
 	/* one changed byte */
 	t_flip(out, 40, 0x01);
 	assert_int_equal(signing_verify_file(&r, out, tc, sizeof tc), CDOP_ERR_INPUT);
-	assert_non_null(strstr(r.err, "has been changed since it was signed"));
+	assert_non_null(strstr(r.e.msg, "has been changed since it was signed"));
 	t_flip(out, 40, 0x01);
 	assert_int_equal(signing_verify_file(&r, out, tc, sizeof tc), 0);
 	/* a changed trusted comment */
@@ -484,7 +484,7 @@ static void test_signed_and_audited(void **state)
 		free(b);
 	}
 	assert_int_equal(signing_verify_file(&r, out, tc, sizeof tc), CDOP_ERR_INPUT);
-	assert_non_null(strstr(r.err, "trusted comment"));
+	assert_non_null(strstr(r.e.msg, "trusted comment"));
 	unlink(sig);
 	assert_int_equal(signing_verify_file(&r, out, tc, sizeof tc), CDOP_ERR_NOTFOUND);
 	unlink(out);
@@ -507,10 +507,10 @@ static void refused(const char *year, const char *edition, const char *disclosur
 	if (!o.out)
 		o.out = path;
 	assert_int_equal(t_reg_open(&r, g_path, T_ADMIN, T_PASS), 0);
-	r.today = TODAY;
+	r.ss.today = TODAY;
 	assert_int_equal(report_annual(&r, &o, &res), want);
-	if (!strstr(r.err, flag))
-		fail_msg("message '%s' does not name %s", r.err, flag);
+	if (!strstr(r.e.msg, flag))
+		fail_msg("message '%s' does not name %s", r.e.msg, flag);
 	reg_release(&r);
 	assert_int_equal(t_count_entries(dir), 0);
 	t_rmtree(dir);

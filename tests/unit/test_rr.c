@@ -76,13 +76,13 @@ static void test_now_with_override(void **state)
 
 	(void)state;
 	reg_init(&r);
-	r.today = "2025-05-05";
+	r.ss.today = "2025-05-05";
 	assert_int_equal(rr_now_minutes(&r, &now), CDOP_OK);
 	assert_true(now == date_datetime_minutes(&want));
-	r.today = "2025-02-30";
+	r.ss.today = "2025-02-30";
 	assert_int_equal(rr_now_minutes(&r, &now), CDOP_ERR_INPUT);
-	assert_non_null(strstr(r.err, "CDOP_TODAY"));
-	r.today = NULL;
+	assert_non_null(strstr(r.e.msg, "CDOP_TODAY"));
+	r.ss.today = NULL;
 	assert_int_equal(rr_now_minutes(&r, &now), CDOP_OK);
 	assert_true(now > date_datetime_minutes(&want));
 	reg_release(&r);

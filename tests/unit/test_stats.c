@@ -87,7 +87,7 @@ static int group_setup(void **state)
 		ret = t_reg_open(&r, g_path, T_ADMIN, T_PASS);
 	if (ret)
 		return -1;
-	r.today = TODAY;
+	r.ss.today = TODAY;
 	memset(&io, 0, sizeof io);
 	ret = import_file(&r, CDOP_FIXTURES "/report/golden.jsonl", &io, &res);
 	/* Meetings 1-4 came with the import, in date order of first use. */
@@ -97,7 +97,7 @@ static int group_setup(void **state)
 		ret = meetings_attend(&r, attend[i].meeting, "Officer Lanchester", attend[i].agency,
 				      NULL);
 	if (ret)
-		fprintf(stderr, "golden set-up: %s\n", r.err);
+		fprintf(stderr, "golden set-up: %s\n", r.e.msg);
 	if (!ret)
 		ret = reg_close(&r);
 	reg_release(&r);
@@ -121,7 +121,7 @@ static void compute(struct stats *s, int year, enum dc_method m)
 	assert_int_equal(t_reg_open(&r, g_path, T_ADMIN, T_PASS), 0);
 	stats_init(s);
 	if (stats_compute(&r, year, s) || stats_disclose(&r, s, m))
-		fail_msg("stats: %s", r.err);
+		fail_msg("stats: %s", r.e.msg);
 	reg_release(&r);
 }
 

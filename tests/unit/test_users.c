@@ -61,7 +61,7 @@ static int setup(void **state)
 	f->dir = t_reg_clone(g_tdir, &f->path);
 	f->keys = t_path(f->dir, T_KEYS_NAME);
 	if (t_reg_open(&f->r, f->path, T_ADMIN, T_PASS) != CDOP_OK) {
-		fprintf(stderr, "open: %s\n", f->r.err);
+		fprintf(stderr, "open: %s\n", f->r.e.msg);
 		return -1;
 	}
 	*state = f;
@@ -87,7 +87,7 @@ static int teardown(void **state)
 		if (got_ != want_)                                               \
 			fail_msg("got %d (%s), want %d (%s): %s", got_,          \
 				 cdop_strerror(got_), want_, cdop_strerror(want_),\
-				 (r)->err);                                      \
+				 (r)->e.msg);                                      \
 	} while (0)
 
 static int count_audit(const struct audit_entry *e, void *ctx)
@@ -157,14 +157,14 @@ static void test_name_check(void **state)
 	assert_int_equal(users_name_check(&f->r, NULL), CDOP_ERR_INPUT);
 	for (i = 0; i < sizeof good / sizeof good[0]; i++)
 		if (users_name_check(&f->r, good[i]) != CDOP_OK)
-			fail_msg("refused '%s': %s", good[i], f->r.err);
+			fail_msg("refused '%s': %s", good[i], f->r.e.msg);
 	memset(name, 'a', sizeof name);
 	name[REG_NAME_MAX] = 0;
 	assert_int_equal(users_name_check(&f->r, name), CDOP_OK);
 	name[REG_NAME_MAX] = 'a';
 	name[REG_NAME_MAX + 1] = 0;
 	assert_int_equal(users_name_check(&f->r, name), CDOP_ERR_INPUT);
-	assert_non_null(strstr(f->r.err, "1-64"));
+	assert_non_null(strstr(f->r.e.msg, "1-64"));
 }
 
 static void test_add_invalid(void **state)
@@ -174,22 +174,22 @@ static void test_add_invalid(void **state)
 	struct fix *f = *state;
 	struct reg *r = &f->r;
 	int before = audit_count(r);
-	size_t nslots = r->kr.nslots, i;
+	size_t nslots = r->st.kr.nslots, i;
 	uint8_t *keys0, *keys1;
 	size_t k0, k1;
 
 	keys0 = t_slurp(f->keys, &k0);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		r->err[0] = 0;
+		r->e.msg[0] = 0;
 		expect_reg(users_add(r, bad[i], ROLE_PANEL, "pass", 4), CDOP_ERR_INPUT, r);
-		assert_true(strlen(r->err) > 0);
+		assert_true(strlen(r->e.msg) > 0);
 	}
 	/* a valid name without a role */
 	expect_reg(users_add(r, "carol", ROLE_NONE, "pass", 4), CDOP_ERR_INPUT, r);
-	assert_non_null(strstr(r->err, "role"));
+	assert_non_null(strstr(r->e.msg, "role"));
 	/* nothing written: no row, no slot, no audit entry, same keyring file */
 	assert_int_equal(audit_count(r), before);
-	assert_int_equal(r->kr.nslots, nslots);
+	assert_int_equal(r->st.kr.nslots, nslots);
 	assert_int_equal(lookup(r, "carol").found, 0);
 	assert_int_equal(lookup(r, "carol").total, 1);
 	keys1 = t_slurp(f->keys, &k1);
@@ -210,13 +210,13 @@ static void test_add_and_open(void **state)
 	assert_true(fd.found);
 	assert_int_equal(fd.role, ROLE_PANEL);
 	assert_string_equal(fd.state, "active");
-	assert_non_null(keyring_slot_find(&r->kr, "carol"));
+	assert_non_null(keyring_slot_find(&r->st.kr, "carol"));
 	assert_int_equal(reg_check(r), CDOP_OK);
 	reg_release(r);
 
 	expect_reg(t_reg_open(&s, f->path, "carol", "carol pass"), CDOP_OK, &s);
-	assert_int_equal(s.role, ROLE_PANEL);
-	assert_string_equal(s.user, "carol");
+	assert_int_equal(s.ss.role, ROLE_PANEL);
+	assert_string_equal(s.ss.user, "carol");
 	reg_release(&s);
 	/* the admin still gets in; the fixture's teardown releases this */
 	expect_reg(t_reg_open(r, f->path, T_ADMIN, T_PASS), CDOP_OK, r);
@@ -230,7 +230,7 @@ static void test_add_duplicate(void **state)
 	int before = audit_count(r);
 
 	expect_reg(users_add(r, T_ADMIN, ROLE_MANAGER, "x", 1), CDOP_ERR_CONFLICT, r);
-	assert_non_null(strstr(r->err, "already exists"));
+	assert_non_null(strstr(r->e.msg, "already exists"));
 	assert_int_equal(lookup(r, T_ADMIN).role, ROLE_ADMIN);
 	assert_int_equal(audit_count(r), before);
 }
@@ -243,7 +243,7 @@ static void test_disable_self(void **state)
 	struct reg *r = &f->r;
 
 	expect_reg(users_disable(r, T_ADMIN), CDOP_ERR_CONFLICT, r);
-	assert_non_null(strstr(r->err, "yourself"));
+	assert_non_null(strstr(r->e.msg, "yourself"));
 	assert_string_equal(lookup(r, T_ADMIN).state, "active");
 	expect_reg(users_disable(r, "nobody"), CDOP_ERR_NOTFOUND, r);
 }
@@ -256,18 +256,18 @@ static void test_disabled_cannot_open(void **state)
 	expect_reg(users_add(r, "dave", ROLE_MANAGER, "dave pass", 9), CDOP_OK, r);
 	expect_reg(users_disable(r, "dave"), CDOP_OK, r);
 	assert_string_equal(lookup(r, "dave").state, "disabled");
-	assert_int_equal(keyring_slot_find(&r->kr, "dave")->state, KEYRING_SLOT_DISABLED);
+	assert_int_equal(keyring_slot_find(&r->st.kr, "dave")->state, KEYRING_SLOT_DISABLED);
 	/* again: already disabled; re-adding: exists (disabled) */
 	expect_reg(users_disable(r, "dave"), CDOP_ERR_CONFLICT, r);
 	expect_reg(users_add(r, "dave", ROLE_MANAGER, "x", 1), CDOP_ERR_CONFLICT, r);
-	assert_non_null(strstr(r->err, "disabled"));
+	assert_non_null(strstr(r->e.msg, "disabled"));
 	/* a disabled user's passphrase cannot be changed */
 	expect_reg(users_passwd(r, "dave", "new", 3), CDOP_ERR_CONFLICT, r);
 	assert_int_equal(reg_check(r), CDOP_OK);
 	reg_release(r);
 
 	expect_reg(t_reg_open(&s, f->path, "dave", "dave pass"), CDOP_ERR_ACCESS, &s);
-	assert_non_null(strstr(s.err, "disabled"));
+	assert_non_null(strstr(s.e.msg, "disabled"));
 	reg_release(&s);
 	expect_reg(t_reg_open(r, f->path, T_ADMIN, T_PASS), CDOP_OK, r);
 }
@@ -289,7 +289,7 @@ static void test_passwd(void **state)
 	expect_reg(t_reg_open(&s, f->path, T_ADMIN, T_PASS), CDOP_ERR_ACCESS, &s);
 	reg_release(&s);
 	expect_reg(t_reg_open(r, f->path, T_ADMIN, newpass), CDOP_OK, r);
-	assert_int_equal(r->role, ROLE_ADMIN);
+	assert_int_equal(r->ss.role, ROLE_ADMIN);
 	assert_int_equal(reg_check(r), CDOP_OK);
 }
 
@@ -325,11 +325,11 @@ static void test_role_mismatch(void **state)
 			 CDOP_OK);
 	assert_int_equal(db_commit(r), CDOP_OK);
 	expect_reg(reg_check(r), CDOP_ERR_DAMAGED, r);
-	assert_non_null(strstr(r->err, "erin"));
+	assert_non_null(strstr(r->e.msg, "erin"));
 	reg_release(r);
 
 	expect_reg(t_reg_open(&s, f->path, "erin", "erin pass"), CDOP_ERR_DAMAGED, &s);
-	assert_non_null(strstr(s.err, "role"));
+	assert_non_null(strstr(s.e.msg, "role"));
 	reg_release(&s);
 	expect_reg(t_reg_open(r, f->path, T_ADMIN, T_PASS), CDOP_OK, r);
 }
@@ -338,8 +338,8 @@ static void test_role_mismatch(void **state)
 
 /*
  * Was a bug (fixed; this test keeps it fixed) (cdop/users.c, users_add/users_disable/users_passwd): the slot is
- * changed in r->kr before the transaction, and on a failure after that
- * point r->kr is not put back from `old`. The next keyring save (the
+ * changed in r->st.kr before the transaction, and on a failure after that
+ * point r->st.kr is not put back from `old`. The next keyring save (the
  * reg_mark_dirty() inside db_begin(), or reg_close()) writes the change
  * although the database rolled back. Here the INSERT is made to fail by
  * a temporary trigger.
@@ -356,7 +356,7 @@ static void test_failed_add_leaves_no_slot(void **state)
 	assert_int_not_equal(users_add(r, "carol", ROLE_PANEL, "carol pass", 10), CDOP_OK);
 	assert_int_equal(lookup(r, "carol").found, 0);
 	assert_int_equal(db_exec(r, "DROP TRIGGER block"), CDOP_OK);
-	in_memory = keyring_slot_find(&r->kr, "carol") != NULL;
+	in_memory = keyring_slot_find(&r->st.kr, "carol") != NULL;
 	reg_release(r);
 
 	assert_int_equal(keyring_load(&kr, f->keys), CRYPTO_OK);
