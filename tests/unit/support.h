@@ -287,6 +287,8 @@ static inline char *t_reg_clone(const char *template_dir, char **reg_path)
  */
 #if defined(CDOP_REGISTER_H) && defined(CDOP_USERS_H) && defined(CDOP_DB_H) && \
 	defined(CDOP_CASES_H)
+#include "crypto/secure.h"
+
 #define T_MANAGER "manager"
 #define T_PANEL "panel"
 #define T_TODAY "2025-06-01"
@@ -353,6 +355,50 @@ static inline void t_clone_release(struct t_clone *c)
 	free(c->dir);
 	free(c->path);
 }
+
+/* cmocka fixtures: the group makes the template once; each test gets
+ * its own clone opened by the manager (state: struct t_clone *). */
+static char *t_g_template;
+
+static inline int t_group_setup(void **state)
+{
+	(void)state;
+	if (crypto_init() != 0)
+		return -1;
+	t_g_template = t_template_users();
+	return t_g_template ? 0 : -1;
+}
+
+static inline int t_group_teardown(void **state)
+{
+	(void)state;
+	t_rmtree(t_g_template);
+	free(t_g_template);
+	return 0;
+}
+
+static inline int t_setup_manager(void **state)
+{
+	struct t_clone *c = calloc(1, sizeof *c);
+
+	if (!c || t_clone_open(c, t_g_template, T_MANAGER)) {
+		free(c);
+		return -1;
+	}
+	*state = c;
+	return 0;
+}
+
+static inline int t_teardown_clone(void **state)
+{
+	struct t_clone *c = *state;
+
+	t_clone_release(c);
+	free(c);
+	return 0;
+}
+
+#define T_TEST(fn) cmocka_unit_test_setup_teardown(fn, t_setup_manager, t_teardown_clone)
 
 /* A call must fail with want (cdop_error) and, when needle is not NULL,
  * say needle in reg->err. Include "cdop/error.h" for cdop_strerror. */

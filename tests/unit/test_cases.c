@@ -21,47 +21,7 @@
 #include "cdop/register.h"
 #include "cdop/reviews.h"
 #include "cdop/users.h"
-#include "crypto/error.h"
-#include "crypto/secure.h"
 #include "support.h"
-
-static char *g_tmpl;
-
-static int group_setup(void **state)
-{
-	(void)state;
-	if (crypto_init() != CRYPTO_OK)
-		return -1;
-	g_tmpl = t_template_users();
-	return g_tmpl ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	t_rmtree(g_tmpl);
-	free(g_tmpl);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	struct t_clone *c = calloc(1, sizeof *c);
-
-	if (!c || t_clone_open(c, g_tmpl, T_MANAGER))
-		return -1;
-	*state = c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct t_clone *c = *state;
-
-	t_clone_release(c);
-	free(c);
-	return 0;
-}
 
 static const char *status_of(struct reg *r, const char *ref)
 {
@@ -476,19 +436,19 @@ static void test_find(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_notify_refs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notify_due_times, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notify_nhs_spaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notify_required, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notify_invalid_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notify_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_closed_from_reviewed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_status_transferred, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
+		T_TEST(test_notify_refs),
+		T_TEST(test_notify_due_times),
+		T_TEST(test_notify_nhs_spaces),
+		T_TEST(test_notify_required),
+		T_TEST(test_notify_invalid_values),
+		T_TEST(test_notify_duplicates),
+		T_TEST(test_update),
+		T_TEST(test_update_refused),
+		T_TEST(test_status_in_order),
+		T_TEST(test_status_closed_from_reviewed),
+		T_TEST(test_status_transferred),
+		T_TEST(test_find),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
 }
