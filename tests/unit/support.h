@@ -403,14 +403,30 @@ static inline int t_teardown_clone(void **state)
 /* A call must fail with want (cdop_error) and, when needle is not NULL,
  * say needle in reg->err. Include "cdop/error.h" for cdop_strerror. */
 static inline void t_expect_at(int got, int want, const struct reg *r, const char *needle,
-			       const char *call)
+			       const char *call, const char *file, int line)
 {
-	if (got != want)
-		fail_msg("%s: got %d, want %d: %s", call, got, want, r->err);
-	if (needle && !strstr(r->err, needle))
-		fail_msg("%s: message '%s' lacks '%s'", call, r->err, needle);
+	if (got != want) {
+		print_error("%s: got %d, want %d: %s\n", call, got, want, r->err);
+		_fail(file, line);
+	}
+	if (needle && !strstr(r->err, needle)) {
+		print_error("%s: message '%s' lacks '%s'\n", call, r->err, needle);
+		_fail(file, line);
+	}
 }
-#define t_expect(call, want, r, needle) t_expect_at((call), (want), (r), (needle), #call)
+#define t_expect(call, want, r, needle) \
+	t_expect_at((call), (want), (r), (needle), #call, __FILE__, __LINE__)
+
+/* A call must succeed; otherwise the test fails with the library's message. */
+static inline void t_ok_at(int got, const struct reg *r, const char *call,
+			   const char *file, int line)
+{
+	if (got != 0) {
+		print_error("%s: got %d: %s\n", call, got, r->err);
+		_fail(file, line);
+	}
+}
+#define t_ok(call, r) t_ok_at((call), (r), #call, __FILE__, __LINE__)
 
 /* The first column of the first row of sql, an integer (-1: no row). */
 static inline int64_t t_count(struct reg *r, const char *sql)
