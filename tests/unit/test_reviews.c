@@ -44,7 +44,12 @@ static void test_record(void **state)
 
 	t_notify(r, t_notification("Example", NULL), ref);
 	t_to_meeting(r, ref, "2025-05-20", &m, mid, NULL);
-	t_ok(reviews_record(r, ref, mid, t_review("learned", "2025-12-31"), &amended), r);
+	{
+		json_t *v = t_review("learned", "2025-12-31");
+
+		t_ok(reviews_record(r, ref, mid, v, &amended), r);
+		json_decref(v);
+	}
 	assert_int_equal(amended, 0);
 	t_ok(cases_find(r, ref, &id, status), r);
 	assert_string_equal(status, "reviewed");
