@@ -179,6 +179,13 @@ static int add_review(struct reg *r, int64_t id, const json_t *n,
 					      db_column_text(&q, 2), "due", db_column_text(&q, 3));
 
 			json_object_set_new(a, "done_on", text_or_null(&q, 4));
+			/* People write names into recommendations as into learning. */
+			if (mode == CASE_VIEW_ANON) {
+				char *clean = anonymise_text(db_column_text(&q, 1), n);
+
+				json_object_set_new(a, "text", json_string(clean ? clean : ""));
+				free(clean);
+			}
 			json_array_append_new(list, a);
 		}
 		if (!ret && step < 0)

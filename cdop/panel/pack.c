@@ -265,7 +265,7 @@ int pack_write(struct reg *r, const char *meeting_arg, const char *path)
 	ret = meetings_find(r, meeting_arg, &meeting, date);
 	if (ret)
 		return ret;
-	ret = outfile_open(r, &o, path, 0);
+	ret = outfile_open(r, &o, path, 1); /* SPEC §2: --out never replaces a file */
 	if (ret)
 		return ret;
 	ret = db_begin(r); /* the pack is written inside its audit transaction */

@@ -1,0 +1,458 @@
+/*
+ * cdop/cases: notify, update and status through the library, as the
+ * manager sees them: the reference handed out, each refusal naming the
+ * field path, duplicates refused, statuses moving in SPEC §3's order, and
+ * every refused call leaving the register as it was.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cdop/audit.h"
+#include "cdop/cases.h"
+#include "cdop/db.h"
+#include "cdop/error.h"
+#include "cdop/meetings.h"
+#include "cdop/register.h"
+#include "cdop/reviews.h"
+#include "cdop/users.h"
+#include "support.h"
+
+static const char *status_of(struct reg *r, const char *ref)
+{
+	static char status[24];
+	int64_t id;
+
+	assert_int_equal(cases_find(r, ref, &id, status), CDOP_OK);
+	return status;
+}
+
+/* The newest audit entry's action, object and detail. */
+struct last_entry {
+	char action[32], object[64], detail[256];
+};
+
+static int keep_last(const struct audit_entry *e, void *ctx)
+{
+	struct last_entry *l = ctx;
+
+	snprintf(l->action, sizeof l->action, "%s", e->action);
+	snprintf(l->object, sizeof l->object, "%s", e->object);
+	snprintf(l->detail, sizeof l->detail, "%s", e->detail);
+	return 0;
+}
+
+static struct last_entry last_audit(struct reg *r)
+{
+	struct last_entry l;
+
+	memset(&l, 0, sizeof l);
+	assert_int_equal(audit_foreach(r, keep_last, &l), CDOP_OK);
+	return l;
+}
+
+/* ---- notify ---------------------------------------------------------------- */
+
+static void test_notify_refs(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX];
+	json_t *n;
+	int64_t audit = t_count(r, "SELECT count(*) FROM audit");
+
+	t_notify(r, t_notification("Example", "9434765919"), ref);
+	assert_string_equal(ref, "CDOP-2025-0001");
+	assert_string_equal(status_of(r, ref), "notified");
+	assert_string_equal(last_audit(r).action, "notify");
+	assert_string_equal(last_audit(r).object, "CDOP-2025-0001");
+	assert_int_equal(t_count(r, "SELECT count(*) FROM audit"), audit + 1);
+	/* an unexpected death gets the seven joint agency response actions */
+	assert_int_equal(t_count(r, "SELECT count(*) FROM rr_actions"), 7);
+
+	n = t_notification("Second", NULL);
+	t_set(n, "death.expected", json_string("expected"));
+	t_notify(r, n, ref);
+	assert_string_equal(ref, "CDOP-2025-0002");
+	assert_int_equal(t_count(r, "SELECT count(*) FROM rr_actions"), 7);
+
+	/* the year is the notification's, numbered from 1 within it */
+	n = t_notification("Earlier", NULL);
+	t_set(n, "death.date", json_string("2024-12-30"));
+	t_set(n, "notified.date", json_string("2024-12-31"));
+	t_notify(r, n, ref);
+	assert_string_equal(ref, "CDOP-2024-0001");
+	n = t_notification("Third", NULL);
+	t_notify(r, n, ref);
+	assert_string_equal(ref, "CDOP-2025-0003");
+}
+
+static void test_notify_due_times(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX];
+
+	t_notify(r, t_notification("Example", NULL), ref);
+	/* death 2025-05-03 14:20: home visit 24h, review meeting 12 weeks */
+	assert_int_equal(t_count(r, "SELECT count(*) FROM rr_actions WHERE "
+			       "action = 'home_visit' AND due_at = '2025-05-04T14:20'"), 1);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM rr_actions WHERE "
+			       "action = 'child_death_review_meeting' AND "
+			       "due_at = '2025-07-26T14:20'"), 1);
+}
+
+static void test_notify_nhs_spaces(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX];
+
+	t_notify(r, t_notification("Example", "943 476 5919"), ref);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM cases WHERE "
+			       "nhs_number = '9434765919'"), 1);
+}
+
+static void test_notify_required(void **state)
+{
+	static const char *const required[] = {
+		"child.forename", "child.surname", "child.date_of_birth", "child.sex",
+		"death.date", "death.place", "death.expected", "notified.date",
+		"notified.by_agency",
+	};
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct t_counts before = t_counts_of(r);
+	char ref[CASE_REF_MAX], want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof required / sizeof required[0]; i++) {
+		json_t *n = t_notification("Example", "9434765919");
+
+		snprintf(want, sizeof want, "%s: ", required[i]);
+		t_set(n, required[i], NULL);
+		r->err[0] = 0;
+		t_expect(cases_notify(r, n, ref), CDOP_ERR_INPUT, r, want);
+		assert_non_null(strstr(r->err, "required"));
+		/* blank counts as missing */
+		t_set(n, required[i], json_string(""));
+		t_expect(cases_notify(r, n, ref), CDOP_ERR_INPUT, r, want);
+		json_decref(n);
+		t_assert_unchanged(r, before);
+	}
+	/* a whole group missing */
+	{
+		json_t *n = t_notification("Example", NULL);
+
+		t_set(n, "death", NULL);
+		t_expect(cases_notify(r, n, ref), CDOP_ERR_INPUT, r, "death");
+		json_decref(n);
+	}
+	t_assert_unchanged(r, before);
+	/* nothing consumed a reference: the first accepted case is 0001 */
+	t_notify(r, t_notification("Example", NULL), ref);
+	assert_string_equal(ref, "CDOP-2025-0001");
+}
+
+static void test_notify_invalid_values(void **state)
+{
+	static const struct { const char *path, *value, *needle; } bad[] = {
+		{ "child.nhs_number", "9434765918", "child.nhs_number: " },
+		{ "child.nhs_number", "943476591", "child.nhs_number: " },
+		{ "child.sex", "girl", "child.sex: " },
+		{ "child.ethnicity", "Q", "child.ethnicity: " },
+		{ "death.place", "car", "death.place: " },
+		{ "death.expected", "maybe", "death.expected: " },
+		{ "notified.by_agency", "fbi", "notified.by_agency: " },
+		{ "child.date_of_birth", "2025-05-04", "child.date_of_birth" },
+		{ "child.date_of_birth", "2007-05-02", "" }, /* 18 at death */
+		{ "death.date", "2025-02-30", "death.date: " },
+		{ "death.time", "25:00", "death.time: " },
+		{ "notified.date", "2025-06-02", "notified.date" }, /* after today */
+		{ "notified.date", "2025-05-02", "notified.date" }, /* before death */
+		{ "child.date_of_birth", "01/03/2024x", "child.date_of_birth: " },
+	};
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct t_counts before = t_counts_of(r);
+	char ref[CASE_REF_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *n = t_notification("Example", "9434765919");
+
+		t_set(n, bad[i].path, json_string(bad[i].value));
+		r->err[0] = 0;
+		t_expect(cases_notify(r, n, ref), CDOP_ERR_INPUT, r, bad[i].needle);
+		assert_true(strlen(r->err) > 0);
+		json_decref(n);
+	}
+	/* not an object at all */
+	{
+		json_t *a = json_array();
+
+		t_expect(cases_notify(r, a, ref), CDOP_ERR_INPUT, r, NULL);
+		json_decref(a);
+	}
+	t_assert_unchanged(r, before);
+}
+
+static void test_notify_duplicates(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct t_counts before;
+	char ref[CASE_REF_MAX], first[CASE_REF_MAX];
+	json_t *n;
+
+	t_notify(r, t_notification("Example", "9434765919"), first);
+	before = t_counts_of(r);
+
+	/* same NHS number, another name */
+	n = t_notification("Other", "9434765919");
+	t_set(n, "child.forename", json_string("Zoe"));
+	t_expect(cases_notify(r, n, ref), CDOP_ERR_CONFLICT, r, "duplicate: case CDOP-2025-0001");
+	assert_non_null(strstr(r->err, "child.nhs_number"));
+	json_decref(n);
+
+	/* same surname (any case) + date of birth + date of death, one without
+	 * an NHS number */
+	n = t_notification("EXAMPLE", NULL);
+	t_expect(cases_notify(r, n, ref), CDOP_ERR_CONFLICT, r, "CDOP-2025-0001");
+	assert_non_null(strstr(r->err, "child.surname, child.date_of_birth and death.date"));
+	json_decref(n);
+	t_assert_unchanged(r, before);
+
+	/* twins: both NHS numbers known and different are two children */
+	{
+		char nhs[11];
+		unsigned stem = 400000000u;
+
+		while (t_nhs_of(stem, nhs))
+			stem++;
+		t_notify(r, t_notification("Example", nhs), ref);
+		assert_string_equal(ref, "CDOP-2025-0002");
+	}
+	/* another date of death is another child */
+	n = t_notification("Example", NULL);
+	t_set(n, "death.date", json_string("2025-05-02"));
+	t_notify(r, n, ref);
+	assert_string_equal(ref, "CDOP-2025-0003");
+}
+
+/* ---- update ---------------------------------------------------------------- */
+
+static void test_update(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX];
+	json_t *patch;
+	struct last_entry l;
+
+	t_notify(r, t_notification("Example", "9434765919"), ref);
+	patch = json_pack("{s:{s:s}, s:{s:s}}", "death", "time", "08:00",
+			  "child", "postcode", "SN2 2BB");
+	assert_int_equal(cases_update(r, ref, patch), CDOP_OK);
+	json_decref(patch);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM cases WHERE death_time = '08:00'"), 1);
+	/* outstanding actions follow the new death time */
+	assert_int_equal(t_count(r, "SELECT count(*) FROM rr_actions WHERE "
+			       "action = 'home_visit' AND due_at = '2025-05-04T08:00'"), 1);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM rr_actions"), 7);
+	/* the audit names the paths changed, never their values */
+	l = last_audit(r);
+	assert_string_equal(l.action, "update");
+	assert_string_equal(l.object, ref);
+	assert_non_null(strstr(l.detail, "death.time"));
+	assert_non_null(strstr(l.detail, "child.postcode"));
+	assert_null(strstr(l.detail, "SN2"));
+}
+
+static void test_update_refused(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX], other[CASE_REF_MAX];
+	struct t_counts before;
+	json_t *patch;
+
+	t_notify(r, t_notification("Example", "9434765919"), ref);
+	t_notify(r, t_notification("Other", NULL), other);
+	before = t_counts_of(r);
+
+	patch = json_pack("{s:{s:s}}", "child", "sex", "girl");
+	t_expect(cases_update(r, ref, patch), CDOP_ERR_INPUT, r, "child.sex: ");
+	json_decref(patch);
+	/* null removes: a required field cannot be removed */
+	patch = json_pack("{s:{s:n}}", "child", "forename");
+	t_expect(cases_update(r, ref, patch), CDOP_ERR_INPUT, r, "child.forename: ");
+	json_decref(patch);
+	/* made into a duplicate of another case */
+	patch = json_pack("{s:{s:s}}", "child", "nhs_number", "9434765919");
+	t_expect(cases_update(r, other, patch), CDOP_ERR_CONFLICT, r, ref);
+	json_decref(patch);
+	patch = json_pack("{s:{s:s}}", "child", "surname", "example");
+	t_expect(cases_update(r, other, patch), CDOP_ERR_CONFLICT, r, ref);
+	json_decref(patch);
+	patch = json_pack("{s:{s:s}}", "death", "time", "08:00");
+	t_expect(cases_update(r, "CDOP-2025-0099", patch), CDOP_ERR_NOTFOUND, r,
+		   "CDOP-2025-0099");
+	json_decref(patch);
+	patch = json_string("x");
+	t_expect(cases_update(r, ref, patch), CDOP_ERR_INPUT, r, "object");
+	json_decref(patch);
+	t_assert_unchanged(r, before);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM cases WHERE "
+			       "death_time = '14:20' AND sex = 'female'"), 2);
+
+	/* its own NHS number is not a duplicate of itself */
+	patch = json_pack("{s:{s:s}}", "child", "nhs_number", "943 476 5919");
+	assert_int_equal(cases_update(r, ref, patch), CDOP_OK);
+	json_decref(patch);
+}
+
+/* ---- status ---------------------------------------------------------------- */
+
+static void test_status_in_order(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX];
+	struct t_counts before;
+
+	t_notify(r, t_notification("Example", NULL), ref);
+	assert_int_equal(cases_set_status(r, ref, "gathering"), CDOP_OK);
+	assert_string_equal(status_of(r, ref), "gathering");
+	assert_string_equal(last_audit(r).action, "status");
+	assert_string_equal(last_audit(r).detail, "notified -> gathering");
+	assert_int_equal(cases_set_status(r, ref, "ready"), CDOP_OK);
+	before = t_counts_of(r);
+
+	/* backwards, to itself, unknown, or a status only other commands set */
+	t_expect(cases_set_status(r, ref, "gathering"), CDOP_ERR_CONFLICT, r,
+		   "cannot move to 'gathering'");
+	t_expect(cases_set_status(r, ref, "notified"), CDOP_ERR_CONFLICT, r, "'ready'");
+	t_expect(cases_set_status(r, ref, "ready"), CDOP_ERR_CONFLICT, r, NULL);
+	t_expect(cases_set_status(r, ref, "done"), CDOP_ERR_INPUT, r, "valid: notified");
+	t_expect(cases_set_status(r, ref, "scheduled"), CDOP_ERR_INPUT, r, "meeting add");
+	t_expect(cases_set_status(r, ref, "reviewed"), CDOP_ERR_INPUT, r, "review");
+	t_expect(cases_set_status(r, "CDOP-2025-0042", "ready"), CDOP_ERR_NOTFOUND, r,
+		   "CDOP-2025-0042");
+	/* closed only once reviewed */
+	t_expect(cases_set_status(r, ref, "closed"), CDOP_ERR_CONFLICT, r,
+		   "once it has been reviewed");
+	t_assert_unchanged(r, before);
+	assert_string_equal(status_of(r, ref), "ready");
+
+	/* a step may be skipped forwards */
+	t_notify(r, t_notification("Skipper", NULL), ref);
+	assert_int_equal(cases_set_status(r, ref, "ready"), CDOP_OK);
+}
+
+static void test_status_closed_from_reviewed(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX], mid[24];
+	int64_t meeting;
+	struct t_counts before;
+
+	t_notify(r, t_notification("Example", NULL), ref);
+	t_to_meeting(r, ref, "2025-05-20", &meeting, mid, NULL);
+	assert_string_equal(status_of(r, ref), "scheduled");
+	t_expect(cases_set_status(r, ref, "closed"), CDOP_ERR_CONFLICT, r, "'scheduled'");
+	{
+		json_t *v = t_review("none", "2025-12-31");
+
+		t_ok(reviews_record(r, ref, mid, v, &(int){ 0 }), r);
+		json_decref(v);
+	}
+	assert_string_equal(status_of(r, ref), "reviewed");
+	/* a reviewed case is not transferred */
+	t_expect(cases_set_status(r, ref, "transferred"), CDOP_ERR_CONFLICT, r, NULL);
+	assert_int_equal(cases_set_status(r, ref, "closed"), CDOP_OK);
+	assert_string_equal(last_audit(r).detail, "reviewed -> closed");
+	before = t_counts_of(r);
+	/* closed is the end */
+	t_expect(cases_set_status(r, ref, "transferred"), CDOP_ERR_CONFLICT, r, NULL);
+	t_expect(cases_set_status(r, ref, "closed"), CDOP_ERR_CONFLICT, r, NULL);
+	t_assert_unchanged(r, before);
+	assert_string_equal(status_of(r, ref), "closed");
+}
+
+static void test_status_transferred(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char resident[CASE_REF_MAX], away[CASE_REF_MAX], unknown[CASE_REF_MAX];
+	struct t_counts before;
+	json_t *n;
+
+	t_notify(r, t_notification("Example", NULL), resident);
+	n = t_notification("Visitor", NULL);
+	t_set(n, "child.resident", json_false());
+	t_notify(r, n, away);
+	n = t_notification("Unsure", NULL);
+	t_set(n, "child.resident", NULL);
+	t_notify(r, n, unknown);
+	before = t_counts_of(r);
+
+	t_expect(cases_set_status(r, resident, "transferred"), CDOP_ERR_CONFLICT, r,
+		   "non-resident");
+	t_assert_unchanged(r, before);
+	assert_string_equal(status_of(r, resident), "notified");
+
+	assert_int_equal(cases_set_status(r, away, "gathering"), CDOP_OK);
+	assert_int_equal(cases_set_status(r, away, "transferred"), CDOP_OK);
+	assert_string_equal(status_of(r, away), "transferred");
+	before = t_counts_of(r);
+	/* transferred is the end too */
+	t_expect(cases_set_status(r, away, "ready"), CDOP_ERR_CONFLICT, r, NULL);
+	t_assert_unchanged(r, before);
+
+	/* Current behaviour: residence not recorded is not refused (only a
+	 * recorded child.resident true is). */
+	assert_int_equal(cases_set_status(r, unknown, "transferred"), CDOP_OK);
+}
+
+static void test_find(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX], status[24];
+	int64_t id = 0;
+
+	t_expect(cases_find(r, "CDOP-2025-0001", &id, status), CDOP_ERR_NOTFOUND, r,
+		   "no case 'CDOP-2025-0001'");
+	t_notify(r, t_notification("Example", NULL), ref);
+	assert_int_equal(cases_find(r, ref, &id, status), CDOP_OK);
+	assert_true(id > 0);
+	assert_string_equal(status, "notified");
+	t_expect(cases_find(r, "cdop-2025-0001", &id, NULL), CDOP_ERR_NOTFOUND, r, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T_TEST(test_notify_refs),
+		T_TEST(test_notify_due_times),
+		T_TEST(test_notify_nhs_spaces),
+		T_TEST(test_notify_required),
+		T_TEST(test_notify_invalid_values),
+		T_TEST(test_notify_duplicates),
+		T_TEST(test_update),
+		T_TEST(test_update_refused),
+		T_TEST(test_status_in_order),
+		T_TEST(test_status_closed_from_reviewed),
+		T_TEST(test_status_transferred),
+		T_TEST(test_find),
+	};
+
+	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
+}
