@@ -285,8 +285,7 @@ static inline char *t_reg_clone(const char *template_dir, char **reg_path)
  * setup): the admin plus T_MANAGER and T_PANEL, all with T_PASS, made with
  * the "interactive" KDF; each test opens its own file copy of it.
  */
-#if defined(CDOP_REGISTER_H) && defined(CDOP_USERS_H) && defined(CDOP_DB_H) && \
-	defined(CDOP_CASES_H)
+#if defined(CDOP_STORE_STORE_H) && defined(CDOP_CASES_CASES_H)
 #include "crypto/secure.h"
 
 #define T_MANAGER "manager"
@@ -307,7 +306,7 @@ static inline char *t_template_users(void)
 	if (!ret)
 		ret = users_add(&r, T_PANEL, ROLE_PANEL, T_PASS, strlen(T_PASS));
 	if (ret)
-		fprintf(stderr, "template: %s\n", r.err);
+		fprintf(stderr, "template: %s\n", r.e.msg);
 	if (!ret)
 		ret = reg_close(&r);
 	reg_release(&r);
@@ -331,10 +330,10 @@ static inline int t_clone_open(struct t_clone *c, const char *tmpl, const char *
 	memset(c, 0, sizeof *c);
 	c->dir = t_reg_clone(tmpl, &c->path);
 	if (t_reg_open(&c->r, c->path, user, T_PASS) != 0) {
-		fprintf(stderr, "open as %s: %s\n", user, c->r.err);
+		fprintf(stderr, "open as %s: %s\n", user, c->r.e.msg);
 		return -1;
 	}
-	c->r.today = T_TODAY;
+	c->r.ss.today = T_TODAY;
 	return 0;
 }
 
@@ -344,8 +343,8 @@ static inline void t_clone_reopen(struct t_clone *c, const char *user)
 	assert_int_equal(reg_close(&c->r), 0);
 	reg_release(&c->r);
 	if (t_reg_open(&c->r, c->path, user, T_PASS) != 0)
-		fail_msg("reopen as %s: %s", user, c->r.err);
-	c->r.today = T_TODAY;
+		fail_msg("reopen as %s: %s", user, c->r.e.msg);
+	c->r.ss.today = T_TODAY;
 }
 
 static inline void t_clone_release(struct t_clone *c)
@@ -401,16 +400,16 @@ static inline int t_teardown_clone(void **state)
 #define T_TEST(fn) cmocka_unit_test_setup_teardown(fn, t_setup_manager, t_teardown_clone)
 
 /* A call must fail with want (cdop_error) and, when needle is not NULL,
- * say needle in reg->err. Include "cdop/error.h" for cdop_strerror. */
+ * say needle in reg->e.msg. Include "cdop/error.h" for cdop_strerror. */
 static inline void t_expect_at(int got, int want, const struct reg *r, const char *needle,
 			       const char *call, const char *file, int line)
 {
 	if (got != want) {
-		print_error("%s: got %d, want %d: %s\n", call, got, want, r->err);
+		print_error("%s: got %d, want %d: %s\n", call, got, want, r->e.msg);
 		_fail(file, line);
 	}
-	if (needle && !strstr(r->err, needle)) {
-		print_error("%s: message '%s' lacks '%s'\n", call, r->err, needle);
+	if (needle && !strstr(r->e.msg, needle)) {
+		print_error("%s: message '%s' lacks '%s'\n", call, r->e.msg, needle);
 		_fail(file, line);
 	}
 }
@@ -422,7 +421,7 @@ static inline void t_ok_at(int got, const struct reg *r, const char *call,
 			   const char *file, int line)
 {
 	if (got != 0) {
-		print_error("%s: got %d: %s\n", call, got, r->err);
+		print_error("%s: got %d: %s\n", call, got, r->e.msg);
 		_fail(file, line);
 	}
 }
@@ -551,7 +550,7 @@ static inline void t_notify(struct reg *r, json_t *n, char ref[CASE_REF_MAX])
 	int ret = cases_notify(r, n, ref);
 
 	if (ret)
-		fail_msg("notify: %d: %s", ret, r->err);
+		fail_msg("notify: %d: %s", ret, r->e.msg);
 	json_decref(n);
 }
 
@@ -573,7 +572,7 @@ static inline json_t *t_review(const char *learning, const char *due)
 	return v;
 }
 
-#if defined(CDOP_MEETINGS_H) && defined(CDOP_REVIEWS_H)
+#if defined(CDOP_PANEL_PANEL_H)
 /* Moves a notified case to `ready`, onto a new meeting on DATE (*meeting,
  * its id as text in mid) and, when review is not NULL, records it
  * (stealing review). */
@@ -588,14 +587,14 @@ static inline void t_to_meeting(struct reg *r, const char *ref, const char *date
 	if (!ret) ret = meetings_new(r, date, "Chair", meeting);
 	if (!ret) ret = meetings_add_cases(r, *meeting, (char *const *)refs, 1, NULL, NULL);
 	if (ret)
-		fail_msg("to meeting: %d: %s", ret, r->err);
+		fail_msg("to meeting: %d: %s", ret, r->e.msg);
 	snprintf(mid, 24, "%lld", (long long)*meeting);
 	if (!review)
 		return;
 	ret = reviews_record(r, ref, mid, review, &amended);
 	json_decref(review);
 	if (ret)
-		fail_msg("review: %d: %s", ret, r->err);
+		fail_msg("review: %d: %s", ret, r->e.msg);
 	assert_int_equal(amended, 0);
 }
 #endif

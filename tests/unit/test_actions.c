@@ -11,14 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdop/actions.h"
-#include "cdop/cases.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/meetings.h"
-#include "cdop/register.h"
-#include "cdop/reviews.h"
-#include "cdop/users.h"
+#include "cdop/panel/panel.h"
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
 #include "support.h"
 
 /* Two reviewed cases: A's recommendation due 2025-05-25 (overdue on
@@ -72,7 +67,7 @@ static void test_list(void **state)
 	json_decref(list);
 
 	/* due today is not overdue */
-	r->today = "2025-05-25";
+	r->ss.today = "2025-05-25";
 	t_ok(actions_list(r, 1, &list), r);
 	assert_int_equal(json_array_size(list), 0);
 	json_decref(list);

@@ -12,12 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdop/agency.h"
-#include "cdop/cases.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/register.h"
-#include "cdop/users.h"
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
 #include "support.h"
 
 /* requested, due, received (or "-" for NULL) and the form as stored */
@@ -97,7 +93,7 @@ static void test_request_due_and_again(void **state)
 	assert_string_equal(row, "(none)");
 
 	/* again, a week later: the first request date stays, the due moves */
-	r->today = "2025-06-08";
+	r->ss.today = "2025-06-08";
 	t_ok(agency_request(r, ref, "gp", NULL, &res), r);
 	assert_int_equal(res.again, 1);
 	assert_string_equal(res.requested, "2025-06-01");
@@ -150,7 +146,7 @@ static void test_receive(void **state)
 
 	t_notify(r, t_notification("Example", NULL), ref);
 	t_ok(agency_request(r, ref, "police", NULL, &req), r);
-	r->today = "2025-06-20";
+	r->ss.today = "2025-06-20";
 	t_ok(agency_receive(r, ref, "police", "2025-06-15", form, &res), r);
 	assert_string_equal(res.requested, "2025-06-01");
 	assert_int_equal(res.unrequested, 0);
@@ -189,9 +185,9 @@ static void test_receive_refused(void **state)
 	json_t *form = json_string("not an object");
 
 	t_notify(r, t_notification("Example", NULL), ref);
-	r->today = "2025-05-20";
+	r->ss.today = "2025-05-20";
 	t_ok(agency_request(r, ref, "police", NULL, &req), r);
-	r->today = T_TODAY;
+	r->ss.today = T_TODAY;
 	before = t_counts_of(r);
 
 	t_expect(agency_receive(r, ref, "police", "2025-06-02", NULL, &res), CDOP_ERR_INPUT,
@@ -231,7 +227,7 @@ static void test_due(void **state)
 	n = t_notification("Visitor", NULL);
 	t_set(n, "child.resident", json_false());
 	t_notify(r, n, gone);
-	r->today = "2025-05-10";
+	r->ss.today = "2025-05-10";
 	t_ok(agency_request(r, a, "police", "2025-05-20", &req), r);
 	t_ok(agency_request(r, b, "gp", "2025-06-10", &req), r);
 	t_ok(agency_request(r, b, "education", "2025-05-25", &req), r);
@@ -239,7 +235,7 @@ static void test_due(void **state)
 	t_ok(agency_receive(r, a, "hospital", "2025-05-10", NULL, &rec), r);
 	t_ok(agency_request(r, gone, "police", "2025-05-12", &req), r);
 	t_ok(cases_set_status(r, gone, "transferred"), r);
-	r->today = T_TODAY; /* 2025-06-01 */
+	r->ss.today = T_TODAY; /* 2025-06-01 */
 	audit = t_count(r, "SELECT count(*) FROM audit");
 
 	t_ok(agency_due(r, &list), r);
@@ -265,7 +261,7 @@ static void test_due(void **state)
 	assert_int_equal(t_count(r, "SELECT count(*) FROM audit"), audit);
 
 	/* due today is outstanding with no days left */
-	r->today = "2025-06-10";
+	r->ss.today = "2025-06-10";
 	t_ok(agency_due(r, &list), r);
 	row = json_array_get(list, 2);
 	assert_string_equal(json_string_value(json_object_get(row, "status")), "outstanding");

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdop/anonymise.h"
+#include "cdop/cases/cases.h"
 #include "forms/form.h"
 #include "support.h"
 

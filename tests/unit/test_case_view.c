@@ -14,16 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdop/agency.h"
-#include "cdop/case_view.h"
-#include "cdop/cases.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/meetings.h"
-#include "cdop/register.h"
-#include "cdop/reviews.h"
-#include "cdop/rr.h"
-#include "cdop/users.h"
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
+#include "cdop/panel/panel.h"
 #include "support.h"
 
 /* Everything that identifies the child of t_notification("Example", NHS),

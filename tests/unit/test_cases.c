@@ -13,14 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdop/audit.h"
-#include "cdop/cases.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/meetings.h"
-#include "cdop/register.h"
-#include "cdop/reviews.h"
-#include "cdop/users.h"
+#include "cdop/store/store.h"
+#include "cdop/cases/cases.h"
+#include "cdop/panel/panel.h"
 #include "support.h"
 
 static const char *status_of(struct reg *r, const char *ref)
@@ -136,9 +131,9 @@ static void test_notify_required(void **state)
 
 		snprintf(want, sizeof want, "%s: ", required[i]);
 		t_set(n, required[i], NULL);
-		r->err[0] = 0;
+		r->e.msg[0] = 0;
 		t_expect(cases_notify(r, n, ref), CDOP_ERR_INPUT, r, want);
-		assert_non_null(strstr(r->err, "required"));
+		assert_non_null(strstr(r->e.msg, "required"));
 		/* blank counts as missing */
 		t_set(n, required[i], json_string(""));
 		t_expect(cases_notify(r, n, ref), CDOP_ERR_INPUT, r, want);
@@ -187,9 +182,9 @@ static void test_notify_invalid_values(void **state)
 		json_t *n = t_notification("Example", "9434765919");
 
 		t_set(n, bad[i].path, json_string(bad[i].value));
-		r->err[0] = 0;
+		r->e.msg[0] = 0;
 		t_expect(cases_notify(r, n, ref), CDOP_ERR_INPUT, r, bad[i].needle);
-		assert_true(strlen(r->err) > 0);
+		assert_true(strlen(r->e.msg) > 0);
 		json_decref(n);
 	}
 	/* not an object at all */
@@ -217,14 +212,14 @@ static void test_notify_duplicates(void **state)
 	n = t_notification("Other", "9434765919");
 	t_set(n, "child.forename", json_string("Zoe"));
 	t_expect(cases_notify(r, n, ref), CDOP_ERR_CONFLICT, r, "duplicate: case CDOP-2025-0001");
-	assert_non_null(strstr(r->err, "child.nhs_number"));
+	assert_non_null(strstr(r->e.msg, "child.nhs_number"));
 	json_decref(n);
 
 	/* same surname (any case) + date of birth + date of death, one without
 	 * an NHS number */
 	n = t_notification("EXAMPLE", NULL);
 	t_expect(cases_notify(r, n, ref), CDOP_ERR_CONFLICT, r, "CDOP-2025-0001");
-	assert_non_null(strstr(r->err, "child.surname, child.date_of_birth and death.date"));
+	assert_non_null(strstr(r->e.msg, "child.surname, child.date_of_birth and death.date"));
 	json_decref(n);
 	t_assert_unchanged(r, before);
 

@@ -11,14 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdop/agency.h"
-#include "cdop/cases.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/meetings.h"
-#include "cdop/register.h"
-#include "cdop/reviews.h"
-#include "cdop/users.h"
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
+#include "cdop/panel/panel.h"
 #include "support.h"
 
 static const char *status_of(struct reg *r, const char *ref)
@@ -137,7 +132,7 @@ static void test_add_all_or_nothing(void **state)
 	refs[1] = fresh;
 	t_expect(meetings_add_cases(r, m, refs, 2, NULL, NULL), CDOP_ERR_CONFLICT, r,
 		 "'notified'");
-	assert_non_null(strstr(r->err, "cdop case status REF ready"));
+	assert_non_null(strstr(r->e.msg, "cdop case status REF ready"));
 	refs[1] = closed;
 	t_expect(meetings_add_cases(r, m, refs, 2, NULL, NULL), CDOP_ERR_CONFLICT, r,
 		 "'closed'");

@@ -13,16 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cdop/agency.h"
-#include "cdop/cases.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/meetings.h"
-#include "cdop/pack.h"
-#include "cdop/register.h"
-#include "cdop/reviews.h"
-#include "cdop/rr.h"
-#include "cdop/users.h"
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
+#include "cdop/panel/panel.h"
 #include "support.h"
 
 static const char *const identifiers[] = {

@@ -12,13 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cdop/cases.h"
-#include "cdop/db.h"
-#include "cdop/error.h"
-#include "cdop/meetings.h"
-#include "cdop/register.h"
-#include "cdop/reviews.h"
-#include "cdop/users.h"
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
+#include "cdop/panel/panel.h"
 #include "support.h"
 
 static json_t *scored(int child, int social, int physical, int service, const char *mod)
@@ -107,7 +103,7 @@ static void test_modifiable(void **state)
 		} else {
 			t_expect(reviews_record(r, ref, mid, v, &amended), CDOP_ERR_INPUT, r,
 				 "modifiable: ");
-			assert_non_null(strstr(r->err, "contradicts the domain scores"));
+			assert_non_null(strstr(r->e.msg, "contradicts the domain scores"));
 			t_assert_unchanged(r, before);
 		}
 		assert_string_equal(reviews_implied_modifiable(v), cases[i].implied);
