@@ -35,15 +35,68 @@ int db_error(struct reg *r, int rc, const char *what)
 	return reg_fail(r, CDOP_ERR_INTERNAL, "%s: %s", what, msg);
 }
 
+/*
+ * Statements are kept after db_finalize and handed out again for the same
+ * SQL text: compiling costs more than running most of them, and a bulk
+ * import runs the same few per line. Only while PRAGMAs are denied, so a
+ * kept statement was authorised as it would be now (SQLite re-prepares it,
+ * authorizer included, after a schema change). The text is compared, not
+ * only the pointer: a caller may build SQL in a reused buffer.
+ */
+static struct reg_stmt_cache *cache_find(struct reg *r, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; i < REG_STMT_CACHE && r->stmts[i].sql; i++)
+		if (!r->stmts[i].busy && r->stmts[i].sql == sql &&
+		    !strcmp(sqlite3_sql(r->stmts[i].s), sql))
+			return &r->stmts[i];
+	return NULL;
+}
+
+static void cache_keep(struct reg *r, const char *sql, sqlite3_stmt *s)
+{
+	size_t i;
+
+	for (i = 0; i < REG_STMT_CACHE && r->stmts[i].sql; i++)
+		;
+	if (i < REG_STMT_CACHE) {
+		r->stmts[i].sql = sql;
+		r->stmts[i].s = s;
+		r->stmts[i].busy = 1;
+	}
+}
+
+void db_cache_clear(struct reg *r)
+{
+	size_t i;
+
+	for (i = 0; i < REG_STMT_CACHE; i++) {
+		if (r->stmts[i].s)
+			sqlite3_finalize(r->stmts[i].s);
+		r->stmts[i].sql = NULL;
+		r->stmts[i].s = NULL;
+		r->stmts[i].busy = 0;
+	}
+}
+
 int db_prepare(struct reg *r, struct db_stmt *q, const char *sql)
 {
+	struct reg_stmt_cache *c = r->allow_pragma ? NULL : cache_find(r, sql);
 	int rc;
 
 	q->r = r;
 	q->s = NULL;
+	if (c) {
+		c->busy = 1;
+		q->s = c->s;
+		return CDOP_OK;
+	}
 	rc = sqlite3_prepare_v2(r->db, sql, -1, &q->s, NULL);
 	if (rc != SQLITE_OK)
 		return db_error(r, rc, "prepare");
+	if (!r->allow_pragma && q->s)
+		cache_keep(r, sql, q->s);
 	return CDOP_OK;
 }
 
@@ -144,8 +197,19 @@ int db_column_is_null(struct db_stmt *q, int col)
 
 void db_finalize(struct db_stmt *q)
 {
-	if (q->s)
+	size_t i;
+
+	if (!q->s)
+		return;
+	for (i = 0; i < REG_STMT_CACHE && q->r->stmts[i].s != q->s; i++)
+		;
+	if (i < REG_STMT_CACHE) {
+		sqlite3_reset(q->s);
+		sqlite3_clear_bindings(q->s);
+		q->r->stmts[i].busy = 0;
+	} else {
 		sqlite3_finalize(q->s);
+	}
 	q->s = NULL;
 }
 

@@ -33,6 +33,8 @@ int64_t db_column_int(struct db_stmt *q, int col);
 const void *db_column_blob(struct db_stmt *q, int col, size_t *n);
 int db_column_is_null(struct db_stmt *q, int col);
 void db_finalize(struct db_stmt *q);
+/* Finalizes the statements db_prepare keeps; before closing the connection. */
+void db_cache_clear(struct reg *r);
 
 /* One statement, no rows wanted. */
 int db_exec(struct reg *r, const char *sql);

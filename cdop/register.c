@@ -53,6 +53,7 @@ int reg_close(struct reg *r)
 
 	if (r->db) {
 		db_rollback(r);
+		db_cache_clear(r);
 		if (sqlite3_close(r->db) != SQLITE_OK) {
 			sqlite3_close_v2(r->db);
 			ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot close register '%s'",
@@ -786,6 +787,7 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	r->creating = 0;
 	if (ret)
 		goto out;
+	db_cache_clear(r);
 	if (sqlite3_close(r->db) != SQLITE_OK) {
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot close new register");
 		goto out;
@@ -811,6 +813,7 @@ out:
 
 		if (r->db) {
 			db_rollback(r);
+			db_cache_clear(r);
 			sqlite3_close_v2(r->db);
 			r->db = NULL;
 		}

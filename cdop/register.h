@@ -14,6 +14,7 @@
  */
 #define REG_ERR_MAX 1024
 #define REG_NAME_MAX 64
+#define REG_STMT_CACHE 48
 
 struct reg {
 	char *path;
@@ -31,6 +32,13 @@ struct reg {
 	int file_mismatch;        /* file MAC differs (only with REG_OPEN_CHECK) */
 	int recovered;            /* opened after an unclean close; checked */
 	const char *today;        /* YYYY-MM-DD override for tests, or NULL */
+	/* Prepared statements kept for reuse by db_prepare (db.c): a bulk
+	 * import runs the same few statements per line. */
+	struct reg_stmt_cache {
+		const char *sql;
+		sqlite3_stmt *s;
+		int busy;
+	} stmts[REG_STMT_CACHE];
 	char err[REG_ERR_MAX];
 };
 
