@@ -359,12 +359,24 @@ int value_is_given(const json_t *v)
 	       !(json_is_string(v) && span_json(v).n == 0);
 }
 
+/* Validation joins a path for every field it visits, error or not: copies,
+ * not snprintf. Cut short to fit, as snprintf would. */
 void path_join(char *out, size_t len, const char *prefix, const char *name)
 {
-	if (prefix && prefix[0])
-		snprintf(out, len, "%s.%s", prefix, name);
-	else
-		snprintf(out, len, "%s", name);
+	size_t p = prefix ? strlen(prefix) : 0, n = strlen(name), o = 0;
+
+	if (!len)
+		return;
+	if (p) {
+		p = p < len - 1 ? p : len - 1;
+		memcpy(out, prefix, p);
+		o = p;
+		if (o < len - 1)
+			out[o++] = '.';
+	}
+	n = n < len - 1 - o ? n : len - 1 - o;
+	memcpy(out + o, name, n);
+	out[o + n] = 0;
 }
 
 void path_index(char *out, size_t len, const char *prefix, size_t i)

@@ -41,16 +41,69 @@ static int stmt_fail(struct db_stmt *q, int err)
 	return q->rc;
 }
 
+/*
+ * Statements are kept after db_finalize and handed out again for the same
+ * SQL text: compiling costs more than running most of them, and a bulk
+ * import runs the same few per line. Only while PRAGMAs are denied, so a
+ * kept statement was authorised as it would be now (SQLite re-prepares it,
+ * authorizer included, after a schema change). The text is compared, not
+ * only the pointer: a caller may build SQL in a reused buffer.
+ */
+static struct store_stmt *cache_find(struct reg *r, const char *sql)
+{
+	size_t i;
+
+	for (i = 0; i < REG_STMT_CACHE && r->st.stmts[i].sql; i++)
+		if (!r->st.stmts[i].busy && r->st.stmts[i].sql == sql &&
+		    !strcmp(sqlite3_sql(r->st.stmts[i].s), sql))
+			return &r->st.stmts[i];
+	return NULL;
+}
+
+static void cache_keep(struct reg *r, const char *sql, sqlite3_stmt *s)
+{
+	size_t i;
+
+	for (i = 0; i < REG_STMT_CACHE && r->st.stmts[i].sql; i++)
+		;
+	if (i < REG_STMT_CACHE) {
+		r->st.stmts[i].sql = sql;
+		r->st.stmts[i].s = s;
+		r->st.stmts[i].busy = 1;
+	}
+}
+
+void db_cache_clear(struct reg *r)
+{
+	size_t i;
+
+	for (i = 0; i < REG_STMT_CACHE; i++) {
+		if (r->st.stmts[i].s)
+			sqlite3_finalize(r->st.stmts[i].s);
+		r->st.stmts[i].sql = NULL;
+		r->st.stmts[i].s = NULL;
+		r->st.stmts[i].busy = 0;
+	}
+}
+
 int db_prepare(struct reg *r, struct db_stmt *q, const char *sql)
 {
+	struct store_stmt *c = r->st.allow_pragma ? NULL : cache_find(r, sql);
 	int rc;
 
 	q->r = r;
 	q->s = NULL;
 	q->rc = CDOP_OK;
+	if (c) {
+		c->busy = 1;
+		q->s = c->s;
+		return CDOP_OK;
+	}
 	rc = sqlite3_prepare_v2(r->st.db, sql, -1, &q->s, NULL);
 	if (rc != SQLITE_OK)
 		return stmt_fail(q, db_error(r, rc, "prepare"));
+	if (!r->st.allow_pragma && q->s)
+		cache_keep(r, sql, q->s);
 	return CDOP_OK;
 }
 
@@ -166,9 +219,19 @@ int db_column_is_null(struct db_stmt *q, int col)
 int db_finalize(struct db_stmt *q)
 {
 	int rc = q->rc;
+	size_t i;
 
-	if (q->s)
-		sqlite3_finalize(q->s);
+	if (q->s) {
+		for (i = 0; i < REG_STMT_CACHE && q->r->st.stmts[i].s != q->s; i++)
+			;
+		if (i < REG_STMT_CACHE) {
+			sqlite3_reset(q->s);
+			sqlite3_clear_bindings(q->s);
+			q->r->st.stmts[i].busy = 0;
+		} else {
+			sqlite3_finalize(q->s);
+		}
+	}
 	q->s = NULL;
 	q->rc = CDOP_OK;
 	return rc;

@@ -57,6 +57,7 @@ enum role role_parse(const char *name);
 #define REG_ERR_MAX 1024
 #define REG_NAME_MAX 64
 #define REG_FIELD_MAX 64
+#define REG_STMT_CACHE 48
 
 struct reg;
 
@@ -84,6 +85,13 @@ struct store {
 	int recovered;            /* opened after an unclean close; checked */
 	/* Run by db_begin before the first write transaction; set at open. */
 	int (*before_write)(struct reg *r);
+	/* Prepared statements kept for reuse by db_prepare (db.c): a bulk
+	 * import runs the same few statements per line. */
+	struct store_stmt {
+		const char *sql;
+		sqlite3_stmt *s;
+		int busy;
+	} stmts[REG_STMT_CACHE];
 };
 
 /* Who is acting, and when: the user, their role and the clock. */
@@ -218,6 +226,8 @@ const void *db_column_blob(struct db_stmt *q, int col, size_t *n);
 int db_column_is_null(struct db_stmt *q, int col);
 /* Frees the statement (safe on DB_STMT_INIT) and returns its first error. */
 int db_finalize(struct db_stmt *q);
+/* Finalizes the statements db_prepare keeps; before closing the connection. */
+void db_cache_clear(struct reg *r);
 
 /* One statement, no rows wanted. */
 int db_exec(struct reg *r, const char *sql);
