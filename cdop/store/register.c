@@ -182,7 +182,7 @@ static int lock_register(struct reg *r, int fd, unsigned timeout_ms)
 static int db_key_and_configure(struct reg *r, int creating)
 {
 	static const char *const setup[] = {
-		"PRAGMA cipher_page_size = " REG_PAGE_SIZE,
+		("PRAGMA cipher_page_size = " REG_PAGE_SIZE),
 		/* Temp tables, sorts and statement journals never touch disk. */
 		"PRAGMA temp_store = MEMORY",
 		/* 64 MiB, a bound (memory stays flat however large the register):
