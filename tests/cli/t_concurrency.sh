@@ -118,7 +118,7 @@ expect_rc 0 "user list after waiting for the lock"
 # -- a lock held past the timeout: a clear message, exit 5, nothing written.
 #    cdop-test takes the wait from CDOP_LOCK_TIMEOUT_MS (1.5 s here);
 #    the production 30 s is checked in t_production.sh.
-python3 - "$REG" 60 <<'PY' &
+"$PYTHON3" - "$REG" 60 <<'PY' &
 import fcntl, sys, time
 f = open(sys.argv[1], 'rb')
 fcntl.flock(f, fcntl.LOCK_EX)
