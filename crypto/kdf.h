@@ -24,11 +24,20 @@ struct kdf_params {
 	uint64_t memlimit; /* bytes, a multiple of 1 KiB */
 };
 
-/* "interactive", "moderate" (the default) or "sensitive". */
+/* "interactive", "moderate" (the default) or "sensitive"; "test" too once
+ * kdf_allow_test_profile() has been called. */
 int kdf_profile(const char *name, struct kdf_params *out);
 /* The name of a profile matching p exactly, or NULL. */
 const char *kdf_profile_name(const struct kdf_params *p);
+/* Within the bounds above, or exactly the test profile when allowed. */
 int kdf_params_check(const struct kdf_params *p);
+/*
+ * The "test" profile (libsodium's minimum: 1 op, 8 KiB) lets a test suite
+ * unlock a register in microseconds. Only the test builds call this (the
+ * cdop-test binary's hooks, the unit tests); the production binary never
+ * does, so it refuses to create or open a keyring with those parameters.
+ */
+void kdf_allow_test_profile(void);
 int kdf_derive(uint8_t out[KDF_KEY_BYTES], const char *pass, size_t passlen,
 	       const uint8_t salt[KDF_SALT_BYTES], const struct kdf_params *p);
 

@@ -1,5 +1,6 @@
 #include "cdop/cli/cli.h"
 #include "cdop/store/store.h"
+#include "cdop/cli/testing.h"
 #include "crypto/secure.h"
 
 #include <errno.h>
@@ -180,7 +181,7 @@ int cli_unlock(struct cli *c)
 	o.user = c->user;
 	o.pass = c->pass;
 	o.passlen = c->passlen;
-	o.lock_timeout_ms = CLI_LOCK_TIMEOUT_MS;
+	o.lock_timeout_ms = cli_lock_timeout_ms();
 	if (c->cmd && (c->cmd->flags & CMD_LENIENT))
 		o.flags |= REG_OPEN_CHECK;
 	ret = reg_open(&c->reg, &o);
@@ -273,9 +274,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cdop: cannot initialise libsodium\n");
 		return EXIT_IOERR;
 	}
-	c.reg.ss.today = getenv("CDOP_TODAY");
-	if (c.reg.ss.today && !*c.reg.ss.today)
-		c.reg.ss.today = NULL; /* set but empty: as if unset */
+	cli_testing_setup();
+	c.reg.ss.today = cli_testing_today(); /* NULL in cdop: SPEC §6 */
 	ret = run(&c, argc, argv);
 	{
 		int cret = reg_close(&c.reg);

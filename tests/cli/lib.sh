@@ -1,7 +1,10 @@
 # Shared helpers for the end-to-end tests: source it, then call the checks.
-# Each test runs the real binary ($CDOP_BIN) in a private temp directory.
+# Each test runs the test build ($CDOP_BIN, cdop-test: CDOP_TODAY, the
+# "test" Argon2id profile, CDOP_LOCK_TIMEOUT_MS) in a private temp
+# directory; $CDOP_PROD the production cdop, where that is the point.
 set -u
-CDOP=${CDOP_BIN:?CDOP_BIN must point at the cdop binary}
+CDOP=${CDOP_BIN:?CDOP_BIN must point at the cdop-test binary}
+CDOP_PROD=${CDOP_PROD_BIN:-$(dirname "$CDOP")/cdop}
 SRC=${CDOP_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 T=$(mktemp -d /tmp/cdop-cli-XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -9,6 +12,12 @@ export XDG_DATA_HOME="$T/xdg" TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
 unset CDOP_REGISTER CDOP_USER CDOP_PASSPHRASE_FILE
 REG="$T/reg.cdop"
+# The tests run python3 hundreds of times; through a version manager's shim
+# (pyenv) each call starts a shell first (~1 s on a loaded machine). Find
+# the interpreter once.
+PYTHON3=${PYTHON3:-$(command python3 -c 'import sys; print(sys.executable)')} || PYTHON3=python3
+python3() { "$PYTHON3" "$@"; }
+export PYTHON3; export -f python3
 PASSES=0
 FAILS=0
 
@@ -54,12 +63,35 @@ file_lacks() {
   if ! grep -qaF -- "$2" "$1"; then pass; else fail "$3: '$2' found in $1"; fi
 }
 
-# new_register: init $REG with admin ada (interactive KDF: tests stay fast)
+# new_register: init $REG with admin ada ("test" KDF: tests stay fast;
+# cdop-test only, the production cdop refuses it)
 new_register() {
   mkpass ada
   "$CDOP" --register "$REG" --passphrase-file "$T/ada.pass" init --admin ada \
-    --kdf interactive --recovery-out "$T/recovery.txt" >/dev/null 2>"$T/err" </dev/null ||
+    --kdf test --recovery-out "$T/recovery.txt" >/dev/null 2>"$T/err" </dev/null ||
     { echo "init failed: $(cat "$T/err")" >&2; exit 1; }
+}
+
+# make_template DIR: a register DIR/reg.cdop as new_register and add_user
+# mo manager, pat panel, ann analyst make it, with the passphrase files and
+# the recovery code beside it. Made once per ctest run (tests/cli/template.sh)
+make_template() {
+  local dir=$1 keep_reg=$REG keep_t=$T
+  mkdir -p "$dir.tmp"
+  T="$dir.tmp" REG="$dir.tmp/reg.cdop"
+  new_register; add_user mo manager; add_user pat panel; add_user ann analyst
+  rm -f "$T/out" "$T/err"
+  T=$keep_t REG=$keep_reg
+  mv "$dir.tmp" "$dir"
+}
+
+# from_template: $REG becomes a copy of the template, as if made by
+# new_register; add_user mo manager; add_user pat panel; add_user ann analyst
+from_template() {
+  local dir=${CDOP_TEMPLATE:-$T/template}
+  [ -e "$dir/reg.cdop.keys" ] || make_template "$dir"
+  cp -p "$dir/reg.cdop" "$REG"; cp -p "$dir/reg.cdop.keys" "$REG.keys"
+  cp -p "$dir"/*.pass "$dir/recovery.txt" "$T/"
 }
 
 # add_user NAME ROLE
@@ -69,14 +101,13 @@ add_user() {
   [ "$RC" -eq 0 ] || { echo "user add $1 failed: $(cat "$T/err")" >&2; exit 1; }
 }
 
-# flip_byte FILE OFFSET: xor one byte with 0x01
+# flip_byte FILE OFFSET: xor one byte with 0x01 (od and dd: the tamper
+# loops call this hundreds of times, a python start each was most of their time)
 flip_byte() {
-  python3 - "$1" "$2" <<'PY'
-import sys
-p, off = sys.argv[1], int(sys.argv[2])
-with open(p, 'r+b') as f:
-    f.seek(off); b = f.read(1); f.seek(off); f.write(bytes([b[0] ^ 1]))
-PY
+  local b
+  b=$(od -An -tu1 -j "$2" -N1 "$1") || return 1
+  printf "\\$(printf '%03o' $(( b ^ 1 )))" |
+    dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
 }
 
 finish() {

@@ -2,10 +2,7 @@
 # Agency reporting forms: agency request / receive / due.
 . "$(dirname "$0")/lib.sh"
 
-new_register
-add_user mo manager
-add_user pat panel
-add_user ann analyst
+from_template  # new_register; add_user mo manager, pat panel, ann analyst
 
 # notification JSON: FILE SURNAME DEATH_DATE NOTIFIED
 mknote() {
@@ -269,7 +266,7 @@ gp = [a for l in lines for a in l.get("agency_reports", []) if a["agency"] == "g
 assert gp and gp[0]["form"] == form, gp
 PY
   REG2="$T/reg2.cdop"
-  "$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada --kdf interactive \
+  "$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \
     --recovery-out "$T/rec2.txt" >/dev/null 2>&1 </dev/null
   "$CDOP" --register "$REG2" --user ada --passphrase-file "$T/ada.pass" user add mo \
     --role manager --new-passphrase-file "$T/mo.pass" >/dev/null 2>&1 </dev/null

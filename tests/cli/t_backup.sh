@@ -223,7 +223,7 @@ restore_as ada "$T/none.bak" "$T/x.cdop"; expect_rc 1 "missing backup file"
 # -- another register's backup (same admin name and passphrase)
 REG_B="$T/other.cdop"
 "$CDOP" --register "$REG_B" --passphrase-file "$T/ada.pass" init --admin ada \
-  --kdf interactive --recovery-out "$T/rec-b.txt" >/dev/null 2>&1 </dev/null
+  --kdf test --recovery-out "$T/rec-b.txt" >/dev/null 2>&1 </dev/null
 # the same users and cases as ours, so keyring and file have our sizes
 for u in "mo manager" "pat panel"; do
   set -- $u

@@ -3,10 +3,7 @@
 # the panel's anonymised views.
 . "$(dirname "$0")/lib.sh"
 export CDOP_TODAY=2025-10-01
-new_register
-add_user mo manager
-add_user pat panel
-add_user ann analyst
+from_template  # new_register; add_user mo manager, pat panel, ann analyst
 M() { as mo "$@"; }
 count() { as mo case list --json; python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$T/out"; }
 

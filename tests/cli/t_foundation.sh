@@ -21,7 +21,7 @@ for f in "$REG" "$REG.keys"; do
 done
 
 # -- init never overwrites
-raw --register "$REG" --passphrase-file "$T/ada.pass" init --admin ada --kdf interactive
+raw --register "$REG" --passphrase-file "$T/ada.pass" init --admin ada --kdf test
 expect_rc 1 "init over an existing register"
 expect_err "already exists" "init over existing: message"
 

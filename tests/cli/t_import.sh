@@ -5,10 +5,7 @@
 
 export CDOP_TODAY=2025-06-01
 GEN="$SRC/bench/gen_cases.py"
-new_register
-add_user mo manager
-add_user pat panel
-add_user ann analyst
+from_template  # new_register; add_user mo manager, pat panel, ann analyst
 
 # count: the number of cases the manager sees
 count() { as mo case list --json; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/out"; }
@@ -92,7 +89,7 @@ PY
 REG1=$REG
 REG=$T/reg2.cdop
 mkpass ada
-"$CDOP" --register "$REG" --passphrase-file "$T/ada.pass" init --admin ada --kdf interactive \
+"$CDOP" --register "$REG" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \
   --recovery-out "$T/recovery2.txt" >/dev/null 2>&1 </dev/null
 as ada user add mo --role manager --new-passphrase-file "$T/mo.pass"
 as mo import "$T/e1.jsonl"

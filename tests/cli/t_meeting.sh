@@ -2,10 +2,7 @@
 # Issue 4: meetings, reviews, the recommendation tracker and the pack.
 . "$(dirname "$0")/lib.sh"
 export CDOP_TODAY=2025-10-01
-new_register
-add_user mo manager
-add_user pat panel
-add_user ann analyst
+from_template  # new_register; add_user mo manager, pat panel, ann analyst
 M() { as mo "$@"; }
 
 # Two cases with distinctive identifiers; the name is repeated in free text.

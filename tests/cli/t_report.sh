@@ -6,10 +6,7 @@
 export CDOP_TODAY=2026-05-20
 FIX="$SRC/tests/fixtures/report/golden.jsonl"
 
-new_register
-add_user mo manager
-add_user pat panel
-add_user ann analyst
+from_template  # new_register; add_user mo manager, pat panel, ann analyst
 
 # -- the golden data set (tests/unit/test_stats.c has every cell by hand)
 as mo import "$FIX"
@@ -136,7 +133,7 @@ expect_rc 2 "verify without FILE"
 
 # -- a signature from another register is refused
 REG2="$T/other.cdop"
-"$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada --kdf interactive \
+"$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \
   --recovery-out "$T/rec2.txt" >/dev/null 2>&1 || fail "second register"
 "$CDOP" --register "$REG2" --user ada --passphrase-file "$T/ada.pass" verify "$R/board.md" \
   >"$T/out" 2>"$T/err" </dev/null; RC=$?

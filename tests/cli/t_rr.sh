@@ -2,10 +2,7 @@
 # Joint agency response: rr add / list / due / targets / target.
 . "$(dirname "$0")/lib.sh"
 
-new_register
-add_user mo manager
-add_user pat panel
-add_user ann analyst
+from_template  # new_register; add_user mo manager, pat panel, ann analyst
 export CDOP_TODAY=2025-05-05   # "now" is 2025-05-05T23:59 (see cdop/rr.h)
 
 # notification JSON: FILE SURNAME DEATH_DATE DEATH_TIME|"" EXPECTED NOTIFIED

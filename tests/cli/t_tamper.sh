@@ -52,7 +52,7 @@ as ada check; expect_rc 4 "missing keyring"; expect_err "is missing" "missing ke
 restore
 REG2="$T/other.cdop"
 "$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada \
-  --kdf interactive --recovery-out "$T/rec2.txt" >/dev/null 2>&1 </dev/null
+  --kdf test --recovery-out "$T/rec2.txt" >/dev/null 2>&1 </dev/null
 cp "$REG2.keys" "$REG.keys"
 as ada check; expect_rc 4 "keyring from another register"
 expect_err "another keyring" "swapped keyring: message"

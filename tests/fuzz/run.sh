@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh [SECONDS] [TARGET...]: build the libFuzzer targets with clang
 # (-fsanitize=fuzzer,address,undefined) in build-test-fuzz and run each
-# target (default: keyring backup import) for SECONDS (default 60).
+# target (default: keyring backup import) for SECONDS (default 60), one per
+# core at a time (CDOP_FUZZ_JOBS).
 # Exits 1 if any target finds a crash, a leak or a timeout; the input is
 # left in build-test-fuzz/crashes/TARGET/. Copy it into regressions/TARGET/
 # with the fix: the normal test suite replays that directory.
@@ -21,25 +22,49 @@ CC=clang cmake -S "$top" -B "$dir" -DCDOP_FUZZ=ON \
 cmake --build "$dir" -j "$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}") \
   -- --no-print-directory >/dev/null
 
-status=0
-for t in "${targets[@]}"; do
-  work="$dir/corpus/$t" crashes="$dir/crashes/$t" log="$dir/fuzz-$t.log"
+# fuzz_one TARGET: run it for SECONDS; a summary in $dir/fuzz-TARGET.summary
+# and 0, or 1 if it found a problem, in $dir/fuzz-TARGET.rc.
+fuzz_one() {
+  local t=$1 work="$dir/corpus/$1" crashes="$dir/crashes/$1" log="$dir/fuzz-$1.log"
+  local start rc=0 took runs cov opts
   mkdir -p "$work" "$crashes"
   opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536
         -print_final_stats=1 -artifact_prefix="$crashes/")
   [ -f "$here/$t.dict" ] && opts+=(-dict="$here/$t.dict")
-  echo "== fuzz: $t for ${secs}s"
   start=$(date +%s)
-  rc=0
   # New inputs go to the first directory (the build tree), never the seeds.
   "$dir/tests/fuzz/fuzz_$t" "${opts[@]}" "$work" "$here/corpus/$t" >"$log" 2>&1 || rc=$?
   took=$(( $(date +%s) - start ))
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
-  echo "   $t: ${took}s, ${runs:-?} runs, ${cov:-cov: ?}, corpus $(ls "$work" | wc -l) files, exit $rc"
-  if [ "$rc" -ne 0 ] || ls "$crashes" | grep -q .; then
-    echo "   $t: FOUND A PROBLEM: inputs in $crashes/; log $log:" >&2
-    grep -E 'ERROR|SUMMARY|runtime error|==[0-9]+==' "$log" | head -20 >&2 || tail -40 "$log" >&2
+  local found=0
+  { [ "$rc" -ne 0 ] || ls "$crashes" | grep -q .; } && found=1
+  {
+    echo "   $t: ${took}s, ${runs:-?} runs, ${cov:-cov: ?}, corpus $(ls "$work" | wc -l) files, exit $rc"
+    if [ "$found" = 1 ]; then
+      echo "   $t: FOUND A PROBLEM: inputs in $crashes/; log $log:"
+      grep -E 'ERROR|SUMMARY|runtime error|==[0-9]+==' "$log" | head -20 || tail -40 "$log"
+    fi
+  } >"$dir/fuzz-$t.summary"
+  echo "$found" >"$dir/fuzz-$t.rc"
+}
+
+# Each target gets its full SECONDS; up to CDOP_FUZZ_JOBS (default: one per
+# core) run at once, each on its own core.
+fuzz_jobs=${CDOP_FUZZ_JOBS:-$jobs}
+status=0
+for t in "${targets[@]}"; do
+  rm -f "$dir/fuzz-$t.rc"
+  while [ "$(jobs -rp | wc -l)" -ge "$fuzz_jobs" ]; do wait -n || true; done
+  echo "== fuzz: $t for ${secs}s"
+  fuzz_one "$t" &
+done
+wait
+for t in "${targets[@]}"; do
+  if [ "$(cat "$dir/fuzz-$t.rc" 2>/dev/null)" = 0 ]; then
+    cat "$dir/fuzz-$t.summary"
+  else
+    cat "$dir/fuzz-$t.summary" >&2 2>/dev/null || echo "   $t: did not run" >&2
     status=1
   fi
 done

@@ -196,9 +196,11 @@ static inline int t_all_zero(const void *p, size_t n)
 }
 
 #ifdef CDOP_STORE_STORE_H
+#include "crypto/kdf.h"
 /*
- * Register helpers. The Argon2 cost is the "interactive" profile: the
- * cheapest the library accepts, never weaker.
+ * Register helpers. The Argon2 cost is the "test" profile, which only test
+ * builds allow (kdf_allow_test_profile: t_reg_create turns it on for the
+ * whole test process); production keeps its bounds.
  */
 #define T_ADMIN "admin"
 #define T_PASS "correct horse battery staple"
@@ -218,7 +220,8 @@ static inline int t_reg_create(const char *path, const char *admin, const char *
 	o.admin = admin;
 	o.pass = pass;
 	o.passlen = strlen(pass);
-	o.kdf_profile = "interactive";
+	kdf_allow_test_profile();
+	o.kdf_profile = "test";
 	reg_init(&r);
 	ret = reg_create(&r, &o);
 	if (err)
@@ -280,8 +283,8 @@ static inline char *t_reg_clone(const char *template_dir, char **reg_path)
 
 /* ==== Template registers with users, notifications (issue 9) ==========
  *
- * For tests that include "cdop/register.h", "cdop/users.h", "cdop/db.h"
- * and "cdop/cases.h" before this file. One template per executable (group
+ * For tests that include "cdop/store/store.h" and "cdop/cases/cases.h"
+ * before this file. One template per executable (group
  * setup): the admin plus T_MANAGER and T_PANEL, all with T_PASS, made with
  * the "interactive" KDF; each test opens its own file copy of it.
  */
@@ -400,7 +403,7 @@ static inline int t_teardown_clone(void **state)
 #define T_TEST(fn) cmocka_unit_test_setup_teardown(fn, t_setup_manager, t_teardown_clone)
 
 /* A call must fail with want (cdop_error) and, when needle is not NULL,
- * say needle in reg->e.msg. Include "cdop/error.h" for cdop_strerror. */
+ * say needle in reg->e.msg. cdop_strerror is in "cdop/store/store.h". */
 static inline void t_expect_at(int got, int want, const struct reg *r, const char *needle,
 			       const char *call, const char *file, int line)
 {

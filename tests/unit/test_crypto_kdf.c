@@ -245,6 +245,51 @@ static void test_subkeys(void **state)
 	assert_int_equal(SUBKEY_FILE_MAC, 7);
 }
 
+/* ---- the test profile --------------------------------------------------------- */
+
+/*
+ * "test" (libsodium's minimum) exists only after kdf_allow_test_profile(),
+ * which only test builds call; it is exactly one parameter pair, not a
+ * lowered floor. Runs last: the switch cannot be turned off again.
+ */
+static void test_test_profile_gate(void **state)
+{
+	static const struct kdf_params near[] = {
+		{ 1, 16384 },
+		{ 2, 8192 },
+		{ 1, 64ull * 1024 * 1024 },
+		{ 0, 8192 },
+		{ 1, 8192 + 1 },
+	};
+	struct kdf_params p = { 77, 77 }, t = { crypto_pwhash_argon2id_OPSLIMIT_MIN,
+						crypto_pwhash_argon2id_MEMLIMIT_MIN };
+	uint8_t salt[KDF_SALT_BYTES] = { 0 }, out[KDF_KEY_BYTES];
+	size_t i;
+
+	(void)state;
+	/* production: no such profile, and its parameters are out of bounds */
+	assert_int_equal(kdf_profile("test", &p), CRYPTO_ERR_ARG);
+	assert_int_equal(p.opslimit, 77);
+	assert_int_equal(kdf_params_check(&t), CRYPTO_ERR_PARAMS);
+	assert_null(kdf_profile_name(&t));
+	assert_int_equal(kdf_derive(out, "x", 1, salt, &t), CRYPTO_ERR_PARAMS);
+
+	kdf_allow_test_profile();
+	assert_int_equal(kdf_profile("test", &p), CRYPTO_OK);
+	assert_int_equal(p.opslimit, t.opslimit);
+	assert_int_equal(p.memlimit, t.memlimit);
+	assert_string_equal(kdf_profile_name(&p), "test");
+	assert_int_equal(kdf_params_check(&p), CRYPTO_OK);
+	assert_int_equal(kdf_derive(out, "x", 1, salt, &p), CRYPTO_OK);
+	/* anything else below the bounds is still refused */
+	for (i = 0; i < sizeof near / sizeof near[0]; i++)
+		assert_int_equal(kdf_params_check(&near[i]), CRYPTO_ERR_PARAMS);
+	/* and the production profiles are unchanged */
+	assert_int_equal(kdf_profile("interactive", &p), CRYPTO_OK);
+	assert_int_equal(p.opslimit, 2);
+	assert_int_equal(p.memlimit, 64 * MIB);
+}
+
 /* ---- secure ------------------------------------------------------------------- */
 
 static void test_secure(void **state)
@@ -304,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup(test_derive_refuses_out_of_bounds, setup),
 		cmocka_unit_test_setup(test_subkeys, setup),
 		cmocka_unit_test_setup(test_secure, setup),
+		cmocka_unit_test_setup(test_test_profile_gate, setup),
 	};
 
 	return cmocka_run_group_tests_name("crypto_kdf", tests, NULL, NULL);

@@ -5,8 +5,8 @@
  * passphrase, a schema from a newer cdop. Never OK, never a crash.
  *
  * A template register is created once for the group; most tests work on a
- * byte copy of it in their own directory. Argon2 uses the "interactive"
- * profile.
+ * byte copy of it in their own directory. Argon2 uses the "test" profile
+ * (support.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,7 +147,7 @@ static void test_create_then_open(void **state)
 	assert_int_equal(r.ss.role, ROLE_ADMIN);
 	assert_string_equal(r.ss.user, ADMIN);
 	assert_int_equal(reg_kdf_params(&r, &kdf), CDOP_OK);
-	assert_string_equal(kdf_profile_name(&kdf), "interactive");
+	assert_string_equal(kdf_profile_name(&kdf), "test"); /* as t_reg_create asked */
 	assert_true(reg_schema_latest() >= 1);
 	expect_reg(reg_check(&r), CDOP_OK, &r);
 	expect_reg(audit_verify(&r, &bad), CDOP_OK, &r);

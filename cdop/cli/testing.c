@@ -1,0 +1,59 @@
+/*
+ * The test build's hooks (see testing.h). Compiled twice: without
+ * CDOP_TEST_BUILD for cdop, where every hook is the production constant,
+ * and with it for cdop-test. SPEC §6: CDOP_TODAY exists only in test builds.
+ */
+#include "cdop/cli/testing.h"
+#include "cdop/cli/cli.h"
+#include "crypto/kdf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#ifdef CDOP_TEST_BUILD
+
+void cli_testing_setup(void)
+{
+	kdf_allow_test_profile();
+}
+
+const char *cli_testing_today(void)
+{
+	const char *t = getenv("CDOP_TODAY");
+
+	return t && *t ? t : NULL; /* set but empty: as if unset */
+}
+
+/* CDOP_LOCK_TIMEOUT_MS: so a test of the timeout need not wait 30 s. */
+unsigned cli_lock_timeout_ms(void)
+{
+	const char *s = getenv("CDOP_LOCK_TIMEOUT_MS");
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return CLI_LOCK_TIMEOUT_MS;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > CLI_LOCK_TIMEOUT_MS)
+		return CLI_LOCK_TIMEOUT_MS;
+	return (unsigned)v;
+}
+
+#else
+
+void cli_testing_setup(void)
+{
+}
+
+const char *cli_testing_today(void)
+{
+	return NULL;
+}
+
+unsigned cli_lock_timeout_ms(void)
+{
+	return CLI_LOCK_TIMEOUT_MS;
+}
+
+#endif
