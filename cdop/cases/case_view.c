@@ -32,102 +32,160 @@ static long hours_after(const char *death_date, const char *death_time, const ch
 	return (long)((o - date_datetime_minutes(&d)) / 60);
 }
 
-static int add_rr(struct reg *r, int64_t id, const json_t *n, enum case_view_mode mode,
-		  json_t *out)
+int cases_rows(struct reg *r, struct db_stmt *q, cases_row_fn *fn, void *ctx,
+	       json_t **out)
 {
-	static const char sql[] =
-		"SELECT a.action, a.due_at, a.done_on, a.done_by, a.notes, t.minutes "
-		"FROM rr_actions a LEFT JOIN rr_targets t ON t.action = a.action "
-		"WHERE a.case_id = :id ORDER BY a.due_at IS NULL, a.due_at, a.action";
-	const json_t *dd = form_json_get(n, "death.date"), *dt = form_json_get(n, "death.time");
-	struct db_stmt q = DB_STMT_INIT;
-	json_t *list = json_array();
-	int ret = db_prepare(r, &q, sql), step;
+	json_t *list = json_array(), *row;
+	int ret = CDOP_OK, fret;
 
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		json_t *a = json_object();
-		int done = !db_column_is_null(&q, 2);
-
-		json_object_set_new(a, "action", json_string(db_column_text(&q, 0)));
-		if (mode == CASE_VIEW_EXPORT) {
-			if (!done) {
-				json_decref(a);
-				continue; /* outstanding actions are re-made on import */
-			}
-			json_object_set_new(a, "on", json_string(db_column_text(&q, 2)));
-			set_if(a, "by", &q, 3);
-			set_if(a, "notes", &q, 4);
-		} else if (mode == CASE_VIEW_FULL) {
-			json_object_set_new(a, "due", text_or_null(&q, 1));
-			json_object_set_new(a, "on", text_or_null(&q, 2));
-			set_if(a, "by", &q, 3);
-			set_if(a, "notes", &q, 4);
-		} else {
-			long h = done ? hours_after(json_string_value(dd),
-						    json_string_value(dt),
-						    db_column_text(&q, 2)) : -1;
-
-			json_object_set_new(a, "done", json_boolean(done));
-			if (done && h >= 0)
-				json_object_set_new(a, "hours_after_death", json_integer(h));
-			/* The stored due time is the target (SPEC's, or the one
-			 * configured when the case was notified); a date alone
-			 * counts as 23:59, as in rr list and the annual report. */
-			if (done && !db_column_is_null(&q, 1))
-				json_object_set_new(a, "within_target", json_boolean(
-					date_done_by(db_column_text(&q, 2),
-						     db_column_text(&q, 1))));
-			if (!db_column_is_null(&q, 4)) {
-				char *clean = anonymise_text(db_column_text(&q, 4), n);
-
-				json_object_set_new(a, "notes", json_string(clean ? clean : ""));
-				free(clean);
-			}
-		}
-		json_array_append_new(list, a);
+	while (!ret && db_step(q) == DB_ROW) {
+		row = NULL;
+		ret = fn(r, q, ctx, &row);
+		if (!ret && (!row || json_array_append_new(list, row)))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	json_object_set_new(out, "rapid_response", list);
+	fret = db_finalize(q);
+	if (!ret)
+		ret = fret;
+	if (!ret && !list)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (ret) {
+		json_decref(list);
+		list = NULL;
+	}
+	*out = list;
 	return ret;
 }
 
-static int add_agency(struct reg *r, int64_t id, enum case_view_mode mode, json_t *out)
+/* What a view is of and for, for the row functions. */
+struct view {
+	enum case_view_mode mode;
+	const json_t *n; /* the stored notification */
+};
+
+/* The rows of q as the array out[key]. */
+static int add_rows(struct reg *r, struct db_stmt *q, cases_row_fn *fn,
+		    const struct view *v, json_t *out, const char *key)
+{
+	json_t *list;
+	int ret = cases_rows(r, q, fn, (void *)v, &list);
+
+	if (!ret && json_object_set_new(out, key, list))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	return ret;
+}
+
+/* Free text with the child's identifiers taken out (anonymise_text). */
+static void set_clean(json_t *obj, const char *key, const char *text, const json_t *n)
+{
+	char *clean = anonymise_text(text, n);
+
+	json_object_set_new(obj, key, json_string(clean ? clean : ""));
+	free(clean);
+}
+
+static int rr_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	const struct view *v = ctx;
+	int done = !db_column_is_null(q, 2);
+	json_t *a = json_pack("{s:s}", "action", db_column_text(q, 0));
+	long h;
+
+	(void)r;
+	*row = a;
+	if (!a)
+		return CDOP_OK;
+	if (v->mode != CASE_VIEW_ANON) {
+		if (v->mode == CASE_VIEW_FULL)
+			json_object_set_new(a, "due", text_or_null(q, 1));
+		json_object_set_new(a, "on", text_or_null(q, 2));
+		set_if(a, "by", q, 3);
+		set_if(a, "notes", q, 4);
+		return CDOP_OK;
+	}
+	h = done ? hours_after(json_string_value(form_json_get(v->n, "death.date")),
+			       json_string_value(form_json_get(v->n, "death.time")),
+			       db_column_text(q, 2)) : -1;
+	json_object_set_new(a, "done", json_boolean(done));
+	if (done && h >= 0)
+		json_object_set_new(a, "hours_after_death", json_integer(h));
+	/* The stored due time is the target (SPEC's, or the one configured
+	 * when the case was notified); a date alone counts as 23:59, as in
+	 * rr list and the annual report. */
+	if (done && !db_column_is_null(q, 1))
+		json_object_set_new(a, "within_target", json_boolean(
+			date_done_by(db_column_text(q, 2), db_column_text(q, 1))));
+	if (!db_column_is_null(q, 4))
+		set_clean(a, "notes", db_column_text(q, 4), v->n);
+	return CDOP_OK;
+}
+
+static int agency_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	const struct view *v = ctx;
+	json_t *a = json_pack("{s:s}", "agency", db_column_text(q, 0));
+
+	(void)r;
+	*row = a;
+	if (!a)
+		return CDOP_OK;
+	if (v->mode == CASE_VIEW_ANON) {
+		json_object_set_new(a, "received", json_boolean(!db_column_is_null(q, 3)));
+		return CDOP_OK;
+	}
+	set_if(a, "requested", q, 1);
+	set_if(a, "due", q, 2);
+	set_if(a, "received", q, 3);
+	if (!db_column_is_null(q, 4))
+		json_object_set_new(a, "form", json_loads(db_column_text(q, 4), 0, NULL));
+	return CDOP_OK;
+}
+
+static int recommendation_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	const struct view *v = ctx;
+	json_t *a = json_pack("{s:I, s:s, s:s, s:s, s:o}", "id",
+			      (json_int_t)db_column_int(q, 0), "text", db_column_text(q, 1),
+			      "owner", db_column_text(q, 2), "due", db_column_text(q, 3),
+			      "done_on", text_or_null(q, 4));
+
+	(void)r;
+	/* People write names into recommendations as into learning. */
+	if (a && v->mode == CASE_VIEW_ANON)
+		set_clean(a, "text", db_column_text(q, 1), v->n);
+	*row = a;
+	return CDOP_OK;
+}
+
+static int add_rr(struct reg *r, int64_t id, const struct view *v, json_t *out)
+{
+	/* An export leaves out actions not done: import makes them again. */
+	static const char sql[] =
+		"SELECT a.action, a.due_at, a.done_on, a.done_by, a.notes, t.minutes "
+		"FROM rr_actions a LEFT JOIN rr_targets t ON t.action = a.action "
+		"WHERE a.case_id = :id AND (:all OR a.done_on IS NOT NULL) "
+		"ORDER BY a.due_at IS NULL, a.due_at, a.action";
+	struct db_stmt q = DB_STMT_INIT;
+
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	db_bind_int(&q, ":all", v->mode != CASE_VIEW_EXPORT);
+	return add_rows(r, &q, rr_row, v, out, "rapid_response");
+}
+
+static int add_agency(struct reg *r, int64_t id, const struct view *v, json_t *out)
 {
 	static const char sql[] =
 		"SELECT agency, requested, due, received, form FROM agency_reports "
 		"WHERE case_id = :id ORDER BY agency";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *list = json_array();
-	int ret = db_prepare(r, &q, sql), step;
 
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		json_t *a = json_object();
-
-		json_object_set_new(a, "agency", json_string(db_column_text(&q, 0)));
-		if (mode == CASE_VIEW_ANON) {
-			json_object_set_new(a, "received", json_boolean(!db_column_is_null(&q, 3)));
-		} else {
-			set_if(a, "requested", &q, 1);
-			set_if(a, "due", &q, 2);
-			set_if(a, "received", &q, 3);
-			if (!db_column_is_null(&q, 4))
-				json_object_set_new(a, "form", json_loads(db_column_text(&q, 4), 0, NULL));
-		}
-		json_array_append_new(list, a);
-	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	json_object_set_new(out, "agency_reports", list);
-	return ret;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	return add_rows(r, &q, agency_row, v, out, "agency_reports");
 }
 
-static int add_review(struct reg *r, int64_t id, const json_t *n,
-		      enum case_view_mode mode, json_t *out)
+static int add_review(struct reg *r, int64_t id, const struct view *v, json_t *out)
 {
 	static const char sql[] =
 		"SELECT form, meeting_date, meeting_id FROM reviews WHERE case_id = :id";
@@ -135,65 +193,32 @@ static int add_review(struct reg *r, int64_t id, const json_t *n,
 		"SELECT id, text, owner, due, done_on FROM recommendations "
 		"WHERE case_id = :id ORDER BY id";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *review = NULL;
-	int ret = db_prepare(r, &q, sql);
+	json_t *review = NULL, *learning;
+	int ret, found = 0;
 
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW) {
+		found = 1;
 		review = json_loads(db_column_text(&q, 0), 0, NULL);
-		if (!review)
-			ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored review is not JSON");
-		else {
-			json_object_set_new(review, "meeting_date",
-					    json_string(db_column_text(&q, 1)));
-			if (mode != CASE_VIEW_EXPORT)
-				json_object_set_new(review, "meeting",
-						    json_integer(db_column_int(&q, 2)));
-			ret = CDOP_OK;
-		}
+		json_object_set_new(review, "meeting_date", json_string(db_column_text(&q, 1)));
+		if (v->mode != CASE_VIEW_EXPORT)
+			json_object_set_new(review, "meeting", json_integer(db_column_int(&q, 2)));
 	}
-	db_finalize(&q);
-	if (ret == DB_DONE && !review) /* no review (DB_DONE == CDOP_OK) */
-		return CDOP_OK;
-	if (ret)
+	ret = db_finalize(&q);
+	if (!ret && found && !review)
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored review is not JSON");
+	if (ret || !review)
 		return ret;
-	if (mode == CASE_VIEW_ANON && json_is_string(json_object_get(review, "learning"))) {
-		char *clean = anonymise_text(json_string_value(json_object_get(review, "learning")), n);
-
-		json_object_set_new(review, "learning", json_string(clean ? clean : ""));
-		free(clean);
-	}
+	learning = json_object_get(review, "learning");
+	if (v->mode == CASE_VIEW_ANON && json_is_string(learning))
+		set_clean(review, "learning", json_string_value(learning), v->n);
 	json_object_set_new(out, "review", review);
-	if (mode == CASE_VIEW_EXPORT)
+	if (v->mode == CASE_VIEW_EXPORT)
 		return CDOP_OK;
-	{
-		json_t *list = json_array();
-		int step;
-
-		ret = db_prepare(r, &q, recs);
-		if (!ret) ret = db_bind_int(&q, ":id", id);
-		while (!ret && (step = db_step(&q)) == DB_ROW) {
-			json_t *a = json_pack("{s:I, s:s, s:s, s:s}", "id",
-					      (json_int_t)db_column_int(&q, 0), "text",
-					      db_column_text(&q, 1), "owner",
-					      db_column_text(&q, 2), "due", db_column_text(&q, 3));
-
-			json_object_set_new(a, "done_on", text_or_null(&q, 4));
-			/* People write names into recommendations as into learning. */
-			if (mode == CASE_VIEW_ANON) {
-				char *clean = anonymise_text(db_column_text(&q, 1), n);
-
-				json_object_set_new(a, "text", json_string(clean ? clean : ""));
-				free(clean);
-			}
-			json_array_append_new(list, a);
-		}
-		if (!ret && step < 0)
-			ret = step;
-		db_finalize(&q);
-		json_object_set_new(out, "recommendations", list);
-	}
-	return ret;
+	db_prepare(r, &q, recs);
+	db_bind_int(&q, ":id", id);
+	return add_rows(r, &q, recommendation_row, v, out, "recommendations");
 }
 
 int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
@@ -201,38 +226,48 @@ int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
 	static const char sql[] =
 		"SELECT ref, status, notification FROM cases WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *n = NULL, *obj = NULL;
-	int ret = db_prepare(r, &q, sql);
+	char ref[CASE_REF_MAX] = "", status[24] = "";
+	json_t *n = NULL, *obj = NULL, *shown;
+	struct view v;
+	int ret;
 
 	*out = NULL;
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	if (!ret) ret = db_step(&q);
-	if (ret == DB_ROW) {
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW) {
+		snprintf(ref, sizeof ref, "%s", db_column_text(&q, 0));
+		snprintf(status, sizeof status, "%s", db_column_text(&q, 1));
 		n = json_loads(db_column_text(&q, 2), 0, NULL);
-		obj = json_object();
-		if (!n || !obj) {
-			ret = reg_fail(r, CDOP_ERR_DAMAGED, "case %s: stored notification "
-				       "is not JSON", db_column_text(&q, 0));
-		} else {
-			ret = CDOP_OK;
-			if (mode != CASE_VIEW_EXPORT)
-				json_object_set_new(obj, "ref", json_string(db_column_text(&q, 0)));
-			json_object_set_new(obj, "status", json_string(db_column_text(&q, 1)));
-		}
-	} else if (ret == DB_DONE) {
+	}
+	ret = db_finalize(&q);
+	if (ret)
+		goto out;
+	if (!ref[0]) {
 		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no case with id %" PRId64, id);
+		goto out;
 	}
-	db_finalize(&q);
-	if (!ret) {
-		json_t *shown = mode == CASE_VIEW_ANON ? anonymise_notification(n) :
-			json_incref(n);
-
-		if (!shown || json_object_set_new(obj, "notification", shown))
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	obj = json_object();
+	if (!n || !obj) {
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "case %s: stored notification is not "
+			       "JSON", ref);
+		goto out;
 	}
-	if (!ret) ret = add_rr(r, id, n, mode, obj);
-	if (!ret) ret = add_agency(r, id, mode, obj);
-	if (!ret) ret = add_review(r, id, n, mode, obj);
+	if (mode != CASE_VIEW_EXPORT)
+		json_object_set_new(obj, "ref", json_string(ref));
+	json_object_set_new(obj, "status", json_string(status));
+	shown = mode == CASE_VIEW_ANON ? anonymise_notification(n) : json_incref(n);
+	if (!shown || json_object_set_new(obj, "notification", shown)) {
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	v.mode = mode;
+	v.n = n;
+	ret = add_rr(r, id, &v, obj);
+	if (!ret)
+		ret = add_agency(r, id, &v, obj);
+	if (!ret)
+		ret = add_review(r, id, &v, obj);
+out:
 	json_decref(n);
 	if (ret)
 		json_decref(obj);
@@ -259,15 +294,17 @@ int cases_show(struct reg *r, const char *ref, enum case_view_mode mode, json_t 
 	return ret;
 }
 
-static json_t *list_row(struct reg *r, struct db_stmt *q, enum case_view_mode mode)
+static int list_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **out)
 {
+	const enum case_view_mode *mode = ctx;
 	json_t *n = json_loads(db_column_text(q, 2), 0, NULL), *row;
 	char month[8];
 
 	(void)r;
+	*out = NULL;
 	if (!n)
-		return NULL;
-	if (mode == CASE_VIEW_ANON) {
+		return CDOP_OK;
+	if (*mode == CASE_VIEW_ANON) {
 		snprintf(month, sizeof month, "%.7s", db_column_text(q, 3));
 		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ref", db_column_text(q, 0),
 				"status", db_column_text(q, 1), "age_band",
@@ -286,7 +323,8 @@ static json_t *list_row(struct reg *r, struct db_stmt *q, enum case_view_mode mo
 				"notified_date", db_column_text(q, 6));
 	}
 	json_decref(n);
-	return row;
+	*out = row;
+	return CDOP_OK;
 }
 
 int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
@@ -299,19 +337,16 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 		"ORDER BY notified_date, ref";
 	struct db_stmt q = DB_STMT_INIT;
 	char first[DATE_BUFLEN], last[DATE_BUFLEN], count[32];
-	json_t *list = json_array();
-	int ret, step, start;
+	int ret, start;
 
 	*out = NULL;
 	if (f->year) {
 		struct cdate a, b;
 
-		if (date_report_year_parse(f->year, &start)) {
-			json_decref(list);
+		if (date_report_year_parse(f->year, &start))
 			return reg_fail_field(r, CDOP_ERR_INPUT, "year", "'%s' is not a reporting "
 					"year; write it like 2025-26 (1 April 2025 to 31 "
 					"March 2026)", f->year);
-		}
 		date_report_year_bounds(start, &a, &b);
 		date_format(&a, first);
 		date_format(&b, last);
@@ -319,31 +354,22 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 	if (f->status && !code_list_find(&codes_case_status, f->status)) {
 		char valid[160];
 
-		json_decref(list);
 		code_list_join(&codes_case_status, valid, sizeof valid);
 		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "'%s' is not a case status; "
 				"valid: %s", f->status, valid);
 	}
-	ret = db_prepare(r, &q, sql);
-	if (!ret) ret = db_bind_text(&q, ":status", f->status);
-	if (!ret) ret = db_bind_text(&q, ":first", f->year ? first : NULL);
-	if (!ret) ret = db_bind_text(&q, ":last", f->year ? last : NULL);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		json_t *row = list_row(r, &q, mode);
-
-		if (!row || json_array_append_new(list, row))
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":status", f->status);
+	db_bind_text(&q, ":first", f->year ? first : NULL);
+	db_bind_text(&q, ":last", f->year ? last : NULL);
+	ret = cases_rows(r, &q, list_row, &mode, out);
 	if (!ret && mode != CASE_VIEW_ANON) {
-		snprintf(count, sizeof count, "%zu cases", json_array_size(list));
+		snprintf(count, sizeof count, "%zu cases", json_array_size(*out));
 		ret = audit_record(r, "list", f->status ? f->status : "", count);
 	}
-	if (ret)
-		json_decref(list);
-	else
-		*out = list;
+	if (ret) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return ret;
 }

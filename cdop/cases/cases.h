@@ -70,6 +70,18 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch);
 /* Moves a case along SPEC §3's order. */
 int cases_set_status(struct reg *r, const char *ref, const char *status);
 
+/* Today (reg_today: the local date, or the CDOP_TODAY override) as a date;
+ * text, when not NULL, gets it as YYYY-MM-DD. */
+int cases_today(struct reg *r, struct cdate *d, char text[DATE_BUFLEN]);
+
+/*
+ * Ends a write transaction begun with db_begin: when ret is CDOP_OK, adds
+ * the audit entry and commits; on any error rolls back. Returns ret, or
+ * the audit entry's or the commit's error.
+ */
+int cases_commit(struct reg *r, int ret, const char *action, const char *object,
+		 const char *detail);
+
 /* Looks up a case id and status by reference; CDOP_ERR_NOTFOUND names it. */
 int cases_find(struct reg *r, const char *ref, int64_t *id, char status[24]);
 
@@ -78,6 +90,20 @@ int cases_invalid(struct reg *r, const char *prefix, const struct form_errors *e
 
 /* ==== case_view ==== */
 struct reg;
+
+/*
+ * One row of a query as a new JSON value in *row (a NULL *row with
+ * CDOP_OK is out of memory), or an error already in reg->err.
+ */
+typedef int cases_row_fn(struct reg *r, struct db_stmt *q, void *ctx, json_t **row);
+
+/*
+ * Steps q (prepared and bound) to its end and gives fn's rows as a new
+ * array in *out; on error *out is NULL. Finalizes q. Every JSON listing
+ * of rows (rr, agency and action due lists, case and meeting lists) is one.
+ */
+int cases_rows(struct reg *r, struct db_stmt *q, cases_row_fn *fn, void *ctx,
+	       json_t **out);
 
 enum case_view_mode {
 	CASE_VIEW_FULL,   /* manager: everything, with due times */
@@ -121,7 +147,7 @@ struct reg;
 /*
  * rr add: records action TYPE of case REF as done on ON (YYYY-MM-DD or
  * YYYY-MM-DDTHH:MM), by and notes optional. Validates with form_rr_action
- * (errors name the flag: --action, --on, --by, --notes), and ON is not
+ * (errors name the field: action, on, by, notes), and ON is not
  * before the death. Recording a done action again replaces on, by and notes
  * (*corrected = 1; audited as rr_correct, else rr_add). An expected death
  * gets the row then, without a due time.
@@ -199,7 +225,7 @@ struct agency_request_result {
  * agency request: requested today, due on DUE or AGENCY_DEFAULT_DAYS later.
  * Requesting again keeps the first request date and sets the new due date
  * (DUE, or AGENCY_DEFAULT_DAYS from today). A report already received is a
- * conflict. Errors name the flag (--agency, --due).
+ * conflict. Errors name the field (agency, due).
  */
 int agency_request(struct reg *r, const char *ref, const char *agency, const char *due,
 		   struct agency_request_result *res);

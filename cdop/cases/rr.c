@@ -1,4 +1,5 @@
 #include "cdop/cases/cases.h"
+#include "cdop/cases/cases_int.h"
 #include "cdop/store/store.h"
 #include "forms/codes.h"
 #include "forms/date.h"
@@ -36,19 +37,43 @@ int rr_form_invalid(struct reg *r, const struct form_errors *errs)
 	return ret;
 }
 
+int cases_commit(struct reg *r, int ret, const char *action, const char *object,
+		 const char *detail)
+{
+	if (!ret)
+		ret = audit_append(r, action, object, detail);
+	if (!ret)
+		ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	return ret;
+}
+
+int cases_today(struct reg *r, struct cdate *d, char text[DATE_BUFLEN])
+{
+	char t[DATE_BUFLEN];
+
+	reg_today(r, t);
+	if (text)
+		memcpy(text, t, sizeof t);
+	if (date_parse(t, d))
+		return reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date "
+				"(YYYY-MM-DD)", t);
+	return CDOP_OK;
+}
+
 int rr_now_minutes(struct reg *r, long long *now)
 {
 	struct cdatetime dt;
-	char today[DATE_BUFLEN];
-	int ret = CDOP_OK;
+	int ret;
 
-	reg_today(r, today);
 	memset(&dt, 0, sizeof dt);
 	dt.has_time = 1;
-	if (date_parse(today, &dt.date)) {
-		ret = reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date "
-			       "(YYYY-MM-DD)", today);
-	} else if (r->ss.today) {
+	*now = 0;
+	ret = cases_today(r, &dt.date, NULL);
+	if (ret)
+		return ret;
+	if (r->ss.today) {
 		dt.time.h = 23;
 		dt.time.m = 59;
 	} else {
@@ -59,8 +84,8 @@ int rr_now_minutes(struct reg *r, long long *now)
 		dt.time.h = tm.tm_hour;
 		dt.time.m = tm.tm_min;
 	}
-	*now = ret ? 0 : date_datetime_minutes(&dt);
-	return ret;
+	*now = date_datetime_minutes(&dt);
+	return CDOP_OK;
 }
 
 /* A stored DATE or DATETHH:MM in minutes; a date alone is its 23:59. */
@@ -84,15 +109,6 @@ static const char *status_of(const char *due, const char *done, long long now)
 		return (due && !minutes_of(due, 0, &d) && !minutes_of(done, 1, &o) &&
 			o > d) ? "done_late" : "done";
 	return (due && !minutes_of(due, 0, &d) && now > d) ? "overdue" : "outstanding";
-}
-
-static int today_date(struct reg *r, struct cdate *d)
-{
-	char t[DATE_BUFLEN];
-
-	reg_today(r, t);
-	return date_parse(t, d) ? reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is "
-					    "not a date (YYYY-MM-DD)", t) : CDOP_OK;
 }
 
 /* ---- targets --------------------------------------------------------------------- */
@@ -147,33 +163,32 @@ int rr_targets(struct reg *r, json_t **out)
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *list = json_array();
 	size_t i;
-	int ret = list ? db_prepare(r, &q, sql) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	int ret, nomem = !list;
 
-	*out = NULL;
-	for (i = 0; !ret && i < codes_rr_action.n; i++) {
+	db_prepare(r, &q, sql);
+	for (i = 0; !nomem && i < codes_rr_action.n; i++) {
 		const struct code *c = &codes_rr_action.codes[i];
 		char target[RR_DURATION_BUFLEN], def[RR_DURATION_BUFLEN];
 		long minutes = c->value;
-		json_t *row;
 
-		ret = db_bind_text(&q, ":action", c->code);
-		if (!ret && (ret = db_step(&q)) == DB_ROW)
+		db_bind_text(&q, ":action", c->code);
+		if (db_step(&q) == DB_ROW)
 			minutes = (long)db_column_int(&q, 0);
-		if (ret >= 0)
-			ret = CDOP_OK;
 		db_reset(&q);
 		rr_duration_format(minutes, target);
 		rr_duration_format(c->value, def);
-		row = json_pack("{s:s, s:s, s:I, s:s}", "action", c->code, "target", target,
-				"minutes", (json_int_t)minutes, "default", def);
-		if (!ret && (!row || json_array_append_new(list, row)))
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		nomem = json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:s}",
+			"action", c->code, "target", target, "minutes", (json_int_t)minutes,
+			"default", def));
 	}
-	db_finalize(&q);
-	if (ret)
+	ret = db_finalize(&q);
+	if (!ret && nomem)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (ret) {
 		json_decref(list);
-	else
-		*out = list;
+		list = NULL;
+	}
+	*out = list;
 	return ret;
 }
 
@@ -186,45 +201,41 @@ int rr_target_set(struct reg *r, const char *action, const char *duration,
 	struct db_stmt q = DB_STMT_INIT;
 	char was[RR_DURATION_BUFLEN], now[RR_DURATION_BUFLEN], detail[2 * RR_DURATION_BUFLEN + 8];
 	long minutes = 0, old = codes_rr_target_minutes(action);
-	int ret = action_check(r, "type", action), began = 0;
+	int ret = action_check(r, "type", action);
 
 	if (!ret && rr_duration_parse(duration, &minutes))
 		ret = reg_fail_field(r, CDOP_ERR_INPUT, "duration", "'%s' is not a target; write "
 			       "a whole number of hours, days or weeks after the death, "
 			       "e.g. 72h, 7d or 12w (at most 52w)", duration);
-	if (!ret) {
+	if (!ret)
 		ret = db_begin(r);
-		began = !ret;
-	}
-	if (!ret) ret = db_prepare(r, &q, get);
-	if (!ret) ret = db_bind_text(&q, ":action", action);
-	if (!ret && (ret = db_step(&q)) == DB_ROW)
+	if (ret)
+		return ret;
+	db_prepare(r, &q, get);
+	db_bind_text(&q, ":action", action);
+	if (db_step(&q) == DB_ROW)
 		old = (long)db_column_int(&q, 0);
-	if (ret >= 0)
-		ret = CDOP_OK;
-	db_finalize(&q);
-	if (!ret) ret = db_prepare(r, &q, upd);
-	if (!ret) ret = db_bind_int(&q, ":minutes", minutes);
-	if (!ret) ret = db_bind_text(&q, ":action", action);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
+	ret = db_finalize(&q);
+	if (ret)
+		goto out;
+	db_prepare(r, &q, upd);
+	db_bind_int(&q, ":minutes", minutes);
+	db_bind_text(&q, ":action", action);
+	db_run(&q);
+	ret = db_finalize(&q);
 	/* The rows are seeded by the schema; should one be missing, add it. */
 	if (!ret && sqlite3_changes(r->st.db) == 0) {
-		ret = db_prepare(r, &q, ins);
-		if (!ret) ret = db_bind_int(&q, ":minutes", minutes);
-		if (!ret) ret = db_bind_text(&q, ":action", action);
-		if (!ret && (ret = db_step(&q)) == DB_DONE)
-			ret = CDOP_OK;
-		db_finalize(&q);
+		db_prepare(r, &q, ins);
+		db_bind_int(&q, ":minutes", minutes);
+		db_bind_text(&q, ":action", action);
+		db_run(&q);
+		ret = db_finalize(&q);
 	}
+out:
 	rr_duration_format(old, was);
 	rr_duration_format(minutes, now);
 	snprintf(detail, sizeof detail, "%s -> %s", was, now);
-	if (!ret) ret = audit_append(r, "rr_target", action, detail);
-	if (!ret) ret = db_commit(r);
-	if (ret && began)
-		db_rollback(r);
+	ret = cases_commit(r, ret, "rr_target", action, detail);
 	if (!ret && old_text)
 		memcpy(old_text, was, sizeof was);
 	if (!ret && new_text)
@@ -241,7 +252,7 @@ static int action_accept(struct reg *r, const char *action, const char *on,
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct cdate today;
 	json_t *obj = json_object();
-	int ret = obj ? today_date(r, &today) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	int ret = obj ? cases_today(r, &today, NULL) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 
 	*out = NULL;
 	if (!ret && (json_object_set_new(obj, "action", json_string(action)) ||
@@ -272,29 +283,31 @@ static int not_before_death(struct reg *r, int64_t case_id, const char *on)
 		"SELECT death_date, death_time FROM cases WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
 	struct cdatetime o, d;
-	char death[DATE_DATETIME_BUFLEN];
-	int ret = db_prepare(r, &q, sql);
+	char death[DATE_DATETIME_BUFLEN] = "";
+	int ret;
 
-	if (!ret) ret = db_bind_int(&q, ":id", case_id);
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", case_id);
+	if (db_step(&q) == DB_ROW) {
 		const char *tod = db_column_is_null(&q, 1) ? NULL : db_column_text(&q, 1);
 
 		snprintf(death, sizeof death, "%s%s%s", db_column_text(&q, 0),
 			 tod ? "T" : "", tod ? tod : "");
-		ret = CDOP_OK;
-		if (date_datetime_parse(death, &d) || date_datetime_parse(on, &o))
-			ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored death date '%s' is "
-				       "not a date", death);
-		else if (date_compare(&o.date, &d.date) < 0 ||
-			 (o.has_time && d.has_time && !date_compare(&o.date, &d.date) &&
-			  date_datetime_minutes(&o) < date_datetime_minutes(&d)))
-			ret = reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is before the death "
-				       "(%s); an action is done after it", on, death);
-	} else if (ret == DB_DONE) {
-		ret = CDOP_ERR_INTERNAL;
 	}
-	db_finalize(&q);
-	return ret;
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
+	if (!death[0])
+		return CDOP_ERR_INTERNAL; /* the caller found the case */
+	if (date_datetime_parse(death, &d) || date_datetime_parse(on, &o))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "stored death date '%s' is not a date",
+				death);
+	if (date_compare(&o.date, &d.date) < 0 ||
+	    (o.has_time && d.has_time && !date_compare(&o.date, &d.date) &&
+	     date_datetime_minutes(&o) < date_datetime_minutes(&d)))
+		return reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is before the death (%s); "
+				      "an action is done after it", on, death);
+	return CDOP_OK;
 }
 
 /* 1 if the action is already recorded as done, 0 if not, or an error. */
@@ -304,16 +317,15 @@ static int already_done(struct reg *r, int64_t case_id, const char *action)
 		"SELECT done_on IS NOT NULL FROM rr_actions "
 		"WHERE case_id = :case AND action = :action";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
+	int done = 0, ret;
 
-	if (!ret) ret = db_bind_int(&q, ":case", case_id);
-	if (!ret) ret = db_bind_text(&q, ":action", action);
-	if (!ret && (ret = db_step(&q)) == DB_ROW)
-		ret = db_column_int(&q, 0) ? 1 : 0;
-	else if (ret == DB_DONE)
-		ret = 0;
-	db_finalize(&q);
-	return ret;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":case", case_id);
+	db_bind_text(&q, ":action", action);
+	if (db_step(&q) == DB_ROW)
+		done = db_column_int(&q, 0) != 0;
+	ret = db_finalize(&q);
+	return ret ? ret : done;
 }
 
 static const char *jtext(const json_t *obj, const char *key)
@@ -327,36 +339,35 @@ int rr_add(struct reg *r, const char *ref, const char *action, const char *on,
 	struct case_writer w;
 	json_t *a = NULL;
 	int64_t id;
-	int ret, began = 0, writer = 0, again = 0;
+	int ret, again = 0;
 
 	*corrected = 0;
 	ret = action_check(r, "action", action ? action : "");
 	if (!ret)
 		ret = action_accept(r, action, on, by, notes, &a);
-	if (!ret) {
+	if (!ret)
 		ret = db_begin(r);
-		began = !ret;
+	if (ret)
+		goto out;
+	ret = cases_find(r, ref, &id, NULL);
+	if (!ret)
+		ret = not_before_death(r, id, jtext(a, "on"));
+	if (!ret) {
+		again = already_done(r, id, action);
+		ret = again < 0 ? again : CDOP_OK;
 	}
-	if (!ret) ret = cases_find(r, ref, &id, NULL);
-	if (!ret) ret = not_before_death(r, id, jtext(a, "on"));
-	if (!ret && (again = already_done(r, id, action)) < 0)
-		ret = again;
 	if (!ret) {
 		ret = case_writer_init(&w, r);
-		writer = 1;
-	}
-	if (!ret)
-		ret = case_writer_rr_done(&w, id, action, jtext(a, "on"), jtext(a, "by"),
-					  jtext(a, "notes"));
-	if (writer)
+		if (!ret)
+			ret = case_writer_rr_done(&w, id, action, jtext(a, "on"),
+						  jtext(a, "by"), jtext(a, "notes"));
 		case_writer_release(&w);
+	}
 	/* The detail names the action only: by and notes may name people. */
-	if (!ret) ret = audit_append(r, again ? "rr_correct" : "rr_add", ref, action);
-	if (!ret) ret = db_commit(r);
-	if (ret && began)
-		db_rollback(r);
+	ret = cases_commit(r, ret, again ? "rr_correct" : "rr_add", ref, action);
 	if (!ret)
 		*corrected = again;
+out:
 	json_decref(a);
 	return ret;
 }
@@ -368,48 +379,79 @@ static json_t *text_or_null(struct db_stmt *q, int col)
 	return db_column_is_null(q, col) ? json_null() : json_string(db_column_text(q, col));
 }
 
+static int list_row(struct reg *r, struct db_stmt *q, void *now, json_t **row)
+{
+	const char *due = db_column_is_null(q, 1) ? NULL : db_column_text(q, 1);
+	const char *done = db_column_is_null(q, 2) ? NULL : db_column_text(q, 2);
+
+	(void)r;
+	*row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "action", db_column_text(q, 0),
+			 "due", text_or_null(q, 1), "on", text_or_null(q, 2),
+			 "by", text_or_null(q, 3), "notes", text_or_null(q, 4),
+			 "status", status_of(due, done, *(long long *)now));
+	return CDOP_OK;
+}
+
 int rr_list(struct reg *r, const char *ref, json_t **out)
 {
 	static const char sql[] =
 		"SELECT action, due_at, done_on, done_by, notes FROM rr_actions "
 		"WHERE case_id = :id ORDER BY due_at IS NULL, due_at, action";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *list = json_array();
 	long long now = 0;
 	char detail[32];
 	int64_t id;
-	int ret = list ? rr_now_minutes(r, &now) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	int step = DB_DONE;
+	int ret;
 
 	*out = NULL;
-	if (!ret) ret = cases_find(r, ref, &id, NULL);
-	if (!ret) ret = db_prepare(r, &q, sql);
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		const char *due = db_column_is_null(&q, 1) ? NULL : db_column_text(&q, 1);
-		const char *done = db_column_is_null(&q, 2) ? NULL : db_column_text(&q, 2);
-		json_t *row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}",
-					"action", db_column_text(&q, 0),
-					"due", text_or_null(&q, 1), "on", text_or_null(&q, 2),
-					"by", text_or_null(&q, 3), "notes", text_or_null(&q, 4),
-					"status", status_of(due, done, now));
-
-		if (!row || json_array_append_new(list, row))
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
+	ret = rr_now_minutes(r, &now);
+	if (!ret)
+		ret = cases_find(r, ref, &id, NULL);
+	if (ret)
+		return ret;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	ret = cases_rows(r, &q, list_row, &now, out);
 	/* Names (by, notes) are shown: recorded before they are. */
 	if (!ret) {
-		snprintf(detail, sizeof detail, "%zu actions", json_array_size(list));
+		snprintf(detail, sizeof detail, "%zu actions", json_array_size(*out));
 		ret = audit_record(r, "rr_list", ref, detail);
 	}
-	if (ret)
-		json_decref(list);
-	else
-		*out = list;
+	if (ret) {
+		json_decref(*out);
+		*out = NULL;
+	}
 	return ret;
+}
+
+json_t *cases_due_mark(json_t *row, long long late_by, long long per,
+		       const char *over_key, const char *left_key)
+{
+	int late = late_by > 0;
+
+	if (row && (json_object_set_new(row, "status", json_string(late ? "overdue" :
+								     "outstanding")) ||
+		    json_object_set_new(row, late ? over_key : left_key,
+					json_integer((late ? late_by : -late_by) / per)))) {
+		json_decref(row);
+		row = NULL;
+	}
+	return row;
+}
+
+static int due_row(struct reg *r, struct db_stmt *q, void *now, json_t **row)
+{
+	const char *due = db_column_text(q, 2);
+	long long d = 0;
+
+	if (minutes_of(due, 0, &d))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "case %s: stored due time '%s' of %s "
+				"is not a date and time", db_column_text(q, 0), due,
+				db_column_text(q, 1));
+	*row = cases_due_mark(json_pack("{s:s, s:s, s:s}", "ref", db_column_text(q, 0),
+					"action", db_column_text(q, 1), "due", due),
+			      *(long long *)now - d, 60, "overdue_hours", "hours_left");
+	return CDOP_OK;
 }
 
 int rr_due(struct reg *r, json_t **out)
@@ -422,40 +464,12 @@ int rr_due(struct reg *r, json_t **out)
 		"AND c.status NOT IN ('closed', 'transferred') "
 		"ORDER BY a.due_at, c.ref, a.action";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *list = json_array();
 	long long now = 0;
-	int ret = list ? rr_now_minutes(r, &now) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	int step = DB_DONE;
+	int ret = rr_now_minutes(r, &now);
 
 	*out = NULL;
-	if (!ret) ret = db_prepare(r, &q, sql);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		const char *due = db_column_text(&q, 2);
-		long long d = 0;
-		int late;
-		json_t *row;
-
-		if (minutes_of(due, 0, &d)) {
-			ret = reg_fail(r, CDOP_ERR_DAMAGED, "case %s: stored due time '%s' "
-				       "of %s is not a date and time",
-				       db_column_text(&q, 0), due, db_column_text(&q, 1));
-			break;
-		}
-		late = now > d;
-		row = json_pack("{s:s, s:s, s:s, s:s, s:I}", "ref", db_column_text(&q, 0),
-				"action", db_column_text(&q, 1), "due", due,
-				"status", late ? "overdue" : "outstanding",
-				late ? "overdue_hours" : "hours_left",
-				(json_int_t)((late ? now - d : d - now) / 60));
-		if (!row || json_array_append_new(list, row))
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
 	if (ret)
-		json_decref(list);
-	else
-		*out = list;
-	return ret;
+		return ret;
+	db_prepare(r, &q, sql);
+	return cases_rows(r, &q, due_row, &now, out);
 }

@@ -1,10 +1,27 @@
 #include "cdop/panel/panel.h"
 #include "cdop/store/store.h"
+#include "cdop/cases/cases.h"
 #include "forms/date.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int action_row(struct reg *r, struct db_stmt *q, void *today, json_t **row)
+{
+	int done = !db_column_is_null(q, 4);
+	const char *due = db_column_text(q, 3);
+
+	(void)r;
+	*row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o}",
+		"id", (json_int_t)db_column_int(q, 0), "ref", db_column_text(q, 1),
+		"owner", db_column_text(q, 2), "due", due, "made_on",
+		db_column_text(q, 6), "status", done ? "done" :
+		strcmp(due, today) < 0 ? "overdue" : "open",
+		"text", db_column_text(q, 5),
+		"done_on", done ? json_string(db_column_text(q, 4)) : json_null());
+	return CDOP_OK;
+}
 
 int actions_list(struct reg *r, int overdue_only, json_t **out)
 {
@@ -14,35 +31,17 @@ int actions_list(struct reg *r, int overdue_only, json_t **out)
 		"WHERE (:overdue = 0 OR (a.done_on IS NULL AND a.due < :today)) "
 		"ORDER BY a.done_on IS NOT NULL, a.due, a.id";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *list = json_array();
-	char today[11];
-	int ret = db_prepare(r, &q, sql), step;
+	struct cdate t;
+	char today[DATE_BUFLEN];
+	int ret = cases_today(r, &t, today);
 
-	reg_today(r, today);
-	if (!ret) ret = db_bind_int(&q, ":overdue", overdue_only);
-	if (!ret) ret = db_bind_text(&q, ":today", today);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		int done = !db_column_is_null(&q, 4);
-		const char *due = db_column_text(&q, 3);
-		json_t *a = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
-			"id", (json_int_t)db_column_int(&q, 0), "ref", db_column_text(&q, 1),
-			"owner", db_column_text(&q, 2), "due", due, "made_on",
-			db_column_text(&q, 6), "status", done ? "done" :
-			strcmp(due, today) < 0 ? "overdue" : "open",
-			"text", db_column_text(&q, 5));
-
-		json_object_set_new(a, "done_on", done ? json_string(db_column_text(&q, 4)) :
-				    json_null());
-		json_array_append_new(list, a);
-	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
+	*out = NULL;
 	if (ret)
-		json_decref(list);
-	else
-		*out = list;
-	return ret;
+		return ret;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":overdue", overdue_only);
+	db_bind_text(&q, ":today", today);
+	return cases_rows(r, &q, action_row, today, out);
 }
 
 int actions_done(struct reg *r, const char *id_arg, const char *on)
@@ -52,51 +51,52 @@ int actions_done(struct reg *r, const char *id_arg, const char *on)
 		"JOIN cases c ON c.id = a.case_id WHERE a.id = :id";
 	static const char set[] = "UPDATE recommendations SET done_on = :on WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	char today[11], ref[32] = "", object[48];
-	struct cdate d;
+	char today[DATE_BUFLEN], ref[32] = "", made[DATE_BUFLEN] = "", done[DATE_BUFLEN] = "";
+	char object[48];
+	struct cdate d, t;
 	char *end;
 	long long id = strtoll(id_arg, &end, 10);
 	int ret;
 
-	reg_today(r, today);
 	if (!*id_arg || *end || id <= 0)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "id", "'%s' is not an action id (a "
 				"number from 'cdop action list')", id_arg);
 	if (date_parse(on, &d))
 		return reg_fail_field(r, CDOP_ERR_INPUT, "on", "'%s' is not a date; write "
 				"YYYY-MM-DD", on);
-	if (strcmp(on, today) > 0)
+	ret = cases_today(r, &t, today);
+	if (ret)
+		return ret;
+	if (date_compare(&d, &t) > 0)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is in the future (today is %s)",
 				on, today);
 	ret = db_begin(r);
-	if (!ret) ret = db_prepare(r, &q, get);
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	if (!ret) ret = db_step(&q);
-	if (ret == DB_DONE) {
+	if (ret)
+		return ret;
+	db_prepare(r, &q, get);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW) {
+		snprintf(made, sizeof made, "%s", db_column_text(&q, 0));
+		snprintf(done, sizeof done, "%s", db_column_text(&q, 1));
+		snprintf(ref, sizeof ref, "%s", db_column_text(&q, 2));
+	}
+	ret = db_finalize(&q);
+	if (!ret && !ref[0])
 		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no action %lld (see 'cdop action "
 			       "list')", id);
-	} else if (ret == DB_ROW) {
-		ret = CDOP_OK;
-		snprintf(ref, sizeof ref, "%s", db_column_text(&q, 2));
-		if (!db_column_is_null(&q, 1))
-			ret = reg_fail(r, CDOP_ERR_CONFLICT, "action %lld was already done "
-				       "on %s", id, db_column_text(&q, 1));
-		else if (strcmp(on, db_column_text(&q, 0)) < 0)
-			ret = reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is before the "
-				       "recommendation was made (%s)", on,
-				       db_column_text(&q, 0));
+	else if (!ret && done[0])
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "action %lld was already done on %s",
+			       id, done);
+	else if (!ret && strcmp(on, made) < 0)
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is before the "
+				     "recommendation was made (%s)", on, made);
+	if (!ret) {
+		db_prepare(r, &q, set);
+		db_bind_text(&q, ":on", on);
+		db_bind_int(&q, ":id", id);
+		db_run(&q);
+		ret = db_finalize(&q);
 	}
-	db_finalize(&q);
-	if (!ret) ret = db_prepare(r, &q, set);
-	if (!ret) ret = db_bind_text(&q, ":on", on);
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
 	snprintf(object, sizeof object, "action %lld", id);
-	if (!ret) ret = audit_append(r, "action_done", object, ref);
-	if (!ret) ret = db_commit(r);
-	if (ret)
-		db_rollback(r);
-	return ret;
+	return cases_commit(r, ret, "action_done", object, ref);
 }

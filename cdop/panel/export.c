@@ -18,6 +18,22 @@
  * date as `completed`. Added here when the view does not already have
  * them.
  */
+static int recommendation_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	json_t *rec = json_pack("{s:s, s:s, s:s}", "text", db_column_text(q, 0),
+				"owner", db_column_text(q, 1), "due", db_column_text(q, 2));
+
+	(void)r;
+	(void)ctx;
+	if (rec && !db_column_is_null(q, 3) &&
+	    json_object_set_new(rec, "completed", json_string(db_column_text(q, 3)))) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	*row = rec;
+	return CDOP_OK;
+}
+
 static int add_recommendations(struct reg *r, int64_t id, json_t *view)
 {
 	static const char sql[] =
@@ -25,35 +41,16 @@ static int add_recommendations(struct reg *r, int64_t id, json_t *view)
 		"WHERE case_id = :id ORDER BY id";
 	json_t *review = json_object_get(view, "review"), *list = NULL;
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = CDOP_OK, step = DB_DONE;
+	int ret;
 
 	if (!json_is_object(review) || json_object_get(review, "recommendations"))
-		goto out;
-	list = json_array();
-	ret = list ? db_prepare(r, &q, sql) : CDOP_ERR_NOMEM;
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		json_t *rec = json_pack("{s:s, s:s, s:s}", "text", db_column_text(&q, 0),
-					"owner", db_column_text(&q, 1),
-					"due", db_column_text(&q, 2));
-
-		if (rec && !db_column_is_null(&q, 3) &&
-		    json_object_set_new(rec, "completed", json_string(db_column_text(&q, 3)))) {
-			json_decref(rec);
-			rec = NULL;
-		}
-		if (!rec || json_array_append_new(list, rec))
-			ret = CDOP_ERR_NOMEM;
-	}
-	if (!ret && step < 0)
-		ret = step;
+		return CDOP_OK;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	ret = cases_rows(r, &q, recommendation_row, NULL, &list);
 	if (!ret && json_array_size(list) &&
 	    json_object_set(review, "recommendations", list))
-		ret = CDOP_ERR_NOMEM;
-out:
-	if (ret == CDOP_ERR_NOMEM)
-		reg_fail(r, ret, "out of memory");
-	db_finalize(&q);
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	json_decref(list);
 	return ret;
 }
@@ -87,17 +84,18 @@ static int write_cases(struct reg *r, FILE *out, size_t *n)
 {
 	static const char sql[] = "SELECT id FROM cases ORDER BY id";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+	int ret = CDOP_OK, fret;
 
 	*n = 0;
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	while (!ret && db_step(&q) == DB_ROW) {
 		ret = write_line(r, db_column_int(&q, 0), out);
 		if (!ret)
 			(*n)++;
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
+	fret = db_finalize(&q);
+	if (!ret)
+		ret = fret;
 	if (!ret && fflush(out))
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write the export: %s",
 			       strerror(errno));
@@ -107,16 +105,12 @@ static int write_cases(struct reg *r, FILE *out, size_t *n)
 static int count_cases(struct reg *r, size_t *n)
 {
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, "SELECT count(*) FROM cases");
 
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	*n = 0; /* count(*) always has a row */
+	db_prepare(r, &q, "SELECT count(*) FROM cases");
+	if (db_step(&q) == DB_ROW)
 		*n = (size_t)db_column_int(&q, 0);
-		ret = CDOP_OK;
-	} else if (ret == DB_DONE) { /* count(*) always has a row */
-		ret = reg_fail(r, CDOP_ERR_INTERNAL, "no row from count(*)");
-	}
-	db_finalize(&q);
-	return ret;
+	return db_finalize(&q);
 }
 
 static int audit_export(struct reg *r, size_t n, const char *where)
@@ -129,18 +123,19 @@ static int audit_export(struct reg *r, size_t n, const char *where)
 
 int export_stream(struct reg *r, FILE *out, struct export_result *res)
 {
+	char object[48];
 	size_t n = 0;
 	int ret;
 
 	res->cases = 0;
 	/* Recorded before it is shown; the flock keeps the count true. */
 	ret = db_begin(r);
-	if (!ret) ret = count_cases(r, &n);
-	if (!ret) ret = audit_export(r, n, "to standard output");
-	if (!ret) ret = db_commit(r);
 	if (ret)
-		db_rollback(r);
-	else
+		return ret;
+	ret = count_cases(r, &n);
+	snprintf(object, sizeof object, "%zu cases", n);
+	ret = cases_commit(r, ret, "export", object, "to standard output");
+	if (!ret)
 		ret = write_cases(r, out, &res->cases);
 	return ret;
 }

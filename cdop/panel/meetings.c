@@ -9,25 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int step_done(struct db_stmt *q)
-{
-	int ret = db_step(q);
-
-	return ret == DB_DONE ? CDOP_OK : ret < 0 ? ret : CDOP_ERR_INTERNAL;
-}
-
-static int audit_txn_end(struct reg *r, int ret, const char *action,
-			 const char *object, const char *detail)
-{
-	if (!ret)
-		ret = audit_append(r, action, object, detail);
-	if (!ret)
-		ret = db_commit(r);
-	if (ret)
-		db_rollback(r);
-	return ret;
-}
-
 int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id)
 {
 	static const char sql[] = "INSERT INTO meetings(date, chair) VALUES (:date, :chair)";
@@ -42,15 +23,17 @@ int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id
 	if (chair && strlen(chair) > 200)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "chair", "at most 200 characters");
 	ret = db_begin(r);
-	if (!ret) ret = db_prepare(r, &q, sql);
-	if (!ret) ret = db_bind_text(&q, ":date", date);
-	if (!ret) ret = db_bind_text(&q, ":chair", chair);
-	if (!ret) ret = step_done(&q);
-	db_finalize(&q);
+	if (ret)
+		return ret;
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":date", date);
+	db_bind_text(&q, ":chair", chair);
+	db_run(&q);
+	ret = db_finalize(&q);
 	if (!ret)
 		*id = sqlite3_last_insert_rowid(r->st.db);
 	snprintf(idtext, sizeof idtext, "meeting %" PRId64, ret ? 0 : *id);
-	return audit_txn_end(r, ret, "meeting_new", idtext, date);
+	return cases_commit(r, ret, "meeting_new", idtext, date);
 }
 
 int meetings_find(struct reg *r, const char *arg, int64_t *id, char date[11])
@@ -59,25 +42,23 @@ int meetings_find(struct reg *r, const char *arg, int64_t *id, char date[11])
 	struct db_stmt q = DB_STMT_INIT;
 	char *end;
 	long long v = strtoll(arg, &end, 10);
-	int ret;
+	int ret, found;
 
 	if (!*arg || *end || v <= 0)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "meeting", "'%s' is not a meeting id "
 				"(a number, as printed by 'meeting new' and 'meeting list')",
 				arg);
-	ret = db_prepare(r, &q, sql);
-	if (!ret) ret = db_bind_int(&q, ":id", v);
-	if (!ret) ret = db_step(&q);
-	if (ret == DB_ROW) {
-		*id = v;
-		if (date)
-			snprintf(date, 11, "%s", db_column_text(&q, 0));
-		ret = CDOP_OK;
-	} else if (ret == DB_DONE) {
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", v);
+	found = db_step(&q) == DB_ROW;
+	if (found && date)
+		snprintf(date, 11, "%s", db_column_text(&q, 0));
+	ret = db_finalize(&q);
+	if (!ret && !found)
 		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no meeting %lld (see 'cdop meeting "
 			       "list')", v);
-	}
-	db_finalize(&q);
+	if (!ret)
+		*id = v;
 	return ret;
 }
 
@@ -86,13 +67,14 @@ int meetings_has_case(struct reg *r, int64_t meeting, int64_t case_id)
 	static const char sql[] =
 		"SELECT 1 FROM meeting_cases WHERE meeting_id = :m AND case_id = :c";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
+	int on, ret;
 
-	if (!ret) ret = db_bind_int(&q, ":m", meeting);
-	if (!ret) ret = db_bind_int(&q, ":c", case_id);
-	if (!ret) ret = db_step(&q);
-	db_finalize(&q);
-	return ret == DB_ROW ? 1 : ret == DB_DONE ? 0 : ret;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":m", meeting);
+	db_bind_int(&q, ":c", case_id);
+	on = db_step(&q) == DB_ROW;
+	ret = db_finalize(&q);
+	return ret ? ret : on;
 }
 
 /* "health_visiting, police" when reports are still awaited. */
@@ -102,17 +84,14 @@ static int outstanding_reports(struct reg *r, int64_t case_id, char *out, size_t
 		"SELECT agency FROM agency_reports WHERE case_id = :c AND received IS NULL "
 		"ORDER BY agency";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql), step;
 
 	out[0] = 0;
-	if (!ret) ret = db_bind_int(&q, ":c", case_id);
-	while (!ret && (step = db_step(&q)) == DB_ROW)
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":c", case_id);
+	while (db_step(&q) == DB_ROW)
 		snprintf(out + strlen(out), len - strlen(out), "%s%s", *out ? ", " : "",
 			 db_column_text(&q, 0));
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	return ret;
+	return db_finalize(&q);
 }
 
 /* One case, inside the caller's transaction. */
@@ -144,32 +123,37 @@ static int add_case(struct reg *r, int64_t meeting, const char *ref,
 	}
 	if (!strcmp(status, "notified") || !strcmp(status, "closed") ||
 	    !strcmp(status, "transferred")) {
+		char how[CASE_REF_MAX + 48] = "";
+
+		if (!strcmp(status, "notified"))
+			snprintf(how, sizeof how, "; move it on with 'cdop case status %s "
+				 "ready'", ref);
 		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is '%s': a case goes to "
 			       "a meeting when it is 'ready' (or 'gathering', with "
-			       "reports outstanding)%s", ref, status,
-			       !strcmp(status, "notified") ?
-			       "; move it on with 'cdop case status REF ready'" : "");
+			       "reports outstanding)%s", ref, status, how);
 		goto out;
 	}
 	ret = outstanding_reports(r, case_id, awaited, sizeof awaited);
-	if (!ret && (!strcmp(status, "gathering") || *awaited))
+	if (ret)
+		goto out;
+	if (!strcmp(status, "gathering") || *awaited)
 		snprintf(warning, warnlen, "case %s %s%s%s", ref,
 			 !strcmp(status, "gathering") ? "is still gathering information" :
 			 "has reports outstanding", *awaited ? "; awaiting reports from: " : "",
 			 awaited);
-	if (!ret) ret = db_prepare(r, &q, ins);
-	if (!ret) ret = db_bind_int(&q, ":m", meeting);
-	if (!ret) ret = db_bind_int(&q, ":c", case_id);
-	if (!ret) ret = step_done(&q);
-	db_finalize(&q);
+	db_prepare(r, &q, ins);
+	db_bind_int(&q, ":m", meeting);
+	db_bind_int(&q, ":c", case_id);
+	db_run(&q);
+	ret = db_finalize(&q);
 	/* Scheduled now, unless it was reviewed and comes back to be amended. */
-	reg_now(now);
 	if (!ret && strcmp(status, "reviewed")) {
-		ret = db_prepare(r, &q, sched);
-		if (!ret) ret = db_bind_text(&q, ":now", now);
-		if (!ret) ret = db_bind_int(&q, ":c", case_id);
-		if (!ret) ret = step_done(&q);
-		db_finalize(&q);
+		reg_now(now);
+		db_prepare(r, &q, sched);
+		db_bind_text(&q, ":now", now);
+		db_bind_int(&q, ":c", case_id);
+		db_run(&q);
+		ret = db_finalize(&q);
 	}
 	snprintf(detail, sizeof detail, "meeting %" PRId64, meeting);
 	if (!ret)
@@ -185,6 +169,8 @@ int meetings_add_cases(struct reg *r, int64_t meeting, char *const *refs, size_t
 	size_t i;
 	int ret = db_begin(r);
 
+	if (ret)
+		return ret;
 	for (i = 0; !ret && i < n; i++) {
 		ret = add_case(r, meeting, refs[i], warning, sizeof warning);
 		if (!ret && *warning && warn)
@@ -218,15 +204,31 @@ int meetings_attend(struct reg *r, int64_t meeting, const char *name,
 	if (role && strlen(role) > 200)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "role", "at most 200 characters");
 	ret = db_begin(r);
-	if (!ret) ret = db_prepare(r, &q, sql);
-	if (!ret) ret = db_bind_int(&q, ":m", meeting);
-	if (!ret) ret = db_bind_text(&q, ":name", name);
-	if (!ret) ret = db_bind_text(&q, ":agency", agency);
-	if (!ret) ret = db_bind_text(&q, ":role", role);
-	if (!ret) ret = step_done(&q);
-	db_finalize(&q);
+	if (ret)
+		return ret;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":m", meeting);
+	db_bind_text(&q, ":name", name);
+	db_bind_text(&q, ":agency", agency);
+	db_bind_text(&q, ":role", role);
+	db_run(&q);
+	ret = db_finalize(&q);
 	snprintf(object, sizeof object, "meeting %" PRId64, meeting);
-	return audit_txn_end(r, ret, "meeting_attend", object, agency);
+	return cases_commit(r, ret, "meeting_attend", object, agency);
+}
+
+static int meeting_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	(void)r;
+	(void)ctx;
+	*row = json_pack("{s:I, s:s, s:I, s:I, s:I, s:o}",
+			 "id", (json_int_t)db_column_int(q, 0), "date", db_column_text(q, 1),
+			 "cases", (json_int_t)db_column_int(q, 3),
+			 "attended", (json_int_t)db_column_int(q, 4),
+			 "reviews", (json_int_t)db_column_int(q, 5),
+			 "chair", db_column_is_null(q, 2) ? json_null() :
+			 json_string(db_column_text(q, 2)));
+	return CDOP_OK;
 }
 
 int meetings_list(struct reg *r, json_t **out)
@@ -238,27 +240,7 @@ int meetings_list(struct reg *r, json_t **out)
 		"(SELECT count(*) FROM reviews v WHERE v.meeting_id = m.id) "
 		"FROM meetings m ORDER BY m.date, m.id";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *list = json_array();
-	int ret = db_prepare(r, &q, sql), step;
 
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		json_t *m = json_pack("{s:I, s:s, s:I, s:I, s:I}",
-				      "id", (json_int_t)db_column_int(&q, 0),
-				      "date", db_column_text(&q, 1),
-				      "cases", (json_int_t)db_column_int(&q, 3),
-				      "attended", (json_int_t)db_column_int(&q, 4),
-				      "reviews", (json_int_t)db_column_int(&q, 5));
-
-		json_object_set_new(m, "chair", db_column_is_null(&q, 2) ? json_null() :
-				    json_string(db_column_text(&q, 2)));
-		json_array_append_new(list, m);
-	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	if (ret)
-		json_decref(list);
-	else
-		*out = list;
-	return ret;
+	db_prepare(r, &q, sql);
+	return cases_rows(r, &q, meeting_row, NULL, out);
 }

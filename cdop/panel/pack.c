@@ -197,14 +197,23 @@ static void analysis_form(FILE *f)
 	      "<span class=\"tick\"></span>no</p>\n", f);
 }
 
+static int agenda_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	(void)r;
+	(void)ctx;
+	*row = json_pack("{s:I, s:s}", "id", (json_int_t)db_column_int(q, 0),
+			 "ref", db_column_text(q, 1));
+	return CDOP_OK;
+}
+
 static int write_pack(struct reg *r, FILE *f, int64_t meeting, const char *date, int *ncases)
 {
 	static const char sql[] =
 		"SELECT c.id, c.ref FROM meeting_cases m JOIN cases c ON c.id = m.case_id "
 		"WHERE m.meeting_id = :m ORDER BY c.ref";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *refs = json_array();
-	int ret = db_prepare(r, &q, sql), step;
+	json_t *refs = NULL;
+	int ret;
 	size_t i;
 	json_t *ref;
 
@@ -217,13 +226,9 @@ static int write_pack(struct reg *r, FILE *f, int64_t meeting, const char *date,
 		"Anonymised for panel members: no names, NHS numbers, dates of birth, "
 		"addresses or postcodes. Do not copy, forward or print more than needed; "
 		"destroy after the meeting.</p></header>\n", meeting, date, style, meeting, date);
-	if (!ret) ret = db_bind_int(&q, ":m", meeting);
-	while (!ret && (step = db_step(&q)) == DB_ROW)
-		json_array_append_new(refs, json_pack("{s:I, s:s}", "id",
-			(json_int_t)db_column_int(&q, 0), "ref", db_column_text(&q, 1)));
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":m", meeting);
+	ret = cases_rows(r, &q, agenda_row, NULL, &refs);
 	*ncases = (int)json_array_size(refs);
 	fputs("<nav><h2>Cases</h2><ol>\n", f);
 	json_array_foreach(refs, i, ref) {
@@ -260,7 +265,7 @@ int pack_write(struct reg *r, const char *meeting_arg, const char *path)
 	struct outfile o;
 	char date[11], detail[48];
 	int64_t meeting;
-	int ret, n = 0;
+	int ret, cret, n = 0;
 
 	ret = meetings_find(r, meeting_arg, &meeting, date);
 	if (ret)
@@ -269,18 +274,12 @@ int pack_write(struct reg *r, const char *meeting_arg, const char *path)
 	if (ret)
 		return ret;
 	ret = db_begin(r); /* the pack is written inside its audit transaction */
-	if (!ret) ret = write_pack(r, o.f, meeting, date, &n);
-	snprintf(detail, sizeof detail, "%d cases", n);
-	if (!ret) ret = audit_append(r, "meeting_pack", meeting_arg, detail);
-	/* Recorded before the file appears: never a pack without its entry. */
-	if (!ret) ret = db_commit(r);
-	if (ret)
-		db_rollback(r);
-	{
-		int cret = outfile_close(r, &o, !ret);
-
-		if (!ret)
-			ret = cret;
+	if (!ret) {
+		ret = write_pack(r, o.f, meeting, date, &n);
+		snprintf(detail, sizeof detail, "%d cases", n);
+		/* Recorded before the file appears: never a pack without its entry. */
+		ret = cases_commit(r, ret, "meeting_pack", meeting_arg, detail);
 	}
-	return ret;
+	cret = outfile_close(r, &o, !ret);
+	return ret ? ret : cret;
 }

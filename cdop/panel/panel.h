@@ -53,9 +53,9 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 
 
 /*
- * `review REF --meeting M`: validates the analysis form (form_review),
- * checks the case is on that meeting's agenda and the meeting is not in
- * the future, stores it with the meeting date as completion date, and
+ * `review`: validates the analysis form (form_review) of case ref,
+ * checks the case is on the agenda of meeting meeting_arg and the meeting
+ * is not in the future, stores it with the meeting date as completion date, and
  * moves the case to `reviewed`. A later review amends the earlier one.
  */
 int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,

@@ -14,36 +14,22 @@ int meetings_find_or_create(struct reg *r, const char *date, int64_t *id)
 	static const char find[] = "SELECT id FROM meetings WHERE date = :date ORDER BY id LIMIT 1";
 	static const char ins[] = "INSERT INTO meetings(date) VALUES (:date)";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, find);
+	int ret, found;
 
-	if (!ret) ret = db_bind_text(&q, ":date", date);
-	if (!ret) ret = db_step(&q);
-	if (ret == DB_ROW)
+	db_prepare(r, &q, find);
+	db_bind_text(&q, ":date", date);
+	found = db_step(&q) == DB_ROW;
+	if (found)
 		*id = db_column_int(&q, 0);
-	db_finalize(&q);
-	if (ret == DB_ROW)
-		return CDOP_OK;
-	if (ret < 0)
+	ret = db_finalize(&q);
+	if (ret || found)
 		return ret;
-	ret = db_prepare(r, &q, ins);
-	if (!ret) ret = db_bind_text(&q, ":date", date);
-	if (!ret && (ret = db_step(&q)) == DB_DONE) {
+	db_prepare(r, &q, ins);
+	db_bind_text(&q, ":date", date);
+	db_run(&q);
+	ret = db_finalize(&q);
+	if (!ret)
 		*id = sqlite3_last_insert_rowid(r->st.db);
-		ret = CDOP_OK;
-	}
-	db_finalize(&q);
-	return ret;
-}
-
-static int exec_case(struct reg *r, const char *sql, int64_t case_id)
-{
-	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
-
-	if (!ret) ret = db_bind_int(&q, ":case", case_id);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
 	return ret;
 }
 
@@ -53,19 +39,15 @@ static int store_themes(struct reg *r, int64_t case_id, const json_t *themes)
 	struct db_stmt q = DB_STMT_INIT;
 	size_t i;
 	json_t *t;
-	int ret = db_prepare(r, &q, sql);
 
+	db_prepare(r, &q, sql);
 	json_array_foreach(themes, i, t) {
-		if (ret)
-			break;
-		ret = db_bind_int(&q, ":case", case_id);
-		if (!ret) ret = db_bind_text(&q, ":theme", json_string_value(t));
-		if (!ret && (ret = db_step(&q)) == DB_DONE)
-			ret = CDOP_OK;
+		db_bind_int(&q, ":case", case_id);
+		db_bind_text(&q, ":theme", json_string_value(t));
+		db_run(&q);
 		db_reset(&q);
 	}
-	db_finalize(&q);
-	return ret;
+	return db_finalize(&q);
 }
 
 static const char *member(const json_t *o, const char *k)
@@ -82,23 +64,19 @@ static int store_recommendations(struct reg *r, int64_t case_id, const char *mad
 	struct db_stmt q = DB_STMT_INIT;
 	size_t i;
 	json_t *rec;
-	int ret = db_prepare(r, &q, sql);
 
+	db_prepare(r, &q, sql);
 	json_array_foreach(recs, i, rec) {
-		if (ret)
-			break;
-		ret = db_bind_int(&q, ":case", case_id);
-		if (!ret) ret = db_bind_text(&q, ":made", made_on);
-		if (!ret) ret = db_bind_text(&q, ":text", member(rec, "text"));
-		if (!ret) ret = db_bind_text(&q, ":owner", member(rec, "owner"));
-		if (!ret) ret = db_bind_text(&q, ":due", member(rec, "due"));
-		if (!ret) ret = db_bind_text(&q, ":done", member(rec, "completed"));
-		if (!ret && (ret = db_step(&q)) == DB_DONE)
-			ret = CDOP_OK;
+		db_bind_int(&q, ":case", case_id);
+		db_bind_text(&q, ":made", made_on);
+		db_bind_text(&q, ":text", member(rec, "text"));
+		db_bind_text(&q, ":owner", member(rec, "owner"));
+		db_bind_text(&q, ":due", member(rec, "due"));
+		db_bind_text(&q, ":done", member(rec, "completed"));
+		db_run(&q);
 		db_reset(&q);
 	}
-	db_finalize(&q);
-	return ret;
+	return db_finalize(&q);
 }
 
 int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
@@ -115,62 +93,64 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		"form = :form, category = :category, modifiable = :modifiable, "
 		"referred = :referred, updated_at = :now WHERE case_id = :case";
 	static const char had[] = "SELECT meeting_date FROM reviews WHERE case_id = :case";
+	static const char unthemed[] = "DELETE FROM review_themes WHERE case_id = :case";
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *form = json_deep_copy(review), *recs = NULL;
 	char now[21], first_date[11], *text = NULL;
 	const char *completed = meeting_date;
-	int ret = form ? CDOP_OK : CDOP_ERR_NOMEM;
+	int ret;
 
 	*amended = 0;
 	reg_now(now);
 	/* Recommendations live in their own table (with ids and done dates);
 	 * meeting_date is the meeting's. The stored form is the rest. */
-	if (!ret) {
+	if (form) {
 		recs = json_object_get(form, "recommendations");
 		json_incref(recs);
 		json_object_del(form, "recommendations");
 		json_object_del(form, "meeting_date");
 		text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
-		if (!text)
-			ret = CDOP_ERR_NOMEM;
 	}
-	if (!ret) ret = db_prepare(r, &q, had);
-	if (!ret) ret = db_bind_int(&q, ":case", case_id);
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	if (!text) {
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	db_prepare(r, &q, had);
+	db_bind_int(&q, ":case", case_id);
+	if (db_step(&q) == DB_ROW) {
 		/* An amendment keeps the review's completion date: the case was
 		 * reviewed at its first meeting (SPEC §5 counts it there). */
 		*amended = 1;
 		snprintf(first_date, sizeof first_date, "%s", db_column_text(&q, 0));
 		completed = first_date;
-		ret = CDOP_OK;
-	} else if (ret == DB_DONE) {
-		ret = CDOP_OK;
 	}
-	db_finalize(&q);
+	ret = db_finalize(&q);
 	if (!ret && *amended) {
-		ret = exec_case(r, "DELETE FROM review_themes WHERE case_id = :case", case_id);
 		/* Recommendations already tracked stay: an amendment adds. */
+		db_prepare(r, &q, unthemed);
+		db_bind_int(&q, ":case", case_id);
+		db_run(&q);
+		ret = db_finalize(&q);
 	}
-	if (!ret) ret = db_prepare(r, &q, *amended ? upd : ins);
-	if (!ret) ret = db_bind_int(&q, ":case", case_id);
-	if (!ret) ret = db_bind_int(&q, ":meeting", meeting_id);
-	if (!ret) ret = db_bind_text(&q, ":date", completed);
-	if (!ret) ret = db_bind_text(&q, ":form", text);
-	if (!ret) ret = db_bind_int(&q, ":category",
-				    json_integer_value(json_object_get(review, "category")));
-	if (!ret) ret = db_bind_text(&q, ":modifiable", member(review, "modifiable"));
-	if (!ret) ret = db_bind_int(&q, ":referred",
-				    json_is_true(json_object_get(review, "referred_for_review")));
-	if (!ret) ret = db_bind_text(&q, ":now", now);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
+	if (ret)
+		goto out;
+	db_prepare(r, &q, *amended ? upd : ins);
+	db_bind_int(&q, ":case", case_id);
+	db_bind_int(&q, ":meeting", meeting_id);
+	db_bind_text(&q, ":date", completed);
+	db_bind_text(&q, ":form", text);
+	db_bind_int(&q, ":category", json_integer_value(json_object_get(review, "category")));
+	db_bind_text(&q, ":modifiable", member(review, "modifiable"));
+	db_bind_int(&q, ":referred",
+		    json_is_true(json_object_get(review, "referred_for_review")));
+	db_bind_text(&q, ":now", now);
+	db_run(&q);
+	ret = db_finalize(&q);
 	if (!ret)
 		ret = store_themes(r, case_id, json_object_get(review, "themes"));
 	if (!ret && recs)
 		ret = store_recommendations(r, case_id, meeting_date, recs);
-	if (ret == CDOP_ERR_NOMEM)
-		reg_fail(r, ret, "out of memory");
+out:
 	if (text) {
 		secure_wipe(text, strlen(text));
 		free(text);
@@ -208,51 +188,59 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 		"WHERE id = :c AND status NOT IN ('reviewed', 'closed')";
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct db_stmt q = DB_STMT_INIT;
-	char mdate[11], tdate[11], status[24], detail[64], now[21];
+	char mdate[11], tdate[DATE_BUFLEN], status[24], detail[64] = "", now[21];
 	struct cdate today;
 	json_t *n = NULL;
 	int64_t meeting, case_id;
-	int ret;
+	int ret, on;
 
-	reg_today(r, tdate);
-	if (date_parse(tdate, &today))
-		return reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date", tdate);
+	*amended = 0;
+	ret = cases_today(r, &today, tdate);
+	if (ret)
+		return ret;
 	ret = form_validate(&form_review, review, &today, &errs);
 	if (ret == FORM_EINVALID)
 		ret = cases_invalid(r, "", &errs);
+	else if (ret)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	form_errors_release(&errs);
+	if (!ret)
+		ret = db_begin(r);
 	if (ret)
 		return ret;
-	ret = db_begin(r);
-	if (!ret) ret = meetings_find(r, meeting_arg, &meeting, mdate);
-	if (!ret) ret = cases_find(r, ref, &case_id, status);
-	if (!ret && strcmp(mdate, tdate) > 0)
+	ret = meetings_find(r, meeting_arg, &meeting, mdate);
+	if (!ret)
+		ret = cases_find(r, ref, &case_id, status);
+	if (ret)
+		goto out;
+	if (strcmp(mdate, tdate) > 0) {
 		ret = reg_fail_field(r, CDOP_ERR_INPUT, "meeting", "meeting %s is on %s, which "
 			       "is in the future: a review is recorded at its meeting, "
 			       "on or after the meeting date", meeting_arg, mdate);
-	if (!ret && meetings_has_case(r, meeting, case_id) != 1)
-		ret = reg_fail(r, CDOP_ERR_INPUT, "case %s is not on meeting %s's agenda; "
-			       "add it first with 'cdop meeting add %s %s'", ref,
-			       meeting_arg, meeting_arg, ref);
-	if (!ret) {
-		n = form_normalise(&form_review, review);
-		if (!n)
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		goto out;
 	}
-	if (!ret) ret = reviews_store(r, case_id, meeting, mdate, n, amended);
+	on = meetings_has_case(r, meeting, case_id);
+	if (on != 1) {
+		ret = on < 0 ? on : reg_fail(r, CDOP_ERR_INPUT, "case %s is not on meeting "
+					     "%s's agenda; add it first with 'cdop meeting "
+					     "add %s %s'", ref, meeting_arg, meeting_arg, ref);
+		goto out;
+	}
+	n = form_normalise(&form_review, review);
+	ret = n ? reviews_store(r, case_id, meeting, mdate, n, amended) :
+		reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (ret)
+		goto out;
 	reg_now(now);
-	if (!ret) ret = db_prepare(r, &q, reviewed);
-	if (!ret) ret = db_bind_text(&q, ":now", now);
-	if (!ret) ret = db_bind_int(&q, ":c", case_id);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
+	db_prepare(r, &q, reviewed);
+	db_bind_text(&q, ":now", now);
+	db_bind_int(&q, ":c", case_id);
+	db_run(&q);
+	ret = db_finalize(&q);
 	snprintf(detail, sizeof detail, "meeting %s category %lld", meeting_arg,
 		 (long long)json_integer_value(json_object_get(review, "category")));
-	if (!ret) ret = audit_append(r, *amended ? "review_amend" : "review", ref, detail);
-	if (!ret) ret = db_commit(r);
-	if (ret)
-		db_rollback(r);
+out:
+	ret = cases_commit(r, ret, *amended ? "review_amend" : "review", ref, detail);
 	json_decref(n);
 	return ret;
 }

@@ -117,11 +117,11 @@ static void test_done_refused(void **state)
 	t_ok(actions_done(r, id2, "2025-06-01"), r);
 	before = t_counts_of(r);
 
-	t_expect(actions_done(r, "", "2025-05-30"), CDOP_ERR_INPUT, r, "ID: '' is not an action id");
-	t_expect(actions_done(r, "0", "2025-05-30"), CDOP_ERR_INPUT, r, "ID");
-	t_expect(actions_done(r, "1a", "2025-05-30"), CDOP_ERR_INPUT, r, "ID");
+	t_expect(actions_done(r, "", "2025-05-30"), CDOP_ERR_INPUT, r, "id: '' is not an action id");
+	t_expect(actions_done(r, "0", "2025-05-30"), CDOP_ERR_INPUT, r, "id: ");
+	t_expect(actions_done(r, "1a", "2025-05-30"), CDOP_ERR_INPUT, r, "id: ");
 	t_expect(actions_done(r, "999", "2025-05-30"), CDOP_ERR_NOTFOUND, r, "no action 999");
-	t_expect(actions_done(r, id, "2025-05-32"), CDOP_ERR_INPUT, r, "--on: '2025-05-32'");
+	t_expect(actions_done(r, id, "2025-05-32"), CDOP_ERR_INPUT, r, "on: '2025-05-32'");
 	t_expect(actions_done(r, id, "2025-06-02"), CDOP_ERR_INPUT, r, "in the future");
 	t_expect(actions_done(r, id, "2025-05-19"), CDOP_ERR_INPUT, r,
 		 "before the recommendation was made (2025-05-20)");

@@ -191,9 +191,9 @@ static void test_list_filters(void **state)
 	before = t_counts_of(r);
 	list = NULL;
 	t_expect(cases_list(r, &(struct case_filter){ NULL, "2025" }, CASE_VIEW_FULL, &list),
-		 CDOP_ERR_INPUT, r, "--year: '2025'");
+		 CDOP_ERR_INPUT, r, "year: '2025'");
 	t_expect(cases_list(r, &(struct case_filter){ "open", NULL }, CASE_VIEW_FULL, &list),
-		 CDOP_ERR_INPUT, r, "--status: 'open' is not a case status");
+		 CDOP_ERR_INPUT, r, "status: 'open' is not a case status");
 	assert_null(list);
 	t_assert_unchanged(r, before);
 }
