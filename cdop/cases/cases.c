@@ -449,15 +449,15 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	return run_reset(&w->ins_rr);
 }
 
-int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agency,
-		       const char *requested, const char *due, const char *received,
-		       const char *form)
+static int agency_row(struct case_writer *w, int first, int64_t case_id,
+		      const char *agency, const char *requested, const char *due,
+		      const char *received, const char *form)
 {
-	struct db_stmt *q = &w->upd_agency;
+	struct db_stmt *q = first ? &w->ins_agency : &w->upd_agency;
 	int ret = CDOP_OK, pass;
 
 	/* SQLite 3.15 has no UPSERT: update, and insert when nothing changed. */
-	for (pass = 0; pass < 2 && !ret; pass++) {
+	for (pass = first; pass < 2 && !ret; pass++) {
 		db_bind_int(q, ":case", case_id);
 		db_bind_text(q, ":agency", agency);
 		db_bind_text(q, ":requested", requested);
@@ -470,6 +470,20 @@ int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agenc
 		q = &w->ins_agency;
 	}
 	return ret;
+}
+
+int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agency,
+		       const char *requested, const char *due, const char *received,
+		       const char *form)
+{
+	return agency_row(w, 0, case_id, agency, requested, due, received, form);
+}
+
+int case_writer_agency_new(struct case_writer *w, int64_t case_id, const char *agency,
+			   const char *requested, const char *due, const char *received,
+			   const char *form)
+{
+	return agency_row(w, 1, case_id, agency, requested, due, received, form);
 }
 
 /* ---- single-case operations ----------------------------------------------- */
@@ -498,7 +512,7 @@ int cases_find(struct reg *r, const char *ref, int64_t *id, char status[24])
 int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MAX])
 {
 	struct case_writer w;
-	int64_t id;
+	int64_t id = 0;
 	int ret = db_begin(r);
 
 	if (ret)
@@ -621,7 +635,7 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch)
 	json_t *stored = NULL, *n = NULL;
 	char paths[256] = "";
 	uint64_t used = 0;
-	int64_t id;
+	int64_t id = 0;
 	int ret, have_writer = 0;
 
 	if (!json_is_object(patch))
@@ -677,7 +691,7 @@ int cases_set_status(struct reg *r, const char *ref, const char *status)
 		"UPDATE cases SET status = :status, updated_at = :now WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
 	char have[24], now[21], valid[160];
-	int64_t id;
+	int64_t id = 0;
 	int ret, resident = 0;
 
 	code_list_join(&codes_case_status, valid, sizeof valid);

@@ -109,6 +109,11 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agency,
 		       const char *requested, const char *due, const char *received,
 		       const char *form);
+/* Inserts the row of an agency the case has none for yet (a case just
+ * added): one statement instead of an update first. */
+int case_writer_agency_new(struct case_writer *w, int64_t case_id, const char *agency,
+			   const char *requested, const char *due, const char *received,
+			   const char *form);
 
 /* notify: one case in its own transaction, audited. */
 int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MAX]);

@@ -270,6 +270,18 @@ static int meeting_id(struct importer *im, const char *date, int64_t *id)
 	return ret;
 }
 
+/* An agency named earlier in the list (the case is new, so only then can
+ * it have a row already). */
+static int agency_before(const json_t *list, size_t i)
+{
+	const char *name = member(json_array_get(list, i), "agency"), *other;
+
+	for (size_t k = 0; name && k < i; k++)
+		if ((other = member(json_array_get(list, k), "agency")) && !strcmp(name, other))
+			return 1;
+	return 0;
+}
+
 static int store_agency(struct importer *im, int64_t case_id, const json_t *list)
 {
 	size_t i;
@@ -279,6 +291,9 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 	json_array_foreach(list, i, a) {
 		const json_t *form = json_object_get(a, "form");
 		char *text = NULL;
+		int (*row)(struct case_writer *, int64_t, const char *, const char *,
+			   const char *, const char *, const char *) =
+			agency_before(list, i) ? case_writer_agency : case_writer_agency_new;
 
 		if (json_is_object(form)) {
 			text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
@@ -287,9 +302,8 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 				break;
 			}
 		}
-		ret = case_writer_agency(&im->w, case_id, member(a, "agency"),
-					 member(a, "requested"), member(a, "due"),
-					 member(a, "received"), text);
+		ret = row(&im->w, case_id, member(a, "agency"), member(a, "requested"),
+			  member(a, "due"), member(a, "received"), text);
 		if (text) {
 			secure_wipe(text, strlen(text));
 			free(text);

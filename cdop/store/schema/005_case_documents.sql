@@ -47,4 +47,14 @@ DROP INDEX meeting_cases_case_005;
 CREATE INDEX cases_nhs ON cases(nhs_number);
 CREATE INDEX cases_person ON cases(surname_key, date_of_birth, death_date);
 CREATE INDEX cases_notified ON cases(notified_date);
-CREATE INDEX cases_status ON cases(status);
+
+-- Indexes hold only the rows their queries look for, so an import does
+-- not write an index entry for every action done or report received:
+-- the awaiting statuses (the report's cases awaiting review), the
+-- actions not done (rr due) and the reports not received (agency due).
+CREATE INDEX cases_awaiting ON cases(status)
+  WHERE status IN ('notified', 'gathering', 'ready', 'scheduled');
+DROP INDEX rr_actions_due;
+CREATE INDEX rr_actions_due ON rr_actions(due_at) WHERE done_on IS NULL;
+DROP INDEX agency_reports_due;
+CREATE INDEX agency_reports_due ON agency_reports(due) WHERE received IS NULL;
