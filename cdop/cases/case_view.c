@@ -224,7 +224,7 @@ static int add_review(struct reg *r, int64_t id, const struct view *v, json_t *o
 int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
 {
 	static const char sql[] =
-		"SELECT ref, status, notification FROM cases WHERE id = :id";
+		"SELECT ref, status, (SELECT json FROM case_documents WHERE case_id = cases.id) FROM cases WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
 	char ref[CASE_REF_MAX] = "", status[24] = "";
 	json_t *n = NULL, *obj = NULL, *shown;
@@ -331,7 +331,7 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 	       json_t **out)
 {
 	static const char sql[] =
-		"SELECT ref, status, notification, death_date, expected, sex, notified_date "
+		"SELECT ref, status, (SELECT json FROM case_documents WHERE case_id = cases.id), death_date, expected, sex, notified_date "
 		"FROM cases WHERE (:status IS NULL OR status = :status) "
 		"AND (:first IS NULL OR notified_date BETWEEN :first AND :last) "
 		"ORDER BY notified_date, ref";

@@ -36,6 +36,101 @@ static const char *jstr(const json_t *obj, const char *path)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* ---- the columns copied from the notification ----------------------------- */
+
+const struct case_column case_columns[CASE_NCOLUMNS] = {
+	[CASE_NHS_NUMBER] = { "nhs_number", "child.nhs_number", CASE_COL_TEXT },
+	[CASE_SURNAME_KEY] = { "surname_key", "child.surname", CASE_COL_KEY },
+	[CASE_DATE_OF_BIRTH] = { "date_of_birth", "child.date_of_birth", CASE_COL_TEXT },
+	[CASE_DEATH_DATE] = { "death_date", "death.date", CASE_COL_TEXT },
+	[CASE_DEATH_TIME] = { "death_time", "death.time", CASE_COL_TEXT },
+	[CASE_NOTIFIED_DATE] = { "notified_date", "notified.date", CASE_COL_TEXT },
+	[CASE_EXPECTED] = { "expected", "death.expected", CASE_COL_TEXT },
+	[CASE_RESIDENT] = { "resident", "child.resident", CASE_COL_BOOL },
+	[CASE_SEX] = { "sex", "child.sex", CASE_COL_TEXT },
+	[CASE_ETHNICITY] = { "ethnicity", "child.ethnicity", CASE_COL_TEXT },
+	[CASE_PLACE] = { "place", "death.place", CASE_COL_TEXT },
+};
+
+/* The statements that write every column, made from case_columns once;
+ * each column's parameter is its name after a colon. */
+static struct {
+	char param[CASE_NCOLUMNS][32];
+	char insert[1024];
+	char update[1024];
+} column_sql;
+
+static void cat(char *buf, size_t len, const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s%s", a, b, c);
+}
+
+static void column_sql_make(void)
+{
+	char *ins = column_sql.insert, *upd = column_sql.update;
+	char values[512] = "";
+	size_t i;
+
+	if (ins[0])
+		return;
+	for (i = 0; i < CASE_NCOLUMNS; i++)
+		snprintf(column_sql.param[i], sizeof column_sql.param[i], ":%s",
+			 case_columns[i].name);
+	cat(ins, sizeof column_sql.insert, "INSERT INTO cases(ref, status, created_at, "
+	    "updated_at", "", "");
+	cat(upd, sizeof column_sql.update, "UPDATE cases SET updated_at = :now", "", "");
+	for (i = 0; i < CASE_NCOLUMNS; i++) {
+		cat(ins, sizeof column_sql.insert, ", ", case_columns[i].name, "");
+		cat(values, sizeof values, ", ", column_sql.param[i], "");
+		cat(upd, sizeof column_sql.update, ", ", case_columns[i].name, " = ");
+		cat(upd, sizeof column_sql.update, column_sql.param[i], "", "");
+	}
+	cat(ins, sizeof column_sql.insert, ") VALUES (:ref, :status, :now, :now", values, ")");
+	cat(upd, sizeof column_sql.update, " WHERE id = :id", "", "");
+}
+
+static void lower_copy(char *out, size_t outlen, const char *in)
+{
+	size_t i;
+
+	for (i = 0; in && in[i] && i + 1 < outlen; i++)
+		out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] - 'A' + 'a') : in[i];
+	out[i] = 0;
+}
+
+/* Binds column i of notification n to its parameter in q. */
+static void bind_column(struct db_stmt *q, const json_t *n, size_t i)
+{
+	const struct case_column *c = &case_columns[i];
+	const char *param = column_sql.param[i];
+	const json_t *v;
+	char key[256];
+
+	switch (c->type) {
+	case CASE_COL_BOOL:
+		v = form_json_get(n, c->path);
+		if (json_is_boolean(v))
+			db_bind_int(q, param, json_is_true(v));
+		else
+			db_bind_null(q, param);
+		break;
+	case CASE_COL_KEY:
+		lower_copy(key, sizeof key, jstr(n, c->path));
+		db_bind_text(q, param, key);
+		break;
+	default:
+		db_bind_text(q, param, jstr(n, c->path));
+	}
+}
+
+static void bind_case_columns(struct db_stmt *q, const json_t *n)
+{
+	for (size_t i = 0; i < CASE_NCOLUMNS; i++)
+		bind_column(q, n, i);
+}
+
 /* ---- the writer ---------------------------------------------------------- */
 
 int case_writer_init(struct case_writer *w, struct reg *r)
@@ -46,20 +141,16 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	/* Same NHS number; or same surname, birth and death unless both carry
 	 * NHS numbers that differ (twins are two children). */
 	static const char dup[] =
-		"SELECT ref, nhs_number = :nhs FROM cases WHERE (nhs_number = :nhs "
-		"OR (surname_key = :surname AND date_of_birth = :dob AND "
-		"death_date = :dod AND (nhs_number IS NULL OR :nhs IS NULL))) "
+		"SELECT ref, nhs_number = :nhs_number FROM cases WHERE (nhs_number = :nhs_number "
+		"OR (surname_key = :surname_key AND date_of_birth = :date_of_birth AND "
+		"death_date = :death_date AND (nhs_number IS NULL OR :nhs_number IS NULL))) "
 		"AND id != :self LIMIT 1";
-	static const char ins_case[] =
-		"INSERT INTO cases(ref, status, notification, nhs_number, surname_key, "
-		"date_of_birth, death_date, death_time, notified_date, expected, "
-		"resident, sex, ethnicity, place, created_at, updated_at) VALUES "
-		"(:ref, :status, :json, :nhs, :surname, :dob, :dod, :tod, :notified, "
-		":expected, :resident, :sex, :ethnicity, :place, :now, :now)";
+	static const char ins_doc[] =
+		"INSERT INTO case_documents(case_id, json) VALUES (:case, :json)";
 	static const char targets[] = "SELECT action, minutes FROM rr_targets ORDER BY minutes, action";
 	static const char ins_rr[] =
-		"INSERT OR IGNORE INTO rr_actions(case_id, action, due_at) "
-		"VALUES (:case, :action, :due)";
+		"INSERT OR IGNORE INTO rr_actions(case_id, action, due_at, done_on, "
+		"done_by, notes) VALUES (:case, :action, :due, :on, :by, :notes)";
 	/* SQLite 3.15 has no UPSERT: update, and insert when nothing changed. */
 	static const char done_rr[] =
 		"UPDATE rr_actions SET done_on = :on, done_by = :by, notes = :notes "
@@ -72,29 +163,27 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	static const char upd_agency[] =
 		"UPDATE agency_reports SET requested = :requested, due = :due, "
 		"received = :received, form = :form WHERE case_id = :case AND agency = :agency";
-	int ret;
 
 	memset(w, 0, sizeof *w);
 	w->r = r;
 	reg_now(w->now);
-	ret = db_prepare(r, &w->ref_get, ref_get);
-	if (!ret)
-		ret = db_prepare(r, &w->ref_set, ref_set);
-	if (!ret)
-		ret = db_prepare(r, &w->dup, dup);
-	if (!ret)
-		ret = db_prepare(r, &w->ins_case, ins_case);
-	if (!ret)
-		ret = db_prepare(r, &w->targets, targets);
-	if (!ret)
-		ret = db_prepare(r, &w->ins_rr, ins_rr);
-	if (!ret)
-		ret = db_prepare(r, &w->ins_agency, ins_agency);
-	if (!ret)
-		ret = db_prepare(r, &w->upd_agency, upd_agency);
-	if (!ret)
-		ret = db_prepare(r, &w->done_rr, done_rr);
-	return ret;
+	column_sql_make();
+	/* Each statement keeps its first error; the last returns any. */
+	db_prepare(r, &w->ref_get, ref_get);
+	db_prepare(r, &w->ref_set, ref_set);
+	db_prepare(r, &w->dup, dup);
+	db_prepare(r, &w->ins_case, column_sql.insert);
+	db_prepare(r, &w->ins_doc, ins_doc);
+	db_prepare(r, &w->targets, targets);
+	db_prepare(r, &w->ins_rr, ins_rr);
+	db_prepare(r, &w->ins_agency, ins_agency);
+	db_prepare(r, &w->upd_agency, upd_agency);
+	db_prepare(r, &w->done_rr, done_rr);
+	return w->ref_get.rc ? w->ref_get.rc : w->ref_set.rc ? w->ref_set.rc :
+	       w->dup.rc ? w->dup.rc : w->ins_case.rc ? w->ins_case.rc :
+	       w->ins_doc.rc ? w->ins_doc.rc : w->targets.rc ? w->targets.rc :
+	       w->ins_rr.rc ? w->ins_rr.rc : w->ins_agency.rc ? w->ins_agency.rc :
+	       w->upd_agency.rc ? w->upd_agency.rc : w->done_rr.rc;
 }
 
 void case_writer_release(struct case_writer *w)
@@ -103,6 +192,7 @@ void case_writer_release(struct case_writer *w)
 	db_finalize(&w->ref_set);
 	db_finalize(&w->dup);
 	db_finalize(&w->ins_case);
+	db_finalize(&w->ins_doc);
 	db_finalize(&w->targets);
 	db_finalize(&w->ins_rr);
 	db_finalize(&w->done_rr);
@@ -110,72 +200,51 @@ void case_writer_release(struct case_writer *w)
 	db_finalize(&w->upd_agency);
 }
 
-static int step_done(struct db_stmt *q)
+/* Runs a row-less statement and makes it ready for the next row. */
+static int run_reset(struct db_stmt *q)
 {
-	int ret = db_step(q);
+	int ret = db_run(q);
 
 	db_reset(q);
-	return ret == DB_DONE ? CDOP_OK : ret < 0 ? ret : CDOP_ERR_INTERNAL;
+	return ret;
 }
 
 /* CDOP-YYYY-NNNN: year of notification, running number within it. */
 static int next_ref(struct case_writer *w, int year, char ref[CASE_REF_MAX])
 {
 	int64_t last = 0;
-	int ret = db_bind_int(&w->ref_get, ":year", year);
+	int ret;
 
-	if (!ret && (ret = db_step(&w->ref_get)) == DB_ROW)
+	db_bind_int(&w->ref_get, ":year", year);
+	if (db_step(&w->ref_get) == DB_ROW)
 		last = db_column_int(&w->ref_get, 0);
-	db_reset(&w->ref_get);
-	if (ret < 0)
+	ret = db_reset(&w->ref_get);
+	if (ret)
 		return ret;
 	last++;
-	ret = db_bind_int(&w->ref_set, ":year", year);
-	if (!ret)
-		ret = db_bind_int(&w->ref_set, ":last", last);
-	if (!ret)
-		ret = step_done(&w->ref_set);
+	db_bind_int(&w->ref_set, ":year", year);
+	db_bind_int(&w->ref_set, ":last", last);
 	snprintf(ref, CASE_REF_MAX, "CDOP-%04d-%04" PRId64, year, last);
-	return ret;
-}
-
-static void lower_copy(char *out, size_t outlen, const char *in)
-{
-	size_t i;
-
-	for (i = 0; in && in[i] && i + 1 < outlen; i++)
-		out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] - 'A' + 'a') : in[i];
-	out[i] = 0;
+	return run_reset(&w->ref_set);
 }
 
 static int check_duplicate(struct case_writer *w, const json_t *n, int64_t self)
 {
-	char surname[256];
+	static const int used[] = { CASE_NHS_NUMBER, CASE_SURNAME_KEY, CASE_DATE_OF_BIRTH,
+				    CASE_DEATH_DATE };
 	struct db_stmt *q = &w->dup;
-	int ret;
+	int ret = CDOP_OK;
 
-	lower_copy(surname, sizeof surname, jstr(n, "child.surname"));
-	ret = db_bind_text(q, ":nhs", jstr(n, "child.nhs_number"));
-	if (!ret)
-		ret = db_bind_text(q, ":surname", surname);
-	if (!ret)
-		ret = db_bind_text(q, ":dob", jstr(n, "child.date_of_birth"));
-	if (!ret)
-		ret = db_bind_text(q, ":dod", jstr(n, "death.date"));
-	if (!ret)
-		ret = db_bind_int(q, ":self", self);
-	if (!ret && (ret = db_step(q)) == DB_ROW) {
-		int same_nhs = (int)db_column_int(q, 1);
-
+	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+		bind_column(q, n, (size_t)used[i]);
+	db_bind_int(q, ":self", self);
+	if (db_step(q) == DB_ROW)
 		ret = reg_fail(w->r, CDOP_ERR_CONFLICT, "duplicate: case %s already "
-			       "has %s", db_column_text(q, 0), same_nhs ?
+			       "has %s", db_column_text(q, 0), db_column_int(q, 1) ?
 			       "this child.nhs_number" :
 			       "this child.surname, child.date_of_birth and death.date");
-	} else if (ret == DB_DONE) {
-		ret = CDOP_OK;
-	}
 	db_reset(q);
-	return ret;
+	return q->rc ? q->rc : ret;
 }
 
 /* The death as minutes since the epoch; no time given counts as 00:00,
@@ -192,52 +261,89 @@ static long long death_minutes(const json_t *n)
 	return date_datetime_minutes(&dt);
 }
 
-static int create_rr_actions(struct case_writer *w, int64_t case_id, const json_t *n)
+static const char *member(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* The last entry of `done` for ACTION at or after index from, or NULL. */
+static const json_t *done_entry(const json_t *done, const char *action, size_t *at)
+{
+	const json_t *found = NULL;
+	size_t i;
+	json_t *a;
+
+	json_array_foreach(done, i, a) {
+		const char *name = member(a, "action");
+
+		if (name && !strcmp(name, action)) {
+			found = a;
+			*at = i;
+		}
+	}
+	return found;
+}
+
+/* Inserts one action row; `done` (or NULL) supplies on, by and notes. */
+static int insert_rr(struct case_writer *w, int64_t case_id, const char *action,
+		     const char *due, const json_t *done)
+{
+	struct db_stmt *q = &w->ins_rr;
+
+	db_bind_int(q, ":case", case_id);
+	db_bind_text(q, ":action", action);
+	db_bind_text(q, ":due", due);
+	db_bind_text(q, ":on", done ? member(done, "on") : NULL);
+	db_bind_text(q, ":by", done ? member(done, "by") : NULL);
+	db_bind_text(q, ":notes", done ? member(done, "notes") : NULL);
+	return run_reset(q);
+}
+
+/* Every target action with its due time, done ones complete at once;
+ * *used gets a bit for each entry of `done` so stored (up to 64). */
+static int create_rr_actions(struct case_writer *w, int64_t case_id, const json_t *n,
+			     const json_t *done, uint64_t *used)
 {
 	long long death = death_minutes(n);
-	int ret = CDOP_OK, step;
+	int ret = CDOP_OK;
 
-	while ((step = db_step(&w->targets)) == DB_ROW) {
+	while (!ret && db_step(&w->targets) == DB_ROW) {
+		const char *action = db_column_text(&w->targets, 0);
 		struct cdatetime due = date_datetime_from_minutes(death +
 			db_column_int(&w->targets, 1));
 		char buf[DATE_DATETIME_BUFLEN];
+		size_t at = 0;
+		const json_t *d = done ? done_entry(done, action, &at) : NULL;
 
+		if (d && at < 64)
+			*used |= UINT64_C(1) << at;
 		date_datetime_format(&due, buf);
-		ret = db_bind_int(&w->ins_rr, ":case", case_id);
-		if (!ret)
-			ret = db_bind_text(&w->ins_rr, ":action",
-					   db_column_text(&w->targets, 0));
-		if (!ret)
-			ret = db_bind_text(&w->ins_rr, ":due", buf);
-		if (!ret)
-			ret = step_done(&w->ins_rr);
-		if (ret)
-			break;
+		ret = insert_rr(w, case_id, action, buf, d);
 	}
 	db_reset(&w->targets);
-	return ret ? ret : step < 0 ? step : CDOP_OK;
+	return ret ? ret : w->targets.rc;
 }
 
-static int bind_case_columns(struct db_stmt *q, const json_t *n)
+/* The entries of `done` that create_rr_actions did not store: actions of
+ * an expected death, or beyond the targets. */
+static int store_done_rest(struct case_writer *w, int64_t case_id, const json_t *done,
+			   uint64_t used)
 {
-	char surname[256];
-	const json_t *res = form_json_get(n, "child.resident");
-	int ret;
+	size_t i;
+	json_t *a;
+	int ret = CDOP_OK;
 
-	lower_copy(surname, sizeof surname, jstr(n, "child.surname"));
-	ret = db_bind_text(q, ":nhs", jstr(n, "child.nhs_number"));
-	if (!ret) ret = db_bind_text(q, ":surname", surname);
-	if (!ret) ret = db_bind_text(q, ":dob", jstr(n, "child.date_of_birth"));
-	if (!ret) ret = db_bind_text(q, ":dod", jstr(n, "death.date"));
-	if (!ret) ret = db_bind_text(q, ":tod", jstr(n, "death.time"));
-	if (!ret) ret = db_bind_text(q, ":notified", jstr(n, "notified.date"));
-	if (!ret) ret = db_bind_text(q, ":expected", jstr(n, "death.expected"));
-	if (!ret)
-		ret = json_is_boolean(res) ? db_bind_int(q, ":resident", json_is_true(res))
-					   : db_bind_null(q, ":resident");
-	if (!ret) ret = db_bind_text(q, ":sex", jstr(n, "child.sex"));
-	if (!ret) ret = db_bind_text(q, ":ethnicity", jstr(n, "child.ethnicity"));
-	if (!ret) ret = db_bind_text(q, ":place", jstr(n, "death.place"));
+	json_array_foreach(done, i, a) {
+		const char *action = member(a, "action");
+		size_t last = i;
+
+		if (ret || (i < 64 && (used & (UINT64_C(1) << i))))
+			continue;
+		/* An action named again later: the later entry is what stays. */
+		if (done_entry(done, action ? action : "", &last) && last != i)
+			continue;
+		ret = insert_rr(w, case_id, action, NULL, a);
+	}
 	return ret;
 }
 
@@ -264,12 +370,22 @@ static int notification_accept(struct reg *r, const json_t *in, const char *pref
 	return *out ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 }
 
-int case_writer_add(struct case_writer *w, const json_t *notification,
-		    const char *status, char ref[CASE_REF_MAX], int64_t *case_id)
+static void wipe_free(char *text)
 {
-	struct db_stmt *q = &w->ins_case;
+	if (text) {
+		secure_wipe(text, strlen(text));
+		free(text);
+	}
+}
+
+int case_writer_add(struct case_writer *w, const json_t *notification,
+		    const char *status, const json_t *done, char ref[CASE_REF_MAX],
+		    int64_t *case_id)
+{
+	struct db_stmt *q = &w->ins_case, *d = &w->ins_doc;
 	json_t *n = NULL;
 	char *text = NULL;
+	uint64_t used = 0;
 	int ret, year;
 
 	if (w->validated) {
@@ -287,22 +403,25 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!ret && !text)
 		ret = reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret) ret = db_bind_text(q, ":ref", ref);
-	if (!ret) ret = db_bind_text(q, ":status", status ? status : "notified");
-	if (!ret) ret = db_bind_text(q, ":json", text);
-	if (!ret) ret = db_bind_text(q, ":now", w->now);
-	if (!ret) ret = bind_case_columns(q, n);
-	if (!ret) ret = step_done(q);
+	if (ret)
+		goto out;
+	db_bind_text(q, ":ref", ref);
+	db_bind_text(q, ":status", status ? status : "notified");
+	db_bind_text(q, ":now", w->now);
+	bind_case_columns(q, n);
+	ret = run_reset(q);
 	if (ret)
 		goto out;
 	*case_id = sqlite3_last_insert_rowid(w->r->st.db);
-	if (!strcmp(jstr(n, "death.expected"), "unexpected"))
-		ret = create_rr_actions(w, *case_id, n);
+	db_bind_int(d, ":case", *case_id);
+	db_bind_text(d, ":json", text);
+	ret = run_reset(d);
+	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
+		ret = create_rr_actions(w, *case_id, n, done, &used);
+	if (!ret && done)
+		ret = store_done_rest(w, *case_id, done, used);
 out:
-	if (text) {
-		secure_wipe(text, strlen(text));
-		free(text);
-	}
+	wipe_free(text);
 	json_decref(n);
 	return ret;
 }
@@ -310,27 +429,46 @@ out:
 int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *action,
 			const char *on, const char *by, const char *notes)
 {
-	static const char ins[] =
-		"INSERT INTO rr_actions(case_id, action, due_at, done_on, done_by, notes) "
-		"VALUES (:case, :action, NULL, :on, :by, :notes)";
-	struct db_stmt q = DB_STMT_INIT, *u = &w->done_rr;
-	int ret = db_bind_int(u, ":case", case_id);
+	struct db_stmt *u = &w->done_rr;
+	int ret;
 
-	if (!ret) ret = db_bind_text(u, ":action", action);
-	if (!ret) ret = db_bind_text(u, ":on", on);
-	if (!ret) ret = db_bind_text(u, ":by", by);
-	if (!ret) ret = db_bind_text(u, ":notes", notes);
-	if (!ret) ret = step_done(u);
+	db_bind_int(u, ":case", case_id);
+	db_bind_text(u, ":action", action);
+	db_bind_text(u, ":on", on);
+	db_bind_text(u, ":by", by);
+	db_bind_text(u, ":notes", notes);
+	ret = run_reset(u);
 	if (ret || sqlite3_changes(w->r->st.db) > 0)
 		return ret;
-	ret = db_prepare(w->r, &q, ins);
-	if (!ret) ret = db_bind_int(&q, ":case", case_id);
-	if (!ret) ret = db_bind_text(&q, ":action", action);
-	if (!ret) ret = db_bind_text(&q, ":on", on);
-	if (!ret) ret = db_bind_text(&q, ":by", by);
-	if (!ret) ret = db_bind_text(&q, ":notes", notes);
-	if (!ret) ret = step_done(&q);
-	db_finalize(&q);
+	db_bind_int(&w->ins_rr, ":case", case_id);
+	db_bind_text(&w->ins_rr, ":action", action);
+	db_bind_null(&w->ins_rr, ":due");
+	db_bind_text(&w->ins_rr, ":on", on);
+	db_bind_text(&w->ins_rr, ":by", by);
+	db_bind_text(&w->ins_rr, ":notes", notes);
+	return run_reset(&w->ins_rr);
+}
+
+static int agency_row(struct case_writer *w, int first, int64_t case_id,
+		      const char *agency, const char *requested, const char *due,
+		      const char *received, const char *form)
+{
+	struct db_stmt *q = first ? &w->ins_agency : &w->upd_agency;
+	int ret = CDOP_OK, pass;
+
+	/* SQLite 3.15 has no UPSERT: update, and insert when nothing changed. */
+	for (pass = first; pass < 2 && !ret; pass++) {
+		db_bind_int(q, ":case", case_id);
+		db_bind_text(q, ":agency", agency);
+		db_bind_text(q, ":requested", requested);
+		db_bind_text(q, ":due", due);
+		db_bind_text(q, ":received", received);
+		db_bind_text(q, ":form", form);
+		ret = run_reset(q);
+		if (ret || sqlite3_changes(w->r->st.db) > 0)
+			break;
+		q = &w->ins_agency;
+	}
 	return ret;
 }
 
@@ -338,23 +476,14 @@ int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agenc
 		       const char *requested, const char *due, const char *received,
 		       const char *form)
 {
-	struct db_stmt *q = &w->upd_agency;
-	int ret = CDOP_OK, pass;
+	return agency_row(w, 0, case_id, agency, requested, due, received, form);
+}
 
-	/* SQLite 3.15 has no UPSERT: update, and insert when nothing changed. */
-	for (pass = 0; pass < 2 && !ret; pass++) {
-		ret = db_bind_int(q, ":case", case_id);
-		if (!ret) ret = db_bind_text(q, ":agency", agency);
-		if (!ret) ret = db_bind_text(q, ":requested", requested);
-		if (!ret) ret = db_bind_text(q, ":due", due);
-		if (!ret) ret = db_bind_text(q, ":received", received);
-		if (!ret) ret = db_bind_text(q, ":form", form);
-		if (!ret) ret = step_done(q);
-		if (ret || sqlite3_changes(w->r->st.db) > 0)
-			break;
-		q = &w->ins_agency;
-	}
-	return ret;
+int case_writer_agency_new(struct case_writer *w, int64_t case_id, const char *agency,
+			   const char *requested, const char *due, const char *received,
+			   const char *form)
+{
+	return agency_row(w, 1, case_id, agency, requested, due, received, form);
 }
 
 /* ---- single-case operations ----------------------------------------------- */
@@ -363,34 +492,34 @@ int cases_find(struct reg *r, const char *ref, int64_t *id, char status[24])
 {
 	static const char sql[] = "SELECT id, status FROM cases WHERE ref = :ref";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
+	int found, ret;
 
-	if (!ret) ret = db_bind_text(&q, ":ref", ref);
-	if (!ret) ret = db_step(&q);
-	if (ret == DB_ROW) {
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":ref", ref);
+	found = db_step(&q) == DB_ROW;
+	if (found) {
 		*id = db_column_int(&q, 0);
 		if (status)
 			snprintf(status, 24, "%s", db_column_text(&q, 1));
-		ret = CDOP_OK;
-	} else if (ret == DB_DONE) {
+	}
+	ret = db_finalize(&q);
+	if (!ret && !found)
 		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no case '%s' (references look "
 			       "like CDOP-2025-0001; see 'cdop case list')", ref);
-	}
-	db_finalize(&q);
 	return ret;
 }
 
 int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MAX])
 {
 	struct case_writer w;
-	int64_t id;
+	int64_t id = 0;
 	int ret = db_begin(r);
 
 	if (ret)
 		return ret;
 	ret = case_writer_init(&w, r);
 	if (!ret)
-		ret = case_writer_add(&w, notification, NULL, ref, &id);
+		ret = case_writer_add(&w, notification, NULL, NULL, ref, &id);
 	case_writer_release(&w);
 	if (!ret)
 		ret = audit_append(r, "notify", ref, "");
@@ -401,23 +530,28 @@ int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MA
 	return ret;
 }
 
-static int load_notification(struct reg *r, int64_t id, json_t **out)
+int cases_notification(struct reg *r, int64_t id, json_t **out)
 {
-	static const char sql[] = "SELECT notification FROM cases WHERE id = :id";
+	static const char sql[] = "SELECT json FROM case_documents WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
+	int found, ret;
 
 	*out = NULL;
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	found = db_step(&q) == DB_ROW;
+	if (found)
 		*out = json_loads(db_column_text(&q, 0), 0, NULL);
-		ret = *out ? CDOP_OK : reg_fail(r, CDOP_ERR_DAMAGED, "stored "
-						"notification of case %" PRId64 " is not JSON", id);
-	} else if (ret == DB_DONE) {
-		/* DB_DONE is 0: tell "no row" apart from success explicitly. */
+	ret = db_finalize(&q);
+	if (!ret && !found)
 		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no case with id %" PRId64, id);
+	else if (!ret && !*out)
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored notification of case %"
+			       PRId64 " is not JSON", id);
+	if (ret) {
+		json_decref(*out);
+		*out = NULL;
 	}
-	db_finalize(&q);
 	return ret;
 }
 
@@ -460,34 +594,38 @@ static void patch_paths(const json_t *patch, const char *prefix, char *out, size
 
 static int update_row(struct reg *r, int64_t id, const json_t *n)
 {
-	static const char sql[] =
-		"UPDATE cases SET notification = :json, nhs_number = :nhs, "
-		"surname_key = :surname, date_of_birth = :dob, death_date = :dod, "
-		"death_time = :tod, notified_date = :notified, expected = :expected, "
-		"resident = :resident, sex = :sex, ethnicity = :ethnicity, "
-		"place = :place, updated_at = :now WHERE id = :id";
+	static const char doc[] = "UPDATE case_documents SET json = :json WHERE case_id = :id";
 	static const char redue[] =
 		"DELETE FROM rr_actions WHERE case_id = :id AND done_on IS NULL";
-	struct db_stmt q = DB_STMT_INIT;
+	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT, x = DB_STMT_INIT;
 	char now[21], *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
-	int ret = text ? db_prepare(r, &q, sql) : CDOP_ERR_NOMEM;
+	int ret;
 
+	if (!text)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	reg_now(now);
-	if (!ret) ret = db_bind_text(&q, ":json", text);
-	if (!ret) ret = db_bind_text(&q, ":now", now);
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	if (!ret) ret = bind_case_columns(&q, n);
-	if (!ret) ret = step_done(&q);
-	db_finalize(&q);
-	/* Outstanding actions are re-made from the (possibly new) death time. */
-	if (!ret) ret = db_prepare(r, &q, redue);
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	if (!ret) ret = step_done(&q);
-	db_finalize(&q);
-	if (text) {
-		secure_wipe(text, strlen(text));
-		free(text);
+	column_sql_make();
+	db_prepare(r, &q, column_sql.update);
+	db_bind_text(&q, ":now", now);
+	db_bind_int(&q, ":id", id);
+	bind_case_columns(&q, n);
+	db_run(&q);
+	ret = db_finalize(&q);
+	if (!ret) {
+		db_prepare(r, &d, doc);
+		db_bind_text(&d, ":json", text);
+		db_bind_int(&d, ":id", id);
+		db_run(&d);
+		ret = db_finalize(&d);
 	}
+	/* Outstanding actions are re-made from the (possibly new) death time. */
+	if (!ret) {
+		db_prepare(r, &x, redue);
+		db_bind_int(&x, ":id", id);
+		db_run(&x);
+		ret = db_finalize(&x);
+	}
+	wipe_free(text);
 	return ret;
 }
 
@@ -496,7 +634,8 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch)
 	struct case_writer w;
 	json_t *stored = NULL, *n = NULL;
 	char paths[256] = "";
-	int64_t id;
+	uint64_t used = 0;
+	int64_t id = 0;
 	int ret, have_writer = 0;
 
 	if (!json_is_object(patch))
@@ -504,7 +643,7 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch)
 				"object with some of: child, death, notified");
 	ret = db_begin(r);
 	if (!ret) ret = cases_find(r, ref, &id, NULL);
-	if (!ret) ret = load_notification(r, id, &stored);
+	if (!ret) ret = cases_notification(r, id, &stored);
 	if (!ret && merge_patch(stored, patch))
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret) ret = notification_accept(r, stored, "", &n);
@@ -515,7 +654,7 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch)
 	if (!ret) ret = check_duplicate(&w, n, id);
 	if (!ret) ret = update_row(r, id, n);
 	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
-		ret = create_rr_actions(&w, id, n);
+		ret = create_rr_actions(&w, id, n, NULL, &used);
 	patch_paths(patch, "", paths, sizeof paths);
 	if (!ret) ret = audit_append(r, "update", ref, paths);
 	if (have_writer)
@@ -528,15 +667,32 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch)
 	return ret;
 }
 
+/* 1 if case ID is recorded as resident or not stated (only a non-resident
+ * child is transferred). */
+static int resident_of(struct reg *r, int64_t id, int *resident)
+{
+	static char sql[96];
+	struct db_stmt q = DB_STMT_INIT;
+
+	if (!sql[0])
+		snprintf(sql, sizeof sql, "SELECT %s FROM cases WHERE id = :id",
+			 case_columns[CASE_RESIDENT].name);
+	*resident = 0;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW && db_column_int(&q, 0) != 0)
+		*resident = 1;
+	return db_finalize(&q);
+}
+
 int cases_set_status(struct reg *r, const char *ref, const char *status)
 {
 	static const char sql[] =
 		"UPDATE cases SET status = :status, updated_at = :now WHERE id = :id";
-	static const char resident_sql[] = "SELECT resident FROM cases WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
 	char have[24], now[21], valid[160];
-	int64_t id;
-	int ret;
+	int64_t id = 0;
+	int ret, resident = 0;
 
 	code_list_join(&codes_case_status, valid, sizeof valid);
 	if (!code_list_find(&codes_case_status, status))
@@ -556,22 +712,21 @@ int cases_set_status(struct reg *r, const char *ref, const char *status)
 	if (!ret && !strcmp(status, "closed") && strcmp(have, "reviewed"))
 		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is '%s': a case is closed "
 			       "once it has been reviewed ('cdop review')", ref, have);
-	if (!ret && !strcmp(status, "transferred")) {
-		ret = db_prepare(r, &q, resident_sql);
-		if (!ret) ret = db_bind_int(&q, ":id", id);
-		if (!ret && db_step(&q) == DB_ROW && db_column_int(&q, 0) != 0)
-			ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s: only a non-resident "
-				       "child (child.resident false) is transferred to "
-				       "the home CDOP", ref);
-		db_finalize(&q);
+	if (!ret && !strcmp(status, "transferred"))
+		ret = resident_of(r, id, &resident);
+	if (!ret && resident)
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s: only a non-resident "
+			       "child (child.resident false) is transferred to "
+			       "the home CDOP", ref);
+	if (!ret) {
+		reg_now(now);
+		db_prepare(r, &q, sql);
+		db_bind_text(&q, ":status", status);
+		db_bind_text(&q, ":now", now);
+		db_bind_int(&q, ":id", id);
+		db_run(&q);
+		ret = db_finalize(&q);
 	}
-	reg_now(now);
-	if (!ret) ret = db_prepare(r, &q, sql);
-	if (!ret) ret = db_bind_text(&q, ":status", status);
-	if (!ret) ret = db_bind_text(&q, ":now", now);
-	if (!ret) ret = db_bind_int(&q, ":id", id);
-	if (!ret) ret = step_done(&q);
-	db_finalize(&q);
 	if (!ret) {
 		char detail[64];
 

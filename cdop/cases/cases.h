@@ -33,14 +33,56 @@ struct reg;
 #define CASE_REF_MAX 32
 
 /*
+ * The stored notification. Its normalised JSON (case_documents.json) is the
+ * one source of truth; the columns of `cases` below are copies of single
+ * fields, kept for duplicate checks, filters and the report. This table is
+ * the only list of them: the writer binds from it, the report selects by
+ * it, and the schema test checks it against the `cases` of a new register.
+ * The other columns of `cases` (id, ref, status, created_at, updated_at)
+ * are the register's own, not the notification's.
+ */
+enum case_column_type {
+	CASE_COL_TEXT, /* the string at path, or NULL */
+	CASE_COL_KEY,  /* the string at path, lower-cased (matching key) */
+	CASE_COL_BOOL, /* 1, 0, or NULL when path holds no boolean */
+};
+
+enum case_column_id {
+	CASE_NHS_NUMBER,
+	CASE_SURNAME_KEY,
+	CASE_DATE_OF_BIRTH,
+	CASE_DEATH_DATE,
+	CASE_DEATH_TIME,
+	CASE_NOTIFIED_DATE,
+	CASE_EXPECTED,
+	CASE_RESIDENT,
+	CASE_SEX,
+	CASE_ETHNICITY,
+	CASE_PLACE,
+	CASE_NCOLUMNS
+};
+
+struct case_column {
+	const char *name;   /* column of `cases` */
+	const char *path;   /* field of the notification (form_notification) */
+	enum case_column_type type;
+};
+
+extern const struct case_column case_columns[CASE_NCOLUMNS];
+
+/* Reads case ID's stored notification; *out is a new reference.
+ * CDOP_ERR_NOTFOUND without such a case. */
+int cases_notification(struct reg *r, int64_t id, json_t **out);
+
+/*
  * Writing cases. The writer holds prepared statements so that notify and
  * a 100k-line import share one code path at the same speed. The caller
  * owns the transaction.
  */
 struct case_writer {
 	struct reg *r;
-	struct db_stmt ref_get, ref_set, dup, ins_case, targets, ins_rr, done_rr,
-		ins_agency, upd_agency;
+	struct db_stmt ref_get, ref_set, dup, ins_case, ins_doc, targets, ins_rr,
+		done_rr, ins_agency, upd_agency;
 	char now[21];
 	int validated; /* the caller validated each notification (import) */
 };
@@ -51,10 +93,15 @@ void case_writer_release(struct case_writer *w);
 /*
  * Validates (form_notification), normalises, refuses duplicates, stores,
  * and for an unexpected death creates the joint agency response actions
- * with their due times. `status` NULL means "notified".
+ * with their due times. `status` NULL means "notified". `done`, when not
+ * NULL, is an array of actions done ({action, on, by, notes}, validated by
+ * the caller, as in an import line's rapid_response): each is stored done,
+ * in the same insert as its due time (a later entry for the same action
+ * wins), or without a due time when the death was expected.
  */
 int case_writer_add(struct case_writer *w, const json_t *notification,
-		    const char *status, char ref[CASE_REF_MAX], int64_t *case_id);
+		    const char *status, const json_t *done, char ref[CASE_REF_MAX],
+		    int64_t *case_id);
 /* Records an action as done (creating it if the death was expected). */
 int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *action,
 			const char *on, const char *by, const char *notes);
@@ -62,6 +109,11 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 int case_writer_agency(struct case_writer *w, int64_t case_id, const char *agency,
 		       const char *requested, const char *due, const char *received,
 		       const char *form);
+/* Inserts the row of an agency the case has none for yet (a case just
+ * added): one statement instead of an update first. */
+int case_writer_agency_new(struct case_writer *w, int64_t case_id, const char *agency,
+			   const char *requested, const char *due, const char *received,
+			   const char *form);
 
 /* notify: one case in its own transaction, audited. */
 int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MAX]);

@@ -168,11 +168,12 @@ static int refs_snapshot(struct reg *r, struct ref_snapshot *s)
 	static const char sql[] = "SELECT year, last FROM case_refs ORDER BY year";
 	struct db_stmt q = DB_STMT_INIT;
 	size_t alloc = 0;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+	int ret = CDOP_OK, rc;
 
 	s->v = NULL;
 	s->n = 0;
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	while (!ret && db_step(&q) == DB_ROW) {
 		if (s->n == alloc) {
 			struct year_last *p;
 
@@ -188,10 +189,8 @@ static int refs_snapshot(struct reg *r, struct ref_snapshot *s)
 		s->v[s->n].last = db_column_int(&q, 1);
 		s->n++;
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	return ret;
+	rc = db_finalize(&q);
+	return ret ? ret : rc;
 }
 
 static int64_t refs_last(const struct ref_snapshot *s, int year)
@@ -271,20 +270,16 @@ static int meeting_id(struct importer *im, const char *date, int64_t *id)
 	return ret;
 }
 
-static int store_rr(struct importer *im, int64_t case_id, const json_t *list)
+/* An agency named earlier in the list (the case is new, so only then can
+ * it have a row already). */
+static int agency_before(const json_t *list, size_t i)
 {
-	size_t i;
-	json_t *a;
-	int ret = CDOP_OK;
+	const char *name = member(json_array_get(list, i), "agency"), *other;
 
-	json_array_foreach(list, i, a) {
-		ret = case_writer_rr_done(&im->w, case_id, member(a, "action"),
-					  member(a, "on"), member(a, "by"),
-					  member(a, "notes"));
-		if (ret)
-			break;
-	}
-	return ret;
+	for (size_t k = 0; name && k < i; k++)
+		if ((other = member(json_array_get(list, k), "agency")) && !strcmp(name, other))
+			return 1;
+	return 0;
 }
 
 static int store_agency(struct importer *im, int64_t case_id, const json_t *list)
@@ -296,6 +291,9 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 	json_array_foreach(list, i, a) {
 		const json_t *form = json_object_get(a, "form");
 		char *text = NULL;
+		int (*row)(struct case_writer *, int64_t, const char *, const char *,
+			   const char *, const char *, const char *) =
+			agency_before(list, i) ? case_writer_agency : case_writer_agency_new;
 
 		if (json_is_object(form)) {
 			text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
@@ -304,9 +302,8 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 				break;
 			}
 		}
-		ret = case_writer_agency(&im->w, case_id, member(a, "agency"),
-					 member(a, "requested"), member(a, "due"),
-					 member(a, "received"), text);
+		ret = row(&im->w, case_id, member(a, "agency"), member(a, "requested"),
+			  member(a, "due"), member(a, "received"), text);
 		if (text) {
 			secure_wipe(text, strlen(text));
 			free(text);
@@ -374,10 +371,9 @@ static int import_line(struct importer *im, const json_t *in)
 	status = member(parts, "status");
 	if (!status)
 		status = json_is_object(review) ? "reviewed" : "notified";
+	/* The actions done go in with the case: one insert each, complete. */
 	ret = case_writer_add(&im->w, json_object_get(in, "notification"), status,
-			      ref, &case_id);
-	if (!ret)
-		ret = store_rr(im, case_id, json_object_get(parts, "rapid_response"));
+			      json_object_get(parts, "rapid_response"), ref, &case_id);
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
 	if (!ret && json_is_object(review))
@@ -467,15 +463,15 @@ static int json_error_at(struct reg *r, size_t line, const json_error_t *e)
 static int scalar(struct reg *r, const char *sql, int64_t *out)
 {
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
+	int found, ret;
 
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	found = db_step(&q) == DB_ROW;
+	if (found)
 		*out = db_column_int(&q, 0);
-		ret = CDOP_OK;
-	} else if (ret == DB_DONE) {
+	ret = db_finalize(&q);
+	if (!ret && !found)
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "no row from '%s'", sql);
-	}
-	db_finalize(&q);
 	return ret;
 }
 

@@ -15,21 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-struct stats_cell report_cell(const struct report *rp, size_t tab, size_t row, size_t col)
+static const char *disclosure_note(enum dc_method method)
 {
-	struct stats_cell c;
-
-	if (stats_cell_get(rp->s, tab, row, col, &c)) {
-		memset(&c, 0, sizeof c);
-		c.kind = STATS_CELL_NONE;
-		strcpy(c.text, "-");
-	}
-	return c;
-}
-
-const char *report_disclosure_note(const struct report *rp)
-{
-	switch (rp->s->method) {
+	switch (method) {
 	case DC_METHOD_DFE:
 		return "Public edition. Counts of 1 to 5 are shown as x, and further counts "
 		       "are withheld (also x) so that no withheld count can be worked out "
@@ -176,72 +164,129 @@ static void wipe_free(char *s)
 	}
 }
 
-static int learning_one(const struct report *rp, struct db_stmt *nq, int64_t case_id,
-			const char *form, report_learning_fn *fn, void *ctx)
+/* The model's list of learning texts, grown as they come. */
+static int learning_keep(struct reg *r, struct report_model *m, char *text, size_t *alloc)
+{
+	if (m->nlearning == *alloc) {
+		size_t n = *alloc ? 2 * *alloc : 16;
+		char **p = realloc(m->learning, n * sizeof *p);
+
+		if (!p) {
+			wipe_free(text);
+			return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		}
+		m->learning = p;
+		*alloc = n;
+	}
+	m->learning[m->nlearning++] = text;
+	return CDOP_OK;
+}
+
+/* One review's learning, if publishable: scrubbed of the child's
+ * identifiers (its notification read only then) and of any date, long
+ * number or postcode. *out NULL when there is nothing to publish. */
+static int learning_one(struct reg *r, struct db_stmt *nq, int64_t case_id,
+			const char *form, char **out)
 {
 	json_t *review = json_loads(form, 0, NULL), *n = NULL;
 	const char *learning = json_string_value(json_object_get(review, "learning"));
-	char *clean = NULL, *scrubbed = NULL;
-	int ret = CDOP_OK, step;
+	char *clean = NULL;
+	int ret = CDOP_OK;
 
-	if (!review) {
-		ret = reg_fail(rp->r, CDOP_ERR_DAMAGED, "a stored review cannot be read (JSON)");
-		goto out;
-	}
+	*out = NULL;
+	if (!review)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "a stored review cannot be read (JSON)");
 	if (!json_is_true(json_object_get(review, "learning_publishable")) || !learning ||
 	    !*learning)
 		goto out;
-	ret = db_bind_int(nq, ":id", case_id);
-	if (!ret && (step = db_step(nq)) == DB_ROW)
+	db_bind_int(nq, ":id", case_id);
+	if (db_step(nq) == DB_ROW)
 		n = json_loads(db_column_text(nq, 0), 0, NULL);
-	else if (!ret)
-		ret = step < 0 ? step : CDOP_ERR_INTERNAL;
+	else if (!nq->rc)
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "review of case %lld: no notification",
+			       (long long)case_id);
 	db_reset(nq);
-	if (!ret && !n)
-		ret = reg_fail(rp->r, CDOP_ERR_DAMAGED, "a stored notification cannot be "
+	if (!ret && nq->rc)
+		ret = nq->rc;
+	else if (!ret && !n)
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "a stored notification cannot be "
 			       "read (JSON)");
 	if (ret)
 		goto out;
 	clean = anonymise_text(learning, n);
-	scrubbed = clean ? scrub_generic(clean) : NULL;
-	if (!scrubbed) {
-		ret = reg_fail(rp->r, CDOP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	ret = fn(ctx, scrubbed);
+	*out = clean ? scrub_generic(clean) : NULL;
+	if (!*out)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 out:
-	wipe_free(scrubbed);
 	wipe_free(clean);
 	json_decref(n);
 	json_decref(review);
 	return ret;
 }
 
-int report_learning_foreach(const struct report *rp, report_learning_fn *fn, void *ctx)
+/* Every publishable learning text of the year, scrubbed, in meeting order. */
+static int learning_collect(struct reg *r, struct report_model *m)
 {
 	/* The meeting-date index gives this order without a sort. */
 	static const char sql[] =
 		"SELECT case_id, form FROM reviews WHERE meeting_date BETWEEN :first AND :last "
 		"ORDER BY meeting_date, case_id";
-	static const char notif[] = "SELECT notification FROM cases WHERE id = :id";
+	static const char notif[] = "SELECT json FROM case_documents WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT, nq = DB_STMT_INIT;
-	int ret = db_prepare(rp->r, &q, sql), step = DB_DONE;
+	size_t alloc = 0;
+	int ret = CDOP_OK, rc;
 
-	if (!ret) ret = db_prepare(rp->r, &nq, notif);
-	if (!ret) ret = db_bind_text(&q, ":first", rp->s->first);
-	if (!ret) ret = db_bind_text(&q, ":last", rp->s->last);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	db_prepare(r, &nq, notif);
+	db_bind_text(&q, ":first", m->s->first);
+	db_bind_text(&q, ":last", m->s->last);
+	while (!ret && !nq.rc && db_step(&q) == DB_ROW) {
 		const char *form = db_column_text(&q, 1);
+		char *text = NULL;
 
 		/* Stored forms are compact JSON: skip the rest unparsed. */
-		if (strstr(form, "\"learning_publishable\":true"))
-			ret = learning_one(rp, &nq, db_column_int(&q, 0), form, fn, ctx);
+		if (!strstr(form, "\"learning_publishable\":true"))
+			continue;
+		ret = learning_one(r, &nq, db_column_int(&q, 0), form, &text);
+		if (!ret && text)
+			ret = learning_keep(r, m, text, &alloc);
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&nq);
-	db_finalize(&q);
-	return ret;
+	rc = db_finalize(&nq);
+	if (!ret)
+		ret = rc;
+	rc = db_finalize(&q);
+	return ret ? ret : rc;
+}
+
+static void model_release(struct report_model *m)
+{
+	for (size_t i = 0; i < m->nlearning; i++)
+		wipe_free(m->learning[i]);
+	free(m->learning);
+	m->learning = NULL;
+	m->nlearning = 0;
+}
+
+/* Everything the writers print, from the counts after disclosure control. */
+static int model_make(struct reg *r, struct report_model *m)
+{
+	const struct stats *s = m->s;
+
+	m->disclosure_note = disclosure_note(s->method);
+	for (size_t t = 0; t < STATS_NTABLES; t++) {
+		for (size_t i = 0; i < STATS_ROWS_MAX; i++) {
+			for (size_t j = 0; j < STATS_COLS_MAX; j++) {
+				struct stats_cell *c = &m->cell[t][i][j];
+
+				if (stats_cell_get(s, t, i, j, c)) {
+					memset(c, 0, sizeof *c);
+					c->kind = STATS_CELL_NONE;
+					strcpy(c->text, "-");
+				}
+			}
+		}
+	}
+	return learning_collect(r, m);
 }
 
 /* ---- options ------------------------------------------------------------------ */
@@ -357,13 +402,13 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static int write_body(struct report *rp, int format, FILE *f)
+static void write_body(const struct report_model *m, int format, FILE *f)
 {
 	switch (format) {
-	case FMT_HTML: return report_write_html(rp, f);
-	case FMT_CSV: return report_write_csv(rp, f);
-	case FMT_JSON: return report_write_json(rp, f);
-	default: return report_write_md(rp, f);
+	case FMT_HTML: report_write_html(m, f); break;
+	case FMT_CSV: report_write_csv(m, f); break;
+	case FMT_JSON: report_write_json(m, f); break;
+	default: report_write_md(m, f);
 	}
 }
 
@@ -392,7 +437,7 @@ static const char *const format_names[] = { "html", "csv", "json", "md" };
 int report_annual(struct reg *r, const struct report_opts *o, struct report_result *res)
 {
 	struct stats s;
-	struct report rp;
+	struct report_model rp;
 	struct parsed p;
 	struct sign_key k = SIGN_KEY_INIT;
 	struct outfile rep = { NULL, NULL, NULL }, sigf = { NULL, NULL, NULL };
@@ -401,11 +446,10 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 
 	memset(res, 0, sizeof *res);
 	stats_init(&s);
+	memset(&rp, 0, sizeof rp);
 	ret = parse_opts(r, o, &p);
 	if (ret)
 		goto out;
-	memset(&rp, 0, sizeof rp);
-	rp.r = r;
 	rp.s = &s;
 	rp.edition = (enum report_edition)p.edition;
 	rp.edition_name = p.edition == REPORT_PUBLIC ? "public" : "board";
@@ -435,7 +479,9 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	if (!ret) ret = db_begin(r);
 	if (!ret) ret = stats_compute(r, p.year, &s);
 	if (!ret) ret = stats_disclose(r, &s, (enum dc_method)p.method);
-	if (!ret) ret = write_body(&rp, p.format, rep.f);
+	if (!ret) ret = model_make(r, &rp);
+	/* From here on no SQL: the writer formats the model. */
+	if (!ret) write_body(&rp, p.format, rep.f);
 	if (!ret) ret = sign_written(r, &k, &rep, res->trusted_comment, &sig);
 	if (!ret && fputs(sig, sigf.f) < 0)
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", p.sig_path,
@@ -454,6 +500,7 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 		ret = cret;
 	}
 out:
+	model_release(&rp);
 	free(sig);
 	free(p.sig_path);
 	sign_key_wipe(&k);

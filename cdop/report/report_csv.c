@@ -34,7 +34,7 @@ static void field(FILE *f, const char *s)
 		fputc('"', f);
 }
 
-static void put_table(const struct report *rp, FILE *f, size_t tab)
+static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 {
 	const struct stats_table *t = &rp->s->tab[tab];
 
@@ -49,7 +49,7 @@ static void put_table(const struct report *rp, FILE *f, size_t tab)
 	for (size_t r = 0; r < t->nrows; r++) {
 		field(f, t->row_label[r]);
 		for (size_t c = 0; c < t->ncols; c++) {
-			struct stats_cell cell = report_cell(rp, tab, r, c);
+			struct stats_cell cell = rp->cell[tab][r][c];
 
 			fputc(',', f);
 			if (cell.kind != STATS_CELL_NONE)
@@ -60,24 +60,15 @@ static void put_table(const struct report *rp, FILE *f, size_t tab)
 	fputs("\r\n", f);
 }
 
-static int learning_csv(void *ctx, const char *text)
+void report_write_csv(const struct report_model *rp, FILE *f)
 {
-	FILE *f = ctx;
-
-	field(f, text);
-	fputs("\r\n", f);
-	return 0;
-}
-
-int report_write_csv(const struct report *rp, FILE *f)
-{
-	int ret;
-
 	fprintf(f, "# cdop annual report year:%s edition:%s disclosure:%s produced:%s\r\n\r\n",
 		rp->s->year_text, rp->edition_name, rp->disclosure_name, rp->produced);
 	for (size_t i = 0; i < STATS_NTABLES; i++)
 		put_table(rp, f, i);
 	fputs("# learning\r\ntext\r\n", f);
-	ret = report_learning_foreach(rp, learning_csv, f);
-	return ret;
+	for (size_t i = 0; i < rp->nlearning; i++) {
+		field(f, rp->learning[i]);
+		fputs("\r\n", f);
+	}
 }

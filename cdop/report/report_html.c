@@ -57,7 +57,7 @@ static void esc(FILE *f, const char *s)
 	html_escape(f, s);
 }
 
-static const char *month_year_end(const struct report *rp, char *buf, size_t len)
+static const char *month_year_end(const struct report_model *rp, char *buf, size_t len)
 {
 	snprintf(buf, len, "31 March %d", rp->s->year + 1);
 	return buf;
@@ -78,7 +78,7 @@ static void put_cell(FILE *f, const struct stats_cell *c)
 	}
 }
 
-static void put_table(const struct report *rp, FILE *f, size_t tab)
+static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 {
 	const struct stats_table *t = &rp->s->tab[tab];
 
@@ -105,7 +105,7 @@ static void put_table(const struct report *rp, FILE *f, size_t tab)
 		esc(f, t->row_title[r]);
 		fputs("</th>", f);
 		for (size_t c = 0; c < t->ncols; c++) {
-			struct stats_cell cell = report_cell(rp, tab, r, c);
+			struct stats_cell cell = rp->cell[tab][r][c];
 
 			put_cell(f, &cell);
 		}
@@ -124,7 +124,7 @@ static void put_table(const struct report *rp, FILE *f, size_t tab)
  * total row). Withheld values get no bar, only their mark: a bar would
  * show roughly what was withheld.
  */
-static void put_chart(const struct report *rp, FILE *f, size_t tab, size_t col,
+static void put_chart(const struct report_model *rp, FILE *f, size_t tab, size_t col,
 		      const char *what)
 {
 	const struct stats_table *t = &rp->s->tab[tab];
@@ -133,7 +133,7 @@ static void put_chart(const struct report *rp, FILE *f, size_t tab, size_t col,
 	int h = (int)rows * CHART_ROW_H + 10;
 
 	for (size_t r = 0; r < rows; r++) {
-		struct stats_cell c = report_cell(rp, tab, r, col);
+		struct stats_cell c = rp->cell[tab][r][col];
 
 		if (c.kind == STATS_CELL_COUNT && c.value > max)
 			max = c.value;
@@ -146,7 +146,7 @@ static void put_chart(const struct report *rp, FILE *f, size_t tab, size_t col,
 	esc(f, t->title);
 	fprintf(f, "</title>\n<desc id=\"chart-%s-d\">Bar chart of %s: ", t->id, what);
 	for (size_t r = 0; r < rows; r++) {
-		struct stats_cell c = report_cell(rp, tab, r, col);
+		struct stats_cell c = rp->cell[tab][r][col];
 
 		esc(f, t->row_title[r]);
 		fprintf(f, " %s%s", c.kind == STATS_CELL_SUPPRESSED ? "withheld" : c.text,
@@ -156,7 +156,7 @@ static void put_chart(const struct report *rp, FILE *f, size_t tab, size_t col,
 	fprintf(f, "<line x1=\"%d\" y1=\"2\" x2=\"%d\" y2=\"%d\" stroke=\"#8a96a8\"/>\n",
 		CHART_LABEL_W + 8, CHART_LABEL_W + 8, h - 4);
 	for (size_t r = 0; r < rows; r++) {
-		struct stats_cell c = report_cell(rp, tab, r, col);
+		struct stats_cell c = rp->cell[tab][r][col];
 		int y = 5 + (int)r * CHART_ROW_H;
 		long w = c.kind == STATS_CELL_COUNT && max > 0 ? c.value * CHART_BAR_MAX / max : 0;
 
@@ -180,34 +180,17 @@ static void put_chart(const struct report *rp, FILE *f, size_t tab, size_t col,
 	fputs("</figcaption>\n</figure>\n", f);
 }
 
-static void put_card(const struct report *rp, FILE *f, size_t tab, size_t row, size_t col,
+static void put_card(const struct report_model *rp, FILE *f, size_t tab, size_t row, size_t col,
 		     const char *what)
 {
-	struct stats_cell c = report_cell(rp, tab, row, col);
+	struct stats_cell c = rp->cell[tab][row][col];
 
 	fprintf(f, "<div class=\"card\"><b>%s</b><span>", c.text);
 	esc(f, what);
 	fputs("</span></div>\n", f);
 }
 
-struct learning_ctx {
-	FILE *f;
-	size_t n;
-};
-
-static int learning_html(void *ctx, const char *text)
-{
-	struct learning_ctx *l = ctx;
-
-	if (l->n++ == 0)
-		fputs("<ul>\n", l->f);
-	fputs("<li>", l->f);
-	esc(l->f, text);
-	fputs("</li>\n", l->f);
-	return 0;
-}
-
-static void put_about(const struct report *rp, FILE *f)
+static void put_about(const struct report_model *rp, FILE *f)
 {
 	char end[32];
 
@@ -232,13 +215,11 @@ static void put_about(const struct report *rp, FILE *f)
 		rp->s->year_text, rp->s->year, end);
 }
 
-int report_write_html(const struct report *rp, FILE *f)
+void report_write_html(const struct report_model *rp, FILE *f)
 {
 	static const size_t charted[] = { STATS_BY_CATEGORY, STATS_BY_AGE };
 	const struct stats *s = rp->s;
-	struct learning_ctx l = { f, 0 };
 	char end[32];
-	int ret;
 
 	month_year_end(rp, end, sizeof end);
 	fprintf(f, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -254,7 +235,7 @@ int report_write_html(const struct report *rp, FILE *f)
 		"<p class=\"banner %s\">", s->year_text, rp->edition_name, style, s->year_text,
 		end, rp->edition == REPORT_PUBLIC ? "Public" : "Board", rp->produced,
 		rp->edition_name);
-	esc(f, report_disclosure_note(rp));
+	esc(f, rp->disclosure_note);
 	fputs("</p>\n</header>\n<section class=\"cards\" aria-label=\"Key figures\">\n", f);
 	put_card(rp, f, STATS_NOTIFICATIONS, 2, 2, "deaths notified");
 	put_card(rp, f, STATS_BY_CATEGORY, s->tab[STATS_BY_CATEGORY].nrows - 1, 3,
@@ -290,10 +271,13 @@ int report_write_html(const struct report *rp, FILE *f)
 	      "reviews completed in the year that the panel agreed may be published. Names, "
 	      "NHS numbers, dates, addresses and postcodes have been removed, and nothing "
 	      "about the child is shown beside it.</p>\n", f);
-	ret = report_learning_foreach(rp, learning_html, &l);
-	if (!ret)
-		fputs(l.n ? "</ul>\n" : "<p>No learning from this year's reviews was marked "
-		      "for publication.</p>\n", f);
+	for (size_t i = 0; i < rp->nlearning; i++) {
+		fputs(i ? "<li>" : "<ul>\n<li>", f);
+		esc(f, rp->learning[i]);
+		fputs("</li>\n", f);
+	}
+	fputs(rp->nlearning ? "</ul>\n" : "<p>No learning from this year's reviews was marked "
+	      "for publication.</p>\n", f);
 	fputs("</section>\n", f);
 	put_about(rp, f);
 	fputs("</main>\n<footer>\n<p>This file is signed; the signature is in <code>", f);
@@ -304,5 +288,4 @@ int report_write_html(const struct report *rp, FILE *f)
 	esc(f, rp->file_name);
 	fprintf(f, " -p cdop-report.pub</code> with the key printed by <code>cdop key "
 		"show</code> (key id %s).</p>\n</footer>\n</body></html>\n", rp->keyid);
-	return ret;
 }

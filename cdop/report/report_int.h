@@ -9,32 +9,32 @@
 
 enum report_edition { REPORT_BOARD, REPORT_PUBLIC };
 
-struct report {
-	struct reg *r;
-	const struct stats *s;
+/*
+ * The report as the writers see it: everything computed before a byte is
+ * written (cells after disclosure control, the note, the scrubbed
+ * learning), so a writer only formats and runs no SQL.
+ */
+struct report_model {
+	const struct stats *s;        /* table shapes, year, method */
 	enum report_edition edition;
 	const char *edition_name;     /* "board" | "public" */
 	const char *disclosure_name;  /* "none" | "dfe" | "nhs" */
+	const char *disclosure_note;  /* how the edition was protected */
 	char produced[11];            /* today, YYYY-MM-DD */
 	char keyid[SIGN_KEYID_HEX_SIZE];
 	const char *file_name;        /* the output's base name, for the footer */
+	/* The published cells; a STATS_CELL_NONE "-" outside a table. */
+	struct stats_cell cell[STATS_NTABLES][STATS_ROWS_MAX][STATS_COLS_MAX];
+	/* Each publishable learning text of the year, scrubbed, in meeting
+	 * order. */
+	char **learning;
+	size_t nlearning;
 };
 
-/* Calls fn with each publishable learning text of the year, scrubbed, in
- * meeting order; stops at fn's first non-zero return and returns it. */
-typedef int report_learning_fn(void *ctx, const char *text);
-int report_learning_foreach(const struct report *rp, report_learning_fn *fn, void *ctx);
-
-/* The published cell, or a STATS_CELL_NONE "-" on a range error. */
-struct stats_cell report_cell(const struct report *rp, size_t tab, size_t row, size_t col);
-
-/* One line saying how the public edition was protected (or that the board
- * edition is exact). */
-const char *report_disclosure_note(const struct report *rp);
-
-int report_write_html(const struct report *rp, FILE *f);
-int report_write_csv(const struct report *rp, FILE *f);
-int report_write_json(const struct report *rp, FILE *f);
-int report_write_md(const struct report *rp, FILE *f);
+/* The writers; a write error shows in ferror(f). */
+void report_write_html(const struct report_model *m, FILE *f);
+void report_write_csv(const struct report_model *m, FILE *f);
+void report_write_json(const struct report_model *m, FILE *f);
+void report_write_md(const struct report_model *m, FILE *f);
 
 #endif

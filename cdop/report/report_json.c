@@ -48,7 +48,7 @@ static void put_cell(FILE *f, const struct stats_cell *c)
 	}
 }
 
-static void put_table(const struct report *rp, FILE *f, size_t tab)
+static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 {
 	const struct stats_table *t = &rp->s->tab[tab];
 
@@ -66,7 +66,7 @@ static void put_table(const struct report *rp, FILE *f, size_t tab)
 		jstr(f, t->row_label[r]);
 		fputs(", \"cells\": [", f);
 		for (size_t c = 0; c < t->ncols; c++) {
-			struct stats_cell cell = report_cell(rp, tab, r, c);
+			struct stats_cell cell = rp->cell[tab][r][c];
 
 			if (c)
 				fputs(", ", f);
@@ -77,25 +77,8 @@ static void put_table(const struct report *rp, FILE *f, size_t tab)
 	fputs("      ]\n    }", f);
 }
 
-struct learning_ctx {
-	FILE *f;
-	size_t n;
-};
-
-static int learning_json(void *ctx, const char *text)
+void report_write_json(const struct report_model *rp, FILE *f)
 {
-	struct learning_ctx *l = ctx;
-
-	fputs(l->n++ ? ",\n    " : "\n    ", l->f);
-	jstr(l->f, text);
-	return 0;
-}
-
-int report_write_json(const struct report *rp, FILE *f)
-{
-	struct learning_ctx l = { f, 0 };
-	int ret;
-
 	fputs("{\n  \"year\": ", f);
 	jstr(f, rp->s->year_text);
 	fputs(",\n  \"edition\": ", f);
@@ -108,7 +91,9 @@ int report_write_json(const struct report *rp, FILE *f)
 		fputs(i + 1 < STATS_NTABLES ? ",\n" : "\n", f);
 	}
 	fputs("  },\n  \"learning\": [", f);
-	ret = report_learning_foreach(rp, learning_json, &l);
-	fputs(l.n ? "\n  ]\n}\n" : "]\n}\n", f);
-	return ret;
+	for (size_t i = 0; i < rp->nlearning; i++) {
+		fputs(i ? ",\n    " : "\n    ", f);
+		jstr(f, rp->learning[i]);
+	}
+	fputs(rp->nlearning ? "\n  ]\n}\n" : "]\n}\n", f);
 }

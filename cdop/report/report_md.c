@@ -32,7 +32,7 @@ static void md_text(FILE *f, const char *s)
 	}
 }
 
-static void put_table(const struct report *rp, FILE *f, size_t tab)
+static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 {
 	const struct stats_table *t = &rp->s->tab[tab];
 
@@ -50,7 +50,7 @@ static void put_table(const struct report *rp, FILE *f, size_t tab)
 	for (size_t r = 0; r < t->nrows; r++) {
 		fprintf(f, "| %s |", t->row_label[r]);
 		for (size_t c = 0; c < t->ncols; c++) {
-			struct stats_cell cell = report_cell(rp, tab, r, c);
+			struct stats_cell cell = rp->cell[tab][r][c];
 
 			fprintf(f, " %s |", cell.kind == STATS_CELL_SUPPRESSED && cell.text[0] == '*' ?
 				"\\*" : cell.text);
@@ -60,32 +60,23 @@ static void put_table(const struct report *rp, FILE *f, size_t tab)
 	fputc('\n', f);
 }
 
-static int learning_md(void *ctx, const char *text)
+void report_write_md(const struct report_model *rp, FILE *f)
 {
-	FILE *f = ctx;
-
-	fputs("- ", f);
-	md_text(f, text);
-	fputc('\n', f);
-	return 0;
-}
-
-int report_write_md(const struct report *rp, FILE *f)
-{
-	int ret;
-
 	fprintf(f, "# Child Death Overview Panel annual report %s\n\n"
 		"Year ending 31 March %d. %s edition, produced %s.\n\n",
 		rp->s->year_text, rp->s->year + 1,
 		rp->edition == REPORT_PUBLIC ? "Public" : "Board", rp->produced);
-	md_text(f, report_disclosure_note(rp));
+	md_text(f, rp->disclosure_note);
 	fputs("\n\n", f);
 	for (size_t i = 0; i < STATS_NTABLES; i++)
 		put_table(rp, f, i);
 	fputs("## learning\n\nLearning from reviews completed in the year that the panel "
 	      "agreed may be published, with identifiers removed.\n\n", f);
-	ret = report_learning_foreach(rp, learning_md, f);
+	for (size_t i = 0; i < rp->nlearning; i++) {
+		fputs("- ", f);
+		md_text(f, rp->learning[i]);
+		fputc('\n', f);
+	}
 	fprintf(f, "\nSigned: check with `cdop verify %s` or `minisign -Vm %s -p "
 		"cdop-report.pub` (key id %s).\n", rp->file_name, rp->file_name, rp->keyid);
-	return ret;
 }

@@ -3,6 +3,7 @@
  * and how.
  */
 #include "cdop/report/report.h"
+#include "cdop/cases/cases.h"
 #include "cdop/store/store.h"
 #include "forms/codes.h"
 #include "forms/date.h"
@@ -264,13 +265,66 @@ static int table_finish(struct reg *r, struct stats_table *t)
 	return ret ? dc_fail(r, t, ret) : CDOP_OK;
 }
 
-static int bind_year(struct db_stmt *q, const struct stats *s, int with_first)
+static void bind_year(struct db_stmt *q, const struct stats *s, int with_first)
 {
-	int ret = with_first ? db_bind_text(q, ":first", s->first) : CDOP_OK;
+	if (with_first)
+		db_bind_text(q, ":first", s->first);
+	db_bind_text(q, ":last", s->last);
+}
 
-	if (!ret)
-		ret = db_bind_text(q, ":last", s->last);
-	return ret;
+/* The queries on `cases`, their columns named by case_columns (the one
+ * list of the columns copied from the notification), made once. */
+static struct {
+	char notifications[512], reviews[512], outstanding[768];
+} case_sql;
+
+static const char *col(enum case_column_id i)
+{
+	return case_columns[i].name;
+}
+
+static const char *path(enum case_column_id i)
+{
+	return case_columns[i].path;
+}
+
+static void case_sql_make(void)
+{
+	if (case_sql.notifications[0])
+		return;
+	/* A LEFT JOIN keeps the left table in the outer loop, so a case's
+	 * action rows come together and a case is counted when its id first
+	 * appears. */
+	snprintf(case_sql.notifications, sizeof case_sql.notifications,
+		 "SELECT c.id, c.ref, c.%s, c.%s, a.action, a.due_at, a.done_on "
+		 "FROM cases c LEFT JOIN rr_actions a "
+		 "ON a.case_id = c.id AND c.%s = 'unexpected' "
+		 "WHERE c.%s BETWEEN :first AND :last",
+		 col(CASE_EXPECTED), col(CASE_RESIDENT), col(CASE_EXPECTED),
+		 col(CASE_NOTIFIED_DATE));
+	/* The year's reviews by the meeting-date index, each case by its id. */
+	snprintf(case_sql.reviews, sizeof case_sql.reviews,
+		 "SELECT c.ref, r.category, r.modifiable, r.referred, r.meeting_date, "
+		 "c.%s, c.%s, c.%s, c.%s, c.%s, c.%s "
+		 "FROM reviews r JOIN cases c ON c.id = r.case_id "
+		 "WHERE r.meeting_date BETWEEN :first AND :last",
+		 col(CASE_DATE_OF_BIRTH), col(CASE_DEATH_DATE), col(CASE_SEX),
+		 col(CASE_ETHNICITY), col(CASE_EXPECTED), col(CASE_PLACE));
+	/* Both parts use an index (status, meeting date) rather than reading
+	 * every case; in the second, CROSS JOIN and the unary + keep SQLite
+	 * from walking every reviewed case by status instead of the few
+	 * reviews held after the year end. */
+	snprintf(case_sql.outstanding, sizeof case_sql.outstanding,
+		 "SELECT c.ref, c.%s FROM cases c "
+		 "WHERE c.status IN ('notified', 'gathering', 'ready', 'scheduled') "
+		 "AND c.%s <= :last AND NOT EXISTS (SELECT 1 FROM reviews r "
+		 "WHERE r.case_id = c.id AND r.meeting_date <= :last) "
+		 "UNION ALL "
+		 "SELECT c.ref, c.%s FROM reviews r CROSS JOIN cases c ON c.id = r.case_id "
+		 "WHERE r.meeting_date > :last AND c.%s <= :last "
+		 "AND +c.status IN ('reviewed', 'closed')",
+		 col(CASE_DEATH_DATE), col(CASE_NOTIFIED_DATE), col(CASE_DEATH_DATE),
+		 col(CASE_NOTIFIED_DATE));
 }
 
 static int uncountable(struct reg *r, const char *ref, const char *field, const char *value)
@@ -289,41 +343,40 @@ static int index_of(const char *const *labels, size_t n, const char *v)
 	return found;
 }
 
-/*
- * Notifications of the year and, for the unexpected ones, their joint
- * agency response actions: one pass. A LEFT JOIN keeps the left table in
- * the outer loop, so a case's action rows come together and a case is
- * counted when its id first appears.
- */
+/* A pass's end: the statement's first error, else the counting's. */
+static int pass_end(struct db_stmt *q, int ret)
+{
+	int rc = db_finalize(q);
+
+	return rc ? rc : ret;
+}
+
+/* Notifications of the year and, for the unexpected ones, their joint
+ * agency response actions: one pass. */
 static int notifications_pass(struct reg *r, struct stats *s)
 {
-	static const char sql[] =
-		"SELECT c.id, c.ref, c.expected, c.resident, a.action, a.due_at, a.done_on "
-		"FROM cases c LEFT JOIN rr_actions a "
-		"ON a.case_id = c.id AND c.expected = 'unexpected' "
-		"WHERE c.notified_date BETWEEN :first AND :last";
 	struct stats_table *n = &s->tab[STATS_NOTIFICATIONS], *j = &s->tab[STATS_JAR];
 	struct db_stmt q = DB_STMT_INIT;
 	int64_t prev = -1;
 	long unexpected = 0;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+	int ret = CDOP_OK;
 
-	if (!ret)
-		ret = bind_year(&q, s, 1);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, case_sql.notifications);
+	bind_year(&q, s, 1);
+	while (!ret && db_step(&q) == DB_ROW) {
 		int64_t id = db_column_int(&q, 0);
 		const char *ref = db_column_text(&q, 1);
 		int e = code_list_index(&codes_expected, db_column_text(&q, 2)), a;
 
 		if (e < 0) {
-			ret = uncountable(r, ref, "death.expected", db_column_text(&q, 2));
+			ret = uncountable(r, ref, path(CASE_EXPECTED), db_column_text(&q, 2));
 			break;
 		}
 		if (id != prev) {
 			/* resident: NULL (not given) counts as resident */
-			int col = !db_column_is_null(&q, 3) && db_column_int(&q, 3) == 0;
+			int c = !db_column_is_null(&q, 3) && db_column_int(&q, 3) == 0;
 
-			n->acc[e][col]++;
+			n->acc[e][c]++;
 			unexpected += e == 1;
 			prev = id;
 		}
@@ -341,9 +394,7 @@ static int notifications_pass(struct reg *r, struct stats *s)
 		    date_done_by(db_column_text(&q, 6), db_column_text(&q, 5)))
 			j->acc[a][2]++;
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
+	ret = pass_end(&q, ret);
 	for (size_t i = 0; i < j->nrows; i++)
 		j->acc[i][0] = unexpected;
 	return ret;
@@ -374,29 +425,26 @@ static int review_count(struct reg *r, struct stats *s, struct db_stmt *q)
 	else if (mod < 0)
 		ret = uncountable(r, ref, "review.modifiable", db_column_text(q, 2));
 	else if (sex < 0)
-		ret = uncountable(r, ref, "child.sex", db_column_text(q, 7));
+		ret = uncountable(r, ref, path(CASE_SEX), db_column_text(q, 7));
 	else if (exp < 0)
-		ret = uncountable(r, ref, "death.expected", db_column_text(q, 9));
-	if (!ret)
-		ret = parse_date(r, ref, "meeting date", db_column_text(q, 4), &met);
-	if (!ret)
-		ret = parse_date(r, ref, "child.date_of_birth", db_column_text(q, 5), &dob);
-	if (!ret)
-		ret = parse_date(r, ref, "death.date", db_column_text(q, 6), &dod);
-	if (!ret) {
-		age = index_of(groups_age_band, groups_age_band_n,
-			       group_age_band_of(&dob, &dod));
-		dur = index_of(groups_duration_band, groups_duration_band_n,
-			       group_duration_band_of(&dod, &met));
-	}
-	if (!ret && age < 0)
-		ret = uncountable(r, ref, "age at death from child.date_of_birth",
-				  db_column_text(q, 5));
-	else if (!ret && dur < 0)
-		ret = uncountable(r, ref, "meeting date (before the death)",
-				  db_column_text(q, 4));
+		ret = uncountable(r, ref, path(CASE_EXPECTED), db_column_text(q, 9));
+	else if (date_parse(db_column_text(q, 4), &met))
+		ret = uncountable(r, ref, "meeting date", db_column_text(q, 4));
+	else if (date_parse(db_column_text(q, 5), &dob))
+		ret = uncountable(r, ref, path(CASE_DATE_OF_BIRTH), db_column_text(q, 5));
+	else if (date_parse(db_column_text(q, 6), &dod))
+		ret = uncountable(r, ref, path(CASE_DEATH_DATE), db_column_text(q, 6));
 	if (ret)
-		goto out;
+		return ret;
+	age = index_of(groups_age_band, groups_age_band_n, group_age_band_of(&dob, &dod));
+	dur = index_of(groups_duration_band, groups_duration_band_n,
+		       group_duration_band_of(&dod, &met));
+	if (age < 0)
+		return uncountable(r, ref, "age at death from child.date_of_birth",
+				   db_column_text(q, 5));
+	if (dur < 0)
+		return uncountable(r, ref, "meeting date (before the death)",
+				   db_column_text(q, 4));
 	/* Group lookups fall back to not_stated / not_known: never -1. */
 	ethn = index_of(groups_ethnicity, groups_ethnicity_n, group_ethnicity_of(eth));
 	place = index_of(groups_place, groups_place_n, group_place_of(db_column_text(q, 10)));
@@ -408,28 +456,19 @@ static int review_count(struct reg *r, struct stats *s, struct db_stmt *q)
 	s->tab[STATS_BY_PLACE].acc[place < 0 ? groups_place_n - 1 : (size_t)place][mod]++;
 	s->tab[STATS_DURATION].acc[dur][0]++;
 	s->tab[STATS_REFERRALS].acc[db_column_int(q, 3) ? 0 : 1][0]++;
-out:
-	return ret;
+	return CDOP_OK;
 }
 
 static int reviews_pass(struct reg *r, struct stats *s)
 {
-	static const char sql[] =
-		"SELECT c.ref, r.category, r.modifiable, r.referred, r.meeting_date, "
-		"c.date_of_birth, c.death_date, c.sex, c.ethnicity, c.expected, c.place "
-		"FROM reviews r JOIN cases c ON c.id = r.case_id "
-		"WHERE r.meeting_date BETWEEN :first AND :last";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+	int ret = CDOP_OK;
 
-	if (!ret)
-		ret = bind_year(&q, s, 1);
-	while (!ret && (step = db_step(&q)) == DB_ROW)
+	db_prepare(r, &q, case_sql.reviews);
+	bind_year(&q, s, 1);
+	while (!ret && db_step(&q) == DB_ROW)
 		ret = review_count(r, s, &q);
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	return ret;
+	return pass_end(&q, ret);
 }
 
 /* Reads only the two indexes (meeting date, and the themes' key). */
@@ -440,11 +479,11 @@ static int themes_pass(struct reg *r, struct stats *s)
 		"WHERE r.meeting_date BETWEEN :first AND :last";
 	struct stats_table *t = &s->tab[STATS_THEMES];
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+	int ret = CDOP_OK;
 
-	if (!ret)
-		ret = bind_year(&q, s, 1);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	bind_year(&q, s, 1);
+	while (!ret && db_step(&q) == DB_ROW) {
 		int i = code_list_index(&codes_theme, db_column_text(&q, 0));
 
 		if (i < 0)
@@ -453,58 +492,40 @@ static int themes_pass(struct reg *r, struct stats *s)
 		else
 			t->acc[i][0]++;
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	return ret;
+	return pass_end(&q, ret);
 }
 
 /*
  * Outstanding at the year end. Statuses are as they are now (no history is
  * kept): a case awaiting review (notified .. scheduled) with no review
  * held by 31 March, or a case reviewed (or closed after review) at a
- * meeting after 31 March. Both parts use an index (status, meeting date)
- * rather than reading every case; in the second, CROSS JOIN and the unary
- * + keep SQLite from walking every reviewed case by status instead of the
- * few reviews held after the year end. Transferred cases and cases closed
- * without a review are not awaiting this panel's review.
+ * meeting after 31 March. Transferred cases and cases closed without a
+ * review are not awaiting this panel's review.
  */
 static int outstanding_pass(struct reg *r, struct stats *s)
 {
-	static const char sql[] =
-		"SELECT c.ref, c.death_date FROM cases c "
-		"WHERE c.status IN ('notified', 'gathering', 'ready', 'scheduled') "
-		"AND c.notified_date <= :last AND NOT EXISTS (SELECT 1 FROM reviews r "
-		"WHERE r.case_id = c.id AND r.meeting_date <= :last) "
-		"UNION ALL "
-		"SELECT c.ref, c.death_date FROM reviews r CROSS JOIN cases c ON c.id = r.case_id "
-		"WHERE r.meeting_date > :last AND c.notified_date <= :last "
-		"AND +c.status IN ('reviewed', 'closed')";
 	struct stats_table *t = &s->tab[STATS_OUTSTANDING];
 	struct db_stmt q = DB_STMT_INIT;
 	struct cdate end, dod;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE, band;
+	int ret = CDOP_OK, band;
 
 	(void)date_parse(s->last, &end);
-	if (!ret)
-		ret = bind_year(&q, s, 0);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
-		ret = parse_date(r, db_column_text(&q, 0), "death.date", db_column_text(&q, 1),
-				 &dod);
+	db_prepare(r, &q, case_sql.outstanding);
+	bind_year(&q, s, 0);
+	while (!ret && db_step(&q) == DB_ROW) {
+		ret = parse_date(r, db_column_text(&q, 0), path(CASE_DEATH_DATE),
+				 db_column_text(&q, 1), &dod);
 		if (ret)
 			break;
 		band = index_of(groups_duration_band, groups_duration_band_n,
 				group_duration_band_of(&dod, &end));
 		if (band < 0)
-			ret = uncountable(r, db_column_text(&q, 0), "death.date",
+			ret = uncountable(r, db_column_text(&q, 0), path(CASE_DEATH_DATE),
 					  db_column_text(&q, 1));
 		else
 			t->acc[band][0]++;
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	return ret;
+	return pass_end(&q, ret);
 }
 
 static int recommendations_pass(struct reg *r, struct stats *s)
@@ -516,19 +537,13 @@ static int recommendations_pass(struct reg *r, struct stats *s)
 		"OR substr(done_on, 1, 10) > :last) THEN 1 END) FROM recommendations";
 	struct stats_table *t = &s->tab[STATS_RECOMMENDATIONS];
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
 
-	if (!ret)
-		ret = bind_year(&q, s, 1);
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	bind_year(&q, s, 1);
+	if (db_step(&q) == DB_ROW)
 		for (int i = 0; i < 3; i++)
 			t->acc[i][0] = (long)db_column_int(&q, i);
-		ret = CDOP_OK;
-	} else if (ret == DB_DONE) {
-		ret = CDOP_OK;
-	}
-	db_finalize(&q);
-	return ret;
+	return db_finalize(&q);
 }
 
 /* Agencies seen at one meeting, as bits in code-list order. */
@@ -554,11 +569,11 @@ static int meetings_pass(struct reg *r, struct stats *s)
 	struct db_stmt q = DB_STMT_INIT;
 	int64_t prev = -1;
 	uint32_t seen = 0;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+	int ret = CDOP_OK;
 
-	if (!ret)
-		ret = bind_year(&q, s, 1);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	bind_year(&q, s, 1);
+	while (!ret && db_step(&q) == DB_ROW) {
 		int64_t id = db_column_int(&q, 0);
 		int a;
 
@@ -577,16 +592,18 @@ static int meetings_pass(struct reg *r, struct stats *s)
 		else
 			seen |= UINT32_C(1) << a;
 	}
-	if (!ret && step < 0)
-		ret = step;
+	ret = pass_end(&q, ret);
 	if (!ret && prev >= 0)
 		meeting_flush(t, seen);
-	db_finalize(&q);
 	return ret;
 }
 
 int stats_compute(struct reg *r, int year, struct stats *s)
 {
+	static int (*const passes[])(struct reg *, struct stats *) = {
+		notifications_pass, reviews_pass, themes_pass, outstanding_pass,
+		recommendations_pass, meetings_pass, stats_tables_make,
+	};
 	struct cdate first, last;
 	int ret;
 
@@ -597,19 +614,10 @@ int stats_compute(struct reg *r, int year, struct stats *s)
 	date_format(&first, s->first);
 	date_format(&last, s->last);
 	date_report_year_format(year, s->year_text);
-	ret = notifications_pass(r, s);
-	if (!ret)
-		ret = reviews_pass(r, s);
-	if (!ret)
-		ret = themes_pass(r, s);
-	if (!ret)
-		ret = outstanding_pass(r, s);
-	if (!ret)
-		ret = recommendations_pass(r, s);
-	if (!ret)
-		ret = meetings_pass(r, s);
-	if (!ret)
-		ret = stats_tables_make(r, s);
+	case_sql_make();
+	ret = CDOP_OK;
+	for (size_t i = 0; !ret && i < NELEM(passes); i++)
+		ret = passes[i](r, s);
 	return ret;
 }
 

@@ -432,6 +432,84 @@ static void test_find(void **state)
 	t_expect(cases_find(r, "cdop-2025-0001", &id, NULL), CDOP_ERR_NOTFOUND, r, NULL);
 }
 
+/* ---- the column table -------------------------------------------------------- */
+
+/* The columns of `cases` that are the register's own, not copies. */
+static const char *const own_columns[] = { "id", "ref", "status", "created_at", "updated_at" };
+
+static int column_listed(const char *name)
+{
+	for (size_t i = 0; i < CASE_NCOLUMNS; i++)
+		if (!strcmp(case_columns[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* case_columns and `cases` of a new register agree, both ways; each path
+ * is a field of the notification form; and what is stored is what the
+ * document holds. */
+static void test_case_columns_schema(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct db_stmt q = DB_STMT_INIT;
+	char ref[CASE_REF_MAX], sql[128];
+	int seen[CASE_NCOLUMNS] = { 0 };
+	json_t *doc = NULL, *n;
+	int64_t id;
+
+	assert_int_equal(db_prepare(r, &q, "SELECT * FROM cases LIMIT 0"), CDOP_OK);
+	for (int i = 0; i < sqlite3_column_count(q.s); i++) {
+		const char *name = sqlite3_column_name(q.s, i);
+		size_t k, own = 0;
+
+		for (k = 0; k < sizeof own_columns / sizeof own_columns[0]; k++)
+			own |= !strcmp(own_columns[k], name);
+		if (!own && !column_listed(name))
+			fail_msg("cases.%s is not in case_columns", name);
+		for (k = 0; k < CASE_NCOLUMNS; k++)
+			if (!strcmp(case_columns[k].name, name))
+				seen[k]++;
+	}
+	assert_int_equal(db_finalize(&q), CDOP_OK);
+	for (size_t k = 0; k < CASE_NCOLUMNS; k++) {
+		if (seen[k] != 1)
+			fail_msg("case_columns[%zu] '%s' is not a column of cases", k,
+				 case_columns[k].name);
+		if (!form_field_find(&form_notification, case_columns[k].path))
+			fail_msg("case_columns[%zu] path '%s' is not a notification field", k,
+				 case_columns[k].path);
+	}
+
+	n = t_notification("MacExample", "9434765919");
+	t_set(n, "child.resident", json_false());
+	t_notify(r, n, ref);
+	assert_int_equal(cases_find(r, ref, &id, NULL), CDOP_OK);
+	t_ok(cases_notification(r, id, &doc), r);
+	for (size_t k = 0; k < CASE_NCOLUMNS; k++) {
+		const struct case_column *cc = &case_columns[k];
+		const json_t *v = form_json_get(doc, cc->path);
+
+		snprintf(sql, sizeof sql, "SELECT %s FROM cases WHERE id = %lld", cc->name,
+			 (long long)id);
+		assert_int_equal(db_prepare(r, &q, sql), CDOP_OK);
+		assert_int_equal(db_step(&q), DB_ROW);
+		if (!v || json_is_null(v))
+			assert_true(db_column_is_null(&q, 0));
+		else if (cc->type == CASE_COL_BOOL)
+			assert_int_equal(db_column_int(&q, 0), json_is_true(v));
+		else if (cc->type == CASE_COL_KEY)
+			assert_string_equal(db_column_text(&q, 0), "macexample");
+		else
+			assert_string_equal(db_column_text(&q, 0), json_string_value(v));
+		assert_int_equal(db_finalize(&q), CDOP_OK);
+	}
+	json_decref(doc);
+	/* the document is stored once, beside the row */
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents"),
+			 t_count(r, "SELECT count(*) FROM cases"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +525,7 @@ int main(void)
 		T_TEST(test_status_closed_from_reviewed),
 		T_TEST(test_status_transferred),
 		T_TEST(test_find),
+		T_TEST(test_case_columns_schema),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
