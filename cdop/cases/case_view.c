@@ -161,8 +161,8 @@ static int add_rr(struct reg *r, int64_t id, const struct view *v, json_t *out)
 {
 	/* An export leaves out actions not done: import makes them again. */
 	static const char sql[] =
-		"SELECT a.action, a.due_at, a.done_on, a.done_by, a.notes, t.minutes "
-		"FROM rr_actions a LEFT JOIN rr_targets t ON t.action = a.action "
+		"SELECT a.action, a.due_at, a.done_on, a.done_by, a.notes "
+		"FROM rr_actions a "
 		"WHERE a.case_id = :id AND (:all OR a.done_on IS NOT NULL) "
 		"ORDER BY a.due_at IS NULL, a.due_at, a.action";
 	struct db_stmt q = DB_STMT_INIT;

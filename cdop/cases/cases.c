@@ -147,7 +147,10 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 		"AND id != :self LIMIT 1";
 	static const char ins_doc[] =
 		"INSERT INTO case_documents(case_id, json) VALUES (:case, :json)";
-	static const char targets[] = "SELECT action, minutes FROM rr_targets ORDER BY minutes, action";
+	/* Only the targets changed from their defaults have a row. */
+	static const char targets[] = "SELECT action, minutes FROM rr_targets";
+	struct db_stmt q = DB_STMT_INIT;
+	size_t i;
 	static const char ins_rr[] =
 		"INSERT OR IGNORE INTO rr_actions(case_id, action, due_at, done_on, "
 		"done_by, notes) VALUES (:case, :action, :due, :on, :by, :notes)";
@@ -174,14 +177,25 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	db_prepare(r, &w->dup, dup);
 	db_prepare(r, &w->ins_case, column_sql.insert);
 	db_prepare(r, &w->ins_doc, ins_doc);
-	db_prepare(r, &w->targets, targets);
+	for (i = 0; i < codes_rr_action.n && i < CASE_RR_ACTIONS_MAX; i++)
+		w->target_minutes[i] = codes_rr_action.codes[i].value;
+	db_prepare(r, &q, targets);
+	while (db_step(&q) == DB_ROW) {
+		int k = code_list_index(&codes_rr_action, db_column_text(&q, 0));
+
+		if (k >= 0 && k < CASE_RR_ACTIONS_MAX)
+			w->target_minutes[k] = (long)db_column_int(&q, 1);
+	}
+	if (q.rc)
+		return db_finalize(&q);
+	db_finalize(&q);
 	db_prepare(r, &w->ins_rr, ins_rr);
 	db_prepare(r, &w->ins_agency, ins_agency);
 	db_prepare(r, &w->upd_agency, upd_agency);
 	db_prepare(r, &w->done_rr, done_rr);
 	return w->ref_get.rc ? w->ref_get.rc : w->ref_set.rc ? w->ref_set.rc :
 	       w->dup.rc ? w->dup.rc : w->ins_case.rc ? w->ins_case.rc :
-	       w->ins_doc.rc ? w->ins_doc.rc : w->targets.rc ? w->targets.rc :
+	       w->ins_doc.rc ? w->ins_doc.rc :
 	       w->ins_rr.rc ? w->ins_rr.rc : w->ins_agency.rc ? w->ins_agency.rc :
 	       w->upd_agency.rc ? w->upd_agency.rc : w->done_rr.rc;
 }
@@ -193,7 +207,6 @@ void case_writer_release(struct case_writer *w)
 	db_finalize(&w->dup);
 	db_finalize(&w->ins_case);
 	db_finalize(&w->ins_doc);
-	db_finalize(&w->targets);
 	db_finalize(&w->ins_rr);
 	db_finalize(&w->done_rr);
 	db_finalize(&w->ins_agency);
@@ -307,10 +320,12 @@ static int create_rr_actions(struct case_writer *w, int64_t case_id, const json_
 	long long death = death_minutes(n);
 	int ret = CDOP_OK;
 
-	while (!ret && db_step(&w->targets) == DB_ROW) {
-		const char *action = db_column_text(&w->targets, 0);
+	size_t i;
+
+	for (i = 0; !ret && i < codes_rr_action.n && i < CASE_RR_ACTIONS_MAX; i++) {
+		const char *action = codes_rr_action.codes[i].code;
 		struct cdatetime due = date_datetime_from_minutes(death +
-			db_column_int(&w->targets, 1));
+			w->target_minutes[i]);
 		char buf[DATE_DATETIME_BUFLEN];
 		size_t at = 0;
 		const json_t *d = done ? done_entry(done, action, &at) : NULL;
@@ -320,8 +335,7 @@ static int create_rr_actions(struct case_writer *w, int64_t case_id, const json_
 		date_datetime_format(&due, buf);
 		ret = insert_rr(w, case_id, action, buf, d);
 	}
-	db_reset(&w->targets);
-	return ret ? ret : w->targets.rc;
+	return ret;
 }
 
 /* The entries of `done` that create_rr_actions did not store: actions of

@@ -79,10 +79,15 @@ int cases_notification(struct reg *r, int64_t id, json_t **out);
  * a 100k-line import share one code path at the same speed. The caller
  * owns the transaction.
  */
+#define CASE_RR_ACTIONS_MAX 16
+
 struct case_writer {
 	struct reg *r;
-	struct db_stmt ref_get, ref_set, dup, ins_case, ins_doc, targets, ins_rr,
+	struct db_stmt ref_get, ref_set, dup, ins_case, ins_doc, ins_rr,
 		done_rr, ins_agency, upd_agency;
+	/* Minutes after the death for each codes_rr_action entry: the default,
+	 * or the register's override (rr_targets), read once at init. */
+	long target_minutes[CASE_RR_ACTIONS_MAX];
 	char now[21];
 	int validated; /* the caller validated each notification (import) */
 };

@@ -448,6 +448,41 @@ static int column_listed(const char *name)
 /* case_columns and `cases` of a new register agree, both ways; each path
  * is a field of the notification form; and what is stored is what the
  * document holds. */
+/* Store a fact once: the default targets are codes_rr_action's; the
+ * register keeps only overrides, and a new case's due times follow both. */
+static void test_rr_targets_defaults_once(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct db_stmt q = DB_STMT_INIT;
+	char ref[CASE_REF_MAX], was[RR_DURATION_BUFLEN], now[RR_DURATION_BUFLEN];
+	json_t *list = NULL;
+	int n = -1;
+
+	db_prepare(r, &q, "SELECT count(*) FROM rr_targets");
+	if (db_step(&q) == DB_ROW)
+		n = (int)db_column_int(&q, 0);
+	assert_int_equal(db_finalize(&q), CDOP_OK);
+	assert_int_equal(n, 0);
+	t_ok(rr_target_set(r, "home_visit", "12h", was, now), r);
+	assert_string_equal(was, "24h");
+	t_notify(r, t_notification("Example", "9434765919"), ref);
+	t_ok(rr_list(r, ref, &list), r);
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *a = json_array_get(list, i);
+		const char *action = json_string_value(json_object_get(a, "action"));
+		const char *due = json_string_value(json_object_get(a, "due"));
+
+		/* The example death is 2025-05-03 14:20. */
+		if (!strcmp(action, "home_visit"))
+			assert_string_equal(due, "2025-05-04T02:20");
+		if (!strcmp(action, "police_informed"))
+			assert_string_equal(due, "2025-05-04T14:20");
+	}
+	assert_int_equal(json_array_size(list), codes_rr_action.n);
+	json_decref(list);
+}
+
 static void test_case_columns_schema(void **state)
 {
 	struct t_clone *c = *state;
@@ -526,6 +561,7 @@ int main(void)
 		T_TEST(test_status_transferred),
 		T_TEST(test_find),
 		T_TEST(test_case_columns_schema),
+		T_TEST(test_rr_targets_defaults_once),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
