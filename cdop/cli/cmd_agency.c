@@ -76,14 +76,17 @@ int cmd_agency_receive(struct cli *c, int argc, char **argv)
 				"--on DATE (usage: cdop %s)", c->cmd->usage);
 	if (file)
 		ret = cli_json_read(c, "--json", file, &form);
-	if (!ret)
-		ret = agency_receive(&c->reg, argv[optind], agency, on, form, &res);
-	if (!ret && res.unrequested)
+	if (ret)
+		goto out;
+	ret = agency_receive(&c->reg, argv[optind], agency, on, form, &res);
+	if (ret)
+		goto out;
+	if (res.unrequested)
 		fprintf(stderr, "cdop: note: no request to %s was recorded for %s; it is "
 			"recorded as requested on %s\n", agency, argv[optind], res.requested);
-	if (!ret)
-		printf("%s: %s report %sreceived on %s%s\n", argv[optind], agency,
-		       res.again ? "corrected: " : "", on, form ? ", with its form" : "");
+	printf("%s: %s report %sreceived on %s%s\n", argv[optind], agency,
+	       res.again ? "corrected: " : "", on, form ? ", with its form" : "");
+out:
 	json_decref(form);
 	return ret;
 }

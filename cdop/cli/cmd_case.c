@@ -25,10 +25,13 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 	else
 		return cli_fail(c, CLI_ERR_USAGE, "notify: give --json FILE (or - for "
 				"standard input), or run it on a terminal for the form");
-	if (!ret)
-		ret = cases_notify(&c->reg, n, ref);
-	if (!ret)
-		printf("%s\n", ref);
+	if (ret)
+		goto out;
+	ret = cases_notify(&c->reg, n, ref);
+	if (ret)
+		goto out;
+	printf("%s\n", ref);
+out:
 	json_decref(n);
 	return ret;
 }
@@ -136,10 +139,13 @@ int cmd_case_update(struct cli *c, int argc, char **argv)
 	if (!file || optind != argc - 1)
 		return cli_usage(c);
 	ret = cli_json_read(c, "--json", file, &patch);
-	if (!ret)
-		ret = cases_update(&c->reg, argv[optind], patch);
-	if (!ret)
-		printf("updated %s\n", argv[optind]);
+	if (ret)
+		goto out;
+	ret = cases_update(&c->reg, argv[optind], patch);
+	if (ret)
+		goto out;
+	printf("updated %s\n", argv[optind]);
+out:
 	json_decref(patch);
 	return ret;
 }

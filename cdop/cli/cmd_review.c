@@ -43,11 +43,14 @@ int cmd_review(struct cli *c, int argc, char **argv)
 	else
 		return cli_fail(c, CLI_ERR_USAGE, "review: give --json FILE (or - for "
 				"standard input), or run it on a terminal for the form");
-	if (!ret)
-		ret = reviews_record(&c->reg, argv[optind], meeting, form, &amended);
-	if (!ret)
-		printf("%s %s at meeting %s\n", amended ? "review amended for" :
-		       "reviewed", argv[optind], meeting);
+	if (ret)
+		goto out;
+	ret = reviews_record(&c->reg, argv[optind], meeting, form, &amended);
+	if (ret)
+		goto out;
+	printf("%s %s at meeting %s\n", amended ? "review amended for" :
+	       "reviewed", argv[optind], meeting);
+out:
 	json_decref(form);
 	return ret;
 }
