@@ -104,12 +104,29 @@ static int replaceable(const char *path)
 	return 0;
 }
 
+/* link() refuses an existing target, unlike rename(). Where the file
+ * system has no hard links, a check and rename is the best there is. */
+static int place_excl(const char *tmp, const char *path)
+{
+	struct stat st;
+
+	if (!link(tmp, path))
+		return 0;
+	if (errno != EPERM && errno != EOPNOTSUPP && errno != EMLINK)
+		return -1;
+	if (!lstat(path, &st)) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(tmp, path);
+}
+
 int file_place(const char *tmp, const char *path, enum file_place_mode mode)
 {
 	int ret, e;
 
 	if (mode == FILE_EXCL)
-		ret = link(tmp, path); /* refuses an existing target, unlike rename() */
+		ret = place_excl(tmp, path);
 	else
 		ret = replaceable(path) ? -1 : rename(tmp, path);
 	e = errno;

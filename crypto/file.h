@@ -19,7 +19,8 @@ enum file_place_mode {
 	/* rename() over nothing or a regular file; never over a symlink,
 	 * device, directory or anything else (EEXIST). */
 	FILE_REPLACE = 0,
-	/* link(): an existing target, of any kind, is never replaced (EEXIST). */
+	/* link(): an existing target, of any kind, is never replaced (EEXIST).
+	 * On a file system without hard links: lstat, then rename(). */
 	FILE_EXCL = 1,
 };
 
