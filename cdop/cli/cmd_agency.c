@@ -100,11 +100,13 @@ int cmd_agency_due(struct cli *c, int argc, char **argv)
 	if (cli_json_flag(argc, argv, &json))
 		return cli_usage(c);
 	ret = agency_due(&c->reg, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret && !json_array_size(list))
+	else if (!json_array_size(list))
 		printf("no agency reports outstanding\n");
-	else if (!ret) {
+	else {
 		printf("%-15s %-22s %-10s %-10s %s\n", "REF", "AGENCY", "REQUESTED", "DUE",
 		       "DAYS");
 		json_array_foreach(list, i, row) {
@@ -124,6 +126,7 @@ int cmd_agency_due(struct cli *c, int argc, char **argv)
 				printf("-\n");
 		}
 	}
+out:
 	json_decref(list);
 	return ret;
 }

@@ -94,10 +94,13 @@ int cmd_case_list(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage(c);
 	ret = cases_list(&c->reg, &f, mode_for(c), &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret)
+	else
 		print_case_rows(list, mode_for(c) == CASE_VIEW_ANON);
+out:
 	json_decref(list);
 	return ret;
 }
@@ -119,10 +122,13 @@ int cmd_case_show(struct cli *c, int argc, char **argv)
 	if (!ref)
 		return cli_usage(c);
 	ret = cases_show(&c->reg, ref, mode_for(c), &obj);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(obj);
-	else if (!ret)
+	else
 		cli_json_print_text(obj);
+out:
 	json_decref(obj);
 	return ret;
 }

@@ -118,9 +118,11 @@ int cmd_meeting_list(struct cli *c, int argc, char **argv)
 	if (cli_json_flag(argc, argv, &json))
 		return cli_usage(c);
 	ret = meetings_list(&c->reg, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret) {
+	else {
 		printf("%-6s %-10s %-6s %-8s %-8s %s\n", "ID", "DATE", "CASES", "REVIEWS",
 		       "ATTENDED", "CHAIR");
 		json_array_foreach(list, i, m) {
@@ -136,6 +138,7 @@ int cmd_meeting_list(struct cli *c, int argc, char **argv)
 			       chair ? chair : "");
 		}
 	}
+out:
 	json_decref(list);
 	return ret;
 }

@@ -70,9 +70,11 @@ int cmd_action_list(struct cli *c, int argc, char **argv)
 			return cli_usage(c);
 	}
 	ret = actions_list(&c->reg, overdue, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret) {
+	else {
 		printf("%-5s %-15s %-22s %-10s %-8s %s\n", "ID", "CASE", "OWNER", "DUE",
 		       "STATUS", "RECOMMENDATION");
 		json_array_foreach(list, k, a) {
@@ -85,6 +87,7 @@ int cmd_action_list(struct cli *c, int argc, char **argv)
 			       json_string_value(json_object_get(a, "text")));
 		}
 	}
+out:
 	json_decref(list);
 	return ret;
 }
