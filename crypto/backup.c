@@ -1,4 +1,5 @@
 #include "crypto/backup.h"
+#include "crypto/bytes.h"
 #include "crypto/error.h"
 
 #include <sodium.h>
@@ -55,35 +56,6 @@ struct backup_stream {
 	int dead;           /* a chunk failed: refuse everything after */
 };
 
-/* ---- little-endian helpers --------------------------------------------- */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 static int all_zero(const uint8_t *p, size_t n)
 {
 	size_t i;
@@ -100,16 +72,15 @@ static void header_bytes(const struct backup_header *h, uint8_t out[BACKUP_HEADE
 {
 	memset(out, 0, BACKUP_HEADER_BYTES);
 	memcpy(out, BACKUP_MAGIC, 8);
-	out[OFF_VERSION] = (uint8_t)h->version;
-	out[OFF_VERSION + 1] = (uint8_t)(h->version >> 8);
-	put32(out + OFF_CHUNK, h->chunk_bytes);
+	le16_put(out + OFF_VERSION, h->version);
+	le32_put(out + OFF_CHUNK, h->chunk_bytes);
 	memcpy(out + OFF_ID, h->register_id, BACKUP_ID_BYTES);
-	put64(out + OFF_CREATED, (uint64_t)h->created);
-	put64(out + OFF_AUDIT_SEQ, h->audit_seq);
+	le64_put(out + OFF_CREATED, (uint64_t)h->created);
+	le64_put(out + OFF_AUDIT_SEQ, h->audit_seq);
 	memcpy(out + OFF_AUDIT_HASH, h->audit_hash, BACKUP_HASH_BYTES);
-	put32(out + OFF_SCHEMA, h->schema);
-	put32(out + OFF_KEYRING_LEN, h->keyring_len);
-	put64(out + OFF_DATA_LEN, h->data_len);
+	le32_put(out + OFF_SCHEMA, h->schema);
+	le32_put(out + OFF_KEYRING_LEN, h->keyring_len);
+	le64_put(out + OFF_DATA_LEN, h->data_len);
 	memcpy(out + OFF_STREAM, h->stream_header, BACKUP_STREAM_HEADER_BYTES);
 }
 
@@ -130,20 +101,20 @@ int backup_header_parse(struct backup_header *h, const uint8_t *buf, size_t len)
 	memset(h, 0, sizeof *h);
 	if (len < BACKUP_HEADER_BYTES || memcmp(buf, BACKUP_MAGIC, 8))
 		return CRYPTO_ERR_FORMAT;
-	h->version = (uint16_t)(buf[OFF_VERSION] | buf[OFF_VERSION + 1] << 8);
+	h->version = le16_get(buf + OFF_VERSION);
 	if (h->version != BACKUP_VERSION)
 		return CRYPTO_ERR_VERSION;
 	if (!all_zero(buf + OFF_RESERVED1, 2) ||
 	    !all_zero(buf + OFF_RESERVED2, BACKUP_HEADER_BYTES - OFF_RESERVED2))
 		return CRYPTO_ERR_FORMAT;
-	h->chunk_bytes = get32(buf + OFF_CHUNK);
+	h->chunk_bytes = le32_get(buf + OFF_CHUNK);
 	memcpy(h->register_id, buf + OFF_ID, BACKUP_ID_BYTES);
-	h->created = (int64_t)get64(buf + OFF_CREATED);
-	h->audit_seq = get64(buf + OFF_AUDIT_SEQ);
+	h->created = (int64_t)le64_get(buf + OFF_CREATED);
+	h->audit_seq = le64_get(buf + OFF_AUDIT_SEQ);
 	memcpy(h->audit_hash, buf + OFF_AUDIT_HASH, BACKUP_HASH_BYTES);
-	h->schema = get32(buf + OFF_SCHEMA);
-	h->keyring_len = get32(buf + OFF_KEYRING_LEN);
-	h->data_len = get64(buf + OFF_DATA_LEN);
+	h->schema = le32_get(buf + OFF_SCHEMA);
+	h->keyring_len = le32_get(buf + OFF_KEYRING_LEN);
+	h->data_len = le64_get(buf + OFF_DATA_LEN);
 	memcpy(h->stream_header, buf + OFF_STREAM, BACKUP_STREAM_HEADER_BYTES);
 	return header_fields_ok(h) ? CRYPTO_OK : CRYPTO_ERR_FORMAT;
 }

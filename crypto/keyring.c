@@ -1,5 +1,7 @@
 #include "crypto/keyring.h"
+#include "crypto/bytes.h"
 #include "crypto/error.h"
+#include "crypto/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,46 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* ---- little-endian helpers ------------------------------------------- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /* ---- lifecycle -------------------------------------------------------- */
 
@@ -120,8 +82,8 @@ static void slot_header_bytes(const struct keyring_slot *s, uint8_t out[48])
 	out[0] = s->kind;
 	out[1] = s->role;
 	out[2] = s->state;
-	put32(out + 4, s->kdf.opslimit);
-	put64(out + 8, s->kdf.memlimit);
+	le32_put(out + 4, s->kdf.opslimit);
+	le64_put(out + 8, s->kdf.memlimit);
 	memcpy(out + 16, s->user_id, KEYRING_USERID_BYTES);
 	memcpy(out + 32, s->salt, KDF_SALT_BYTES);
 }
@@ -131,7 +93,7 @@ static size_t slot_ad(const struct keyring *kr, const struct keyring_slot *s,
 		      uint8_t ad[8 + 2 + KEYRING_ID_BYTES + 48])
 {
 	memcpy(ad, KEYRING_MAGIC, 8);
-	put16(ad + 8, KEYRING_VERSION);
+	le16_put(ad + 8, KEYRING_VERSION);
 	memcpy(ad + 10, kr->register_id, KEYRING_ID_BYTES);
 	slot_header_bytes(s, ad + 10 + KEYRING_ID_BYTES);
 	return 8 + 2 + KEYRING_ID_BYTES + 48;
@@ -373,8 +335,8 @@ static void header_bytes(const struct keyring *kr, uint8_t out[KEYRING_HEADER_BY
 {
 	memset(out, 0, KEYRING_HEADER_BYTES);
 	memcpy(out, KEYRING_MAGIC, 8);
-	put16(out + 8, KEYRING_VERSION);
-	put16(out + 10, (uint16_t)kr->nslots);
+	le16_put(out + 8, KEYRING_VERSION);
+	le16_put(out + 10, (uint16_t)kr->nslots);
 	memcpy(out + 16, kr->register_id, KEYRING_ID_BYTES);
 	memcpy(out + 32, kr->box_pk, KEYRING_BOXPK_BYTES);
 }
@@ -390,7 +352,7 @@ static void state_bytes(const struct keyring *kr, uint8_t out[KEYRING_STATE_BYTE
 {
 	memset(out, 0, KEYRING_STATE_BYTES);
 	memcpy(out, kr->file_mac, KEYRING_MAC_BYTES);
-	put64(out + 32, kr->file_size);
+	le64_put(out + 32, kr->file_size);
 	out[40] = kr->dirty;
 }
 
@@ -399,7 +361,7 @@ static int state_parse(struct keyring *kr, const uint8_t *p)
 	size_t i;
 
 	memcpy(kr->file_mac, p, KEYRING_MAC_BYTES);
-	kr->file_size = get64(p + 32);
+	kr->file_size = le64_get(p + 32);
 	kr->dirty = p[40];
 	if (kr->dirty > 1)
 		return CRYPTO_ERR_FORMAT;
@@ -476,10 +438,10 @@ int keyring_serialize(const struct keyring *kr, uint8_t **out, size_t *outlen)
 	o += KEYRING_STATE_BYTES;
 	memcpy(buf + o, kr->mac, KEYRING_MAC_BYTES);
 	o += KEYRING_MAC_BYTES;
-	put16(buf + o, (uint16_t)kr->nfailures);
+	le16_put(buf + o, (uint16_t)kr->nfailures);
 	o += 2;
 	for (i = 0; i < kr->nfailures; i++) {
-		put16(buf + o, (uint16_t)kr->failures[i].len);
+		le16_put(buf + o, (uint16_t)kr->failures[i].len);
 		memcpy(buf + o + 2, kr->failures[i].sealed, kr->failures[i].len);
 		o += 2 + kr->failures[i].len;
 	}
@@ -499,8 +461,8 @@ static int slot_parse(struct keyring_slot *s, const uint8_t *p)
 		return CRYPTO_ERR_FORMAT;
 	if (s->state != KEYRING_SLOT_ACTIVE && s->state != KEYRING_SLOT_DISABLED)
 		return CRYPTO_ERR_FORMAT;
-	s->kdf.opslimit = get32(p + 4);
-	s->kdf.memlimit = get64(p + 8);
+	s->kdf.opslimit = le32_get(p + 4);
+	s->kdf.memlimit = le64_get(p + 8);
 	memcpy(s->user_id, p + 16, KEYRING_USERID_BYTES);
 	memcpy(s->salt, p + 32, KDF_SALT_BYTES);
 	memcpy(s->nonce, p + 48, KEYRING_NONCE_BYTES);
@@ -515,7 +477,7 @@ static int failures_parse(struct keyring *kr, const uint8_t *p, size_t left)
 
 	if (left < 2)
 		return CRYPTO_ERR_FORMAT;
-	n = get16(p);
+	n = le16_get(p);
 	p += 2;
 	left -= 2;
 	if (n > KEYRING_MAX_FAILURES)
@@ -530,7 +492,7 @@ static int failures_parse(struct keyring *kr, const uint8_t *p, size_t left)
 
 		if (left < 2)
 			return CRYPTO_ERR_FORMAT;
-		len = get16(p);
+		len = le16_get(p);
 		if (len <= crypto_box_SEALBYTES || len > KEYRING_MAX_FAILURE_BYTES ||
 		    left - 2 < len)
 			return CRYPTO_ERR_FORMAT;
@@ -554,10 +516,10 @@ int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len)
 	keyring_init(kr);
 	if (len < KEYRING_HEADER_BYTES || memcmp(buf, KEYRING_MAGIC, 8))
 		return CRYPTO_ERR_FORMAT;
-	if (get16(buf + 8) != KEYRING_VERSION)
+	if (le16_get(buf + 8) != KEYRING_VERSION)
 		return CRYPTO_ERR_VERSION;
-	nslots = get16(buf + 10);
-	if (get32(buf + 12) || nslots == 0 || nslots > KEYRING_MAX_SLOTS)
+	nslots = le16_get(buf + 10);
+	if (le32_get(buf + 12) || nslots == 0 || nslots > KEYRING_MAX_SLOTS)
 		return CRYPTO_ERR_FORMAT;
 	need = KEYRING_HEADER_BYTES + nslots * KEYRING_SLOT_BYTES +
 	       KEYRING_STATE_BYTES + KEYRING_MAC_BYTES;
@@ -656,84 +618,19 @@ out:
 
 /* ---- files ------------------------------------------------------------- */
 
-static int fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, ret = CRYPTO_OK;
-
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		size_t n = (size_t)(slash - path);
-
-		if (n >= sizeof dir)
-			return CRYPTO_ERR_ARG;
-		memcpy(dir, path, n ? n : 1);
-		dir[n ? n : 1] = 0;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return CRYPTO_ERR_IO;
-	if (fsync(fd))
-		ret = CRYPTO_ERR_IO;
-	close(fd);
-	return ret;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return CRYPTO_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return CRYPTO_OK;
-}
-
 int keyring_save(const struct keyring *kr, const char *path, int flags)
 {
-	char tmp[PATH_MAX];
+	enum file_place_mode mode = flags & KEYRING_SAVE_EXCL ? FILE_EXCL : FILE_REPLACE;
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int fd = -1, ret;
+	int ret = keyring_serialize(kr, &buf, &len);
 
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof tmp)
-		return CRYPTO_ERR_ARG;
-	ret = keyring_serialize(kr, &buf, &len);
 	if (ret)
 		return ret;
-	fd = mkstemp(tmp); /* created 0600 */
-	if (fd < 0) {
-		ret = CRYPTO_ERR_IO;
-		goto out;
-	}
-	ret = write_all(fd, buf, len);
-	if (!ret && fsync(fd))
-		ret = CRYPTO_ERR_IO;
-	if (close(fd) && !ret)
-		ret = CRYPTO_ERR_IO;
-	fd = -1;
-	if (ret)
-		goto out;
-	if (flags & KEYRING_SAVE_EXCL) {
-		/* link() refuses an existing target, unlike rename(). */
-		if (link(tmp, path))
-			ret = errno == EEXIST ? CRYPTO_ERR_EXISTS : CRYPTO_ERR_IO;
-	} else if (rename(tmp, path)) {
-		ret = CRYPTO_ERR_IO;
-	}
-	if (!ret)
-		ret = fsync_dir_of(path);
-out:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp); /* after rename it is gone already; harmless */
+	if (file_write_atomic(path, buf, len, mode))
+		ret = errno == ENAMETOOLONG ? CRYPTO_ERR_ARG :
+		      errno == EEXIST && mode == FILE_EXCL ? CRYPTO_ERR_EXISTS :
+		      CRYPTO_ERR_IO;
 	free(buf);
 	return ret;
 }
@@ -764,20 +661,9 @@ int keyring_load(struct keyring *kr, const char *path)
 		ret = CRYPTO_ERR_NOMEM;
 		goto out;
 	}
-	{
-		size_t got = 0;
-
-		while (got < (size_t)st.st_size) {
-			ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				ret = n ? CRYPTO_ERR_IO : CRYPTO_ERR_FORMAT;
-				goto out;
-			}
-			got += (size_t)n;
-		}
+	if (file_read_full(fd, buf, (size_t)st.st_size)) {
+		ret = errno ? CRYPTO_ERR_IO : CRYPTO_ERR_FORMAT;
+		goto out;
 	}
 	ret = keyring_parse(kr, buf, (size_t)st.st_size);
 out:

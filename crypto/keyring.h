@@ -132,8 +132,10 @@ int keyring_serialize(const struct keyring *kr, uint8_t **out, size_t *outlen);
 int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len);
 
 enum keyring_save_flags { KEYRING_SAVE_REPLACE = 0, KEYRING_SAVE_EXCL = 1 };
-/* Atomic: temp file (0600) in the same directory, fsync, rename or link,
- * fsync of the directory. A crash leaves the old or the new file. */
+/* Atomic (crypto/file.h): temp file (0600) in the same directory, fsync,
+ * rename (REPLACE: over a regular file only) or link (EXCL: never over an
+ * existing file, CRYPTO_ERR_EXISTS), fsync of the directory. A crash leaves
+ * the old or the new file. */
 int keyring_save(const struct keyring *kr, const char *path, int flags);
 int keyring_load(struct keyring *kr, const char *path);
 

@@ -3,7 +3,10 @@
  * formats. Written from minisign's documented format, on libsodium alone.
  */
 #include "crypto/sign.h"
+#include "crypto/bytes.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,16 +99,8 @@ void sign_key_wipe(struct sign_key *k)
 
 void sign_keyid_hex(const uint8_t key_id[SIGN_KEYID_BYTES], char out[SIGN_KEYID_HEX_SIZE])
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
-
 	/* minisign prints the id as a little-endian number: last byte first. */
-	for (i = 0; i < SIGN_KEYID_BYTES; i++) {
-		uint8_t b = key_id[SIGN_KEYID_BYTES - 1 - i];
-		out[2 * i] = hex[b >> 4];
-		out[2 * i + 1] = hex[b & 0x0f];
-	}
-	out[2 * SIGN_KEYID_BYTES] = '\0';
+	snprintf(out, SIGN_KEYID_HEX_SIZE, "%016" PRIX64, le64_get(key_id));
 }
 
 int sign_pubkey_base64(const struct sign_pubkey *pub, char *out, size_t outlen)

@@ -76,14 +76,17 @@ int cmd_agency_receive(struct cli *c, int argc, char **argv)
 				"--on DATE (usage: cdop %s)", c->cmd->usage);
 	if (file)
 		ret = cli_json_read(c, "--json", file, &form);
-	if (!ret)
-		ret = agency_receive(&c->reg, argv[optind], agency, on, form, &res);
-	if (!ret && res.unrequested)
+	if (ret)
+		goto out;
+	ret = agency_receive(&c->reg, argv[optind], agency, on, form, &res);
+	if (ret)
+		goto out;
+	if (res.unrequested)
 		fprintf(stderr, "cdop: note: no request to %s was recorded for %s; it is "
 			"recorded as requested on %s\n", agency, argv[optind], res.requested);
-	if (!ret)
-		printf("%s: %s report %sreceived on %s%s\n", argv[optind], agency,
-		       res.again ? "corrected: " : "", on, form ? ", with its form" : "");
+	printf("%s: %s report %sreceived on %s%s\n", argv[optind], agency,
+	       res.again ? "corrected: " : "", on, form ? ", with its form" : "");
+out:
 	json_decref(form);
 	return ret;
 }
@@ -97,11 +100,13 @@ int cmd_agency_due(struct cli *c, int argc, char **argv)
 	if (cli_json_flag(argc, argv, &json))
 		return cli_usage(c);
 	ret = agency_due(&c->reg, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret && !json_array_size(list))
+	else if (!json_array_size(list))
 		printf("no agency reports outstanding\n");
-	else if (!ret) {
+	else {
 		printf("%-15s %-22s %-10s %-10s %s\n", "REF", "AGENCY", "REQUESTED", "DUE",
 		       "DAYS");
 		json_array_foreach(list, i, row) {
@@ -121,6 +126,7 @@ int cmd_agency_due(struct cli *c, int argc, char **argv)
 				printf("-\n");
 		}
 	}
+out:
 	json_decref(list);
 	return ret;
 }

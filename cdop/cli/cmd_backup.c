@@ -80,14 +80,15 @@ int cmd_restore(struct cli *c, int argc, char **argv)
 		o.pass = c->pass;
 		o.passlen = c->passlen;
 	}
-	if (!ret)
-		ret = backup_restore(&c->reg, &o, &info);
-	if (!ret) {
-		format_time(info.created, when);
-		printf("restored register %s (and %s.keys) from %s: register %s, "
-		       "backup made %s, audit entry %" PRIu64 "; checked in full\n",
-		       to, to, o.file, info.register_id, when, info.audit_seq);
-	}
+	if (ret)
+		goto out;
+	ret = backup_restore(&c->reg, &o, &info);
+	if (ret)
+		goto out;
+	format_time(info.created, when);
+	printf("restored register %s (and %s.keys) from %s: register %s, "
+	       "backup made %s, audit entry %" PRIu64 "; checked in full\n",
+	       to, to, o.file, info.register_id, when, info.audit_seq);
 out:
 	passphrase_free(code, codelen);
 	return ret;

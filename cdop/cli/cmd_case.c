@@ -25,10 +25,13 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 	else
 		return cli_fail(c, CLI_ERR_USAGE, "notify: give --json FILE (or - for "
 				"standard input), or run it on a terminal for the form");
-	if (!ret)
-		ret = cases_notify(&c->reg, n, ref);
-	if (!ret)
-		printf("%s\n", ref);
+	if (ret)
+		goto out;
+	ret = cases_notify(&c->reg, n, ref);
+	if (ret)
+		goto out;
+	printf("%s\n", ref);
+out:
 	json_decref(n);
 	return ret;
 }
@@ -91,10 +94,13 @@ int cmd_case_list(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage(c);
 	ret = cases_list(&c->reg, &f, mode_for(c), &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret)
+	else
 		print_case_rows(list, mode_for(c) == CASE_VIEW_ANON);
+out:
 	json_decref(list);
 	return ret;
 }
@@ -116,10 +122,13 @@ int cmd_case_show(struct cli *c, int argc, char **argv)
 	if (!ref)
 		return cli_usage(c);
 	ret = cases_show(&c->reg, ref, mode_for(c), &obj);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(obj);
-	else if (!ret)
+	else
 		cli_json_print_text(obj);
+out:
 	json_decref(obj);
 	return ret;
 }
@@ -136,10 +145,13 @@ int cmd_case_update(struct cli *c, int argc, char **argv)
 	if (!file || optind != argc - 1)
 		return cli_usage(c);
 	ret = cli_json_read(c, "--json", file, &patch);
-	if (!ret)
-		ret = cases_update(&c->reg, argv[optind], patch);
-	if (!ret)
-		printf("updated %s\n", argv[optind]);
+	if (ret)
+		goto out;
+	ret = cases_update(&c->reg, argv[optind], patch);
+	if (ret)
+		goto out;
+	printf("updated %s\n", argv[optind]);
+out:
 	json_decref(patch);
 	return ret;
 }

@@ -1,5 +1,6 @@
 #include "cdop/cli/cli.h"
 #include "cdop/store/store.h"
+#include "crypto/file.h"
 #include "crypto/secure.h"
 
 #include <errno.h>
@@ -34,7 +35,7 @@ static int write_code(int fd, const char *code)
 {
 	char line[RECOVERY_CODE_TEXT + 1];
 	size_t n = (size_t)snprintf(line, sizeof line, "%s\n", code);
-	int ok = write(fd, line, n) == (ssize_t)n && fsync(fd) == 0;
+	int ok = file_write_full(fd, line, n) == 0 && fsync(fd) == 0;
 
 	secure_wipe(line, sizeof line);
 	return ok ? CDOP_OK : CDOP_ERR_IO;

@@ -49,10 +49,11 @@ int cmd_meeting_add(struct cli *c, int argc, char **argv)
 	if (argc < 3)
 		return cli_usage(c);
 	ret = meetings_find(&c->reg, argv[1], &id, NULL);
+	if (ret)
+		return ret;
 	/* All or none: one bad REF leaves the agenda as it was. */
-	if (!ret)
-		ret = meetings_add_cases(&c->reg, id, argv + 2, (size_t)(argc - 2),
-					 print_warning, NULL);
+	ret = meetings_add_cases(&c->reg, id, argv + 2, (size_t)(argc - 2),
+				 print_warning, NULL);
 	for (i = 2; !ret && i < argc; i++)
 		printf("%s added to meeting %" PRId64 "\n", argv[i], id);
 	return ret;
@@ -83,11 +84,13 @@ int cmd_meeting_attend(struct cli *c, int argc, char **argv)
 	if (!name || !agency || optind != argc - 1)
 		return cli_usage(c);
 	ret = meetings_find(&c->reg, argv[optind], &id, NULL);
-	if (!ret)
-		ret = meetings_attend(&c->reg, id, name, agency, role);
-	if (!ret)
-		printf("attendance recorded for meeting %" PRId64 "\n", id);
-	return ret;
+	if (ret)
+		return ret;
+	ret = meetings_attend(&c->reg, id, name, agency, role);
+	if (ret)
+		return ret;
+	printf("attendance recorded for meeting %" PRId64 "\n", id);
+	return CDOP_OK;
 }
 
 int cmd_meeting_pack(struct cli *c, int argc, char **argv)
@@ -115,9 +118,11 @@ int cmd_meeting_list(struct cli *c, int argc, char **argv)
 	if (cli_json_flag(argc, argv, &json))
 		return cli_usage(c);
 	ret = meetings_list(&c->reg, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret) {
+	else {
 		printf("%-6s %-10s %-6s %-8s %-8s %s\n", "ID", "DATE", "CASES", "REVIEWS",
 		       "ATTENDED", "CHAIR");
 		json_array_foreach(list, i, m) {
@@ -133,6 +138,7 @@ int cmd_meeting_list(struct cli *c, int argc, char **argv)
 			       chair ? chair : "");
 		}
 	}
+out:
 	json_decref(list);
 	return ret;
 }

@@ -43,11 +43,14 @@ int cmd_review(struct cli *c, int argc, char **argv)
 	else
 		return cli_fail(c, CLI_ERR_USAGE, "review: give --json FILE (or - for "
 				"standard input), or run it on a terminal for the form");
-	if (!ret)
-		ret = reviews_record(&c->reg, argv[optind], meeting, form, &amended);
-	if (!ret)
-		printf("%s %s at meeting %s\n", amended ? "review amended for" :
-		       "reviewed", argv[optind], meeting);
+	if (ret)
+		goto out;
+	ret = reviews_record(&c->reg, argv[optind], meeting, form, &amended);
+	if (ret)
+		goto out;
+	printf("%s %s at meeting %s\n", amended ? "review amended for" :
+	       "reviewed", argv[optind], meeting);
+out:
 	json_decref(form);
 	return ret;
 }
@@ -67,9 +70,11 @@ int cmd_action_list(struct cli *c, int argc, char **argv)
 			return cli_usage(c);
 	}
 	ret = actions_list(&c->reg, overdue, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret) {
+	else {
 		printf("%-5s %-15s %-22s %-10s %-8s %s\n", "ID", "CASE", "OWNER", "DUE",
 		       "STATUS", "RECOMMENDATION");
 		json_array_foreach(list, k, a) {
@@ -82,6 +87,7 @@ int cmd_action_list(struct cli *c, int argc, char **argv)
 			       json_string_value(json_object_get(a, "text")));
 		}
 	}
+out:
 	json_decref(list);
 	return ret;
 }

@@ -63,12 +63,14 @@ int cmd_rr_list(struct cli *c, int argc, char **argv)
 	if (!ref)
 		return cli_usage(c);
 	ret = rr_list(&c->reg, ref, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret && !json_array_size(list))
+	else if (!json_array_size(list))
 		printf("%s has no joint agency response actions (an expected death has "
 		       "them only once recorded with 'cdop rr add')\n", ref);
-	else if (!ret) {
+	else {
 		printf("%-28s %-16s %-16s %-11s %s\n", "ACTION", "DUE", "DONE", "STATUS", "BY");
 		json_array_foreach(list, i, row) {
 			printf("%-28s %-16s %-16s %-11s %s\n", S(row, "action"),
@@ -79,6 +81,7 @@ int cmd_rr_list(struct cli *c, int argc, char **argv)
 				printf("    notes: %s\n", S(row, "notes"));
 		}
 	}
+out:
 	json_decref(list);
 	return ret;
 }
@@ -92,11 +95,13 @@ int cmd_rr_due(struct cli *c, int argc, char **argv)
 	if (cli_json_flag(argc, argv, &json))
 		return cli_usage(c);
 	ret = rr_due(&c->reg, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret && !json_array_size(list))
+	else if (!json_array_size(list))
 		printf("no joint agency response actions outstanding\n");
-	else if (!ret) {
+	else {
 		printf("%-15s %-28s %-16s %-11s %s\n", "REF", "ACTION", "DUE", "STATUS", "HOURS");
 		json_array_foreach(list, i, row) {
 			int late = json_object_get(row, "overdue_hours") != NULL;
@@ -108,6 +113,7 @@ int cmd_rr_due(struct cli *c, int argc, char **argv)
 			       S(row, "status"), h, late ? "overdue" : "left");
 		}
 	}
+out:
 	json_decref(list);
 	return ret;
 }
@@ -121,14 +127,17 @@ int cmd_rr_targets(struct cli *c, int argc, char **argv)
 	if (cli_json_flag(argc, argv, &json))
 		return cli_usage(c);
 	ret = rr_targets(&c->reg, &list);
-	if (!ret && json)
+	if (ret)
+		goto out;
+	if (json)
 		ret = cli_json_print(list);
-	else if (!ret) {
+	else {
 		printf("%-28s %-8s %s\n", "ACTION", "TARGET", "DEFAULT");
 		json_array_foreach(list, i, row)
 			printf("%-28s %-8s %s\n", S(row, "action"), S(row, "target"),
 			       S(row, "default"));
 	}
+out:
 	json_decref(list);
 	return ret;
 }

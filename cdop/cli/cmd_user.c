@@ -36,12 +36,16 @@ int cmd_user_add(struct cli *c, int argc, char **argv)
 		return cli_fail(c, CDOP_ERR_INPUT, "--role: '%s' is not a role; valid: "
 				"admin, manager, panel, analyst", role);
 	ret = users_name_check(&c->reg, name);
-	if (!ret)
-		ret = passphrase_new(c, file, name, &pass, &passlen);
-	if (!ret)
-		ret = users_add(&c->reg, name, rl, pass, passlen);
-	if (!ret)
-		printf("added user %s (%s)\n", name, role_name(rl));
+	if (ret)
+		return ret;
+	ret = passphrase_new(c, file, name, &pass, &passlen);
+	if (ret)
+		goto out;
+	ret = users_add(&c->reg, name, rl, pass, passlen);
+	if (ret)
+		goto out;
+	printf("added user %s (%s)\n", name, role_name(rl));
+out:
 	passphrase_free(pass, passlen);
 	return ret;
 }
@@ -104,10 +108,13 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage(c);
 	ret = passphrase_new(c, file, c->reg.ss.user, &pass, &passlen);
-	if (!ret)
-		ret = users_passwd(&c->reg, c->reg.ss.user, pass, passlen);
-	if (!ret)
-		printf("passphrase changed for %s\n", c->reg.ss.user);
+	if (ret)
+		goto out;
+	ret = users_passwd(&c->reg, c->reg.ss.user, pass, passlen);
+	if (ret)
+		goto out;
+	printf("passphrase changed for %s\n", c->reg.ss.user);
+out:
 	passphrase_free(pass, passlen);
 	return ret;
 }
@@ -139,8 +146,9 @@ int cmd_recover(struct cli *c, int argc, char **argv)
 	if (!recfile || !user || !file || optind != argc)
 		return cli_usage(c);
 	ret = passphrase_read_file(c, recfile, &code, &codelen);
-	if (!ret)
-		ret = passphrase_new(c, file, user, &pass, &passlen);
+	if (ret)
+		goto out;
+	ret = passphrase_new(c, file, user, &pass, &passlen);
 	if (ret)
 		goto out;
 	memset(&o, 0, sizeof o);
@@ -149,10 +157,12 @@ int cmd_recover(struct cli *c, int argc, char **argv)
 	o.recovery_code = code;
 	o.lock_timeout_ms = CLI_LOCK_TIMEOUT_MS;
 	ret = reg_open(&c->reg, &o);
-	if (!ret)
-		ret = users_passwd(&c->reg, user, pass, passlen);
-	if (!ret)
-		printf("new passphrase set for %s using the recovery code\n", user);
+	if (ret)
+		goto out;
+	ret = users_passwd(&c->reg, user, pass, passlen);
+	if (ret)
+		goto out;
+	printf("new passphrase set for %s using the recovery code\n", user);
 out:
 	passphrase_free(code, codelen);
 	passphrase_free(pass, passlen);

@@ -1,10 +1,15 @@
 #include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
 #include "crypto/chain.h"
 #include "crypto/secure.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+/* "SEQ:" and the hash in hex. */
+#define HEAD_TEXT_SIZE (24 + 2 * CHAIN_HASH_BYTES + 2)
 
 /* The chain covers seq, time, user, action, object and detail. */
 static int entry_hash(struct reg *r, const uint8_t prev[CHAIN_HASH_BYTES],
@@ -22,9 +27,8 @@ static int entry_hash(struct reg *r, const uint8_t prev[CHAIN_HASH_BYTES],
 	f[3].data = e->action; f[3].len = strlen(e->action);
 	f[4].data = e->object; f[4].len = strlen(e->object);
 	f[5].data = e->detail; f[5].len = strlen(e->detail);
-	ret = subkey_derive(key, SUBKEY_AUDIT, r->st.master);
-	if (!ret)
-		ret = chain_hash(out, key, prev, f, 6);
+	ret = subkey_derive(key, SUBKEY_AUDIT, r->st.master) ||
+	      chain_hash(out, key, prev, f, 6);
 	secure_wipe(key, sizeof key);
 	return ret ? reg_fail(r, CDOP_ERR_INTERNAL, "cannot hash audit entry") : CDOP_OK;
 }
@@ -34,21 +38,28 @@ static int chain_head(struct reg *r, int64_t *seq, uint8_t hash[CHAIN_HASH_BYTES
 {
 	static const char sql[] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
 
 	*seq = 0;
 	memset(hash, 0, CHAIN_HASH_BYTES);
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	if (db_step(&q) == DB_ROW) {
 		size_t n;
 		const void *h = db_column_blob(&q, 1, &n);
 
 		*seq = db_column_int(&q, 0);
 		if (n == CHAIN_HASH_BYTES)
 			memcpy(hash, h, n);
-		ret = CDOP_OK;
 	}
-	db_finalize(&q);
-	return ret < 0 ? ret : CDOP_OK;
+	return db_finalize(&q);
+}
+
+/* The head as meta.audit_head keeps it: "SEQ:HASH-IN-HEX". */
+static void head_text(char out[HEAD_TEXT_SIZE], int64_t seq,
+		      const uint8_t hash[CHAIN_HASH_BYTES])
+{
+	int i = snprintf(out, HEAD_TEXT_SIZE, "%" PRId64 ":", seq);
+
+	sodium_bin2hex(out + i, HEAD_TEXT_SIZE - (size_t)i, hash, CHAIN_HASH_BYTES);
 }
 
 static int head_record(struct reg *r, int64_t seq, const uint8_t hash[CHAIN_HASH_BYTES])
@@ -56,19 +67,13 @@ static int head_record(struct reg *r, int64_t seq, const uint8_t hash[CHAIN_HASH
 	static const char sql[] =
 		"INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', :v)";
 	struct db_stmt q = DB_STMT_INIT;
-	char v[24 + 2 * CHAIN_HASH_BYTES + 2];
-	int i, ret;
+	char v[HEAD_TEXT_SIZE];
 
-	i = snprintf(v, sizeof v, "%" PRId64 ":", seq);
-	for (int b = 0; b < CHAIN_HASH_BYTES; b++)
-		snprintf(v + i + 2 * b, 3, "%02x", hash[b]);
-	ret = db_prepare(r, &q, sql);
-	if (!ret)
-		ret = db_bind_text(&q, ":v", v);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
-	return ret;
+	head_text(v, seq, hash);
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":v", v);
+	db_run(&q);
+	return db_finalize(&q);
 }
 
 int audit_append_as(struct reg *r, const char *at, const char *user,
@@ -95,28 +100,19 @@ int audit_append_as(struct reg *r, const char *at, const char *user,
 	e.object = object ? object : "";
 	e.detail = detail ? detail : "";
 	ret = entry_hash(r, prev, &e, hash);
-	if (!ret)
-		ret = db_prepare(r, &q, sql);
-	if (!ret)
-		ret = db_bind_int(&q, ":seq", e.seq);
-	if (!ret)
-		ret = db_bind_text(&q, ":at", e.at);
-	if (!ret)
-		ret = db_bind_text(&q, ":user", e.user);
-	if (!ret)
-		ret = db_bind_text(&q, ":action", e.action);
-	if (!ret)
-		ret = db_bind_text(&q, ":object", e.object);
-	if (!ret)
-		ret = db_bind_text(&q, ":detail", e.detail);
-	if (!ret)
-		ret = db_bind_blob(&q, ":hash", hash, sizeof hash);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
-	if (!ret)
-		ret = head_record(r, e.seq, hash);
-	return ret;
+	if (ret)
+		return ret;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":seq", e.seq);
+	db_bind_text(&q, ":at", e.at);
+	db_bind_text(&q, ":user", e.user);
+	db_bind_text(&q, ":action", e.action);
+	db_bind_text(&q, ":object", e.object);
+	db_bind_text(&q, ":detail", e.detail);
+	db_bind_blob(&q, ":hash", hash, sizeof hash);
+	db_run(&q);
+	ret = db_finalize(&q);
+	return ret ? ret : head_record(r, e.seq, hash);
 }
 
 int audit_append(struct reg *r, const char *action, const char *object,
@@ -133,26 +129,32 @@ int audit_record(struct reg *r, const char *action, const char *object,
 {
 	int ret = db_begin(r);
 
-	if (!ret)
-		ret = audit_append(r, action, object, detail);
-	if (!ret)
-		ret = db_commit(r);
 	if (ret)
-		db_rollback(r);
-	return ret;
+		return ret;
+	return db_end(r, audit_append(r, action, object, detail));
 }
 
-static int stored_head(struct reg *r, char *out, size_t outlen)
+/* Columns 0-5: seq, at, user, action, object, detail. */
+static void entry_read(struct db_stmt *q, struct audit_entry *e)
+{
+	e->seq = db_column_int(q, 0);
+	e->at = db_column_text(q, 1);
+	e->user = db_column_text(q, 2);
+	e->action = db_column_text(q, 3);
+	e->object = db_column_text(q, 4);
+	e->detail = db_column_text(q, 5);
+}
+
+int audit_head_text(struct reg *r, char *out, size_t outlen)
 {
 	static const char sql[] = "SELECT value FROM meta WHERE key = 'audit_head'";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
 
 	out[0] = 0;
-	if (!ret && (ret = db_step(&q)) == DB_ROW)
+	db_prepare(r, &q, sql);
+	if (db_step(&q) == DB_ROW)
 		snprintf(out, outlen, "%s", db_column_text(&q, 0));
-	db_finalize(&q);
-	return ret < 0 ? ret : CDOP_OK;
+	return db_finalize(&q);
 }
 
 int audit_verify(struct reg *r, int64_t *bad)
@@ -161,23 +163,18 @@ int audit_verify(struct reg *r, int64_t *bad)
 		"SELECT seq, at, user, action, object, detail, hash FROM audit ORDER BY seq";
 	uint8_t prev[CHAIN_HASH_BYTES] = { 0 }, want[CHAIN_HASH_BYTES];
 	struct db_stmt q = DB_STMT_INIT;
-	char head[128], expect[128];
+	char head[128], expect[HEAD_TEXT_SIZE];
 	int64_t n = 0;
-	int ret, step;
+	int ret = CDOP_OK, fin;
 
 	*bad = 0;
-	ret = db_prepare(r, &q, sql);
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	while (!ret && db_step(&q) == DB_ROW) {
 		struct audit_entry e;
 		size_t hlen;
 		const void *h;
 
-		e.seq = db_column_int(&q, 0);
-		e.at = db_column_text(&q, 1);
-		e.user = db_column_text(&q, 2);
-		e.action = db_column_text(&q, 3);
-		e.object = db_column_text(&q, 4);
-		e.detail = db_column_text(&q, 5);
+		entry_read(&q, &e);
 		h = db_column_blob(&q, 6, &hlen);
 		if (e.seq != n + 1) {
 			*bad = n + 1;
@@ -198,21 +195,14 @@ int audit_verify(struct reg *r, int64_t *bad)
 		memcpy(prev, want, sizeof prev);
 		n = e.seq;
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	if (ret)
-		return ret;
+	fin = db_finalize(&q);
+	if (ret || fin)
+		return ret ? ret : fin;
 	/* Entries removed from the end leave a chain that is whole but short. */
-	ret = stored_head(r, head, sizeof head);
+	ret = audit_head_text(r, head, sizeof head);
 	if (ret)
 		return ret;
-	{
-		int i = snprintf(expect, sizeof expect, "%" PRId64 ":", n);
-
-		for (int b = 0; b < CHAIN_HASH_BYTES; b++)
-			snprintf(expect + i + 2 * b, 3, "%02x", prev[b]);
-	}
+	head_text(expect, n, prev);
 	if ((n || head[0]) && strcmp(head, expect)) {
 		*bad = n + 1;
 		return reg_fail(r, CDOP_ERR_DAMAGED, "audit chain broken after entry "
@@ -227,21 +217,15 @@ int audit_foreach(struct reg *r, audit_visit_fn fn, void *ctx)
 	static const char sql[] =
 		"SELECT seq, at, user, action, object, detail FROM audit ORDER BY seq";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+	int ret = CDOP_OK, fin;
 
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	while (!ret && db_step(&q) == DB_ROW) {
 		struct audit_entry e;
 
-		e.seq = db_column_int(&q, 0);
-		e.at = db_column_text(&q, 1);
-		e.user = db_column_text(&q, 2);
-		e.action = db_column_text(&q, 3);
-		e.object = db_column_text(&q, 4);
-		e.detail = db_column_text(&q, 5);
+		entry_read(&q, &e);
 		ret = fn(&e, ctx);
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	return ret;
+	fin = db_finalize(&q);
+	return ret ? ret : fin;
 }

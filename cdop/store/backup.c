@@ -1,6 +1,8 @@
 #include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
 #include "crypto/backup.h"
 #include "crypto/error.h"
+#include "crypto/file.h"
 #include "crypto/secure.h"
 
 #include <errno.h>
@@ -19,21 +21,6 @@
 
 /* ---- small file helpers ------------------------------------------------ */
 
-static int read_full(int fd, uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t got = read(fd, p, n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return -1;
-		p += got;
-		n -= (size_t)got;
-	}
-	return 0;
-}
-
 static int pread_full(int fd, uint8_t *p, size_t n, uint64_t off)
 {
 	while (n) {
@@ -50,47 +37,6 @@ static int pread_full(int fd, uint8_t *p, size_t n, uint64_t off)
 		off += (uint64_t)got;
 	}
 	return 0;
-}
-
-static int write_full(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Makes a rename or link durable. */
-static int fsync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd, ret = 0;
-
-	if (!slash) {
-		strcpy(dir, ".");
-	} else {
-		size_t n = (size_t)(slash - path);
-
-		if (n >= sizeof dir)
-			return -1;
-		memcpy(dir, path, n ? n : 1);
-		dir[n ? n : 1] = 0;
-	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fsync(fd))
-		ret = -1;
-	close(fd);
-	return ret;
 }
 
 /* A whole small file (the keyring) into malloc'd memory. */
@@ -115,7 +61,7 @@ static int slurp(struct reg *r, const char *path, size_t max, uint8_t **out, siz
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (read_full(fd, buf, (size_t)st.st_size)) {
+	if (file_read_full(fd, buf, (size_t)st.st_size)) {
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path,
 			       strerror(errno));
 		goto out;
@@ -129,18 +75,11 @@ out:
 	return ret;
 }
 
-static void hex_encode(char *out, const uint8_t *in, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", in[i]);
-}
-
 static void info_fill(struct backup_info *info, const struct backup_header *h)
 {
 	memset(info, 0, sizeof *info);
-	hex_encode(info->register_id, h->register_id, BACKUP_ID_BYTES);
+	sodium_bin2hex(info->register_id, sizeof info->register_id, h->register_id,
+		       BACKUP_ID_BYTES);
 	info->created = h->created;
 	info->audit_seq = h->audit_seq;
 	info->schema = h->schema;
@@ -254,7 +193,7 @@ static int stream_decrypt(struct reg *r, const char *file, int fd,
 			goto out;
 		}
 		crypto_generichash_update(&hs, out, got);
-		if (out_fd >= 0 && write_full(out_fd, out, got)) {
+		if (out_fd >= 0 && file_write_full(out_fd, out, got)) {
 			ret = reg_fail(r, CDOP_ERR_IO, "cannot write the restored "
 				       "register: %s", strerror(errno));
 			goto out;
@@ -292,35 +231,29 @@ int backup_target_check(struct reg *r, const char *path)
 	return CDOP_OK;
 }
 
-/* meta 'audit_head' is "SEQ:HEX". */
+/* meta 'audit_head' is "SEQ:HEX" (audit.c). */
 static int audit_head_read(struct reg *r, uint64_t *seq, uint8_t hash[BACKUP_HASH_BYTES])
 {
-	static const char sql[] = "SELECT value FROM meta WHERE key = 'audit_head'";
-	struct db_stmt q = DB_STMT_INIT;
-	const char *v, *colon;
+	char v[128];
+	const char *colon;
 	size_t binlen = 0;
-	int ret = db_prepare(r, &q, sql);
+	int ret = audit_head_text(r, v, sizeof v);
 
 	*seq = 0;
 	memset(hash, 0, BACKUP_HASH_BYTES);
-	if (!ret)
-		ret = db_step(&q);
-	if (ret == DB_ROW) {
-		v = db_column_text(&q, 0);
-		colon = strchr(v, ':');
-		*seq = strtoull(v, NULL, 10);
-		ret = CDOP_OK;
-		if (!colon || sodium_hex2bin(hash, BACKUP_HASH_BYTES, colon + 1,
-					     strlen(colon + 1), NULL, &binlen, NULL) ||
-		    binlen != BACKUP_HASH_BYTES)
-			ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has a "
-				       "malformed audit head record", r->st.path);
-	} else if (ret == DB_DONE) {
-		ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' lacks its audit "
-			       "head record", r->st.path);
-	}
-	db_finalize(&q);
-	return ret;
+	if (ret)
+		return ret;
+	if (!v[0])
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' lacks its audit "
+				"head record", r->st.path);
+	colon = strchr(v, ':');
+	*seq = strtoull(v, NULL, 10);
+	if (!colon || sodium_hex2bin(hash, BACKUP_HASH_BYTES, colon + 1,
+				     strlen(colon + 1), NULL, &binlen, NULL) ||
+	    binlen != BACKUP_HASH_BYTES)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has a malformed "
+				"audit head record", r->st.path);
+	return CDOP_OK;
 }
 
 /* Audit entry, commit, then the header fields the database supplies. */
@@ -328,14 +261,11 @@ static int backup_record(struct reg *r, const char *out, struct backup_header *h
 {
 	int ret = db_begin(r);
 
-	if (!ret)
-		ret = audit_append(r, "backup", "register", out);
-	if (!ret)
-		ret = db_commit(r);
-	if (ret) {
-		db_rollback(r);
+	if (ret)
 		return ret;
-	}
+	ret = db_end(r, audit_append(r, "backup", "register", out));
+	if (ret)
+		return ret;
 	ret = audit_head_read(r, &h->audit_seq, h->audit_hash);
 	h->schema = (uint32_t)reg_schema_latest(); /* reg_open migrated to it */
 	h->created = (int64_t)time(NULL);
@@ -389,7 +319,7 @@ static int backup_encrypt(struct reg *r, const char *tmp, int fd,
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if (write_full(fd, prefix, plen)) {
+	if (file_write_full(fd, prefix, plen)) {
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", tmp,
 			       strerror(errno));
 		goto out;
@@ -403,7 +333,7 @@ static int backup_encrypt(struct reg *r, const char *tmp, int fd,
 		}
 		crypto_generichash_update(&hs, in, want);
 		if (backup_stream_push(s, in, want, out, &clen) ||
-		    write_full(fd, out, clen)) {
+		    file_write_full(fd, out, clen)) {
 			ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", tmp,
 				       strerror(errno));
 			goto out;
@@ -436,15 +366,21 @@ static int backup_check_written(struct reg *r, const char *tmp, const char *out,
 		return reg_fail(r, CDOP_ERR_IO, "cannot read back '%s': %s", tmp,
 				strerror(errno));
 	ret = prefix_read(r, out, fd, h, &prefix, &plen, &kr);
-	if (!ret && (h->keyring_len != klen || memcmp(kr, keyring, klen) ||
-		     backup_prefix_verify(prefix, plen, r->st.master)))
+	if (ret)
+		goto out;
+	if (h->keyring_len != klen || memcmp(kr, keyring, klen) ||
+	    backup_prefix_verify(prefix, plen, r->st.master)) {
 		ret = reg_fail(r, CDOP_ERR_IO, "backup '%s' read back differently "
 			       "from what was written", out);
-	if (!ret)
-		ret = stream_decrypt(r, out, fd, h, prefix, plen, r->st.master, -1, again);
-	if (!ret && sodium_memcmp(again, digest, DIGEST_BYTES))
+		goto out;
+	}
+	ret = stream_decrypt(r, out, fd, h, prefix, plen, r->st.master, -1, again);
+	if (ret)
+		goto out;
+	if (sodium_memcmp(again, digest, DIGEST_BYTES))
 		ret = reg_fail(r, CDOP_ERR_IO, "backup '%s' read back differently "
 			       "from the register", out);
+out:
 	if (ret && ret != CDOP_ERR_NOMEM)
 		ret = CDOP_ERR_IO; /* our own write went wrong: a disk problem */
 	free(prefix);
@@ -455,29 +391,27 @@ static int backup_check_written(struct reg *r, const char *tmp, const char *out,
 int backup_write(struct reg *r, const char *out, struct backup_info *info)
 {
 	struct backup_header h;
+	struct outfile o;
 	uint8_t digest[DIGEST_BYTES], *keyring = NULL;
-	char tmp[PATH_MAX];
 	size_t klen = 0;
 	struct stat st;
-	int fd = -1, ret;
+	int ret, cret;
 
 	memset(&h, 0, sizeof h);
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out) >= (int)sizeof tmp)
+	if (strlen(out) + sizeof ".tmp-XXXXXX" > PATH_MAX)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "out", "path too long");
-	if (access(out, F_OK) == 0)
-		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; "
-				"refusing to overwrite it", out);
 	/* Before the audit entry: a directory we cannot write to records no
 	 * backup. */
-	fd = mkstemp(tmp); /* 0600 */
-	if (fd < 0)
-		return reg_fail_field(r, CDOP_ERR_IO, "out", "cannot create a file beside "
-				"'%s': %s", out, strerror(errno));
+	ret = outfile_open(r, &o, out, OUTFILE_EXCL);
+	if (ret)
+		return ret;
 	ret = backup_record(r, out, &h);
-	if (!ret)
-		ret = reg_close(r); /* seals the file MAC into the keyring */
-	if (!ret)
-		ret = keyring_snapshot(r, &keyring, &klen);
+	if (ret)
+		goto out;
+	ret = reg_close(r); /* seals the file MAC into the keyring */
+	if (ret)
+		goto out;
+	ret = keyring_snapshot(r, &keyring, &klen);
 	if (ret)
 		goto out;
 	if (fstat(r->st.lock_fd, &st)) {
@@ -491,33 +425,18 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 			       "after it was sealed", r->st.path);
 		goto out;
 	}
-	ret = backup_encrypt(r, tmp, fd, &h, keyring, klen, digest);
-	if (close(fd) && !ret)
-		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", tmp,
-			       strerror(errno));
-	fd = -1;
-	if (!ret)
-		ret = backup_check_written(r, tmp, out, keyring, klen, digest, &h);
+	/* Written through the descriptor: nothing passes o.f's buffer. */
+	ret = backup_encrypt(r, o.tmp, fileno(o.f), &h, keyring, klen, digest);
 	if (ret)
 		goto out;
-	if (link(tmp, out)) {
-		ret = errno == EEXIST ?
-			reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; "
-				 "refusing to overwrite it", out) :
-			reg_fail(r, CDOP_ERR_IO, "cannot create '%s': %s", out,
-				 strerror(errno));
-		goto out;
-	}
-	if (fsync_parent(out))
-		ret = reg_fail(r, CDOP_ERR_IO, "cannot sync the directory of '%s': %s",
-			       out, strerror(errno));
-	info_fill(info, &h);
+	ret = backup_check_written(r, o.tmp, out, keyring, klen, digest, &h);
 out:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp); /* after link() the backup stays under its own name */
+	cret = outfile_close(r, &o, !ret); /* link()ed: never over a file */
 	free(keyring);
-	return ret;
+	if (ret || cret)
+		return ret ? ret : cret;
+	info_fill(info, &h);
+	return CDOP_OK;
 }
 
 /* ---- restore ----------------------------------------------------------------- */
@@ -668,7 +587,7 @@ static int keys_write(struct reg *r, struct restore_tmp *t, const uint8_t *k, si
 		return reg_fail(r, CDOP_ERR_IO, "cannot create '%s': %s", t->keys,
 				strerror(errno));
 	t->have_keys = 1;
-	if (write_full(fd, k, n) || fsync(fd))
+	if (file_write_full(fd, k, n) || fsync(fd))
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", t->keys,
 			       strerror(errno));
 	if (close(fd) && !ret)
@@ -684,26 +603,59 @@ static int audit_head_check(struct reg *t, const struct backup_header *h)
 	struct db_stmt q = DB_STMT_INIT;
 	const void *hash;
 	size_t n = 0;
-	int ret = db_prepare(t, &q, sql);
+	int found = 0, same = 0, ret;
 
-	if (!ret)
-		ret = db_bind_int(&q, ":seq", (int64_t)h->audit_seq);
-	if (!ret)
-		ret = db_step(&q);
-	if (ret == DB_ROW) {
+	db_prepare(t, &q, sql);
+	db_bind_int(&q, ":seq", (int64_t)h->audit_seq);
+	if (db_step(&q) == DB_ROW) {
 		hash = db_column_blob(&q, 0, &n);
-		ret = n == BACKUP_HASH_BYTES && hash &&
-		      !sodium_memcmp(hash, h->audit_hash, BACKUP_HASH_BYTES) ? CDOP_OK :
-			reg_fail(t, CDOP_ERR_DAMAGED, "audit entry %" PRIu64 " differs "
-				 "from the one the backup header records",
-				 h->audit_seq);
-	} else if (ret == DB_DONE) {
-		ret = reg_fail(t, CDOP_ERR_DAMAGED, "audit entry %" PRIu64 ", the "
-			       "head when the backup was made, is missing",
-			       h->audit_seq);
+		found = 1;
+		same = n == BACKUP_HASH_BYTES && hash &&
+		       !sodium_memcmp(hash, h->audit_hash, BACKUP_HASH_BYTES);
 	}
-	db_finalize(&q);
-	return ret;
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
+	if (!found)
+		return reg_fail(t, CDOP_ERR_DAMAGED, "audit entry %" PRIu64 ", the "
+				"head when the backup was made, is missing",
+				h->audit_seq);
+	if (!same)
+		return reg_fail(t, CDOP_ERR_DAMAGED, "audit entry %" PRIu64 " differs "
+				"from the one the backup header records", h->audit_seq);
+	return CDOP_OK;
+}
+
+/* Opens, checks, records the restore in and seals the decrypted copy. */
+static int restore_check_copy(struct reg *t, const struct reg_open_opts *oo,
+			      const struct backup_header *h)
+{
+	char detail[256], when[21];
+	struct tm tm;
+	time_t created = (time_t)h->created;
+	int ret = reg_open(t, oo);
+
+	if (ret)
+		return ret;
+	ret = reg_check(t);
+	if (ret)
+		return ret;
+	if (h->audit_seq) {
+		ret = audit_head_check(t, h);
+		if (ret)
+			return ret;
+	}
+	gmtime_r(&created, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(detail, sizeof detail, "from backup made %s at audit entry "
+		 "%" PRIu64, when, h->audit_seq);
+	ret = db_begin(t);
+	if (ret)
+		return ret;
+	ret = db_end(t, audit_append(t, "restore", "register", detail));
+	if (ret)
+		return ret;
+	return reg_close(t); /* seals the file MAC into the keyring */
 }
 
 /* Opens the decrypted copy with the library and checks all of it. */
@@ -712,9 +664,6 @@ static int restore_verify_open(struct reg *r, const struct backup_restore_opts *
 {
 	struct reg t;
 	struct reg_open_opts oo;
-	char detail[256], when[21];
-	struct tm tm;
-	time_t created = (time_t)h->created;
 	int ret;
 
 	reg_init(&t);
@@ -725,26 +674,7 @@ static int restore_verify_open(struct reg *r, const struct backup_restore_opts *
 	oo.passlen = o->passlen;
 	oo.recovery_code = o->recovery_code;
 	oo.lock_timeout_ms = 0; /* nobody else knows the name */
-	ret = reg_open(&t, &oo);
-	if (!ret)
-		ret = reg_check(&t);
-	if (!ret && h->audit_seq)
-		ret = audit_head_check(&t, h);
-	if (!ret) {
-		gmtime_r(&created, &tm);
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		snprintf(detail, sizeof detail, "from backup made %s at audit entry "
-			 "%" PRIu64, when, h->audit_seq);
-		ret = db_begin(&t);
-		if (!ret)
-			ret = audit_append(&t, "restore", "register", detail);
-		if (!ret)
-			ret = db_commit(&t);
-		if (ret)
-			db_rollback(&t);
-	}
-	if (!ret)
-		ret = reg_close(&t); /* seals the file MAC into the keyring */
+	ret = restore_check_copy(&t, &oo, h);
 	if (ret)
 		reg_fail(r, ret, "backup '%s' decrypts and authenticates, but the "
 			 "register in it fails its check: %s", o->file, t.e.msg);
@@ -752,22 +682,24 @@ static int restore_verify_open(struct reg *r, const struct backup_restore_opts *
 	return ret;
 }
 
-/* Keyring first: a cdop that finds PATH also finds PATH.keys. */
+/* Keyring first: a cdop that finds PATH also finds PATH.keys. Both are in
+ * one directory, so the second file_place's fsync covers the first link. */
 static int restore_place(struct reg *r, const char *path, const struct restore_tmp *t)
 {
 	char keys[PATH_MAX];
+	int rc, e;
 
 	if (snprintf(keys, sizeof keys, "%s.keys", path) >= (int)sizeof keys)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "to", "path too long");
-	if (link(t->keys, keys))
+	if (file_place(t->keys, keys, FILE_EXCL) == -1)
 		return errno == EEXIST ?
 			reg_fail_field(r, CDOP_ERR_CONFLICT, "to", "keyring '%s' already "
 				 "exists; nothing was restored", keys) :
 			reg_fail(r, CDOP_ERR_IO, "cannot create '%s': %s", keys,
 				 strerror(errno));
-	if (link(t->db, path)) {
-		int e = errno;
-
+	rc = file_place(t->db, path, FILE_EXCL);
+	e = errno;
+	if (rc == -1) {
 		unlink(keys);
 		return e == EEXIST ?
 			reg_fail_field(r, CDOP_ERR_CONFLICT, "to", "'%s' already exists; "
@@ -775,9 +707,9 @@ static int restore_place(struct reg *r, const char *path, const struct restore_t
 			reg_fail(r, CDOP_ERR_IO, "cannot create '%s': %s", path,
 				 strerror(e));
 	}
-	if (fsync_parent(path))
+	if (rc == -2)
 		return reg_fail(r, CDOP_ERR_IO, "cannot sync the directory of '%s': %s",
-				path, strerror(errno));
+				path, strerror(e));
 	return CDOP_OK;
 }
 
@@ -788,7 +720,7 @@ int backup_restore(struct reg *r, const struct backup_restore_opts *o,
 	struct restore_tmp tmp;
 	uint8_t digest[DIGEST_BYTES], *prefix = NULL, *master = NULL;
 	size_t plen = 0;
-	int fd = -1, out_fd = -1, ret;
+	int fd = -1, out_fd = -1, ret, rc;
 
 	memset(&tmp, 0, sizeof tmp);
 	ret = backup_target_check(r, o->path);
@@ -804,27 +736,37 @@ int backup_restore(struct reg *r, const struct backup_restore_opts *o,
 		goto out;
 	}
 	ret = restore_authenticate(r, o, fd, &h, &prefix, &plen, master);
-	if (!ret)
-		ret = restore_tmp_create(r, o->path, &tmp, &out_fd);
-	if (!ret)
-		ret = stream_decrypt(r, o->file, fd, &h, prefix, plen, master, out_fd,
-				     digest);
-	if (!ret && fsync(out_fd))
+	if (ret)
+		goto out;
+	ret = restore_tmp_create(r, o->path, &tmp, &out_fd);
+	if (ret)
+		goto out;
+	ret = stream_decrypt(r, o->file, fd, &h, prefix, plen, master, out_fd, digest);
+	if (ret)
+		goto out;
+	rc = fsync(out_fd);
+	if (close(out_fd))
+		rc = -1;
+	out_fd = -1;
+	if (rc) {
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", tmp.db,
 			       strerror(errno));
-	if (out_fd >= 0 && close(out_fd) && !ret)
-		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", tmp.db,
-			       strerror(errno));
+		goto out;
+	}
 	/* Only now, with every chunk authenticated, may SQLite read it. */
-	if (!ret)
-		ret = keys_write(r, &tmp, prefix + BACKUP_HEADER_BYTES, h.keyring_len);
-	if (!ret)
-		ret = restore_verify_open(r, o, &tmp, &h);
-	if (!ret)
-		ret = restore_place(r, o->path, &tmp);
-	if (!ret)
-		info_fill(info, &h);
+	ret = keys_write(r, &tmp, prefix + BACKUP_HEADER_BYTES, h.keyring_len);
+	if (ret)
+		goto out;
+	ret = restore_verify_open(r, o, &tmp, &h);
+	if (ret)
+		goto out;
+	ret = restore_place(r, o->path, &tmp);
+	if (ret)
+		goto out;
+	info_fill(info, &h);
 out:
+	if (out_fd >= 0)
+		close(out_fd);
 	restore_tmp_remove(&tmp); /* placed files keep their own names */
 	secure_free(master);
 	free(prefix);

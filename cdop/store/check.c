@@ -11,11 +11,11 @@
 static int check_pages(struct reg *r)
 {
 	struct db_stmt q = DB_STMT_INIT;
-	int ret, step;
+	int ret = CDOP_OK, fin;
 
 	r->st.allow_pragma = 1;
-	ret = db_prepare(r, &q, "PRAGMA integrity_check");
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, "PRAGMA integrity_check");
+	while (!ret && db_step(&q) == DB_ROW) {
 		const char *msg = db_column_text(&q, 0);
 
 		if (strcmp(msg, "ok")) {
@@ -28,14 +28,11 @@ static int check_pages(struct reg *r)
 			ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' failed its "
 				       "integrity check: %.*s", r->st.path,
 				       nl ? (int)(nl - first) : 300, first);
-			break;
 		}
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
+	fin = db_finalize(&q);
 	r->st.allow_pragma = 0;
-	return ret;
+	return ret ? ret : fin;
 }
 
 struct slot_ctx {
@@ -86,18 +83,18 @@ int reg_check(struct reg *r)
 	int64_t bad;
 	int ret = check_pages(r);
 
-	if (!ret && r->st.file_mismatch)
-		ret = reg_fail(r, CDOP_ERR_DAMAGED, "register '%s': every page "
+	if (ret)
+		return ret;
+	if (r->st.file_mismatch)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s': every page "
 			       "authenticates on its own, but the file is not the one "
 			       "cdop last closed (its keyed MAC differs from the one in "
 			       "'%s'). A page may have been replaced by the same page "
 			       "from an older copy, or bytes changed in page padding "
 			       "that SQLCipher does not authenticate. Restore from a "
 			       "backup.", r->st.path, r->st.keys_path);
-
-	if (!ret)
-		ret = check_keyring(r);
-	if (!ret)
-		ret = audit_verify(r, &bad);
-	return ret;
+	ret = check_keyring(r);
+	if (ret)
+		return ret;
+	return audit_verify(r, &bad);
 }

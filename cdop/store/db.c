@@ -257,19 +257,29 @@ int db_begin(struct reg *r)
 {
 	int ret = r->st.before_write ? r->st.before_write(r) : CDOP_OK;
 
-	if (!ret)
-		ret = db_exec(r, "BEGIN IMMEDIATE");
-	if (!ret)
-		r->st.in_txn = 1;
-	return ret;
+	if (ret)
+		return ret;
+	ret = db_exec(r, "BEGIN IMMEDIATE");
+	if (ret)
+		return ret;
+	r->st.in_txn = 1;
+	return CDOP_OK;
 }
 
 int db_commit(struct reg *r)
 {
 	int ret = db_exec(r, "COMMIT");
 
-	if (!ret)
-		r->st.in_txn = 0;
+	if (ret)
+		return ret;
+	r->st.in_txn = 0;
+	return CDOP_OK;
+}
+
+int db_end(struct reg *r, int ret)
+{
+	if (ret || (ret = db_commit(r)))
+		db_rollback(r);
 	return ret;
 }
 

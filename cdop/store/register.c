@@ -2,9 +2,11 @@
 #include "cdop/store/store_int.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
+#include "forms/date.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,14 +63,16 @@ int reg_close(struct reg *r)
 		}
 	}
 	r->st.db = NULL;
-	if (r->st.marked_dirty && !ret) {
-		ret = file_state_seal(r);
-		if (!ret)
-			ret = reg_keyring_save(r);
-		if (!ret)
-			r->st.marked_dirty = 0;
-	}
-	return ret;
+	if (ret || !r->st.marked_dirty)
+		return ret;
+	ret = file_state_seal(r);
+	if (ret)
+		return ret;
+	ret = reg_keyring_save(r);
+	if (ret)
+		return ret;
+	r->st.marked_dirty = 0;
+	return CDOP_OK;
 }
 
 void reg_release(struct reg *r)
@@ -131,6 +135,19 @@ void reg_today(const struct reg *r, char out[11])
 	}
 	localtime_r(&t, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+int reg_today_date(struct reg *r, struct cdate *d, char out[11])
+{
+	char t[11];
+
+	if (!out)
+		out = t;
+	reg_today(r, out);
+	if (date_parse(out, d))
+		return reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date "
+				"(YYYY-MM-DD)", out);
+	return CDOP_OK;
 }
 
 int reg_schema_latest(void)
@@ -209,8 +226,7 @@ static int db_key_and_configure(struct reg *r, int creating)
 	/* x'…' makes SQLCipher use the bytes as the key, with no PBKDF2. */
 	keytext[0] = 'x';
 	keytext[1] = '\'';
-	for (i = 0; i < SUBKEY_BYTES; i++)
-		snprintf(keytext + 2 + 2 * i, 3, "%02x", key[i]);
+	sodium_bin2hex(keytext + 2, 2 * SUBKEY_BYTES + 1, key, SUBKEY_BYTES);
 	keytext[2 + 2 * SUBKEY_BYTES] = '\'';
 	keytext[3 + 2 * SUBKEY_BYTES] = 0;
 	if (sqlite3_key(r->st.db, keytext, (int)(3 + 2 * SUBKEY_BYTES)) != SQLITE_OK) {
@@ -220,11 +236,12 @@ static int db_key_and_configure(struct reg *r, int creating)
 	r->st.allow_pragma = 1;
 	for (i = 0; i < sizeof setup / sizeof setup[0] && !ret; i++)
 		ret = db_exec(r, setup[i]);
-	if (!ret && creating)
+	if (creating && !ret)
 		ret = db_exec(r, "PRAGMA auto_vacuum = FULL"); /* no free pages: see check */
-	if (!ret)
-		ret = sqlite3_busy_timeout(r->st.db, 10000) == SQLITE_OK ? CDOP_OK :
-			db_error(r, SQLITE_ERROR, "configure");
+	if (ret)
+		goto out;
+	if (sqlite3_busy_timeout(r->st.db, 10000) != SQLITE_OK)
+		ret = db_error(r, SQLITE_ERROR, "configure");
 out:
 	secure_wipe(key, sizeof key);
 	secure_free(keytext);
@@ -245,18 +262,17 @@ static int db_connect(struct reg *r, int creating)
 	return db_key_and_configure(r, creating);
 }
 
-/* The first read after keying proves the key and the first page. */
-static int db_probe(struct reg *r, int ret)
+/* Connects; the first read after keying proves the key and the first page. */
+static int db_connect_probe(struct reg *r)
 {
 	struct db_stmt q = DB_STMT_INIT;
+	int ret = db_connect(r, 0);
 
-	if (!ret)
-		ret = db_prepare(r, &q, "SELECT count(*) FROM sqlite_master");
-	if (!ret)
-		ret = db_step(&q);
-	db_finalize(&q);
-	if (ret == DB_ROW)
-		return CDOP_OK;
+	if (ret == CDOP_OK) {
+		db_prepare(r, &q, "SELECT count(*) FROM sqlite_master");
+		db_step(&q);
+		ret = db_finalize(&q);
+	}
 	if (ret == CDOP_ERR_DAMAGED || ret == CDOP_ERR_INTERNAL)
 		return reg_fail(r, CDOP_ERR_DAMAGED,
 				"register '%s' cannot be decrypted with the key from "
@@ -268,22 +284,37 @@ static int db_probe(struct reg *r, int ret)
 static int user_version(struct reg *r, int *v)
 {
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, "PRAGMA user_version");
 
-	if (!ret && (ret = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, "PRAGMA user_version");
+	if (db_step(&q) == DB_ROW)
 		*v = (int)db_column_int(&q, 0);
-		ret = CDOP_OK;
-	}
-	db_finalize(&q);
-	return ret;
+	return db_finalize(&q);
+}
+
+/* The migrations newer than HAVE and the new user_version; in a transaction. */
+static int migrate_apply(struct reg *r, int have, int latest)
+{
+	const struct embedded_file *f;
+	char sql[64];
+	int ret = CDOP_OK;
+
+	for (f = cdop_schema; !ret && f->name; f++)
+		if (atoi(f->name) > have)
+			ret = db_exec_script(r, (const char *)f->data);
+	if (ret)
+		return ret;
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", latest);
+	ret = db_exec(r, sql);
+	if (ret || have == 0)
+		return ret;
+	snprintf(sql, sizeof sql, "schema %d to %d", have, latest);
+	return audit_append(r, "migrate", "register", sql);
 }
 
 /* Applies every embedded migration newer than the register, in one
  * transaction with the new user_version. */
 static int migrate(struct reg *r)
 {
-	const struct embedded_file *f;
-	char sql[64];
 	int have = 0, latest = reg_schema_latest(), ret;
 
 	ret = user_version(r, &have);
@@ -297,61 +328,28 @@ static int migrate(struct reg *r)
 	if (have == latest)
 		return CDOP_OK;
 	ret = db_begin(r);
-	for (f = cdop_schema; !ret && f->name; f++)
-		if (atoi(f->name) > have)
-			ret = db_exec_script(r, (const char *)f->data);
-	if (!ret) {
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", latest);
-		ret = db_exec(r, sql);
-	}
-	if (!ret && have > 0) {
-		snprintf(sql, sizeof sql, "schema %d to %d", have, latest);
-		ret = audit_append(r, "migrate", "register", sql);
-	}
-	if (!ret)
-		ret = db_commit(r);
 	if (ret)
-		db_rollback(r);
-	return ret;
+		return ret;
+	return db_end(r, migrate_apply(r, have, latest));
 }
 
 static int meta_get(struct reg *r, const char *key, char *out, size_t outlen)
 {
 	static const char sql[] = "SELECT value FROM meta WHERE key = :key";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
+	int found = 0, ret;
 
-	if (!ret)
-		ret = db_bind_text(&q, ":key", key);
-	if (!ret) {
-		ret = db_step(&q);
-		if (ret == DB_ROW) {
-			snprintf(out, outlen, "%s", db_column_text(&q, 0));
-			ret = CDOP_OK;
-		} else if (ret == DB_DONE) {
-			ret = reg_fail(r, CDOP_ERR_DAMAGED,
-				       "register '%s' lacks its '%s' record", r->st.path, key);
-		}
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":key", key);
+	if (db_step(&q) == DB_ROW) {
+		snprintf(out, outlen, "%s", db_column_text(&q, 0));
+		found = 1;
 	}
-	db_finalize(&q);
-	return ret;
-}
-
-static int meta_set(struct reg *r, const char *key, const char *value)
-{
-	static const char sql[] =
-		"INSERT OR REPLACE INTO meta(key, value) VALUES (:key, :value)";
-	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
-
-	if (!ret)
-		ret = db_bind_text(&q, ":key", key);
-	if (!ret)
-		ret = db_bind_text(&q, ":value", value);
-	if (!ret)
-		ret = db_step(&q) == DB_DONE ? CDOP_OK : r->e.msg[0] ? CDOP_ERR_IO : CDOP_ERR_INTERNAL;
-	db_finalize(&q);
-	return ret;
+	ret = db_finalize(&q);
+	if (ret || found)
+		return ret;
+	return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' lacks its '%s' record",
+			r->st.path, key);
 }
 
 int reg_kdf_params(struct reg *r, struct kdf_params *out)
@@ -359,9 +357,7 @@ int reg_kdf_params(struct reg *r, struct kdf_params *out)
 	char ops[32], mem[32];
 	int ret = meta_get(r, "kdf_ops", ops, sizeof ops);
 
-	if (!ret)
-		ret = meta_get(r, "kdf_mem", mem, sizeof mem);
-	if (ret)
+	if (ret || (ret = meta_get(r, "kdf_mem", mem, sizeof mem)))
 		return ret;
 	out->opslimit = (uint32_t)strtoul(ops, NULL, 10);
 	out->memlimit = strtoull(mem, NULL, 10);
@@ -369,14 +365,6 @@ int reg_kdf_params(struct reg *r, struct kdf_params *out)
 		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has invalid "
 				"key derivation defaults", r->st.path);
 	return CDOP_OK;
-}
-
-static void hex_encode(char *out, const uint8_t *in, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", in[i]);
 }
 
 /* The database and keyring must be one register. */
@@ -387,7 +375,7 @@ static int check_register_id(struct reg *r)
 
 	if (ret)
 		return ret;
-	hex_encode(want, r->st.kr.register_id, KEYRING_ID_BYTES);
+	signing_register_id(r, want, sizeof want);
 	if (strcmp(want, have))
 		return reg_fail(r, CDOP_ERR_DAMAGED,
 				"register '%s' does not belong to keyring '%s' "
@@ -401,29 +389,29 @@ static int check_user(struct reg *r, const struct keyring_slot *slot)
 {
 	static const char sql[] = "SELECT role, state FROM users WHERE name = :name";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
+	int found = 0, active = 0, ret;
 
-	if (!ret)
-		ret = db_bind_text(&q, ":name", r->ss.user);
-	if (!ret)
-		ret = db_step(&q);
-	if (ret == DB_DONE) {
-		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has a slot for "
-			       "user '%s' whom the register does not know",
-			       r->st.keys_path, r->ss.user);
-	} else if (ret == DB_ROW) {
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":name", r->ss.user);
+	if (db_step(&q) == DB_ROW) {
 		r->ss.role = role_parse(db_column_text(&q, 0));
-		ret = CDOP_OK;
-		if (strcmp(db_column_text(&q, 1), "active"))
-			ret = reg_fail(r, CDOP_ERR_ACCESS, "user '%s' is disabled",
-				       r->ss.user);
-		else if (slot && slot->role != (uint8_t)r->ss.role)
-			ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' gives user "
-				       "'%s' a role the register does not",
-				       r->st.keys_path, r->ss.user);
+		active = !strcmp(db_column_text(&q, 1), "active");
+		found = 1;
 	}
-	db_finalize(&q);
-	return ret;
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
+	if (!found)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has a slot for "
+				"user '%s' whom the register does not know",
+				r->st.keys_path, r->ss.user);
+	if (!active)
+		return reg_fail(r, CDOP_ERR_ACCESS, "user '%s' is disabled", r->ss.user);
+	if (slot && slot->role != (uint8_t)r->ss.role)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' gives user "
+				"'%s' a role the register does not",
+				r->st.keys_path, r->ss.user);
+	return CDOP_OK;
 }
 
 /* ---- failed attempts ------------------------------------------------------ */
@@ -449,6 +437,8 @@ static int import_failures(struct reg *r)
 	if (!r->st.kr.nfailures)
 		return CDOP_OK;
 	ret = db_begin(r);
+	if (ret)
+		return ret;
 	for (i = 0; !ret && i < r->st.kr.nfailures; i++) {
 		char *at = text, *user, *why;
 
@@ -466,12 +456,9 @@ static int import_failures(struct reg *r)
 		*why++ = 0;
 		ret = audit_append_as(r, at, user, "unlock_failed", user, why);
 	}
-	if (!ret)
-		ret = db_commit(r);
-	if (ret) {
-		db_rollback(r);
+	ret = db_end(r, ret);
+	if (ret)
 		return ret;
-	}
 	/* A crash here only means the records are imported twice. */
 	keyring_failures_clear(&r->st.kr);
 	return keyring_save(&r->st.kr, r->st.keys_path, KEYRING_SAVE_REPLACE) ?
@@ -649,6 +636,18 @@ static int unlock(struct reg *r, const struct reg_open_opts *o,
 	return reg_fail(r, CDOP_ERR_INTERNAL, "cannot unlock: %s", crypto_strerror(ret));
 }
 
+/* Connects, brings the schema up to date and checks that database, keyring
+ * and user agree; PRAGMAs stay allowed until the caller is done. */
+static int connect_checked(struct reg *r, const struct reg_open_opts *o,
+			   const struct keyring_slot *slot)
+{
+	int ret = db_connect_probe(r);
+
+	if (ret || (ret = migrate(r)) || (ret = check_register_id(r)))
+		return ret;
+	return o->recovery_code ? CDOP_OK : check_user(r, slot);
+}
+
 int reg_open(struct reg *r, const struct reg_open_opts *o)
 {
 	const struct keyring_slot *slot = NULL;
@@ -681,21 +680,16 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 	ret = check_file_state(r, o->flags);
 	if (ret)
 		return ret;
-	ret = db_probe(r, db_connect(r, 0));
-	if (!ret)
-		ret = migrate(r);
-	if (ret)
-		r->st.allow_pragma = 0;
-	if (!ret)
-		ret = check_register_id(r);
-	if (!ret && !o->recovery_code)
-		ret = check_user(r, slot);
+	ret = connect_checked(r, o, slot);
 	r->st.allow_pragma = 0;
-	if (!ret && r->st.recovered)
+	if (ret)
+		return ret;
+	if (r->st.recovered) {
 		ret = recover_unclean(r);
-	if (!ret)
-		ret = import_failures(r);
-	return ret;
+		if (ret)
+			return ret;
+	}
+	return import_failures(r);
 fail_fd:
 	if (fd >= 0 && r->st.lock_fd != fd)
 		close(fd);
@@ -714,51 +708,63 @@ int reg_keyring_save(struct reg *r)
 
 /* ---- create -------------------------------------------------------------- */
 
-static int create_contents(struct reg *r, struct reg_create_opts *o,
-			   const struct kdf_params *kdf)
+/* The first rows: meta, the admin, the first audit entries. */
+static int create_rows(struct reg *r, const struct reg_create_opts *o,
+		       const struct kdf_params *kdf)
 {
+	static const char meta_sql[] =
+		"INSERT OR REPLACE INTO meta(key, value) VALUES (:key, :value)";
 	static const char user_sql[] =
 		"INSERT INTO users(name, role, state, created_at, created_by) "
 		"VALUES (:name, 'admin', 'active', :now, :name)";
-	char idhex[2 * KEYRING_ID_BYTES + 1], num[32], now[21];
+	char idhex[2 * KEYRING_ID_BYTES + 1], ops[32], mem[32], now[21];
+	const char *const meta[][2] = {
+		{ "register_id", idhex }, { "created_at", now },
+		{ "kdf_ops", ops }, { "kdf_mem", mem },
+	};
 	struct db_stmt q = DB_STMT_INIT;
+	size_t i;
 	int ret;
 
-	ret = db_connect(r, 1);
-	if (!ret)
-		ret = migrate(r);
+	reg_now(now);
+	signing_register_id(r, idhex, sizeof idhex);
+	snprintf(ops, sizeof ops, "%u", kdf->opslimit);
+	snprintf(mem, sizeof mem, "%llu", (unsigned long long)kdf->memlimit);
+	db_prepare(r, &q, meta_sql);
+	for (i = 0; i < sizeof meta / sizeof meta[0]; i++) {
+		db_bind_text(&q, ":key", meta[i][0]);
+		db_bind_text(&q, ":value", meta[i][1]);
+		db_run(&q);
+		db_reset(&q);
+	}
+	ret = db_finalize(&q);
 	if (ret)
 		return ret;
+	db_prepare(r, &q, user_sql);
+	db_bind_text(&q, ":name", o->admin);
+	db_bind_text(&q, ":now", now);
+	db_run(&q);
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
+	ret = audit_append(r, "init", "register", kdf_profile_name(kdf));
+	if (ret)
+		return ret;
+	return audit_append(r, "user_add", o->admin, "admin");
+}
+
+static int create_contents(struct reg *r, const struct reg_create_opts *o,
+			   const struct kdf_params *kdf)
+{
+	int ret = db_connect(r, 1);
+
+	if (ret || (ret = migrate(r)))
+		return ret;
 	r->st.allow_pragma = 0;
-	reg_now(now);
-	hex_encode(idhex, r->st.kr.register_id, KEYRING_ID_BYTES);
 	ret = db_begin(r);
-	if (!ret)
-		ret = meta_set(r, "register_id", idhex);
-	if (!ret)
-		ret = meta_set(r, "created_at", now);
-	snprintf(num, sizeof num, "%u", kdf->opslimit);
-	if (!ret)
-		ret = meta_set(r, "kdf_ops", num);
-	snprintf(num, sizeof num, "%llu", (unsigned long long)kdf->memlimit);
-	if (!ret)
-		ret = meta_set(r, "kdf_mem", num);
-	if (!ret)
-		ret = db_prepare(r, &q, user_sql);
-	if (!ret)
-		ret = db_bind_text(&q, ":name", o->admin);
-	if (!ret)
-		ret = db_bind_text(&q, ":now", now);
-	if (!ret && db_step(&q) != DB_DONE)
-		ret = CDOP_ERR_IO;
-	db_finalize(&q);
-	if (!ret)
-		ret = audit_append(r, "init", "register", kdf_profile_name(kdf));
-	if (!ret)
-		ret = audit_append(r, "user_add", o->admin, "admin");
-	if (!ret)
-		ret = db_commit(r);
-	return ret;
+	if (ret)
+		return ret;
+	return db_end(r, create_rows(r, o, kdf));
 }
 
 int reg_create(struct reg *r, struct reg_create_opts *o)

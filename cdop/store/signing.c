@@ -6,6 +6,7 @@
 #include "crypto/subkey.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,25 +42,27 @@ int signing_pubkey_text(struct reg *r, char *out, size_t outlen,
 	struct sign_key k = SIGN_KEY_INIT;
 	int ret = signing_key(r, &k);
 
-	if (!ret && (ret = sign_pubkey_format(&k.pub, out, outlen)) != SIGN_OK)
+	if (ret)
+		goto out;
+	ret = sign_pubkey_format(&k.pub, out, outlen);
+	if (ret) {
 		ret = sign_fail(r, ret, "report signing key");
-	if (!ret && keyid)
+		goto out;
+	}
+	if (keyid)
 		sign_keyid_hex(k.pub.key_id, keyid);
+out:
 	sign_key_wipe(&k);
 	return ret;
 }
 
 void signing_register_id(const struct reg *r, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t n = outlen ? (outlen - 1) / 2 : 0;
 
-	for (i = 0; i < KEYRING_ID_BYTES && 2 * i + 2 < outlen; i++) {
-		out[2 * i] = hex[r->st.kr.register_id[i] >> 4];
-		out[2 * i + 1] = hex[r->st.kr.register_id[i] & 15];
-	}
 	if (outlen)
-		out[2 * i < outlen ? 2 * i : outlen - 1] = 0;
+		sodium_bin2hex(out, outlen, r->st.kr.register_id,
+			       n < KEYRING_ID_BYTES ? n : KEYRING_ID_BYTES);
 }
 
 int signing_sign_fp(struct reg *r, const struct sign_key *k, FILE *fp, const char *tc,
@@ -176,8 +179,9 @@ int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen)
 	memcpy(sigpath, path, n);
 	memcpy(sigpath + n, ".minisig", sizeof ".minisig");
 	ret = read_sig(r, sigpath, &sig);
-	if (!ret)
-		ret = signing_key(r, &k);
+	if (ret)
+		goto out;
+	ret = signing_key(r, &k);
 	if (ret)
 		goto out;
 	f = fopen(path, "rb");

@@ -173,6 +173,11 @@ int reg_check(struct reg *r);
 void reg_now(char out[21]);
 /* Today's date (local), or the test override. */
 void reg_today(const struct reg *r, char out[11]);
+/* The same as a date, for checks against today: the one "today" parser.
+ * CDOP_ERR_INPUT if the test override is not a date. out (or NULL) gets
+ * the text. */
+struct cdate;
+int reg_today_date(struct reg *r, struct cdate *d, char out[11]);
 
 /* Schema version this build writes. */
 int reg_schema_latest(void);
@@ -238,6 +243,18 @@ int db_begin(struct reg *r);
 int db_commit(struct reg *r);
 /* Safe to call when no transaction is open. */
 void db_rollback(struct reg *r);
+/*
+ * Ends the transaction db_begin opened: commits when ret is CDOP_OK,
+ * otherwise (or when the commit fails) rolls back. Returns ret or the
+ * commit's error:
+ *
+ *	ret = db_begin(r);
+ *	if (ret)
+ *		return ret;
+ *	ret = work(r);
+ *	return db_end(r, ret);
+ */
+int db_end(struct reg *r, int ret);
 
 /* Maps an SQLite result code to a cdop_error and fills reg->err. */
 int db_error(struct reg *r, int rc, const char *what);
@@ -409,19 +426,32 @@ int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen)
 struct reg;
 
 /*
- * Output files (packs, exports, reports): written to a temp file (0600)
- * beside the target, flushed and fsync'd, then renamed into place, so a
- * reader never sees half a file and a failure leaves nothing behind.
+ * Output files (packs, exports, reports, backups): the one "write a file
+ * and move it into place" of the register layers, on crypto/file.h. Written
+ * to a temp file (0600, O_EXCL) beside the target, flushed and fsync'd,
+ * then linked or renamed into place and the directory fsync'd, so a reader
+ * never sees half a file and a failure leaves nothing behind.
  */
+enum outfile_mode {
+	/* The target may be a regular file, which is replaced (rename());
+	 * never a symlink, device or directory (CDOP_ERR_CONFLICT). */
+	OUTFILE_REPLACE = 0,
+	/* The target must not exist (CDOP_ERR_CONFLICT); placed by link(), so
+	 * a file that appears meanwhile is not replaced either. */
+	OUTFILE_EXCL = 1,
+};
+
 struct outfile {
 	FILE *f;
 	char *path;
-	char *tmp;
+	char *tmp;       /* the temp file's name, beside path */
 };
 
-/* excl: refuse an existing target (CDOP_ERR_CONFLICT). */
-int outfile_open(struct reg *r, struct outfile *o, const char *path, int excl);
-/* Commits (rename) when ok and no write failed; otherwise removes. */
+/* Checks the target against MODE (errors name the field "out"), then
+ * creates the temp file. */
+int outfile_open(struct reg *r, struct outfile *o, const char *path, int mode);
+/* Commits (fsync, link or rename, fsync of the directory) when ok and no
+ * write failed; otherwise removes the temp file. */
 int outfile_close(struct reg *r, struct outfile *o, int ok);
 
 /* HTML text with <>&"' escaped. */

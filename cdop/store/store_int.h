@@ -9,4 +9,8 @@ struct embedded_file {
 	size_t len;                /* length without the NUL */
 };
 
+/* meta.audit_head, "SEQ:HASH-IN-HEX" (audit.c); "" when there is none. */
+struct reg;
+int audit_head_text(struct reg *r, char *out, size_t outlen);
+
 #endif

@@ -27,23 +27,21 @@ static int user_lookup(struct reg *r, const char *name, enum role *role, int *ac
 {
 	static const char sql[] = "SELECT role, state FROM users WHERE name = :name";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql);
+	int found = 0, ret;
 
 	*role = ROLE_NONE;
 	*active = 0;
-	if (!ret)
-		ret = db_bind_text(&q, ":name", name);
-	if (!ret)
-		ret = db_step(&q);
-	if (ret == DB_ROW) {
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":name", name);
+	if (db_step(&q) == DB_ROW) {
 		*role = role_parse(db_column_text(&q, 0));
 		*active = !strcmp(db_column_text(&q, 1), "active");
-		ret = CDOP_OK;
-	} else if (ret == DB_DONE) {
-		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no user '%s'", name);
+		found = 1;
 	}
-	db_finalize(&q);
-	return ret;
+	ret = db_finalize(&q);
+	if (ret || found)
+		return ret;
+	return reg_fail(r, CDOP_ERR_NOTFOUND, "no user '%s'", name);
 }
 
 /*
@@ -67,10 +65,9 @@ static int keyring_copy(struct reg *r, struct keyring *dst)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int ret = keyring_serialize(&r->st.kr, &buf, &len);
+	int ret = keyring_serialize(&r->st.kr, &buf, &len) ||
+		  keyring_parse(dst, buf, len);
 
-	if (!ret)
-		ret = keyring_parse(dst, buf, len);
 	free(buf);
 	return ret ? reg_fail(r, CDOP_ERR_NOMEM, "out of memory") : CDOP_OK;
 }
@@ -90,8 +87,9 @@ static int change_begin(struct reg *r, struct keyring *old)
 {
 	int ret = db_begin(r);
 
-	if (!ret)
-		ret = keyring_copy(r, old);
+	if (ret)
+		return ret;
+	ret = keyring_copy(r, old);
 	if (ret)
 		db_rollback(r);
 	return ret;
@@ -100,9 +98,7 @@ static int change_begin(struct reg *r, struct keyring *old)
 /* Commits both, or puts both back. */
 static int change_end(struct reg *r, int ret, struct keyring *old)
 {
-	if (!ret)
-		ret = commit_with_keyring(r, old);
-	if (ret) {
+	if (ret || (ret = commit_with_keyring(r, old))) {
 		db_rollback(r);
 		keyring_restore(r, old);
 	}
@@ -116,6 +112,24 @@ static int slot_error(struct reg *r, int err)
 			"cannot write key slot: %s", crypto_strerror(err));
 }
 
+/* Begins a change that (re)wraps NAME's slot under PASS with the register's
+ * KDF defaults; a failure after change_begin is undone. */
+static int slot_change_begin(struct reg *r, struct keyring *old, const char *name,
+			     enum role role, const char *pass, size_t passlen)
+{
+	struct kdf_params kdf;
+	int ret = reg_kdf_params(r, &kdf), err;
+
+	if (ret)
+		return ret;
+	ret = change_begin(r, old);
+	if (ret)
+		return ret;
+	err = keyring_slot_set(&r->st.kr, r->st.master, name, (uint8_t)role, pass,
+			       passlen, &kdf);
+	return err ? change_end(r, slot_error(r, err), old) : CDOP_OK;
+}
+
 int users_add(struct reg *r, const char *name, enum role role,
 	      const char *pass, size_t passlen)
 {
@@ -124,10 +138,9 @@ int users_add(struct reg *r, const char *name, enum role role,
 		"VALUES (:name, :role, 'active', :now, :by)";
 	struct keyring old = KEYRING_INIT;
 	struct db_stmt q = DB_STMT_INIT;
-	struct kdf_params kdf;
 	enum role have;
 	char now[21];
-	int active, ret, err;
+	int active, ret;
 
 	ret = users_name_check(r, name);
 	if (ret)
@@ -141,32 +154,20 @@ int users_add(struct reg *r, const char *name, enum role role,
 				name, active ? "" : " (disabled)");
 	if (ret != CDOP_ERR_NOTFOUND)
 		return ret;
-	ret = reg_kdf_params(r, &kdf);
+	ret = slot_change_begin(r, &old, name, role, pass, passlen);
 	if (ret)
 		return ret;
-	ret = change_begin(r, &old);
-	if (ret)
-		return ret;
-	err = keyring_slot_set(&r->st.kr, r->st.master, name, (uint8_t)role, pass, passlen, &kdf);
-	if (err) {
-		ret = slot_error(r, err);
-		goto out;
-	}
 	reg_now(now);
-	ret = db_prepare(r, &q, sql);
-	if (!ret)
-		ret = db_bind_text(&q, ":name", name);
-	if (!ret)
-		ret = db_bind_text(&q, ":role", role_name(role));
-	if (!ret)
-		ret = db_bind_text(&q, ":now", now);
-	if (!ret)
-		ret = db_bind_text(&q, ":by", r->ss.user);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
-	if (!ret)
-		ret = audit_append(r, "user_add", name, role_name(role));
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":name", name);
+	db_bind_text(&q, ":role", role_name(role));
+	db_bind_text(&q, ":now", now);
+	db_bind_text(&q, ":by", r->ss.user);
+	db_run(&q);
+	ret = db_finalize(&q);
+	if (ret)
+		goto out;
+	ret = audit_append(r, "user_add", name, role_name(role));
 out:
 	return change_end(r, ret, &old);
 }
@@ -195,14 +196,13 @@ int users_disable(struct reg *r, const char *name)
 			       "user '%s'", r->st.keys_path, name);
 		goto out;
 	}
-	ret = db_prepare(r, &q, sql);
-	if (!ret)
-		ret = db_bind_text(&q, ":name", name);
-	if (!ret && (ret = db_step(&q)) == DB_DONE)
-		ret = CDOP_OK;
-	db_finalize(&q);
-	if (!ret)
-		ret = audit_append(r, "user_disable", name, role_name(role));
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":name", name);
+	db_run(&q);
+	ret = db_finalize(&q);
+	if (ret)
+		goto out;
+	ret = audit_append(r, "user_disable", name, role_name(role));
 out:
 	return change_end(r, ret, &old);
 }
@@ -210,30 +210,19 @@ out:
 int users_passwd(struct reg *r, const char *name, const char *pass, size_t passlen)
 {
 	struct keyring old = KEYRING_INIT;
-	struct kdf_params kdf;
 	enum role role;
-	int active, ret, err;
+	int active, ret;
 
 	ret = user_lookup(r, name, &role, &active);
 	if (ret)
 		return ret;
 	if (!active)
 		return reg_fail(r, CDOP_ERR_CONFLICT, "user '%s' is disabled", name);
-	ret = reg_kdf_params(r, &kdf);
-	if (ret)
-		return ret;
-	ret = change_begin(r, &old);
-	if (ret)
-		return ret;
 	/* Rewraps this one slot: fresh salt and nonce, same master key. */
-	err = keyring_slot_set(&r->st.kr, r->st.master, name, (uint8_t)role, pass, passlen, &kdf);
-	if (err) {
-		ret = slot_error(r, err);
-		goto out;
-	}
-	ret = audit_append(r, "passwd", name, "");
-out:
-	return change_end(r, ret, &old);
+	ret = slot_change_begin(r, &old, name, role, pass, passlen);
+	if (ret)
+		return ret;
+	return change_end(r, audit_append(r, "passwd", name, ""), &old);
 }
 
 int users_foreach(struct reg *r, users_visit_fn fn, void *ctx)
@@ -241,9 +230,10 @@ int users_foreach(struct reg *r, users_visit_fn fn, void *ctx)
 	static const char sql[] =
 		"SELECT name, role, state, created_at FROM users ORDER BY name";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = db_prepare(r, &q, sql), step = DB_DONE;
+	int ret = CDOP_OK, fin;
 
-	while (!ret && (step = db_step(&q)) == DB_ROW) {
+	db_prepare(r, &q, sql);
+	while (!ret && db_step(&q) == DB_ROW) {
 		struct user_info u;
 
 		u.name = db_column_text(&q, 0);
@@ -252,8 +242,6 @@ int users_foreach(struct reg *r, users_visit_fn fn, void *ctx)
 		u.created_at = db_column_text(&q, 3);
 		ret = fn(&u, ctx);
 	}
-	if (!ret && step < 0)
-		ret = step;
-	db_finalize(&q);
-	return ret;
+	fin = db_finalize(&q);
+	return ret ? ret : fin;
 }
