@@ -89,6 +89,13 @@ int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,
 		  const char **value);
 /* --json as the only option; -1 on anything else. */
 int cli_json_flag(int argc, char **argv, int *json);
+/* A listing whose only option is --json: list() fills an array, printed
+ * as JSON, or as `empty` when it has no rows (NULL: the header anyway), or
+ * as a table: row(NULL) prints the header, then row(r) each row. */
+typedef int cli_lister_fn(struct reg *r, json_t **out);
+typedef void cli_row_fn(const json_t *row);
+int cli_list(struct cli *c, int argc, char **argv, cli_lister_fn *list,
+	     const char *empty, cli_row_fn *row);
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
 

@@ -91,42 +91,31 @@ out:
 	return ret;
 }
 
-int cmd_agency_due(struct cli *c, int argc, char **argv)
+static void agency_due_row(const json_t *row)
 {
-	json_t *list = NULL, *row;
-	size_t i;
-	int json, ret;
+	json_t *over, *left;
 
-	if (cli_json_flag(argc, argv, &json))
-		return cli_usage(c);
-	ret = agency_due(&c->reg, &list);
-	if (ret)
-		goto out;
-	if (json)
-		ret = cli_json_print(list);
-	else if (!json_array_size(list))
-		printf("no agency reports outstanding\n");
-	else {
+	if (!row) {
 		printf("%-15s %-22s %-10s %-10s %s\n", "REF", "AGENCY", "REQUESTED", "DUE",
 		       "DAYS");
-		json_array_foreach(list, i, row) {
-			json_t *over = json_object_get(row, "days_overdue");
-			json_t *left = json_object_get(row, "days_left");
-
-			printf("%-15s %-22s %-10s %-10s ", S(row, "ref"), S(row, "agency"),
-			       S(row, "requested"),
-			       json_is_string(json_object_get(row, "due")) ? S(row, "due") : "-");
-			if (over)
-				printf("%" JSON_INTEGER_FORMAT " overdue\n", json_integer_value(over));
-			else if (left && json_integer_value(left) == 0)
-				printf("due today\n");
-			else if (left)
-				printf("%" JSON_INTEGER_FORMAT " left\n", json_integer_value(left));
-			else
-				printf("-\n");
-		}
+		return;
 	}
-out:
-	json_decref(list);
-	return ret;
+	over = json_object_get(row, "days_overdue");
+	left = json_object_get(row, "days_left");
+	printf("%-15s %-22s %-10s %-10s ", S(row, "ref"), S(row, "agency"),
+	       S(row, "requested"),
+	       json_is_string(json_object_get(row, "due")) ? S(row, "due") : "-");
+	if (over)
+		printf("%" JSON_INTEGER_FORMAT " overdue\n", json_integer_value(over));
+	else if (left && json_integer_value(left) == 0)
+		printf("due today\n");
+	else if (left)
+		printf("%" JSON_INTEGER_FORMAT " left\n", json_integer_value(left));
+	else
+		printf("-\n");
+}
+
+int cmd_agency_due(struct cli *c, int argc, char **argv)
+{
+	return cli_list(c, argc, argv, agency_due, "no agency reports outstanding", agency_due_row);
 }

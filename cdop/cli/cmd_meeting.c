@@ -109,36 +109,27 @@ int cmd_meeting_pack(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
-int cmd_meeting_list(struct cli *c, int argc, char **argv)
+static void meeting_row(const json_t *row)
 {
-	json_t *list = NULL, *m;
-	size_t i;
-	int json, ret;
+	const char *chair;
 
-	if (cli_json_flag(argc, argv, &json))
-		return cli_usage(c);
-	ret = meetings_list(&c->reg, &list);
-	if (ret)
-		goto out;
-	if (json)
-		ret = cli_json_print(list);
-	else {
+	if (!row) {
 		printf("%-6s %-10s %-6s %-8s %-8s %s\n", "ID", "DATE", "CASES", "REVIEWS",
 		       "ATTENDED", "CHAIR");
-		json_array_foreach(list, i, m) {
-			const char *chair = json_string_value(json_object_get(m, "chair"));
-
-			printf("%-6" JSON_INTEGER_FORMAT " %-10s %-6" JSON_INTEGER_FORMAT
-			       " %-8" JSON_INTEGER_FORMAT " %-8" JSON_INTEGER_FORMAT " %s\n",
-			       json_integer_value(json_object_get(m, "id")),
-			       json_string_value(json_object_get(m, "date")),
-			       json_integer_value(json_object_get(m, "cases")),
-			       json_integer_value(json_object_get(m, "reviews")),
-			       json_integer_value(json_object_get(m, "attended")),
-			       chair ? chair : "");
-		}
+		return;
 	}
-out:
-	json_decref(list);
-	return ret;
+	chair = json_string_value(json_object_get(row, "chair"));
+	printf("%-6" JSON_INTEGER_FORMAT " %-10s %-6" JSON_INTEGER_FORMAT
+	       " %-8" JSON_INTEGER_FORMAT " %-8" JSON_INTEGER_FORMAT " %s\n",
+	       json_integer_value(json_object_get(row, "id")),
+	       json_string_value(json_object_get(row, "date")),
+	       json_integer_value(json_object_get(row, "cases")),
+	       json_integer_value(json_object_get(row, "reviews")),
+	       json_integer_value(json_object_get(row, "attended")),
+	       chair ? chair : "");
+}
+
+int cmd_meeting_list(struct cli *c, int argc, char **argv)
+{
+	return cli_list(c, argc, argv, meetings_list, NULL, meeting_row);
 }

@@ -86,60 +86,39 @@ out:
 	return ret;
 }
 
+static void rr_due_row(const json_t *row)
+{
+	int late;
+	json_int_t h;
+
+	if (!row) {
+		printf("%-15s %-28s %-16s %-11s %s\n", "REF", "ACTION", "DUE", "STATUS", "HOURS");
+		return;
+	}
+	late = json_object_get(row, "overdue_hours") != NULL;
+	h = json_integer_value(json_object_get(row, late ? "overdue_hours" : "hours_left"));
+	printf("%-15s %-28s %-16s %-11s %" JSON_INTEGER_FORMAT "h %s\n",
+	       S(row, "ref"), S(row, "action"), S(row, "due"),
+	       S(row, "status"), h, late ? "overdue" : "left");
+}
+
 int cmd_rr_due(struct cli *c, int argc, char **argv)
 {
-	json_t *list = NULL, *row;
-	size_t i;
-	int json, ret;
+	return cli_list(c, argc, argv, rr_due, "no joint agency response actions outstanding", rr_due_row);
+}
 
-	if (cli_json_flag(argc, argv, &json))
-		return cli_usage(c);
-	ret = rr_due(&c->reg, &list);
-	if (ret)
-		goto out;
-	if (json)
-		ret = cli_json_print(list);
-	else if (!json_array_size(list))
-		printf("no joint agency response actions outstanding\n");
-	else {
-		printf("%-15s %-28s %-16s %-11s %s\n", "REF", "ACTION", "DUE", "STATUS", "HOURS");
-		json_array_foreach(list, i, row) {
-			int late = json_object_get(row, "overdue_hours") != NULL;
-			json_int_t h = json_integer_value(json_object_get(row, late ?
-							"overdue_hours" : "hours_left"));
-
-			printf("%-15s %-28s %-16s %-11s %" JSON_INTEGER_FORMAT "h %s\n",
-			       S(row, "ref"), S(row, "action"), S(row, "due"),
-			       S(row, "status"), h, late ? "overdue" : "left");
-		}
+static void rr_target_row(const json_t *row)
+{
+	if (!row) {
+		printf("%-28s %-8s %s\n", "ACTION", "TARGET", "DEFAULT");
+		return;
 	}
-out:
-	json_decref(list);
-	return ret;
+	printf("%-28s %-8s %s\n", S(row, "action"), S(row, "target"), S(row, "default"));
 }
 
 int cmd_rr_targets(struct cli *c, int argc, char **argv)
 {
-	json_t *list = NULL, *row;
-	size_t i;
-	int json, ret;
-
-	if (cli_json_flag(argc, argv, &json))
-		return cli_usage(c);
-	ret = rr_targets(&c->reg, &list);
-	if (ret)
-		goto out;
-	if (json)
-		ret = cli_json_print(list);
-	else {
-		printf("%-28s %-8s %s\n", "ACTION", "TARGET", "DEFAULT");
-		json_array_foreach(list, i, row)
-			printf("%-28s %-8s %s\n", S(row, "action"), S(row, "target"),
-			       S(row, "default"));
-	}
-out:
-	json_decref(list);
-	return ret;
+	return cli_list(c, argc, argv, rr_targets, NULL, rr_target_row);
 }
 
 int cmd_rr_target(struct cli *c, int argc, char **argv)

@@ -93,3 +93,29 @@ int cli_interactive(void)
 {
 	return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 }
+
+int cli_list(struct cli *c, int argc, char **argv, cli_lister_fn *list,
+	     const char *empty, cli_row_fn *row)
+{
+	json_t *rows = NULL, *one;
+	size_t i;
+	int json, ret;
+
+	if (cli_json_flag(argc, argv, &json))
+		return cli_usage(c);
+	ret = list(&c->reg, &rows);
+	if (ret)
+		goto out;
+	if (json)
+		ret = cli_json_print(rows);
+	else if (empty && !json_array_size(rows))
+		printf("%s\n", empty);
+	else {
+		row(NULL);
+		json_array_foreach(rows, i, one)
+			row(one);
+	}
+out:
+	json_decref(rows);
+	return ret;
+}

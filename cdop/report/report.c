@@ -440,7 +440,7 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	struct report_model rp;
 	struct parsed p;
 	struct sign_key k = SIGN_KEY_INIT;
-	struct outfile rep = { NULL, NULL, NULL }, sigf = { NULL, NULL, NULL };
+	struct outfile rep = OUTFILE_INIT, sigf = OUTFILE_INIT;
 	char now[21], idhex[2 * KEYRING_ID_BYTES + 1], detail[64], *sig = NULL;
 	int ret, cret;
 

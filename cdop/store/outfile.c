@@ -23,16 +23,6 @@ static int target_check(struct reg *r, const char *path, int mode)
 	return CDOP_OK;
 }
 
-/*
- * The mode is kept in the byte after the temp name's NUL: struct outfile is
- * initialised field by field as { NULL, NULL, NULL } in the layers above, so
- * a new field would not be. (Move it into the struct once they use a macro.)
- */
-static int mode_of(const struct outfile *o)
-{
-	return o->tmp[strlen(o->tmp) + 1];
-}
-
 int outfile_open(struct reg *r, struct outfile *o, const char *path, int mode)
 {
 	size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
@@ -43,13 +33,13 @@ int outfile_open(struct reg *r, struct outfile *o, const char *path, int mode)
 	if (ret)
 		return ret;
 	o->path = strdup(path);
-	o->tmp = malloc(n + 1);
+	o->tmp = malloc(n);
+	o->mode = mode == OUTFILE_EXCL ? OUTFILE_EXCL : OUTFILE_REPLACE;
 	if (!o->path || !o->tmp) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
 	file_temp_name(path, o->tmp, n);
-	o->tmp[n] = mode == OUTFILE_EXCL ? OUTFILE_EXCL : OUTFILE_REPLACE;
 	fd = file_temp_create(o->tmp);
 	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
 		int e = errno;
@@ -73,7 +63,7 @@ fail:
 /* Moves the finished temp file into place. */
 static int place(struct reg *r, struct outfile *o)
 {
-	int mode = mode_of(o);
+	int mode = o->mode;
 	int rc = file_place(o->tmp, o->path, mode == OUTFILE_EXCL ? FILE_EXCL :
 			    FILE_REPLACE);
 

@@ -445,7 +445,9 @@ struct outfile {
 	FILE *f;
 	char *path;
 	char *tmp;       /* the temp file's name, beside path */
+	int mode;        /* OUTFILE_EXCL or OUTFILE_REPLACE */
 };
+#define OUTFILE_INIT { NULL, NULL, NULL, 0 }
 
 /* Checks the target against MODE (errors name the field "out"), then
  * creates the temp file. */
