@@ -101,7 +101,7 @@ static int report_check(struct reg *r, const json_t *obj)
 {
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct cdate today;
-	int ret = cases_today(r, &today, NULL);
+	int ret = reg_today_date(r, &today, NULL);
 
 	if (!ret) {
 		ret = form_validate(&form_agency_report, obj, &today, &errs);
@@ -141,7 +141,7 @@ int agency_request(struct reg *r, const char *ref, const char *agency, const cha
 	memset(res, 0, sizeof *res);
 	ret = agency_check(r, agency);
 	if (!ret)
-		ret = cases_today(r, &today, t);
+		ret = reg_today_date(r, &today, t);
 	if (!ret)
 		ret = db_begin(r);
 	if (ret)
@@ -312,7 +312,7 @@ int agency_due(struct reg *r, json_t **out)
 		"ORDER BY a.due IS NULL, a.due, a.requested, c.ref, a.agency";
 	struct db_stmt q = DB_STMT_INIT;
 	struct cdate today;
-	int ret = cases_today(r, &today, NULL);
+	int ret = reg_today_date(r, &today, NULL);
 
 	*out = NULL;
 	if (ret)

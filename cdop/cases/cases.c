@@ -18,16 +18,6 @@ int cases_invalid(struct reg *r, const char *prefix, const struct form_errors *e
 	return reg_fail(r, CDOP_ERR_INPUT, "%s%s", prefix ? prefix : "", buf);
 }
 
-static int today_of(struct reg *r, struct cdate *d)
-{
-	char t[11];
-
-	reg_today(r, t);
-	if (date_parse(t, d))
-		return reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date "
-				"(YYYY-MM-DD)", t);
-	return CDOP_OK;
-}
 
 static const char *jstr(const json_t *obj, const char *path)
 {
@@ -367,7 +357,7 @@ static int notification_accept(struct reg *r, const json_t *in, const char *pref
 {
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct cdate today;
-	int ret = today_of(r, &today);
+	int ret = reg_today_date(r, &today, NULL);
 
 	*out = NULL;
 	if (ret)

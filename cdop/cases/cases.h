@@ -127,9 +127,6 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch);
 /* Moves a case along SPEC §3's order. */
 int cases_set_status(struct reg *r, const char *ref, const char *status);
 
-/* Today (reg_today: the local date, or the CDOP_TODAY override) as a date;
- * text, when not NULL, gets it as YYYY-MM-DD. */
-int cases_today(struct reg *r, struct cdate *d, char text[DATE_BUFLEN]);
 
 /*
  * Ends a write transaction begun with db_begin: when ret is CDOP_OK, adds

@@ -49,19 +49,6 @@ int cases_commit(struct reg *r, int ret, const char *action, const char *object,
 	return ret;
 }
 
-int cases_today(struct reg *r, struct cdate *d, char text[DATE_BUFLEN])
-{
-	char t[DATE_BUFLEN];
-
-	reg_today(r, t);
-	if (text)
-		memcpy(text, t, sizeof t);
-	if (date_parse(t, d))
-		return reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date "
-				"(YYYY-MM-DD)", t);
-	return CDOP_OK;
-}
-
 int rr_now_minutes(struct reg *r, long long *now)
 {
 	struct cdatetime dt;
@@ -70,7 +57,7 @@ int rr_now_minutes(struct reg *r, long long *now)
 	memset(&dt, 0, sizeof dt);
 	dt.has_time = 1;
 	*now = 0;
-	ret = cases_today(r, &dt.date, NULL);
+	ret = reg_today_date(r, &dt.date, NULL);
 	if (ret)
 		return ret;
 	if (r->ss.today) {
@@ -252,7 +239,7 @@ static int action_accept(struct reg *r, const char *action, const char *on,
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct cdate today;
 	json_t *obj = json_object();
-	int ret = obj ? cases_today(r, &today, NULL) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	int ret = obj ? reg_today_date(r, &today, NULL) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 
 	*out = NULL;
 	if (!ret && (json_object_set_new(obj, "action", json_string(action)) ||

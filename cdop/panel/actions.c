@@ -33,7 +33,7 @@ int actions_list(struct reg *r, int overdue_only, json_t **out)
 	struct db_stmt q = DB_STMT_INIT;
 	struct cdate t;
 	char today[DATE_BUFLEN];
-	int ret = cases_today(r, &t, today);
+	int ret = reg_today_date(r, &t, today);
 
 	*out = NULL;
 	if (ret)
@@ -64,7 +64,7 @@ int actions_done(struct reg *r, const char *id_arg, const char *on)
 	if (date_parse(on, &d))
 		return reg_fail_field(r, CDOP_ERR_INPUT, "on", "'%s' is not a date; write "
 				"YYYY-MM-DD", on);
-	ret = cases_today(r, &t, today);
+	ret = reg_today_date(r, &t, today);
 	if (ret)
 		return ret;
 	if (date_compare(&d, &t) > 0)

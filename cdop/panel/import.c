@@ -578,7 +578,6 @@ int import_file(struct reg *r, const char *path, const struct import_opts *o,
 
 	memset(res, 0, sizeof *res);
 	reader_init(&lr, -1);
-	reg_today(r, today);
 	ret = open_input(r, path, &fd, &size);
 	if (ret)
 		goto out;
@@ -590,11 +589,9 @@ int import_file(struct reg *r, const char *path, const struct import_opts *o,
 	}
 	im->r = r;
 	im->res = res;
-	if (date_parse(today, &im->today)) {
-		ret = reg_fail(r, CDOP_ERR_INPUT, "CDOP_TODAY: '%s' is not a date "
-			       "(YYYY-MM-DD)", today);
+	ret = reg_today_date(r, &im->today, today);
+	if (ret)
 		goto out;
-	}
 	ret = db_begin(r);
 	if (ret)
 		goto out;

@@ -195,7 +195,7 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 	int ret, on;
 
 	*amended = 0;
-	ret = cases_today(r, &today, tdate);
+	ret = reg_today_date(r, &today, tdate);
 	if (ret)
 		return ret;
 	ret = form_validate(&form_review, review, &today, &errs);
