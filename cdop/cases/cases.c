@@ -123,6 +123,21 @@ static void bind_case_columns(struct db_stmt *q, const json_t *n)
 
 /* ---- the writer ---------------------------------------------------------- */
 
+/* The writer's statements, to check and free them together. */
+#define WRITER_STMTS 9
+static void writer_stmts(struct case_writer *w, struct db_stmt *s[WRITER_STMTS])
+{
+	s[0] = &w->ref_get;
+	s[1] = &w->ref_set;
+	s[2] = &w->dup;
+	s[3] = &w->ins_case;
+	s[4] = &w->ins_doc;
+	s[5] = &w->ins_rr;
+	s[6] = &w->ins_agency;
+	s[7] = &w->upd_agency;
+	s[8] = &w->done_rr;
+}
+
 int case_writer_init(struct case_writer *w, struct reg *r)
 {
 	static const char ref_get[] = "SELECT last FROM case_refs WHERE year = :year";
@@ -139,8 +154,9 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 		"INSERT INTO case_documents(case_id, json) VALUES (:case, :json)";
 	/* Only the targets changed from their defaults have a row. */
 	static const char targets[] = "SELECT action, minutes FROM rr_targets";
-	struct db_stmt q = DB_STMT_INIT;
+	struct db_stmt q = DB_STMT_INIT, *s[WRITER_STMTS];
 	size_t i;
+	int ret;
 	static const char ins_rr[] =
 		"INSERT OR IGNORE INTO rr_actions(case_id, action, due_at, done_on, "
 		"done_by, notes) VALUES (:case, :action, :due, :on, :by, :notes)";
@@ -176,31 +192,29 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 		if (k >= 0 && k < CASE_RR_ACTIONS_MAX)
 			w->target_minutes[k] = (long)db_column_int(&q, 1);
 	}
-	if (q.rc)
-		return db_finalize(&q);
-	db_finalize(&q);
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
 	db_prepare(r, &w->ins_rr, ins_rr);
 	db_prepare(r, &w->ins_agency, ins_agency);
 	db_prepare(r, &w->upd_agency, upd_agency);
 	db_prepare(r, &w->done_rr, done_rr);
-	return w->ref_get.rc ? w->ref_get.rc : w->ref_set.rc ? w->ref_set.rc :
-	       w->dup.rc ? w->dup.rc : w->ins_case.rc ? w->ins_case.rc :
-	       w->ins_doc.rc ? w->ins_doc.rc :
-	       w->ins_rr.rc ? w->ins_rr.rc : w->ins_agency.rc ? w->ins_agency.rc :
-	       w->upd_agency.rc ? w->upd_agency.rc : w->done_rr.rc;
+	/* Each statement kept its first error: the first of them, if any. */
+	writer_stmts(w, s);
+	for (i = 0; i < WRITER_STMTS; i++)
+		if (s[i]->rc)
+			return s[i]->rc;
+	return CDOP_OK;
 }
 
 void case_writer_release(struct case_writer *w)
 {
-	db_finalize(&w->ref_get);
-	db_finalize(&w->ref_set);
-	db_finalize(&w->dup);
-	db_finalize(&w->ins_case);
-	db_finalize(&w->ins_doc);
-	db_finalize(&w->ins_rr);
-	db_finalize(&w->done_rr);
-	db_finalize(&w->ins_agency);
-	db_finalize(&w->upd_agency);
+	struct db_stmt *s[WRITER_STMTS];
+	size_t i;
+
+	writer_stmts(w, s);
+	for (i = 0; i < WRITER_STMTS; i++)
+		db_finalize(s[i]);
 }
 
 /* Runs a row-less statement and makes it ready for the next row. */
@@ -416,7 +430,7 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	ret = run_reset(q);
 	if (ret)
 		goto out;
-	*case_id = sqlite3_last_insert_rowid(w->r->st.db);
+	*case_id = db_last_id(w->r);
 	db_bind_int(d, ":case", *case_id);
 	db_bind_text(d, ":json", text);
 	ret = run_reset(d);
@@ -442,7 +456,7 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	db_bind_text(u, ":by", by);
 	db_bind_text(u, ":notes", notes);
 	ret = run_reset(u);
-	if (ret || sqlite3_changes(w->r->st.db) > 0)
+	if (ret || db_changes(w->r) > 0)
 		return ret;
 	db_bind_int(&w->ins_rr, ":case", case_id);
 	db_bind_text(&w->ins_rr, ":action", action);
@@ -469,7 +483,7 @@ static int agency_row(struct case_writer *w, int first, int64_t case_id,
 		db_bind_text(q, ":received", received);
 		db_bind_text(q, ":form", form);
 		ret = run_reset(q);
-		if (ret || sqlite3_changes(w->r->st.db) > 0)
+		if (ret || db_changes(w->r) > 0)
 			break;
 		q = &w->ins_agency;
 	}

@@ -211,7 +211,7 @@ int rr_target_set(struct reg *r, const char *action, const char *duration,
 	db_run(&q);
 	ret = db_finalize(&q);
 	/* The rows are seeded by the schema; should one be missing, add it. */
-	if (!ret && sqlite3_changes(r->st.db) == 0) {
+	if (!ret && db_changes(r) == 0) {
 		db_prepare(r, &q, ins);
 		db_bind_int(&q, ":minutes", minutes);
 		db_bind_text(&q, ":action", action);

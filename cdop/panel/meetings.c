@@ -31,7 +31,7 @@ int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id
 	db_run(&q);
 	ret = db_finalize(&q);
 	if (!ret)
-		*id = sqlite3_last_insert_rowid(r->st.db);
+		*id = db_last_id(r);
 	snprintf(idtext, sizeof idtext, "meeting %" PRId64, ret ? 0 : *id);
 	return cases_commit(r, ret, "meeting_new", idtext, date);
 }

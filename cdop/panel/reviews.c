@@ -29,7 +29,7 @@ int meetings_find_or_create(struct reg *r, const char *date, int64_t *id)
 	db_run(&q);
 	ret = db_finalize(&q);
 	if (!ret)
-		*id = sqlite3_last_insert_rowid(r->st.db);
+		*id = db_last_id(r);
 	return ret;
 }
 

@@ -73,6 +73,16 @@ static void cache_keep(struct reg *r, const char *sql, sqlite3_stmt *s)
 	}
 }
 
+int db_changes(struct reg *r)
+{
+	return sqlite3_changes(r->st.db);
+}
+
+int64_t db_last_id(struct reg *r)
+{
+	return sqlite3_last_insert_rowid(r->st.db);
+}
+
 void db_cache_clear(struct reg *r)
 {
 	size_t i;

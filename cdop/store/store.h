@@ -231,6 +231,10 @@ const void *db_column_blob(struct db_stmt *q, int col, size_t *n);
 int db_column_is_null(struct db_stmt *q, int col);
 /* Frees the statement (safe on DB_STMT_INIT) and returns its first error. */
 int db_finalize(struct db_stmt *q);
+/* Rows the connection's last INSERT, UPDATE or DELETE changed, and the
+ * rowid of its last INSERT: the layers above never touch the connection. */
+int db_changes(struct reg *r);
+int64_t db_last_id(struct reg *r);
 /* Finalizes the statements db_prepare keeps; before closing the connection. */
 void db_cache_clear(struct reg *r);
 

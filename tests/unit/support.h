@@ -195,6 +195,25 @@ static inline int t_all_zero(const void *p, size_t n)
 	return 1;
 }
 
+/* A valid NHS number from a 9-digit stem; -1 when the stem has no check
+ * digit (the modulus gives 10). */
+static inline int t_nhs_of(unsigned stem, char out[11])
+{
+	int sum = 0, i, check;
+
+	snprintf(out, 11, "%09u", stem);
+	for (i = 0; i < 9; i++)
+		sum += (out[i] - '0') * (10 - i);
+	check = 11 - sum % 11;
+	if (check == 11)
+		check = 0;
+	if (check == 10)
+		return -1;
+	out[9] = (char)('0' + check);
+	out[10] = 0;
+	return 0;
+}
+
 #ifdef CDOP_STORE_STORE_H
 #include "crypto/kdf.h"
 /*
@@ -474,25 +493,6 @@ static inline struct t_counts t_counts_of(struct reg *r)
 		struct t_counts after_ = t_counts_of(r);                         \
 		assert_memory_equal(&(before), &after_, sizeof after_);          \
 	} while (0)
-
-/* A valid NHS number from a 9-digit stem; -1 when the stem has no check
- * digit (the modulus gives 10). */
-static inline int t_nhs_of(unsigned stem, char out[11])
-{
-	int sum = 0, i, check;
-
-	snprintf(out, 11, "%09u", stem);
-	for (i = 0; i < 9; i++)
-		sum += (out[i] - '0') * (10 - i);
-	check = 11 - sum % 11;
-	if (check == 11)
-		check = 0;
-	if (check == 10)
-		return -1;
-	out[9] = (char)('0' + check);
-	out[10] = 0;
-	return 0;
-}
 
 /* SPEC §3's example notification with another surname and NHS number
  * (NULL: none); a new reference. */

@@ -15,25 +15,6 @@ struct fx {
 	struct reg r;
 };
 
-/* A valid NHS number from a 9-digit stem (stems whose check is 10 are
- * skipped by the caller). */
-static int nhs_of(unsigned stem, char out[11])
-{
-	int sum = 0, i, check;
-
-	snprintf(out, 11, "%09u", stem);
-	for (i = 0; i < 9; i++)
-		sum += (out[i] - '0') * (10 - i);
-	check = 11 - sum % 11;
-	if (check == 11)
-		check = 0;
-	if (check == 10)
-		return -1;
-	out[9] = (char)('0' + check);
-	out[10] = 0;
-	return 0;
-}
-
 /* Case i as one import line (no newline), unexpected deaths with a done
  * action, every third with a review. */
 static void case_line(unsigned i, char *buf, size_t len)
@@ -41,7 +22,7 @@ static void case_line(unsigned i, char *buf, size_t len)
 	char nhs[11];
 	unsigned stem = 400000000u + i * 7u;
 
-	while (nhs_of(stem, nhs))
+	while (t_nhs_of(stem, nhs))
 		stem++;
 	snprintf(buf, len,
 		 "{\"notification\": {\"child\": {\"forename\": \"Amy\", \"surname\": "
