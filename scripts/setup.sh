@@ -11,7 +11,10 @@ packages=(
   python3 xxd                            # end-to-end test helpers (pty, bytes)
   libsqlite3-dev                         # bench/: the plain-SQLite baseline
   clang libclang-rt-14-dev               # fuzzing: libFuzzer, ASan, UBSan (tests/fuzz)
-  chromium                               # renders packs and reports in tests
+  chromium chromium-driver python3-selenium  # renders packs, reports and the UI in tests
+  libmicrohttpd-dev                      # cdop ui: the local web server
+  libglpk-dev                            # exact disclosure audit (integer programming)
+  age                                    # the stock age tool the sealed-file tests compare against
   time                                   # /usr/bin/time: peak RSS in bench/report
 )
 
