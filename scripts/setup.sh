@@ -14,6 +14,7 @@ packages=(
   chromium chromium-driver python3-selenium  # renders packs, reports and the UI in tests
   libmicrohttpd-dev                      # cdop ui: the local web server
   libglpk-dev                            # exact disclosure audit (integer programming)
+  python3-scipy                          # an independent MIP attacker for the disclosure tests
   age                                    # the stock age tool the sealed-file tests compare against
   time                                   # /usr/bin/time: peak RSS in bench/report
 )
