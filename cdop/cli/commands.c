@@ -132,18 +132,24 @@ const struct command commands[] = {
 	{ "import", NULL, cmd_import, CMD_UNLOCK, MANAGER,
 	  "import FILE.jsonl [--dry-run]",
 	  "Load cases from a JSON Lines file (- for standard input), one case per\n"
-	  "line (docs/data-dictionary.md, 'Import line'). All or nothing: any bad line\n"
+	  "line, plain or sealed in the age format to this register (its recipient:\n"
+	  "'cdop key show --age'; a sealed file is verified whole before any line\n"
+	  "is read, and one for another register, changed or cut short exits 4)\n"
+	  "(docs/data-dictionary.md, 'Import line'). All or nothing: any bad line\n"
 	  "stops the import, names the line and field, and leaves the register as\n"
 	  "it was. Blank lines are skipped. References are given by year of\n"
 	  "notification in file order. --dry-run checks and counts everything,\n"
 	  "then writes nothing." },
 	{ "export", NULL, cmd_export, CMD_UNLOCK, MANAGER,
-	  "export --out FILE",
+	  "export --out FILE [--recipient AGE_RECIPIENT]...",
 	  "Write every case, identifiable, as JSON Lines in the import format, in\n"
 	  "reference order (the same register gives the same bytes). FILE is\n"
 	  "created 0600 and never overwritten; --out - writes to standard output\n"
 	  "(a pipe, e.g. into an encryption tool). The export is audited. Importing\n"
-	  "it into an empty register gives back the same records and references." },
+	  "it into an empty register gives back the same records and references.\n"
+	  "With --recipient (repeatable) FILE is sealed in the age format to each\n"
+	  "recipient (age1..., e.g. another register's 'cdop key show --age'):\n"
+	  "'age -d -i KEY FILE' or 'cdop import FILE' there opens it." },
 	/* report and signing commands */
 	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
 	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "
@@ -158,10 +164,12 @@ const struct command commands[] = {
 	  "self-contained file with charts; csv has one block per table headed\n"
 	  "'# table: ID'. Writing a report is audited." },
 	{ "key", "show", cmd_key_show, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
-	  "key show",
+	  "key show [--age]",
 	  "Print the report-signing public key in minisign's format. Save it, e.g.\n"
 	  "'cdop key show > cdop-report.pub', so that anyone can check a report with\n"
-	  "'minisign -Vm report.html -p cdop-report.pub'." },
+	  "'minisign -Vm report.html -p cdop-report.pub'. With --age, print this\n"
+	  "register's age recipient (age1...): agencies and other registers seal\n"
+	  "files to it with 'age -r age1...'; only a manager can open them." },
 	{ "verify", NULL, cmd_verify, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
 	  "verify FILE",
 	  "Check FILE against its signature FILE.minisig with this register's key\n"

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* O_TMPFILE, linkat */
 #include "cdop/panel/panel.h"
+#include "cdop/panel/panel_int.h"
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
 #include "crypto/secure.h"
@@ -80,7 +81,7 @@ static int write_line(struct reg *r, int64_t id, FILE *out)
 }
 
 /* Every case, in id order: the order references were given in. */
-static int write_cases(struct reg *r, FILE *out, size_t *n)
+int export_write_cases(struct reg *r, FILE *out, size_t *n)
 {
 	static const char sql[] = "SELECT id FROM cases ORDER BY id";
 	struct db_stmt q = DB_STMT_INIT;
@@ -136,7 +137,7 @@ int export_stream(struct reg *r, FILE *out, struct export_result *res)
 	snprintf(object, sizeof object, "%zu cases", n);
 	ret = cases_commit(r, ret, "export", object, "to standard output");
 	if (!ret)
-		ret = write_cases(r, out, &res->cases);
+		ret = export_write_cases(r, out, &res->cases);
 	return ret;
 }
 
@@ -289,7 +290,7 @@ int export_file(struct reg *r, const char *path, struct export_result *res)
 	/* Checked first so a refusal costs nothing; out_place checks again. */
 	ret = lstat(path, &st) ? out_open(r, path, &o) : exists_fail(r, path);
 	if (!ret) ret = db_begin(r);
-	if (!ret) ret = write_cases(r, o.f, &n);
+	if (!ret) ret = export_write_cases(r, o.f, &n);
 	if (!ret && fsync(fileno(o.f)))
 		ret = path_fail(r, "write", path);
 	if (!ret) ret = audit_export(r, n, "to a file");

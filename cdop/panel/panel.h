@@ -156,4 +156,12 @@ int export_file(struct reg *r, const char *path, struct export_result *res);
  */
 int export_stream(struct reg *r, FILE *out, struct export_result *res);
 
+/*
+ * The same lines sealed (SPEC §8) to the age recipients given as text
+ * (`age1…`, field "recipient"), written to PATH as export_file writes it;
+ * audited, and PATH is placed only after the audit entry commits.
+ */
+int export_sealed(struct reg *r, const char *path, const char *const *recipients,
+		  size_t n, struct export_result *res);
+
 #endif
