@@ -129,6 +129,9 @@ static int agency_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 	*row = a;
 	if (!a)
 		return CDOP_OK;
+	/* Attachments are counted for everyone, shown to nobody here. */
+	if (db_column_int(q, 5) > 0 && v->mode != CASE_VIEW_EXPORT)
+		json_object_set_new(a, "attachments", json_integer(db_column_int(q, 5)));
 	if (v->mode == CASE_VIEW_ANON) {
 		json_object_set_new(a, "received", json_boolean(!db_column_is_null(q, 3)));
 		return CDOP_OK;
@@ -176,8 +179,9 @@ static int add_rr(struct reg *r, int64_t id, const struct view *v, json_t *out)
 static int add_agency(struct reg *r, int64_t id, const struct view *v, json_t *out)
 {
 	static const char sql[] =
-		"SELECT agency, requested, due, received, form FROM agency_reports "
-		"WHERE case_id = :id ORDER BY agency";
+		"SELECT agency, requested, due, received, form, "
+		"(SELECT count(*) FROM agency_attachments t WHERE t.report_id = agency_reports.id) "
+		"FROM agency_reports WHERE case_id = :id ORDER BY agency";
 	struct db_stmt q = DB_STMT_INIT;
 
 	db_prepare(r, &q, sql);

@@ -122,6 +122,7 @@ int cmd_rr_due(struct cli *c, int argc, char **argv);
 int cmd_agency_request(struct cli *c, int argc, char **argv);
 int cmd_agency_receive(struct cli *c, int argc, char **argv);
 int cmd_agency_due(struct cli *c, int argc, char **argv);
+int cmd_agency_show(struct cli *c, int argc, char **argv);
 int cmd_rr_targets(struct cli *c, int argc, char **argv);
 int cmd_rr_target(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);

@@ -115,13 +115,26 @@ const struct command commands[] = {
 	  "same agency again keeps the first request date and sets a new due date\n"
 	  "(--due, or 28 days from today)." },
 	{ "agency", "receive", cmd_agency_receive, CMD_UNLOCK, MANAGER,
-	  "agency receive REF --agency CODE --on DATE [--json FILE]",
+	  "agency receive REF --agency CODE --on DATE [--json FILE | --age FILE] "
+	  "[--attach FILE]...",
 	  "Record that agency CODE's reporting form for case REF came back on DATE (not\n"
 	  "in the future, not before it was requested). FILE, if given, is the returned\n"
 	  "form as one JSON object: it is stored encrypted, shown to managers in 'case\n"
 	  "show' and included in 'export'; the panel sees only that it was received.\n"
+	  "--age FILE is the agency's reporting form (docs/guide.md, 'For agencies')\n"
+	  "sealed by the agency with 'age -r' to this register ('cdop key show --age'):\n"
+	  "it is verified whole and checked against the form before anything is\n"
+	  "stored; one for another register, changed or cut short exits 4. --attach\n"
+	  "(repeatable) stores any document with the report, sealed as identifiable\n"
+	  "(at most 64 MiB each); 'agency show' lists and saves them.\n"
 	  "If no request was recorded, the request is recorded on DATE too (a note\n"
 	  "says so). Receiving again corrects the date, and the form if FILE is given." },
+	{ "agency", "show", cmd_agency_show, CMD_UNLOCK, MANAGER,
+	  "agency show REF --agency CODE [--save-attachments DIR] [--json]",
+	  "Show agency CODE's report of case REF: its dates, its form and its\n"
+	  "attachments (name, size, date). --save-attachments writes each attachment\n"
+	  "into DIR under its own name (never over an existing file). Audited; the\n"
+	  "panel sees only how many attachments there are." },
 	{ "agency", "due", cmd_agency_due, CMD_UNLOCK, MANAGER,
 	  "agency due [--json]",
 	  "Every reporting form requested and not yet received, across the cases that\n"

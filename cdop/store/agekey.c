@@ -133,7 +133,7 @@ int store_age_open(struct reg *r, const char *what, const uint8_t *in, size_t le
 }
 
 /* Reads a whole regular file or pipe of at most max bytes. */
-static int read_all(struct reg *r, const char *field, const char *path, size_t max,
+int store_file_read(struct reg *r, const char *field, const char *path, size_t max,
 		    uint8_t **buf, size_t *len)
 {
 	size_t cap = 65536, n = 0;
@@ -201,7 +201,7 @@ int store_age_open_file(struct reg *r, const char *field, const char *path,
 	*out = NULL;
 	*outlen = 0;
 	/* The header and one tag per chunk on top of the plaintext cap. */
-	ret = read_all(r, field, path, AGE_MAX_PLAINTEXT + AGE_MAX_PLAINTEXT / 1024 + 65536,
+	ret = store_file_read(r, field, path, AGE_MAX_PLAINTEXT + AGE_MAX_PLAINTEXT / 1024 + 65536,
 		       &in, &len);
 	snprintf(what, sizeof what, "'%s'", path);
 	if (!ret)

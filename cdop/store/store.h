@@ -505,6 +505,10 @@ int store_age_open(struct reg *r, const char *what, const uint8_t *in, size_t le
 int store_age_open_file(struct reg *r, const char *field, const char *path,
 			uint8_t **out, size_t *outlen);
 void store_age_free(uint8_t *p, size_t len);
+/* Reads a whole file of at most max bytes into *buf (malloc'd); errors
+ * name `field`. */
+int store_file_read(struct reg *r, const char *field, const char *path, size_t max,
+		    uint8_t **buf, size_t *len);
 
 /* Seals plain to the recipients into *out (malloc'd). */
 int store_age_seal(struct reg *r, const uint8_t (*pks)[STORE_AGE_KEY], size_t n,
