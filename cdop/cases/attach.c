@@ -191,6 +191,15 @@ int agency_files_store(struct reg *r, int64_t case_id, const char *agency, const
 	return ret;
 }
 
+int agency_attachment_add(struct reg *r, int64_t case_id, const char *agency,
+			  const char *name, const uint8_t *data, size_t len, const char *on)
+{
+	int64_t report;
+	int ret = report_id(r, case_id, agency, &report);
+
+	return ret ? ret : attachment_insert(r, report, name, data, len, on);
+}
+
 /* ---- agency show ------------------------------------------------------------ */
 
 /* A name safe to create in a directory: no path, no control characters,

@@ -301,8 +301,9 @@ struct agency_receive_opts {
 	size_t nattach;
 };
 
-/* The most one attachment may hold. */
-#define AGENCY_ATTACH_MAX ((size_t)64 << 20)
+/* The most one attachment may hold (its base64 must fit in one export
+ * line: IMPORT_LINE_MAX, 32 MiB). */
+#define AGENCY_ATTACH_MAX ((size_t)16 << 20)
 
 /*
  * agency receive: received ON (not in the future, not before the request or
@@ -332,6 +333,11 @@ int agency_receive_with(struct reg *r, const char *ref, const char *agency, cons
  */
 int agency_show(struct reg *r, const char *ref, const char *agency, const char *dir,
 		json_t **out, size_t *saved);
+
+/* Import: one attachment of the case's AGENCY report (the row exists), in
+ * the caller's transaction, sealed as agency receive --attach stores it. */
+int agency_attachment_add(struct reg *r, int64_t case_id, const char *agency,
+			  const char *name, const uint8_t *data, size_t len, const char *on);
 
 /*
  * agency due: every requested, not received report of cases not closed or

@@ -126,7 +126,7 @@ const struct command commands[] = {
 	  "it is verified whole and checked against the form before anything is\n"
 	  "stored; one for another register, changed or cut short exits 4. --attach\n"
 	  "(repeatable) stores any document with the report, sealed as identifiable\n"
-	  "(at most 64 MiB each); 'agency show' lists and saves them.\n"
+	  "(at most 16 MiB each); 'agency show' lists and saves them.\n"
 	  "If no request was recorded, the request is recorded on DATE too (a note\n"
 	  "says so). Receiving again corrects the date, and the form if FILE is given." },
 	{ "agency", "show", cmd_agency_show, CMD_UNLOCK, MANAGER,

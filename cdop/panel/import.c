@@ -1,4 +1,5 @@
 #include "cdop/panel/panel.h"
+#include "cdop/panel/panel_int.h"
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
 #include "crypto/secure.h"
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +358,38 @@ static int agency_before(const json_t *list, size_t i)
 	return 0;
 }
 
+/* agency_reports[k].attachments: base64 content, stored sealed again. */
+static int store_attachments(struct importer *im, int64_t case_id, size_t k,
+			     const json_t *report)
+{
+	const json_t *list = json_object_get(report, "attachments"), *a;
+	size_t i;
+	int ret = CDOP_OK;
+
+	json_array_foreach(list, i, a) {
+		const char *b64 = member(a, "content");
+		size_t cap = strlen(b64) / 4 * 3 + 3, len = 0;
+		uint8_t *data = malloc(cap ? cap : 1);
+
+		if (!data)
+			return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+		if (sodium_base642bin(data, cap, b64, strlen(b64), NULL, &len, NULL,
+				      sodium_base64_VARIANT_ORIGINAL))
+			ret = reg_fail(im->r, CDOP_ERR_INPUT, "agency_reports[%zu]."
+					     "attachments[%zu].content: not standard base64",
+					     k, i);
+		else
+			ret = agency_attachment_add(im->r, case_id, member(report, "agency"),
+						    member(a, "name"), data, len,
+						    member(a, "added_on"));
+		secure_wipe(data, cap);
+		free(data);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
 static int store_agency(struct importer *im, int64_t case_id, const json_t *list)
 {
 	size_t i;
@@ -382,6 +416,8 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 			secure_wipe(text, strlen(text));
 			free(text);
 		}
+		if (!ret)
+			ret = store_attachments(im, case_id, i, a);
 		if (ret)
 			break;
 	}
@@ -395,8 +431,21 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *revi
 	int amended = 0;
 	int ret = meeting_id(im, date, &mid);
 
+	const json_t *am;
+	size_t i;
+
 	if (!ret)
 		ret = reviews_store(im->r, case_id, mid, date, review, &amended);
+	/* Later meetings that amended it, oldest first. */
+	json_array_foreach(json_object_get(review, "amendments"), i, am) {
+		const char *d = member(am, "meeting_date");
+
+		if (!ret)
+			ret = meeting_id(im, d, &mid);
+		if (!ret)
+			ret = reviews_store_amendment(im->r, case_id, mid, d,
+						      json_object_get(am, "recommendations"));
+	}
 	if (!ret)
 		im->res->reviews++;
 	return ret;
@@ -454,6 +503,65 @@ static int import_line(struct importer *im, const json_t *in)
 		ret = store_review(im, case_id, review);
 out:
 	json_decref(parts);
+	return ret;
+}
+
+/* A meeting line: the meeting (its id kept when free) and attendance. */
+static int import_meeting(struct importer *im, const json_t *in)
+{
+	static const char taken[] = "SELECT count(*) FROM meetings WHERE id = :id";
+	static const char ins[] =
+		"INSERT INTO meetings(id, date, chair) VALUES (:id, :date, :chair)";
+	static const char att[] =
+		"INSERT INTO attendance(meeting_id, name, agency, role) "
+		"VALUES (:m, :name, :agency, :role)";
+	struct form_errors errs = FORM_ERRORS_INIT;
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *n = NULL, *m, *a;
+	int64_t id, used = 0;
+	size_t i;
+	int ret;
+
+	ret = form_validate(&form_meeting_line, in, &im->today, &errs);
+	if (ret == FORM_EINVALID)
+		ret = cases_invalid(im->r, "", &errs);
+	else if (ret)
+		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	form_errors_release(&errs);
+	if (!ret && !(n = form_normalise(&form_meeting_line, in)))
+		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	if (ret)
+		return ret;
+	m = json_object_get(n, "meeting");
+	id = json_integer_value(json_object_get(m, "id"));
+	db_prepare(im->r, &q, taken);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW)
+		used = db_column_int(&q, 0);
+	ret = db_finalize(&q);
+	if (!ret) {
+		db_prepare(im->r, &q, ins);
+		if (!used && id > 0)
+			db_bind_int(&q, ":id", id);
+		db_bind_text(&q, ":date", member(m, "date"));
+		db_bind_text(&q, ":chair", member(m, "chair"));
+		db_run(&q);
+		ret = db_finalize(&q);
+	}
+	if (!ret) {
+		id = db_last_id(im->r);
+		db_prepare(im->r, &q, att);
+		json_array_foreach(json_object_get(m, "attendance"), i, a) {
+			db_bind_int(&q, ":m", id);
+			db_bind_text(&q, ":name", member(a, "name"));
+			db_bind_text(&q, ":agency", member(a, "agency"));
+			db_bind_text(&q, ":role", member(a, "role"));
+			db_run(&q);
+			db_reset(&q);
+		}
+		ret = db_finalize(&q);
+	}
+	json_decref(n);
 	return ret;
 }
 
@@ -606,6 +714,13 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 			break;
 		}
 		r->e.msg[0] = 0;
+		if (json_object_get(obj, "meeting") && !json_object_get(obj, "notification")) {
+			ret = import_meeting(im, obj);
+			json_decref(obj);
+			if (ret)
+				ret = line_error(im, lr, im->res->lines, ret);
+			continue;
+		}
 		ret = import_line(im, obj);
 		json_decref(obj);
 		if (ret)

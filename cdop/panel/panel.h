@@ -105,8 +105,10 @@ struct import_opts {
 	void *progress_ctx;
 };
 
-/* The longest line accepted (a case is a few KiB at most). */
-#define IMPORT_LINE_MAX (1024 * 1024)
+/* The longest line accepted: a case is a few KiB, but its agency reports'
+ * attachments travel inside it (base64); export refuses to write a longer
+ * line than import accepts. */
+#define IMPORT_LINE_MAX (32 * 1024 * 1024)
 #define IMPORT_RANGES_MAX 512
 
 struct import_result {

@@ -23,6 +23,13 @@ int mem_open(struct reg *r, struct mem_out *m);
 int mem_finish(struct reg *r, struct mem_out *m);
 void mem_release(struct mem_out *m);
 
+/* reviews.c, for import: a later meeting amended the stored review of the
+ * case, adding recs (made on meeting_date); the review now stands at it. */
+#include <stdint.h>
+#include <jansson.h>
+int reviews_store_amendment(struct reg *r, int64_t case_id, int64_t meeting_id,
+			    const char *meeting_date, const json_t *recs);
+
 /* Seals m's text to the recipients into PATH's temp file (o). */
 struct outfile;
 int sealed_write(struct reg *r, struct outfile *o, const char *path,
