@@ -149,3 +149,32 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	}
 	return ret;
 }
+
+int cmd_transfer(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *rcpt = NULL;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'r' && !rcpt)
+			rcpt = optarg;
+		else
+			return cli_usage(c);
+	}
+	if (!out || !*out || !rcpt || optind != argc - 1 || !strcmp(out, "-"))
+		return cli_usage(c);
+	ret = transfer_write(&c->reg, argv[optind], rcpt, out);
+	if (!ret)
+		printf("%s transferred: sealed to %s in %s; the case is now 'transferred'\n",
+		       argv[optind], rcpt, out);
+	return ret;
+}

@@ -163,6 +163,15 @@ const struct command commands[] = {
 	  "With --recipient (repeatable) FILE is sealed in the age format to each\n"
 	  "recipient (age1..., e.g. another register's 'cdop key show --age'):\n"
 	  "'age -d -i KEY FILE' or 'cdop import FILE' there opens it." },
+	{ "transfer", NULL, cmd_transfer, CMD_UNLOCK, MANAGER,
+	  "transfer REF --recipient AGE_RECIPIENT --out FILE",
+	  "Pass case REF to another register (the home CDOP of a non-resident child,\n"
+	  "or a joint panel): the whole case - notification, joint agency response,\n"
+	  "agency reports with their forms and attachments, the review, and a summary\n"
+	  "of its audit trail - sealed to that register's recipient ('cdop key show\n"
+	  "--age' there) in FILE (never overwritten). The case becomes 'transferred'\n"
+	  "here. 'cdop import FILE' there makes it a new case with its own reference,\n"
+	  "keeping this one as the sender's; both audit trails record it." },
 	/* report and signing commands */
 	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
 	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "

@@ -235,16 +235,67 @@ static int write_meetings(struct reg *r, FILE *out)
 	return ret ? ret : fret;
 }
 
-static int write_line(struct reg *r, int64_t id, FILE *out)
+/* Transfers in and out (case_transfers), oldest first. */
+static int transfer_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	json_t *t = json_pack("{s:s, s:s}", "direction", db_column_text(q, 0),
+			      "on", db_column_text(q, 3));
+
+	(void)r;
+	(void)ctx;
+	if (t && !db_column_is_null(q, 1))
+		json_object_set_new(t, "their_ref", json_string(db_column_text(q, 1)));
+	if (t && !db_column_is_null(q, 2))
+		json_object_set_new(t, "peer", json_string(db_column_text(q, 2)));
+	if (t && !db_column_is_null(q, 4))
+		json_object_set_new(t, "audit", json_loads(db_column_text(q, 4), 0, NULL));
+	*row = t;
+	return CDOP_OK;
+}
+
+static int add_transfers(struct reg *r, int64_t id, json_t *view)
+{
+	static const char sql[] =
+		"SELECT direction, their_ref, peer, on_date, summary FROM case_transfers "
+		"WHERE case_id = :id ORDER BY id";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = NULL;
+	int ret;
+
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	ret = cases_rows(r, &q, transfer_row, NULL, &list);
+	if (!ret && json_array_size(list) && json_object_set(view, "transfers", list))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	json_decref(list);
+	return ret;
+}
+
+int export_case_line(struct reg *r, int64_t id, json_t **line)
 {
 	json_t *view = NULL;
-	char *text = NULL;
 	int ret = case_view(r, id, CASE_VIEW_EXPORT, &view);
 
 	if (!ret)
 		ret = add_recommendations(r, id, view);
 	if (!ret)
 		ret = add_attachments(r, id, view);
+	if (!ret)
+		ret = add_transfers(r, id, view);
+	if (ret) {
+		json_decref(view);
+		view = NULL;
+	}
+	*line = view;
+	return ret;
+}
+
+static int write_line(struct reg *r, int64_t id, FILE *out)
+{
+	json_t *view = NULL;
+	char *text = NULL;
+	int ret = export_case_line(r, id, &view);
+
 	if (!ret) {
 		text = json_dumps(view, JSON_COMPACT | JSON_SORT_KEYS);
 		if (!text)

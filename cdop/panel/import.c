@@ -466,16 +466,125 @@ static json_t *normalise_parts(const json_t *in)
 	return out;
 }
 
+/* One row of case_transfers; TEXT members may be absent. */
+static int transfer_insert(struct importer *im, int64_t case_id, const char *dir,
+			   const char *their, const char *peer, const char *on,
+			   const json_t *audit)
+{
+	static const char sql[] =
+		"INSERT INTO case_transfers(case_id, direction, their_ref, peer, on_date, "
+		"summary) VALUES (:id, :dir, :their, :peer, :on, :summary)";
+	struct db_stmt q = DB_STMT_INIT;
+	char *summary = audit ? json_dumps(audit, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int ret;
+
+	if (audit && !summary)
+		return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	db_prepare(im->r, &q, sql);
+	db_bind_int(&q, ":id", case_id);
+	db_bind_text(&q, ":dir", dir);
+	db_bind_text(&q, ":their", their);
+	db_bind_text(&q, ":peer", peer);
+	db_bind_text(&q, ":on", on);
+	db_bind_text(&q, ":summary", summary);
+	db_run(&q);
+	ret = db_finalize(&q);
+	free(summary);
+	return ret;
+}
+
+/* A short text member, or NULL when absent; *bad when not a short string. */
+static const char *short_text(const json_t *o, const char *k, int *bad)
+{
+	const json_t *v = json_object_get(o, k);
+	const char *s = json_string_value(v);
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; s && s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || i >= 200)
+			s = NULL;
+	if (!s)
+		*bad = 1;
+	return s;
+}
+
+/*
+ * What a line says about transfers: `transfer` (a transfer file from
+ * another register: this case arrives now; its reference there is kept)
+ * and `transfers` (the history an export carries).
+ */
+static int import_transfers(struct importer *im, int64_t case_id, const char *ref,
+			    const json_t *transfer, const json_t *history)
+{
+	const json_t *t;
+	char today[DATE_BUFLEN], detail[120];
+	struct cdate d;
+	size_t i;
+	int ret = CDOP_OK, bad = 0;
+
+	json_array_foreach(history, i, t) {
+		const char *dir = short_text(t, "direction", &bad);
+		const char *on = short_text(t, "on", &bad);
+		const char *their = short_text(t, "their_ref", &bad);
+		const char *peer = short_text(t, "peer", &bad);
+		const json_t *audit = json_object_get(t, "audit");
+
+		if (bad || !dir || !on || (strcmp(dir, "in") && strcmp(dir, "out")) ||
+		    date_parse(on, &d) || (audit && !json_is_array(audit)))
+			return reg_fail(im->r, CDOP_ERR_INPUT, "transfers[%zu]: give direction "
+					"(in or out), on (YYYY-MM-DD), and their_ref, peer and "
+					"audit as export writes them", i);
+		ret = transfer_insert(im, case_id, dir, their, peer, on, audit);
+		if (ret)
+			return ret;
+	}
+	if (!transfer)
+		return CDOP_OK;
+	{
+		const char *from = short_text(transfer, "from_ref", &bad);
+		const char *peer = short_text(transfer, "from_register", &bad);
+		const json_t *audit = json_object_get(transfer, "audit");
+
+		if (bad || !from || !*from || (audit && !json_is_array(audit)))
+			return reg_fail(im->r, CDOP_ERR_INPUT, "transfer: give from_ref (the "
+					"sender's reference), from_register and audit as "
+					"'cdop transfer' writes them");
+		ret = reg_today_date(im->r, &d, today);
+		if (!ret)
+			ret = transfer_insert(im, case_id, "in", from, peer, today, audit);
+		snprintf(detail, sizeof detail, "from %s", from);
+		if (!ret)
+			ret = audit_append(im->r, "transfer_in", ref, detail);
+	}
+	return ret;
+}
+
 /* Validated, normalised, then stored through the same writer as notify. */
-static int import_line(struct importer *im, const json_t *in)
+static int import_line(struct importer *im, const json_t *line)
 {
 	struct form_errors errs = FORM_ERRORS_INIT;
-	json_t *parts = NULL;
-	const json_t *review;
+	json_t *parts = NULL, *in = NULL;
+	const json_t *review, *transfer, *history;
 	const char *status;
 	char ref[CASE_REF_MAX];
 	int64_t case_id = 0;
 	int ret;
+
+	/* The transfer members are the register's, not the form's. */
+	transfer = json_object_get(line, "transfer");
+	history = json_object_get(line, "transfers");
+	in = json_copy((json_t *)line);
+	if (!in)
+		return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	json_object_del(in, "transfer");
+	json_object_del(in, "transfers");
+	if ((transfer && !json_is_object(transfer)) || (history && !json_is_array(history))) {
+		ret = reg_fail(im->r, CDOP_ERR_INPUT, "transfer: an object, transfers: an "
+			       "array, as export and transfer write them");
+		goto out;
+	}
 
 	ret = form_validate(&form_import_line, in, &im->today, &errs);
 	if (ret == FORM_EINVALID)
@@ -501,8 +610,11 @@ static int import_line(struct importer *im, const json_t *in)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
 	if (!ret && json_is_object(review))
 		ret = store_review(im, case_id, review);
+	if (!ret && (transfer || history))
+		ret = import_transfers(im, case_id, ref, transfer, history);
 out:
 	json_decref(parts);
+	json_decref(in);
 	return ret;
 }
 

@@ -166,4 +166,16 @@ int export_stream(struct reg *r, FILE *out, struct export_result *res);
 int export_sealed(struct reg *r, const char *path, const char *const *recipients,
 		  size_t n, struct export_result *res);
 
+/* ==== transfer ==== */
+/*
+ * transfer REF: the whole case as one import line with a `transfer` object
+ * ({from_ref, from_register, on, audit: [{at, user, action, detail}]}),
+ * sealed to RECIPIENT (the receiving register's `key show --age`) and
+ * written to PATH (never over a file). The case becomes `transferred` and
+ * the transfer is recorded (case_transfers, audit "transfer") in one
+ * transaction; PATH is placed only after it commits. A closed or already
+ * transferred case is a conflict.
+ */
+int transfer_write(struct reg *r, const char *ref, const char *recipient, const char *path);
+
 #endif

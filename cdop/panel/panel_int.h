@@ -8,6 +8,10 @@ struct reg;
 
 /* export.c: every record of the register as the export's JSON Lines. */
 int export_write_cases(struct reg *r, FILE *out, size_t *n);
+/* One case as its export line (an object; the caller frees it). */
+#include <stdint.h>
+#include <jansson.h>
+int export_case_line(struct reg *r, int64_t id, json_t **line);
 
 /*
  * sealed.c: lines written into memory (open_memstream) and sealed. The

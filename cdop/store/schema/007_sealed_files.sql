@@ -16,13 +16,16 @@ CREATE INDEX agency_attachments_report ON agency_attachments(report_id);
 
 -- Cases that came from, or went to, another register (`transfer`,
 -- `import` of a transfer file). `their_ref` is the reference the case has
--- on the other register; `peer` that register's age recipient when known.
+-- on the other register (the sender's reference, kept here rather than in
+-- `cases`, whose ref is always this register's own); `peer` that
+-- register's age recipient when known.
 CREATE TABLE case_transfers (
   id        INTEGER PRIMARY KEY,
   case_id   INTEGER NOT NULL REFERENCES cases(id),
   direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
   their_ref TEXT,
   peer      TEXT,
-  on_date   TEXT NOT NULL
+  on_date   TEXT NOT NULL,
+  summary   TEXT                                -- 'in': the sender's audit summary, JSON
 );
 CREATE INDEX case_transfers_case ON case_transfers(case_id);
