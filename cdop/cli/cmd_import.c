@@ -178,3 +178,35 @@ int cmd_transfer(struct cli *c, int argc, char **argv)
 		       argv[optind], rcpt, out);
 	return ret;
 }
+
+int cmd_return_ncmd(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ "year", required_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *rcpt = NULL, *year = NULL;
+	size_t n = 0;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'r' && !rcpt)
+			rcpt = optarg;
+		else if (ch == 'y')
+			year = optarg;
+		else
+			return cli_usage(c);
+	}
+	if (!out || !*out || !rcpt || !year || optind != argc || !strcmp(out, "-"))
+		return cli_usage(c);
+	ret = return_ncmd(&c->reg, year, rcpt, out, &n);
+	if (!ret)
+		printf("national return %s: %zu cases sealed to %s in %s\n", year, n, rcpt, out);
+	return ret;
+}

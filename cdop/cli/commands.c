@@ -172,6 +172,12 @@ const struct command commands[] = {
 	  "--age' there) in FILE (never overwritten). The case becomes 'transferred'\n"
 	  "here. 'cdop import FILE' there makes it a new case with its own reference,\n"
 	  "keeping this one as the sender's; both audit trails record it." },
+	{ "return", "ncmd", cmd_return_ncmd, CMD_UNLOCK, MANAGER,
+	  "return ncmd --year YYYY-YY --recipient AGE_RECIPIENT --out FILE",
+	  "The national return to the National Child Mortality Database: every case\n"
+	  "notified or reviewed in the year, one JSON object per line (notification,\n"
+	  "joint agency response, agency reports, the analysis; docs/ncmd-return.md),\n"
+	  "sealed to NCMD's age recipient in FILE (never overwritten). Audited." },
 	/* report and signing commands */
 	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
 	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "

@@ -178,4 +178,14 @@ int export_sealed(struct reg *r, const char *path, const char *const *recipients
  */
 int transfer_write(struct reg *r, const char *ref, const char *recipient, const char *path);
 
+/* ==== ncmd ==== */
+/*
+ * return ncmd: every case notified or reviewed in YEAR (YYYY-YY), one JSON
+ * object per line (docs/ncmd-return.md), sealed to RECIPIENT, written to
+ * PATH (never over a file) after its audit entry ("return_ncmd") commits.
+ * *cases: how many.
+ */
+int return_ncmd(struct reg *r, const char *year, const char *recipient, const char *path,
+		size_t *cases);
+
 #endif
