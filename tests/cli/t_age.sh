@@ -95,6 +95,23 @@ python3 "$GEN" 3 9 | age -r "$R2" > "$T/three.age"
 RC=$?; expect_rc 0 "import - of a sealed file on stdin"
 [ "$(cases_in "$REG2")" = 28 ] && pass || fail "sealed stdin imported"
 
+# -- sealed imports at the chunk boundaries (blank lines pad the file to
+#    the exact size; they are skipped): 0, 65,535, 65,536, 65,537 bytes, 3 MiB
+python3 "$GEN" 5 12 > "$T/padsrc.jsonl"
+for n in 0 65535 65536 65537 3145728; do
+  python3 - "$T/padsrc.jsonl" "$T/pad.jsonl" $n <<'PY'
+import sys
+b = open(sys.argv[1], 'rb').read() if int(sys.argv[3]) else b''
+open(sys.argv[2], 'wb').write(b + b'\n' * (int(sys.argv[3]) - len(b)))
+PY
+  [ "$(stat -c %s "$T/pad.jsonl")" = $n ] || fail "pad to $n"
+  age -r "$R2" -o "$T/pad.age" "$T/pad.jsonl"
+  on2 mo import --dry-run "$T/pad.age"
+  expect_rc 0 "dry run of a $n-byte sealed file"
+  [ $n = 0 ] && want=0 || want=5
+  expect_out "would import $want cases" "$n-byte sealed file: $want cases"
+done
+
 # -- refusals: exit 4, nothing written, the register unchanged
 python3 "$GEN" 4 10 > "$T/four.jsonl"
 age -r "$R2" -o "$T/by-age.age" "$T/four.jsonl"
