@@ -19,6 +19,7 @@ enum subkey_id {
 	SUBKEY_KEYRING_MAC = 5, /* MAC over the keyring's header and slots */
 	SUBKEY_FAILBOX = 6,     /* X25519 seed: failed-unlock records */
 	SUBKEY_FILE_MAC = 7,    /* MAC over the whole register file */
+	SUBKEY_AGE = 8,         /* X25519 secret: the register's age identity */
 };
 
 int subkey_derive(uint8_t out[SUBKEY_BYTES], enum subkey_id id,

@@ -1,6 +1,8 @@
 /* An agency reporting form: requested, due, received (SPEC §2 `agency`). */
 #include "forms/form_internal.h"
 
+extern const struct form form_agency_attachment;
+
 static const struct field agency_fields[] = {
 	{ .name = "agency", .path = "agency", .type = FIELD_CODE,
 	  .flags = FIELD_REQUIRED, .codes = &codes_agency, .label = "Agency",
@@ -18,6 +20,31 @@ static const struct field agency_fields[] = {
 	  .flags = FIELD_IDENTIFIABLE, .label = "Returned form",
 	  .help = "The reporting form the agency sent back, as any JSON object "
 		  "(`agency receive --json FILE`); stored encrypted, shown to managers only" },
+	{ .name = "attachments", .path = "attachments", .type = FIELD_OBJECT_ARRAY,
+	  .flags = FIELD_IMPORT_ONLY | FIELD_IDENTIFIABLE, .label = "Attachments",
+	  .help = "Documents received with the report (`agency receive --attach`), in the order received; export writes them, import stores them sealed again",
+	  .sub = &form_agency_attachment },
+};
+
+static const struct field attachment_fields[] = {
+	{ .name = "name", .path = "attachments[].name", .type = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED | FIELD_IDENTIFIABLE, .label = "File name",
+	  .help = "The document's file name", .max_len = 255 },
+	{ .name = "added_on", .path = "attachments[].added_on", .type = FIELD_DATE,
+	  .flags = FIELD_REQUIRED, .label = "Added on",
+	  .help = "When it was received, YYYY-MM-DD" },
+	{ .name = "content", .path = "attachments[].content", .type = FIELD_TEXT,
+	  .flags = FIELD_REQUIRED | FIELD_IDENTIFIABLE, .label = "Content",
+	  .help = "The document's bytes in standard base64 (RFC 4648, with padding)",
+	  .max_len = 32 * 1024 * 1024 },
+};
+
+const struct form form_agency_attachment = {
+	.name = "agency_attachment",
+	.title = "Agency report attachment (import line)",
+	.help = "A document kept with an agency report, as export writes it.",
+	FORM_FIELDS(attachment_fields),
+	.flags = FORM_IMPORT,
 };
 
 static void agency_rule(const json_t *obj, const char *prefix,

@@ -166,11 +166,30 @@ const struct code_list codes_modifiable =
 const struct code_list codes_theme =
 	CODE_LIST("theme", "Theme", theme);
 
+static const struct code risk_factor[] = {
+	{ "safeguarding_concerns", "Safeguarding concerns about the child", 0 },
+	{ "child_protection_plan", "Child protection plan, now or before", 0 },
+	{ "looked_after", "Looked after, now or before", 0 },
+	{ "domestic_abuse", "Domestic abuse in the household", 0 },
+	{ "parental_mental_health", "Parental mental health problems", 0 },
+	{ "parental_substance_misuse", "Parental alcohol or drug misuse", 0 },
+	{ "smoking", "Smoking in the household or in pregnancy", 0 },
+	{ "unsafe_sleeping", "Unsafe sleeping arrangements", 0 },
+	{ "neglect", "Neglect", 0 },
+	{ "housing", "Poor or overcrowded housing, homelessness", 0 },
+	{ "missed_appointments", "Missed health appointments", 0 },
+	{ "disability", "Disability or complex health needs", 0 },
+	{ "young_carer", "Young carer", 0 },
+	{ "other", "Other", 0 },
+};
+const struct code_list codes_risk_factor =
+	CODE_LIST("risk_factor", "Known risk factor (agency reporting form)", risk_factor);
+
 const struct code_list *const codes_all[] = {
 	&codes_sex, &codes_ethnicity, &codes_place, &codes_expected,
 	&codes_yes_no_unknown, &codes_agency, &codes_rr_action,
 	&codes_case_status, &codes_review_category, &codes_domain_score,
-	&codes_modifiable, &codes_theme,
+	&codes_modifiable, &codes_theme, &codes_risk_factor,
 };
 const size_t codes_all_n = sizeof(codes_all) / sizeof(codes_all[0]);
 

@@ -32,6 +32,7 @@ extern const struct code_list codes_review_category;	/* "1".."10" */
 extern const struct code_list codes_domain_score;	/* "0".."2" */
 extern const struct code_list codes_modifiable;
 extern const struct code_list codes_theme;
+extern const struct code_list codes_risk_factor;	/* agency reporting form */
 
 /* Every list above, in dictionary order. */
 extern const struct code_list *const codes_all[];

@@ -9,6 +9,7 @@
 const struct form *const forms_all[] = {
 	&form_notification, &form_review, &form_recommendation,
 	&form_rr_action, &form_agency_report, &form_import_line,
+	&form_agency_reporting, &form_meeting_line,
 };
 const size_t forms_all_n = sizeof(forms_all) / sizeof(forms_all[0]);
 

@@ -102,6 +102,9 @@ extern const struct form form_recommendation;	/* an element of review.recommenda
 extern const struct form form_rr_action;	/* rr add; rapid_response[] */
 extern const struct form form_agency_report;	/* agency request/receive; agency_reports[] */
 extern const struct form form_import_line;	/* one line of import / export */
+extern const struct form form_agency_reporting;	/* agency receive --age: an agency's form */
+extern const struct form form_review_amendment;	/* review.amendments[] in an import line */
+extern const struct form form_meeting_line;	/* a meeting line of import / export */
 
 /* The top-level forms, in data-dictionary order. */
 extern const struct form *const forms_all[];

@@ -64,6 +64,39 @@ const struct form form_review_domains = {
 	.help = "Each domain scores 0, 1 or 2", FORM_FIELDS(domain_fields),
 };
 
+static const struct field amendment_fields[] = {
+	{ .name = "meeting_date", .path = "amendments[].meeting_date", .type = FIELD_DATE,
+	  .flags = FIELD_REQUIRED, .label = "Meeting date",
+	  .help = "The meeting that amended the review (created if needed)" },
+	{ .name = "recommendations", .path = "amendments[].recommendations",
+	  .type = FIELD_OBJECT_ARRAY, .label = "Recommendations added",
+	  .help = "Recommendations made at that meeting", .sub = &form_recommendation },
+};
+
+static void amendment_rule(const json_t *obj, const char *prefix,
+			   const struct cdate *today, struct form_errors *e)
+{
+	struct cdate d;
+
+	if (rule_date(obj, "meeting_date", &d))
+		rule_not_future(e, prefix, "meeting_date", &d, today);
+}
+
+static const char *const amendment_rules[] = {
+	"`meeting_date` is not in the future.",
+	NULL,
+};
+
+const struct form form_review_amendment = {
+	.name = "review_amendment",
+	.title = "Review amendment (import line)",
+	.help = "A later meeting that amended a review: carried by export so that import puts each recommendation back on the meeting that made it.",
+	FORM_FIELDS(amendment_fields),
+	.rule = amendment_rule,
+	.rules = amendment_rules,
+	.flags = FORM_IMPORT,
+};
+
 static const struct field review_fields[] = {
 	{ .name = "category", .path = "category", .type = FIELD_INT,
 	  .flags = FIELD_REQUIRED, .codes = &codes_review_category,
@@ -96,6 +129,10 @@ static const struct field review_fields[] = {
 	{ .name = "meeting_date", .path = "meeting_date", .type = FIELD_DATE,
 	  .flags = FIELD_REQUIRED | FIELD_IMPORT_ONLY, .label = "Meeting date",
 	  .help = "The panel meeting that completed the review (created if needed); outside imports the meeting is named on the command line" },
+	{ .name = "amendments", .path = "amendments", .type = FIELD_OBJECT_ARRAY,
+	  .flags = FIELD_IMPORT_ONLY, .label = "Amendments",
+	  .help = "Later meetings that amended the review, oldest first, each with the recommendations it added; export writes them, import restores them",
+	  .sub = &form_review_amendment },
 };
 
 static const char *const domain_names[4] = {

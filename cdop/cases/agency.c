@@ -199,6 +199,18 @@ out:
 int agency_receive(struct reg *r, const char *ref, const char *agency, const char *on,
 		   const json_t *form, struct agency_receive_result *res)
 {
+	struct agency_receive_opts o = { form, NULL, NULL, 0 };
+
+	return agency_receive_with(r, ref, agency, on, &o, res);
+}
+
+int agency_receive_with(struct reg *r, const char *ref, const char *agency, const char *on,
+			const struct agency_receive_opts *opts,
+			struct agency_receive_result *res)
+{
+	struct agency_files files = AGENCY_FILES_INIT;
+	json_t *opened = NULL;
+	const json_t *form = opts->form;
 	struct stored s = { 0, "", "", "", NULL };
 	struct case_writer w;
 	struct cdate death, got;
@@ -210,6 +222,14 @@ int agency_receive(struct reg *r, const char *ref, const char *agency, const cha
 
 	memset(res, 0, sizeof *res);
 	ret = agency_check(r, agency);
+	/* Sealed form and documents are read, verified and checked before
+	 * anything is written. */
+	if (!ret && opts->sealed_form) {
+		ret = agency_form_open(r, agency, opts->sealed_form, &opened);
+		form = opened;
+	}
+	if (!ret)
+		ret = agency_files_read(r, opts->attach, opts->nattach, &files);
 	if (ret)
 		goto out;
 	if (!obj || json_object_set_new(obj, "agency", json_string(agency)) ||
@@ -264,12 +284,22 @@ int agency_receive(struct reg *r, const char *ref, const char *agency, const cha
 		ret = case_writer_agency(&w, id, agency, res->requested,
 					 s.due[0] ? s.due : NULL, on, text ? text : s.form);
 	case_writer_release(&w);
-	snprintf(detail, sizeof detail, "%s%s%s%s", agency, form ? ", with form" : "",
+	if (!ret && files.n)
+		ret = agency_files_store(r, id, agency, on, &files);
+	res->attached = files.n;
+	snprintf(detail, sizeof detail, "%s%s%s%s%s", agency, form ? ", with form" : "",
 		 res->again ? ", correction" : "",
-		 res->unrequested ? ", no earlier request" : "");
+		 res->unrequested ? ", no earlier request" : "",
+		 files.n ? ", with attachments" : "");
+	if (files.n) {
+		size_t l = strlen(detail);
+		snprintf(detail + l, sizeof detail - l, " (%zu)", files.n);
+	}
 out:
 	if (began)
 		ret = cases_commit(r, ret, "agency_receive", ref, detail);
+	agency_files_release(&files);
+	json_decref(opened);
 	if (text) {
 		secure_wipe(text, strlen(text));
 		free(text);

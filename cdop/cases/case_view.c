@@ -129,6 +129,9 @@ static int agency_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 	*row = a;
 	if (!a)
 		return CDOP_OK;
+	/* Attachments are counted for everyone, shown to nobody here. */
+	if (db_column_int(q, 5) > 0 && v->mode != CASE_VIEW_EXPORT)
+		json_object_set_new(a, "attachments", json_integer(db_column_int(q, 5)));
 	if (v->mode == CASE_VIEW_ANON) {
 		json_object_set_new(a, "received", json_boolean(!db_column_is_null(q, 3)));
 		return CDOP_OK;
@@ -176,13 +179,48 @@ static int add_rr(struct reg *r, int64_t id, const struct view *v, json_t *out)
 static int add_agency(struct reg *r, int64_t id, const struct view *v, json_t *out)
 {
 	static const char sql[] =
-		"SELECT agency, requested, due, received, form FROM agency_reports "
-		"WHERE case_id = :id ORDER BY agency";
+		"SELECT agency, requested, due, received, form, "
+		"(SELECT count(*) FROM agency_attachments t WHERE t.report_id = agency_reports.id) "
+		"FROM agency_reports WHERE case_id = :id ORDER BY agency";
 	struct db_stmt q = DB_STMT_INIT;
 
 	db_prepare(r, &q, sql);
 	db_bind_int(&q, ":id", id);
 	return add_rows(r, &q, agency_row, v, out, "agency_reports");
+}
+
+/* The manager's view: where the case came from or went to, with the
+ * other register's reference (the export carries the full rows). */
+static int transfer_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	json_t *t = json_pack("{s:s, s:s}", "direction", db_column_text(q, 0),
+			      "on", db_column_text(q, 2));
+
+	(void)r;
+	(void)ctx;
+	if (t && !db_column_is_null(q, 1))
+		json_object_set_new(t, "their_ref", json_string(db_column_text(q, 1)));
+	*row = t;
+	return CDOP_OK;
+}
+
+static int add_transfers(struct reg *r, int64_t id, const struct view *v, json_t *out)
+{
+	static const char sql[] =
+		"SELECT direction, their_ref, on_date FROM case_transfers "
+		"WHERE case_id = :id ORDER BY id";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = NULL;
+	int ret;
+
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	ret = cases_rows(r, &q, transfer_row, (void *)v, &list);
+	/* Shown only when there is one: most cases never move. */
+	if (!ret && json_array_size(list) && json_object_set(out, "transfers", list))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	json_decref(list);
+	return ret;
 }
 
 static int add_review(struct reg *r, int64_t id, const struct view *v, json_t *out)
@@ -267,6 +305,8 @@ int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
 		ret = add_agency(r, id, &v, obj);
 	if (!ret)
 		ret = add_review(r, id, &v, obj);
+	if (!ret && mode == CASE_VIEW_FULL)
+		ret = add_transfers(r, id, &v, obj);
 out:
 	json_decref(n);
 	if (ret)

@@ -288,7 +288,22 @@ struct agency_receive_result {
 	char requested[DATE_BUFLEN];
 	int unrequested; /* no request was recorded: requested = ON */
 	int again;       /* it had been received: the date (and form) corrected */
+	size_t attached; /* documents stored with it */
 };
+
+/* What came back with a report, beside the dates. */
+struct agency_receive_opts {
+	const json_t *form;       /* any JSON object (`--json`), or NULL */
+	const char *sealed_form;  /* a file sealed to this register holding the
+				   * agency reporting form (`--age`; field "age"),
+				   * or NULL; validated against form_agency_reporting */
+	const char *const *attach; /* documents to store sealed (field "attach") */
+	size_t nattach;
+};
+
+/* The most one attachment may hold (its base64 must fit in one export
+ * line: IMPORT_LINE_MAX, 32 MiB). */
+#define AGENCY_ATTACH_MAX ((size_t)16 << 20)
 
 /*
  * agency receive: received ON (not in the future, not before the request or
@@ -297,6 +312,32 @@ struct agency_receive_result {
  */
 int agency_receive(struct reg *r, const char *ref, const char *agency, const char *on,
 		   const json_t *form, struct agency_receive_result *res);
+/*
+ * The same with a sealed form and attachments (SPEC §2, §8): the sealed file
+ * is opened (manager only) and verified whole, its JSON checked against the
+ * agency reporting form, and each attachment read, before anything is
+ * written; the documents are stored sealed as identifiable, in the same
+ * transaction as the receipt and its audit entry. A file for another
+ * recipient, changed or truncated: CDOP_ERR_DAMAGED, nothing written.
+ */
+int agency_receive_with(struct reg *r, const char *ref, const char *agency, const char *on,
+			const struct agency_receive_opts *opts,
+			struct agency_receive_result *res);
+
+/*
+ * agency show (managers): one agency's report of a case with its form and
+ * its attachments listed ({n, name, bytes, added_on}); audited. With dir,
+ * each attachment is also written there (never over an existing file) as
+ * its name, or "N-name" when the name repeats or is not a plain file name;
+ * *saved counts them.
+ */
+int agency_show(struct reg *r, const char *ref, const char *agency, const char *dir,
+		json_t **out, size_t *saved);
+
+/* Import: one attachment of the case's AGENCY report (the row exists), in
+ * the caller's transaction, sealed as agency receive --attach stores it. */
+int agency_attachment_add(struct reg *r, int64_t case_id, const char *agency,
+			  const char *name, const uint8_t *data, size_t len, const char *on);
 
 /*
  * agency due: every requested, not received report of cases not closed or

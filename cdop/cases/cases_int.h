@@ -14,4 +14,26 @@
 json_t *cases_due_mark(json_t *row, long long late_by, long long per,
 		       const char *over_key, const char *left_key);
 
+/* attach.c: an agency's sealed form and its attachments (agency.c). */
+struct agency_file {
+	char *name;      /* the file's base name */
+	uint8_t *data;
+	size_t len;
+};
+struct agency_files {
+	struct agency_file *v;
+	size_t n;
+};
+#define AGENCY_FILES_INIT { NULL, 0 }
+/* Opens PATH (sealed to this register), parses and validates the agency
+ * reporting form in it; its `agency` must be AGENCY. Field "age". */
+int agency_form_open(struct reg *r, const char *agency, const char *path, json_t **form);
+/* Reads each path whole (field "attach"). */
+int agency_files_read(struct reg *r, const char *const *paths, size_t n,
+		      struct agency_files *f);
+/* Stores them sealed with the report of AGENCY for the case, received ON. */
+int agency_files_store(struct reg *r, int64_t case_id, const char *agency, const char *on,
+		       const struct agency_files *f);
+void agency_files_release(struct agency_files *f);
+
 #endif

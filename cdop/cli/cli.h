@@ -122,6 +122,7 @@ int cmd_rr_due(struct cli *c, int argc, char **argv);
 int cmd_agency_request(struct cli *c, int argc, char **argv);
 int cmd_agency_receive(struct cli *c, int argc, char **argv);
 int cmd_agency_due(struct cli *c, int argc, char **argv);
+int cmd_agency_show(struct cli *c, int argc, char **argv);
 int cmd_rr_targets(struct cli *c, int argc, char **argv);
 int cmd_rr_target(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
@@ -137,6 +138,8 @@ int cmd_report_annual(struct cli *c, int argc, char **argv);
 int cmd_key_show(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_transfer(struct cli *c, int argc, char **argv);
+int cmd_return_ncmd(struct cli *c, int argc, char **argv);
 
 /* The interactive form (cli/prompt.c): asks every field of a form on the
  * terminal, re-asking on invalid answers, shows a summary and asks to

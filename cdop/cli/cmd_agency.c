@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S(row, k) (json_string_value(json_object_get(row, k)) ? \
@@ -52,13 +53,19 @@ int cmd_agency_receive(struct cli *c, int argc, char **argv)
 		{ "agency", required_argument, NULL, 'a' },
 		{ "on", required_argument, NULL, 'o' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "age", required_argument, NULL, 'g' },
+		{ "attach", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agency_receive_result res;
-	const char *agency = NULL, *on = NULL, *file = NULL;
+	struct agency_receive_opts o = { NULL, NULL, NULL, 0 };
+	const char *agency = NULL, *on = NULL, *file = NULL, **attach;
 	json_t *form = NULL;
 	int ch, ret = CDOP_OK;
 
+	attach = calloc((size_t)argc, sizeof *attach);
+	if (!attach)
+		return cli_fail(c, CDOP_ERR_NOMEM, "out of memory");
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -66,28 +73,85 @@ int cmd_agency_receive(struct cli *c, int argc, char **argv)
 		case 'a': agency = optarg; break;
 		case 'o': on = optarg; break;
 		case 'j': file = optarg; break;
-		default: return cli_usage(c);
+		case 'g': o.sealed_form = optarg; break;
+		case 't': attach[o.nattach++] = optarg; break;
+		default: ret = cli_usage(c); goto out;
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage(c);
-	if (!agency || !on)
-		return cli_fail(c, CLI_ERR_USAGE, "agency receive: give --agency CODE and "
-				"--on DATE (usage: cdop %s)", c->cmd->usage);
+	if (optind != argc - 1 || (file && o.sealed_form)) {
+		ret = cli_usage(c);
+		goto out;
+	}
+	if (!agency || !on) {
+		ret = cli_fail(c, CLI_ERR_USAGE, "agency receive: give --agency CODE and "
+			       "--on DATE (usage: cdop %s)", c->cmd->usage);
+		goto out;
+	}
 	if (file)
 		ret = cli_json_read(c, "--json", file, &form);
 	if (ret)
 		goto out;
-	ret = agency_receive(&c->reg, argv[optind], agency, on, form, &res);
+	o.form = form;
+	o.attach = attach;
+	ret = agency_receive_with(&c->reg, argv[optind], agency, on, &o, &res);
 	if (ret)
 		goto out;
 	if (res.unrequested)
 		fprintf(stderr, "cdop: note: no request to %s was recorded for %s; it is "
 			"recorded as requested on %s\n", agency, argv[optind], res.requested);
-	printf("%s: %s report %sreceived on %s%s\n", argv[optind], agency,
-	       res.again ? "corrected: " : "", on, form ? ", with its form" : "");
+	printf("%s: %s report %sreceived on %s%s", argv[optind], agency,
+	       res.again ? "corrected: " : "", on,
+	       form || o.sealed_form ? ", with its form" : "");
+	if (res.attached)
+		printf(", %zu attachment%s", res.attached, res.attached == 1 ? "" : "s");
+	putchar('\n');
 out:
+	free(attach);
 	json_decref(form);
+	return ret;
+}
+
+int cmd_agency_show(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "agency", required_argument, NULL, 'a' },
+		{ "save-attachments", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *agency = NULL, *dir = NULL;
+	json_t *out = NULL;
+	size_t saved = 0;
+	int ch, ret, json = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': agency = optarg; break;
+		case 's': dir = optarg; break;
+		case 'j': json = 1; break;
+		default: return cli_usage(c);
+		}
+	}
+	if (optind != argc - 1 || !agency)
+		return cli_usage(c);
+	ret = agency_show(&c->reg, argv[optind], agency, dir, &out, &saved);
+	if (ret)
+		return ret;
+	if (json) {
+		ret = cli_json_print(out);
+	} else {
+		if (!json_array_size(json_object_get(out, "attachments")))
+			json_object_del(out, "attachments");
+		cli_json_print_text(out);
+		if (!json_object_get(out, "attachments"))
+			printf("attachments: none\n");
+	}
+	if (dir)
+		fprintf(stderr, "cdop: %zu attachment%s saved in %s\n", saved,
+			saved == 1 ? "" : "s", dir);
+	json_decref(out);
 	return ret;
 }
 

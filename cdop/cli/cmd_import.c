@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -90,15 +91,45 @@ int cmd_import(struct cli *c, int argc, char **argv)
 
 int cmd_export(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct export_result res;
 	const char *out = NULL;
-	int ret;
+	const char **rcpt = NULL;
+	size_t nr = 0;
+	int ch, ret;
 
-	ret = cli_opt_value(c, argc, argv, "out", &out);
-	if (ret)
-		return ret;
-	if (!out || !*out || optind != argc)
+	rcpt = calloc((size_t)argc, sizeof *rcpt);
+	if (!rcpt)
+		return cli_fail(c, CDOP_ERR_NOMEM, "out of memory");
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'r')
+			rcpt[nr++] = optarg;
+		else
+			out = NULL, optind = -1;
+	}
+	if (!out || !*out || optind != argc) {
+		free(rcpt);
 		return cli_usage(c);
+	}
+	if (nr) {
+		ret = strcmp(out, "-") ? export_sealed(&c->reg, out, rcpt, nr, &res) :
+			cli_fail(c, CLI_ERR_USAGE, "--recipient writes a file: give "
+				 "--out FILE, not --out -");
+		if (!ret)
+			printf("exported %zu cases to %s, sealed to %zu age recipient%s\n",
+			       res.cases, out, nr, nr == 1 ? "" : "s");
+		free(rcpt);
+		return ret;
+	}
+	free(rcpt);
 	if (strcmp(out, "-")) {
 		ret = export_file(&c->reg, out, &res);
 		if (!ret) {
@@ -116,5 +147,66 @@ int cmd_export(struct cli *c, int argc, char **argv)
 			"identifiable data in plain text\n");
 		ret = export_stream(&c->reg, stdout, &res);
 	}
+	return ret;
+}
+
+int cmd_transfer(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *rcpt = NULL;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'r' && !rcpt)
+			rcpt = optarg;
+		else
+			return cli_usage(c);
+	}
+	if (!out || !*out || !rcpt || optind != argc - 1 || !strcmp(out, "-"))
+		return cli_usage(c);
+	ret = transfer_write(&c->reg, argv[optind], rcpt, out);
+	if (!ret)
+		printf("%s transferred: sealed to %s in %s; the case is now 'transferred'\n",
+		       argv[optind], rcpt, out);
+	return ret;
+}
+
+int cmd_return_ncmd(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "recipient", required_argument, NULL, 'r' },
+		{ "year", required_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *rcpt = NULL, *year = NULL;
+	size_t n = 0;
+	int ch, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
+			out = optarg;
+		else if (ch == 'r' && !rcpt)
+			rcpt = optarg;
+		else if (ch == 'y')
+			year = optarg;
+		else
+			return cli_usage(c);
+	}
+	if (!out || !*out || !rcpt || !year || optind != argc || !strcmp(out, "-"))
+		return cli_usage(c);
+	ret = return_ncmd(&c->reg, year, rcpt, out, &n);
+	if (!ret)
+		printf("national return %s: %zu cases sealed to %s in %s\n", year, n, rcpt, out);
 	return ret;
 }

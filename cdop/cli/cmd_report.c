@@ -53,7 +53,12 @@ int cmd_key_show(struct cli *c, int argc, char **argv)
 	char text[SIGN_PUBKEY_TEXT_SIZE];
 	int ret;
 
-	(void)argv;
+	if (argc == 2 && !strcmp(argv[1], "--age")) {
+		ret = store_age_recipient_text(&c->reg, text, sizeof text);
+		if (!ret)
+			puts(text);
+		return ret;
+	}
 	if (argc != 1)
 		return cli_usage(c);
 	ret = signing_pubkey_text(&c->reg, text, sizeof text, NULL);

@@ -115,13 +115,26 @@ const struct command commands[] = {
 	  "same agency again keeps the first request date and sets a new due date\n"
 	  "(--due, or 28 days from today)." },
 	{ "agency", "receive", cmd_agency_receive, CMD_UNLOCK, MANAGER,
-	  "agency receive REF --agency CODE --on DATE [--json FILE]",
+	  "agency receive REF --agency CODE --on DATE [--json FILE | --age FILE] "
+	  "[--attach FILE]...",
 	  "Record that agency CODE's reporting form for case REF came back on DATE (not\n"
 	  "in the future, not before it was requested). FILE, if given, is the returned\n"
 	  "form as one JSON object: it is stored encrypted, shown to managers in 'case\n"
 	  "show' and included in 'export'; the panel sees only that it was received.\n"
+	  "--age FILE is the agency's reporting form (docs/guide.md, 'For agencies')\n"
+	  "sealed by the agency with 'age -r' to this register ('cdop key show --age'):\n"
+	  "it is verified whole and checked against the form before anything is\n"
+	  "stored; one for another register, changed or cut short exits 4. --attach\n"
+	  "(repeatable) stores any document with the report, sealed as identifiable\n"
+	  "(at most 16 MiB each); 'agency show' lists and saves them.\n"
 	  "If no request was recorded, the request is recorded on DATE too (a note\n"
 	  "says so). Receiving again corrects the date, and the form if FILE is given." },
+	{ "agency", "show", cmd_agency_show, CMD_UNLOCK, MANAGER,
+	  "agency show REF --agency CODE [--save-attachments DIR] [--json]",
+	  "Show agency CODE's report of case REF: its dates, its form and its\n"
+	  "attachments (name, size, date). --save-attachments writes each attachment\n"
+	  "into DIR under its own name (never over an existing file). Audited; the\n"
+	  "panel sees only how many attachments there are." },
 	{ "agency", "due", cmd_agency_due, CMD_UNLOCK, MANAGER,
 	  "agency due [--json]",
 	  "Every reporting form requested and not yet received, across the cases that\n"
@@ -132,18 +145,39 @@ const struct command commands[] = {
 	{ "import", NULL, cmd_import, CMD_UNLOCK, MANAGER,
 	  "import FILE.jsonl [--dry-run]",
 	  "Load cases from a JSON Lines file (- for standard input), one case per\n"
-	  "line (docs/data-dictionary.md, 'Import line'). All or nothing: any bad line\n"
+	  "line, plain or sealed in the age format to this register (its recipient:\n"
+	  "'cdop key show --age'; a sealed file is verified whole before any line\n"
+	  "is read, and one for another register, changed or cut short exits 4)\n"
+	  "(docs/data-dictionary.md, 'Import line'). All or nothing: any bad line\n"
 	  "stops the import, names the line and field, and leaves the register as\n"
 	  "it was. Blank lines are skipped. References are given by year of\n"
 	  "notification in file order. --dry-run checks and counts everything,\n"
 	  "then writes nothing." },
 	{ "export", NULL, cmd_export, CMD_UNLOCK, MANAGER,
-	  "export --out FILE",
+	  "export --out FILE [--recipient AGE_RECIPIENT]...",
 	  "Write every case, identifiable, as JSON Lines in the import format, in\n"
 	  "reference order (the same register gives the same bytes). FILE is\n"
 	  "created 0600 and never overwritten; --out - writes to standard output\n"
 	  "(a pipe, e.g. into an encryption tool). The export is audited. Importing\n"
-	  "it into an empty register gives back the same records and references." },
+	  "it into an empty register gives back the same records and references.\n"
+	  "With --recipient (repeatable) FILE is sealed in the age format to each\n"
+	  "recipient (age1..., e.g. another register's 'cdop key show --age'):\n"
+	  "'age -d -i KEY FILE' or 'cdop import FILE' there opens it." },
+	{ "transfer", NULL, cmd_transfer, CMD_UNLOCK, MANAGER,
+	  "transfer REF --recipient AGE_RECIPIENT --out FILE",
+	  "Pass case REF to another register (the home CDOP of a non-resident child,\n"
+	  "or a joint panel): the whole case - notification, joint agency response,\n"
+	  "agency reports with their forms and attachments, the review, and a summary\n"
+	  "of its audit trail - sealed to that register's recipient ('cdop key show\n"
+	  "--age' there) in FILE (never overwritten). The case becomes 'transferred'\n"
+	  "here. 'cdop import FILE' there makes it a new case with its own reference,\n"
+	  "keeping this one as the sender's; both audit trails record it." },
+	{ "return", "ncmd", cmd_return_ncmd, CMD_UNLOCK, MANAGER,
+	  "return ncmd --year YYYY-YY --recipient AGE_RECIPIENT --out FILE",
+	  "The national return to the National Child Mortality Database: every case\n"
+	  "notified or reviewed in the year, one JSON object per line (notification,\n"
+	  "joint agency response, agency reports, the analysis; docs/ncmd-return.md),\n"
+	  "sealed to NCMD's age recipient in FILE (never overwritten). Audited." },
 	/* report and signing commands */
 	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
 	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "
@@ -158,10 +192,12 @@ const struct command commands[] = {
 	  "self-contained file with charts; csv has one block per table headed\n"
 	  "'# table: ID'. Writing a report is audited." },
 	{ "key", "show", cmd_key_show, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
-	  "key show",
+	  "key show [--age]",
 	  "Print the report-signing public key in minisign's format. Save it, e.g.\n"
 	  "'cdop key show > cdop-report.pub', so that anyone can check a report with\n"
-	  "'minisign -Vm report.html -p cdop-report.pub'." },
+	  "'minisign -Vm report.html -p cdop-report.pub'. With --age, print this\n"
+	  "register's age recipient (age1...): agencies and other registers seal\n"
+	  "files to it with 'age -r age1...'; only a manager can open them." },
 	{ "verify", NULL, cmd_verify, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
 	  "verify FILE",
 	  "Check FILE against its signature FILE.minisig with this register's key\n"

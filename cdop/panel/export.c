@@ -1,10 +1,12 @@
 #define _GNU_SOURCE /* O_TMPFILE, linkat */
 #include "cdop/panel/panel.h"
+#include "cdop/panel/panel_int.h"
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
 #include "crypto/secure.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,13 +17,16 @@
 /*
  * A review's recommendations live in their own table (with ids and done
  * dates); the import format carries them inside the review, with a done
- * date as `completed`. Added here when the view does not already have
- * them.
+ * date as `completed`. Those made at the review's own meeting go in
+ * `recommendations`; those added when a later meeting amended it go in
+ * `amendments`, one per meeting, oldest first, and the last amendment's
+ * meeting is the one the review now stands at (SPEC §4: lossless).
  */
 static int recommendation_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 {
-	json_t *rec = json_pack("{s:s, s:s, s:s}", "text", db_column_text(q, 0),
-				"owner", db_column_text(q, 1), "due", db_column_text(q, 2));
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "text", db_column_text(q, 0),
+				"owner", db_column_text(q, 1), "due", db_column_text(q, 2),
+				"made_on", db_column_text(q, 4));
 
 	(void)r;
 	(void)ctx;
@@ -34,24 +39,254 @@ static int recommendation_row(struct reg *r, struct db_stmt *q, void *ctx, json_
 	return CDOP_OK;
 }
 
+/* The amendment for DATE in list, appended when new (dates ascend). */
+static json_t *amendment_for(json_t *list, const char *date)
+{
+	json_t *last = json_array_get(list, json_array_size(list) - 1), *a;
+
+	if (last && !strcmp(json_string_value(json_object_get(last, "meeting_date")), date))
+		return last;
+	a = json_pack("{s:s, s:[]}", "meeting_date", date, "recommendations");
+	if (a && json_array_append_new(list, a))
+		a = NULL;
+	return a;
+}
+
 static int add_recommendations(struct reg *r, int64_t id, json_t *view)
 {
 	static const char sql[] =
-		"SELECT text, owner, due, done_on FROM recommendations "
-		"WHERE case_id = :id ORDER BY id";
-	json_t *review = json_object_get(view, "review"), *list = NULL;
+		"SELECT text, owner, due, done_on, made_on FROM recommendations "
+		"WHERE case_id = :id ORDER BY made_on, id";
+	static const char at[] =
+		"SELECT m.date FROM reviews v JOIN meetings m ON m.id = v.meeting_id "
+		"WHERE v.case_id = :id";
+	json_t *review = json_object_get(view, "review"), *list = NULL, *mine, *amends, *rec;
+	const char *date = json_string_value(json_object_get(review, "meeting_date"));
 	struct db_stmt q = DB_STMT_INIT;
+	char last[16] = "";
+	size_t i;
 	int ret;
 
-	if (!json_is_object(review) || json_object_get(review, "recommendations"))
+	if (!json_is_object(review) || !date || json_object_get(review, "recommendations"))
 		return CDOP_OK;
 	db_prepare(r, &q, sql);
 	db_bind_int(&q, ":id", id);
 	ret = cases_rows(r, &q, recommendation_row, NULL, &list);
-	if (!ret && json_array_size(list) &&
-	    json_object_set(review, "recommendations", list))
+	if (!ret) {
+		db_prepare(r, &q, at);
+		db_bind_int(&q, ":id", id);
+		if (db_step(&q) == DB_ROW)
+			snprintf(last, sizeof last, "%s", db_column_text(&q, 0));
+		ret = db_finalize(&q);
+	}
+	mine = json_array();
+	amends = json_array();
+	if (!ret && (!mine || !amends))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	json_array_foreach(list, i, rec) {
+		const char *made = json_string_value(json_object_get(rec, "made_on"));
+		json_t *a = NULL;
+
+		if (ret)
+			break;
+		if (strcmp(made, date) > 0 && !(a = amendment_for(amends, made))) {
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+			break;
+		}
+		json_object_del(rec, "made_on");
+		if (json_array_append(a ? json_object_get(a, "recommendations") : mine, rec))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	/* The meeting the review last stood at, if later than any above. */
+	if (!ret && last[0] && strcmp(last, date) > 0 && !amendment_for(amends, last))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && json_array_size(mine) && json_object_set(review, "recommendations", mine))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	json_array_foreach(amends, i, rec)
+		if (!json_array_size(json_object_get(rec, "recommendations")))
+			json_object_del(rec, "recommendations");
+	if (!ret && json_array_size(amends) && json_object_set(review, "amendments", amends))
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	json_decref(list);
+	json_decref(mine);
+	json_decref(amends);
+	return ret;
+}
+
+/* An agency report's attachments, opened, as {name, added_on, content}
+ * with the content in padded base64. */
+static int add_attachments(struct reg *r, int64_t id, json_t *view)
+{
+	static const char sql[] =
+		"SELECT t.name, t.content, t.added_on FROM agency_attachments t "
+		"JOIN agency_reports a ON a.id = t.report_id "
+		"WHERE a.case_id = :id AND a.agency = :agency ORDER BY t.id";
+	json_t *reports = json_object_get(view, "agency_reports"), *rep;
+	size_t i;
+	int ret = CDOP_OK;
+
+	json_array_foreach(reports, i, rep) {
+		struct db_stmt q = DB_STMT_INIT;
+		json_t *list = json_array();
+
+		if (!list)
+			return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		db_prepare(r, &q, sql);
+		db_bind_int(&q, ":id", id);
+		db_bind_text(&q, ":agency", json_string_value(json_object_get(rep, "agency")));
+		while (!ret && db_step(&q) == DB_ROW) {
+			uint8_t *name = NULL, *data = NULL;
+			size_t nlen = 0, dlen = 0, blen = 0;
+			const void *b = db_column_blob(&q, 0, &blen);
+			char *b64 = NULL;
+
+			ret = store_open_identifiable(r, b, blen, &name, &nlen);
+			if (!ret) {
+				b = db_column_blob(&q, 1, &blen);
+				ret = store_open_identifiable(r, b, blen, &data, &dlen);
+			}
+			if (!ret) {
+				size_t n = sodium_base64_ENCODED_LEN(dlen, sodium_base64_VARIANT_ORIGINAL);
+				b64 = malloc(n);
+				if (!b64 || json_array_append_new(list, json_pack("{s:s, s:s, s:s}",
+						"name", (const char *)name, "added_on",
+						db_column_text(&q, 2), "content",
+						sodium_bin2base64(b64, n, data, dlen,
+								  sodium_base64_VARIANT_ORIGINAL))))
+					ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+				if (b64) {
+					secure_wipe(b64, n);
+					free(b64);
+				}
+			}
+			store_age_free(name, nlen);
+			store_age_free(data, dlen);
+		}
+		if (ret)
+			db_finalize(&q);
+		else
+			ret = db_finalize(&q);
+		if (!ret && json_array_size(list) && json_object_set(rep, "attachments", list))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		json_decref(list);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
+/* One meeting line: {"meeting": {id, date, chair, attendance}}. */
+static int meeting_line(struct reg *r, struct db_stmt *m, FILE *out)
+{
+	static const char sql[] =
+		"SELECT name, agency, role FROM attendance WHERE meeting_id = :m ORDER BY id";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *mt = json_pack("{s:I, s:s, s:[]}", "id", (json_int_t)db_column_int(m, 0),
+			       "date", db_column_text(m, 1), "attendance");
+	json_t *line = NULL, *att = json_object_get(mt, "attendance");
+	char *text = NULL;
+	int ret = CDOP_OK;
+
+	if (!mt)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!db_column_is_null(m, 2))
+		json_object_set_new(mt, "chair", json_string(db_column_text(m, 2)));
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":m", db_column_int(m, 0));
+	while (db_step(&q) == DB_ROW) {
+		json_t *a = json_pack("{s:s, s:s}", "name", db_column_text(&q, 0),
+				      "agency", db_column_text(&q, 1));
+		if (a && !db_column_is_null(&q, 2))
+			json_object_set_new(a, "role", json_string(db_column_text(&q, 2)));
+		if (!a || json_array_append_new(att, a))
+			ret = CDOP_ERR_NOMEM;
+	}
+	if (db_finalize(&q) && !ret)
+		ret = CDOP_ERR_IO;
+	if (ret)
+		ret = reg_fail(r, ret, "cannot read meeting %" PRId64 "'s attendance",
+			       db_column_int(m, 0));
+	if (!json_array_size(att))
+		json_object_del(mt, "attendance");
+	line = json_pack("{s:o}", "meeting", mt);
+	if (!ret && !(text = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && (fputs(text, out) == EOF || putc('\n', out) == EOF))
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot write the export: %s", strerror(errno));
+	if (text) {
+		secure_wipe(text, strlen(text));
+		free(text);
+	}
+	json_decref(line);
+	return ret;
+}
+
+/* Every meeting, in id order, before the cases whose reviews name them. */
+static int write_meetings(struct reg *r, FILE *out)
+{
+	static const char sql[] = "SELECT id, date, chair FROM meetings ORDER BY id";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = CDOP_OK, fret;
+
+	db_prepare(r, &q, sql);
+	while (!ret && db_step(&q) == DB_ROW)
+		ret = meeting_line(r, &q, out);
+	fret = db_finalize(&q);
+	return ret ? ret : fret;
+}
+
+/* Transfers in and out (case_transfers), oldest first. */
+static int transfer_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
+{
+	json_t *t = json_pack("{s:s, s:s}", "direction", db_column_text(q, 0),
+			      "on", db_column_text(q, 3));
+
+	(void)r;
+	(void)ctx;
+	if (t && !db_column_is_null(q, 1))
+		json_object_set_new(t, "their_ref", json_string(db_column_text(q, 1)));
+	if (t && !db_column_is_null(q, 2))
+		json_object_set_new(t, "peer", json_string(db_column_text(q, 2)));
+	if (t && !db_column_is_null(q, 4))
+		json_object_set_new(t, "audit", json_loads(db_column_text(q, 4), 0, NULL));
+	*row = t;
+	return CDOP_OK;
+}
+
+static int add_transfers(struct reg *r, int64_t id, json_t *view)
+{
+	static const char sql[] =
+		"SELECT direction, their_ref, peer, on_date, summary FROM case_transfers "
+		"WHERE case_id = :id ORDER BY id";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = NULL;
+	int ret;
+
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	ret = cases_rows(r, &q, transfer_row, NULL, &list);
+	if (!ret && json_array_size(list) && json_object_set(view, "transfers", list))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	json_decref(list);
+	return ret;
+}
+
+int export_case_line(struct reg *r, int64_t id, json_t **line)
+{
+	json_t *view = NULL;
+	int ret = case_view(r, id, CASE_VIEW_EXPORT, &view);
+
+	if (!ret)
+		ret = add_recommendations(r, id, view);
+	if (!ret)
+		ret = add_attachments(r, id, view);
+	if (!ret)
+		ret = add_transfers(r, id, view);
+	if (ret) {
+		json_decref(view);
+		view = NULL;
+	}
+	*line = view;
 	return ret;
 }
 
@@ -59,15 +294,17 @@ static int write_line(struct reg *r, int64_t id, FILE *out)
 {
 	json_t *view = NULL;
 	char *text = NULL;
-	int ret = case_view(r, id, CASE_VIEW_EXPORT, &view);
+	int ret = export_case_line(r, id, &view);
 
-	if (!ret)
-		ret = add_recommendations(r, id, view);
 	if (!ret) {
 		text = json_dumps(view, JSON_COMPACT | JSON_SORT_KEYS);
 		if (!text)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
+	if (!ret && strlen(text) > IMPORT_LINE_MAX)
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %" PRId64 ": its line would be %zu "
+			       "bytes, more than import reads (%d); its attachments are too "
+			       "large to export", id, strlen(text), IMPORT_LINE_MAX);
 	if (!ret && (fputs(text, out) == EOF || putc('\n', out) == EOF))
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write the export: %s",
 			       strerror(errno));
@@ -80,13 +317,14 @@ static int write_line(struct reg *r, int64_t id, FILE *out)
 }
 
 /* Every case, in id order: the order references were given in. */
-static int write_cases(struct reg *r, FILE *out, size_t *n)
+int export_write_cases(struct reg *r, FILE *out, size_t *n)
 {
 	static const char sql[] = "SELECT id FROM cases ORDER BY id";
 	struct db_stmt q = DB_STMT_INIT;
 	int ret = CDOP_OK, fret;
 
 	*n = 0;
+	ret = write_meetings(r, out);
 	db_prepare(r, &q, sql);
 	while (!ret && db_step(&q) == DB_ROW) {
 		ret = write_line(r, db_column_int(&q, 0), out);
@@ -136,7 +374,7 @@ int export_stream(struct reg *r, FILE *out, struct export_result *res)
 	snprintf(object, sizeof object, "%zu cases", n);
 	ret = cases_commit(r, ret, "export", object, "to standard output");
 	if (!ret)
-		ret = write_cases(r, out, &res->cases);
+		ret = export_write_cases(r, out, &res->cases);
 	return ret;
 }
 
@@ -289,7 +527,7 @@ int export_file(struct reg *r, const char *path, struct export_result *res)
 	/* Checked first so a refusal costs nothing; out_place checks again. */
 	ret = lstat(path, &st) ? out_open(r, path, &o) : exists_fail(r, path);
 	if (!ret) ret = db_begin(r);
-	if (!ret) ret = write_cases(r, o.f, &n);
+	if (!ret) ret = export_write_cases(r, o.f, &n);
 	if (!ret && fsync(fileno(o.f)))
 		ret = path_fail(r, "write", path);
 	if (!ret) ret = audit_export(r, n, "to a file");

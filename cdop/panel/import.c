@@ -1,4 +1,5 @@
 #include "cdop/panel/panel.h"
+#include "cdop/panel/panel_int.h"
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
 #include "crypto/secure.h"
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ struct line_reader {
 	char *buf;
 	size_t cap, start, end;
 	int eof;
+	int sealed;         /* buf holds a whole opened age file (no fd reads) */
 	uint64_t consumed;  /* bytes handed out, newlines included */
 };
 
@@ -51,6 +54,11 @@ static void reader_release(struct line_reader *lr)
 
 static int reader_rewind(struct line_reader *lr)
 {
+	if (lr->sealed) {
+		lr->consumed = 0;
+		lr->start = 0;
+		return 0;
+	}
 	lr->start = lr->end = 0;
 	lr->eof = 0;
 	lr->consumed = 0;
@@ -130,6 +138,74 @@ static int reader_next(struct line_reader *lr, const char **line, size_t *len)
 		lr->end += (size_t)n;
 	}
 	return ret;
+}
+
+/*
+ * A file sealed to this register (SPEC §8) is told by its first bytes:
+ * then it is read whole, opened and verified through the store (every
+ * chunk, before any line is parsed), and the reader hands out lines from
+ * the plaintext. A plain file's first bytes stay in the buffer.
+ */
+static int reader_unseal(struct reg *r, struct line_reader *lr, const char *path,
+			 uint64_t *size)
+{
+	uint8_t *plain = NULL;
+	size_t plen = 0;
+	char what[512];
+	ssize_t n;
+	int ret;
+
+	while (!lr->eof && lr->end < 64) {
+		if ((ret = reader_room(lr)))
+			return reg_fail(r, ret, "out of memory");
+		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path,
+					strerror(errno));
+		lr->eof = n == 0;
+		lr->end += (size_t)n;
+	}
+	if (!store_age_is_sealed((const uint8_t *)lr->buf, lr->end))
+		return CDOP_OK;
+	/* Whole, past the line limit: the sealed file's own cap applies. */
+	for (;;) {
+		if (lr->end == lr->cap) {
+			char *nb;
+			if (lr->cap > ((size_t)300 << 20))
+				return reg_fail(r, CDOP_ERR_INPUT, "'%s' is too large for a "
+						"sealed file", path);
+			nb = realloc(lr->buf, lr->cap * 2);
+			if (!nb)
+				return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+			lr->buf = nb;
+			lr->cap *= 2;
+		}
+		if (lr->eof)
+			break;
+		n = read(lr->fd, lr->buf + lr->end, lr->cap - lr->end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path,
+					strerror(errno));
+		lr->eof = n == 0;
+		lr->end += (size_t)n;
+	}
+	snprintf(what, sizeof what, "'%s'", path);
+	ret = store_age_open(r, what, (const uint8_t *)lr->buf, lr->end, &plain, &plen);
+	if (ret)
+		return ret;
+	free(lr->buf); /* ciphertext: nothing to wipe */
+	lr->buf = (char *)plain;
+	lr->cap = plen + 1;
+	lr->start = 0;
+	lr->end = plen;
+	lr->eof = 1;
+	lr->sealed = 1;
+	*size = plen;
+	return CDOP_OK;
 }
 
 static int blank(const char *s, size_t n)
@@ -282,6 +358,38 @@ static int agency_before(const json_t *list, size_t i)
 	return 0;
 }
 
+/* agency_reports[k].attachments: base64 content, stored sealed again. */
+static int store_attachments(struct importer *im, int64_t case_id, size_t k,
+			     const json_t *report)
+{
+	const json_t *list = json_object_get(report, "attachments"), *a;
+	size_t i;
+	int ret = CDOP_OK;
+
+	json_array_foreach(list, i, a) {
+		const char *b64 = member(a, "content");
+		size_t cap = strlen(b64) / 4 * 3 + 3, len = 0;
+		uint8_t *data = malloc(cap ? cap : 1);
+
+		if (!data)
+			return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+		if (sodium_base642bin(data, cap, b64, strlen(b64), NULL, &len, NULL,
+				      sodium_base64_VARIANT_ORIGINAL))
+			ret = reg_fail(im->r, CDOP_ERR_INPUT, "agency_reports[%zu]."
+					     "attachments[%zu].content: not standard base64",
+					     k, i);
+		else
+			ret = agency_attachment_add(im->r, case_id, member(report, "agency"),
+						    member(a, "name"), data, len,
+						    member(a, "added_on"));
+		secure_wipe(data, cap);
+		free(data);
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
 static int store_agency(struct importer *im, int64_t case_id, const json_t *list)
 {
 	size_t i;
@@ -308,6 +416,8 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 			secure_wipe(text, strlen(text));
 			free(text);
 		}
+		if (!ret)
+			ret = store_attachments(im, case_id, i, a);
 		if (ret)
 			break;
 	}
@@ -321,8 +431,21 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *revi
 	int amended = 0;
 	int ret = meeting_id(im, date, &mid);
 
+	const json_t *am;
+	size_t i;
+
 	if (!ret)
 		ret = reviews_store(im->r, case_id, mid, date, review, &amended);
+	/* Later meetings that amended it, oldest first. */
+	json_array_foreach(json_object_get(review, "amendments"), i, am) {
+		const char *d = member(am, "meeting_date");
+
+		if (!ret)
+			ret = meeting_id(im, d, &mid);
+		if (!ret)
+			ret = reviews_store_amendment(im->r, case_id, mid, d,
+						      json_object_get(am, "recommendations"));
+	}
 	if (!ret)
 		im->res->reviews++;
 	return ret;
@@ -343,16 +466,125 @@ static json_t *normalise_parts(const json_t *in)
 	return out;
 }
 
+/* One row of case_transfers; TEXT members may be absent. */
+static int transfer_insert(struct importer *im, int64_t case_id, const char *dir,
+			   const char *their, const char *peer, const char *on,
+			   const json_t *audit)
+{
+	static const char sql[] =
+		"INSERT INTO case_transfers(case_id, direction, their_ref, peer, on_date, "
+		"summary) VALUES (:id, :dir, :their, :peer, :on, :summary)";
+	struct db_stmt q = DB_STMT_INIT;
+	char *summary = audit ? json_dumps(audit, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int ret;
+
+	if (audit && !summary)
+		return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	db_prepare(im->r, &q, sql);
+	db_bind_int(&q, ":id", case_id);
+	db_bind_text(&q, ":dir", dir);
+	db_bind_text(&q, ":their", their);
+	db_bind_text(&q, ":peer", peer);
+	db_bind_text(&q, ":on", on);
+	db_bind_text(&q, ":summary", summary);
+	db_run(&q);
+	ret = db_finalize(&q);
+	free(summary);
+	return ret;
+}
+
+/* A short text member, or NULL when absent; *bad when not a short string. */
+static const char *short_text(const json_t *o, const char *k, int *bad)
+{
+	const json_t *v = json_object_get(o, k);
+	const char *s = json_string_value(v);
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; s && s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || i >= 200)
+			s = NULL;
+	if (!s)
+		*bad = 1;
+	return s;
+}
+
+/*
+ * What a line says about transfers: `transfer` (a transfer file from
+ * another register: this case arrives now; its reference there is kept)
+ * and `transfers` (the history an export carries).
+ */
+static int import_transfers(struct importer *im, int64_t case_id, const char *ref,
+			    const json_t *transfer, const json_t *history)
+{
+	const json_t *t;
+	char today[DATE_BUFLEN], detail[120];
+	struct cdate d;
+	size_t i;
+	int ret = CDOP_OK, bad = 0;
+
+	json_array_foreach(history, i, t) {
+		const char *dir = short_text(t, "direction", &bad);
+		const char *on = short_text(t, "on", &bad);
+		const char *their = short_text(t, "their_ref", &bad);
+		const char *peer = short_text(t, "peer", &bad);
+		const json_t *audit = json_object_get(t, "audit");
+
+		if (bad || !dir || !on || (strcmp(dir, "in") && strcmp(dir, "out")) ||
+		    date_parse(on, &d) || (audit && !json_is_array(audit)))
+			return reg_fail(im->r, CDOP_ERR_INPUT, "transfers[%zu]: give direction "
+					"(in or out), on (YYYY-MM-DD), and their_ref, peer and "
+					"audit as export writes them", i);
+		ret = transfer_insert(im, case_id, dir, their, peer, on, audit);
+		if (ret)
+			return ret;
+	}
+	if (!transfer)
+		return CDOP_OK;
+	{
+		const char *from = short_text(transfer, "from_ref", &bad);
+		const char *peer = short_text(transfer, "from_register", &bad);
+		const json_t *audit = json_object_get(transfer, "audit");
+
+		if (bad || !from || !*from || (audit && !json_is_array(audit)))
+			return reg_fail(im->r, CDOP_ERR_INPUT, "transfer: give from_ref (the "
+					"sender's reference), from_register and audit as "
+					"'cdop transfer' writes them");
+		ret = reg_today_date(im->r, &d, today);
+		if (!ret)
+			ret = transfer_insert(im, case_id, "in", from, peer, today, audit);
+		snprintf(detail, sizeof detail, "from %s", from);
+		if (!ret)
+			ret = audit_append(im->r, "transfer_in", ref, detail);
+	}
+	return ret;
+}
+
 /* Validated, normalised, then stored through the same writer as notify. */
-static int import_line(struct importer *im, const json_t *in)
+static int import_line(struct importer *im, const json_t *line)
 {
 	struct form_errors errs = FORM_ERRORS_INIT;
-	json_t *parts = NULL;
-	const json_t *review;
+	json_t *parts = NULL, *in = NULL;
+	const json_t *review, *transfer, *history;
 	const char *status;
 	char ref[CASE_REF_MAX];
 	int64_t case_id = 0;
 	int ret;
+
+	/* The transfer members are the register's, not the form's. */
+	transfer = json_object_get(line, "transfer");
+	history = json_object_get(line, "transfers");
+	in = json_copy((json_t *)line);
+	if (!in)
+		return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	json_object_del(in, "transfer");
+	json_object_del(in, "transfers");
+	if ((transfer && !json_is_object(transfer)) || (history && !json_is_array(history))) {
+		ret = reg_fail(im->r, CDOP_ERR_INPUT, "transfer: an object, transfers: an "
+			       "array, as export and transfer write them");
+		goto out;
+	}
 
 	ret = form_validate(&form_import_line, in, &im->today, &errs);
 	if (ret == FORM_EINVALID)
@@ -378,8 +610,70 @@ static int import_line(struct importer *im, const json_t *in)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
 	if (!ret && json_is_object(review))
 		ret = store_review(im, case_id, review);
+	if (!ret && (transfer || history))
+		ret = import_transfers(im, case_id, ref, transfer, history);
 out:
 	json_decref(parts);
+	json_decref(in);
+	return ret;
+}
+
+/* A meeting line: the meeting (its id kept when free) and attendance. */
+static int import_meeting(struct importer *im, const json_t *in)
+{
+	static const char taken[] = "SELECT count(*) FROM meetings WHERE id = :id";
+	static const char ins[] =
+		"INSERT INTO meetings(id, date, chair) VALUES (:id, :date, :chair)";
+	static const char att[] =
+		"INSERT INTO attendance(meeting_id, name, agency, role) "
+		"VALUES (:m, :name, :agency, :role)";
+	struct form_errors errs = FORM_ERRORS_INIT;
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *n = NULL, *m, *a;
+	int64_t id, used = 0;
+	size_t i;
+	int ret;
+
+	ret = form_validate(&form_meeting_line, in, &im->today, &errs);
+	if (ret == FORM_EINVALID)
+		ret = cases_invalid(im->r, "", &errs);
+	else if (ret)
+		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	form_errors_release(&errs);
+	if (!ret && !(n = form_normalise(&form_meeting_line, in)))
+		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	if (ret)
+		return ret;
+	m = json_object_get(n, "meeting");
+	id = json_integer_value(json_object_get(m, "id"));
+	db_prepare(im->r, &q, taken);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW)
+		used = db_column_int(&q, 0);
+	ret = db_finalize(&q);
+	if (!ret) {
+		db_prepare(im->r, &q, ins);
+		if (!used && id > 0)
+			db_bind_int(&q, ":id", id);
+		db_bind_text(&q, ":date", member(m, "date"));
+		db_bind_text(&q, ":chair", member(m, "chair"));
+		db_run(&q);
+		ret = db_finalize(&q);
+	}
+	if (!ret) {
+		id = db_last_id(im->r);
+		db_prepare(im->r, &q, att);
+		json_array_foreach(json_object_get(m, "attendance"), i, a) {
+			db_bind_int(&q, ":m", id);
+			db_bind_text(&q, ":name", member(a, "name"));
+			db_bind_text(&q, ":agency", member(a, "agency"));
+			db_bind_text(&q, ":role", member(a, "role"));
+			db_run(&q);
+			db_reset(&q);
+		}
+		ret = db_finalize(&q);
+	}
+	json_decref(n);
 	return ret;
 }
 
@@ -532,6 +826,13 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 			break;
 		}
 		r->e.msg[0] = 0;
+		if (json_object_get(obj, "meeting") && !json_object_get(obj, "notification")) {
+			ret = import_meeting(im, obj);
+			json_decref(obj);
+			if (ret)
+				ret = line_error(im, lr, im->res->lines, ret);
+			continue;
+		}
 		ret = import_line(im, obj);
 		json_decref(obj);
 		if (ret)
@@ -582,6 +883,9 @@ int import_file(struct reg *r, const char *path, const struct import_opts *o,
 	if (ret)
 		goto out;
 	reader_init(&lr, fd);
+	ret = reader_unseal(r, &lr, path, &size);
+	if (ret)
+		goto out;
 	im = calloc(1, sizeof *im);
 	if (!im) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");

@@ -105,8 +105,10 @@ struct import_opts {
 	void *progress_ctx;
 };
 
-/* The longest line accepted (a case is a few KiB at most). */
-#define IMPORT_LINE_MAX (1024 * 1024)
+/* The longest line accepted: a case is a few KiB, but its agency reports'
+ * attachments travel inside it (base64); export refuses to write a longer
+ * line than import accepts. */
+#define IMPORT_LINE_MAX (32 * 1024 * 1024)
 #define IMPORT_RANGES_MAX 512
 
 struct import_result {
@@ -155,5 +157,35 @@ int export_file(struct reg *r, const char *path, struct export_result *res);
  * is written, as a view is.
  */
 int export_stream(struct reg *r, FILE *out, struct export_result *res);
+
+/*
+ * The same lines sealed (SPEC §8) to the age recipients given as text
+ * (`age1…`, field "recipient"), written to PATH as export_file writes it;
+ * audited, and PATH is placed only after the audit entry commits.
+ */
+int export_sealed(struct reg *r, const char *path, const char *const *recipients,
+		  size_t n, struct export_result *res);
+
+/* ==== transfer ==== */
+/*
+ * transfer REF: the whole case as one import line with a `transfer` object
+ * ({from_ref, from_register, on, audit: [{at, user, action, detail}]}),
+ * sealed to RECIPIENT (the receiving register's `key show --age`) and
+ * written to PATH (never over a file). The case becomes `transferred` and
+ * the transfer is recorded (case_transfers, audit "transfer") in one
+ * transaction; PATH is placed only after it commits. A closed or already
+ * transferred case is a conflict.
+ */
+int transfer_write(struct reg *r, const char *ref, const char *recipient, const char *path);
+
+/* ==== ncmd ==== */
+/*
+ * return ncmd: every case notified or reviewed in YEAR (YYYY-YY), one JSON
+ * object per line (docs/ncmd-return.md), sealed to RECIPIENT, written to
+ * PATH (never over a file) after its audit entry ("return_ncmd") commits.
+ * *cases: how many.
+ */
+int return_ncmd(struct reg *r, const char *year, const char *recipient, const char *path,
+		size_t *cases);
 
 #endif

@@ -1,4 +1,5 @@
 #include "cdop/panel/panel.h"
+#include "cdop/panel/panel_int.h"
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
 #include "crypto/secure.h"
@@ -109,6 +110,7 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		json_incref(recs);
 		json_object_del(form, "recommendations");
 		json_object_del(form, "meeting_date");
+		json_object_del(form, "amendments"); /* import: reviews_store_amendment */
 		text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
 	}
 	if (!text) {
@@ -243,4 +245,23 @@ out:
 	ret = cases_commit(r, ret, *amended ? "review_amend" : "review", ref, detail);
 	json_decref(n);
 	return ret;
+}
+
+int reviews_store_amendment(struct reg *r, int64_t case_id, int64_t meeting_id,
+			    const char *meeting_date, const json_t *recs)
+{
+	static const char sql[] =
+		"UPDATE reviews SET meeting_id = :meeting WHERE case_id = :case";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = CDOP_OK;
+
+	if (json_array_size(recs))
+		ret = store_recommendations(r, case_id, meeting_date, recs);
+	if (ret)
+		return ret;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":meeting", meeting_id);
+	db_bind_int(&q, ":case", case_id);
+	db_run(&q);
+	return db_finalize(&q);
 }

@@ -463,4 +463,66 @@ int outfile_close(struct reg *r, struct outfile *o, int ok);
 /* HTML text with <>&"' escaped. */
 void html_escape(FILE *f, const char *s);
 
+/* ==== agekey ==== */
+/*
+ * cdop/agekey — the register's age identity (SPEC §8) and the sealed files
+ * that go out to, and come in from, other registers, agencies and NCMD
+ * (crypto/age: age v1, X25519).
+ *
+ * The identity belongs to the manager role. Every caller goes through
+ * store_age_identity and store_age_recipient, so where the key comes from
+ * (today: derived from the master key, SUBKEY_AGE) can change in one
+ * place.
+ */
+#define STORE_AGE_KEY 32
+
+/* The identity (X25519 secret): CDOP_ERR_ACCESS for any role but manager.
+ * Wipe it after use. */
+int store_age_identity(struct reg *r, uint8_t sk[STORE_AGE_KEY]);
+/* The recipient (X25519 public key), for any role. */
+int store_age_recipient(struct reg *r, uint8_t pk[STORE_AGE_KEY]);
+/* The recipient as `age1…` text (out: at least 63 bytes). */
+int store_age_recipient_text(struct reg *r, char *out, size_t outlen);
+
+/* Parses `age1…` recipients (field "recipient"); *pks is malloc'd. */
+int store_age_recipients_parse(struct reg *r, const char *const *texts, size_t n,
+			       uint8_t (**pks)[STORE_AGE_KEY]);
+
+/* Whether bytes start like an age file. */
+int store_age_is_sealed(const uint8_t *buf, size_t len);
+
+/*
+ * Opens a whole age file sealed to this register (manager only): every
+ * byte is verified before *out (malloc'd, NUL after *outlen; release with
+ * store_age_free) is handed back. `what` names the input in messages.
+ * CDOP_ERR_DAMAGED (exit 4) for a file for another recipient, altered,
+ * truncated or malformed; CDOP_ERR_INPUT when larger than the cap.
+ */
+int store_age_open(struct reg *r, const char *what, const uint8_t *in, size_t len,
+		   uint8_t **out, size_t *outlen);
+/* Reads FILE whole (at most the cap) and opens it as store_age_open.
+ * A missing file is CDOP_ERR_NOTFOUND; field names the input. */
+int store_age_open_file(struct reg *r, const char *field, const char *path,
+			uint8_t **out, size_t *outlen);
+void store_age_free(uint8_t *p, size_t len);
+/* Reads a whole file of at most max bytes into *buf (malloc'd); errors
+ * name `field`. */
+int store_file_read(struct reg *r, const char *field, const char *path, size_t max,
+		    uint8_t **buf, size_t *len);
+
+/* Seals plain to the recipients into *out (malloc'd). */
+int store_age_seal(struct reg *r, const uint8_t (*pks)[STORE_AGE_KEY], size_t n,
+		   const uint8_t *plain, size_t len, uint8_t **out, size_t *outlen);
+
+/*
+ * Identifiable documents kept in the database (agency attachments): one
+ * pair of functions, so the key they are sealed under can change in one
+ * place. Today: an age file to the register's own recipient, opened with
+ * its identity (manager only).
+ */
+int store_seal_identifiable(struct reg *r, const uint8_t *plain, size_t len,
+			    uint8_t **out, size_t *outlen);
+int store_open_identifiable(struct reg *r, const uint8_t *sealed, size_t len,
+			    uint8_t **out, size_t *outlen);
+
 #endif

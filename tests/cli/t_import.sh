@@ -48,7 +48,7 @@ expect_rc 0 "export"
 expect_out "exported 200 cases" "export: count"
 expect_err "identifiable" "export warns the file is identifiable"
 [ "$(stat -c %a "$T/e1.jsonl")" = 600 ] && pass || fail "export file mode $(stat -c %a "$T/e1.jsonl")"
-[ "$(wc -l < "$T/e1.jsonl")" = 200 ] && pass || fail "export has 200 lines"
+[ "$(grep -vc '^{"meeting":' "$T/e1.jsonl")" = 200 ] && pass || fail "export has 200 case lines"
 ls -a "$T" | grep -q '\.cdop-export-' && fail "temporary export file left behind" || pass
 cp "$T/e1.jsonl" "$T/e1.copy"
 as mo export --out "$T/e1.jsonl"
@@ -80,7 +80,7 @@ def norm(x):
     x['agency_reports'] = sorted(x.get('agency_reports', []), key=lambda a: a['agency'])
     return x
 a = [norm(json.loads(l)) for l in open(sys.argv[1])]
-b = [norm(json.loads(l)) for l in open(sys.argv[2])]
+b = [norm(json.loads(l)) for l in open(sys.argv[2]) if not l.startswith('{"meeting":')]
 assert a == b
 PY
 
@@ -226,7 +226,7 @@ as mo import "$T/bad.jsonl"
 expect_rc 1 "a line that is not an object"
 expect_err "line 6: " "not an object: names the line"
 head -5 "$T/good10.jsonl" > "$T/bad.jsonl"
-python3 -c 'print("{\"x\": \"" + "a" * 1100000 + "\"}")' >> "$T/bad.jsonl"
+python3 -c 'print("{\"x\": \"" + "a" * (32 * 1024 * 1024 + 100) + "\"}")' >> "$T/bad.jsonl"
 as mo import "$T/bad.jsonl"
 expect_rc 1 "an over-long line"
 expect_err "line 6: longer than" "over-long line: message"

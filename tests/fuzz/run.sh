@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh [SECONDS] [TARGET...]: build the libFuzzer targets with clang
 # (-fsanitize=fuzzer,address,undefined) in build-test-fuzz and run each
-# target (default: keyring backup import) for SECONDS (default 60), one per
+# target (default: keyring backup import age) for SECONDS (default 60), one per
 # core at a time (CDOP_FUZZ_JOBS).
 # Exits 1 if any target finds a crash, a leak or a timeout; the input is
 # left in build-test-fuzz/crashes/TARGET/. Copy it into regressions/TARGET/
@@ -12,7 +12,7 @@ top=$(cd "$here/../.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(keyring backup import)
+[ ${#targets[@]} -eq 0 ] && targets=(keyring backup import age)
 dir=${CDOP_FUZZ_BUILD:-$top/build-test-fuzz}
 jobs=$(nproc)
 
