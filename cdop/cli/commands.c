@@ -34,11 +34,14 @@ const struct command commands[] = {
 	{ "check", NULL, cmd_check, CMD_UNLOCK | CMD_LENIENT, ADMIN,
 	  "check", "Full integrity check: every database page, the keyring, the audit chain." },
 	{ "notify", NULL, cmd_notify, CMD_UNLOCK, MANAGER,
-	  "notify [--json FILE|-]",
+	  "notify [--json FILE|-] [--allow-word WORD]...",
 	  "Log a child death from a notification. With --json, FILE (or - for\n"
 	  "standard input) holds the notification object (docs/data-dictionary.md);\n"
 	  "on a terminal without --json, a form asks field by field. Prints the new\n"
-	  "case reference alone on standard output." },
+	  "case reference alone on standard output. panel_summary, the only account\n"
+	  "the panel reads, is refused while it holds a name, NHS number, date of\n"
+	  "birth or death, address, street or postcode the register holds;\n"
+	  "--allow-word WORD lets a word through on purpose (audited)." },
 	{ "case", "list", cmd_case_list, CMD_UNLOCK, MANAGER | PANEL,
 	  "case list [--status S] [--year YYYY-YY] [--json]",
 	  "List cases, by status and reporting year of notification. The panel\n"
@@ -48,9 +51,10 @@ const struct command commands[] = {
 	  "Show one case. Managers see the identifiable record (the view is\n"
 	  "audited); the panel sees it anonymised." },
 	{ "case", "update", cmd_case_update, CMD_UNLOCK, MANAGER,
-	  "case update REF --json FILE",
+	  "case update REF --json FILE [--allow-word WORD]...",
 	  "Change a case's notification: FILE holds the members to change (null\n"
-	  "removes one); the whole record is validated again." },
+	  "removes one); the whole record is validated again. A new panel_summary\n"
+	  "is checked for identifiers as in notify." },
 	{ "case", "status", cmd_case_status, CMD_UNLOCK, MANAGER,
 	  "case status REF STATUS",
 	  "Move a case on: notified, gathering, ready, (scheduled, reviewed by\n"
@@ -187,11 +191,14 @@ const struct command commands[] = {
 	{ "meeting", "list", cmd_meeting_list, CMD_UNLOCK, MANAGER | PANEL,
 	  "meeting list [--json]", "List meetings with their case and attendance counts." },
 	{ "review", NULL, cmd_review, CMD_UNLOCK, MANAGER | PANEL,
-	  "review REF --meeting MEETING [--json FILE|-]",
+	  "review REF --meeting MEETING [--json FILE|-] [--allow-word WORD]...",
 	  "Record the panel's analysis of a case at a meeting (the meeting date is\n"
 	  "the review date): category, the four modifiable-factor domains,\n"
 	  "themes, learning, recommendations and referral. On a terminal without\n"
-	  "--json, a form asks each question. A later review amends the earlier one." },
+	  "--json, a form asks each question. A later review amends the earlier one,\n"
+	  "at the same or a later meeting. Learning and recommendations are refused\n"
+	  "while they hold an identifier the register holds (--allow-word WORD\n"
+	  "lets a word through on purpose, audited)." },
 	{ "action", "list", cmd_action_list, CMD_UNLOCK, MANAGER,
 	  "action list [--overdue] [--json]",
 	  "The recommendation tracker: every recommendation with its id, owner\n"

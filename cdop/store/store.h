@@ -99,6 +99,10 @@ struct session {
 	char user[REG_NAME_MAX + 1];
 	enum role role;
 	const char *today;        /* YYYY-MM-DD override for tests, or NULL */
+	/* Words the user allows in text the identifier check reads
+	 * (`--allow-word`), for this command only; audited where used. */
+	const char *const *allow_words;
+	size_t n_allow_words;
 };
 
 /* An open register as one user sees it: storage, session, last error. */
