@@ -151,7 +151,7 @@ const struct command commands[] = {
 	/* report and signing commands */
 	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
 	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "
-	  "--format html|csv|json|md --out PATH",
+	  "--format html|csv|json|md --out PATH [--narrative FILE.md] [--allow-word WORD]...",
 	  "Write the anonymised annual statistics for the year 1 April - 31 March\n"
 	  "(e.g. --year 2025-26) to PATH, signed into PATH.minisig. --edition board\n"
 	  "gives exact counts (not for publication); --edition public applies\n"
@@ -160,16 +160,24 @@ const struct command commands[] = {
 	  "No names, NHS numbers, dates of birth, addresses, postcodes or exact\n"
 	  "dates; learning only where the panel marked it publishable. html is one\n"
 	  "self-contained file with charts; csv has one block per table headed\n"
-	  "'# table: ID'. Writing a report is audited." },
+	  "'# table: ID'. Every edition carries the panel's name ('config set\n"
+	  "panel.name'), a five-year trend (rates per 10,000 children when\n"
+	  "population.under_18 is set) and, with --narrative, the board's foreword\n"
+	  "and priorities from a Markdown file (headings, paragraphs, lists,\n"
+	  "emphasis), checked for identifiers like learning; learning that names\n"
+	  "an identifier the register holds is left out, with a warning.\n"
+	  "Writing a report is audited." },
 	{ "key", "show", cmd_key_show, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
 	  "key show",
 	  "Print the report-signing public key in minisign's format. Save it, e.g.\n"
 	  "'cdop key show > cdop-report.pub', so that anyone can check a report with\n"
 	  "'minisign -Vm report.html -p cdop-report.pub'." },
-	{ "verify", NULL, cmd_verify, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
-	  "verify FILE",
+	{ "verify", NULL, cmd_verify, 0, ADMIN | MANAGER | PANEL | ANALYST,
+	  "verify FILE [--key PUBKEY]",
 	  "Check FILE against its signature FILE.minisig with this register's key\n"
 	  "and print the signed (trusted) comment: register, year, edition and time.\n"
+	  "With --key PUBKEY (the file 'cdop key show' printed), no register, login\n"
+	  "or passphrase is needed: a board member checks a report with the key alone.\n"
 	  "Exit 1 if FILE or its signature is missing, changed or from another key." },
 	/* meeting, review and action commands */
 	{ "meeting", "new", cmd_meeting_new, CMD_UNLOCK, MANAGER,
@@ -205,5 +213,15 @@ const struct command commands[] = {
 	  "agency, due date and status; --overdue lists those past due and not done." },
 	{ "action", "done", cmd_action_done, CMD_UNLOCK, MANAGER,
 	  "action done ID --on DATE", "Mark a recommendation as done." },
+	/* the register's settings */
+	{ "config", "show", cmd_config_show, CMD_UNLOCK, ADMIN,
+	  "config show [--json]",
+	  "Print the register's settings: panel.name, panel.area and\n"
+	  "population.under_18." },
+	{ "config", "set", cmd_config_set, CMD_UNLOCK, ADMIN,
+	  "config set KEY VALUE",
+	  "Set one setting (an empty VALUE unsets it): panel.name (printed at the\n"
+	  "head of every report), panel.area, population.under_18 (children under 18\n"
+	  "in the area, for rates per 10,000 in the report). Audited." },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

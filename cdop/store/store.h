@@ -429,6 +429,10 @@ int signing_sign_fp(struct reg *r, const struct sign_key *k, FILE *fp, const cha
  * reason in reg->err.
  */
 int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen);
+/* `verify FILE --key PUBKEY`: the same against the minisign public key in
+ * the file PUBKEY, with no register open (r only carries the error). */
+int signing_verify_file_key(struct reg *r, const char *path, const char *keyfile,
+			    char *tc, size_t tclen);
 
 /* ==== outfile ==== */
 struct reg;
@@ -466,5 +470,22 @@ int outfile_close(struct reg *r, struct outfile *o, int ok);
 
 /* HTML text with <>&"' escaped. */
 void html_escape(FILE *f, const char *s);
+
+/* ==== config ==== */
+/*
+ * The register's settings (`config show` / `config set`, admin): keys
+ * panel.name, panel.area, population.under_18. Errors name the key (or
+ * "key" for an unknown one) and what is valid.
+ */
+/* The value of KEY, "" when not set. */
+int config_get(struct reg *r, const char *key, char *out, size_t outlen);
+/* Sets KEY (an empty VALUE unsets it), audited as config_set with the old
+ * and new values; *old gets the value it had. */
+int config_set(struct reg *r, const char *key, const char *value, char *old,
+	       size_t oldlen);
+/* The I-th key and its description, or NULL past the last. */
+const char *config_key_name(size_t i, const char **help);
+/* population.under_18, or 0 when not set. */
+long config_population(struct reg *r);
 
 #endif
