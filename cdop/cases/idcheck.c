@@ -592,7 +592,8 @@ static int find_nhs(struct finder *f)
 		char digits[64];
 		size_t nd = 0, p = i, end = i;
 
-		if (!isdigit((unsigned char)t[i]) || (i && isalnum((unsigned char)t[i - 1]))) {
+		/* A run starts at a digit not after a digit: "NHS9434765919" counts. */
+		if (!isdigit((unsigned char)t[i]) || (i && isdigit((unsigned char)t[i - 1]))) {
 			i++;
 			continue;
 		}
