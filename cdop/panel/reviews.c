@@ -186,6 +186,22 @@ const char *reviews_implied_modifiable(const json_t *review)
 	return any2 ? "yes" : any0 ? "insufficient_information" : "no";
 }
 
+static int death_not_after(struct reg *r, int64_t case_id, const char *mdate,
+			   const char *meeting_arg)
+{
+	json_t *n = NULL;
+	const char *died;
+	int ret = cases_notification(r, case_id, &n);
+
+	died = ret ? NULL : json_string_value(form_json_get(n, "death.date"));
+	if (!ret && died && strcmp(died, mdate) > 0)
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "meeting", "meeting %s is on %s, "
+				     "before the death (%s): a case is reviewed after it",
+				     meeting_arg, mdate, died);
+	json_decref(n);
+	return ret;
+}
+
 /* Learning and every recommendation's text, checked for the identifiers
  * the register holds; *allowed counts words let through. */
 static int review_text_check(struct reg *r, const json_t *review, size_t *allowed)
@@ -251,6 +267,10 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 			       "on or after the meeting date", meeting_arg, mdate);
 		goto out;
 	}
+	/* A review before the death would stop every report of its year (D3). */
+	ret = death_not_after(r, case_id, mdate, meeting_arg);
+	if (ret)
+		goto out;
 	on = meetings_has_case(r, meeting, case_id);
 	if (on != 1) {
 		ret = on < 0 ? on : reg_fail(r, CDOP_ERR_INPUT, "case %s is not on meeting "

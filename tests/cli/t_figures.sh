@@ -80,6 +80,13 @@ echo '{"death": {"date": "2025-09-20"}, "notified": {"date": "2025-09-21"}}' > "
 expect_rc 1 "death after the review refused"; expect_err "death.date" "names the field"
 M report annual --year 2025-26 --edition board --format json --out "$T/r2.json"; expect_rc 0 "report still runs"
 
+# D3: nor a review at a meeting held before the death
+M case status "$Q" gathering; M case status "$Q" ready
+M meeting new --date 2025-07-15; OLD=$(cat "$T/out")
+M meeting add "$OLD" "$Q"
+as pat review "$Q" --meeting "$OLD" --json "$T/rev.json"; expect_rc 1 "review before the death refused"
+expect_err "before the death" "says why"
+
 # D6: an amendment at a meeting before the first review is refused
 M meeting new --date 2025-09-01; EARLY=$(cat "$T/out")
 M meeting add "$EARLY" "$X"; expect_rc 0 "reviewed case on an earlier agenda"
