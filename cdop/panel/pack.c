@@ -213,15 +213,21 @@ static int write_pack(struct reg *r, FILE *f, int64_t meeting, const char *date,
 		"WHERE m.meeting_id = :m ORDER BY c.ref";
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *refs = NULL;
-	int ret;
+	char panel[160];
+	int ret = config_panel_name(r, panel, sizeof panel);
 	size_t i;
 	json_t *ref;
+
+	if (ret)
+		return ret;
 
 	fprintf(f, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		"style-src 'unsafe-inline'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
 		"<title>CDOP panel pack: meeting %" PRId64 ", %s</title>\n<style>%s</style>\n"
-		"</head><body>\n<header><h1>Child Death Overview Panel: case pack</h1>\n"
+		"</head><body>\n<header><h1>", meeting, date, style);
+	html_escape(f, panel);
+	fprintf(f, ": case pack</h1>\n"
 		"<p>Meeting %" PRId64 " &middot; %s</p>\n<p class=\"banner\">OFFICIAL-SENSITIVE. "
 		"For panel members. Each case shows its age band, month of death and "
 		"coded facts, never its names, NHS number, date of birth, address or "
@@ -230,7 +236,7 @@ static int write_pack(struct reg *r, FILE *f, int64_t meeting, const char *date,
 		"date of birth, address and postcode the register holds. Other people "
 		"named in it (family, schools) are not known to the register and cannot be "
 		"checked. Do not copy, forward or print more than needed; "
-		"destroy after the meeting.</p></header>\n", meeting, date, style, meeting, date);
+		"destroy after the meeting.</p></header>\n", meeting, date);
 	db_prepare(r, &q, sql);
 	db_bind_int(&q, ":m", meeting);
 	ret = cases_rows(r, &q, agenda_row, NULL, &refs);

@@ -17,7 +17,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 static void cell_none(struct stats_cell *c)
 {
@@ -86,23 +85,9 @@ static void year_unknown(struct report_trend_year *y)
 
 static int panel_names(struct reg *r, struct report_model *m)
 {
-	static const char suffix[] = "Child Death Overview Panel";
-	char name[128];
-	int ret = config_get(r, "panel.name", name, sizeof name);
+	int ret = config_panel_name(r, m->panel_name, sizeof m->panel_name);
 
-	if (!ret)
-		ret = config_get(r, "panel.area", m->panel_area, sizeof m->panel_area);
-	if (ret)
-		return ret;
-	/* The report says what it is: "… Child Death Overview Panel". */
-	if (!name[0])
-		snprintf(m->panel_name, sizeof m->panel_name, "%s", suffix);
-	else if (strlen(name) >= sizeof suffix - 1 &&
-		 !strcasecmp(name + strlen(name) - (sizeof suffix - 1), suffix))
-		snprintf(m->panel_name, sizeof m->panel_name, "%s", name);
-	else
-		snprintf(m->panel_name, sizeof m->panel_name, "%s %s", name, suffix);
-	return CDOP_OK;
+	return ret ? ret : config_get(r, "panel.area", m->panel_area, sizeof m->panel_area);
 }
 
 int report_trend_make(struct reg *r, struct report_model *m)

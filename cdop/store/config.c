@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct config_key {
 	const char *key;
@@ -65,6 +66,25 @@ long config_population(struct reg *r)
 	if (config_get(r, "population.under_18", v, sizeof v))
 		return 0;
 	return strtol(v, NULL, 10);
+}
+
+int config_panel_name(struct reg *r, char *out, size_t outlen)
+{
+	static const char suffix[] = "Child Death Overview Panel";
+	char name[128];
+	size_t n;
+	int ret = config_get(r, "panel.name", name, sizeof name);
+
+	if (ret)
+		return ret;
+	n = strlen(name);
+	if (!n)
+		snprintf(out, outlen, "%s", suffix);
+	else if (n >= sizeof suffix - 1 && !strcasecmp(name + n - (sizeof suffix - 1), suffix))
+		snprintf(out, outlen, "%s", name);
+	else
+		snprintf(out, outlen, "%s %s", name, suffix);
+	return CDOP_OK;
 }
 
 /* What would be valid, or "" when v is. */

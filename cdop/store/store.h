@@ -485,6 +485,9 @@ int config_set(struct reg *r, const char *key, const char *value, char *old,
 	       size_t oldlen);
 /* The I-th key and its description, or NULL past the last. */
 const char *config_key_name(size_t i, const char **help);
+/* The panel's name as printed: panel.name with " Child Death Overview
+ * Panel" added when it does not end so, or that alone when not set. */
+int config_panel_name(struct reg *r, char *out, size_t outlen);
 /* population.under_18, or 0 when not set. */
 long config_population(struct reg *r);
 

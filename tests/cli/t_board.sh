@@ -126,6 +126,10 @@ grep -q "| Sudden unexpected, unexplained death |" "$T/board.md" && pass || fail
 grep -q "| hospital_ed\|| 28-364d\|| not_stated |" "$T/board.md" && fail "md codes as labels" || pass
 grep -q '<code class="id">' "$T/board.html" && fail "html table id in heading" || pass
 
+# -- the panel's name heads the meeting pack too
+as pat meeting pack 1 --out "$T/pack.html"; expect_rc 0 "pack"
+grep -q "<h1>Wessex Child Death Overview Panel: case pack</h1>" "$T/pack.html" && pass || fail "panel name in the pack"
+
 # -- verify with the key alone: no register, no login
 as mo key show; cp "$T/out" "$T/cdop-report.pub"
 raw verify "$T/board.html" --key "$T/cdop-report.pub"; expect_rc 0 "verify --key without register"
