@@ -61,9 +61,10 @@ static const struct field death_fields[] = {
 	  .label = "Expected or unexpected",
 	  .help = "Unexpected deaths start a joint agency response" },
 	{ .name = "circumstances", .path = "death.circumstances",
-	  .type = FIELD_TEXT, .flags = FIELD_FREE_TEXT,
+	  .type = FIELD_TEXT, .flags = FIELD_FREE_TEXT | FIELD_IDENTIFIABLE,
 	  .label = "Circumstances",
-	  .help = "What is known of how the child died", .max_len = 4000 },
+	  .help = "What is known of how the child died, as told (manager only; never shown to the panel)",
+	  .max_len = 4000 },
 };
 
 static const struct field notified_fields[] = {
@@ -108,6 +109,10 @@ static const struct field notification_fields[] = {
 	  .flags = FIELD_REQUIRED, .label = "Notified",
 	  .help = "Who told the CDOP, and when",
 	  .sub = &form_notification_notified },
+	{ .name = "panel_summary", .path = "panel_summary", .type = FIELD_TEXT,
+	  .flags = FIELD_FREE_TEXT, .label = "Summary for the panel",
+	  .help = "What the panel reads of the case, written without names, addresses, NHS numbers or dates of birth (checked)",
+	  .max_len = 4000 },
 };
 
 struct dated {

@@ -138,13 +138,15 @@ json_t *anonymise_notification(const json_t *n)
 {
 	json_t *a = form_redact(&form_notification, n, FIELD_IDENTIFIABLE);
 	json_t *death, *notified;
-	const char *dod = jstr(n, "death.date"), *circ = jstr(n, "death.circumstances");
+	const char *dod = jstr(n, "death.date"), *summary = jstr(n, "panel_summary");
 	char month[8];
 
 	if (!a)
 		return NULL;
 	death = json_object_get(a, "death");
 	notified = json_object_get(a, "notified");
+	/* death.circumstances is identifiable and went with the redaction:
+	 * the panel reads the manager's panel_summary instead. */
 	if (json_is_object(death)) {
 		json_object_del(death, "date");
 		json_object_del(death, "time");
@@ -152,16 +154,19 @@ json_t *anonymise_notification(const json_t *n)
 			snprintf(month, sizeof month, "%.7s", dod);
 			json_object_set_new(death, "month", json_string(month));
 		}
-		if (circ) {
-			char *clean = anonymise_text(circ, n);
+	}
+	if (summary) {
+		/* Checked when it was written (idcheck); this catches a summary
+		 * that came in by import, or that a later edit of the child's
+		 * names made identifying. */
+		char *clean = anonymise_text(summary, n);
 
-			if (!clean) {
-				json_decref(a);
-				return NULL;
-			}
-			json_object_set_new(death, "circumstances", json_string(clean));
-			free(clean);
+		if (!clean) {
+			json_decref(a);
+			return NULL;
 		}
+		json_object_set_new(a, "panel_summary", json_string(clean));
+		free(clean);
 	}
 	if (json_is_object(notified))
 		json_object_del(notified, "date");

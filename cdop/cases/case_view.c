@@ -115,8 +115,7 @@ static int rr_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 	if (done && !db_column_is_null(q, 1))
 		json_object_set_new(a, "within_target", json_boolean(
 			date_done_by(db_column_text(q, 2), db_column_text(q, 1))));
-	if (!db_column_is_null(q, 4))
-		set_clean(a, "notes", db_column_text(q, 4), v->n);
+	/* Notes are the manager's, unchecked: the panel reads panel_summary. */
 	return CDOP_OK;
 }
 

@@ -195,6 +195,14 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	ret = db_finalize(&q);
 	if (ret)
 		return ret;
+	for (i = 0; i < codes_rr_action.n && i < CASE_RR_ACTIONS_MAX; i++) {
+		size_t len = strlen(w->targets_text);
+
+		if (w->target_minutes[i] != codes_rr_action.codes[i].value)
+			snprintf(w->targets_text + len, sizeof w->targets_text - len,
+				 "%s%s=%ld", len ? " " : "", codes_rr_action.codes[i].code,
+				 w->target_minutes[i]);
+	}
 	db_prepare(r, &w->ins_rr, ins_rr);
 	db_prepare(r, &w->ins_agency, ins_agency);
 	db_prepare(r, &w->upd_agency, upd_agency);
@@ -388,6 +396,171 @@ static int notification_accept(struct reg *r, const json_t *in, const char *pref
 	return *out ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 }
 
+/* The targets in force at notification, when some differed from the
+ * defaults (migration 011). */
+static int targets_store(struct reg *r, int64_t case_id, const char *text)
+{
+	static const char sql[] =
+		"INSERT INTO case_rr_targets(case_id, targets) VALUES (:case, :t)";
+	struct db_stmt q = DB_STMT_INIT;
+
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":case", case_id);
+	db_bind_text(&q, ":t", text);
+	db_run(&q);
+	return db_finalize(&q);
+}
+
+/* minutes[] gets the targets in force when case ID was notified: the
+ * defaults, changed by the case's stored overrides. */
+static int targets_of(struct reg *r, int64_t id, long minutes[CASE_RR_ACTIONS_MAX])
+{
+	static const char sql[] = "SELECT targets FROM case_rr_targets WHERE case_id = :id";
+	struct db_stmt q = DB_STMT_INIT;
+	size_t i;
+
+	for (i = 0; i < codes_rr_action.n && i < CASE_RR_ACTIONS_MAX; i++)
+		minutes[i] = codes_rr_action.codes[i].value;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW) {
+		const char *p = db_column_text(&q, 0);
+
+		while (p && *p) {
+			char name[64];
+			long v;
+			int used = 0, k;
+
+			if (sscanf(p, " %63[a-z_]=%ld%n", name, &v, &used) != 2 || !used)
+				break;
+			k = code_list_index(&codes_rr_action, name);
+			if (k >= 0 && k < CASE_RR_ACTIONS_MAX)
+				minutes[k] = v;
+			p += used;
+		}
+	}
+	return db_finalize(&q);
+}
+
+/* Did the death's date, time or expectedness change? */
+static int death_changed(const json_t *old, const json_t *n)
+{
+	static const char *const paths[] = { "death.date", "death.time", "death.expected" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *a = jstr(old, paths[i]), *b = jstr(n, paths[i]);
+
+		if ((a == NULL) != (b == NULL) || (a && strcmp(a, b)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Every action's due time again, done ones included, from the death as it
+ * now stands and the targets in force at notification. An expected death
+ * has no joint agency response: due times go, and actions not done with
+ * them; actions recorded done stay as a record.
+ */
+static int rr_retime(struct reg *r, int64_t id, const json_t *n)
+{
+	static const char upd[] =
+		"UPDATE rr_actions SET due_at = :due WHERE case_id = :id AND action = :action";
+	static const char ins[] =
+		"INSERT INTO rr_actions(case_id, action, due_at) VALUES (:id, :action, :due)";
+	static const char untime[] = "UPDATE rr_actions SET due_at = NULL WHERE case_id = :id";
+	static const char undue[] =
+		"DELETE FROM rr_actions WHERE case_id = :id AND done_on IS NULL";
+	struct db_stmt q = DB_STMT_INIT;
+	long minutes[CASE_RR_ACTIONS_MAX];
+	long long death = death_minutes(n);
+	int ret;
+	size_t i;
+
+	if (strcmp(jstr(n, "death.expected"), "unexpected")) {
+		db_prepare(r, &q, untime);
+		db_bind_int(&q, ":id", id);
+		db_run(&q);
+		ret = db_finalize(&q);
+		if (ret)
+			return ret;
+		db_prepare(r, &q, undue);
+		db_bind_int(&q, ":id", id);
+		db_run(&q);
+		return db_finalize(&q);
+	}
+	ret = targets_of(r, id, minutes);
+	for (i = 0; !ret && i < codes_rr_action.n && i < CASE_RR_ACTIONS_MAX; i++) {
+		struct cdatetime due = date_datetime_from_minutes(death + minutes[i]);
+		char buf[DATE_DATETIME_BUFLEN];
+
+		date_datetime_format(&due, buf);
+		db_prepare(r, &q, upd);
+		db_bind_text(&q, ":due", buf);
+		db_bind_int(&q, ":id", id);
+		db_bind_text(&q, ":action", codes_rr_action.codes[i].code);
+		db_run(&q);
+		ret = db_finalize(&q);
+		if (ret || db_changes(r) > 0)
+			continue;
+		db_prepare(r, &q, ins);
+		db_bind_text(&q, ":due", buf);
+		db_bind_int(&q, ":id", id);
+		db_bind_text(&q, ":action", codes_rr_action.codes[i].code);
+		db_run(&q);
+		ret = db_finalize(&q);
+	}
+	return ret;
+}
+
+/* A review's meeting is when the case was reviewed: the death cannot be
+ * after it (D3). */
+static int review_contradicted(struct reg *r, int64_t id, const json_t *n)
+{
+	static const char sql[] = "SELECT meeting_date FROM reviews WHERE case_id = :id";
+	struct db_stmt q = DB_STMT_INIT;
+	const char *died = jstr(n, "death.date");
+	char met[DATE_BUFLEN] = "";
+	int ret;
+
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW)
+		snprintf(met, sizeof met, "%s", db_column_text(&q, 0));
+	ret = db_finalize(&q);
+	if (!ret && met[0] && died && strcmp(died, met) > 0)
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "death.date", "%s is after the "
+				     "panel meeting of %s that reviewed this case; the "
+				     "death must be on or before it", died, met);
+	return ret;
+}
+
+/* The panel_summary of notification n, checked for every identifier the
+ * register holds and n's own (n may not be stored yet). */
+static int summary_check(struct reg *r, const json_t *n, size_t *allowed)
+{
+	const char *summary = jstr(n, "panel_summary");
+	struct idset *s = NULL;
+	int ret;
+
+	if (!summary)
+		return CDOP_OK;
+	ret = idset_load(r, &s);
+	if (!ret && idset_add_notification(s, n))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret)
+		ret = idcheck_text(r, s, "panel_summary", summary, allowed);
+	idset_free(s);
+	return ret;
+}
+
+/* The audit detail of a text that passed with allowed words. */
+static void allowed_detail(char *out, size_t len, const char *base, size_t allowed)
+{
+	snprintf(out, len, "%s%sallowed %zu identifier word%s in panel_summary", base,
+		 *base ? " " : "", allowed, allowed == 1 ? "" : "s");
+}
+
 static void wipe_free(char *text)
 {
 	if (text) {
@@ -434,6 +607,8 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	db_bind_int(d, ":case", *case_id);
 	db_bind_text(d, ":json", text);
 	ret = run_reset(d);
+	if (!ret && w->targets_text[0])
+		ret = targets_store(w->r, *case_id, w->targets_text);
 	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
 		ret = create_rr_actions(w, *case_id, n, done, &used);
 	if (!ret && done)
@@ -531,16 +706,24 @@ int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MA
 {
 	struct case_writer w;
 	int64_t id = 0;
+	size_t allowed = 0;
+	char detail[96] = "";
 	int ret = db_begin(r);
 
 	if (ret)
 		return ret;
-	ret = case_writer_init(&w, r);
+	ret = summary_check(r, notification, &allowed);
+	if (!ret)
+		ret = case_writer_init(&w, r);
+	else
+		memset(&w, 0, sizeof w);
 	if (!ret)
 		ret = case_writer_add(&w, notification, NULL, NULL, ref, &id);
 	case_writer_release(&w);
+	if (allowed)
+		allowed_detail(detail, sizeof detail, "", allowed);
 	if (!ret)
-		ret = audit_append(r, "notify", ref, "");
+		ret = audit_append(r, "notify", ref, detail);
 	if (!ret)
 		ret = db_commit(r);
 	if (ret)
@@ -613,9 +796,7 @@ static void patch_paths(const json_t *patch, const char *prefix, char *out, size
 static int update_row(struct reg *r, int64_t id, const json_t *n)
 {
 	static const char doc[] = "UPDATE case_documents SET json = :json WHERE case_id = :id";
-	static const char redue[] =
-		"DELETE FROM rr_actions WHERE case_id = :id AND done_on IS NULL";
-	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT, x = DB_STMT_INIT;
+	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT;
 	char now[21], *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
 	int ret;
 
@@ -636,13 +817,6 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 		db_run(&d);
 		ret = db_finalize(&d);
 	}
-	/* Outstanding actions are re-made from the (possibly new) death time. */
-	if (!ret) {
-		db_prepare(r, &x, redue);
-		db_bind_int(&x, ":id", id);
-		db_run(&x);
-		ret = db_finalize(&x);
-	}
 	wipe_free(text);
 	return ret;
 }
@@ -650,9 +824,9 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 int cases_update(struct reg *r, const char *ref, const json_t *patch)
 {
 	struct case_writer w;
-	json_t *stored = NULL, *n = NULL;
-	char paths[256] = "";
-	uint64_t used = 0;
+	json_t *stored = NULL, *old = NULL, *n = NULL;
+	char paths[256] = "", detail[384];
+	size_t allowed = 0;
 	int64_t id = 0;
 	int ret, have_writer = 0;
 
@@ -662,25 +836,35 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch)
 	ret = db_begin(r);
 	if (!ret) ret = cases_find(r, ref, &id, NULL);
 	if (!ret) ret = cases_notification(r, id, &stored);
+	if (!ret && !(old = json_deep_copy(stored)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret && merge_patch(stored, patch))
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret) ret = notification_accept(r, stored, "", &n);
+	if (!ret) ret = review_contradicted(r, id, n);
+	if (!ret && json_is_string(json_object_get(patch, "panel_summary")))
+		ret = summary_check(r, n, &allowed);
 	if (!ret) {
 		ret = case_writer_init(&w, r);
 		have_writer = 1;
 	}
 	if (!ret) ret = check_duplicate(&w, n, id);
 	if (!ret) ret = update_row(r, id, n);
-	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
-		ret = create_rr_actions(&w, id, n, NULL, &used);
+	if (!ret && death_changed(old, n))
+		ret = rr_retime(r, id, n);
 	patch_paths(patch, "", paths, sizeof paths);
-	if (!ret) ret = audit_append(r, "update", ref, paths);
+	if (allowed)
+		allowed_detail(detail, sizeof detail, paths, allowed);
+	else
+		snprintf(detail, sizeof detail, "%s", paths);
+	if (!ret) ret = audit_append(r, "update", ref, detail);
 	if (have_writer)
 		case_writer_release(&w);
 	if (!ret) ret = db_commit(r);
 	if (ret)
 		db_rollback(r);
 	json_decref(stored);
+	json_decref(old);
 	json_decref(n);
 	return ret;
 }

@@ -12,8 +12,9 @@
 /*
  * What the panel sees (SPEC §2): no names, NHS number, date of birth,
  * address or postcode, and no exact dates: the age band and the month and
- * year of death instead. Free text is scrubbed of the child's identifiers
- * because people write names into circumstances.
+ * year of death instead. death.circumstances is identifiable and never
+ * shown: the panel reads panel_summary, the manager's own account for it,
+ * checked for identifiers when written (idcheck) and scrubbed here too.
  */
 
 /* A new anonymised copy of a stored notification; NULL when out of memory. */
@@ -88,6 +89,9 @@ struct case_writer {
 	/* Minutes after the death for each codes_rr_action entry: the default,
 	 * or the register's override (rr_targets), read once at init. */
 	long target_minutes[CASE_RR_ACTIONS_MAX];
+	/* Those that differ from the default, "action=minutes ...", stored
+	 * with each new case (case_rr_targets); "" when none do. */
+	char targets_text[512];
 	char now[21];
 	int validated; /* the caller validated each notification (import) */
 };
@@ -120,9 +124,17 @@ int case_writer_agency_new(struct case_writer *w, int64_t case_id, const char *a
 			   const char *requested, const char *due, const char *received,
 			   const char *form);
 
-/* notify: one case in its own transaction, audited. */
+/* notify: one case in its own transaction, audited. Its panel_summary is
+ * checked for identifiers first (idcheck_text). */
 int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MAX]);
-/* A partial notification merged into the stored one and re-validated. */
+/*
+ * A partial notification merged into the stored one and re-validated. A
+ * panel_summary in the patch is checked for identifiers; a date of death
+ * after the meeting that reviewed the case is refused (death.date). When
+ * the death's date, time or expectedness changes, every joint agency
+ * response action (done ones too) is given its due time again from the
+ * targets in force when the case was notified.
+ */
 int cases_update(struct reg *r, const char *ref, const json_t *patch);
 /* Moves a case along SPEC §3's order. */
 int cases_set_status(struct reg *r, const char *ref, const char *status);
@@ -347,5 +359,40 @@ int agency_attachment_add(struct reg *r, int64_t case_id, const char *agency,
  * so not audited.
  */
 int agency_due(struct reg *r, json_t **out);
+
+/* ==== idcheck ==== */
+/*
+ * The identifier check: text written for the panel or the public (a
+ * panel_summary, learning, a recommendation, a report's narrative) is
+ * refused when it holds an identifier the register holds, of any case:
+ * a name or a part of one (child and notifier), an NHS number however it
+ * is spaced or dashed, a date of birth or of death in figures (1/3/2024,
+ * 01-03-24, 2024-03-01; day first, and month first too) or in words
+ * (1 March 2024, 1st of March 2024, March 1, 2024), an address line or its
+ * street ("Larkspur Close"), a postcode with or without its space. Words
+ * the acting user allows (r->ss.allow_words, `--allow-word`) pass, and
+ * the caller audits that they did.
+ */
+struct idset;
+
+struct idcheck_match {
+	char text[128];     /* as written in the checked text */
+	const char *what;   /* "a name", "a street", "a date of birth", ... */
+};
+
+/* Every identifier of every case in the register. */
+int idset_load(struct reg *r, struct idset **out);
+struct idset *idset_new(void);
+/* Adds one notification's identifiers (one not stored yet); -1 on ENOMEM. */
+int idset_add_notification(struct idset *s, const json_t *notification);
+void idset_free(struct idset *s);
+/* 1 and *m when text holds an identifier not allowed, 0 when not, -1 on
+ * ENOMEM. *allowed (may be NULL) grows by the matches that were allowed. */
+int idset_find(const struct idset *s, const char *text, const char *const *allow,
+	       size_t nallow, struct idcheck_match *m, size_t *allowed);
+/* idset_find with the session's allowed words; a match is refused as
+ * CDOP_ERR_INPUT about FIELD, naming the word and what it is. */
+int idcheck_text(struct reg *r, const struct idset *s, const char *field,
+		 const char *text, size_t *allowed);
 
 #endif

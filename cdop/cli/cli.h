@@ -96,6 +96,9 @@ typedef int cli_lister_fn(struct reg *r, json_t **out);
 typedef void cli_row_fn(const json_t *row);
 int cli_list(struct cli *c, int argc, char **argv, cli_lister_fn *list,
 	     const char *empty, cli_row_fn *row);
+/* Takes every --allow-word WORD out of argv into the session's allowed
+ * words (the identifier check). CLI_ERR_USAGE without a WORD. */
+int cli_allow_words(struct cli *c, int *argc, char **argv);
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
 
@@ -140,6 +143,8 @@ int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_transfer(struct cli *c, int argc, char **argv);
 int cmd_return_ncmd(struct cli *c, int argc, char **argv);
+int cmd_config_show(struct cli *c, int argc, char **argv);
+int cmd_config_set(struct cli *c, int argc, char **argv);
 
 /* The interactive form (cli/prompt.c): asks every field of a form on the
  * terminal, re-asking on invalid answers, shows a summary and asks to

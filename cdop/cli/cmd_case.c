@@ -11,9 +11,10 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 	const char *file = NULL;
 	char ref[CASE_REF_MAX];
 	json_t *n = NULL;
-	int ret;
+	int ret = cli_allow_words(c, &argc, argv);
 
-	ret = cli_opt_value(c, argc, argv, "json", &file);
+	if (!ret)
+		ret = cli_opt_value(c, argc, argv, "json", &file);
 	if (ret)
 		return ret;
 	if (optind != argc)
@@ -137,9 +138,10 @@ int cmd_case_update(struct cli *c, int argc, char **argv)
 {
 	const char *file = NULL;
 	json_t *patch = NULL;
-	int ret;
+	int ret = cli_allow_words(c, &argc, argv);
 
-	ret = cli_opt_value(c, argc, argv, "json", &file);
+	if (!ret)
+		ret = cli_opt_value(c, argc, argv, "json", &file);
 	if (ret)
 		return ret;
 	if (!file || optind != argc - 1)

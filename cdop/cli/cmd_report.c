@@ -6,9 +6,40 @@
 #include "cdop/store/store.h"
 #include "cdop/report/report.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The narrative file, whole, as text (64 KiB at most). */
+static int narrative_read(struct cli *c, const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = malloc(65537);
+	size_t n = 0;
+	int ret = CDOP_OK;
+
+	*out = NULL;
+	if (!f || !buf)
+		ret = cli_fail(c, CDOP_ERR_INPUT, "--narrative: cannot read '%s': %s", path,
+			       strerror(errno));
+	else if ((n = fread(buf, 1, 65537, f)) > 65536 || ferror(f))
+		ret = cli_fail(c, CDOP_ERR_INPUT, "--narrative: '%s' is %s; give a Markdown "
+			       "file of at most 64 KiB", path, ferror(f) ? "unreadable" :
+			       "too long");
+	else if (memchr(buf, 0, n))
+		ret = cli_fail(c, CDOP_ERR_INPUT, "--narrative: '%s' is not a text file", path);
+	if (f)
+		fclose(f);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[n] = 0;
+	*out = buf;
+	return CDOP_OK;
+}
 
 int cmd_report_annual(struct cli *c, int argc, char **argv)
 {
@@ -18,12 +49,17 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 		{ "disclosure", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "narrative", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o;
 	struct report_result res;
-	int ch, ret;
+	const char *narrative = NULL;
+	char *text = NULL;
+	int ch, ret = cli_allow_words(c, &argc, argv);
 
+	if (ret)
+		return ret;
 	memset(&o, 0, sizeof o);
 	optind = 1;
 	opterr = 0;
@@ -34,6 +70,7 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 		case 'd': o.disclosure = optarg; break;
 		case 'f': o.format = optarg; break;
 		case 'o': o.out = optarg; break;
+		case 'n': narrative = optarg; break;
 		default: return cli_usage(c);
 		}
 	}
@@ -41,10 +78,23 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 	 * named by the library. */
 	if (!o.year || !o.edition || !o.format || !o.out || optind != argc)
 		return cli_usage(c);
+	if (narrative && (ret = narrative_read(c, narrative, &text)) != 0)
+		return ret;
+	o.narrative = text;
 	ret = report_annual(&c->reg, &o, &res);
-	if (!ret)
-		printf("report written to %s, signed in %s.minisig (key id %s)\n", o.out, o.out,
-		       res.keyid);
+	free(text);
+	if (ret)
+		return ret;
+	/* Learning left out is named by case and kind, never by the word. */
+	for (size_t i = 0; i < res.nwithheld && i < REPORT_WITHHELD_MAX; i++)
+		fprintf(stderr, "cdop: warning: publishable learning left out of the report "
+			"(%s held in the register): amend the review, or allow the word "
+			"with --allow-word\n", res.withheld[i]);
+	if (res.nwithheld > REPORT_WITHHELD_MAX)
+		fprintf(stderr, "cdop: warning: and %zu more learning texts left out\n",
+			res.nwithheld - REPORT_WITHHELD_MAX);
+	printf("report written to %s, signed in %s.minisig (key id %s)\n", o.out, o.out,
+	       res.keyid);
 	return ret;
 }
 
@@ -70,12 +120,19 @@ int cmd_key_show(struct cli *c, int argc, char **argv)
 int cmd_verify(struct cli *c, int argc, char **argv)
 {
 	char tc[SIGN_TRUSTED_COMMENT_MAX + 1];
-	int ret;
+	const char *key = NULL;
+	int ret = cli_opt_value(c, argc, argv, "key", &key);
 
-	if (argc != 2)
+	if (ret)
+		return ret;
+	if (optind != argc - 1)
 		return cli_usage(c);
-	ret = signing_verify_file(&c->reg, argv[1], tc, sizeof tc);
+	/* With the public key alone: no register, no login (SPEC §2). */
+	if (key)
+		ret = signing_verify_file_key(&c->reg, argv[optind], key, tc, sizeof tc);
+	else if (!(ret = cli_unlock(c)))
+		ret = signing_verify_file(&c->reg, argv[optind], tc, sizeof tc);
 	if (!ret)
-		printf("signature verified: %s\ntrusted comment: %s\n", argv[1], tc);
+		printf("signature verified: %s\ntrusted comment: %s\n", argv[optind], tc);
 	return ret;
 }

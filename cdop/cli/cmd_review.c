@@ -23,8 +23,10 @@ int cmd_review(struct cli *c, int argc, char **argv)
 	};
 	const char *meeting = NULL, *file = NULL;
 	json_t *form = NULL;
-	int ch, ret, amended = 0;
+	int ch, ret = cli_allow_words(c, &argc, argv), amended = 0;
 
+	if (ret)
+		return ret;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {

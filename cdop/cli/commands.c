@@ -34,11 +34,14 @@ const struct command commands[] = {
 	{ "check", NULL, cmd_check, CMD_UNLOCK | CMD_LENIENT, ADMIN,
 	  "check", "Full integrity check: every database page, the keyring, the audit chain." },
 	{ "notify", NULL, cmd_notify, CMD_UNLOCK, MANAGER,
-	  "notify [--json FILE|-]",
+	  "notify [--json FILE|-] [--allow-word WORD]...",
 	  "Log a child death from a notification. With --json, FILE (or - for\n"
 	  "standard input) holds the notification object (docs/data-dictionary.md);\n"
 	  "on a terminal without --json, a form asks field by field. Prints the new\n"
-	  "case reference alone on standard output." },
+	  "case reference alone on standard output. panel_summary, the only account\n"
+	  "the panel reads, is refused while it holds a name, NHS number, date of\n"
+	  "birth or death, address, street or postcode the register holds;\n"
+	  "--allow-word WORD lets a word through on purpose (audited)." },
 	{ "case", "list", cmd_case_list, CMD_UNLOCK, MANAGER | PANEL,
 	  "case list [--status S] [--year YYYY-YY] [--json]",
 	  "List cases, by status and reporting year of notification. The panel\n"
@@ -48,9 +51,10 @@ const struct command commands[] = {
 	  "Show one case. Managers see the identifiable record (the view is\n"
 	  "audited); the panel sees it anonymised." },
 	{ "case", "update", cmd_case_update, CMD_UNLOCK, MANAGER,
-	  "case update REF --json FILE",
+	  "case update REF --json FILE [--allow-word WORD]...",
 	  "Change a case's notification: FILE holds the members to change (null\n"
-	  "removes one); the whole record is validated again." },
+	  "removes one); the whole record is validated again. A new panel_summary\n"
+	  "is checked for identifiers as in notify." },
 	{ "case", "status", cmd_case_status, CMD_UNLOCK, MANAGER,
 	  "case status REF STATUS",
 	  "Move a case on: notified, gathering, ready, (scheduled, reviewed by\n"
@@ -181,7 +185,7 @@ const struct command commands[] = {
 	/* report and signing commands */
 	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
 	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "
-	  "--format html|csv|json|md --out PATH",
+	  "--format html|csv|json|md --out PATH [--narrative FILE.md] [--allow-word WORD]...",
 	  "Write the anonymised annual statistics for the year 1 April - 31 March\n"
 	  "(e.g. --year 2025-26) to PATH, signed into PATH.minisig. --edition board\n"
 	  "gives exact counts (not for publication); --edition public applies\n"
@@ -190,7 +194,13 @@ const struct command commands[] = {
 	  "No names, NHS numbers, dates of birth, addresses, postcodes or exact\n"
 	  "dates; learning only where the panel marked it publishable. html is one\n"
 	  "self-contained file with charts; csv has one block per table headed\n"
-	  "'# table: ID'. Writing a report is audited." },
+	  "'# table: ID'. Every edition carries the panel's name ('config set\n"
+	  "panel.name'), a five-year trend (rates per 10,000 children when\n"
+	  "population.under_18 is set) and, with --narrative, the board's foreword\n"
+	  "and priorities from a Markdown file (headings, paragraphs, lists,\n"
+	  "emphasis), checked for identifiers like learning; learning that names\n"
+	  "an identifier the register holds is left out, with a warning.\n"
+	  "Writing a report is audited." },
 	{ "key", "show", cmd_key_show, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
 	  "key show [--age]",
 	  "Print the report-signing public key in minisign's format. Save it, e.g.\n"
@@ -198,10 +208,12 @@ const struct command commands[] = {
 	  "'minisign -Vm report.html -p cdop-report.pub'. With --age, print this\n"
 	  "register's age recipient (age1...): agencies and other registers seal\n"
 	  "files to it with 'age -r age1...'; only a manager can open them." },
-	{ "verify", NULL, cmd_verify, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
-	  "verify FILE",
+	{ "verify", NULL, cmd_verify, 0, ADMIN | MANAGER | PANEL | ANALYST,
+	  "verify FILE [--key PUBKEY]",
 	  "Check FILE against its signature FILE.minisig with this register's key\n"
 	  "and print the signed (trusted) comment: register, year, edition and time.\n"
+	  "With --key PUBKEY (the file 'cdop key show' printed), no register, login\n"
+	  "or passphrase is needed: a board member checks a report with the key alone.\n"
 	  "Exit 1 if FILE or its signature is missing, changed or from another key." },
 	/* meeting, review and action commands */
 	{ "meeting", "new", cmd_meeting_new, CMD_UNLOCK, MANAGER,
@@ -223,16 +235,29 @@ const struct command commands[] = {
 	{ "meeting", "list", cmd_meeting_list, CMD_UNLOCK, MANAGER | PANEL,
 	  "meeting list [--json]", "List meetings with their case and attendance counts." },
 	{ "review", NULL, cmd_review, CMD_UNLOCK, MANAGER | PANEL,
-	  "review REF --meeting MEETING [--json FILE|-]",
+	  "review REF --meeting MEETING [--json FILE|-] [--allow-word WORD]...",
 	  "Record the panel's analysis of a case at a meeting (the meeting date is\n"
 	  "the review date): category, the four modifiable-factor domains,\n"
 	  "themes, learning, recommendations and referral. On a terminal without\n"
-	  "--json, a form asks each question. A later review amends the earlier one." },
+	  "--json, a form asks each question. A later review amends the earlier one,\n"
+	  "at the same or a later meeting. Learning and recommendations are refused\n"
+	  "while they hold an identifier the register holds (--allow-word WORD\n"
+	  "lets a word through on purpose, audited)." },
 	{ "action", "list", cmd_action_list, CMD_UNLOCK, MANAGER,
 	  "action list [--overdue] [--json]",
 	  "The recommendation tracker: every recommendation with its id, owner\n"
 	  "agency, due date and status; --overdue lists those past due and not done." },
 	{ "action", "done", cmd_action_done, CMD_UNLOCK, MANAGER,
 	  "action done ID --on DATE", "Mark a recommendation as done." },
+	/* the register's settings */
+	{ "config", "show", cmd_config_show, CMD_UNLOCK, ADMIN,
+	  "config show [--json]",
+	  "Print the register's settings: panel.name, panel.area and\n"
+	  "population.under_18." },
+	{ "config", "set", cmd_config_set, CMD_UNLOCK, ADMIN,
+	  "config set KEY VALUE",
+	  "Set one setting (an empty VALUE unsets it): panel.name (printed at the\n"
+	  "head of every report), panel.area, population.under_18 (children under 18\n"
+	  "in the area, for rates per 10,000 in the report). Audited." },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

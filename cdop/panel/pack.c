@@ -78,9 +78,9 @@ static void case_summary(FILE *f, const json_t *v)
 	label_row(f, "Looked after", s(n, "child.looked_after"));
 	label_row(f, "Child protection plan", s(n, "child.child_protection_plan"));
 	label_row(f, "Notified by (agency)", code_label(&codes_agency, s(n, "notified.by_agency")));
-	fputs("</table>\n<h3>Circumstances</h3>\n<p>", f);
-	html_escape(f, *s(n, "death.circumstances") ? s(n, "death.circumstances") :
-		    "No account recorded.");
+	fputs("</table>\n<h3>Summary for the panel</h3>\n<p>", f);
+	html_escape(f, *s(n, "panel_summary") ? s(n, "panel_summary") :
+		    "The CDOP manager has not written a summary for the panel.");
 	fputs("</p>\n", f);
 }
 
@@ -213,19 +213,30 @@ static int write_pack(struct reg *r, FILE *f, int64_t meeting, const char *date,
 		"WHERE m.meeting_id = :m ORDER BY c.ref";
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *refs = NULL;
-	int ret;
+	char panel[160];
+	int ret = config_panel_name(r, panel, sizeof panel);
 	size_t i;
 	json_t *ref;
+
+	if (ret)
+		return ret;
 
 	fprintf(f, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		"style-src 'unsafe-inline'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
 		"<title>CDOP panel pack: meeting %" PRId64 ", %s</title>\n<style>%s</style>\n"
-		"</head><body>\n<header><h1>Child Death Overview Panel: case pack</h1>\n"
+		"</head><body>\n<header><h1>", meeting, date, style);
+	html_escape(f, panel);
+	fprintf(f, ": case pack</h1>\n"
 		"<p>Meeting %" PRId64 " &middot; %s</p>\n<p class=\"banner\">OFFICIAL-SENSITIVE. "
-		"Anonymised for panel members: no names, NHS numbers, dates of birth, "
-		"addresses or postcodes. Do not copy, forward or print more than needed; "
-		"destroy after the meeting.</p></header>\n", meeting, date, style, meeting, date);
+		"For panel members. Each case shows its age band, month of death and "
+		"coded facts, never its names, NHS number, date of birth, address or "
+		"postcode; the only account of a case is the summary its CDOP manager "
+		"wrote for the panel, which was checked against every name, NHS number, "
+		"date of birth, address and postcode the register holds. Other people "
+		"named in it (family, schools) are not known to the register and cannot be "
+		"checked. Do not copy, forward or print more than needed; "
+		"destroy after the meeting.</p></header>\n", meeting, date);
 	db_prepare(r, &q, sql);
 	db_bind_int(&q, ":m", meeting);
 	ret = cases_rows(r, &q, agenda_row, NULL, &refs);

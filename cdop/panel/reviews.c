@@ -127,6 +127,12 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		completed = first_date;
 	}
 	ret = db_finalize(&q);
+	/* D6: an amendment is made at the first review's meeting or later. */
+	if (!ret && *amended && strcmp(meeting_date, first_date) < 0)
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "meeting", "the meeting of %s is "
+				     "before %s, when this case was first reviewed; an "
+				     "amendment is made at that meeting or a later one",
+				     meeting_date, first_date);
 	if (!ret && *amended) {
 		/* Recommendations already tracked stay: an amendment adds. */
 		db_prepare(r, &q, unthemed);
@@ -182,6 +188,47 @@ const char *reviews_implied_modifiable(const json_t *review)
 	return any2 ? "yes" : any0 ? "insufficient_information" : "no";
 }
 
+static int death_not_after(struct reg *r, int64_t case_id, const char *mdate,
+			   const char *meeting_arg)
+{
+	json_t *n = NULL;
+	const char *died;
+	int ret = cases_notification(r, case_id, &n);
+
+	died = ret ? NULL : json_string_value(form_json_get(n, "death.date"));
+	if (!ret && died && strcmp(died, mdate) > 0)
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "meeting", "meeting %s is on %s, "
+				     "before the death (%s): a case is reviewed after it",
+				     meeting_arg, mdate, died);
+	json_decref(n);
+	return ret;
+}
+
+/* Learning and every recommendation's text, checked for the identifiers
+ * the register holds; *allowed counts words let through. */
+static int review_text_check(struct reg *r, const json_t *review, size_t *allowed)
+{
+	const json_t *recs = json_object_get(review, "recommendations"), *rec;
+	struct idset *s = NULL;
+	size_t i;
+	int ret = idset_load(r, &s);
+
+	if (!ret)
+		ret = idcheck_text(r, s, "learning",
+				   json_string_value(json_object_get(review, "learning")),
+				   allowed);
+	json_array_foreach(recs, i, rec) {
+		char field[48];
+
+		if (ret)
+			break;
+		snprintf(field, sizeof field, "recommendations[%zu].text", i);
+		ret = idcheck_text(r, s, field, member(rec, "text"), allowed);
+	}
+	idset_free(s);
+	return ret;
+}
+
 int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 		   const json_t *review, int *amended)
 {
@@ -190,9 +237,10 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 		"WHERE id = :c AND status NOT IN ('reviewed', 'closed')";
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct db_stmt q = DB_STMT_INIT;
-	char mdate[11], tdate[DATE_BUFLEN], status[24], detail[64] = "", now[21];
+	char mdate[11], tdate[DATE_BUFLEN], status[24], detail[128] = "", now[21];
 	struct cdate today;
 	json_t *n = NULL;
+	size_t allowed = 0;
 	int64_t meeting, case_id;
 	int ret, on;
 
@@ -221,6 +269,10 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 			       "on or after the meeting date", meeting_arg, mdate);
 		goto out;
 	}
+	/* A review before the death would stop every report of its year (D3). */
+	ret = death_not_after(r, case_id, mdate, meeting_arg);
+	if (ret)
+		goto out;
 	on = meetings_has_case(r, meeting, case_id);
 	if (on != 1) {
 		ret = on < 0 ? on : reg_fail(r, CDOP_ERR_INPUT, "case %s is not on meeting "
@@ -229,8 +281,10 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 		goto out;
 	}
 	n = form_normalise(&form_review, review);
-	ret = n ? reviews_store(r, case_id, meeting, mdate, n, amended) :
+	ret = n ? review_text_check(r, n, &allowed) :
 		reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret)
+		ret = reviews_store(r, case_id, meeting, mdate, n, amended);
 	if (ret)
 		goto out;
 	reg_now(now);
@@ -241,6 +295,10 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 	ret = db_finalize(&q);
 	snprintf(detail, sizeof detail, "meeting %s category %lld", meeting_arg,
 		 (long long)json_integer_value(json_object_get(review, "category")));
+	if (allowed)
+		snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
+			 " allowed %zu identifier word%s in learning or recommendations",
+			 allowed, allowed == 1 ? "" : "s");
 out:
 	ret = cases_commit(r, ret, *amended ? "review_amend" : "review", ref, detail);
 	json_decref(n);

@@ -185,9 +185,28 @@ static int learning_keep(struct reg *r, struct report_model *m, char *text, size
 /* One review's learning, if publishable: scrubbed of the child's
  * identifiers (its notification read only then) and of any date, long
  * number or postcode. *out NULL when there is nothing to publish. */
-static int learning_one(struct reg *r, struct db_stmt *nq, int64_t case_id,
+/* Publishable learning that names an identifier the register holds is
+ * left out and named to the user (issue 11): counted in the model, the
+ * reference and kind of identifier in the result, never the word. */
+static void learning_withhold(struct report_model *m, const char *ref,
+			      const struct idcheck_match *hit)
+{
+	struct report_result *res = m->result;
+
+	m->nwithheld++;
+	if (res && res->nwithheld < REPORT_WITHHELD_MAX)
+		snprintf(res->withheld[res->nwithheld], sizeof res->withheld[0],
+			 "%s: %s", ref, hit->what);
+	if (res)
+		res->nwithheld++;
+}
+
+static int learning_one(struct reg *r, struct report_model *m, const struct idset *ids,
+			struct db_stmt *nq, int64_t case_id, const char *ref,
 			const char *form, char **out)
 {
+	struct idcheck_match hit;
+	int found;
 	json_t *review = json_loads(form, 0, NULL), *n = NULL;
 	const char *learning = json_string_value(json_object_get(review, "learning"));
 	char *clean = NULL;
@@ -199,6 +218,15 @@ static int learning_one(struct reg *r, struct db_stmt *nq, int64_t case_id,
 	if (!json_is_true(json_object_get(review, "learning_publishable")) || !learning ||
 	    !*learning)
 		goto out;
+	found = idset_find(ids, learning, r->ss.allow_words, r->ss.n_allow_words, &hit, NULL);
+	if (found < 0) {
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (found) {
+		learning_withhold(m, ref, &hit);
+		goto out;
+	}
 	db_bind_int(nq, ":id", case_id);
 	if (db_step(nq) == DB_ROW)
 		n = json_loads(db_column_text(nq, 0), 0, NULL);
@@ -229,13 +257,17 @@ static int learning_collect(struct reg *r, struct report_model *m)
 {
 	/* The meeting-date index gives this order without a sort. */
 	static const char sql[] =
-		"SELECT case_id, form FROM reviews WHERE meeting_date BETWEEN :first AND :last "
+		"SELECT case_id, form, (SELECT ref FROM cases WHERE id = case_id) "
+		"FROM reviews WHERE meeting_date BETWEEN :first AND :last "
 		"ORDER BY meeting_date, case_id";
 	static const char notif[] = "SELECT json FROM case_documents WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT, nq = DB_STMT_INIT;
+	struct idset *ids = NULL;
 	size_t alloc = 0;
-	int ret = CDOP_OK, rc;
+	int ret = idset_load(r, &ids), rc;
 
+	if (ret)
+		return ret;
 	db_prepare(r, &q, sql);
 	db_prepare(r, &nq, notif);
 	db_bind_text(&q, ":first", m->s->first);
@@ -247,7 +279,8 @@ static int learning_collect(struct reg *r, struct report_model *m)
 		/* Stored forms are compact JSON: skip the rest unparsed. */
 		if (!strstr(form, "\"learning_publishable\":true"))
 			continue;
-		ret = learning_one(r, &nq, db_column_int(&q, 0), form, &text);
+		ret = learning_one(r, m, ids, &nq, db_column_int(&q, 0), db_column_text(&q, 2),
+				   form, &text);
 		if (!ret && text)
 			ret = learning_keep(r, m, text, &alloc);
 	}
@@ -255,6 +288,7 @@ static int learning_collect(struct reg *r, struct report_model *m)
 	if (!ret)
 		ret = rc;
 	rc = db_finalize(&q);
+	idset_free(ids);
 	return ret ? ret : rc;
 }
 
@@ -265,6 +299,7 @@ static void model_release(struct report_model *m)
 	free(m->learning);
 	m->learning = NULL;
 	m->nlearning = 0;
+	narrative_release(&m->narrative);
 }
 
 /* Everything the writers print, from the counts after disclosure control. */
@@ -286,7 +321,40 @@ static int model_make(struct reg *r, struct report_model *m)
 			}
 		}
 	}
-	return learning_collect(r, m);
+	{
+		int ret = learning_collect(r, m);
+
+		if (!ret)
+			ret = report_trend_make(r, m);
+		return ret;
+	}
+}
+
+/* The narrative: plain text (line ends and tabs apart), free of every
+ * identifier the register holds (as learning), then parsed. */
+static int narrative_accept(struct reg *r, struct report_model *m, const char *md)
+{
+	struct idset *ids = NULL;
+	int ret;
+
+	if (!md)
+		return CDOP_OK;
+	for (const char *p = md; *p; p++)
+		if (((unsigned char)*p < 0x20 && !strchr("\n\r\t", *p)) || *p == 0x7f)
+			return reg_fail_field(r, CDOP_ERR_INPUT, "narrative", "control "
+					      "characters are not allowed; give Markdown text");
+	if (strlen(md) > 65536)
+		return reg_fail_field(r, CDOP_ERR_INPUT, "narrative", "longer than 64 KiB; "
+				      "a foreword and priorities fit in a few pages");
+	ret = idset_load(r, &ids);
+	if (!ret)
+		ret = idcheck_text(r, ids, "narrative", md, NULL);
+	idset_free(ids);
+	if (!ret && narrative_parse(md, &m->narrative))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret)
+		m->narrative_md = md;
+	return ret;
 }
 
 /* ---- options ------------------------------------------------------------------ */
@@ -479,6 +547,8 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	if (!ret) ret = db_begin(r);
 	if (!ret) ret = stats_compute(r, p.year, &s);
 	if (!ret) ret = stats_disclose(r, &s, (enum dc_method)p.method);
+	rp.result = res;
+	if (!ret) ret = narrative_accept(r, &rp, o->narrative);
 	if (!ret) ret = model_make(r, &rp);
 	/* From here on no SQL: the writer formats the model. */
 	if (!ret) write_body(&rp, p.format, rep.f);

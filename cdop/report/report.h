@@ -289,11 +289,21 @@ struct report_opts {
 	const char *disclosure;  /* "dfe" | "nhs" | NULL: dfe for public */
 	const char *format;      /* "html" | "csv" | "json" | "md" */
 	const char *out;         /* PATH; the signature goes to PATH.minisig */
+	/* The foreword and priorities, a small Markdown subset (--narrative),
+	 * or NULL; checked for identifiers like learning, field "narrative". */
+	const char *narrative;
 };
+
+#define REPORT_WITHHELD_MAX 16
 
 struct report_result {
 	char trusted_comment[SIGN_TRUSTED_COMMENT_MAX + 1];
 	char keyid[SIGN_KEYID_HEX_SIZE];
+	/* Publishable learning left out because it holds an identifier the
+	 * register holds: how many, and the first references with what kind
+	 * ("CDOP-2025-0003: a name"), never the word itself. */
+	size_t nwithheld;
+	char withheld[REPORT_WITHHELD_MAX][64];
 };
 
 /* Checks the options (errors name the flag and what is valid), then

@@ -37,7 +37,7 @@ static const char style[] =
 	"th,td{border:1px solid var(--line);padding:.28em .55em;vertical-align:top}"
 	"thead th{background:var(--soft);text-align:right}thead th:first-child{text-align:left}"
 	"tbody th{text-align:left;font-weight:400}td{text-align:right}"
-	"tbody tr:nth-child(even){background:#f8fafc}"
+	"tbody tr:nth-child(even){background:#f8fafc}table.trend tbody th{white-space:nowrap}"
 	"tr.total th,tr.total td{font-weight:700;border-top:2px solid #8a96a8;background:var(--soft)}"
 	"td.w{color:#7a4b00}abbr{text-decoration:none;cursor:help}"
 	"figure{margin:.6em 0 .4em}svg{max-width:100%;height:auto;display:block}"
@@ -211,8 +211,169 @@ static void put_about(const struct report_model *rp, FILE *f)
 		"panel, and cases closed without a review, are not counted as awaiting "
 		"review. A review amended at a later meeting counts at that meeting.</li>\n"
 		"<li>No names, NHS numbers, dates of birth, addresses, postcodes or exact "
-		"dates appear in this report.</li>\n</ul>\n</section>\n",
+		"dates are printed from the register in this report.</li>\n</ul>\n</section>\n",
 		rp->s->year_text, rp->s->year, end);
+}
+
+/* ---- the board's words and the trend (issue 14) ----------------------------- */
+
+static void put_narrative(const struct report_model *rp, FILE *f)
+{
+	const struct narrative *n = &rp->narrative;
+	enum narrative_kind open = NARR_PARAGRAPH;
+	int in_list = 0;
+
+	if (!n->n)
+		return;
+	fputs("<section id=\"narrative\">\n<h2>Foreword and priorities</h2>\n", f);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct narrative_block *b = &n->v[i];
+		int list = b->kind == NARR_BULLET || b->kind == NARR_NUMBERED;
+
+		if (in_list && (!list || b->kind != open)) {
+			fputs(open == NARR_BULLET ? "</ul>\n" : "</ol>\n", f);
+			in_list = 0;
+		}
+		if (list && !in_list) {
+			fputs(b->kind == NARR_BULLET ? "<ul>\n" : "<ol>\n", f);
+			in_list = 1;
+			open = b->kind;
+		}
+		switch (b->kind) {
+		case NARR_HEADING:
+			fprintf(f, "<h%d>", b->level + 2);
+			narrative_inline_html(f, b->text);
+			fprintf(f, "</h%d>\n", b->level + 2);
+			break;
+		case NARR_PARAGRAPH:
+			fputs("<p>", f);
+			narrative_inline_html(f, b->text);
+			fputs("</p>\n", f);
+			break;
+		default:
+			fputs("<li>", f);
+			narrative_inline_html(f, b->text);
+			fputs("</li>\n", f);
+		}
+	}
+	if (in_list)
+		fputs(open == NARR_BULLET ? "</ul>\n" : "</ol>\n", f);
+	fputs("</section>\n", f);
+}
+
+#define TREND_W 720
+#define TREND_H 240
+#define TREND_BASE 200
+
+/* Deaths notified and reviews completed by year, side by side. A withheld
+ * figure has no bar, only its mark. */
+static void put_trend_chart(const struct report_model *rp, FILE *f)
+{
+	const struct report_trend *t = &rp->trend;
+	long max = 1;
+	int slot = (TREND_W - 60) / (int)(t->n ? t->n : 1);
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->y[i].notified.kind == STATS_CELL_COUNT && t->y[i].notified.value > max)
+			max = t->y[i].notified.value;
+		if (t->y[i].reviewed.kind == STATS_CELL_COUNT && t->y[i].reviewed.value > max)
+			max = t->y[i].reviewed.value;
+	}
+	fprintf(f, "<figure>\n<svg role=\"img\" aria-labelledby=\"chart-trend-t chart-trend-d\" "
+		"viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+		"font-family=\"system-ui,-apple-system,'Segoe UI',Roboto,sans-serif\" "
+		"font-size=\"12\">\n<title id=\"chart-trend-t\">Deaths notified and reviews "
+		"completed, by year</title>\n<desc id=\"chart-trend-d\">", TREND_W, TREND_H,
+		TREND_W, TREND_H);
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(f, "%s: %s notified, %s reviewed%s", t->y[i].year, t->y[i].notified.text,
+			t->y[i].reviewed.text, i + 1 < t->n ? "; " : ".");
+	fputs("</desc>\n", f);
+	fprintf(f, "<line x1=\"40\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#8a96a8\"/>\n",
+		TREND_BASE, TREND_W - 10, TREND_BASE);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct stats_cell *c[2] = { &t->y[i].notified, &t->y[i].reviewed };
+		static const char *const fill[2] = { "#1d4f91", "#6aa3d8" };
+		int x0 = 50 + (int)i * slot;
+
+		for (int k = 0; k < 2; k++) {
+			long h = c[k]->kind == STATS_CELL_COUNT ? c[k]->value * 160 / max : 0;
+			int x = x0 + k * (slot / 2 - 8);
+
+			if (h > 0)
+				fprintf(f, "<rect x=\"%d\" y=\"%ld\" width=\"%d\" height=\"%ld\" "
+					"rx=\"2\" fill=\"%s\"/>", x, TREND_BASE - h, slot / 2 - 12, h,
+					fill[k]);
+			fprintf(f, "<text x=\"%d\" y=\"%ld\" text-anchor=\"middle\" fill=\"%s\">",
+				x + (slot / 2 - 12) / 2, TREND_BASE - h - 4,
+				c[k]->kind == STATS_CELL_SUPPRESSED ? "#7a4b00" : "#1b1b1b");
+			esc(f, c[k]->text);
+			fputs("</text>", f);
+		}
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#1b1b1b\">%s"
+			"</text>\n", x0 + slot / 2 - 8, TREND_BASE + 18, t->y[i].year);
+	}
+	fprintf(f, "<rect x=\"50\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#1d4f91\"/>"
+		"<text x=\"68\" y=\"%d\">deaths notified</text>"
+		"<rect x=\"190\" y=\"%d\" width=\"12\" height=\"12\" fill=\"#6aa3d8\"/>"
+		"<text x=\"208\" y=\"%d\">reviews completed</text>\n", TREND_H - 16,
+		TREND_H - 6, TREND_H - 16, TREND_H - 6);
+	fputs("</svg>\n<figcaption>Deaths notified and reviews completed in each of the "
+	      "last five reporting years.", f);
+	if (rp->s->method != DC_METHOD_NONE)
+		fputs(" Withheld values have no bar.", f);
+	fputs("</figcaption>\n</figure>\n", f);
+}
+
+static void put_trend(const struct report_model *rp, FILE *f)
+{
+	const struct report_trend *t = &rp->trend;
+	const struct stats_table *cat = &rp->s->tab[STATS_BY_CATEGORY];
+	int rates = t->population > 0;
+
+	fputs("<section id=\"trend\">\n<h2>Five-year trend</h2>\n<p class=\"note\">Each "
+	      "year as its own report of this edition shows it: deaths notified in the "
+	      "year, reviews completed in the year, and the share of those reviews that "
+	      "found modifiable factors.", f);
+	if (rates)
+		fprintf(f, " Rates are per 10,000 children, from a population under 18 of "
+			"%ld (the same figure for every year).", t->population);
+	fputs("</p>\n", f);
+	put_trend_chart(rp, f);
+	fputs("<table class=\"trend\">\n<caption class=\"sr\">Five-year trend</caption>\n<thead><tr>"
+	      "<th scope=\"col\">Year</th><th scope=\"col\">Deaths notified</th>", f);
+	if (rates)
+		fputs("<th scope=\"col\">Deaths notified per 10,000 children</th>", f);
+	fputs("<th scope=\"col\">Reviews completed</th><th scope=\"col\">Reviews with "
+	      "modifiable factors</th><th scope=\"col\">Modifiable (%)</th></tr></thead>\n"
+	      "<tbody>\n", f);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct report_trend_year *y = &t->y[i];
+
+		fprintf(f, "<tr><th scope=\"row\">%s</th>", y->year);
+		put_cell(f, &y->notified);
+		if (rates)
+			put_cell(f, &y->rate);
+		put_cell(f, &y->reviewed);
+		put_cell(f, &y->modifiable);
+		put_cell(f, &y->share);
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table>\n<h3>Reviews by category of death, by year</h3>\n<table>\n"
+	      "<caption class=\"sr\">Reviews by category of death, by year</caption>\n"
+	      "<thead><tr><th scope=\"col\">Category</th>", f);
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(f, "<th scope=\"col\">%s</th>", t->y[i].year);
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (size_t c = 0; c < REPORT_CATEGORIES && c + 1 < cat->nrows; c++) {
+		fputs("<tr><th scope=\"row\">", f);
+		esc(f, cat->row_title[c]);
+		fputs("</th>", f);
+		for (size_t i = 0; i < t->n; i++)
+			put_cell(f, &t->y[i].category[c]);
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody></table>\n</section>\n", f);
 }
 
 void report_write_html(const struct report_model *rp, FILE *f)
@@ -222,19 +383,26 @@ void report_write_html(const struct report_model *rp, FILE *f)
 	char end[32];
 
 	month_year_end(rp, end, sizeof end);
-	fprintf(f, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		"style-src 'unsafe-inline'; img-src data:\">\n"
 		"<meta name=\"referrer\" content=\"no-referrer\">\n"
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<title>Child Death Overview Panel annual report %s (%s edition)</title>\n"
+		"<title>", f);
+	esc(f, rp->panel_name);
+	fprintf(f, ": annual report %s (%s edition)</title>\n"
 		"<style>%s</style>\n</head><body>\n<header>\n"
-		"<p class=\"kicker\">Child Death Overview Panel</p>\n"
-		"<h1>Annual report %s</h1>\n"
-		"<p class=\"meta\">Year ending %s &middot; %s edition &middot; produced %s</p>\n"
-		"<p class=\"banner %s\">", s->year_text, rp->edition_name, style, s->year_text,
-		end, rp->edition == REPORT_PUBLIC ? "Public" : "Board", rp->produced,
-		rp->edition_name);
+		"<p class=\"kicker\">", s->year_text, rp->edition_name, style);
+	esc(f, rp->panel_name);
+	fprintf(f, "</p>\n<h1>Annual report %s</h1>\n<p class=\"meta\">", s->year_text);
+	if (rp->panel_area[0]) {
+		fputs("Covering ", f);
+		esc(f, rp->panel_area);
+		fputs(" &middot; ", f);
+	}
+	fprintf(f, "Year ending %s &middot; %s edition &middot; produced %s</p>\n"
+		"<p class=\"banner %s\">", end, rp->edition == REPORT_PUBLIC ? "Public" :
+		"Board", rp->produced, rp->edition_name);
 	esc(f, rp->disclosure_note);
 	fputs("</p>\n</header>\n<section class=\"cards\" aria-label=\"Key figures\">\n", f);
 	put_card(rp, f, STATS_NOTIFICATIONS, 2, 2, "deaths notified");
@@ -245,6 +413,9 @@ void report_write_html(const struct report_model *rp, FILE *f)
 	put_card(rp, f, STATS_OUTSTANDING, s->tab[STATS_OUTSTANDING].nrows - 1, 0,
 		 "cases awaiting review at the year end");
 	fputs("</section>\n<nav aria-label=\"Contents\"><h2>Contents</h2><ol>\n", f);
+	if (rp->narrative.n)
+		fputs("<li><a href=\"#narrative\">Foreword and priorities</a></li>\n", f);
+	fputs("<li><a href=\"#trend\">Five-year trend</a></li>\n", f);
 	for (size_t i = 0; i < STATS_NTABLES; i++) {
 		fprintf(f, "<li><a href=\"#%s\">", s->tab[i].id);
 		esc(f, s->tab[i].title);
@@ -252,12 +423,14 @@ void report_write_html(const struct report_model *rp, FILE *f)
 	}
 	fputs("<li><a href=\"#learning\">Learning</a></li>\n"
 	      "<li><a href=\"#about\">About these figures</a></li>\n</ol></nav>\n<main>\n", f);
+	put_narrative(rp, f);
+	put_trend(rp, f);
 	for (size_t i = 0; i < STATS_NTABLES; i++) {
 		const struct stats_table *t = &s->tab[i];
 
 		fprintf(f, "<section id=\"%s\">\n<h2>", t->id);
 		esc(f, t->title);
-		fprintf(f, " <code class=\"id\">%s</code></h2>\n<p class=\"note\">", t->id);
+		fputs("</h2>\n<p class=\"note\">", f);
 		esc(f, t->note);
 		fputs("</p>\n", f);
 		for (size_t k = 0; k < sizeof charted / sizeof charted[0]; k++)
@@ -268,9 +441,16 @@ void report_write_html(const struct report_model *rp, FILE *f)
 		fputs("</section>\n", f);
 	}
 	fputs("<section id=\"learning\">\n<h2>Learning</h2>\n<p class=\"note\">Learning from "
-	      "reviews completed in the year that the panel agreed may be published. Names, "
-	      "NHS numbers, dates, addresses and postcodes have been removed, and nothing "
-	      "about the child is shown beside it.</p>\n", f);
+	      "reviews completed in the year that the panel agreed may be published, with "
+	      "nothing about the child beside it. Each text was checked against every name, "
+	      "NHS number, date of birth, address and postcode the register holds, and any "
+	      "date, long number or postcode in it is replaced; people the register does not "
+	      "know cannot be checked.", f);
+	if (rp->nwithheld)
+		fprintf(f, " %zu learning text%s left out because %s an identifier.", rp->nwithheld,
+			rp->nwithheld == 1 ? " was" : "s were", rp->nwithheld == 1 ? "it named" :
+			"they named");
+	fputs("</p>\n", f);
 	for (size_t i = 0; i < rp->nlearning; i++) {
 		fputs(i ? "<li>" : "<ul>\n<li>", f);
 		esc(f, rp->learning[i]);

@@ -9,6 +9,59 @@
 
 enum report_edition { REPORT_BOARD, REPORT_PUBLIC };
 
+/* ---- a board's report (issue 14): trend, panel, narrative ------------------ */
+
+#define REPORT_TREND_YEARS 5
+#define REPORT_CATEGORIES 10
+
+/* One reporting year of the trend, each figure as that year's own edition
+ * (of the same kind and policy) publishes it. */
+struct report_trend_year {
+	char year[16];                    /* "2021-22" */
+	int ok;                           /* 0: the year could not be counted */
+	struct stats_cell notified;       /* notifications total */
+	struct stats_cell reviewed;       /* reviews total */
+	struct stats_cell modifiable;     /* reviews with modifiable factors */
+	struct stats_cell share;          /* modifiable / reviewed, tenths of % */
+	struct stats_cell rate;           /* notified per 10,000 children, tenths */
+	struct stats_cell category[REPORT_CATEGORIES]; /* reviews by category */
+};
+
+struct report_trend {
+	size_t n;                         /* years, oldest first */
+	struct report_trend_year y[REPORT_TREND_YEARS];
+	long population;                  /* under 18; 0 when not set */
+};
+
+/* A block of the narrative (a small Markdown subset, narrative.c). */
+enum narrative_kind { NARR_HEADING, NARR_PARAGRAPH, NARR_BULLET, NARR_NUMBERED };
+
+struct narrative_block {
+	enum narrative_kind kind;
+	int level;                        /* heading: 1-3 */
+	char *text;                       /* inline text, with ** and * marks */
+};
+
+struct narrative {
+	struct narrative_block *v;
+	size_t n;
+};
+
+/* Parses Markdown text: "#", "##", "###" headings, paragraphs (lines
+ * joined), "- " / "* " and "1. " list items; inline **strong** and
+ * *emphasis* / _emphasis_. Anything else is text. -1 on ENOMEM. */
+int narrative_parse(const char *md, struct narrative *out);
+void narrative_release(struct narrative *n);
+/* Inline text as HTML (escaped; <strong>, <em>), or as Markdown
+ * (escaped, with the emphasis marks kept), or as plain text. */
+void narrative_inline_html(FILE *f, const char *text);
+void narrative_inline_md(FILE *f, const char *text);
+void narrative_inline_plain(FILE *f, const char *text);
+
+/* The trend for the year of m, and the panel's name, area and population. */
+struct report_model;
+int report_trend_make(struct reg *r, struct report_model *m);
+
 /*
  * The report as the writers see it: everything computed before a byte is
  * written (cells after disclosure control, the note, the scrubbed
@@ -29,6 +82,16 @@ struct report_model {
 	 * order. */
 	char **learning;
 	size_t nlearning;
+	/* issue 14: who publishes it, the years before, the board's words */
+	char panel_name[160];          /* "... Child Death Overview Panel" */
+	char panel_area[160];          /* "" when not set */
+	struct report_trend trend;
+	const char *narrative_md;      /* as given, or NULL */
+	struct narrative narrative;
+	/* issue 11: publishable learning left out for naming an identifier
+	 * (counted here, named in result) */
+	size_t nwithheld;
+	struct report_result *result;
 };
 
 /* The writers; a write error shows in ferror(f). */

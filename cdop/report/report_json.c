@@ -77,10 +77,59 @@ static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 	fputs("      ]\n    }", f);
 }
 
+static void put_trend(const struct report_model *rp, FILE *f)
+{
+	const struct report_trend *t = &rp->trend;
+	const struct stats_table *cat = &rp->s->tab[STATS_BY_CATEGORY];
+
+	fputs(",\n  \"trend\": {\n      \"columns\": [\"notified\", \"notified_per_10000\", "
+	      "\"reviewed\", \"modifiable_yes\", \"modifiable_percent\"],\n      \"rows\": [\n",
+	      f);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct report_trend_year *y = &t->y[i];
+
+		fprintf(f, "        {\"label\": \"%s\", \"cells\": [", y->year);
+		put_cell(f, &y->notified);
+		fputs(", ", f);
+		put_cell(f, &y->rate);
+		fputs(", ", f);
+		put_cell(f, &y->reviewed);
+		fputs(", ", f);
+		put_cell(f, &y->modifiable);
+		fputs(", ", f);
+		put_cell(f, &y->share);
+		fputs(i + 1 < t->n ? "]},\n" : "]}\n", f);
+	}
+	fputs("      ]\n    },\n  \"trend_by_category\": {\n      \"columns\": [", f);
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", t->y[i].year);
+	fputs("],\n      \"rows\": [\n", f);
+	for (size_t c = 0; c < REPORT_CATEGORIES && c + 1 < cat->nrows; c++) {
+		fputs("        {\"label\": ", f);
+		jstr(f, cat->row_label[c]);
+		fputs(", \"cells\": [", f);
+		for (size_t i = 0; i < t->n; i++) {
+			if (i)
+				fputs(", ", f);
+			put_cell(f, &t->y[i].category[c]);
+		}
+		fputs(c + 2 < cat->nrows && c + 1 < REPORT_CATEGORIES ? "]},\n" : "]}\n", f);
+	}
+	fputs("      ]\n    }", f);
+}
+
 void report_write_json(const struct report_model *rp, FILE *f)
 {
 	fputs("{\n  \"year\": ", f);
 	jstr(f, rp->s->year_text);
+	fputs(",\n  \"panel\": {\"name\": ", f);
+	jstr(f, rp->panel_name);
+	fputs(", \"area\": ", f);
+	if (rp->panel_area[0])
+		jstr(f, rp->panel_area);
+	else
+		fputs("null", f);
+	fputs("}", f);
 	fputs(",\n  \"edition\": ", f);
 	jstr(f, rp->edition_name);
 	fputs(",\n  \"disclosure\": ", f);
@@ -90,7 +139,15 @@ void report_write_json(const struct report_model *rp, FILE *f)
 		put_table(rp, f, i);
 		fputs(i + 1 < STATS_NTABLES ? ",\n" : "\n", f);
 	}
-	fputs("  },\n  \"learning\": [", f);
+	fputs("  }", f);
+	put_trend(rp, f);
+	fputs(",\n  \"narrative\": ", f);
+	if (rp->narrative_md)
+		jstr(f, rp->narrative_md);
+	else
+		fputs("null", f);
+	fprintf(f, ",\n  \"learning_withheld\": %zu", rp->nwithheld);
+	fputs(",\n  \"learning\": [", f);
 	for (size_t i = 0; i < rp->nlearning; i++) {
 		fputs(i ? ",\n    " : "\n    ", f);
 		jstr(f, rp->learning[i]);

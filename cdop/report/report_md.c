@@ -1,7 +1,8 @@
 /*
- * cdop/report_md — the annual report as Markdown: a heading and one pipe
- * table per table id (labels and columns as in SPEC §5), then the
- * publishable learning as a list. Text that Markdown would read as markup
+ * cdop/report_md — the annual report as Markdown for people: the panel's
+ * name, the narrative, the five-year trend, then each table under its
+ * title with its row and column titles (never table ids or codes; those
+ * are in the CSV and JSON), then the publishable learning as a list. Text that Markdown would read as markup
  * (or as HTML) is backslash-escaped; line breaks in learning become spaces.
  */
 #include "cdop/report/report_int.h"
@@ -32,29 +33,116 @@ static void md_text(FILE *f, const char *s)
 	}
 }
 
+static void put_cell_md(FILE *f, const struct stats_cell *c)
+{
+	fprintf(f, " %s |", c->kind == STATS_CELL_SUPPRESSED && c->text[0] == '*' ?
+		"\\*" : c->text);
+}
+
 static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 {
 	const struct stats_table *t = &rp->s->tab[tab];
 
-	fprintf(f, "## %s\n\n", t->id);
+	fputs("## ", f);
 	md_text(f, t->title);
-	fputs(". ", f);
+	fputs("\n\n", f);
 	md_text(f, t->note);
-	fputs("\n\n| label |", f);
-	for (size_t c = 0; c < t->ncols; c++)
-		fprintf(f, " %s |", t->col_label[c]);
+	fputs("\n\n| ", f);
+	md_text(f, t->row_head);
+	fputs(" |", f);
+	for (size_t c = 0; c < t->ncols; c++) {
+		fputc(' ', f);
+		md_text(f, t->col_title[c]);
+		fputs(" |", f);
+	}
 	fputs("\n|---|", f);
 	for (size_t c = 0; c < t->ncols; c++)
 		fputs("---:|", f);
 	fputc('\n', f);
 	for (size_t r = 0; r < t->nrows; r++) {
-		fprintf(f, "| %s |", t->row_label[r]);
+		int total = (t->flags & DC_TOTAL_ROW) && r + 1 == t->nrows;
+
+		fputs(total ? "| **" : "| ", f);
+		md_text(f, t->row_title[r]);
+		fputs(total ? "** |" : " |", f);
 		for (size_t c = 0; c < t->ncols; c++) {
 			struct stats_cell cell = rp->cell[tab][r][c];
 
-			fprintf(f, " %s |", cell.kind == STATS_CELL_SUPPRESSED && cell.text[0] == '*' ?
-				"\\*" : cell.text);
+			put_cell_md(f, &cell);
 		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
+static void put_narrative(const struct report_model *rp, FILE *f)
+{
+	const struct narrative *n = &rp->narrative;
+
+	if (!n->n)
+		return;
+	fputs("## Foreword and priorities\n\n", f);
+	for (size_t i = 0; i < n->n; i++) {
+		const struct narrative_block *b = &n->v[i];
+		int next_same = i + 1 < n->n && n->v[i + 1].kind == b->kind &&
+			b->kind != NARR_PARAGRAPH && b->kind != NARR_HEADING;
+
+		switch (b->kind) {
+		case NARR_HEADING:
+			fprintf(f, "%s ", b->level == 1 ? "###" : b->level == 2 ? "####" : "#####");
+			break;
+		case NARR_BULLET: fputs("- ", f); break;
+		case NARR_NUMBERED: fputs("1. ", f); break;
+		default: break;
+		}
+		narrative_inline_md(f, b->text);
+		fputs(next_same ? "\n" : "\n\n", f);
+	}
+}
+
+static void put_trend(const struct report_model *rp, FILE *f)
+{
+	const struct report_trend *t = &rp->trend;
+	const struct stats_table *cat = &rp->s->tab[STATS_BY_CATEGORY];
+	int rates = t->population > 0;
+
+	fputs("## Five-year trend\n\nEach year as its own report of this edition shows it.", f);
+	if (rates)
+		fprintf(f, " Rates are per 10,000 children, from a population under 18 of %ld.",
+			t->population);
+	fputs("\n\n| Year | Deaths notified |", f);
+	if (rates)
+		fputs(" Deaths notified per 10,000 children |", f);
+	fputs(" Reviews completed | Reviews with modifiable factors | Modifiable (%) |\n|---|",
+	      f);
+	for (int c = 0; c < 4 + rates; c++)
+		fputs("---:|", f);
+	fputc('\n', f);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct report_trend_year *y = &t->y[i];
+
+		fprintf(f, "| %s |", y->year);
+		put_cell_md(f, &y->notified);
+		if (rates)
+			put_cell_md(f, &y->rate);
+		put_cell_md(f, &y->reviewed);
+		put_cell_md(f, &y->modifiable);
+		put_cell_md(f, &y->share);
+		fputc('\n', f);
+	}
+	fputs("\n### Reviews by category of death, by year\n\n| Category |", f);
+	for (size_t i = 0; i < t->n; i++)
+		fprintf(f, " %s |", t->y[i].year);
+	fputs("\n|---|", f);
+	for (size_t i = 0; i < t->n; i++)
+		fputs("---:|", f);
+	fputc('\n', f);
+	for (size_t c = 0; c < REPORT_CATEGORIES && c + 1 < cat->nrows; c++) {
+		fputs("| ", f);
+		md_text(f, cat->row_title[c]);
+		fputs(" |", f);
+		for (size_t i = 0; i < t->n; i++)
+			put_cell_md(f, &t->y[i].category[c]);
 		fputc('\n', f);
 	}
 	fputc('\n', f);
@@ -62,21 +150,36 @@ static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 
 void report_write_md(const struct report_model *rp, FILE *f)
 {
-	fprintf(f, "# Child Death Overview Panel annual report %s\n\n"
-		"Year ending 31 March %d. %s edition, produced %s.\n\n",
-		rp->s->year_text, rp->s->year + 1,
+	fputs("# ", f);
+	md_text(f, rp->panel_name);
+	fprintf(f, ": annual report %s\n\n", rp->s->year_text);
+	if (rp->panel_area[0]) {
+		fputs("Covering ", f);
+		md_text(f, rp->panel_area);
+		fputs(". ", f);
+	}
+	fprintf(f, "Year ending 31 March %d. %s edition, produced %s.\n\n", rp->s->year + 1,
 		rp->edition == REPORT_PUBLIC ? "Public" : "Board", rp->produced);
 	md_text(f, rp->disclosure_note);
 	fputs("\n\n", f);
+	put_narrative(rp, f);
+	put_trend(rp, f);
 	for (size_t i = 0; i < STATS_NTABLES; i++)
 		put_table(rp, f, i);
-	fputs("## learning\n\nLearning from reviews completed in the year that the panel "
-	      "agreed may be published, with identifiers removed.\n\n", f);
+	fputs("## Learning\n\nLearning from reviews completed in the year that the panel "
+	      "agreed may be published, checked against every name, NHS number, date of "
+	      "birth, address and postcode the register holds.", f);
+	if (rp->nwithheld)
+		fprintf(f, " %zu learning text%s left out because %s an identifier.", rp->nwithheld,
+			rp->nwithheld == 1 ? " was" : "s were", rp->nwithheld == 1 ? "it named" :
+			"they named");
+	fputs("\n\n", f);
 	for (size_t i = 0; i < rp->nlearning; i++) {
 		fputs("- ", f);
 		md_text(f, rp->learning[i]);
 		fputc('\n', f);
 	}
-	fprintf(f, "\nSigned: check with `cdop verify %s` or `minisign -Vm %s -p "
-		"cdop-report.pub` (key id %s).\n", rp->file_name, rp->file_name, rp->keyid);
+	fprintf(f, "\nSigned: check with `cdop verify %s --key cdop-report.pub` or `minisign "
+		"-Vm %s -p cdop-report.pub` (key id %s).\n", rp->file_name, rp->file_name,
+		rp->keyid);
 }

@@ -390,7 +390,8 @@ static int notifications_pass(struct reg *r, struct stats *s)
 		if (db_column_is_null(&q, 6))
 			continue;
 		j->acc[a][1]++;
-		if (db_column_is_null(&q, 5) ||
+		/* Without a due time nothing says it was in time (D1). */
+		if (!db_column_is_null(&q, 5) &&
 		    date_done_by(db_column_text(&q, 6), db_column_text(&q, 5)))
 			j->acc[a][2]++;
 	}

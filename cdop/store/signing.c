@@ -151,7 +151,9 @@ static int verify_fail(struct reg *r, int err, const char *path, const char *sig
 	return ret;
 }
 
-int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen)
+/* FILE against FILE.minisig with pub (the register's key when NULL). */
+static int verify_with(struct reg *r, const char *path, const struct sign_pubkey *pub,
+		       const char *keyfile, char *tc, size_t tclen)
 {
 	struct sign_key k = SIGN_KEY_INIT;
 	struct stat st;
@@ -181,16 +183,22 @@ int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen)
 	ret = read_sig(r, sigpath, &sig);
 	if (ret)
 		goto out;
-	ret = signing_key(r, &k);
-	if (ret)
-		goto out;
+	if (!pub) {
+		ret = signing_key(r, &k);
+		if (ret)
+			goto out;
+		pub = &k.pub;
+	}
 	f = fopen(path, "rb");
 	if (!f) {
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	ret = sign_verify_fp(&k.pub, f, sig, tc, tclen);
-	if (ret)
+	ret = sign_verify_fp(pub, f, sig, tc, tclen);
+	if (ret == SIGN_EKEYID && keyfile)
+		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s' was signed with another key, not "
+			       "the one in '%s'", sigpath, keyfile);
+	else if (ret)
 		ret = verify_fail(r, ret, path, sigpath);
 out:
 	if (f)
@@ -199,4 +207,33 @@ out:
 	free(sig);
 	free(sigpath);
 	return ret;
+}
+
+int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen)
+{
+	return verify_with(r, path, NULL, NULL, tc, tclen);
+}
+
+int signing_verify_file_key(struct reg *r, const char *path, const char *keyfile,
+			    char *tc, size_t tclen)
+{
+	struct sign_pubkey pub;
+	struct stat st;
+	char *text = NULL;
+	int ret;
+
+	if (stat(keyfile, &st))
+		return reg_fail_field(r, errno == ENOENT ? CDOP_ERR_NOTFOUND : CDOP_ERR_IO,
+				      "key", "cannot read '%s': %s", keyfile, strerror(errno));
+	/* read_sig reads any small text file. */
+	ret = read_sig(r, keyfile, &text);
+	if (ret)
+		return ret == CDOP_ERR_INPUT ? reg_fail_field(r, CDOP_ERR_INPUT, "key",
+			"'%s' is not a minisign public key file (as 'cdop key show' "
+			"prints)", keyfile) : ret;
+	if (sign_pubkey_parse(&pub, text))
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "key", "'%s' is not a minisign "
+				     "public key (as 'cdop key show' prints)", keyfile);
+	free(text);
+	return ret ? ret : verify_with(r, path, &pub, keyfile, tc, tclen);
 }

@@ -99,6 +99,10 @@ struct session {
 	char user[REG_NAME_MAX + 1];
 	enum role role;
 	const char *today;        /* YYYY-MM-DD override for tests, or NULL */
+	/* Words the user allows in text the identifier check reads
+	 * (`--allow-word`), for this command only; audited where used. */
+	const char *const *allow_words;
+	size_t n_allow_words;
 };
 
 /* An open register as one user sees it: storage, session, last error. */
@@ -425,6 +429,10 @@ int signing_sign_fp(struct reg *r, const struct sign_key *k, FILE *fp, const cha
  * reason in reg->err.
  */
 int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen);
+/* `verify FILE --key PUBKEY`: the same against the minisign public key in
+ * the file PUBKEY, with no register open (r only carries the error). */
+int signing_verify_file_key(struct reg *r, const char *path, const char *keyfile,
+			    char *tc, size_t tclen);
 
 /* ==== outfile ==== */
 struct reg;
@@ -524,5 +532,24 @@ int store_seal_identifiable(struct reg *r, const uint8_t *plain, size_t len,
 			    uint8_t **out, size_t *outlen);
 int store_open_identifiable(struct reg *r, const uint8_t *sealed, size_t len,
 			    uint8_t **out, size_t *outlen);
+/* ==== config ==== */
+/*
+ * The register's settings (`config show` / `config set`, admin): keys
+ * panel.name, panel.area, population.under_18. Errors name the key (or
+ * "key" for an unknown one) and what is valid.
+ */
+/* The value of KEY, "" when not set. */
+int config_get(struct reg *r, const char *key, char *out, size_t outlen);
+/* Sets KEY (an empty VALUE unsets it), audited as config_set with the old
+ * and new values; *old gets the value it had. */
+int config_set(struct reg *r, const char *key, const char *value, char *old,
+	       size_t oldlen);
+/* The I-th key and its description, or NULL past the last. */
+const char *config_key_name(size_t i, const char **help);
+/* The panel's name as printed: panel.name with " Child Death Overview
+ * Panel" added when it does not end so, or that alone when not set. */
+int config_panel_name(struct reg *r, char *out, size_t outlen);
+/* population.under_18, or 0 when not set. */
+long config_population(struct reg *r);
 
 #endif

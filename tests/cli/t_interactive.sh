@@ -36,6 +36,7 @@ notified.date> ${tab}2025-05-04
 notified.by_name> ${tab}
 notified.by_role> ${tab}Paediatrician
 notified.by_agency> ${tab}hospital
+panel_summary> ${tab}A one-year-old found unresponsive at home
 Save this?${tab}y
 EOS
 python3 "$SRC/tests/cli/pty_drive.py" "$T/notify.script" -- "${M[@]}" notify > "$T/notify.out" 2>&1

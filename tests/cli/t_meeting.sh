@@ -77,9 +77,11 @@ as pat review "$A" --meeting "$MT" --json "$T/broken.json"; expect_rc 1 "malform
 M case show "$A" --json; python3 -c "import json,sys; c=json.load(open(sys.argv[1])); assert 'review' not in c and c['status']=='scheduled'" "$T/out" && pass || fail "a refused review changed the case"
 
 # -- valid reviews; the case becomes reviewed; recommendations become actions
-as pat review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 0 "review"
+as pat review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 1 "learning naming the child"; expect_err "'Zephyrine'" "the name is named"
+# the name kept on purpose (issue 11): allowed, audited, still scrubbed in views
+as pat review "$A" --meeting "$MT" --json "$T/r.json" --allow-word Zephyrine; expect_rc 0 "review"
 review 5 no 1 1 1 1 > "$T/r2.json"
-as mo review "$B" --meeting "$MT" --json "$T/r2.json"; expect_rc 0 "review by manager"
+as mo review "$B" --meeting "$MT" --json "$T/r2.json" --allow-word zephyrine; expect_rc 0 "review by manager"
 as ann review "$B" --meeting "$MT" --json "$T/r2.json"; expect_rc 3 "analyst may not review"
 M action list --json; python3 - "$T/out" <<'PY' && pass || fail "action list"
 import json, sys
@@ -100,7 +102,7 @@ M action list --overdue --json; python3 -c "import json,sys; assert len(json.loa
 M meeting new --date 2025-09-25; LATER=$(cat "$T/out")
 M meeting add "$LATER" "$A"; expect_rc 0 "reviewed case back for amendment"
 review 10 yes 1 2 2 1 '"safe_sleeping"' > "$T/r3.json"
-as pat review "$A" --meeting "$LATER" --json "$T/r3.json"; expect_rc 0 "amend"; expect_out "amended" "amend: says so"
+as pat review "$A" --meeting "$LATER" --json "$T/r3.json" --allow-word Zephyrine; expect_rc 0 "amend"; expect_out "amended" "amend: says so"
 as ada audit list --json; grep -q '"review_amend"' "$T/out" && pass || fail "amendment not audited"
 
 # -- closure
@@ -114,7 +116,7 @@ for s in Zephyrine Quackenbush Bartholomew Fizzlewick 9434765919 "943 476 5919" 
          Chairperson "Jo Bloggs"; do
   file_lacks "$T/pack.html" "$s" "pack"
 done
-grep -q "\[child\]" "$T/pack.html" && pass || fail "names in free text were not replaced"
+grep -q "has not written a summary" "$T/pack.html" && pass || fail "pack without a panel_summary says so"
 grep -qiE '(src|href)="(https?:)?//' "$T/pack.html" && fail "pack has a network reference" || pass
 grep -q "Content-Security-Policy" "$T/pack.html" && pass || fail "pack lacks a CSP"
 [ "$(stat -c %a "$T/pack.html")" = 600 ] && pass || fail "pack mode"

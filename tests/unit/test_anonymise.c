@@ -137,9 +137,8 @@ static void test_notification(void **state)
 	assert_string_equal(json_string_value(form_json_get(a, "notified.by_agency")), "hospital");
 	assert_string_equal(json_string_value(form_json_get(a, "notified.by_role")),
 			    "Paediatrician");
-	assert_string_equal(json_string_value(form_json_get(a, "death.circumstances")),
-			    "[child] was found by her mother. [child] [surname], NHS "
-			    "[NHS number], born [date of birth], of [address] ([postcode]).");
+	/* circumstances are identifiable: never shown to the panel */
+	assert_null(form_json_get(a, "death.circumstances"));
 	/* the stored notification is not changed */
 	assert_string_equal(json_string_value(form_json_get(n, "child.forename")), "Amy");
 	free(text);

@@ -47,6 +47,10 @@ static void full_case(struct reg *r, char ref[CASE_REF_MAX])
 		"of 1 Any Street, Town, SN1 1AA";
 	struct agency_request_result req;
 	struct agency_receive_result rec;
+	/* The review below is written with identifiers on purpose: allowed,
+	 * as `review --allow-word` does, to test what the views scrub. */
+	static const char *const allow[] = { "Amy", "Example", "943 476 5919",
+		"01/03/2024", "1 Any Street", "Any Street", "SN1 1AA" };
 	json_t *n = t_notification("Example", "9434765919"), *v, *form;
 	char mid[24];
 	int64_t m;
@@ -64,7 +68,11 @@ static void full_case(struct reg *r, char ref[CASE_REF_MAX])
 	t_set(v, "recommendations", json_pack("[{s:s, s:s, s:s}]", "text",
 					      "Write to Amy Example's GP", "owner", "gp",
 					      "due", "2025-12-31"));
+	r->ss.allow_words = allow;
+	r->ss.n_allow_words = sizeof allow / sizeof allow[0];
 	t_to_meeting(r, ref, "2025-05-20", &m, mid, v);
+	r->ss.allow_words = NULL;
+	r->ss.n_allow_words = 0;
 }
 
 static void test_panel_view_anonymised(void **state)

@@ -207,7 +207,7 @@ static void test_identifiable_set(void **state)
 
 	(void)state;
 	form_walk(&form_notification, collect_identifiable, got);
-	assert_string_equal(got, "child.forename child.surname child.nhs_number child.date_of_birth child.address child.postcode notified.by_name ");
+	assert_string_equal(got, "child.forename child.surname child.nhs_number child.date_of_birth child.address child.postcode death.circumstances notified.by_name ");
 	got[0] = '\0';
 	form_walk(&form_review, collect_identifiable, got);
 	assert_string_equal(got, "");

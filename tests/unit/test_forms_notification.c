@@ -452,10 +452,15 @@ static void test_redact(void **state)
 	assert_null(form_json_get(out, "stray"));
 	assert_string_equal(json_string_value(form_json_get(out, "child.sex")), "female");
 	assert_string_equal(json_string_value(form_json_get(out, "death.date")), "2025-05-03");
-	assert_string_equal(json_string_value(form_json_get(out, "death.circumstances")), "free text");
+	/* identifiable (issue 11): the panel reads panel_summary instead */
+	assert_null(form_json_get(out, "death.circumstances"));
+	set_path(n, "panel_summary", json_string("a summary"));
+	json_decref(out);
+	out = form_redact(&form_notification, n, FIELD_IDENTIFIABLE);
+	assert_string_equal(json_string_value(form_json_get(out, "panel_summary")), "a summary");
 	json_decref(out);
 	out = form_redact(&form_notification, n, FIELD_IDENTIFIABLE | FIELD_FREE_TEXT);
-	assert_null(form_json_get(out, "death.circumstances"));
+	assert_null(form_json_get(out, "panel_summary"));
 	json_decref(out);
 	json_decref(n);
 }

@@ -38,6 +38,7 @@ static void case_on_meeting(struct reg *r, char ref[CASE_REF_MAX], char mid[24])
 	int corrected;
 
 	t_set(n, "death.circumstances", json_string(text));
+	t_set(n, "panel_summary", json_string("A girl found at home <script>alert(1)</script>."));
 	t_notify(r, n, ref);
 	t_ok(rr_add(r, ref, "home_visit", "2025-05-04T10:00", "DS Amy Example", text,
 		    &corrected), r);
@@ -89,7 +90,9 @@ static void test_pack(void **state)
 	assert_non_null(strstr(html, "&lt;script&gt;"));
 	/* what the panel works from */
 	assert_non_null(strstr(html, ref));
-	assert_non_null(strstr(html, "[child] [surname]"));
+	/* the manager's summary, never the circumstances (issue 11) */
+	assert_non_null(strstr(html, "A girl found at home &lt;script&gt;"));
+	assert_null(strstr(html, "[child]"));
 	assert_non_null(strstr(html, "May 2025"));
 	assert_non_null(strstr(html, "awaited"));
 	assert_non_null(strstr(html, "Sudden unexpected, unexplained death"));

@@ -143,7 +143,7 @@ static int group_teardown(void **state)
 static int report_year(const char *year, const char *edition, const char *disclosure,
 		       const char *format, char **dir, char **out, char *err)
 {
-	struct report_opts o = { year, edition, disclosure, format, NULL };
+	struct report_opts o = { year, edition, disclosure, format, NULL, NULL };
 	struct report_result res;
 	struct reg r;
 	char name[32];
@@ -281,19 +281,20 @@ static void test_json_shape(void **state)
 		json_object_get(t, "rows"), 2), "cells"), 0)), "x");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(
 		json_object_get(tables, "meetings"), "columns"), 2)), "attendance_percent");
-	/* learning: publishable reviews of the year only, scrubbed, in order */
+	/* learning: publishable reviews of the year only, in order; those that
+	 * name an identifier the register holds (the child's names; an NHS
+	 * number and postcode) are left out and counted (issue 11) */
 	learning = json_object_get(j, "learning");
-	assert_int_equal(json_array_size(learning), 4);
+	assert_int_equal(json_array_size(learning), 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "learning_withheld")), 2);
 	assert_string_equal(json_string_value(json_array_get(learning, 0)),
-			    "[child] [surname] was born at 24 weeks; the neonatal transfer "
-			    "worked well.");
-	assert_string_equal(json_string_value(json_array_get(learning, 1)),
-			    "Sofa sleeping after the [date] party; GP letter of [date] to NHS "
-			    "[NHS number] at [postcode] was not followed up; the family had "
-			    "moved from [postcode].");
-	assert_string_equal(json_string_value(json_array_get(learning, 2)),
 			    "=SUM(1,2) Transitions from CAMHS to adult services need a named "
 			    "lead.");
+	/* the panel's name, and the five-year trend */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "panel"),
+							      "name")),
+			    "Child Death Overview Panel");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "trend"), "rows")), 5);
 	json_decref(j);
 	cleanup(dir, out);
 }
@@ -351,6 +352,7 @@ static void test_csv(void **state)
 	for (p = text; (p = strstr(p, "# table: ")) != NULL; p++)
 		blocks++;
 	assert_int_equal(blocks, 14);
+	assert_non_null(strstr(text, "\r\n# trend\r\nlabel,notified,notified_per_10000,"));
 	assert_non_null(strstr(text, "\r\n# table: notifications\r\n"
 				     "label,resident,non_resident,total\r\n"
 				     "expected,6,1,7\r\nunexpected,3,2,5\r\ntotal,9,3,12\r\n\r\n"));
@@ -379,11 +381,16 @@ static void test_md(void **state)
 	(void)state;
 	assert_int_equal(report("public", "dfe", "md", &dir, &out, err), 0);
 	text = slurp_text(out);
-	assert_non_null(strstr(text, "## notifications\n"));
-	assert_non_null(strstr(text, "| label | resident | non_resident | total |\n|---|---:|"));
-	assert_non_null(strstr(text, "| total | x | x | 12 |\n"));
-	assert_non_null(strstr(text, "## meetings\n"));
-	assert_non_null(strstr(text, "- \\[child\\] \\[surname\\] was born"));
+	/* titles and labels for people, never table ids or codes (issue 14) */
+	assert_non_null(strstr(text, "# Child Death Overview Panel: annual report"));
+	assert_non_null(strstr(text, "## Deaths notified\n"));
+	assert_null(strstr(text, "## notifications\n"));
+	assert_non_null(strstr(text, "| Death | Resident | Not resident | Total |\n|---|---:|"));
+	assert_non_null(strstr(text, "| **Total** | x | x | 12 |\n"));
+	assert_non_null(strstr(text, "## Panel meetings and attendance\n"));
+	assert_non_null(strstr(text, "## Five-year trend\n"));
+	assert_null(strstr(text, "was born"));
+	assert_non_null(strstr(text, "2 learning texts were left out"));
 	free(text);
 	cleanup(dir, out);
 }
@@ -422,8 +429,10 @@ static void test_html(void **state)
 	assert_true(count(text, "<th scope=\"col\">") >= 14);
 	assert_non_null(strstr(text, "<th scope=\"row\">Total</th>"));
 	assert_non_null(strstr(text, "@media print"));
-	/* learning escaped */
-	assert_non_null(strstr(text, "<li>[child] [surname] was born at 24 weeks"));
+	/* learning naming an identifier is left out, and counted */
+	assert_null(strstr(text, "was born at 24 weeks"));
+	assert_non_null(strstr(text, "2 learning texts were left out"));
+	assert_non_null(strstr(text, "Transitions from CAMHS"));
 	assert_null(strstr(text, "not publishable"));
 	assert_null(strstr(text, "Prior-year learning"));
 	assert_null(strstr(text, "Next-year learning"));
@@ -499,7 +508,7 @@ static void test_signed_and_audited(void **state)
 static void refused(const char *year, const char *edition, const char *disclosure,
 		    const char *format, const char *out, int want, const char *flag)
 {
-	struct report_opts o = { year, edition, disclosure, format, out };
+	struct report_opts o = { year, edition, disclosure, format, out, NULL };
 	struct report_result res;
 	struct reg r;
 	char *dir = t_mkdtemp(), *path = t_path(dir, "r.html");

@@ -1,0 +1,708 @@
+/*
+ * The identifier check (SPEC §3, panel_summary): text written for the panel
+ * or for publication (a panel summary, learning, a recommendation, a
+ * report's narrative) is refused when it holds any identifier the register
+ * holds, of any case: a name or a part of one, an NHS number however it is
+ * spaced, a date of birth or of death however it is written, an address or
+ * its street, a postcode with or without its space.
+ *
+ * It matches whole words and their normalised forms, not substrings:
+ * "Quenby's" holds the name Quenby, "Jayden" does not hold "Jay". The
+ * identifiers are kept sorted, so a check is a few binary searches a word
+ * whatever the size of the register.
+ */
+#include "cdop/cases/cases.h"
+#include "cdop/store/store.h"
+#include "crypto/secure.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum id_kind { ID_NAME, ID_PLACE, ID_POSTCODE, ID_NHS, ID_DATE, ID_NKINDS };
+
+/* What an identifier is, for the message. */
+struct id_entry {
+	char *key;          /* normalised: lower-case words joined by one space,
+			     * an upper-case postcode without space, 10 digits,
+			     * or YYYYMMDD */
+	const char *what;   /* "a name", "a street", ... */
+};
+
+struct id_list {
+	struct id_entry *v;
+	size_t n, alloc;
+};
+
+struct idset {
+	struct id_list k[ID_NKINDS];
+	size_t longest_place; /* most words in an ID_PLACE key */
+};
+
+/* Titles are not names: "Dr A" must not make "Dr" an identifier. */
+static const char *const not_names[] = {
+	"dr", "mr", "mrs", "ms", "miss", "mx", "prof", "professor", "sir", "rev",
+	"nurse", "sister", "unknown", "baby", "the", "of", "and", NULL,
+};
+
+static int list_add(struct id_list *l, const char *key, const char *what)
+{
+	char *k;
+
+	if (l->n == l->alloc) {
+		size_t n = l->alloc ? 2 * l->alloc : 64;
+		struct id_entry *p = realloc(l->v, n * sizeof *p);
+
+		if (!p)
+			return -1;
+		l->v = p;
+		l->alloc = n;
+	}
+	k = strdup(key);
+	if (!k)
+		return -1;
+	l->v[l->n].key = k;
+	l->v[l->n].what = what;
+	l->n++;
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct id_entry *)a)->key, ((const struct id_entry *)b)->key);
+}
+
+static const struct id_entry *list_find(const struct id_list *l, const char *key)
+{
+	struct id_entry probe = { (char *)key, NULL };
+
+	return l->n ? bsearch(&probe, l->v, l->n, sizeof *l->v, entry_cmp) : NULL;
+}
+
+/* ---- words ---------------------------------------------------------------- */
+
+static int word_char(unsigned char ch)
+{
+	return isalnum(ch) || ch >= 0x80;
+}
+
+/* A word of text: a maximal run of letters and digits (UTF-8 bytes count
+ * as letters), with where it is. */
+struct word {
+	size_t at, len;
+};
+
+struct words {
+	struct word *v;
+	size_t n;
+};
+
+static int words_split(const char *text, struct words *w)
+{
+	size_t i = 0, cap = 16;
+
+	w->n = 0;
+	w->v = malloc(cap * sizeof *w->v);
+	if (!w->v)
+		return -1;
+	while (text[i]) {
+		size_t start;
+
+		if (!word_char((unsigned char)text[i])) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (word_char((unsigned char)text[i]))
+			i++;
+		if (w->n == cap) {
+			struct word *p = realloc(w->v, (cap *= 2) * sizeof *p);
+
+			if (!p)
+				return -1;
+			w->v = p;
+		}
+		w->v[w->n].at = start;
+		w->v[w->n].len = i - start;
+		w->n++;
+	}
+	return 0;
+}
+
+/* Words first..first+count-1 of text, lower-cased, joined by one space. */
+static int words_key(const char *text, const struct words *w, size_t first, size_t count,
+		     char *out, size_t outlen)
+{
+	size_t o = 0, i, j;
+
+	for (i = first; i < first + count; i++) {
+		if (i > first) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = ' ';
+		}
+		for (j = 0; j < w->v[i].len; j++) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = (char)tolower((unsigned char)text[w->v[i].at + j]);
+		}
+	}
+	out[o] = 0;
+	return 0;
+}
+
+static int all_digits(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return len > 0;
+}
+
+static int is_not_name(const char *w)
+{
+	for (size_t i = 0; not_names[i]; i++)
+		if (!strcmp(w, not_names[i]))
+			return 1;
+	return 0;
+}
+
+/* ---- building the set ------------------------------------------------------ */
+
+static const char *jstr(const json_t *n, const char *path)
+{
+	const json_t *v = form_json_get(n, path);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Every part of a name (two letters or more, not a title) as ID_NAME. */
+static int add_name(struct idset *s, const char *name, const char *what)
+{
+	struct words w = { NULL, 0 };
+	char key[128];
+	int ret = 0;
+
+	if (!name)
+		return 0;
+	if (words_split(name, &w))
+		ret = -1;
+	for (size_t i = 0; !ret && i < w.n; i++) {
+		if (w.v[i].len < 2 || words_key(name, &w, i, 1, key, sizeof key))
+			continue;
+		if (all_digits(key, strlen(key)) || is_not_name(key))
+			continue;
+		ret = list_add(&s->k[ID_NAME], key, what);
+	}
+	free(w.v);
+	return ret;
+}
+
+/* Words that end a street's name: "17 Larkspur Close" is at "Larkspur
+ * Close" even when written without the number. */
+static const char *const street_types[] = {
+	"street", "st", "road", "rd", "close", "avenue", "ave", "lane", "ln", "drive",
+	"dr", "way", "crescent", "court", "ct", "gardens", "place", "pl", "terrace",
+	"grove", "walk", "row", "hill", "park", "square", "mews", "view", "rise",
+	"green", "parade", "end", "vale", "meadow", "meadows", "wharf", "yard", NULL,
+};
+
+static int is_street_type(const char *w)
+{
+	for (size_t i = 0; street_types[i]; i++)
+		if (!strcmp(w, street_types[i]))
+			return 1;
+	return 0;
+}
+
+static int add_place(struct idset *s, const char *text, const struct words *w,
+		     size_t first, size_t count, const char *what)
+{
+	char key[512];
+
+	if (!count || words_key(text, w, first, count, key, sizeof key))
+		return 0;
+	if (count > s->longest_place)
+		s->longest_place = count;
+	return list_add(&s->k[ID_PLACE], key, what);
+}
+
+/*
+ * An address: each line (split at commas and line ends) as written, and
+ * the street of a line that starts with a house number or ends in a street
+ * word, without its number. A town on a line of its own is not taken: it
+ * names a place many people live in.
+ */
+static int add_address(struct idset *s, const char *address)
+{
+	const char *p = address;
+	int ret = 0;
+
+	while (!ret && p && *p) {
+		size_t len = strcspn(p, ",\n;");
+		char line[320];
+		struct words w = { NULL, 0 };
+
+		snprintf(line, sizeof line, "%.*s", (int)(len < 319 ? len : 319), p);
+		p += len;
+		if (*p)
+			p++;
+		if (words_split(line, &w)) {
+			free(w.v);
+			return -1;
+		}
+		if (w.n) {
+			char last[64], firstw[64];
+			int numbered, typed;
+
+			words_key(line, &w, 0, 1, firstw, sizeof firstw);
+			words_key(line, &w, w.n - 1, 1, last, sizeof last);
+			numbered = isdigit((unsigned char)firstw[0]);
+			typed = w.n > 1 && is_street_type(last);
+			if (numbered || typed)
+				ret = add_place(s, line, &w, 0, w.n, "an address");
+			if (!ret && numbered && w.n > 1)
+				ret = add_place(s, line, &w, 1, w.n - 1, "a street");
+		}
+		free(w.v);
+	}
+	return ret;
+}
+
+static int add_postcode(struct idset *s, const char *pc)
+{
+	char key[16];
+	size_t o = 0;
+
+	if (!pc)
+		return 0;
+	for (; *pc && o + 1 < sizeof key; pc++)
+		if (isalnum((unsigned char)*pc))
+			key[o++] = (char)toupper((unsigned char)*pc);
+	key[o] = 0;
+	return o >= 5 ? list_add(&s->k[ID_POSTCODE], key, "a postcode") : 0;
+}
+
+static int add_nhs(struct idset *s, const char *nhs)
+{
+	char key[16];
+	size_t o = 0;
+
+	if (!nhs)
+		return 0;
+	for (; *nhs && o + 1 < sizeof key; nhs++)
+		if (isdigit((unsigned char)*nhs))
+			key[o++] = *nhs;
+	key[o] = 0;
+	return o == 10 ? list_add(&s->k[ID_NHS], key, "an NHS number") : 0;
+}
+
+static int add_date(struct idset *s, const char *iso, const char *what)
+{
+	char key[12];
+
+	if (!iso || strlen(iso) != 10)
+		return 0;
+	snprintf(key, sizeof key, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+	return list_add(&s->k[ID_DATE], key, what);
+}
+
+/* Every identifier of one notification, unsorted. */
+static int add_all(struct idset *s, const json_t *n)
+{
+	int ret = 0;
+
+	ret |= add_name(s, jstr(n, "child.forename"), "a name");
+	ret |= add_name(s, jstr(n, "child.surname"), "a name");
+	ret |= add_name(s, jstr(n, "notified.by_name"), "a name");
+	ret |= add_nhs(s, jstr(n, "child.nhs_number"));
+	ret |= add_date(s, jstr(n, "child.date_of_birth"), "a date of birth");
+	ret |= add_date(s, jstr(n, "death.date"), "a date of death");
+	ret |= add_postcode(s, jstr(n, "child.postcode"));
+	if (jstr(n, "child.address"))
+		ret |= add_address(s, jstr(n, "child.address"));
+	return ret ? -1 : 0;
+}
+
+static void sort_all(struct idset *s)
+{
+	for (size_t k = 0; k < ID_NKINDS; k++)
+		if (s->k[k].n)
+			qsort(s->k[k].v, s->k[k].n, sizeof *s->k[k].v, entry_cmp);
+}
+
+int idset_add_notification(struct idset *s, const json_t *n)
+{
+	int ret = add_all(s, n);
+
+	sort_all(s);
+	return ret;
+}
+
+struct idset *idset_new(void)
+{
+	return calloc(1, sizeof(struct idset));
+}
+
+void idset_free(struct idset *s)
+{
+	if (!s)
+		return;
+	for (size_t k = 0; k < ID_NKINDS; k++) {
+		for (size_t i = 0; i < s->k[k].n; i++) {
+			secure_wipe(s->k[k].v[i].key, strlen(s->k[k].v[i].key));
+			free(s->k[k].v[i].key);
+		}
+		free(s->k[k].v);
+	}
+	free(s);
+}
+
+int idset_load(struct reg *r, struct idset **out)
+{
+	static const char sql[] = "SELECT json FROM case_documents";
+	struct db_stmt q = DB_STMT_INIT;
+	struct idset *s = idset_new();
+	int ret = CDOP_OK;
+
+	*out = NULL;
+	if (!s)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	db_prepare(r, &q, sql);
+	while (!ret && db_step(&q) == DB_ROW) {
+		json_t *n = json_loads(db_column_text(&q, 0), 0, NULL);
+
+		/* A record that is not JSON: its own view reports it damaged. */
+		if (n && add_all(s, n))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		json_decref(n);
+	}
+	if (!ret)
+		ret = db_finalize(&q);
+	else
+		db_finalize(&q);
+	sort_all(s);
+	if (ret)
+		idset_free(s);
+	else
+		*out = s;
+	return ret;
+}
+
+/* ---- finding ------------------------------------------------------------------ */
+
+static const char *const months[] = {
+	"january", "february", "march", "april", "may", "june", "july", "august",
+	"september", "october", "november", "december",
+};
+
+/* 1-12 for a month's name or its first three letters (and "sept"), else 0. */
+static int month_of(const char *w)
+{
+	size_t len = strlen(w);
+
+	if (!strcmp(w, "sept"))
+		return 9;
+	for (int m = 0; m < 12; m++)
+		if (!strcmp(w, months[m]) || (len == 3 && !strncmp(w, months[m], 3)))
+			return m + 1;
+	return 0;
+}
+
+/* A day of the month, as "1", "01", "1st", "22nd", "3rd", "4th"; else 0. */
+static int day_of(const char *w)
+{
+	size_t i = 0;
+	int d = 0;
+
+	while (isdigit((unsigned char)w[i]) && i < 2)
+		d = d * 10 + (w[i++] - '0');
+	if (!i || isdigit((unsigned char)w[i]))
+		return 0;
+	if (w[i] && strcmp(w + i, "st") && strcmp(w + i, "nd") && strcmp(w + i, "rd") &&
+	    strcmp(w + i, "th"))
+		return 0;
+	return d >= 1 && d <= 31 ? d : 0;
+}
+
+/* A year of two or four digits; two digits are read as 20YY. */
+static int year_of(const char *w)
+{
+	size_t len = strlen(w);
+
+	if (!all_digits(w, len) || (len != 2 && len != 4))
+		return 0;
+	return len == 2 ? 2000 + atoi(w) : atoi(w);
+}
+
+struct finder {
+	const struct idset *s;
+	const char *text;
+	struct words w;
+	const char *const *allow;
+	size_t nallow;
+	size_t allowed;        /* matches passed because they were allowed */
+	struct idcheck_match *m;
+};
+
+/* Letters and digits of s, lower-cased, for comparing with an allowed word. */
+static void squash(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && s[i] && o + 1 < outlen; i++)
+		if (word_char((unsigned char)s[i]))
+			out[o++] = (char)tolower((unsigned char)s[i]);
+	out[o] = 0;
+}
+
+/* A match at text[at, at+len): 1 when it stops the check (not allowed). */
+static int found(struct finder *f, size_t at, size_t len, const char *what)
+{
+	char a[160], b[160];
+
+	squash(f->text + at, len, a, sizeof a);
+	for (size_t i = 0; i < f->nallow; i++) {
+		squash(f->allow[i], strlen(f->allow[i]), b, sizeof b);
+		if (!strcmp(a, b)) {
+			f->allowed++;
+			return 0;
+		}
+	}
+	snprintf(f->m->text, sizeof f->m->text, "%.*s", (int)len, f->text + at);
+	f->m->what = what;
+	return 1;
+}
+
+static const char *date_what(const struct idset *s, int y, int mo, int d)
+{
+	char key[32];
+	const struct id_entry *e;
+
+	if (y < 1000 || mo < 1 || mo > 12 || d < 1 || d > 31)
+		return NULL;
+	snprintf(key, sizeof key, "%04d%02d%02d", y, mo, d);
+	e = list_find(&s->k[ID_DATE], key);
+	return e ? e->what : NULL;
+}
+
+/* Dates written in figures: 1/3/2024, 01-03-2024, 1.3.24, 2024-03-01. The
+ * day-first reading is the one used here; the month-first one is checked
+ * too, as a date written either way gives a child away. */
+static int find_numeric_dates(struct finder *f)
+{
+	const char *t = f->text;
+
+	for (size_t i = 0; t[i]; i++) {
+		int v[3], nd[3], k = 0;
+		size_t p = i;
+		char sep = 0;
+		const char *what = NULL;
+
+		if (!isdigit((unsigned char)t[i]) || (i && (isalnum((unsigned char)t[i - 1]))))
+			continue;
+		for (k = 0; k < 3; k++) {
+			v[k] = 0;
+			nd[k] = 0;
+			while (isdigit((unsigned char)t[p]) && nd[k] < 4) {
+				v[k] = v[k] * 10 + (t[p++] - '0');
+				nd[k]++;
+			}
+			if (!nd[k] || isdigit((unsigned char)t[p]))
+				break;
+			if (k < 2) {
+				if (!strchr("/-.", t[p]) || !t[p] || (sep && t[p] != sep))
+					break;
+				sep = t[p++];
+			}
+		}
+		if (k != 3 || isalnum((unsigned char)t[p]))
+			continue;
+		if (nd[0] == 4 && nd[1] <= 2 && nd[2] <= 2)
+			what = date_what(f->s, v[0], v[1], v[2]);
+		else if (nd[0] <= 2 && nd[1] <= 2 && (nd[2] == 2 || nd[2] == 4)) {
+			int y = nd[2] == 2 ? 2000 + v[2] : v[2];
+
+			what = date_what(f->s, y, v[1], v[0]);
+			if (!what)
+				what = date_what(f->s, y, v[0], v[1]);
+		}
+		if (what && found(f, i, p - i, what))
+			return 1;
+	}
+	return 0;
+}
+
+/* The lower-cased word i, or "" past the end. */
+static void word_at(const struct finder *f, size_t i, char *out, size_t outlen)
+{
+	out[0] = 0;
+	if (i < f->w.n)
+		words_key(f->text, &f->w, i, 1, out, outlen);
+}
+
+/* Dates in words: "1 March 2024", "1st of March, 2024", "March 1 2024",
+ * "Mar 1st, 2024". */
+static int find_word_dates(struct finder *f)
+{
+	for (size_t i = 0; i < f->w.n; i++) {
+		char a[32], b[32], c[32], d[32];
+		int day, mo, y;
+		const char *what = NULL;
+		size_t last = i;
+
+		word_at(f, i, a, sizeof a);
+		word_at(f, i + 1, b, sizeof b);
+		word_at(f, i + 2, c, sizeof c);
+		word_at(f, i + 3, d, sizeof d);
+		if ((day = day_of(a)) != 0) {
+			/* 1 March 2024 | 1st of March 2024 */
+			size_t mi = !strcmp(b, "of") ? i + 2 : i + 1;
+
+			word_at(f, mi, b, sizeof b);
+			word_at(f, mi + 1, c, sizeof c);
+			if ((mo = month_of(b)) != 0 && (y = year_of(c)) != 0) {
+				what = date_what(f->s, y, mo, day);
+				last = mi + 1;
+			}
+		} else if ((mo = month_of(a)) != 0 && (day = day_of(b)) != 0 &&
+			   (y = year_of(c)) != 0) {
+			what = date_what(f->s, y, mo, day);
+			last = i + 2;
+		}
+		(void)d;
+		if (what && found(f, f->w.v[i].at, f->w.v[last].at + f->w.v[last].len -
+				  f->w.v[i].at, what))
+			return 1;
+	}
+	return 0;
+}
+
+/* NHS numbers: a run of digits with single spaces, dashes or dots between
+ * them ("943 476 5919", "943-476-5919"); any ten digits of it in a row. */
+static int find_nhs(struct finder *f)
+{
+	const char *t = f->text;
+
+	if (!f->s->k[ID_NHS].n)
+		return 0;
+	for (size_t i = 0; t[i];) {
+		char digits[64];
+		size_t nd = 0, p = i, end = i;
+
+		/* A run starts at a digit not after a digit: "NHS9434765919" counts. */
+		if (!isdigit((unsigned char)t[i]) || (i && isdigit((unsigned char)t[i - 1]))) {
+			i++;
+			continue;
+		}
+		while (nd + 1 < sizeof digits) {
+			if (isdigit((unsigned char)t[p])) {
+				digits[nd++] = t[p++];
+				end = p;
+			} else if (strchr(" -.", t[p]) && t[p] && isdigit((unsigned char)t[p + 1])) {
+				p++;
+			} else {
+				break;
+			}
+		}
+		digits[nd] = 0;
+		for (size_t k = 0; k + 10 <= nd; k++) {
+			char key[11];
+			const struct id_entry *e;
+
+			memcpy(key, digits + k, 10);
+			key[10] = 0;
+			e = list_find(&f->s->k[ID_NHS], key);
+			if (e && found(f, i, end - i, e->what))
+				return 1;
+		}
+		i = end > i ? end : i + 1;
+	}
+	return 0;
+}
+
+/* Names (a word), postcodes (a word, or two with a space), addresses and
+ * streets (a run of words). */
+static int find_words(struct finder *f)
+{
+	const struct idset *s = f->s;
+
+	for (size_t i = 0; i < f->w.n; i++) {
+		char key[512], pc[32];
+		const struct id_entry *e;
+		size_t len = f->w.v[i].len;
+
+		if (!words_key(f->text, &f->w, i, 1, key, sizeof key) &&
+		    (e = list_find(&s->k[ID_NAME], key)) != NULL &&
+		    found(f, f->w.v[i].at, len, e->what))
+			return 1;
+		for (size_t c = s->longest_place; c >= 1; c--) {
+			size_t last = i + c - 1;
+
+			if (last >= f->w.n || words_key(f->text, &f->w, i, c, key, sizeof key))
+				continue;
+			e = list_find(&s->k[ID_PLACE], key);
+			if (e && found(f, f->w.v[i].at, f->w.v[last].at + f->w.v[last].len -
+				       f->w.v[i].at, e->what))
+				return 1;
+		}
+		for (size_t c = 1; c <= 2 && i + c - 1 < f->w.n; c++) {
+			size_t last = i + c - 1, span = f->w.v[last].at + f->w.v[last].len -
+				f->w.v[i].at;
+
+			if (span >= sizeof pc)
+				break;
+			squash(f->text + f->w.v[i].at, span, pc, sizeof pc);
+			for (char *p = pc; *p; p++)
+				*p = (char)toupper((unsigned char)*p);
+			e = list_find(&s->k[ID_POSTCODE], pc);
+			if (e && found(f, f->w.v[i].at, span, e->what))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int idset_find(const struct idset *s, const char *text, const char *const *allow,
+	       size_t nallow, struct idcheck_match *m, size_t *allowed)
+{
+	struct finder f;
+	int hit = 0;
+
+	memset(m, 0, sizeof *m);
+	if (!text || !*text)
+		return 0;
+	memset(&f, 0, sizeof f);
+	f.s = s;
+	f.text = text;
+	f.allow = allow;
+	f.nallow = nallow;
+	f.m = m;
+	if (words_split(text, &f.w)) {
+		free(f.w.v);
+		return -1;
+	}
+	hit = find_nhs(&f) || find_numeric_dates(&f) || find_word_dates(&f) ||
+		find_words(&f);
+	free(f.w.v);
+	if (allowed)
+		*allowed += f.allowed;
+	return hit;
+}
+
+int idcheck_text(struct reg *r, const struct idset *s, const char *field,
+		 const char *text, size_t *allowed)
+{
+	struct idcheck_match m;
+	int hit = idset_find(s, text, r->ss.allow_words, r->ss.n_allow_words, &m, allowed);
+
+	if (hit < 0)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!hit)
+		return CDOP_OK;
+	return reg_fail_field(r, CDOP_ERR_INPUT, field, "'%s' is %s held in the register; "
+			      "write the text without it (a deliberate use must be "
+			      "allowed word by word)", m.text, m.what);
+}
