@@ -62,8 +62,12 @@ static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 
 void report_write_csv(const struct report_model *rp, FILE *f)
 {
-	fprintf(f, "# cdop annual report year:%s edition:%s disclosure:%s produced:%s\r\n\r\n",
-		rp->s->year_text, rp->edition_name, rp->disclosure_name, rp->produced);
+	fprintf(f, "# cdop annual report year:%s edition:%s disclosure:%s produced:%s%s%s\r\n",
+		rp->s->year_text, rp->edition_name, rp->disclosure_name, rp->produced,
+		rp->s->interim ? " interim counted_to:" : "", rp->s->interim ? rp->s->last : "");
+	fputs("# note: ", f);
+	fputs(rp->disclosure_note, f);
+	fputs("\r\n\r\n", f);
 	for (size_t i = 0; i < STATS_NTABLES; i++)
 		put_table(rp, f, i);
 	fputs("# learning\r\ntext\r\n", f);

@@ -227,13 +227,13 @@ void report_write_html(const struct report_model *rp, FILE *f)
 		"style-src 'unsafe-inline'; img-src data:\">\n"
 		"<meta name=\"referrer\" content=\"no-referrer\">\n"
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		"<title>Child Death Overview Panel annual report %s (%s edition)</title>\n"
+		"<title>Child Death Overview Panel annual report %s%s (%s edition)</title>\n"
 		"<style>%s</style>\n</head><body>\n<header>\n"
 		"<p class=\"kicker\">Child Death Overview Panel</p>\n"
-		"<h1>Annual report %s</h1>\n"
+		"<h1>Annual report %s%s</h1>\n"
 		"<p class=\"meta\">Year ending %s &middot; %s edition &middot; produced %s</p>\n"
-		"<p class=\"banner %s\">", s->year_text, rp->edition_name, style, s->year_text,
-		end, rp->edition == REPORT_PUBLIC ? "Public" : "Board", rp->produced,
+		"<p class=\"banner %s\">", s->year_text, s->interim ? " (interim)" : "",
+		rp->edition_name, style, s->year_text, s->interim ? " (interim)" : "", end, rp->edition == REPORT_PUBLIC ? "Public" : "Board", rp->produced,
 		rp->edition_name);
 	esc(f, rp->disclosure_note);
 	fputs("</p>\n</header>\n<section class=\"cards\" aria-label=\"Key figures\">\n", f);
@@ -243,6 +243,7 @@ void report_write_html(const struct report_model *rp, FILE *f)
 	put_card(rp, f, STATS_BY_CATEGORY, s->tab[STATS_BY_CATEGORY].nrows - 1, 0,
 		 "reviews with modifiable factors");
 	put_card(rp, f, STATS_OUTSTANDING, s->tab[STATS_OUTSTANDING].nrows - 1, 0,
+		 s->interim ? "cases awaiting review so far (interim)" :
 		 "cases awaiting review at the year end");
 	fputs("</section>\n<nav aria-label=\"Contents\"><h2>Contents</h2><ol>\n", f);
 	for (size_t i = 0; i < STATS_NTABLES; i++) {

@@ -62,9 +62,9 @@ static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 
 void report_write_md(const struct report_model *rp, FILE *f)
 {
-	fprintf(f, "# Child Death Overview Panel annual report %s\n\n"
+	fprintf(f, "# Child Death Overview Panel annual report %s%s\n\n"
 		"Year ending 31 March %d. %s edition, produced %s.\n\n",
-		rp->s->year_text, rp->s->year + 1,
+		rp->s->year_text, rp->s->interim ? " (interim)" : "", rp->s->year + 1,
 		rp->edition == REPORT_PUBLIC ? "Public" : "Board", rp->produced);
 	md_text(f, rp->disclosure_note);
 	fputs("\n\n", f);
