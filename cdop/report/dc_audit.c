@@ -40,7 +40,7 @@
 #define CAP 10000000L
 #define DFE_SMALL 5
 #define NHS_SMALL 7
-#define NHS_SHOWN_MIN 8 /* an NHS number shown rounded, or "x", is >= 8 */
+#define NHS_SHOWN_MIN 8 /* an NHS number shown rounded is >= 8 */
 
 enum rel_kind { REL_EQ, REL_LE, REL_GE }; /* sum coef * x  (=, <=, >=) 0 */
 
@@ -164,7 +164,8 @@ static void edition_bounds(enum dc_method m, unsigned char state, long shown, lo
 		*lo = 1;
 		*hi = NHS_SMALL;
 	} else if (state == DC_CELL_SECONDARY) {
-		*lo = NHS_SHOWN_MIN;
+		/* "x": withheld by the audit, a small count or not. */
+		*lo = 1;
 		*hi = CAP;
 	} else if (shown == 0) {
 		*lo = *hi = 0;
@@ -174,12 +175,11 @@ static void edition_bounds(enum dc_method m, unsigned char state, long shown, lo
 	}
 }
 
-/* Hidden as a small count: the reader must keep at least three values. */
+/* Hidden and a small count: the reader must keep at least three values. */
 static int hidden_small(enum dc_method m, unsigned char state, long count)
 {
-	if (state == DC_CELL_SHOWN)
-		return 0;
-	return m == DC_METHOD_DFE ? count >= 1 && count <= DFE_SMALL : state == DC_CELL_PRIMARY;
+	return state != DC_CELL_SHOWN && count >= 1 &&
+	       count <= (m == DC_METHOD_DFE ? DFE_SMALL : NHS_SMALL);
 }
 
 /* ---- relations ------------------------------------------------------------- */
@@ -455,21 +455,33 @@ static void witness(struct model *m, const long *x)
 	}
 }
 
-/* Minimise (dir GLP_MIN) or maximise variable j; the solution joins the
- * witnesses. *value gets the optimum. */
-static int solve(struct reg *r, struct model *m, size_t j, int dir, long *value)
+/* Optimise the objective set on m->lp in direction dir (GLP_MIN, GLP_MAX);
+ * the solution, checked exactly, joins the witnesses. */
+static int run(struct reg *r, struct model *m, int dir)
 {
 	glp_iocp parm;
 	int rc, st;
 
+	glp_smcp sm;
+
+	/* The relaxation first, from the last basis (warm: each problem
+	 * differs from the last by an objective or a bound), then branch and
+	 * bound on it; GLPK's presolver only if that fails. */
+	glp_init_smcp(&sm);
+	sm.msg_lev = GLP_MSG_OFF;
 	glp_init_iocp(&parm);
-	parm.presolve = GLP_ON;
 	parm.msg_lev = GLP_MSG_OFF;
 	glp_set_obj_dir(m->lp, dir);
-	glp_set_obj_coef(m->lp, (int)j + 1, 1.0);
-	rc = glp_intopt(m->lp, &parm);
+	rc = glp_simplex(m->lp, &sm);
+	if (rc == 0 && glp_get_status(m->lp) == GLP_OPT) {
+		parm.presolve = GLP_OFF;
+		rc = glp_intopt(m->lp, &parm);
+	} else {
+		glp_adv_basis(m->lp, 0);
+		parm.presolve = GLP_ON;
+		rc = glp_intopt(m->lp, &parm);
+	}
 	st = rc == 0 ? glp_mip_status(m->lp) : 0;
-	glp_set_obj_coef(m->lp, (int)j + 1, 0.0);
 	m->solves++;
 	if (rc != 0 || st != GLP_OPT)
 		return reg_fail(r, CDOP_ERR_INTERNAL, "disclosure audit: the solver did not "
@@ -487,8 +499,52 @@ static int solve(struct reg *r, struct model *m, size_t j, int dir, long *value)
 		return reg_fail(r, CDOP_ERR_INTERNAL, "disclosure audit: the solver returned "
 				"a table that breaks a relation; nothing was published");
 	witness(m, m->sol);
-	*value = m->sol[j];
 	return CDOP_OK;
+}
+
+/* Minimise or maximise variable j alone. */
+static int solve(struct reg *r, struct model *m, size_t j, int dir, long *value)
+{
+	int ret;
+
+	glp_set_obj_coef(m->lp, (int)j + 1, 1.0);
+	ret = run(r, m, dir);
+	glp_set_obj_coef(m->lp, (int)j + 1, 0.0);
+	*value = m->sol[j];
+	return ret;
+}
+
+static int proven(const struct model *m, size_t j)
+{
+	return m->wmax[j] - m->wmin[j] >= m->need[j];
+}
+
+/*
+ * Witnesses in bulk: push every cell not yet proven down together, then
+ * up together. Two solves usually prove most cells, leaving few for
+ * one-by-one solves.
+ */
+static int batch(struct reg *r, struct model *m)
+{
+	int ret = CDOP_OK;
+
+	for (int dir = 0; !ret && dir < 2; dir++) {
+		size_t k = 0;
+
+		for (size_t j = 0; j < m->nvar; j++) {
+			if (m->need[j] && !m->safe[j] && !proven(m, j)) {
+				glp_set_obj_coef(m->lp, (int)j + 1, 1.0);
+				k++;
+			}
+		}
+		if (k > 1)
+			ret = run(r, m, dir ? GLP_MAX : GLP_MIN);
+		for (size_t j = 0; j < m->nvar; j++)
+			glp_set_obj_coef(m->lp, (int)j + 1, 0.0);
+		if (k <= 1)
+			break;
+	}
+	return ret;
 }
 
 /* Proven safe, or 0 with its exact range narrower than it needs. */
@@ -521,43 +577,70 @@ static struct dc_table *cell_table(struct stats *s, const struct model *m, size_
 	return &s->tab[tab].t;
 }
 
-/* A cell of the current edition the audit may still withhold. */
+/* A cell of the current edition the audit may still withhold: one shown
+ * (not 0: a hidden cell is at least 1), or under NHS one starred, which
+ * then reads "x" and loses its "at most 7". */
 static int candidate(struct stats *s, const struct model *m, size_t i)
 {
 	size_t k;
 	struct dc_table *d = cell_table(s, m, i, &k);
 
-	return d->state[k] == DC_CELL_SHOWN && d->count[k] != 0 && !m->public_exact[i];
+	if (m->public_exact[i] || d->count[k] == 0)
+		return 0;
+	return d->state[k] == DC_CELL_SHOWN ||
+	       (s->method == DC_METHOD_NHS && d->state[k] == DC_CELL_PRIMARY);
 }
 
-/* Cheaper is better: an interior cell before a total or a shared number,
- * then the smaller count. */
+/* Cheaper is better: a starred cell re-marked (it hides nothing more),
+ * then an interior cell before a total or a shared number, then the
+ * smaller count. */
 static long long cost(struct stats *s, const struct model *m, size_t i)
 {
 	size_t k;
 	struct dc_table *d = cell_table(s, m, i, &k);
 
+	if (d->state[k] == DC_CELL_PRIMARY)
+		return 0;
 	return (m->is_total[i] ? (long long)CAP * 4 : 0) + d->count[k];
 }
 
 /*
- * The cell to withhold for unsafe cell position p: p itself if the
- * current edition shows it; else the cheapest candidate sharing a relation
- * with p; else with those cells, and so on outwards. SIZE_MAX if none.
+ * Candidates for unsafe cell position p, nearest first: p itself if the
+ * current edition shows it, then the cells sharing a relation with p, then
+ * those sharing one with them, and so on; at most max, each with its
+ * distance and cost.
  */
-static size_t choose(struct stats *s, struct model *m, size_t p, unsigned char *seen,
-		     size_t *frontier, size_t *next)
-{
-	size_t nf = 1, best = SIZE_MAX;
+struct cand {
+	size_t cell;
+	size_t level;
+	long long cost;
+};
 
-	if (candidate(s, m, p))
-		return p;
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->level != y->level)
+		return x->level < y->level ? -1 : 1;
+	if (x->cost != y->cost)
+		return x->cost < y->cost ? -1 : 1;
+	return x->cell < y->cell ? -1 : x->cell > y->cell;
+}
+
+static size_t candidates(struct stats *s, struct model *m, size_t p, unsigned char *seen,
+			 size_t *frontier, size_t *next, struct cand *out, size_t max)
+{
+	size_t nf = 1, nc = 0, level = 0;
+
 	memset(seen, 0, m->n);
 	seen[p] = 1;
 	frontier[0] = p;
-	while (nf && best == SIZE_MAX) {
+	if (candidate(s, m, p))
+		out[nc++] = (struct cand){ p, 0, 0 };
+	while (nf && nc < max) {
 		size_t nn = 0;
 
+		level++;
 		for (size_t k = m->cur_rel_first; k < m->cur_rel_end; k++) {
 			const struct rel *r = &m->rel[k];
 			int touches = 0;
@@ -572,23 +655,36 @@ static size_t choose(struct stats *s, struct model *m, size_t p, unsigned char *
 					continue;
 				seen[c] = 1;
 				next[nn++] = c;
-				if (candidate(s, m, c) &&
-				    (best == SIZE_MAX || cost(s, m, c) < cost(s, m, best)))
-					best = c;
+				if (candidate(s, m, c) && nc < max)
+					out[nc++] = (struct cand){ c, level, cost(s, m, c) };
 			}
 		}
 		memcpy(frontier, next, nn * sizeof *next);
 		nf = nn;
 	}
-	return best;
+	qsort(out, nc, sizeof *out, cand_cmp);
+	return nc;
 }
+
+/* What withholding changed, to undo a trial. */
+struct undo {
+	size_t n;
+	struct {
+		size_t cell, k;
+		struct dc_table *d;
+		enum dc_cell_state state;
+		long lo, hi;
+		unsigned char need, safe;
+	} e[STATS_NTABLES * 2 + 8];
+};
 
 /* Withhold cell i of the current edition, and every cell publishing the
  * same number; they become protected. */
-static void withhold(struct stats *s, struct model *m, size_t i, size_t *count)
+static void withhold(struct stats *s, struct model *m, size_t i, struct undo *u)
 {
 	size_t gi = find(m->group, i);
 
+	u->n = 0;
 	for (size_t c = 0; c < m->n; c++) {
 		size_t k, j = m->cur * m->n + c;
 		struct dc_table *d;
@@ -597,8 +693,18 @@ static void withhold(struct stats *s, struct model *m, size_t i, size_t *count)
 		if (find(m->group, c) != gi || !candidate(s, m, c))
 			continue;
 		d = cell_table(s, m, c, &k);
+		if (u->n < sizeof u->e / sizeof u->e[0]) {
+			u->e[u->n].cell = c;
+			u->e[u->n].k = k;
+			u->e[u->n].d = d;
+			u->e[u->n].state = d->state[k];
+			u->e[u->n].lo = m->lo[j];
+			u->e[u->n].hi = m->hi[j];
+			u->e[u->n].need = m->need[j];
+			u->e[u->n].safe = m->safe[j];
+			u->n++;
+		}
 		d->state[k] = DC_CELL_SECONDARY;
-		(*count)++;
 		edition_bounds(s->method, DC_CELL_SECONDARY, 0, &lo, &hi);
 		m->lo[j] = lo > m->elo[c] ? lo : m->elo[c];
 		m->hi[j] = hi < m->ehi[c] ? hi : m->ehi[c];
@@ -607,6 +713,64 @@ static void withhold(struct stats *s, struct model *m, size_t i, size_t *count)
 			m->need[j] = 1;
 		m->safe[j] = 0;
 	}
+}
+
+static void withhold_undo(struct model *m, const struct undo *u)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		size_t j = m->cur * m->n + u->e[i].cell;
+
+		u->e[i].d->state[u->e[i].k] = u->e[i].state;
+		m->lo[j] = u->e[i].lo;
+		m->hi[j] = u->e[i].hi;
+		m->need[j] = u->e[i].need;
+		m->safe[j] = u->e[i].safe;
+		lp_bounds(m, j);
+	}
+}
+
+#define TRIALS 24      /* candidates tried for one unsafe cell */
+#define GATHER 96      /* candidates gathered before sorting */
+
+/*
+ * Withhold for unsafe variable bad. Heuristic (docs/disclosure.md): try
+ * the candidates nearest first, cheapest first (a starred NHS cell, then
+ * an interior cell before a total or a shared number, then the smaller
+ * count), and keep the first one after which bad is proven safe; if none
+ * of the first TRIALS does it alone, keep the first candidate and let the
+ * next round go on. A trial's witnesses belong to a wider problem, so a
+ * trial that is undone also forgets them. *count gets the cells withheld;
+ * 0 when no candidate is left.
+ */
+static int protect(struct reg *r, struct stats *s, struct model *m, size_t bad,
+		   struct cand *cands, unsigned char *seen, size_t *frontier, size_t *next,
+		   long *save, size_t *count)
+{
+	struct undo u;
+	size_t nc = candidates(s, m, bad % m->n, seen, frontier, next, cands, GATHER);
+	int ret = CDOP_OK, safe = 0;
+
+	*count = 0;
+	if (!nc)
+		return CDOP_OK;
+	for (size_t t = 0; !ret && !safe && t < nc && t < TRIALS; t++) {
+		memcpy(save, m->wmin, m->nvar * sizeof *save);
+		memcpy(save + m->nvar, m->wmax, m->nvar * sizeof *save);
+		withhold(s, m, cands[t].cell, &u);
+		ret = check_cell(r, m, bad, &safe);
+		if (!ret && safe) {
+			*count = u.n;
+			break;
+		}
+		withhold_undo(m, &u);
+		memcpy(m->wmin, save, m->nvar * sizeof *save);
+		memcpy(m->wmax, save + m->nvar, m->nvar * sizeof *save);
+	}
+	if (!ret && !safe) {
+		withhold(s, m, cands[0].cell, &u);
+		*count = u.n;
+	}
+	return ret;
 }
 
 /* ---- the model ---------------------------------------------------------------- */
@@ -713,8 +877,8 @@ static int model_make(struct model *m, const struct stats_edition *ed, size_t ne
 			m->lo[j] = lo > m->lo[j] ? lo : m->lo[j];
 			m->hi[j] = hi < m->hi[j] ? hi : m->hi[j];
 			if (ed[e].state[i] != DC_CELL_SHOWN) {
-				unsigned char need = hidden_small(ed[e].method, ed[e].state[i],
-								  ed[e].count[i]) ? 2 : 1;
+				unsigned char need = ne == 1 && hidden_small(ed[e].method,
+						ed[e].state[i], ed[e].count[i]) ? 2 : 1;
 				if (need > m->need[j])
 					m->need[j] = need;
 			}
@@ -752,19 +916,19 @@ out:
 	return ret;
 }
 
-int stats_audit(struct reg *r, struct stats *s, const struct stats_edition *earlier,
-		size_t nearlier, struct stats_audit *out)
+/* One audit of s with the editions earlier[0..nearlier-1]. */
+static int audit_pass(struct reg *r, struct stats *s, const struct stats_edition *earlier,
+		      size_t nearlier, struct stats_audit *out)
 {
 	struct model m;
 	struct stats_edition *ed = NULL;
 	unsigned char *seen = NULL;
 	size_t *frontier = NULL, *next = NULL, maxlen = 0;
+	struct cand *cands = NULL;
+	long *save = NULL;
 	int ret = CDOP_OK, err;
 
-	memset(out, 0, sizeof *out);
 	memset(&m, 0, sizeof m);
-	if (s->method != DC_METHOD_DFE && s->method != DC_METHOD_NHS)
-		return CDOP_OK; /* the board edition publishes nothing hidden */
 	m.s = s;
 	m.n = stats_ncells(s);
 	ed = calloc(nearlier + 1, sizeof *ed);
@@ -772,9 +936,10 @@ int stats_audit(struct reg *r, struct stats *s, const struct stats_edition *earl
 	m.group = calloc(m.n, sizeof *m.group);
 	m.is_total = calloc(m.n, 1);
 	seen = calloc(m.n, 1);
+	cands = calloc(GATHER, sizeof *cands);
 	frontier = calloc(m.n, sizeof *frontier);
 	next = calloc(m.n, sizeof *next);
-	if (!ed || !m.off || !m.group || !m.is_total || !seen || !frontier || !next) {
+	if (!ed || !m.off || !m.group || !m.is_total || !seen || !frontier || !next || !cands) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -801,7 +966,8 @@ int stats_audit(struct reg *r, struct stats *s, const struct stats_edition *earl
 		maxlen = m.rel[k].len > maxlen ? m.rel[k].len : maxlen;
 	m.ind = calloc(maxlen + 1, sizeof *m.ind);
 	m.val = calloc(maxlen + 1, sizeof *m.val);
-	if (!m.ind || !m.val || lp_build(&m)) {
+	save = calloc(2 * m.nvar, sizeof *save);
+	if (!m.ind || !m.val || !save || lp_build(&m)) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -809,45 +975,88 @@ int stats_audit(struct reg *r, struct stats *s, const struct stats_edition *earl
 	for (;;) {
 		size_t bad = SIZE_MAX, pick;
 
-		for (size_t j = 0; !ret && j < m.nvar; j++) {
+		/* Stop at the first cell left unsafe: once a cell is withheld,
+		 * the others may already be safe. */
+		ret = batch(r, &m);
+		for (size_t j = 0; !ret && j < m.nvar && bad == SIZE_MAX; j++) {
 			int safe;
 
 			if (!m.need[j] || m.safe[j])
 				continue;
 			ret = check_cell(r, &m, j, &safe);
 			m.safe[j] = (unsigned char)safe;
-			if (!ret && !safe && bad == SIZE_MAX)
+			if (!ret && !safe)
 				bad = j;
 		}
 		if (ret || bad == SIZE_MAX)
 			break;
-		pick = choose(s, &m, bad % m.n, seen, frontier, next);
-		if (pick == SIZE_MAX) {
+		ret = protect(r, s, &m, bad, cands, seen, frontier, next, save, &pick);
+		out->withheld += pick;
+		if (ret)
+			break;
+		if (pick == 0) {
 			size_t tab = 0, row = 0, col = 0;
 
 			(void)stats_cell_at(s, bad % m.n, &tab, &row, &col);
-			ret = reg_fail(r, CDOP_ERR_INTERNAL, "disclosure audit: %s row %s "
-				       "column %s can be worked out from the published editions "
-				       "and no cell is left to withhold; nothing was published",
-				       s->tab[tab].id, s->tab[tab].row_label[row],
-				       s->tab[tab].col_label[col]);
+			if (nearlier)
+				ret = reg_fail(r, CDOP_ERR_CONFLICT, "disclosure audit: %s "
+					       "row %s column %s could be worked out from this "
+					       "edition together with the %zu public edition%s of "
+					       "%s already written, whatever else is withheld; "
+					       "nothing was published", s->tab[tab].id,
+					       s->tab[tab].row_label[row],
+					       s->tab[tab].col_label[col], nearlier,
+					       nearlier == 1 ? "" : "s", s->year_text);
+			else
+				ret = reg_fail(r, CDOP_ERR_CONFLICT, "disclosure audit: %s "
+					       "row %s column %s could be narrowed too far "
+					       "whatever else is withheld; nothing was published",
+					       s->tab[tab].id, s->tab[tab].row_label[row],
+					       s->tab[tab].col_label[col]);
 			break;
 		}
-		withhold(s, &m, pick, &out->withheld);
 	}
 	if (!ret) {
+		out->hidden = 0;
 		for (size_t j = 0; j < m.nvar; j++)
 			out->hidden += m.need[j] != 0;
-		out->solves = m.solves;
+		out->solves += m.solves;
 		out->versions = m.nv;
 	}
 out:
 	if (ed)
 		stats_edition_release(&ed[nearlier]);
 	free(ed);
+	free(save);
+	free(cands);
 	free(next);
 	free(frontier);
 	free(seen);
 	model_free(&m);
+	return ret;
+}
+
+/*
+ * Two passes. The edition alone: every hidden cell keeps two values at
+ * least, and a cell hidden as a small count three. Then with the earlier
+ * editions of the year, if any: every hidden cell, of every edition, keeps
+ * two values. Three for small counts is not asked of the combination: what
+ * the earlier editions publish is fixed, and under NHS every cell not
+ * starred is known to be at least 8, so a later edition could not always
+ * restore it; where even two values cannot be kept, the edition is refused.
+ * Withholding only widens what a reader knows, so the second pass keeps
+ * what the first proved.
+ */
+int stats_audit(struct reg *r, struct stats *s, const struct stats_edition *earlier,
+		size_t nearlier, struct stats_audit *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof *out);
+	if (s->method != DC_METHOD_DFE && s->method != DC_METHOD_NHS)
+		return CDOP_OK; /* the board edition publishes nothing hidden */
+	ret = audit_pass(r, s, NULL, 0, out);
+	if (!ret && nearlier)
+		ret = audit_pass(r, s, earlier, nearlier, out);
 	return ret;
 }

@@ -29,7 +29,8 @@ static const char *disclosure_note(enum dc_method method)
 		return "Public edition. Counts of 1 to 7 are shown as *, and every other "
 		       "count is rounded to the nearest 5; each total is rounded from its "
 		       "exact value, so rounded figures need not add up. A count withheld so "
-		       "that another cannot be worked out is shown as x. Zero is shown as 0. "
+		       "that another cannot be worked out, small or not, is shown as x. Zero "
+		       "is shown as 0. "
 		       "A percentage is withheld when a count it is worked out from is "
 		       "withheld, and otherwise worked out from the rounded counts.";
 	default:
@@ -312,11 +313,11 @@ static int audit_public(struct reg *r, struct stats *s, struct report_model *m)
 			note_add(m, " together with the %zu earlier public edition%s of this "
 				 "year", n, n == 1 ? "" : "s");
 		note_add(m, ", using every published cell, the totals the tables share and "
-			 "what each mark means (x: at least 1%s); a count withheld because it "
-			 "is small keeps at least three possible values. The audit withheld "
-			 "%zu cell%s beyond the rules.", s->method == DC_METHOD_NHS ?
-			 " and, under NHS rules, at least 8; *: 1 to 7; a rounded v: v-2 to "
-			 "v+2" : "", a.withheld, a.withheld == 1 ? "" : "s");
+			 "what each mark means (x: at least 1%s); on its own, this edition leaves "
+			 "every small count withheld at least three possible values. The audit "
+			 "withheld %zu cell%s beyond the rules.", s->method == DC_METHOD_NHS ?
+			 "; *: 1 to 7; a rounded v: v-2 to v+2 and at least 8" : "",
+			 a.withheld, a.withheld == 1 ? "" : "s");
 	}
 	free(ed);
 	editions_free(rows, n);

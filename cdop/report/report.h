@@ -272,7 +272,7 @@ int stats_table_index(const char *id);
  * attacker is modelled who knows every published cell of this edition and
  * of every earlier public edition of the same year, every total relation
  * within and between the tables, and what each mark means (DfE "x": at
- * least 1; NHS "*": 1 to 7; NHS "x", withheld by the audit: at least 8; an
+ * least 1; NHS "*": 1 to 7; NHS "x", withheld by the audit: at least 1; an
  * NHS rounded v: v-2 to v+2 and at least 8). For every hidden cell the
  * smallest and largest value over all integer tables consistent with that
  * knowledge is found with GLPK; while some hidden cell has fewer than two
@@ -315,8 +315,9 @@ struct stats_audit {
 /*
  * Audit the public edition in s (after stats_disclose) together with the
  * earlier public editions of its year, withholding more cells of s where
- * needed. CDOP_ERR_INTERNAL when the solver fails or no cell is left to
- * withhold: nothing must then be published.
+ * needed. CDOP_ERR_CONFLICT when no withholding can protect some cell
+ * (message names it), CDOP_ERR_INTERNAL when the solver fails: nothing
+ * must then be published.
  */
 int stats_audit(struct reg *r, struct stats *s, const struct stats_edition *earlier,
 		size_t nearlier, struct stats_audit *out);

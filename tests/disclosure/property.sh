@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Disclosure property test (issue 11, must-show 2): random small registers
+# (5-60 reviews a year) through the real suppression and audit
+# (dc_property), then an independent attacker (attacker.py: scipy's MILP,
+# not GLPK) that must pin no hidden cell in any scenario: dfe alone, nhs
+# alone, both editions of one year, a re-issue after one more case.
+#   CDOP_DC_REGISTERS  how many registers (default 200)
+#   CDOP_DC_SEED       the random seed (default 1)
+set -euo pipefail
+driver=$1
+here=$(dirname "$0")
+out=$(mktemp -d "${TMPDIR:-/tmp}/cdop-dc-XXXXXX")
+trap 'rm -rf "$out"' EXIT
+"$driver" "${CDOP_DC_SEED:-1}" "${CDOP_DC_REGISTERS:-200}" "$out"
+/usr/bin/python3 "$here/attacker.py" "$out"
