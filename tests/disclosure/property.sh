@@ -3,7 +3,9 @@
 # (5-60 reviews a year) through the real suppression and audit
 # (dc_property), then an independent attacker (attacker.py: scipy's MILP,
 # not GLPK) that must pin no hidden cell in any scenario: dfe alone, nhs
-# alone, both editions of one year, a re-issue after one more case.
+# alone, both editions of one year, a re-issue after one more case. First
+# the attacker is shown to have teeth: on the rules alone (no audit) it
+# must pin something.
 #   CDOP_DC_REGISTERS  how many registers (default 200)
 #   CDOP_DC_SEED       the random seed (default 1)
 set -euo pipefail
@@ -11,5 +13,12 @@ driver=$1
 here=$(dirname "$0")
 out=$(mktemp -d "${TMPDIR:-/tmp}/cdop-dc-XXXXXX")
 trap 'rm -rf "$out"' EXIT
-"$driver" "${CDOP_DC_SEED:-1}" "${CDOP_DC_REGISTERS:-200}" "$out"
-/usr/bin/python3 "$here/attacker.py" "$out"
+mkdir "$out/rules" "$out/audited"
+"$driver" 7 10 "$out/rules" rules-only >/dev/null
+if /usr/bin/python3 "$here/attacker.py" "$out/rules" >"$out/rules.log"; then
+  echo "FAIL: the attacker pinned nothing on the rules alone: it is not testing anything"
+  exit 1
+fi
+echo "rules alone: $(grep -c '^register' "$out/rules.log") scenarios with a pinned cell (expected)"
+"$driver" "${CDOP_DC_SEED:-1}" "${CDOP_DC_REGISTERS:-200}" "$out/audited"
+/usr/bin/python3 "$here/attacker.py" "$out/audited"
