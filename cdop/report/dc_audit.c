@@ -972,6 +972,18 @@ static int audit_pass(struct reg *r, struct stats *s, const struct stats_edition
 		goto out;
 	}
 	glp_term_out(GLP_OFF);
+	/* A protected cell this edition prints exactly (hidden by an earlier
+	 * edition of the same data) is pinned by its own bound: withhold it
+	 * without asking the solver. */
+	for (size_t c = 0; c < m.n; c++) {
+		size_t j = m.cur * m.n + c;
+		struct undo u;
+
+		if (m.need[j] && m.lo[j] == m.hi[j] && candidate(s, &m, c)) {
+			withhold(s, &m, c, &u);
+			out->withheld += u.n;
+		}
+	}
 	for (;;) {
 		size_t bad = SIZE_MAX, pick;
 

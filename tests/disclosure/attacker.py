@@ -171,7 +171,8 @@ def attack(dirname, sc):
         rlo.append(a)
         rhi.append(b)
     A = coo_matrix((val, (ri, ci)), shape=(len(rows), nvar)).tocsr()
-    cons = LinearConstraint(A, np.array(rlo), np.array(rhi))
+    rlo_a, rhi_a = np.array(rlo), np.array(rhi)
+    cons = LinearConstraint(A, rlo_a, rhi_a)
     integ = np.ones(nvar)
     bnds = Bounds(lo, hi)
     solves = 0
@@ -179,17 +180,19 @@ def attack(dirname, sc):
     def solve(cost):
         nonlocal solves
         solves += 1
-        res = milp(cost, constraints=cons, integrality=integ, bounds=bnds)
-        if res.status != 0:
-            # HiGHS's presolve (scipy 1.10) sometimes calls a feasible
-            # problem infeasible when a variable runs up to CAP; retry
-            # without it.
-            res = milp(cost, constraints=cons, integrality=integ, bounds=bnds,
-                       options={"presolve": False})
+        # HiGHS's presolve (scipy 1.10) sometimes calls a feasible problem
+        # infeasible, or stops at a worse "optimum", when variables run up
+        # to CAP: it is off.
+        res = milp(cost, constraints=cons, integrality=integ, bounds=bnds,
+                   options={"presolve": False})
         if res.status != 0:
             raise RuntimeError(f"milp status {res.status}: {res.message}")
         x = np.round(res.x)
-        assert np.all(x >= lo) and np.all(x <= hi)
+        # "Not pinned" rests on these tables: check them exactly.
+        ax = A @ x
+        if not (np.all(x >= lo) and np.all(x <= hi) and np.all(ax >= rlo_a)
+                and np.all(ax <= rhi_a)):
+            raise RuntimeError("milp returned a table that breaks a relation")
         return x
 
     rng = np.random.default_rng(7)

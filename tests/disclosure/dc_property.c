@@ -8,6 +8,7 @@
  * shares no code with the suppression, then tries to pin hidden cells.
  *
  *   dc_property SEED COUNT OUTDIR [rules-only]
+ *   dc_property bench NREVIEWS REPEAT [national]    (bench/disclosure/run.sh)
  *
  * rules-only skips the audit (the DfE/NHS rules alone), so that the test
  * can show the attacker does pin cells when nothing stops it.
@@ -20,6 +21,7 @@
 #include "cdop/report/report_int.h"
 #include "cdop/store/store.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,13 +96,33 @@ static void add_notification(struct stats *s, size_t e)
 		s->tab[STATS_JAR].acc[a][0]++;
 }
 
-static void generate(struct stats *s, struct weights *w)
+/* Roughly the national shares (NCMD), in per mille, for the bench. */
+static void weights_national(struct weights *w)
+{
+	static const struct weights nat = {
+		{ 30, 60, 60, 60, 80, 60, 230, 300, 60, 60 }, { 350, 600, 50 },
+		{ 420, 200, 100, 60, 90, 130 }, { 550, 440, 5, 5 },
+		{ 600, 60, 170, 70, 30, 70 }, { 600, 400 }, { 750, 50, 150, 40, 10 },
+		{ 300, 400, 300 },
+	};
+	*w = nat;
+}
+
+/* nrev reviews (0: 5 to 60 at random); national weights if nat. */
+static void generate(struct stats *s, struct weights *w, unsigned nrev, int nat)
 {
 	struct stats_table *j = &s->tab[STATS_JAR], *m = &s->tab[STATS_MEETINGS];
-	unsigned nrev = 5 + rnd(56), nnot = nrev + rnd(8);
-	unsigned held = rnd(13), maxa = 0, suma = 0;
+	unsigned nnot, held, maxa = 0, suma = 0, scale;
 
-	weights_make(w);
+	if (!nrev)
+		nrev = 5 + rnd(56);
+	nnot = nrev + rnd(8 + nrev / 10);
+	scale = 1 + nrev / 60;
+	held = rnd(13);
+	if (nat)
+		weights_national(w);
+	else
+		weights_make(w);
 	for (unsigned i = 0; i < nrev; i++)
 		add_review(s, w);
 	for (unsigned i = 0; i < nnot; i++)
@@ -110,10 +132,10 @@ static void generate(struct stats *s, struct weights *w)
 		j->acc[a][2] = rnd((unsigned)j->acc[a][1] + 1);
 	}
 	for (size_t b = 0; b < 3; b++)
-		s->tab[STATS_OUTSTANDING].acc[b][0] = rnd(3) ? rnd(7) : 0;
-	s->tab[STATS_RECOMMENDATIONS].acc[0][0] = rnd(16);
-	s->tab[STATS_RECOMMENDATIONS].acc[1][0] = rnd(10);
-	s->tab[STATS_RECOMMENDATIONS].acc[2][0] = rnd(6);
+		s->tab[STATS_OUTSTANDING].acc[b][0] = rnd(3) ? rnd(7 * scale) : 0;
+	s->tab[STATS_RECOMMENDATIONS].acc[0][0] = rnd(16 * scale);
+	s->tab[STATS_RECOMMENDATIONS].acc[1][0] = rnd(10 * scale);
+	s->tab[STATS_RECOMMENDATIONS].acc[2][0] = rnd(6 * scale);
 	for (size_t a = 1; a < m->nrows; a++) {
 		unsigned at = rnd(held + 1);
 
@@ -242,6 +264,70 @@ static void scenario(struct run *run, unsigned reg, const char *kind, const char
 	run->first = 0;
 }
 
+/*
+ * dc_property bench NREVIEWS REPEAT [national]: the audit's time and the
+ * cells it withholds beyond the rules, for dfe alone, nhs alone and nhs
+ * audited with dfe, on REPEAT registers of NREVIEWS reviews.
+ */
+static int bench(unsigned nrev, unsigned repeat, int nat)
+{
+	static const char *const what[] = { "dfe", "nhs", "nhs after dfe" };
+	double sec[3] = { 0 }, worst[3] = { 0 };
+	size_t extra[3] = { 0 }, hidden[3] = { 0 }, solves[3] = { 0 };
+	struct reg r;
+
+	reg_init(&r);
+	for (unsigned i = 0; i < repeat; i++) {
+		struct stats s;
+		struct weights w;
+		struct stats_edition first = STATS_EDITION_INIT;
+
+		stats_init(&s);
+		s.year = 2025;
+		snprintf(s.year_text, sizeof s.year_text, "2025-26");
+		generate(&s, &w, nrev, nat);
+		for (int k = 0; k < 3; k++) {
+			struct stats_audit a;
+			struct timespec t0, t1;
+			double d;
+			int rc;
+
+			if (stats_tables_make(&r, &s) ||
+			    stats_disclose(&r, &s, k == 0 ? DC_METHOD_DFE : DC_METHOD_NHS)) {
+				fprintf(stderr, "dc_property: %s\n", r.e.msg);
+				return 1;
+			}
+			for (size_t t = 0; t < STATS_NTABLES; t++)
+				for (size_t c = 0; c < s.tab[t].t.rows * s.tab[t].t.cols; c++)
+					hidden[k] += s.tab[t].t.state[c] != DC_CELL_SHOWN;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			rc = stats_audit(&r, &s, k == 2 ? &first : NULL, k == 2, &a);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			if (rc) {
+				fprintf(stderr, "dc_property: %s\n", r.e.msg);
+				return 1;
+			}
+			d = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+			sec[k] += d;
+			worst[k] = d > worst[k] ? d : worst[k];
+			extra[k] += a.withheld;
+			solves[k] += a.solves;
+			if (k == 0 && stats_edition_take(&s, &first))
+				return 1;
+		}
+		stats_edition_release(&first);
+		stats_release(&s);
+	}
+	printf("%u reviews (%s), %u registers:\n", nrev, nat ? "national shares" : "random shares",
+	       repeat);
+	for (int k = 0; k < 3; k++)
+		printf("  %-14s audit %.3f s mean, %.3f s worst; hidden by the rules %.1f, "
+		       "withheld beyond them %.1f cells; %.0f integer programs\n", what[k],
+		       sec[k] / repeat, worst[k], (double)hidden[k] / repeat,
+		       (double)extra[k] / repeat, (double)solves[k] / repeat);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct run run;
@@ -249,6 +335,16 @@ int main(int argc, char **argv)
 	char path[4096];
 	unsigned count;
 
+	/* GLPK allocates and frees large blocks on every solve; keep them
+	 * in the heap rather than mmap and unmap them each time. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	if (argc >= 4 && !strcmp(argv[1], "bench")) {
+		rng_state = 12345;
+		return bench((unsigned)strtoul(argv[2], NULL, 10),
+			     (unsigned)strtoul(argv[3], NULL, 10),
+			     argc == 5 && !strcmp(argv[4], "national"));
+	}
 	if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "rules-only"))) {
 		fprintf(stderr, "usage: dc_property SEED COUNT OUTDIR [rules-only]\n");
 		return 2;
@@ -280,7 +376,7 @@ int main(int argc, char **argv)
 		stats_init(&s);
 		s.year = 2025;
 		snprintf(s.year_text, sizeof s.year_text, "2025-26");
-		generate(&s, &w);
+		generate(&s, &w, 0, 0);
 		snprintf(n_dfe, sizeof n_dfe, "r%04u-dfe.json", i);
 		snprintf(n_nhs, sizeof n_nhs, "r%04u-nhs.json", i);
 		snprintf(n_both, sizeof n_both, "r%04u-both-%s.json", i,

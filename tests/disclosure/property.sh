@@ -20,5 +20,19 @@ if /usr/bin/python3 "$here/attacker.py" "$out/rules" >"$out/rules.log"; then
   exit 1
 fi
 echo "rules alone: $(grep -c '^register' "$out/rules.log") scenarios with a pinned cell (expected)"
-"$driver" "${CDOP_DC_SEED:-1}" "${CDOP_DC_REGISTERS:-200}" "$out/audited"
-/usr/bin/python3 "$here/attacker.py" "$out/audited"
+# Two halves side by side (two cores): each makes its registers, then
+# attacks them.
+n=${CDOP_DC_REGISTERS:-200}
+seed=${CDOP_DC_SEED:-1}
+half() {
+  mkdir "$out/audited$1"
+  "$driver" "$((seed * 2 + $1))" "$2" "$out/audited$1" > "$out/driver$1.log" &&
+    /usr/bin/python3 "$here/attacker.py" "$out/audited$1" > "$out/attacker$1.log"
+}
+half 0 $((n / 2)) & p0=$!
+half 1 $((n - n / 2)) & p1=$!
+rc=0
+wait $p0 || rc=1
+wait $p1 || rc=1
+cat "$out"/driver*.log "$out"/attacker*.log
+exit $rc
