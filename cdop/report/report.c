@@ -564,9 +564,10 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	if (!ret) ret = stats_compute(r, p.year, &s);
 	if (!ret) ret = stats_disclose(r, &s, (enum dc_method)p.method);
 	if (!ret) {
-		snprintf(rp.note, sizeof rp.note, "%s%s", s.interim ? "Interim: the year has "
-			 "not ended; figures count what had happened by the date this report "
-			 "counts to. " : "", disclosure_note(s.method));
+		if (s.interim)
+			snprintf(rp.note, sizeof rp.note, "Interim: the year has not ended; "
+				 "figures count what had happened by %s. ", s.last);
+		note_add(&rp, "%s", disclosure_note(s.method));
 		ret = p.edition == REPORT_PUBLIC ? audit_public(r, &s, &rp) :
 						  audit_board(r, &s, &rp);
 	}

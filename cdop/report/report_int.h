@@ -20,7 +20,7 @@ struct report_model {
 	const char *edition_name;     /* "board" | "public" */
 	const char *disclosure_name;  /* "none" | "dfe" | "nhs" */
 	const char *disclosure_note;  /* how the edition was protected, and its audit */
-	char note[2048];              /* disclosure_note's storage */
+	char note[4096];              /* disclosure_note's storage */
 	char produced[11];            /* today, YYYY-MM-DD */
 	char keyid[SIGN_KEYID_HEX_SIZE];
 	const char *file_name;        /* the output's base name, for the footer */
