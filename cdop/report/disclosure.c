@@ -568,6 +568,10 @@ int dc_cell_text(const struct dc_table *t, size_t r, size_t c, char *buf, size_t
 	if (!in_table(t, r, c))
 		return DC_ERANGE;
 	i = idx(t, r, c);
+	/* Under NHS "*" means 1 to 7; a count the audit withholds to protect
+	 * another (stats_audit) is larger, so it reads "x". */
+	if (t->state[i] == DC_CELL_SECONDARY && t->method == DC_METHOD_NHS)
+		return put(len, snprintf(buf, len, "x"));
 	if (t->state[i] != DC_CELL_SHOWN)
 		return put(len, snprintf(buf, len, "%s", withheld_mark(t)));
 	return put(len, snprintf(buf, len, "%ld", t->shown[i]));

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,9 @@ static const char *disclosure_note(enum dc_method method)
 	case DC_METHOD_NHS:
 		return "Public edition. Counts of 1 to 7 are shown as *, and every other "
 		       "count is rounded to the nearest 5; each total is rounded from its "
-		       "exact value, so rounded figures need not add up. Zero is shown as 0. "
+		       "exact value, so rounded figures need not add up. A count withheld so "
+		       "that another cannot be worked out, small or not, is shown as x. Zero "
+		       "is shown as 0. "
 		       "A percentage is withheld when a count it is worked out from is "
 		       "withheld, and otherwise worked out from the rounded counts.";
 	default:
@@ -302,12 +305,93 @@ static void model_release(struct report_model *m)
 	narrative_release(&m->narrative);
 }
 
+/* ---- the audit (SPEC §5, docs/disclosure.md) ------------------------------ */
+
+static void note_add(struct report_model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note_add(struct report_model *m, const char *fmt, ...)
+{
+	size_t used = strlen(m->note);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->note + used, sizeof m->note - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A public edition: audited together with every public edition of the
+ * year written before it, cells withheld where needed, and remembered. The
+ * note says what was proved.
+ */
+static int audit_public(struct reg *r, struct stats *s, struct report_model *m)
+{
+	struct edition_row *rows = NULL;
+	struct stats_edition *ed = NULL;
+	struct stats_audit a;
+	size_t n = 0;
+	int ret = editions_load(r, s, &rows, &n);
+
+	if (!ret && n && !(ed = calloc(n, sizeof *ed)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; !ret && i < n; i++)
+		ed[i] = rows[i].e;
+	if (!ret)
+		ret = stats_audit(r, s, ed, n, &a);
+	if (!ret)
+		ret = editions_save(r, s, (long)a.withheld);
+	if (!ret) {
+		note_add(m, " Audited: with an exact integer-programming check, no withheld "
+			 "count can be worked out to a single value from this edition");
+		if (n)
+			note_add(m, " together with the %zu earlier public edition%s of this "
+				 "year", n, n == 1 ? "" : "s");
+		note_add(m, ", using every published cell, the totals the tables share and "
+			 "what each mark means (x: at least 1%s); on its own, this edition leaves "
+			 "every small count withheld at least three possible values. The audit "
+			 "withheld %zu cell%s beyond the rules.", s->method == DC_METHOD_NHS ?
+			 "; *: 1 to 7; a rounded v: v-2 to v+2 and at least 8" : "",
+			 a.withheld, a.withheld == 1 ? "" : "s");
+	}
+	free(ed);
+	editions_free(rows, n);
+	return ret;
+}
+
+/* The board edition names the public editions of its year and their audits. */
+static int audit_board(struct reg *r, const struct stats *s, struct report_model *m)
+{
+	struct edition_row *rows = NULL;
+	size_t n = 0;
+	int ret = editions_load(r, s, &rows, &n);
+
+	if (ret)
+		return ret;
+	if (!n)
+		note_add(m, " No public edition of %s has been written yet. Each public "
+			 "edition (DfE rules by default, or NHS) is audited before it is "
+			 "written: an exact integer-programming check that no withheld count "
+			 "can be worked out from it and every earlier public edition of the "
+			 "year.", s->year_text);
+	for (size_t i = 0; i < n; i++)
+		note_add(m, "%s Public edition %zu of %s: %s rules, written %.10s%s; audit "
+			 "passed (no withheld count can be worked out from it and the earlier "
+			 "editions), %ld cell%s withheld beyond the rules.",
+			 i ? "" : " Public editions so far:", i + 1, s->year_text,
+			 rows[i].e.method == DC_METHOD_NHS ? "NHS" : "DfE",
+			 rows[i].written_at, strcmp(rows[i].counted_to, s->year_end) < 0 ?
+			 " (interim)" : "", rows[i].extra, rows[i].extra == 1 ? "" : "s");
+	editions_free(rows, n);
+	return ret;
+}
+
 /* Everything the writers print, from the counts after disclosure control. */
 static int model_make(struct reg *r, struct report_model *m)
 {
 	const struct stats *s = m->s;
 
-	m->disclosure_note = disclosure_note(s->method);
+	m->disclosure_note = m->note;
 	for (size_t t = 0; t < STATS_NTABLES; t++) {
 		for (size_t i = 0; i < STATS_ROWS_MAX; i++) {
 			for (size_t j = 0; j < STATS_COLS_MAX; j++) {
@@ -549,6 +633,14 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	if (!ret) ret = stats_disclose(r, &s, (enum dc_method)p.method);
 	rp.result = res;
 	if (!ret) ret = narrative_accept(r, &rp, o->narrative);
+	if (!ret) {
+		if (s.interim)
+			snprintf(rp.note, sizeof rp.note, "Interim: the year has not ended; "
+				 "figures count what had happened by %s. ", s.last);
+		note_add(&rp, "%s", disclosure_note(s.method));
+		ret = p.edition == REPORT_PUBLIC ? audit_public(r, &s, &rp) :
+						  audit_board(r, &s, &rp);
+	}
 	if (!ret) ret = model_make(r, &rp);
 	/* From here on no SQL: the writer formats the model. */
 	if (!ret) write_body(&rp, p.format, rep.f);

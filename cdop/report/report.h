@@ -208,7 +208,10 @@ struct stats {
 	int year;            /* first calendar year: 2025 for 2025-26 */
 	char year_text[8];   /* "2025-26" */
 	char first[11];      /* "2025-04-01" */
-	char last[11];       /* "2026-03-31" */
+	char last[11];       /* last date counted: the year end, or today when
+				the year has not ended (an interim report) */
+	char year_end[11];   /* "2026-03-31" */
+	int interim;         /* the year had not ended when counted (SPEC §5) */
 	enum dc_method method;
 	struct stats_table tab[STATS_NTABLES];
 };
@@ -218,7 +221,11 @@ void stats_init(struct stats *s);
 void stats_release(struct stats *s);
 
 /* Exact counts for the reporting year starting 1 April `year`. Errors name
- * the case and the field when stored data cannot be counted. */
+ * the case and the field when stored data cannot be counted. While the
+ * year has not ended (today, reg_today_date, is on or before 31 March)
+ * the report is interim: everything is counted up to today, so a meeting
+ * dated after today is not held, and "outstanding" and "overdue" are as at
+ * today (the tables' titles say so). */
 int stats_compute(struct reg *r, int year, struct stats *s);
 
 /* Makes the tables from the scratch counts (acc): interior cells as
@@ -257,6 +264,81 @@ int stats_cell_get(const struct stats *s, size_t tab, size_t row, size_t col,
 
 /* Index of a table by SPEC id, or -1. */
 int stats_table_index(const char *id);
+
+/* ==== audit ==== */
+/*
+ * cdop/report/dc_audit.c — the exact check of a public edition (SPEC §5,
+ * docs/disclosure.md). After the policy's rules (stats_disclose), an
+ * attacker is modelled who knows every published cell of this edition and
+ * of every earlier public edition of the same year, every total relation
+ * within and between the tables, and what each mark means (DfE "x": at
+ * least 1; NHS "*": 1 to 7; NHS "x", withheld by the audit: at least 1; an
+ * NHS rounded v: v-2 to v+2 and at least 8). For every hidden cell the
+ * smallest and largest value over all integer tables consistent with that
+ * knowledge is found with GLPK; while some hidden cell has fewer than two
+ * possible values (three for a cell hidden as a small count), one more
+ * cell of this edition is withheld and the check repeats.
+ *
+ * A cell is declared safe only on two integer tables, each checked
+ * exactly in integer arithmetic against every relation, whose values for it
+ * differ enough: the proof does not rest on the solver's tolerances.
+ */
+
+/* One public edition as a reader has it: every count cell of the 14 tables
+ * in stats_cell_at() order. */
+struct stats_edition {
+	enum dc_method method;  /* DC_METHOD_DFE or DC_METHOD_NHS */
+	size_t n;               /* stats_ncells() */
+	long *count;            /* exact counts of the data it was made from */
+	long *shown;            /* the published number where state is SHOWN */
+	unsigned char *state;   /* enum dc_cell_state */
+};
+
+#define STATS_EDITION_INIT { DC_METHOD_NONE, 0, NULL, NULL, NULL }
+
+/* The count cells of all tables (the percent column is not one). */
+size_t stats_ncells(const struct stats *s);
+/* Cell i as (table, row, column); DC_ERANGE past the end. */
+int stats_cell_at(const struct stats *s, size_t i, size_t *tab, size_t *row, size_t *col);
+/* A copy of the edition s now publishes. */
+int stats_edition_take(const struct stats *s, struct stats_edition *e);
+int stats_edition_alloc(struct stats_edition *e, size_t n);
+void stats_edition_release(struct stats_edition *e);
+
+struct stats_audit {
+	size_t withheld;   /* cells withheld by the audit beyond the rules */
+	size_t hidden;     /* hidden cells proven not pinned at the end */
+	size_t solves;     /* integer programs solved */
+	size_t versions;   /* distinct data behind the editions audited */
+};
+
+/*
+ * Audit the public edition in s (after stats_disclose) together with the
+ * earlier public editions of its year, withholding more cells of s where
+ * needed. CDOP_ERR_CONFLICT when no withholding can protect some cell
+ * (message names it), CDOP_ERR_INTERNAL when the solver fails: nothing
+ * must then be published.
+ */
+int stats_audit(struct reg *r, struct stats *s, const struct stats_edition *earlier,
+		size_t nearlier, struct stats_audit *out);
+
+/* ==== editions ==== */
+/*
+ * cdop/report/editions.c — the public editions the register has written
+ * (table `editions`, schema 010).
+ */
+struct edition_row {
+	struct stats_edition e;
+	char written_at[21];
+	char counted_to[11];
+	long extra;
+};
+
+/* Every public edition of s's year, oldest first. */
+int editions_load(struct reg *r, const struct stats *s, struct edition_row **out, size_t *n);
+void editions_free(struct edition_row *rows, size_t n);
+/* Remember the edition s publishes (in the caller's transaction). */
+int editions_save(struct reg *r, const struct stats *s, long extra);
 
 /* ==== report ==== */
 /*

@@ -130,14 +130,17 @@ static void put_trend(const struct report_model *rp, FILE *f)
 
 void report_write_csv(const struct report_model *rp, FILE *f)
 {
-	fprintf(f, "# cdop annual report year:%s edition:%s disclosure:%s produced:%s\r\n",
-		rp->s->year_text, rp->edition_name, rp->disclosure_name, rp->produced);
+	fprintf(f, "# cdop annual report year:%s edition:%s disclosure:%s produced:%s%s%s\r\n",
+		rp->s->year_text, rp->edition_name, rp->disclosure_name, rp->produced,
+		rp->s->interim ? " interim counted_to:" : "", rp->s->interim ? rp->s->last : "");
 	fputs("# panel,", f);
 	field(f, rp->panel_name);
 	if (rp->panel_area[0]) {
 		fputs("\r\n# area,", f);
 		field(f, rp->panel_area);
 	}
+	fputs("\r\n# note: ", f);
+	fputs(rp->disclosure_note, f);
 	fputs("\r\n\r\n", f);
 	put_narrative(rp, f);
 	put_trend(rp, f);

@@ -390,11 +390,13 @@ void report_write_html(const struct report_model *rp, FILE *f)
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		"<title>", f);
 	esc(f, rp->panel_name);
-	fprintf(f, ": annual report %s (%s edition)</title>\n"
+	fprintf(f, ": annual report %s%s (%s edition)</title>\n"
 		"<style>%s</style>\n</head><body>\n<header>\n"
-		"<p class=\"kicker\">", s->year_text, rp->edition_name, style);
+		"<p class=\"kicker\">", s->year_text, s->interim ? " (interim)" : "",
+		rp->edition_name, style);
 	esc(f, rp->panel_name);
-	fprintf(f, "</p>\n<h1>Annual report %s</h1>\n<p class=\"meta\">", s->year_text);
+	fprintf(f, "</p>\n<h1>Annual report %s%s</h1>\n<p class=\"meta\">", s->year_text,
+		s->interim ? " (interim)" : "");
 	if (rp->panel_area[0]) {
 		fputs("Covering ", f);
 		esc(f, rp->panel_area);
@@ -411,6 +413,7 @@ void report_write_html(const struct report_model *rp, FILE *f)
 	put_card(rp, f, STATS_BY_CATEGORY, s->tab[STATS_BY_CATEGORY].nrows - 1, 0,
 		 "reviews with modifiable factors");
 	put_card(rp, f, STATS_OUTSTANDING, s->tab[STATS_OUTSTANDING].nrows - 1, 0,
+		 s->interim ? "cases awaiting review so far (interim)" :
 		 "cases awaiting review at the year end");
 	fputs("</section>\n<nav aria-label=\"Contents\"><h2>Contents</h2><ol>\n", f);
 	if (rp->narrative.n)

@@ -72,7 +72,8 @@ struct report_model {
 	enum report_edition edition;
 	const char *edition_name;     /* "board" | "public" */
 	const char *disclosure_name;  /* "none" | "dfe" | "nhs" */
-	const char *disclosure_note;  /* how the edition was protected */
+	const char *disclosure_note;  /* how the edition was protected, and its audit */
+	char note[4096];              /* disclosure_note's storage */
 	char produced[11];            /* today, YYYY-MM-DD */
 	char keyid[SIGN_KEYID_HEX_SIZE];
 	const char *file_name;        /* the output's base name, for the footer */

@@ -3,12 +3,14 @@
  *
  *   {"year": "2025-26", "edition": "board", "disclosure": "none",
  *    "tables": {ID: {"columns": [...], "rows": [{"label": ..., "cells": [...]}]}},
- *    "learning": ["...", ...]}
+ *    "learning": ["...", ...], "interim": false, "counted_to": null, "note": "..."}
  *
  * Tables in SPEC order. A count is a number; a withheld cell the string
  * "x" (DfE) or "*" (NHS); attendance_percent a number with one decimal, or
  * null when there were no meetings. "disclosure" is "none" (board), "dfe"
- * or "nhs"; "learning" holds the publishable learning texts, scrubbed.
+ * or "nhs"; "interim" is true while the year has not ended, and then
+ * "counted_to" the date counted up to (today; else null); "note" says
+ * how the edition was protected and audited; "learning" holds the publishable learning texts, scrubbed.
  * Written as it goes, so memory does not grow with the learning.
  */
 #include "cdop/report/report_int.h"
@@ -152,5 +154,13 @@ void report_write_json(const struct report_model *rp, FILE *f)
 		fputs(i ? ",\n    " : "\n    ", f);
 		jstr(f, rp->learning[i]);
 	}
-	fputs(rp->nlearning ? "\n  ]\n}\n" : "]\n}\n", f);
+	fputs(rp->nlearning ? "\n  ]" : "]", f);
+	fprintf(f, ",\n  \"interim\": %s,\n  \"counted_to\": ", rp->s->interim ? "true" : "false");
+	if (rp->s->interim)
+		jstr(f, rp->s->last);
+	else
+		fputs("null", f);
+	fputs(",\n  \"note\": ", f);
+	jstr(f, rp->disclosure_note);
+	fputs("\n}\n", f);
 }

@@ -152,7 +152,7 @@ void report_write_md(const struct report_model *rp, FILE *f)
 {
 	fputs("# ", f);
 	md_text(f, rp->panel_name);
-	fprintf(f, ": annual report %s\n\n", rp->s->year_text);
+	fprintf(f, ": annual report %s%s\n\n", rp->s->year_text, rp->s->interim ? " (interim)" : "");
 	if (rp->panel_area[0]) {
 		fputs("Covering ", f);
 		md_text(f, rp->panel_area);

@@ -599,13 +599,40 @@ static int meetings_pass(struct reg *r, struct stats *s)
 	return ret;
 }
 
+/*
+ * An interim report's tables whose titles speak of the year end: they are
+ * counted as at today instead, and say so, so that no figure reads as the
+ * year's final one. The SPEC labels (overdue_at_year_end) stay for
+ * machines; the JSON says "interim" and the date counted to.
+ */
+static void interim_titles(struct stats *s)
+{
+	struct stats_table *o = &s->tab[STATS_OUTSTANDING];
+	struct stats_table *rec = &s->tab[STATS_RECOMMENDATIONS];
+
+	o->title = "Cases awaiting review so far (interim)";
+	o->note = "Interim: cases notified by the date this report counts to and not "
+		  "reviewed at a meeting held by then, by time from the death to that "
+		  "date. Cases transferred to another panel, and cases closed without a "
+		  "review, are not counted. Not the year-end figure.";
+	rec->note = "Interim: made at meetings held in the year so far; completed so "
+		    "far; overdue so far: due by the date this report counts to and not "
+		    "done by then. Not the year-end figures.";
+	rec->row_title[2] = "Overdue so far";
+	s->tab[STATS_MEETINGS].note = "Interim: panel meetings held in the year so far "
+		"(a meeting dated after the date this report counts to is not counted). "
+		"For each agency, the meetings at which at least one person attended "
+		"for it; for meetings held, those with any attendance recorded.";
+}
+
 int stats_compute(struct reg *r, int year, struct stats *s)
 {
 	static int (*const passes[])(struct reg *, struct stats *) = {
 		notifications_pass, reviews_pass, themes_pass, outstanding_pass,
 		recommendations_pass, meetings_pass, stats_tables_make,
 	};
-	struct cdate first, last;
+	struct cdate first, last, today;
+	char today_text[11];
 	int ret;
 
 	stats_release(s);
@@ -614,7 +641,17 @@ int stats_compute(struct reg *r, int year, struct stats *s)
 	date_report_year_bounds(year, &first, &last);
 	date_format(&first, s->first);
 	date_format(&last, s->last);
+	date_format(&last, s->year_end);
 	date_report_year_format(year, s->year_text);
+	ret = reg_today_date(r, &today, today_text);
+	if (ret)
+		return ret;
+	if (strcmp(today_text, s->last) <= 0) {
+		/* In-year (D5): count what has happened by today, and say so. */
+		s->interim = 1;
+		memcpy(s->last, today_text, sizeof s->last);
+		interim_titles(s);
+	}
 	case_sql_make();
 	ret = CDOP_OK;
 	for (size_t i = 0; !ret && i < NELEM(passes); i++)

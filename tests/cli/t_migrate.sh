@@ -28,4 +28,10 @@ as ada check; expect_rc 0 "check after use"
 as ada audit list --json
 python3 -c "import json,sys; assert sum(x['action']=='migrate' for x in json.load(open(sys.argv[1])))==1" "$T/out" \
   && pass || fail "migrated twice"
+# 010: the upgraded register remembers public editions (issue 11)
+as mo report annual --year 2025-26 --edition public --format json --out "$T/public.json"
+expect_rc 0 "public edition on the upgraded register"
+as mo report annual --year 2025-26 --edition board --format json --out "$T/board.json"
+python3 -c "import json,sys; n=json.load(open(sys.argv[1]))['note']; assert 'Public edition 1 of 2025-26: DfE rules' in n, n" "$T/board.json" \
+  && pass || fail "upgraded register: the public edition was not remembered"
 finish

@@ -119,6 +119,7 @@ static void compute(struct stats *s, int year, enum dc_method m)
 	struct reg r;
 
 	assert_int_equal(t_reg_open(&r, g_path, T_ADMIN, T_PASS), 0);
+	r.ss.today = TODAY;
 	stats_init(s);
 	if (stats_compute(&r, year, s) || stats_disclose(&r, s, m))
 		fail_msg("stats: %s", r.e.msg);
@@ -590,24 +591,31 @@ static void test_other_years(void **state)
 	static const char *const out_2024[] = {
 		"under_6_months: 2", "6_to_12_months: 1", "over_12_months: 0", "total: 3",
 	};
-	/* 31 March 2027: P5 (25 months), C9 (19), C13 (14); C8 reviewed at M4;
-	 * C12 (notified 2026-04-10, not reviewed: 11 months). */
+	/* 2026-27 is interim on 20 May 2026 (D5): counted as at today, not as
+	 * if 31 March 2027 had come. P5 (died 2025-02-10: 15 months), C9
+	 * (2025-08-20: 9), C13 (2026-01-30: 3), C12 (notified 2026-04-10,
+	 * died 2026-04-08: 1); C8 was reviewed at M4 (2026-04-15), held. */
 	static const char *const out_2026[] = {
-		"under_6_months: 0", "6_to_12_months: 1", "over_12_months: 3", "total: 4",
+		"under_6_months: 2", "6_to_12_months: 1", "over_12_months: 1", "total: 4",
 	};
-	/* 2026-27: made at M4, C8's neglect toolkit; completed, C2's waiting
-	 * list review (2026-04-20); overdue at 31 March 2027, everything not
-	 * done: P1's fencing, C1's campaign, C2's lead and C8's toolkit. */
+	/* 2026-27 so far: made at M4, C8's neglect toolkit; completed, C2's
+	 * waiting list review (2026-04-20); overdue by 20 May 2026: P1's
+	 * fencing (due 2025-09-30) and C2's lead (2026-03-31); C1's campaign
+	 * (due 2026-06-30) is not due yet, nor C8's toolkit. */
 	static const char *const recs_2026[] = {
-		"made: 1", "completed: 1", "overdue_at_year_end: 4",
+		"made: 1", "completed: 1", "overdue_at_year_end: 2",
 	};
 	struct stats s;
 
 	(void)state;
 	compute(&s, 2024, DC_METHOD_NONE);
+	assert_false(s.interim);
 	CHECK(&s, STATS_OUTSTANDING, out_2024);
 	stats_release(&s);
 	compute(&s, 2026, DC_METHOD_NONE);
+	assert_true(s.interim);
+	assert_string_equal(s.last, TODAY);
+	assert_string_equal(s.tab[STATS_RECOMMENDATIONS].row_title[2], "Overdue so far");
 	CHECK(&s, STATS_OUTSTANDING, out_2026);
 	CHECK(&s, STATS_RECOMMENDATIONS, recs_2026);
 	stats_release(&s);

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Disclosure property test (issue 11, must-show 2): random small registers
+# (5-60 reviews a year) through the real suppression and audit
+# (dc_property), then an independent attacker (attacker.py: scipy's MILP,
+# not GLPK) that must pin no hidden cell in any scenario: dfe alone, nhs
+# alone, both editions of one year, a re-issue after one more case. First
+# the attacker is shown to have teeth: on the rules alone (no audit) it
+# must pin something.
+#   CDOP_DC_REGISTERS  how many registers (default 200)
+#   CDOP_DC_SEED       the random seed (default 1)
+set -euo pipefail
+driver=$1
+here=$(dirname "$0")
+out=$(mktemp -d "${TMPDIR:-/tmp}/cdop-dc-XXXXXX")
+trap 'rm -rf "$out"' EXIT
+mkdir "$out/rules" "$out/audited"
+"$driver" 7 10 "$out/rules" rules-only >/dev/null
+if /usr/bin/python3 "$here/attacker.py" "$out/rules" >"$out/rules.log"; then
+  echo "FAIL: the attacker pinned nothing on the rules alone: it is not testing anything"
+  exit 1
+fi
+echo "rules alone: $(grep -c '^register' "$out/rules.log") scenarios with a pinned cell (expected)"
+# Two halves side by side (two cores): each makes its registers, then
+# attacks them.
+n=${CDOP_DC_REGISTERS:-200}
+seed=${CDOP_DC_SEED:-1}
+half() {
+  mkdir "$out/audited$1"
+  "$driver" "$((seed * 2 + $1))" "$2" "$out/audited$1" > "$out/driver$1.log" &&
+    /usr/bin/python3 "$here/attacker.py" "$out/audited$1" > "$out/attacker$1.log"
+}
+half 0 $((n / 2)) & p0=$!
+half 1 $((n - n / 2)) & p1=$!
+rc=0
+wait $p0 || rc=1
+wait $p1 || rc=1
+cat "$out"/driver*.log "$out"/attacker*.log
+exit $rc
