@@ -70,7 +70,7 @@ assert j["note"].startswith("Interim:"), j["note"]
 held = j["tables"]["meetings"]["rows"][0]
 assert held["label"] == "held" and held["cells"][0] == 1, held  # M4 only, not 2026-06-10
 md = open(f"{r}/in-year.md").read()
-assert md.startswith("# Child Death Overview Panel annual report 2026-27 (interim)"), md[:200]
+assert md.startswith("# Child Death Overview Panel: annual report 2026-27 (interim)"), md[:200]
 assert "overdue so far" in md and "Overdue at the year end" not in md, md
 html = open(f"{r}/in-year.html").read()
 assert "Annual report 2026-27 (interim)" in html
