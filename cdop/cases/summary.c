@@ -52,7 +52,10 @@ static void waiting_for(const json_t *view, char *out, size_t len)
 	}
 	if (!st)
 		st = "";
-	if (!strcmp(st, "notified"))
+	if ((!strcmp(st, "notified") || !strcmp(st, "gathering")) && awaited)
+		snprintf(out, len, "%zu agency report%s still awaited", awaited,
+			 awaited == 1 ? "" : "s");
+	else if (!strcmp(st, "notified"))
 		snprintf(out, len, "information gathering: request the agencies' reports");
 	else if (!strcmp(st, "gathering") && awaited)
 		snprintf(out, len, "%zu agency report%s still awaited", awaited,

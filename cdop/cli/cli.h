@@ -106,6 +106,9 @@ void cli_put_text(FILE *f, const char *text, int width);
 /* case show's text: the view (case_view) in the form's groups, headed by
  * its summary facts (case_summary_facts). */
 void cli_case_text(const json_t *view, const json_t *facts);
+/* `cdop --generate man|bash-completion`: the man page or the completion
+ * script from the command table, on stdout; -1 for anything else. */
+int cli_generate(const char *what);
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
 

@@ -435,6 +435,14 @@ int main(int argc, char **argv)
 		print_help();
 		return 0;
 	}
+	/* Build time: the man page and completion from the command table. */
+	if (argc == 3 && !strcmp(argv[1], "--generate")) {
+		if (cli_generate(argv[2])) {
+			fprintf(stderr, "cdop: --generate man|bash-completion\n");
+			return EXIT_USAGE;
+		}
+		return fflush(stdout) ? EXIT_IOERR : 0;
+	}
 	if (crypto_init()) {
 		fprintf(stderr, "cdop: cannot initialise libsodium\n");
 		return EXIT_IOERR;
