@@ -40,7 +40,7 @@ notified.date> ${tab}04/05/2025
 notified.by_name> ${tab}
 notified.by_role> ${tab}Paediatrician
 notified.by_agency> ${tab}hospital
-notified.ncmd_date> ${tab}
+notified.ncmd_date> ${tab}today
 birth.gestation_weeks> ${tab}12
 birth.gestation_weeks> ${tab}39
 birth.weight_grams> ${tab}
@@ -63,6 +63,7 @@ assert 'address' not in c['child'], c
 assert c['notified']['date'] == '2025-05-04', c   # typed 04/05/2025
 assert c['birth'] == {'gestation_weeks': 39}, c
 assert c['death']['coroner'] == 'referred', c
+assert c['notified']['ncmd_date'] == '2025-10-01', c   # typed today
 PY
 
 # -- review at a meeting: a contradictory modifiable is refused and re-asked;
