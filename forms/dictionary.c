@@ -48,8 +48,10 @@ static void add_type(struct sbuf *b, const struct field *fld)
 	case FIELD_INT:
 		if (fld->codes)
 			sbuf_addf(b, "whole number from `%s`", fld->codes->name);
+		else if (fld->max > fld->min)
+			sbuf_addf(b, "whole number, %ld to %ld", fld->min, fld->max);
 		else
-			sbuf_addf(b, "whole number");
+			sbuf_adds(b, "whole number");
 		break;
 	case FIELD_CODE_ARRAY:
 		sbuf_addf(b, "list of codes from `%s`", fld->codes->name);

@@ -133,11 +133,33 @@ int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MA
  * after the meeting that reviewed the case is refused (death.date). When
  * the death's date, time or expectedness changes, every joint agency
  * response action (done ones too) is given its due time again from the
- * targets in force when the case was notified.
+ * targets in force when the case was notified. The audit entry ("update")
+ * holds {"changes": [{path, old, new}], "reason"}: for an identifiable
+ * field only {path, "identifiable": true}, no values (read by
+ * cases_history). A reviewed or closed case changes only with a reason:
+ * cases_update_reason (else CDOP_ERR_INPUT on field "reason").
  */
 int cases_update(struct reg *r, const char *ref, const json_t *patch);
-/* Moves a case along SPEC §3's order. */
+int cases_update_reason(struct reg *r, const char *ref, const json_t *patch,
+			const char *reason);
+/*
+ * The notified_ncmd clock stopped: notified.ncmd_date = ON (a date, or the
+ * date of a date and time) through the same checks and trail as an update
+ * (audited as "notified_ncmd"); needs no reason on a reviewed case.
+ */
+int cases_ncmd_notified(struct reg *r, const char *ref, const char *on);
+/*
+ * Moves a case along SPEC §3's order (forward, scheduled and reviewed only
+ * by meeting add and review). A correction moves it back one step with a
+ * reason: notified <- gathering <- ready, reviewed <- closed (scheduled
+ * comes off an agenda by meetings_remove_case; a review is amended at a
+ * later meeting). Closing or transferring a case with agency reports still
+ * awaited needs a reason too. Errors about the reason name field "reason".
+ * Audited ("status", {"old", "new", "reason"?, "outstanding"?}).
+ */
 int cases_set_status(struct reg *r, const char *ref, const char *status);
+int cases_set_status_reason(struct reg *r, const char *ref, const char *status,
+			    const char *reason);
 
 
 /*
@@ -180,6 +202,14 @@ enum case_view_mode {
 /* Builds the JSON of one case; *out is a new reference. */
 int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out);
 
+/*
+ * What a reader wants first, from a case view: {"age_at_death": "2 years 3
+ * months" (the age band in an anonymised view), "days_since_death" (only
+ * when the view has the date of death), "status_label", "waiting_for"}.
+ * NULL when out of memory.
+ */
+json_t *case_summary_facts(const json_t *view, const struct cdate *today);
+
 /* case show: finds REF, builds the view, audits an identifiable view. */
 int cases_show(struct reg *r, const char *ref, enum case_view_mode mode, json_t **out);
 
@@ -190,6 +220,37 @@ struct case_filter {
 /* case list: an array of summaries; identifiable ones are audited. */
 int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
 	       json_t **out);
+
+/* ==== history ==== */
+struct reg;
+
+/*
+ * case history: every change to case REF in the audit trail, oldest first,
+ * as [{seq, at, user, action, changes?: [{path, old, new} | {path,
+ * identifiable: true}], reason?, outstanding?, detail?, object?}]. Reads
+ * (views, listings) are left out. An entry about the case under another
+ * object (a meeting's agenda, a recommendation) has "object". identifiable:
+ * the caller may see identifiable values (a manager); the reading is then
+ * audited ("history").
+ */
+int cases_history(struct reg *r, const char *ref, int identifiable, json_t **out);
+
+/* ==== search ==== */
+struct reg;
+
+#define SEARCH_TEXT_MAX 128
+
+/*
+ * search: every case whose child's name (any part of "forename surname"),
+ * NHS number (any spacing), date of birth (DD/MM/YYYY or YYYY-MM-DD),
+ * postcode (whole, any spacing, or its outward code) or reference (any
+ * part) matches TEXT, case-insensitively. *out is an array, newest
+ * notification first, of {ref, status, forename, surname, date_of_birth,
+ * death_date, nhs_number?, postcode?, matched} where matched names the
+ * identifier that matched. Identifiable, so audited ("search", the count;
+ * never the text). Errors name the field "text".
+ */
+int cases_search(struct reg *r, const char *text, json_t **out);
 
 /* ==== rr ==== */
 struct reg;
@@ -287,6 +348,11 @@ struct agency_request_result {
 	int again;                 /* requested before: the due date was changed */
 };
 
+/* agency request --on: as agency_request, requested on ON (a date as
+ * typed, not in the future, not before the death; NULL: today) and due by
+ * default AGENCY_DEFAULT_DAYS after ON. Errors name "on" and "due". */
+int agency_request_on(struct reg *r, const char *ref, const char *agency,
+		      const char *on, const char *due, struct agency_request_result *res);
 /*
  * agency request: requested today, due on DUE or AGENCY_DEFAULT_DAYS later.
  * Requesting again keeps the first request date and sets the new due date

@@ -1,6 +1,7 @@
 #ifndef CDOP_CLI_H
 #define CDOP_CLI_H
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -32,6 +33,8 @@ struct cli {
 	char *pass;       /* secure memory while needed */
 	size_t passlen;
 	char default_path[4096];
+	int argc;         /* the command's arguments (argv[0] its last word) */
+	char **argv;
 };
 
 struct command;
@@ -99,6 +102,16 @@ int cli_list(struct cli *c, int argc, char **argv, cli_lister_fn *list,
 /* Takes every --allow-word WORD out of argv into the session's allowed
  * words (the identifier check). CLI_ERR_USAGE without a WORD. */
 int cli_allow_words(struct cli *c, int *argc, char **argv);
+/* Prints text from the register or a user with control characters (C0,
+ * C1, bidirectional overrides) escaped as \xNN, padded with spaces to
+ * width characters (0: no padding). */
+void cli_put_text(FILE *f, const char *text, int width);
+/* case show's text: the view (case_view) in the form's groups, headed by
+ * its summary facts (case_summary_facts). */
+void cli_case_text(const json_t *view, const json_t *facts);
+/* `cdop --generate man|bash-completion`: the man page or the completion
+ * script from the command table, on stdout; -1 for anything else. */
+int cli_generate(const char *what);
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
 
@@ -145,6 +158,13 @@ int cmd_transfer(struct cli *c, int argc, char **argv);
 int cmd_return_ncmd(struct cli *c, int argc, char **argv);
 int cmd_config_show(struct cli *c, int argc, char **argv);
 int cmd_config_set(struct cli *c, int argc, char **argv);
+int cmd_today(struct cli *c, int argc, char **argv);
+int cmd_search(struct cli *c, int argc, char **argv);
+int cmd_case_history(struct cli *c, int argc, char **argv);
+int cmd_case_print(struct cli *c, int argc, char **argv);
+int cmd_meeting_show(struct cli *c, int argc, char **argv);
+int cmd_meeting_remove(struct cli *c, int argc, char **argv);
+int cmd_action_reopen(struct cli *c, int argc, char **argv);
 
 /* The interactive form (cli/prompt.c): asks every field of a form on the
  * terminal, re-asking on invalid answers, shows a summary and asks to

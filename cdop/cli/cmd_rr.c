@@ -20,6 +20,7 @@ int cmd_rr_add(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *action = NULL, *on = NULL, *by = NULL, *notes = NULL;
+	char on_iso[DATE_DATETIME_BUFLEN];
 	int ch, ret, corrected = 0;
 
 	optind = 1;
@@ -38,6 +39,17 @@ int cmd_rr_add(struct cli *c, int argc, char **argv)
 	if (!action || !on)
 		return cli_fail(c, CLI_ERR_USAGE, "rr add: give --action TYPE and --on "
 				"DATE (usage: cdop %s)", c->cmd->usage);
+	/* shown as stored: ISO, whatever form it was typed in */
+	{
+		struct cdatetime dt;
+		struct cdate today;
+
+		if (on && reg_today_date(&c->reg, &today, NULL) == CDOP_OK &&
+		    date_input_datetime_parse(on, &today, &dt) == DATE_OK) {
+			date_datetime_format(&dt, on_iso);
+			on = on_iso;
+		}
+	}
 	ret = rr_add(&c->reg, argv[optind], action, on, by, notes, &corrected);
 	if (!ret)
 		printf("%s %s: %s done on %s\n", corrected ? "corrected" : "recorded",

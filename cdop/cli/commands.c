@@ -51,14 +51,22 @@ const struct command commands[] = {
 	  "Show one case. Managers see the identifiable record (the view is\n"
 	  "audited); the panel sees it anonymised." },
 	{ "case", "update", cmd_case_update, CMD_UNLOCK, MANAGER,
-	  "case update REF --json FILE [--allow-word WORD]...",
+	  "case update REF --json FILE [--reason TEXT] [--allow-word WORD]...",
 	  "Change a case's notification: FILE holds the members to change (null\n"
 	  "removes one); the whole record is validated again. A new panel_summary\n"
-	  "is checked for identifiers as in notify." },
+	  "is checked for identifiers as in notify. Each change is kept with its\n"
+	  "old and new values ('case history'; an identifiable field's values are\n"
+	  "not kept in the trail). A reviewed or closed case is changed only with\n"
+	  "--reason." },
 	{ "case", "status", cmd_case_status, CMD_UNLOCK, MANAGER,
-	  "case status REF STATUS",
+	  "case status REF STATUS [--reason TEXT]",
 	  "Move a case on: notified, gathering, ready, (scheduled, reviewed by\n"
-	  "meeting add and review), closed; transferred for a non-resident child." },
+	  "meeting add and review), closed; transferred for a non-resident child.\n"
+	  "A correction moves it back one step and needs --reason: gathering to\n"
+	  "notified, ready to gathering, closed to reviewed ('meeting remove' takes\n"
+	  "a scheduled case off its agenda). Closing a case whose agency reports\n"
+	  "are still awaited says which and needs --reason. Reasons are kept in\n"
+	  "the case's history." },
 	{ "backup", NULL, cmd_backup, CMD_UNLOCK, ADMIN,
 	  "backup --out FILE",
 	  "Write the whole register (database and keyring) to FILE as one encrypted,\n"
@@ -111,13 +119,14 @@ const struct command commands[] = {
 	  "cases notified from now on; due times already set are not changed. The\n"
 	  "change is recorded in the audit trail." },
 	{ "agency", "request", cmd_agency_request, CMD_UNLOCK, MANAGER,
-	  "agency request REF --agency CODE [--due DATE]",
-	  "Record that a reporting form for case REF was requested today from agency\n"
+	  "agency request REF --agency CODE [--on DATE] [--due DATE]",
+	  "Record that a reporting form for case REF was requested on --on (by\n"
+	  "default today; not in the future, not before the death) from agency\n"
 	  "CODE: gp, health_visiting, midwifery, hospital, ambulance, police,\n"
 	  "childrens_social_care, education, mental_health, coroner, public_health or\n"
-	  "other. It is due back on --due, by default 28 days from today. Asking the\n"
+	  "other. It is due back on --due, by default 28 days after the request. Asking the\n"
 	  "same agency again keeps the first request date and sets a new due date\n"
-	  "(--due, or 28 days from today)." },
+	  "(--due, or 28 days after --on)." },
 	{ "agency", "receive", cmd_agency_receive, CMD_UNLOCK, MANAGER,
 	  "agency receive REF --agency CODE --on DATE [--json FILE | --age FILE] "
 	  "[--attach FILE]...",
@@ -226,7 +235,8 @@ const struct command commands[] = {
 	  "reports still awaited. A reviewed case may come back to be amended." },
 	{ "meeting", "attend", cmd_meeting_attend, CMD_UNLOCK, MANAGER,
 	  "meeting attend MEETING --name NAME --agency CODE [--role TEXT]",
-	  "Record that a person attended for an agency." },
+	  "Record that a person attended for an agency (once: the same name for the\n"
+	  "same agency again is refused)." },
 	{ "meeting", "pack", cmd_meeting_pack, CMD_UNLOCK, MANAGER | PANEL,
 	  "meeting pack MEETING --out FILE",
 	  "Write the anonymised HTML case pack for a meeting (one self-contained,\n"
@@ -248,7 +258,8 @@ const struct command commands[] = {
 	  "The recommendation tracker: every recommendation with its id, owner\n"
 	  "agency, due date and status; --overdue lists those past due and not done." },
 	{ "action", "done", cmd_action_done, CMD_UNLOCK, MANAGER,
-	  "action done ID --on DATE", "Mark a recommendation as done." },
+	  "action done ID [--on DATE]",
+	  "Mark a recommendation as done, on DATE (by default today)." },
 	/* the register's settings */
 	{ "config", "show", cmd_config_show, CMD_UNLOCK, ADMIN,
 	  "config show [--json]",
@@ -259,5 +270,47 @@ const struct command commands[] = {
 	  "Set one setting (an empty VALUE unsets it): panel.name (printed at the\n"
 	  "head of every report), panel.area, population.under_18 (children under 18\n"
 	  "in the area, for rates per 10,000 in the report). Audited." },
+	/* the manager's day */
+	{ "today", NULL, cmd_today, CMD_UNLOCK, MANAGER | PANEL,
+	  "today [--json]",
+	  "Everything due or overdue, in days, in one list: joint agency response\n"
+	  "actions (as 'rr due'), agency reporting forms (as 'agency due'),\n"
+	  "recommendations not done (as 'action list'), cases ready for panel and\n"
+	  "the statutory clocks (notified_ncmd: tell NCMD within 48 hours of the\n"
+	  "notification; mark it with 'rr add REF --action notified_ncmd --on DATE').\n"
+	  "Overdue first, most overdue at the top. Managers see each child's name\n"
+	  "(the view is audited); the panel sees recommendations, agency forms and\n"
+	  "cases ready for panel, with references only." },
+	{ "search", NULL, cmd_search, CMD_UNLOCK, MANAGER,
+	  "search TEXT [--json]",
+	  "Find cases by the child's name (any part), NHS number (any spacing),\n"
+	  "date of birth (DD/MM/YYYY or YYYY-MM-DD), postcode (whole or its first\n"
+	  "half) or reference (any part), ignoring case. Shows names, so each\n"
+	  "search is audited (the count of cases found, not the text)." },
+	{ "case", "history", cmd_case_history, CMD_UNLOCK, MANAGER,
+	  "case history REF [--json]",
+	  "Every change to case REF, oldest first, from the audit trail: when, who,\n"
+	  "what, and the old and new value of each field changed (an identifiable\n"
+	  "field is named without its values, which the trail does not keep),\n"
+	  "with the reason given for a correction. Reading it is audited." },
+	{ "case", "print", cmd_case_print, CMD_UNLOCK, MANAGER | PANEL,
+	  "case print REF --out FILE",
+	  "Write case REF as one printable page of HTML to FILE (never replacing a\n"
+	  "file): status and what it waits for, age at death, the notification in\n"
+	  "its groups, the joint agency response, agency reports, the review and its\n"
+	  "recommendations. The panel's copy is anonymised, as in the meeting pack.\n"
+	  "Printing is audited." },
+	{ "meeting", "show", cmd_meeting_show, CMD_UNLOCK, MANAGER | PANEL,
+	  "meeting show MEETING [--json]",
+	  "A meeting's date, chair, agenda (each case's reference and status, and\n"
+	  "whether it was reviewed there) and attendance." },
+	{ "meeting", "remove", cmd_meeting_remove, CMD_UNLOCK, MANAGER,
+	  "meeting remove MEETING REF",
+	  "Take case REF off a meeting's agenda (not a case reviewed at it). Off its\n"
+	  "only agenda a scheduled case is 'ready' again. Audited." },
+	{ "action", "reopen", cmd_action_reopen, CMD_UNLOCK, MANAGER,
+	  "action reopen ID --reason TEXT",
+	  "Undo 'action done': the recommendation is open again. The reason is kept\n"
+	  "in the audit trail and the case's history." },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

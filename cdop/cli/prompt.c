@@ -75,7 +75,7 @@ static int ask_form(struct prompter *p, const struct form *f, const char *prefix
 static int ask_field(struct prompter *p, const struct field *fld, const char *path,
 		     json_t *obj)
 {
-	char prompt[256], msg[512];
+	char prompt[256], msg[512], iso[DATE_BUFLEN] = "";
 	const char *a, *hint = p->suggest ? p->suggest(path, p->root) : NULL;
 
 	fprintf(stderr, "\n%s%s\n", fld->label ? fld->label : fld->name,
@@ -98,6 +98,15 @@ static int ask_field(struct prompter *p, const struct field *fld, const char *pa
 					"nothing was saved", path);
 		if (!*a && hint)
 			a = hint;
+		/* "today" is a date too (SPEC §2): the one parser turns it into one */
+		if ((fld->type == FIELD_DATE || fld->type == FIELD_DATETIME) &&
+		    !strcmp(a, "today")) {
+			struct cdate t;
+
+			if (reg_today_date(&p->c->reg, &t, NULL) == CDOP_OK)
+				date_format(&t, iso);
+			a = iso;
+		}
 		ret = field_check_value(fld, a, &v, msg, sizeof msg);
 		if (ret == FORM_OK && !v && (fld->flags & FIELD_REQUIRED)) {
 			fprintf(stderr, "  %s is required\n", path);

@@ -585,7 +585,7 @@ static int import_line(struct importer *im, const json_t *line)
 			       "array, as export and transfer write them");
 		goto out;
 	}
-
+	form_dates_iso(&form_import_line, in, &im->today);
 	ret = form_validate(&form_import_line, in, &im->today, &errs);
 	if (ret == FORM_EINVALID)
 		ret = cases_invalid(im->r, "", &errs);

@@ -54,7 +54,7 @@ enum role role_parse(const char *name);
  * never prints; every failure returns a cdop_error and leaves a message
  * in reg.err naming the file or field and what would be valid.
  */
-#define REG_ERR_MAX 1024
+#define REG_ERR_MAX 16384 /* every error of a form, one a line */
 #define REG_NAME_MAX 64
 #define REG_FIELD_MAX 64
 #define REG_STMT_CACHE 48
@@ -182,6 +182,10 @@ void reg_today(const struct reg *r, char out[11]);
  * the text. */
 struct cdate;
 int reg_today_date(struct reg *r, struct cdate *d, char out[11]);
+/* A date given as a flag or an argument, as typed (DD/MM/YYYY, YYYY-MM-DD,
+ * today: date_input_parse), into out as YYYY-MM-DD; CDOP_ERR_INPUT naming
+ * field and saying why otherwise. */
+int reg_date_input(struct reg *r, const char *field, const char *in, char out[11]);
 
 /* Schema version this build writes. */
 int reg_schema_latest(void);
