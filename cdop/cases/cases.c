@@ -810,7 +810,9 @@ static int change_visit(const struct field *fld, int depth, void *ctx)
 	b = form_json_get(c->new_, fld->path);
 	if ((!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b)))
 		return 0;
-	if (fld->flags & FIELD_IDENTIFIABLE)
+	/* Free text (a panel summary with an allowed word, circumstances) may
+	 * name people: kept out of the trail like an identifiable field. */
+	if (fld->flags & (FIELD_IDENTIFIABLE | FIELD_FREE_TEXT))
 		ch = json_pack("{s:s, s:b}", "path", fld->path, "identifiable", 1);
 	else
 		ch = json_pack("{s:s, s:O, s:O}", "path", fld->path,

@@ -76,7 +76,7 @@ cat > "$T/rev.json" <<'EOJ'
  "recommendations": [], "referred_for_review": false}
 EOJ
 as pat review "$X" --meeting "$MT" --json "$T/rev.json"; expect_rc 0 "review"
-echo '{"death": {"date": "2025-09-20"}, "notified": {"date": "2025-09-21"}}' > "$T/u5.json"; M case update "$X" --json "$T/u5.json"
+echo '{"death": {"date": "2025-09-20"}, "notified": {"date": "2025-09-21"}}' > "$T/u5.json"; M case update "$X" --json "$T/u5.json" --reason "date of death corrected"
 expect_rc 1 "death after the review refused"; expect_err "death.date" "names the field"
 M report annual --year 2025-26 --edition board --format json --out "$T/r2.json"; expect_rc 0 "report still runs"
 

@@ -58,7 +58,7 @@ sumtry "Summary of a girl from a Greenfield school, seen by a GP on 2 May 2025."
 # deliberate use: allowed word by word, and audited
 sumtry "The Quenby family had moved recently." --allow-word Quenby; expect_rc 0 "allowed word"
 as ada audit list --json
-grep -q "allowed 1 identifier word" "$T/out" && pass || fail "allowed word audited"
+grep -q 'allowed_words\\":1' "$T/out" && pass || fail "allowed word audited"
 grep -q "Quenby" "$T/out" && fail "audit trail shows the allowed word to the admin" || pass
 
 # Another case's identifiers count too, and a new notification's own.
