@@ -137,6 +137,7 @@ int cmd_report_annual(struct cli *c, int argc, char **argv);
 int cmd_key_show(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_ui(struct cli *c, int argc, char **argv);
 
 /* The interactive form (cli/prompt.c): asks every field of a form on the
  * terminal, re-asking on invalid answers, shows a summary and asks to

@@ -198,5 +198,13 @@ const struct command commands[] = {
 	  "agency, due date and status; --overdue lists those past due and not done." },
 	{ "action", "done", cmd_action_done, CMD_UNLOCK, MANAGER,
 	  "action done ID --on DATE", "Mark a recommendation as done." },
+	{ "ui", NULL, cmd_ui, 0, 0,
+	  "ui [--port N] [--no-browser] [--idle-lock DURATION]",
+	  "Serve the register to a web browser on this computer (127.0.0.1 only).\n"
+	  "Prints the address to open, with a one-time start token, as its first\n"
+	  "line, and opens the default browser unless --no-browser. Each person logs\n"
+	  "in with their own user name and passphrase in their own browser; their\n"
+	  "keys are wiped after DURATION without use (default 15m; 30s, 2h ...),\n"
+	  "when they log out, and for everyone when cdop ui stops (Ctrl-C)." },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };
