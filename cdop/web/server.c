@@ -710,6 +710,8 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
 	fclose(q.f);
 	if (q.flash[0])
 		snprintf(s->flash, sizeof s->flash, "%s", q.flash);
+	else if (q.location[0] && q.flash_in)
+		snprintf(s->flash, sizeof s->flash, "%s", q.flash_in); /* not shown yet */
 	if (q.location[0]) {
 		pthread_mutex_unlock(&s->mx);
 		free(body);
