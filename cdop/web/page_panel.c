@@ -421,8 +421,9 @@ int page_actions(struct web_req *q, const char *rest)
 		char on[64];
 		const char *o = web_form_get(q->form, "on");
 
-		web_date_input(q, o, on, sizeof on);
-		ret = actions_done(q->r, web_form_get(q->form, "id"), o && *o ? on : NULL);
+		/* As `action done`: --on defaults to today. */
+		web_date_input(q, o && *o ? o : "today", on, sizeof on);
+		ret = actions_done(q->r, web_form_get(q->form, "id"), on);
 		if (!ret) {
 			snprintf(q->location, sizeof q->location, "/actions");
 			snprintf(q->flash, sizeof q->flash, "Recommendation marked done.");
