@@ -82,17 +82,52 @@ static int matches(struct web_req *q, const json_t *row, const char *needle)
 	return 0;
 }
 
+#define CASES_PAGE 100
+
+static void pager(struct web_req *q, long page, int on, const char *label,
+		  const char *needle, const char *status)
+{
+	if (!on)
+		return;
+	fprintf(q->f, " <a href=\"/cases?page=%ld", page);
+	if (needle) {
+		size_t i;
+
+		/* a query value: letters, digits and a few signs as they are */
+		fputs("&amp;q=", q->f);
+		for (i = 0; needle[i]; i++) {
+			unsigned char c = (unsigned char)needle[i];
+
+			if (isalnum(c) || c == '-' || c == '.' || c == '_')
+				fputc(c, q->f);
+			else
+				fprintf(q->f, "%%%02X", c);
+		}
+	}
+	if (status) {
+		fputs("&amp;status=", q->f);
+		web_h(q->f, status);
+	}
+	fprintf(q->f, "\">%s</a>", label);
+}
+
 int page_cases(struct web_req *q, const char *rest)
 {
 	const char *status = web_arg(q, "status"), *needle = web_arg(q, "q");
 	int anon = q->r->ss.role != ROLE_MANAGER;
 	struct case_filter cf = { NULL, NULL };
+	const char *pg = web_arg(q, "page");
+	long page = pg ? strtol(pg, NULL, 10) : 1;
 	json_t *list = NULL, *row;
-	size_t i, n = 0;
+	size_t i, n = 0, first, last;
 	int ret;
 
 	(void)rest;
 	snprintf(q->title, sizeof q->title, "Cases");
+	if (page < 1 || page > 100000)
+		page = 1;
+	first = (size_t)(page - 1) * CASES_PAGE;
+	last = first + CASES_PAGE;
 	if (status && !*status)
 		status = NULL;
 	if (needle && !*needle)
@@ -128,7 +163,9 @@ int page_cases(struct web_req *q, const char *rest)
 	json_array_foreach(list, i, row) {
 		if (needle && !matches(q, row, needle))
 			continue;
-		if (!n++) {
+		if (n++ < first || n > last)
+			continue;
+		if (n == first + 1) {
 			if (anon)
 				fputs("<table><thead><tr><th>Case</th><th>Status</th><th>Age</th>"
 				      "<th>Sex</th><th>Died</th><th>Expected</th></tr></thead><tbody>\n",
@@ -165,11 +202,18 @@ int page_cases(struct web_req *q, const char *rest)
 		web_h(q->f, web_code_label(&codes_expected, js(row, "expected")));
 		fputs("</td></tr>\n", q->f);
 	}
-	if (n)
-		fprintf(q->f, "</tbody></table>\n<p class=\"hint\">%zu case%s.</p>\n", n,
-			n == 1 ? "" : "s");
-	else
+	if (n > first) {
+		fprintf(q->f, "</tbody></table>\n<p class=\"hint\">Cases %zu to %zu of %zu.",
+			first + 1, n < last ? n : last, n);
+		if (page > 1 || n > last) {
+			fputs(" Page:", q->f);
+			pager(q, page - 1, page > 1, "previous", needle, status);
+			pager(q, page + 1, n > last, "next", needle, status);
+		}
+		fputs("</p>\n", q->f);
+	} else {
 		fputs("<p class=\"empty\">No case matches.</p>\n", q->f);
+	}
 	json_decref(list);
 	return 0;
 }

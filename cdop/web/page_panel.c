@@ -408,11 +408,15 @@ out:
 
 /* ---- /actions ---- */
 
+#define ACTIONS_ROWS 200
+
 int page_actions(struct web_req *q, const char *rest)
 {
 	json_t *list = NULL, *row;
 	char err[REG_ERR_MAX] = "", today[11];
-	size_t i;
+	const char *all_arg = web_arg(q, "all");
+	int all = all_arg && !strcmp(all_arg, "1");
+	size_t i, shown = 0, hidden = 0;
 	int ret;
 
 	(void)rest;
@@ -448,6 +452,14 @@ int page_actions(struct web_req *q, const char *rest)
 		long long id = (long long)json_integer_value(json_object_get(row, "id"));
 		long left = 0;
 
+		/* Open ones first (the library's order is by due date): the
+		 * done ones only with ?all=1, and at most ACTIONS_ROWS rows. */
+		if ((!all && js(row, "done_on")) || shown >= ACTIONS_ROWS) {
+			hidden++;
+			continue;
+		}
+		shown++;
+
 		fputs("<tr><td><a href=\"/cases/", q->f);
 		web_h(q->f, js(row, "ref"));
 		fputs("\">", q->f);
@@ -476,6 +488,10 @@ int page_actions(struct web_req *q, const char *rest)
 	}
 	if (json_array_size(list))
 		fputs("</tbody></table>\n", q->f);
+	if (hidden)
+		fprintf(q->f, "<p class=\"hint\">%zu more not shown%s.</p>\n", hidden,
+			all ? "" : " (done, or beyond the first 200): "
+			"<a href=\"/actions?all=1\">include those done</a>");
 	json_decref(list);
 	return 0;
 }

@@ -32,6 +32,16 @@ static long days_left(const char *today, const char *due)
 	return d;
 }
 
+/* Each group shows the most urgent rows; the rest are counted. */
+#define TODAY_ROWS 50
+
+static void more(FILE *f, size_t total)
+{
+	if (total > TODAY_ROWS)
+		fprintf(f, "<p class=\"hint\">and %zu more, less urgent.</p>\n",
+			total - TODAY_ROWS);
+}
+
 static void stat(FILE *f, long n, const char *what, int bad)
 {
 	fprintf(f, "<div class=\"stat\"><span class=\"n%s\">%ld</span>%s</div>",
@@ -79,6 +89,8 @@ static int today_manager(struct web_req *q, const char *today)
 		fputs("<table><thead><tr><th>Case</th><th>Action</th><th>Due</th>"
 		      "<th>When</th></tr></thead><tbody>\n", q->f);
 	json_array_foreach(rr, i, row) {
+		if (i >= TODAY_ROWS)
+			break;
 		fputs("<tr><td>", q->f);
 		ref_link(q->f, js(row, "ref"));
 		fputs("</td><td>", q->f);
@@ -91,6 +103,7 @@ static int today_manager(struct web_req *q, const char *today)
 	}
 	if (json_array_size(rr))
 		fputs("</tbody></table>\n", q->f);
+	more(q->f, json_array_size(rr));
 
 	fputs("<h2 id=\"agency\">Agency reporting forms</h2>\n", q->f);
 	if (!json_array_size(ag))
@@ -99,6 +112,8 @@ static int today_manager(struct web_req *q, const char *today)
 		fputs("<table><thead><tr><th>Case</th><th>Agency</th><th>Requested</th>"
 		      "<th>Due</th><th>When</th></tr></thead><tbody>\n", q->f);
 	json_array_foreach(ag, i, row) {
+		if (i >= TODAY_ROWS)
+			break;
 		fputs("<tr><td>", q->f);
 		ref_link(q->f, js(row, "ref"));
 		fputs("</td><td>", q->f);
@@ -114,13 +129,14 @@ static int today_manager(struct web_req *q, const char *today)
 	}
 	if (json_array_size(ag))
 		fputs("</tbody></table>\n", q->f);
+	more(q->f, json_array_size(ag));
 
 	fputs("<h2 id=\"recommendations\">Recommendations</h2>\n", q->f);
 	{
 		size_t shown = 0;
 
 		json_array_foreach(act, i, row) {
-			if (js(row, "done_on"))
+			if (js(row, "done_on") || shown >= TODAY_ROWS)
 				continue;
 			if (!shown++)
 				fputs("<table><thead><tr><th>Case</th><th>Recommendation</th>"
@@ -152,6 +168,8 @@ static int today_manager(struct web_req *q, const char *today)
 		fputs("<table><thead><tr><th>Case</th><th>Age</th><th>Died</th>"
 		      "<th>Expected</th></tr></thead><tbody>\n", q->f);
 	json_array_foreach(ready, i, row) {
+		if (i >= TODAY_ROWS)
+			break;
 		fputs("<tr><td>", q->f);
 		ref_link(q->f, js(row, "ref"));
 		fputs("</td><td>", q->f);
@@ -163,8 +181,10 @@ static int today_manager(struct web_req *q, const char *today)
 		fputs("</td></tr>\n", q->f);
 	}
 	if (json_array_size(ready))
-		fputs("</tbody></table>\n<p><a href=\"/meetings\">Put them on a meeting's "
-		      "agenda</a></p>\n", q->f);
+		fputs("</tbody></table>\n", q->f);
+	more(q->f, json_array_size(ready));
+	if (json_array_size(ready))
+		fputs("<p><a href=\"/meetings\">Put them on a meeting's agenda</a></p>\n", q->f);
 out:
 	json_decref(rr);
 	json_decref(ag);
