@@ -427,3 +427,30 @@ void web_errors_from_msg(const char *msg, struct form_errors *errs, char *other,
 		p = nl ? nl + 1 : NULL;
 	}
 }
+
+void web_error_summary(struct web_req *q, const struct form *fm,
+		       const struct form_errors *errs, const char *other)
+{
+	size_t i;
+
+	if (!errs->n && !(other && *other))
+		return;
+	fputs("<div class=\"error\" role=\"alert\"><p><strong>Nothing has been saved."
+	      "</strong> Please correct:</p><ul>", q->f);
+	for (i = 0; i < errs->n; i++) {
+		const struct field *fld = form_field_find(fm, errs->v[i].path);
+
+		fputs("<li>", q->f);
+		web_h(q->f, fld && fld->label ? fld->label : errs->v[i].path);
+		fputs(": ", q->f);
+		web_h(q->f, errs->v[i].message);
+		fputs("</li>", q->f);
+	}
+	fputs("</ul>", q->f);
+	if (other && *other) {
+		fputs("<p>", q->f);
+		web_h(q->f, other);
+		fputs("</p>", q->f);
+	}
+	fputs("</div>\n", q->f);
+}

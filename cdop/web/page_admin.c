@@ -154,7 +154,8 @@ int page_reports(struct web_req *q, const char *rest)
 	web_csrf_input(q);
 	fputs("<label for=\"year\">Reporting year</label><input id=\"year\" name=\"year\" "
 	      "class=\"short\" value=\"", q->f);
-	web_h(q->f, year_default);
+	web_h(q->f, q->form && web_form_get(q->form, "year") ? web_form_get(q->form, "year") :
+	      year_default);
 	fputs("\"><p class=\"hint\">1 April to 31 March, written as 2025-26.</p>"
 	      "<fieldset class=\"choices\"><legend>Edition</legend>", q->f);
 	radio(q->f, "edition", "public", "Public: small numbers withheld", 1);

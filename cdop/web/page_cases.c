@@ -220,36 +220,11 @@ int page_cases(struct web_req *q, const char *rest)
 
 /* ---- the notification form (new and edit) ---- */
 
-static void error_summary(struct web_req *q, const struct form_errors *errs,
-			  const char *other)
-{
-	size_t i;
-
-	if (!errs->n && !(other && *other))
-		return;
-	fputs("<div class=\"error\" role=\"alert\"><p><strong>Nothing has been saved."
-	      "</strong> Please correct:</p><ul>", q->f);
-	for (i = 0; i < errs->n; i++) {
-		fputs("<li>", q->f);
-		web_h(q->f, errs->v[i].path);
-		fputs(": ", q->f);
-		web_h(q->f, errs->v[i].message);
-		fputs("</li>", q->f);
-	}
-	fputs("</ul>", q->f);
-	if (other && *other) {
-		fputs("<p>", q->f);
-		web_h(q->f, other);
-		fputs("</p>", q->f);
-	}
-	fputs("</div>\n", q->f);
-}
-
 static void notification_form(struct web_req *q, const char *action, const json_t *values,
 			      const struct form_errors *errs, const char *other,
 			      const char *button)
 {
-	error_summary(q, errs, other);
+	web_error_summary(q, &form_notification, errs, other);
 	fprintf(q->f, "<form method=\"post\" action=\"%s\" novalidate>", action);
 	web_csrf_input(q);
 	web_form_fields(q, &form_notification, values, errs, NULL);

@@ -316,7 +316,6 @@ int page_review(struct web_req *q, const char *rest)
 	char other[REG_ERR_MAX] = "", action[160];
 	const json_t *values;
 	const char *implied = NULL;
-	size_t i;
 	int ret, amended = 0;
 
 	snprintf(q->title, sizeof q->title, "Review %s", rest);
@@ -366,28 +365,12 @@ int page_review(struct web_req *q, const char *rest)
 		fprintf(q->f, "</table><p><a href=\"/cases/%s\">The whole anonymised case"
 			"</a></p></div>\n", rest);
 	}
-	if (errs.n || *other) {
-		fputs("<div class=\"error\" role=\"alert\"><p><strong>Nothing has been saved."
-		      "</strong> Please correct:</p><ul>", q->f);
-		for (i = 0; i < errs.n; i++) {
-			fputs("<li>", q->f);
-			web_h(q->f, errs.v[i].path);
-			fputs(": ", q->f);
-			web_h(q->f, errs.v[i].message);
-			fputs("</li>", q->f);
-		}
-		fputs("</ul>", q->f);
-		if (*other) {
-			fputs("<p>", q->f);
-			web_h(q->f, other);
-			fputs("</p>", q->f);
-		}
-		if (implied) {
-			fputs("<p>From the domain scores given, modifiable factors: <strong>", q->f);
-			web_h(q->f, web_code_label(&codes_modifiable, implied));
-			fputs("</strong>.</p>", q->f);
-		}
-		fputs("</div>\n", q->f);
+	web_error_summary(q, &form_review, &errs, other);
+	if (implied) {
+		fputs("<p class=\"flash\">From the domain scores given, modifiable factors: "
+		      "<strong>", q->f);
+		web_h(q->f, web_code_label(&codes_modifiable, implied));
+		fputs("</strong>.</p>\n", q->f);
 	}
 	snprintf(action, sizeof action, "/reviews/%s?meeting=%s", rest, meeting);
 	fputs("<form method=\"post\" action=\"", q->f);

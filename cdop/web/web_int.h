@@ -96,6 +96,9 @@ void web_form_fields(struct web_req *q, const struct form *fm, const json_t *val
  * Blank inputs are left out. Dates accept DD/MM/YYYY and "today". Fields
  * whose text is not of its type go to errs with the form's own wording. */
 json_t *web_form_json(struct web_req *q, const struct form *fm, struct form_errors *errs);
+/* "Nothing has been saved", then each error with its field's label. */
+void web_error_summary(struct web_req *q, const struct form *fm,
+		       const struct form_errors *errs, const char *other);
 /* The library's message (reg->e: "path: msg" lines) as form errors. */
 void web_errors_from_msg(const char *msg, struct form_errors *errs, char *other,
 			 size_t otherlen);
