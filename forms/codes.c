@@ -88,6 +88,13 @@ static const struct code rr_action[] = {
 	{ "child_death_review_meeting", "Child death review meeting", DAYS(7 * 12) },
 };
 
+static const struct code coroner[] = {
+	{ "not_referred", "Not referred to the coroner", 0 },
+	{ "referred", "Referred to the coroner", 0 },
+	{ "inquest_opened", "Inquest opened", 0 },
+	{ "inquest_concluded", "Inquest concluded", 0 },
+};
+
 /* In process order: codes_status_move_check relies on it. */
 static const struct code case_status[] = {
 	{ "notified", "Notified", 0 },
@@ -155,6 +162,8 @@ const struct code_list codes_agency =
 	CODE_LIST("agency", "Agency", agency);
 const struct code_list codes_rr_action =
 	CODE_LIST("rr_action", "Joint agency response action (default target after the death)", rr_action);
+const struct code_list codes_coroner =
+	CODE_LIST("coroner", "Coroner's involvement", coroner);
 const struct code_list codes_case_status =
 	CODE_LIST("case_status", "Case status", case_status);
 const struct code_list codes_review_category =
@@ -170,7 +179,7 @@ const struct code_list *const codes_all[] = {
 	&codes_sex, &codes_ethnicity, &codes_place, &codes_expected,
 	&codes_yes_no_unknown, &codes_agency, &codes_rr_action,
 	&codes_case_status, &codes_review_category, &codes_domain_score,
-	&codes_modifiable, &codes_theme,
+	&codes_modifiable, &codes_theme, &codes_coroner,
 };
 const size_t codes_all_n = sizeof(codes_all) / sizeof(codes_all[0]);
 

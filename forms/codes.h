@@ -27,6 +27,7 @@ extern const struct code_list codes_expected;
 extern const struct code_list codes_yes_no_unknown;
 extern const struct code_list codes_agency;
 extern const struct code_list codes_rr_action;
+extern const struct code_list codes_coroner;
 extern const struct code_list codes_case_status;
 extern const struct code_list codes_review_category;	/* "1".."10" */
 extern const struct code_list codes_domain_score;	/* "0".."2" */

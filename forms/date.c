@@ -343,3 +343,122 @@ int date_done_by(const char *done, const char *due)
 	}
 	return strcmp(done, due) <= 0;
 }
+
+/* D/M/YYYY or DD/MM/YYYY into d, unchecked; 0 if the layout is wrong. */
+static int dmy_read(const char *s, struct cdate *d)
+{
+	int part[3] = { 0, 0, 0 }, k = 0, n = 0;
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (*p == '/') {
+			if (n == 0 || k == 2)
+				return 0;
+			k++;
+			n = 0;
+		} else if (*p >= '0' && *p <= '9' && n < 4) {
+			part[k] = part[k] * 10 + (*p - '0');
+			n++;
+		} else {
+			return 0;
+		}
+	}
+	if (k != 2 || n != 4 || p - s > 10 || p - s < 8)
+		return 0;
+	/* day and month one or two digits each */
+	if (strchr(s, '/') - s > 2 || strchr(strchr(s, '/') + 1, '/') - strchr(s, '/') > 3)
+		return 0;
+	d->d = part[0];
+	d->m = part[1];
+	d->y = part[2];
+	return 1;
+}
+
+static int is_today_word(const char *s)
+{
+	static const char w[] = "today";
+	size_t i;
+
+	for (i = 0; i < 5; i++)
+		if (!s[i] || (s[i] | 0x20) != w[i])
+			return 0;
+	return s[5] == '\0';
+}
+
+int date_input_parse(const char *s, const struct cdate *today, struct cdate *out)
+{
+	struct cdate d;
+
+	if (!s)
+		return DATE_ESYNTAX;
+	if (is_today_word(s)) {
+		if (!today)
+			return DATE_ESYNTAX;
+		*out = *today;
+		return DATE_OK;
+	}
+	if (strchr(s, '/')) {
+		if (!dmy_read(s, &d))
+			return DATE_ESYNTAX;
+		if (!date_is_valid(&d))
+			return DATE_ERANGE;
+		*out = d;
+		return DATE_OK;
+	}
+	return date_parse(s, out);
+}
+
+int date_input_datetime_parse(const char *s, const struct cdate *today,
+			      struct cdatetime *out)
+{
+	char buf[24];
+	const char *sep;
+	struct cdatetime dt = { { 0, 0, 0 }, { 0, 0 }, 0 };
+	size_t n;
+	int ret;
+
+	if (!s || strlen(s) >= sizeof buf)
+		return DATE_ESYNTAX;
+	sep = strpbrk(s, "T ");
+	n = sep ? (size_t)(sep - s) : strlen(s);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	ret = date_input_parse(buf, today, &dt.date);
+	if (ret == DATE_OK && sep) {
+		ret = date_time_parse(sep + 1, &dt.time);
+		dt.has_time = 1;
+	}
+	if (ret == DATE_OK)
+		*out = dt;
+	return ret;
+}
+
+void date_input_explain(const char *s, char *msg, size_t len)
+{
+	struct cdate d = { 0, 0, 0 };
+	int ret = date_input_parse(s, NULL, &d);
+
+	if (len)
+		msg[0] = '\0';
+	if (ret == DATE_OK)
+		return;
+	if (ret == DATE_ESYNTAX) {
+		snprintf(msg, len, "'%s' is not a date; write DD/MM/YYYY, YYYY-MM-DD "
+			 "or today", s ? s : "");
+		return;
+	}
+	if (strchr(s, '/'))
+		dmy_read(s, &d);
+	else {
+		d.y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+		d.m = (s[5] - '0') * 10 + (s[6] - '0');
+	}
+	if (d.y < 1)
+		snprintf(msg, len, "'%s' is not a real date; years run 0001 to 9999", s);
+	else if (d.m < 1 || d.m > 12)
+		snprintf(msg, len, "'%s' is not a real date: there is no month %d "
+			 "(dates are day first, DD/MM/YYYY)", s, d.m);
+	else
+		snprintf(msg, len, "'%s' is not a real date; %04d-%02d has %d days",
+			 s, d.y, d.m, date_month_days(d.y, d.m));
+}

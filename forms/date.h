@@ -9,6 +9,8 @@
 #ifndef FORMS_DATE_H
 #define FORMS_DATE_H
 
+#include <stddef.h>
+
 enum date_error {
 	DATE_OK = 0,
 	DATE_ESYNTAX = -1,	/* not in the expected layout */
@@ -100,5 +102,19 @@ int date_report_year_of(const struct cdate *d);
 void date_report_year_bounds(int start_year, struct cdate *first,
 			     struct cdate *last);
 void date_report_year_format(int start_year, char out[DATE_YEAR_BUFLEN]);
+
+/*
+ * Dates as people type them (SPEC §2): YYYY-MM-DD, DD/MM/YYYY (day and
+ * month may be one digit) or `today` (any case; only when today is not
+ * NULL). Never the US order: 03/14/2025 is DATE_ERANGE (no month 14).
+ * The one parser for dates typed anywhere: flags, forms, prompts, import.
+ */
+int date_input_parse(const char *s, const struct cdate *today, struct cdate *out);
+/* A date as above, optionally followed by `T` or a space and HH:MM. */
+int date_input_datetime_parse(const char *s, const struct cdate *today,
+			      struct cdatetime *out);
+/* Why s is not a date, in words ("'31/02/2025' is not a real date;
+ * 2025-02 has 28 days"); empty when it is one. */
+void date_input_explain(const char *s, char *msg, size_t len);
 
 #endif

@@ -46,7 +46,12 @@ static void add_type(struct sbuf *b, const struct field *fld)
 		sbuf_addf(b, "code from `%s`", fld->codes->name);
 		break;
 	case FIELD_INT:
-		sbuf_addf(b, "whole number from `%s`", fld->codes->name);
+		if (fld->codes)
+			sbuf_addf(b, "whole number from `%s`", fld->codes->name);
+		else if (fld->max > fld->min)
+			sbuf_addf(b, "whole number, %ld to %ld", fld->min, fld->max);
+		else
+			sbuf_adds(b, "whole number");
 		break;
 	case FIELD_CODE_ARRAY:
 		sbuf_addf(b, "list of codes from `%s`", fld->codes->name);

@@ -115,6 +115,10 @@ static int answer_int(const struct field *f, struct span s, json_t **out,
 			*out = json_integer(strtol(f->codes->codes[i].code, NULL, 10));
 			ret = FORM_OK;
 		}
+	} else if (all_digits(s) && f->max > f->min &&
+		   (span_long(s) < f->min || span_long(s) > f->max)) {
+		snprintf(msg, len, "%ld is out of range; give a whole number from %ld to %ld",
+			 span_long(s), f->min, f->max);
 	} else if (all_digits(s)) {
 		*out = json_integer(span_long(s));
 		ret = FORM_OK;

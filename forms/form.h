@@ -72,6 +72,7 @@ struct field {
 	const char *help;	/* one line: what to enter */
 	size_t max_len;		/* TEXT: most characters allowed */
 	const struct form *sub;	/* OBJECT, OBJECT_ARRAY */
+	long min, max;		/* INT without codes: the range, when max > min */
 };
 
 /*
@@ -145,6 +146,14 @@ int form_errors_format(const struct form_errors *e, size_t max, char *buf,
  */
 int form_validate(const struct form *f, const json_t *obj,
 		  const struct cdate *today, struct form_errors *errs);
+
+/*
+ * Dates as typed (DD/MM/YYYY, `today`, date_input_parse) rewritten in place
+ * as ISO 8601 in every date and date-time field of obj, before it is
+ * validated: then the rules compare real dates and the errors name the
+ * field. A value that is not a date is left for form_validate to refuse.
+ */
+void form_dates_iso(const struct form *f, json_t *obj, const struct cdate *today);
 
 /*
  * What gets stored: a new object with strings trimmed, spaces removed from

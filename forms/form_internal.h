@@ -103,6 +103,7 @@ const struct field *form_field_named(const struct form *f, const char *name);
 extern const struct form form_notification_child;
 extern const struct form form_notification_death;
 extern const struct form form_notification_notified;
+extern const struct form form_notification_birth;
 extern const struct form form_review_domains;
 
 #endif

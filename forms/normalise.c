@@ -6,6 +6,7 @@
 #include "forms/form_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static json_t *copy_object(const struct form *f, const json_t *obj,
 			   unsigned mask, int redact);
@@ -17,6 +18,22 @@ static json_t *copy_string(const struct field *fld, const json_t *v)
 	char *digits;
 	size_t i, n = 0;
 
+	if (fld->type == FIELD_DATE || fld->type == FIELD_DATETIME) {
+		char in[FORM_SHORT_MAX], iso[DATE_DATETIME_BUFLEN];
+		struct cdatetime dt;
+
+		/* Dates typed day first are stored ISO (SPEC §2). */
+		if (s.n < sizeof in) {
+			memcpy(in, s.p, s.n);
+			in[s.n] = '\0';
+			if (date_input_datetime_parse(in, NULL, &dt) == DATE_OK &&
+			    (fld->type == FIELD_DATETIME || !dt.has_time)) {
+				date_datetime_format(&dt, iso);
+				out = json_string(iso);
+				goto out;
+			}
+		}
+	}
 	if (fld->type != FIELD_NHS_NUMBER) {
 		out = json_stringn(s.p, s.n);
 		goto out;
@@ -115,4 +132,54 @@ json_t *form_normalise(const struct form *f, const json_t *obj)
 json_t *form_redact(const struct form *f, const json_t *obj, unsigned mask)
 {
 	return obj ? copy_object(f, obj, mask, 1) : NULL;
+}
+
+/* The field of f at member key of an object, for form_dates_iso. */
+static void dates_iso_object(const struct form *f, json_t *obj,
+			     const struct cdate *today);
+
+static void date_iso_member(const struct field *fld, json_t *obj, const char *key,
+			    json_t *v, const struct cdate *today)
+{
+	char iso[DATE_DATETIME_BUFLEN];
+	struct cdatetime dt;
+	const char *s = json_string_value(v);
+
+	if (!s || date_input_datetime_parse(s, today, &dt) != DATE_OK ||
+	    (fld->type == FIELD_DATE && dt.has_time))
+		return;
+	date_datetime_format(&dt, iso);
+	if (strcmp(iso, s))
+		json_object_set_new(obj, key, json_string(iso));
+}
+
+static void dates_iso_object(const struct form *f, json_t *obj,
+			     const struct cdate *today)
+{
+	const struct field *fld;
+	const char *key;
+	json_t *v, *el;
+	void *tmp;
+	size_t i;
+
+	if (!json_is_object(obj))
+		return;
+	json_object_foreach_safe(obj, tmp, key, v) {
+		fld = form_field_named(f, key);
+		if (!fld)
+			continue;
+		if (fld->type == FIELD_DATE || fld->type == FIELD_DATETIME)
+			date_iso_member(fld, obj, key, v, today);
+		else if (fld->type == FIELD_OBJECT && fld->sub)
+			dates_iso_object(fld->sub, v, today);
+		else if (fld->type == FIELD_OBJECT_ARRAY && fld->sub)
+			json_array_foreach(v, i, el)
+				dates_iso_object(fld->sub, el, today);
+	}
+}
+
+void form_dates_iso(const struct form *f, json_t *obj, const struct cdate *today)
+{
+	if (f && obj)
+		dates_iso_object(f, obj, today);
 }

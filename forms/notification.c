@@ -44,6 +44,22 @@ static const struct field child_fields[] = {
 	  .type = FIELD_CODE, .codes = &codes_yes_no_unknown,
 	  .label = "Child protection plan",
 	  .help = "Subject of a child protection plan at the time of death" },
+	{ .name = "education_setting", .path = "child.education_setting",
+	  .type = FIELD_TEXT, .label = "Education setting",
+	  .help = "The kind of setting (e.g. nursery, primary school, college, "
+		  "not in education), not its name", .max_len = 200 },
+};
+
+/* NCMD's birth data, read first by the panel for an infant's death. */
+static const struct field birth_fields[] = {
+	{ .name = "gestation_weeks", .path = "birth.gestation_weeks",
+	  .type = FIELD_INT, .label = "Gestation at birth (weeks)",
+	  .help = "Completed weeks of pregnancy at birth, 22 to 44",
+	  .min = 22, .max = 44 },
+	{ .name = "weight_grams", .path = "birth.weight_grams",
+	  .type = FIELD_INT, .label = "Birth weight (grams)",
+	  .help = "Weight at birth in grams, 200 to 6000",
+	  .min = 200, .max = 6000 },
 };
 
 static const struct field death_fields[] = {
@@ -64,6 +80,16 @@ static const struct field death_fields[] = {
 	  .type = FIELD_TEXT, .flags = FIELD_FREE_TEXT,
 	  .label = "Circumstances",
 	  .help = "What is known of how the child died", .max_len = 4000 },
+	{ .name = "cause", .path = "death.cause", .type = FIELD_TEXT,
+	  .flags = FIELD_IDENTIFIABLE, .label = "Cause of death",
+	  .help = "As on the medical certificate of cause of death (MCCD)",
+	  .max_len = 500 },
+	{ .name = "post_mortem", .path = "death.post_mortem", .type = FIELD_CODE,
+	  .codes = &codes_yes_no_unknown, .label = "Post-mortem",
+	  .help = "Whether a post-mortem examination was carried out" },
+	{ .name = "coroner", .path = "death.coroner", .type = FIELD_CODE,
+	  .codes = &codes_coroner, .label = "Coroner",
+	  .help = "Referral to the coroner and the inquest, as far as it has gone" },
 };
 
 static const struct field notified_fields[] = {
@@ -80,6 +106,10 @@ static const struct field notified_fields[] = {
 	{ .name = "by_agency", .path = "notified.by_agency", .type = FIELD_CODE,
 	  .flags = FIELD_REQUIRED, .codes = &codes_agency,
 	  .label = "Notifier's agency", .help = "The agency the notifier works for" },
+	{ .name = "ncmd_date", .path = "notified.ncmd_date", .type = FIELD_DATE,
+	  .label = "NCMD notified on",
+	  .help = "When the death was notified to the National Child Mortality "
+		  "Database (due within 48 hours of the notification)" },
 };
 
 const struct form form_notification_child = {
@@ -90,6 +120,11 @@ const struct form form_notification_child = {
 const struct form form_notification_death = {
 	.name = "death", .title = "Death", .help = "When, where and how",
 	FORM_FIELDS(death_fields),
+};
+
+const struct form form_notification_birth = {
+	.name = "birth", .title = "Birth", .help = "Gestation and weight at birth (NCMD)",
+	FORM_FIELDS(birth_fields),
 };
 
 const struct form form_notification_notified = {
@@ -108,6 +143,9 @@ static const struct field notification_fields[] = {
 	  .flags = FIELD_REQUIRED, .label = "Notified",
 	  .help = "Who told the CDOP, and when",
 	  .sub = &form_notification_notified },
+	{ .name = "birth", .path = "birth", .type = FIELD_OBJECT,
+	  .label = "Birth", .help = "Gestation and weight at birth (NCMD)",
+	  .sub = &form_notification_birth },
 };
 
 struct dated {
@@ -149,6 +187,14 @@ static void notification_rule(const json_t *obj, const char *prefix,
 	for (i = 0; i < 3; i++)
 		c[i].ok = rule_date(obj, c[i].rel, &c[i].d);
 	date_chain(c, 3, prefix, today, e);
+	{
+		struct dated n[2] = { { "notified.date", c[2].d, c[2].ok },
+				      { "notified.ncmd_date", { 0, 0, 0 }, 0 } };
+
+		n[1].ok = rule_date(obj, n[1].rel, &n[1].d);
+		if (n[1].ok)
+			date_chain(n, 2, prefix, today, e);
+	}
 	if (!c[0].ok || !c[1].ok || date_compare(&c[0].d, &c[1].d) > 0)
 		goto out;	/* no age to judge */
 	age = date_age_years(&c[0].d, &c[1].d);
@@ -165,6 +211,7 @@ out:
 
 static const char *const notification_rules[] = {
 	"`child.date_of_birth` <= `death.date` <= `notified.date` <= today.",
+	"`notified.date` <= `notified.ncmd_date` <= today.",
 	"Age at death, in completed years, is under 18 (a 29 February birthday falls on 1 March in other years).",
 	"`child.nhs_number` is 10 digits passing the NHS modulus-11 check; spaces are allowed on input and removed when stored.",
 	"Checked by the register, not the form: a second case with the same NHS number, or the same surname, date of birth and date of death, is refused as a duplicate.",

@@ -257,6 +257,11 @@ static void check_value(const struct field *fld, const json_t *v,
 		    value_check_int_code(fld->codes, json_integer_value(v), msg,
 					 sizeof(msg)) < 0)
 			form_errors_add(c->errs, path, "%s", msg);
+		else if (!fld->codes && fld->max > fld->min &&
+			 (json_integer_value(v) < fld->min || json_integer_value(v) > fld->max))
+			form_errors_add(c->errs, path, "%lld is out of range; give a whole "
+					"number from %ld to %ld",
+					(long long)json_integer_value(v), fld->min, fld->max);
 		break;
 	case FIELD_OBJECT:
 		/* No sub-form: any object, kept as given (agency_reports[].form). */

@@ -218,9 +218,17 @@ int value_check_date(struct span s, struct cdate *out, char *msg, size_t len)
 
 	value_quote(s, q, sizeof(q));
 	if (span_copy(s, buf, sizeof(buf)) == 0)
-		rc = date_parse(buf, &d);
+		rc = date_input_parse(buf, NULL, &d);
 	if (rc == DATE_ESYNTAX) {
-		snprintf(msg, len, "%s is not a date; use YYYY-MM-DD, e.g. 2025-06-01", q);
+		snprintf(msg, len, "%s is not a date; use DD/MM/YYYY or YYYY-MM-DD, "
+			 "e.g. 01/06/2025", q);
+	} else if (rc == DATE_ERANGE && strchr(buf, '/')) {
+		/* day first, always: 03/14/2025 has no month 14 */
+		if (sscanf(buf, "%d/%d/%d", &d.d, &d.m, &d.y) == 3 && (d.m < 1 || d.m > 12))
+			snprintf(msg, len, "%s is not a real date: there is no month %d "
+				 "(dates are day first, DD/MM/YYYY)", q, d.m);
+		else
+			date_range_msg(&d, q, msg, len);
 	} else if (rc == DATE_ERANGE) {
 		/* the layout is right, so the numbers read back as typed */
 		d.y = (buf[0] - '0') * 1000 + (buf[1] - '0') * 100 +
@@ -265,13 +273,15 @@ int value_check_datetime(struct span s, struct cdatetime *out, char *msg,
 
 	value_quote(s, q, sizeof(q));
 	if (span_copy(s, buf, sizeof(buf)) == 0)
-		rc = date_datetime_parse(buf, &dt);
+		rc = date_input_datetime_parse(buf, NULL, &dt);
 	if (rc == DATE_ESYNTAX) {
-		snprintf(msg, len, "%s is not a date or a date and time; use YYYY-MM-DD or YYYY-MM-DDTHH:MM, e.g. 2025-05-03T14:20", q);
+		snprintf(msg, len, "%s is not a date or a date and time; use DD/MM/YYYY or YYYY-MM-DD, with HH:MM after a T or a space if the time matters, e.g. 03/05/2025 14:20", q);
 	} else if (rc == DATE_ERANGE) {
 		/* say which half is wrong, in the words of its own check */
-		if (value_check_date(span_of(s.p, 10), &d, msg, len) == FORM_OK)
-			value_check_time(span_of(s.p + 11, s.n - 11), &t, msg, len);
+		size_t k = strcspn(buf, "T ");
+
+		if (value_check_date(span_of(buf, k), &d, msg, len) == FORM_OK && buf[k])
+			value_check_time(span_of(buf + k + 1, strlen(buf + k + 1)), &t, msg, len);
 	} else {
 		*out = dt;
 		ret = FORM_OK;

@@ -130,10 +130,17 @@ static int trimmed(struct reg *r, const json_t *obj, const char *key, char out[D
 int agency_request(struct reg *r, const char *ref, const char *agency, const char *due,
 		   struct agency_request_result *res)
 {
+	return agency_request_on(r, ref, agency, NULL, due, res);
+}
+
+int agency_request_on(struct reg *r, const char *ref, const char *agency,
+		      const char *on, const char *due_in, struct agency_request_result *res)
+{
 	struct stored s = { 0, "", "", "", NULL };
 	struct case_writer w;
-	struct cdate today, d;
-	char t[DATE_BUFLEN], detail[80] = "";
+	struct cdate today, d, death;
+	char t[DATE_BUFLEN], detail[80] = "", due_iso[DATE_BUFLEN];
+	const char *due = due_in;
 	json_t *obj = NULL;
 	int64_t id;
 	int ret;
@@ -142,11 +149,31 @@ int agency_request(struct reg *r, const char *ref, const char *agency, const cha
 	ret = agency_check(r, agency);
 	if (!ret)
 		ret = reg_today_date(r, &today, t);
+	/* Late data entry: the request was made on ON, and its clock runs from then. */
+	if (!ret && on)
+		ret = reg_date_input(r, "on", on, t);
+	if (!ret && on && date_parse(t, &today) == DATE_OK) {
+		struct cdate real;
+
+		ret = reg_today_date(r, &real, NULL);
+		if (!ret && date_compare(&today, &real) > 0)
+			ret = reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is in the future: "
+					     "record a request once it is made", t);
+	}
+	if (!ret && due && *due && date_parse(due, &d) != DATE_OK) {
+		ret = reg_date_input(r, "due", due, due_iso);
+		due = due_iso;
+	}
 	if (!ret)
 		ret = db_begin(r);
 	if (ret)
 		return ret;
 	ret = cases_find(r, ref, &id, NULL);
+	if (!ret && on)
+		ret = death_date_of(r, id, &death);
+	if (!ret && on && date_compare(&today, &death) < 0)
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is before the death: "
+				     "a report is requested after it", t);
 	if (!ret)
 		ret = load_report(r, id, agency, &s);
 	if (ret)

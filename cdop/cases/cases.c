@@ -5,6 +5,7 @@
 #include "crypto/secure.h"
 
 #include <inttypes.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -371,21 +372,27 @@ static int notification_accept(struct reg *r, const json_t *in, const char *pref
 {
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct cdate today;
+	json_t *iso = NULL;
 	int ret = reg_today_date(r, &today, NULL);
 
 	*out = NULL;
 	if (ret)
 		return ret;
-	ret = form_validate(&form_notification, in, &today, &errs);
+	/* Dates as typed (14/03/2025, today) become ISO first. */
+	iso = json_deep_copy(in);
+	if (!iso)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	form_dates_iso(&form_notification, iso, &today);
+	ret = form_validate(&form_notification, iso, &today, &errs);
 	if (ret == FORM_EINVALID)
 		ret = cases_invalid(r, prefix, &errs);
 	else if (ret)
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	form_errors_release(&errs);
-	if (ret)
-		return ret;
-	*out = form_normalise(&form_notification, in);
-	return *out ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && !(*out = form_normalise(&form_notification, iso)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	json_decref(iso);
+	return ret;
 }
 
 static void wipe_free(char *text)
@@ -510,10 +517,16 @@ int cases_find(struct reg *r, const char *ref, int64_t *id, char status[24])
 {
 	static const char sql[] = "SELECT id, status FROM cases WHERE ref = :ref";
 	struct db_stmt q = DB_STMT_INIT;
+	char upper[CASE_REF_MAX];
+	size_t i;
 	int found, ret;
 
+	/* References are stored in capitals; "cdop-2025-0001" is the same. */
+	for (i = 0; ref[i] && i + 1 < sizeof upper; i++)
+		upper[i] = (char)toupper((unsigned char)ref[i]);
+	upper[i] = '\0';
 	db_prepare(r, &q, sql);
-	db_bind_text(&q, ":ref", ref);
+	db_bind_text(&q, ":ref", ref[i] ? ref : upper);
 	found = db_step(&q) == DB_ROW;
 	if (found) {
 		*id = db_column_int(&q, 0);
@@ -592,22 +605,56 @@ static int merge_patch(json_t *target, const json_t *patch)
 	return 0;
 }
 
-/* The dotted paths a patch touches, for the audit trail (no values). */
-static void patch_paths(const json_t *patch, const char *prefix, char *out, size_t len)
+/* One change for the audit trail and `case history`: the field's path and
+ * its old and new values. An identifiable field's values are left out
+ * (the admin reads the trail; SPEC §6 wants them sealed) and marked so. */
+struct changes {
+	const json_t *old, *new_;
+	json_t *list;
+	int oom;
+};
+
+static int change_visit(const struct field *fld, int depth, void *ctx)
 {
-	const char *key;
-	json_t *v;
+	struct changes *c = ctx;
+	const json_t *a, *b;
+	json_t *ch;
 
-	json_object_foreach((json_t *)patch, key, v) {
-		char path[128];
+	(void)depth;
+	if (fld->type == FIELD_OBJECT || fld->type == FIELD_OBJECT_ARRAY)
+		return 0;
+	a = form_json_get(c->old, fld->path);
+	b = form_json_get(c->new_, fld->path);
+	if ((!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b)))
+		return 0;
+	if (fld->flags & FIELD_IDENTIFIABLE)
+		ch = json_pack("{s:s, s:b}", "path", fld->path, "identifiable", 1);
+	else
+		ch = json_pack("{s:s, s:O, s:O}", "path", fld->path,
+			       "old", a ? a : json_null(), "new", b ? b : json_null());
+	if (!ch || json_array_append_new(c->list, ch))
+		c->oom = 1;
+	return 0;
+}
 
-		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key);
-		if (json_is_object(v))
-			patch_paths(v, path, out, len);
-		else if (strlen(out) + strlen(path) + 2 < len)
-			snprintf(out + strlen(out), len - strlen(out), "%s%s",
-				 *out ? " " : "", path);
-	}
+/* The audit detail of a change to a notification, as JSON text:
+ * {"changes": [...], "reason": TEXT?}. */
+static char *change_detail(const json_t *old, const json_t *new_, const char *reason)
+{
+	struct changes c = { old, new_, json_array(), 0 };
+	json_t *d;
+	char *text = NULL;
+
+	if (!c.list)
+		return NULL;
+	form_walk(&form_notification, change_visit, &c);
+	d = json_pack("{s:o}", "changes", c.list);
+	if (d && reason && *reason)
+		json_object_set_new(d, "reason", json_string(reason));
+	if (d && !c.oom)
+		text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(d);
+	return text;
 }
 
 static int update_row(struct reg *r, int64_t id, const json_t *n)
@@ -647,21 +694,33 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 	return ret;
 }
 
-int cases_update(struct reg *r, const char *ref, const json_t *patch)
+/* The one path for a change to a stored notification: merged, validated
+ * again, stored, audited with its old and new values as ACTION. A
+ * reviewed or closed case changes only with a reason (unless the change is
+ * a clock being stopped: reason_free). */
+static int update_with(struct reg *r, const char *ref, const json_t *patch,
+		       const char *reason, const char *action, int reason_free)
 {
 	struct case_writer w;
-	json_t *stored = NULL, *n = NULL;
-	char paths[256] = "";
+	json_t *stored = NULL, *before = NULL, *n = NULL;
+	char status[24] = "", *detail = NULL;
 	uint64_t used = 0;
 	int64_t id = 0;
 	int ret, have_writer = 0;
 
 	if (!json_is_object(patch))
 		return reg_fail(r, CDOP_ERR_INPUT, "case update: the JSON must be an "
-				"object with some of: child, death, notified");
+				"object with some of: child, death, notified, birth");
 	ret = db_begin(r);
-	if (!ret) ret = cases_find(r, ref, &id, NULL);
+	if (!ret) ret = cases_find(r, ref, &id, status);
+	if (!ret && !reason_free && (!reason || !*reason) &&
+	    (!strcmp(status, "reviewed") || !strcmp(status, "closed")))
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "reason", "case %s is '%s': a "
+				     "change to a reviewed or closed case needs a reason "
+				     "(it is kept in the case's history)", ref, status);
 	if (!ret) ret = cases_notification(r, id, &stored);
+	if (!ret && !(before = json_deep_copy(stored)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret && merge_patch(stored, patch))
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret) ret = notification_accept(r, stored, "", &n);
@@ -673,15 +732,53 @@ int cases_update(struct reg *r, const char *ref, const json_t *patch)
 	if (!ret) ret = update_row(r, id, n);
 	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
 		ret = create_rr_actions(&w, id, n, NULL, &used);
-	patch_paths(patch, "", paths, sizeof paths);
-	if (!ret) ret = audit_append(r, "update", ref, paths);
+	if (!ret && !(detail = change_detail(before, n, reason)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret) ret = audit_append(r, action, ref, detail);
 	if (have_writer)
 		case_writer_release(&w);
 	if (!ret) ret = db_commit(r);
 	if (ret)
 		db_rollback(r);
+	free(detail);
+	json_decref(before);
 	json_decref(stored);
 	json_decref(n);
+	return ret;
+}
+
+int cases_update(struct reg *r, const char *ref, const json_t *patch)
+{
+	return update_with(r, ref, patch, NULL, "update", 0);
+}
+
+int cases_update_reason(struct reg *r, const char *ref, const json_t *patch,
+			const char *reason)
+{
+	return update_with(r, ref, patch, reason, "update", 0);
+}
+
+int cases_ncmd_notified(struct reg *r, const char *ref, const char *on)
+{
+	char date[DATE_BUFLEN];
+	struct cdatetime dt;
+	struct cdate today;
+	json_t *patch;
+	int ret = reg_today_date(r, &today, NULL);
+
+	if (ret)
+		return ret;
+	/* A date and time typed for --on: the date is what NCMD records. A
+	 * value that is no date goes to the form, which names the field. */
+	if (date_input_datetime_parse(on, &today, &dt) == DATE_OK)
+		date_format(&dt.date, date);
+	else
+		snprintf(date, sizeof date, "%s", on ? on : "");
+	patch = json_pack("{s:{s:s}}", "notified", "ncmd_date", on && !date[0] ? on : date);
+	if (!patch)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	ret = update_with(r, ref, patch, NULL, "notified_ncmd", 1);
+	json_decref(patch);
 	return ret;
 }
 

@@ -122,8 +122,22 @@ int case_writer_agency_new(struct case_writer *w, int64_t case_id, const char *a
 
 /* notify: one case in its own transaction, audited. */
 int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MAX]);
-/* A partial notification merged into the stored one and re-validated. */
+/*
+ * A partial notification merged into the stored one and re-validated. The
+ * audit entry ("update") holds {"changes": [{path, old, new}], "reason"}:
+ * for an identifiable field only {path, "identifiable": true}, no values
+ * (read by cases_history). A reviewed or closed case changes only with a
+ * reason: cases_update_reason (else CDOP_ERR_INPUT on field "reason").
+ */
 int cases_update(struct reg *r, const char *ref, const json_t *patch);
+int cases_update_reason(struct reg *r, const char *ref, const json_t *patch,
+			const char *reason);
+/*
+ * The notified_ncmd clock stopped: notified.ncmd_date = ON (a date, or the
+ * date of a date and time) through the same checks and trail as an update
+ * (audited as "notified_ncmd"); needs no reason on a reviewed case.
+ */
+int cases_ncmd_notified(struct reg *r, const char *ref, const char *on);
 /* Moves a case along SPEC §3's order. */
 int cases_set_status(struct reg *r, const char *ref, const char *status);
 
@@ -178,6 +192,23 @@ struct case_filter {
 /* case list: an array of summaries; identifiable ones are audited. */
 int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
 	       json_t **out);
+
+/* ==== search ==== */
+struct reg;
+
+#define SEARCH_TEXT_MAX 128
+
+/*
+ * search: every case whose child's name (any part of "forename surname"),
+ * NHS number (any spacing), date of birth (DD/MM/YYYY or YYYY-MM-DD),
+ * postcode (whole, any spacing, or its outward code) or reference (any
+ * part) matches TEXT, case-insensitively. *out is an array, newest
+ * notification first, of {ref, status, forename, surname, date_of_birth,
+ * death_date, nhs_number?, postcode?, matched} where matched names the
+ * identifier that matched. Identifiable, so audited ("search", the count;
+ * never the text). Errors name the field "text".
+ */
+int cases_search(struct reg *r, const char *text, json_t **out);
 
 /* ==== rr ==== */
 struct reg;
@@ -275,6 +306,11 @@ struct agency_request_result {
 	int again;                 /* requested before: the due date was changed */
 };
 
+/* agency request --on: as agency_request, requested on ON (a date as
+ * typed, not in the future, not before the death; NULL: today) and due by
+ * default AGENCY_DEFAULT_DAYS after ON. Errors name "on" and "due". */
+int agency_request_on(struct reg *r, const char *ref, const char *agency,
+		      const char *on, const char *due, struct agency_request_result *res);
 /*
  * agency request: requested today, due on DUE or AGENCY_DEFAULT_DAYS later.
  * Requesting again keeps the first request date and sets the new due date

@@ -249,6 +249,7 @@ static int action_accept(struct reg *r, const char *action, const char *on,
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory (or text that is "
 			       "not UTF-8 in by or notes)");
 	if (!ret) {
+		form_dates_iso(&form_rr_action, obj, &today);
 		ret = form_validate(&form_rr_action, obj, &today, &errs);
 		if (ret == FORM_EINVALID)
 			ret = rr_form_invalid(r, &errs);
@@ -329,6 +330,10 @@ int rr_add(struct reg *r, const char *ref, const char *action, const char *on,
 	int ret, again = 0;
 
 	*corrected = 0;
+	/* The statutory clock recorded like an action (SPEC §3 has no such
+	 * action type; `today` shows it until this is done). */
+	if (action && !strcmp(action, "notified_ncmd"))
+		return cases_ncmd_notified(r, ref, on);
 	ret = action_check(r, "action", action ? action : "");
 	if (!ret)
 		ret = action_accept(r, action, on, by, notes, &a);

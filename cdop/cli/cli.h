@@ -1,6 +1,7 @@
 #ifndef CDOP_CLI_H
 #define CDOP_CLI_H
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -96,6 +97,10 @@ typedef int cli_lister_fn(struct reg *r, json_t **out);
 typedef void cli_row_fn(const json_t *row);
 int cli_list(struct cli *c, int argc, char **argv, cli_lister_fn *list,
 	     const char *empty, cli_row_fn *row);
+/* Prints text from the register or a user with control characters (C0,
+ * C1, bidirectional overrides) escaped as \xNN, padded with spaces to
+ * width characters (0: no padding). */
+void cli_put_text(FILE *f, const char *text, int width);
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
 
@@ -137,6 +142,8 @@ int cmd_report_annual(struct cli *c, int argc, char **argv);
 int cmd_key_show(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_today(struct cli *c, int argc, char **argv);
+int cmd_search(struct cli *c, int argc, char **argv);
 int cmd_ui(struct cli *c, int argc, char **argv);
 
 /* The interactive form (cli/prompt.c): asks every field of a form on the

@@ -15,10 +15,11 @@ int cmd_agency_request(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "agency", required_argument, NULL, 'a' },
 		{ "due", required_argument, NULL, 'd' },
+		{ "on", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agency_request_result res;
-	const char *agency = NULL, *due = NULL;
+	const char *agency = NULL, *due = NULL, *on = NULL;
 	int ch, ret;
 
 	optind = 1;
@@ -27,6 +28,7 @@ int cmd_agency_request(struct cli *c, int argc, char **argv)
 		switch (ch) {
 		case 'a': agency = optarg; break;
 		case 'd': due = optarg; break;
+		case 'o': on = optarg; break;
 		default: return cli_usage(c);
 		}
 	}
@@ -35,7 +37,7 @@ int cmd_agency_request(struct cli *c, int argc, char **argv)
 	if (!agency)
 		return cli_fail(c, CLI_ERR_USAGE, "agency request: give --agency CODE "
 				"(usage: cdop %s)", c->cmd->usage);
-	ret = agency_request(&c->reg, argv[optind], agency, due, &res);
+	ret = agency_request_on(&c->reg, argv[optind], agency, on, due, &res);
 	if (!ret && res.again)
 		printf("%s: %s report requested on %s, now due %s%s%s%s\n", argv[optind],
 		       agency, res.requested, res.due, res.old_due[0] ? " (was " : "",

@@ -107,13 +107,14 @@ const struct command commands[] = {
 	  "cases notified from now on; due times already set are not changed. The\n"
 	  "change is recorded in the audit trail." },
 	{ "agency", "request", cmd_agency_request, CMD_UNLOCK, MANAGER,
-	  "agency request REF --agency CODE [--due DATE]",
-	  "Record that a reporting form for case REF was requested today from agency\n"
+	  "agency request REF --agency CODE [--on DATE] [--due DATE]",
+	  "Record that a reporting form for case REF was requested on --on (by\n"
+	  "default today; not in the future, not before the death) from agency\n"
 	  "CODE: gp, health_visiting, midwifery, hospital, ambulance, police,\n"
 	  "childrens_social_care, education, mental_health, coroner, public_health or\n"
-	  "other. It is due back on --due, by default 28 days from today. Asking the\n"
+	  "other. It is due back on --due, by default 28 days after the request. Asking the\n"
 	  "same agency again keeps the first request date and sets a new due date\n"
-	  "(--due, or 28 days from today)." },
+	  "(--due, or 28 days after --on)." },
 	{ "agency", "receive", cmd_agency_receive, CMD_UNLOCK, MANAGER,
 	  "agency receive REF --agency CODE --on DATE [--json FILE]",
 	  "Record that agency CODE's reporting form for case REF came back on DATE (not\n"
@@ -198,6 +199,23 @@ const struct command commands[] = {
 	  "agency, due date and status; --overdue lists those past due and not done." },
 	{ "action", "done", cmd_action_done, CMD_UNLOCK, MANAGER,
 	  "action done ID --on DATE", "Mark a recommendation as done." },
+	/* the manager's day */
+	{ "today", NULL, cmd_today, CMD_UNLOCK, MANAGER | PANEL,
+	  "today [--json]",
+	  "Everything due or overdue, in days, in one list: joint agency response\n"
+	  "actions (as 'rr due'), agency reporting forms (as 'agency due'),\n"
+	  "recommendations not done (as 'action list'), cases ready for panel and\n"
+	  "the statutory clocks (notified_ncmd: tell NCMD within 48 hours of the\n"
+	  "notification; mark it with 'rr add REF --action notified_ncmd --on DATE').\n"
+	  "Overdue first, most overdue at the top. Managers see each child's name\n"
+	  "(the view is audited); the panel sees recommendations, agency forms and\n"
+	  "cases ready for panel, with references only." },
+	{ "search", NULL, cmd_search, CMD_UNLOCK, MANAGER,
+	  "search TEXT [--json]",
+	  "Find cases by the child's name (any part), NHS number (any spacing),\n"
+	  "date of birth (DD/MM/YYYY or YYYY-MM-DD), postcode (whole or its first\n"
+	  "half) or reference (any part), ignoring case. Shows names, so each\n"
+	  "search is audited (the count of cases found, not the text)." },
 	{ "ui", NULL, cmd_ui, 0, 0,
 	  "ui [--port N] [--no-browser] [--idle-lock DURATION]",
 	  "Serve the register to a web browser on this computer (127.0.0.1 only).\n"

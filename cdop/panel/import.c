@@ -344,7 +344,7 @@ static json_t *normalise_parts(const json_t *in)
 }
 
 /* Validated, normalised, then stored through the same writer as notify. */
-static int import_line(struct importer *im, const json_t *in)
+static int import_line(struct importer *im, json_t *in)
 {
 	struct form_errors errs = FORM_ERRORS_INIT;
 	json_t *parts = NULL;
@@ -354,6 +354,7 @@ static int import_line(struct importer *im, const json_t *in)
 	int64_t case_id = 0;
 	int ret;
 
+	form_dates_iso(&form_import_line, in, &im->today);
 	ret = form_validate(&form_import_line, in, &im->today, &errs);
 	if (ret == FORM_EINVALID)
 		ret = cases_invalid(im->r, "", &errs);

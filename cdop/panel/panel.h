@@ -77,6 +77,28 @@ struct reg;
 int actions_list(struct reg *r, int overdue_only, json_t **out);
 int actions_done(struct reg *r, const char *id_arg, const char *on);
 
+/* ==== today ==== */
+struct reg;
+
+/*
+ * today: everything due or overdue, in days, as
+ *   {"date": TODAY,
+ *    "summary": {"overdue", "due_today", "upcoming", "total",
+ *                "by_kind": {KIND: {"total", "overdue"}}},
+ *    "items": [{"kind", "ref", "what", "label", "status", "due",
+ *               "days_overdue" | "days_left", "name"?, ...}]}
+ * kind: joint_agency_response (rr due), agency_form (agency due),
+ * recommendation (the tracker, not done; "id", "text"), ready_for_panel
+ * ("days_since_death"), statutory_clock (what: notified_ncmd, due two
+ * days after the notification until notified.ncmd_date is set).
+ * status: overdue, due_today or upcoming. Overdue first, most overdue
+ * first, then by due date. The manager's list names each child (audited:
+ * "today"); anonymised (the panel) it has no names and no dates tied to
+ * the death or notification: joint agency response actions and clocks
+ * are left out and agency forms carry days only.
+ */
+int today_list(struct reg *r, int anonymised, json_t **out);
+
 /* ==== pack ==== */
 struct reg;
 

@@ -192,6 +192,23 @@ int reg_today_date(struct reg *r, struct cdate *d, char out[11])
 	return CDOP_OK;
 }
 
+int reg_date_input(struct reg *r, const char *field, const char *in,
+		   char out[11])
+{
+	struct cdate today, d;
+	char why[160];
+	int ret = reg_today_date(r, &today, NULL);
+
+	if (ret)
+		return ret;
+	if (date_input_parse(in, &today, &d) == DATE_OK) {
+		date_format(&d, out);
+		return CDOP_OK;
+	}
+	date_input_explain(in ? in : "", why, sizeof why);
+	return reg_fail_field(r, CDOP_ERR_INPUT, field, "%s", why);
+}
+
 int reg_schema_latest(void)
 {
 	const struct embedded_file *f;

@@ -193,6 +193,10 @@ void reg_today(const struct reg *r, char out[11]);
  * the text. */
 struct cdate;
 int reg_today_date(struct reg *r, struct cdate *d, char out[11]);
+/* A date given as a flag or an argument, as typed (DD/MM/YYYY, YYYY-MM-DD,
+ * today: date_input_parse), into out as YYYY-MM-DD; CDOP_ERR_INPUT naming
+ * field and saying why otherwise. */
+int reg_date_input(struct reg *r, const char *field, const char *in, char out[11]);
 
 /* Schema version this build writes. */
 int reg_schema_latest(void);

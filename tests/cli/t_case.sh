@@ -88,7 +88,10 @@ as ada audit list --json
 python3 - "$T/out" <<'PY' && pass || fail "update audit"
 import json, sys
 e = [x for x in json.load(open(sys.argv[1])) if x['action'] == 'update']
-assert len(e) == 1 and e[0]['detail'] == 'death.time child.address', e
+assert len(e) == 1, e
+d = json.loads(e[0]['detail'])
+assert d['changes'] == [{'path': 'child.address', 'identifiable': True},
+                        {'path': 'death.time', 'old': '14:20', 'new': '15:45'}], d
 assert all('Vexworthy' not in json.dumps(x) for x in json.load(open(sys.argv[1])))
 PY
 grep -q "Ottoline\|Vexworthy\|9434765919" "$T/out" && fail "identifiers in the audit trail" || pass

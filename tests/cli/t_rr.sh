@@ -171,10 +171,10 @@ expect_err "--on:" "impossible date: names --on"
 expect_err "2025-02" "impossible date: says why"
 after "impossible date"
 before "$A"
-as mo rr add "$A" --action key_worker_assigned --on 05/05/2025
-expect_rc 1 "not a date"
+as mo rr add "$A" --action key_worker_assigned --on 05/14/2025
+expect_rc 1 "not a date (US order)"
 expect_err "--on:" "not a date: names --on"
-expect_err "YYYY-MM-DD" "not a date: says what is valid"
+expect_err "DD/MM/YYYY" "not a date: says what is valid"
 after "not a date"
 before "$A"
 as mo rr add "$A" --action key_worker_assigned --on 2025-05-02
