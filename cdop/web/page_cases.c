@@ -49,39 +49,6 @@ static int deny(struct web_req *q)
 
 /* ---- /cases ---- */
 
-static int ci_contains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle), i;
-
-	if (!n)
-		return 0;
-	for (; *hay; hay++) {
-		for (i = 0; i < n && hay[i] &&
-		     tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]); i++)
-			;
-		if (i == n)
-			return 1;
-	}
-	return 0;
-}
-
-/* Does row match every word of the search (name, reference, date of birth)? */
-static int matches(struct web_req *q, const json_t *row, const char *needle)
-{
-	const char *keys[] = { "ref", "forename", "surname", "date_of_birth" };
-	char iso[64];
-	size_t k;
-
-	web_date_input(q, needle, iso, sizeof iso);
-	for (k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-		const char *v = js(row, keys[k]);
-
-		if (v && (ci_contains(v, needle) || ci_contains(v, iso)))
-			return 1;
-	}
-	return 0;
-}
-
 #define CASES_PAGE 100
 
 static void pager(struct web_req *q, long page, int on, const char *label,
@@ -135,12 +102,17 @@ int page_cases(struct web_req *q, const char *rest)
 	if (needle && anon)
 		return deny(q); /* search reads identifiers: managers only */
 	cf.status = status;
-	ret = cases_list(q->r, &cf, anon ? CASE_VIEW_ANON : CASE_VIEW_FULL, &list);
+	/* A search is the library's (name, NHS number, date of birth,
+	 * postcode, reference; audited), narrowed by status here. */
+	if (needle)
+		ret = cases_search(q->r, needle, &list);
+	else
+		ret = cases_list(q->r, &cf, anon ? CASE_VIEW_ANON : CASE_VIEW_FULL, &list);
 	fputs("<h1>Cases</h1>\n<form class=\"search\" method=\"get\" action=\"/cases\">", q->f);
 	if (!anon) {
 		fputs("<div><label for=\"q\">Search</label><input id=\"q\" name=\"q\" value=\"", q->f);
 		web_h(q->f, needle);
-		fputs("\" placeholder=\"name, reference or date of birth\"></div>", q->f);
+		fputs("\" placeholder=\"name, NHS number, date of birth, postcode or reference\"></div>", q->f);
 	}
 	fputs("<div><label for=\"status\">Status</label><select id=\"status\" name=\"status\">"
 	      "<option value=\"\">any</option>", q->f);
@@ -161,7 +133,7 @@ int page_cases(struct web_req *q, const char *rest)
 		return ret;
 	}
 	json_array_foreach(list, i, row) {
-		if (needle && !matches(q, row, needle))
+		if (needle && status && (!js(row, "status") || strcmp(js(row, "status"), status)))
 			continue;
 		if (n++ < first || n > last)
 			continue;

@@ -5,6 +5,7 @@ import re
 import signal
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 from webtest import CSP, Client, Register, Server, check, finish  # noqa: E402
@@ -77,6 +78,14 @@ try:
         check(r.status == (404 if path == "/nowhere" else 200), f"manager GET {path}: {r.status}")
         headers_ok(r, f"manager {path}")
     check("Quillfeather" in b.get(f"/cases/{REF}").body, "the manager sees the name")
+    for q in ("quillf", "9434765919", "943 476 5919", "01/03/2024", "QZ9 9ZZ", REF[-4:]):
+        r = b.get("/cases?q=" + urllib.parse.quote(q))
+        check(r.status == 200 and REF in r.body, f"search {q!r} finds the case")
+    r = b.get("/cases?q=nobody-at-all")
+    check(r.status == 200 and REF not in r.body, "a search that matches nothing")
+    r = b.get("/")
+    check(REF in r.body and "Quillfeather" in r.body and "Notify NCMD" in r.body,
+          "Today lists the case's actions and clocks, with the name")
 
     # Every state change needs the session's CSRF token.
     csrf = b.csrf(f"/cases/{REF}")
@@ -118,6 +127,9 @@ try:
     check(r.status == 200 and "Quillfeather" not in r.body and "Zebedee" not in r.body
           and "9434765919" not in r.body and "QZ9" not in r.body, "the panel's case page is anonymised")
     check("Quillfeather" not in p.get("/cases").body, "the panel's case list is anonymised")
+    r = p.get("/")
+    check(r.status == 200 and "Quillfeather" not in r.body and "Joint agency response" not in r.body,
+          "the panel's Today is anonymised")
     for path in (f"/cases/{REF}/edit", f"/cases/{REF}/history", "/cases/new", "/actions", "/users"):
         r = p.get(path)
         check(r.status == 403, f"panel GET {path}: {r.status}, want 403")
