@@ -194,12 +194,29 @@ int page_cases(struct web_req *q, const char *rest)
 
 static void notification_form(struct web_req *q, const char *action, const json_t *values,
 			      const struct form_errors *errs, const char *other,
-			      const char *button)
+			      const char *button, int with_reason)
 {
+	const struct form_error *re = form_errors_find(errs, "reason");
+
 	web_error_summary(q, &form_notification, errs, other);
 	fprintf(q->f, "<form method=\"post\" action=\"%s\" novalidate>", action);
 	web_csrf_input(q);
 	web_form_fields(q, &form_notification, values, errs, NULL);
+	if (with_reason) {
+		/* A reviewed or closed case changes only with a reason (audited). */
+		fprintf(q->f, "<fieldset class=\"group\"><legend>Why</legend><div class=\"field%s\">"
+			"<label for=\"f-reason\">Reason for the change</label><p class=\"hint\">"
+			"Needed once the case has been reviewed; kept in the case's history.</p>",
+			re ? " invalid" : "");
+		if (re) {
+			fputs("<p class=\"field-error\">", q->f);
+			web_h(q->f, re->message);
+			fputs("</p>", q->f);
+		}
+		fputs("<input id=\"f-reason\" name=\"reason\" value=\"", q->f);
+		web_h(q->f, web_form_get(q->form, "reason"));
+		fputs("\"></div></fieldset>", q->f);
+	}
 	fprintf(q->f, "<div class=\"actions\"><button>%s</button></div></form>\n", button);
 }
 
@@ -228,7 +245,7 @@ int page_case_new(struct web_req *q, const char *rest)
 	fputs("<h1>Notify a death</h1>\n<p class=\"hint\">Fields marked <span class=\"req\">*"
 	      "</span> are required. Dates as DD/MM/YYYY or YYYY-MM-DD. Nothing is saved "
 	      "until the whole notification is valid.</p>\n", q->f);
-	notification_form(q, "/cases/new", n, &errs, other, "Save the notification");
+	notification_form(q, "/cases/new", n, &errs, other, "Save the notification", 0);
 	form_errors_release(&errs);
 	json_decref(n);
 	return ret;
@@ -277,7 +294,12 @@ int page_case_edit(struct web_req *q, const char *rest)
 		n = web_form_json(q, &form_notification, &errs);
 		if (n)
 			null_missing(&form_notification, json_object_get(view, "notification"), n);
-		ret = n ? cases_update(q->r, rest, n) : CDOP_ERR_NOMEM;
+		{
+			const char *why = web_form_get(q->form, "reason");
+
+			ret = !n ? CDOP_ERR_NOMEM : why && *why ?
+				cases_update_reason(q->r, rest, n, why) : cases_update(q->r, rest, n);
+		}
 		if (!ret) {
 			snprintf(q->location, sizeof q->location, "/cases/%s", rest);
 			snprintf(q->flash, sizeof q->flash, "Case %s updated.", rest);
@@ -294,7 +316,7 @@ int page_case_edit(struct web_req *q, const char *rest)
 	      "is checked again before anything is saved.</p>\n", q->f);
 	snprintf(action, sizeof action, "/cases/%s/edit", rest);
 	notification_form(q, action, n ? n : json_object_get(view, "notification"), &errs,
-			  other, "Save changes");
+			  other, "Save changes", 1);
 	fputs("<p><a href=\"/cases/", q->f);
 	web_h(q->f, rest);
 	fputs("\">Back to the case</a></p>\n", q->f);

@@ -37,7 +37,11 @@ static long long ji(const json_t *o, const char *k)
 
 static void when(FILE *f, const json_t *it)
 {
-	if (json_object_get(it, "days_overdue"))
+	const char *status = js(it, "status");
+
+	if (status && !strcmp(status, "overdue") && ji(it, "days_overdue") == 0)
+		fputs("<span class=\"overdue\">overdue today</span>", f);
+	else if (json_object_get(it, "days_overdue"))
 		web_due_words(f, -(long)ji(it, "days_overdue"));
 	else if (json_object_get(it, "days_left"))
 		web_due_words(f, (long)ji(it, "days_left"));

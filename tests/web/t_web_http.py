@@ -105,6 +105,26 @@ try:
     r = other.post(f"/cases/{REF}", {"op": "status", "status": "ready", "csrf": csrf})
     check(r.status == 403, f"another session's CSRF token: {r.status}")
 
+    # Edit: the whole record checked again; a bad value comes back beside its input.
+    edit = {"child.forename": "Zebedee", "child.surname": "Quillfeather-Smith",
+            "child.date_of_birth": "2024-03-01", "child.sex": "male",
+            "child.nhs_number": "9434765919", "child.postcode": "QZ9 9ZZ",
+            "death.date": "2025-08-20", "death.time": "10:00", "death.place": "home",
+            "death.expected": "unexpected", "notified.date": "2025-08-21",
+            "notified.by_agency": "hospital"}
+    r = b.post(f"/cases/{REF}/edit", dict(edit, csrf=b.csrf(f"/cases/{REF}/edit"),
+                                          **{"death.date": "31/02/2025"}))
+    check(r.status == 422 and 'class="field invalid"' in r.body and "Nothing has been saved" in r.body,
+          f"an impossible date is refused beside its field: {r.status}")
+    m = re.search(r'<div class="field invalid">.*?</div>', r.body, re.S)
+    check(m is not None and 'name="death.date"' in m.group(0), "the error is beside death.date")
+    rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
+    check(json.loads(out)["notification"]["child"]["surname"] == "Quillfeather", "nothing saved")
+    r = b.post(f"/cases/{REF}/edit", dict(edit, csrf=b.csrf(f"/cases/{REF}/edit")))
+    check(r.status == 303, f"edit saved: {r.status}")
+    rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
+    check(json.loads(out)["notification"]["child"]["surname"] == "Quillfeather-Smith", "the edit is stored")
+
     # Free text with markup renders inert.
     csrf = b.csrf("/cases/new")
     form = {"csrf": csrf, "child.forename": "<script>alert(1)</script>", "child.surname": "O'Brien\"<b>",
