@@ -139,6 +139,27 @@ try:
     check("<img" not in page and "&lt;img src=x" in page, "markup in circumstances is escaped")
     check("<b>" not in page, "markup in the surname is escaped")
 
+    # Agency forms: requested and received from the case page.
+    csrf = b.csrf(f"/cases/{REF}")
+    r = b.post(f"/cases/{REF}", {"csrf": csrf, "op": "agency_request", "agency": "police", "due": ""})
+    check(r.status == 303, f"agency request: {r.status}")
+    check("Police" in b.get("/").body, "Today lists the awaited form")
+    r = b.post(f"/cases/{REF}", {"csrf": csrf, "op": "agency_receive", "ragency": "police",
+                                 "received": "today"})
+    check(r.status == 303, f"agency receive: {r.status}")
+    rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
+    ag = json.loads(out)["agency_reports"]
+    check(len(ag) == 1 and ag[0].get("received") == "2025-09-01", f"the form is received: {ag}")
+    r = b.post(f"/cases/{REF}", {"csrf": csrf, "op": "agency_receive", "ragency": "nobody",
+                                 "received": "today"})
+    check(r.status == 422 and 'class="error"' in r.body, f"an unknown agency is refused: {r.status}")
+    # A meeting with the case on its agenda, for the panel's pages below.
+    rc, out, err = reg.cdop("mo", "meeting", "new", "--date", "2025-09-01")
+    mid = out.strip()
+    reg.cdop("mo", "case", "status", REF, "ready")
+    rc, _, err = reg.cdop("mo", "meeting", "add", mid, REF)
+    check(rc == 0, f"meeting add: {err}")
+
     # Panel: anonymised pages only; an identifiable page is 403 and audited.
     p = Client(srv)
     r = p.login("pat", reg.passphrase("pat"))
@@ -150,6 +171,16 @@ try:
     r = p.get("/")
     check(r.status == 200 and "Quillfeather" not in r.body and "Joint agency response" not in r.body,
           "the panel's Today is anonymised")
+    names = ("Quillfeather", "Zebedee", "9434765919", "QZ9", "2024-03-01")
+    for path in ("/", "/cases", f"/cases/{REF}", "/meetings", f"/meetings/{mid}",
+                 f"/reviews/{REF}?meeting={mid}", f"/meetings/{mid}/pack"):
+        r = p.get(path)
+        check(r.status == 200, f"panel GET {path}: {r.status}")
+        leaked = [n for n in names if n in r.body]
+        check(not leaked, f"panel {path} shows no identifier: {leaked}")
+    r = p.get(f"/meetings/{mid}/pack")
+    check("attachment" in (r.header("Content-Disposition") or "") and "case pack" in r.body,
+          "the pack is a download")
     for path in (f"/cases/{REF}/edit", f"/cases/{REF}/history", "/cases/new", "/actions", "/users"):
         r = p.get(path)
         check(r.status == 403, f"panel GET {path}: {r.status}, want 403")
