@@ -11,7 +11,14 @@ cd "$top"
 bash scripts/setup.sh
 echo "== build"
 bash scripts/build.sh "$top/build" -DCMAKE_BUILD_TYPE=Release ${CDOP_BUILD_ARGS:-}
-cdop="$top/build/cdop"
+echo "== install (cdop, man cdop, bash completion) under ${CDOP_PREFIX:=/usr/local}"
+if [ -w "$CDOP_PREFIX" ] || [ "$(id -u)" -eq 0 ]; then
+  cmake --install "$top/build" --prefix "$CDOP_PREFIX" >/dev/null
+else
+  sudo cmake --install "$top/build" --prefix "$CDOP_PREFIX" >/dev/null
+fi
+cdop="$CDOP_PREFIX/bin/cdop"
+"$cdop" --version
 
 demo="$top/demo"
 rm -rf "$demo"
@@ -50,6 +57,8 @@ echo "== joint agency response: outstanding and overdue actions (first 10)"
 run mo rr due | sed -n 1,11p
 echo "== agency reports awaited (first 10)"
 run mo agency due | sed -n 1,11p
+echo "== today: everything due or overdue, in days (first 12)"
+run mo today | sed -n 1,14p
 
 echo "== panel meeting today: three cases, attendance, the anonymised pack"
 today=$(date +%F)

@@ -237,6 +237,15 @@ int agency_receive(struct reg *r, const char *ref, const char *agency, const cha
 
 	memset(res, 0, sizeof *res);
 	ret = agency_check(r, agency);
+	/* typed day first, or today: ISO; anything else is for the form to refuse */
+	if (!ret && on && *on && date_parse(on, &got) != DATE_OK &&
+	    date_input_parse(on, NULL, &got) == DATE_OK) {
+		date_format(&got, day);
+		on = day;
+	} else if (!ret && on && !strcmp(on, "today")) {
+		ret = reg_date_input(r, "on", on, day);
+		on = day;
+	}
 	if (ret)
 		goto out;
 	if (!obj || json_object_set_new(obj, "agency", json_string(agency)) ||

@@ -15,7 +15,7 @@ int cases_invalid(struct reg *r, const char *prefix, const struct form_errors *e
 	char buf[REG_ERR_MAX - 64];
 
 	/* One error a line, each naming its field: the front end words each. */
-	form_errors_format(errs, 8, buf, sizeof buf);
+	form_errors_format(errs, errs->n, buf, sizeof buf);
 	return reg_fail(r, CDOP_ERR_INPUT, "%s%s", prefix ? prefix : "", buf);
 }
 
@@ -800,31 +800,81 @@ static int resident_of(struct reg *r, int64_t id, int *resident)
 	return db_finalize(&q);
 }
 
+/* Agency reports requested and not received, as "gp, police" in out. */
+static int outstanding_reports(struct reg *r, int64_t id, char *out, size_t len, int *n)
+{
+	static const char sql[] =
+		"SELECT agency FROM agency_reports WHERE case_id = :id "
+		"AND requested IS NOT NULL AND received IS NULL ORDER BY agency";
+	struct db_stmt q = DB_STMT_INIT;
+
+	*n = 0;
+	out[0] = '\0';
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	while (db_step(&q) == DB_ROW) {
+		if (strlen(out) + strlen(db_column_text(&q, 0)) + 3 < len)
+			snprintf(out + strlen(out), len - strlen(out), "%s%s",
+				 *n ? ", " : "", db_column_text(&q, 0));
+		(*n)++;
+	}
+	return db_finalize(&q);
+}
+
 int cases_set_status(struct reg *r, const char *ref, const char *status)
+{
+	return cases_set_status_reason(r, ref, status, NULL);
+}
+
+int cases_set_status_reason(struct reg *r, const char *ref, const char *status,
+			    const char *reason)
 {
 	static const char sql[] =
 		"UPDATE cases SET status = :status, updated_at = :now WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	char have[24], now[21], valid[160];
+	char have[24] = "", now[21], valid[160], agencies[160] = "", *detail = NULL;
 	int64_t id = 0;
-	int ret, resident = 0;
+	int ret, resident = 0, f, t, back, open_reports = 0;
+	int has_reason = reason && *reason;
+	json_t *d = NULL;
 
 	code_list_join(&codes_case_status, valid, sizeof valid);
 	if (!code_list_find(&codes_case_status, status))
 		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "'%s' is not a case status; "
 				"valid: %s", status, valid);
-	if (!strcmp(status, "scheduled") || !strcmp(status, "reviewed"))
-		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "a case becomes '%s' through "
-				"'cdop %s', not 'case status'", status,
-				!strcmp(status, "scheduled") ? "meeting add" : "review");
 	ret = db_begin(r);
 	if (!ret) ret = cases_find(r, ref, &id, have);
-	if (!ret && codes_status_move_check(have, status))
+	if (ret)
+		goto out;
+	f = code_list_index(&codes_case_status, have);
+	t = code_list_index(&codes_case_status, status);
+	/* Back along the process: a correction, one step, with a reason. */
+	back = t < f && strcmp(have, "transferred") && strcmp(status, "transferred");
+	if (back && !strcmp(have, "scheduled"))
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is on a meeting's agenda: "
+			       "take it off with 'cdop meeting remove MEETING %s'", ref, ref);
+	else if (back && !strcmp(have, "reviewed"))
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s has been reviewed: a review "
+			       "is amended at a later meeting ('cdop meeting add', then "
+			       "'cdop review')", ref);
+	else if (back && t != f - 1)
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is '%s': a case moves back "
+			       "one step at a time, to '%s'", ref, have,
+			       codes_case_status.codes[f - 1].code);
+	else if (back && !has_reason)
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "reason", "moving case %s back from "
+				     "'%s' to '%s' is a correction: it needs a reason "
+				     "(kept in the case's history)", ref, have, status);
+	else if (!back && (!strcmp(status, "scheduled") || !strcmp(status, "reviewed")))
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "status", "a case becomes '%s' through "
+				"'cdop %s', not 'case status'", status,
+				!strcmp(status, "scheduled") ? "meeting add" : "review");
+	else if (!back && codes_status_move_check(have, status))
 		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is '%s' and cannot move "
 			       "to '%s': statuses go notified, gathering, ready, "
-			       "scheduled, reviewed, closed (transferred before review)",
-			       ref, have, status);
-	if (!ret && !strcmp(status, "closed") && strcmp(have, "reviewed"))
+			       "scheduled, reviewed, closed (transferred before review; "
+			       "one step back with a reason)", ref, have, status);
+	else if (!strcmp(status, "closed") && strcmp(have, "reviewed"))
 		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s is '%s': a case is closed "
 			       "once it has been reviewed ('cdop review')", ref, have);
 	if (!ret && !strcmp(status, "transferred"))
@@ -833,6 +883,15 @@ int cases_set_status(struct reg *r, const char *ref, const char *status)
 		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %s: only a non-resident "
 			       "child (child.resident false) is transferred to "
 			       "the home CDOP", ref);
+	/* Closing drops the reports still awaited from 'agency due': say so. */
+	if (!ret && (!strcmp(status, "closed") || !strcmp(status, "transferred")))
+		ret = outstanding_reports(r, id, agencies, sizeof agencies, &open_reports);
+	if (!ret && open_reports && !has_reason)
+		ret = reg_fail_field(r, CDOP_ERR_INPUT, "reason", "case %s has %d agency "
+				     "report%s outstanding (%s): once %s it is no longer "
+				     "chased in 'agency due'; give a reason to go ahead",
+				     ref, open_reports, open_reports == 1 ? "" : "s",
+				     agencies, status);
 	if (!ret) {
 		reg_now(now);
 		db_prepare(r, &q, sql);
@@ -843,13 +902,21 @@ int cases_set_status(struct reg *r, const char *ref, const char *status)
 		ret = db_finalize(&q);
 	}
 	if (!ret) {
-		char detail[64];
-
-		snprintf(detail, sizeof detail, "%s -> %s", have, status);
-		ret = audit_append(r, "status", ref, detail);
+		d = json_pack("{s:s, s:s}", "old", have, "new", status);
+		if (d && has_reason)
+			json_object_set_new(d, "reason", json_string(reason));
+		if (d && open_reports)
+			json_object_set_new(d, "outstanding", json_string(agencies));
+		if (!d || !(detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
+	if (!ret)
+		ret = audit_append(r, "status", ref, detail);
+out:
 	if (!ret) ret = db_commit(r);
 	if (ret)
 		db_rollback(r);
+	json_decref(d);
+	free(detail);
 	return ret;
 }

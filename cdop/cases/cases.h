@@ -138,8 +138,18 @@ int cases_update_reason(struct reg *r, const char *ref, const json_t *patch,
  * (audited as "notified_ncmd"); needs no reason on a reviewed case.
  */
 int cases_ncmd_notified(struct reg *r, const char *ref, const char *on);
-/* Moves a case along SPEC §3's order. */
+/*
+ * Moves a case along SPEC §3's order (forward, scheduled and reviewed only
+ * by meeting add and review). A correction moves it back one step with a
+ * reason: notified <- gathering <- ready, reviewed <- closed (scheduled
+ * comes off an agenda by meetings_remove_case; a review is amended at a
+ * later meeting). Closing or transferring a case with agency reports still
+ * awaited needs a reason too. Errors about the reason name field "reason".
+ * Audited ("status", {"old", "new", "reason"?, "outstanding"?}).
+ */
 int cases_set_status(struct reg *r, const char *ref, const char *status);
+int cases_set_status_reason(struct reg *r, const char *ref, const char *status,
+			    const char *reason);
 
 
 /*
@@ -182,6 +192,14 @@ enum case_view_mode {
 /* Builds the JSON of one case; *out is a new reference. */
 int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out);
 
+/*
+ * What a reader wants first, from a case view: {"age_at_death": "2 years 3
+ * months" (the age band in an anonymised view), "days_since_death" (only
+ * when the view has the date of death), "status_label", "waiting_for"}.
+ * NULL when out of memory.
+ */
+json_t *case_summary_facts(const json_t *view, const struct cdate *today);
+
 /* case show: finds REF, builds the view, audits an identifiable view. */
 int cases_show(struct reg *r, const char *ref, enum case_view_mode mode, json_t **out);
 
@@ -192,6 +210,20 @@ struct case_filter {
 /* case list: an array of summaries; identifiable ones are audited. */
 int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
 	       json_t **out);
+
+/* ==== history ==== */
+struct reg;
+
+/*
+ * case history: every change to case REF in the audit trail, oldest first,
+ * as [{seq, at, user, action, changes?: [{path, old, new} | {path,
+ * identifiable: true}], reason?, outstanding?, detail?, object?}]. Reads
+ * (views, listings) are left out. An entry about the case under another
+ * object (a meeting's agenda, a recommendation) has "object". identifiable:
+ * the caller may see identifiable values (a manager); the reading is then
+ * audited ("history").
+ */
+int cases_history(struct reg *r, const char *ref, int identifiable, json_t **out);
 
 /* ==== search ==== */
 struct reg;

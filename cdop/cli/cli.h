@@ -33,6 +33,8 @@ struct cli {
 	char *pass;       /* secure memory while needed */
 	size_t passlen;
 	char default_path[4096];
+	int argc;         /* the command's arguments (argv[0] its last word) */
+	char **argv;
 };
 
 struct command;
@@ -101,6 +103,12 @@ int cli_list(struct cli *c, int argc, char **argv, cli_lister_fn *list,
  * C1, bidirectional overrides) escaped as \xNN, padded with spaces to
  * width characters (0: no padding). */
 void cli_put_text(FILE *f, const char *text, int width);
+/* case show's text: the view (case_view) in the form's groups, headed by
+ * its summary facts (case_summary_facts). */
+void cli_case_text(const json_t *view, const json_t *facts);
+/* `cdop --generate man|bash-completion`: the man page or the completion
+ * script from the command table, on stdout; -1 for anything else. */
+int cli_generate(const char *what);
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
 
@@ -145,6 +153,11 @@ int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_today(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
 int cmd_ui(struct cli *c, int argc, char **argv);
+int cmd_case_history(struct cli *c, int argc, char **argv);
+int cmd_case_print(struct cli *c, int argc, char **argv);
+int cmd_meeting_show(struct cli *c, int argc, char **argv);
+int cmd_meeting_remove(struct cli *c, int argc, char **argv);
+int cmd_action_reopen(struct cli *c, int argc, char **argv);
 
 /* The interactive form (cli/prompt.c): asks every field of a form on the
  * terminal, re-asking on invalid answers, shows a summary and asks to

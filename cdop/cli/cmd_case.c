@@ -124,33 +124,69 @@ int cmd_case_show(struct cli *c, int argc, char **argv)
 	ret = cases_show(&c->reg, ref, mode_for(c), &obj);
 	if (ret)
 		goto out;
-	if (json)
+	if (json) {
 		ret = cli_json_print(obj);
-	else
-		cli_json_print_text(obj);
+	} else {
+		struct cdate today;
+		json_t *facts;
+
+		ret = reg_today_date(&c->reg, &today, NULL);
+		facts = ret ? NULL : case_summary_facts(obj, mode_for(c) == CASE_VIEW_ANON ?
+							NULL : &today);
+		if (!ret && !facts)
+			ret = CDOP_ERR_NOMEM;
+		if (!ret)
+			cli_case_text(obj, facts);
+		json_decref(facts);
+	}
 out:
 	json_decref(obj);
 	return ret;
 }
 
+/* REF and the options --NAME (value) of a command such as case status. */
+static int ref_opts(struct cli *c, int argc, char **argv, const struct option *opts,
+		    const char **vals, const char **pos, int npos)
+{
+	int ch, k = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch < 0 || ch == '?' || ch == ':')
+			return cli_usage(c);
+		vals[ch - 1] = optarg;
+	}
+	for (; optind < argc && k < npos; optind++)
+		pos[k++] = argv[optind];
+	if (k != npos || optind != argc)
+		return cli_usage(c);
+	return 0;
+}
+
 int cmd_case_update(struct cli *c, int argc, char **argv)
 {
-	const char *file = NULL;
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, 1 },
+		{ "reason", required_argument, NULL, 2 },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *vals[2] = { NULL, NULL }, *ref = NULL;
 	json_t *patch = NULL;
 	int ret;
 
-	ret = cli_opt_value(c, argc, argv, "json", &file);
+	ret = ref_opts(c, argc, argv, opts, vals, &ref, 1);
 	if (ret)
 		return ret;
-	if (!file || optind != argc - 1)
+	if (!vals[0])
 		return cli_usage(c);
-	ret = cli_json_read(c, "--json", file, &patch);
+	ret = cli_json_read(c, "--json", vals[0], &patch);
 	if (ret)
 		goto out;
-	ret = cases_update(&c->reg, argv[optind], patch);
+	ret = cases_update_reason(&c->reg, ref, patch, vals[1]);
 	if (ret)
 		goto out;
-	printf("updated %s\n", argv[optind]);
+	printf("updated %s\n", ref);
 out:
 	json_decref(patch);
 	return ret;
@@ -158,12 +194,18 @@ out:
 
 int cmd_case_status(struct cli *c, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 1 },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL, *pos[2] = { NULL, NULL };
 	int ret;
 
-	if (argc != 3)
-		return cli_usage(c);
-	ret = cases_set_status(&c->reg, argv[1], argv[2]);
+	ret = ref_opts(c, argc, argv, opts, &reason, pos, 2);
+	if (ret)
+		return ret;
+	ret = cases_set_status_reason(&c->reg, pos[0], pos[1], reason);
 	if (!ret)
-		printf("%s is now %s\n", argv[1], argv[2]);
+		printf("%s is now %s\n", pos[0], pos[1]);
 	return ret;
 }

@@ -95,15 +95,19 @@ out:
 int cmd_action_done(struct cli *c, int argc, char **argv)
 {
 	const char *on = NULL;
+	char day[11];
 	int ret;
 
 	ret = cli_opt_value(c, argc, argv, "on", &on);
 	if (ret)
 		return ret;
-	if (!on || optind != argc - 1)
+	if (optind != argc - 1)
 		return cli_usage(c);
-	ret = actions_done(&c->reg, argv[optind], on);
+	/* SPEC §2: --on defaults to today */
+	ret = reg_date_input(&c->reg, "on", on ? on : "today", day);
 	if (!ret)
-		printf("action %s done on %s\n", argv[optind], on);
+		ret = actions_done(&c->reg, argv[optind], day);
+	if (!ret)
+		printf("action %s done on %s\n", argv[optind], day);
 	return ret;
 }

@@ -48,13 +48,21 @@ const struct command commands[] = {
 	  "Show one case. Managers see the identifiable record (the view is\n"
 	  "audited); the panel sees it anonymised." },
 	{ "case", "update", cmd_case_update, CMD_UNLOCK, MANAGER,
-	  "case update REF --json FILE",
+	  "case update REF --json FILE [--reason TEXT]",
 	  "Change a case's notification: FILE holds the members to change (null\n"
-	  "removes one); the whole record is validated again." },
+	  "removes one); the whole record is validated again. Each change is kept\n"
+	  "with its old and new values ('case history'; an identifiable field's\n"
+	  "values are not kept in the trail). A reviewed or closed case is changed\n"
+	  "only with --reason." },
 	{ "case", "status", cmd_case_status, CMD_UNLOCK, MANAGER,
-	  "case status REF STATUS",
+	  "case status REF STATUS [--reason TEXT]",
 	  "Move a case on: notified, gathering, ready, (scheduled, reviewed by\n"
-	  "meeting add and review), closed; transferred for a non-resident child." },
+	  "meeting add and review), closed; transferred for a non-resident child.\n"
+	  "A correction moves it back one step and needs --reason: gathering to\n"
+	  "notified, ready to gathering, closed to reviewed ('meeting remove' takes\n"
+	  "a scheduled case off its agenda). Closing a case whose agency reports\n"
+	  "are still awaited says which and needs --reason. Reasons are kept in\n"
+	  "the case's history." },
 	{ "backup", NULL, cmd_backup, CMD_UNLOCK, ADMIN,
 	  "backup --out FILE",
 	  "Write the whole register (database and keyring) to FILE as one encrypted,\n"
@@ -179,7 +187,8 @@ const struct command commands[] = {
 	  "reports still awaited. A reviewed case may come back to be amended." },
 	{ "meeting", "attend", cmd_meeting_attend, CMD_UNLOCK, MANAGER,
 	  "meeting attend MEETING --name NAME --agency CODE [--role TEXT]",
-	  "Record that a person attended for an agency." },
+	  "Record that a person attended for an agency (once: the same name for the\n"
+	  "same agency again is refused)." },
 	{ "meeting", "pack", cmd_meeting_pack, CMD_UNLOCK, MANAGER | PANEL,
 	  "meeting pack MEETING --out FILE",
 	  "Write the anonymised HTML case pack for a meeting (one self-contained,\n"
@@ -198,7 +207,8 @@ const struct command commands[] = {
 	  "The recommendation tracker: every recommendation with its id, owner\n"
 	  "agency, due date and status; --overdue lists those past due and not done." },
 	{ "action", "done", cmd_action_done, CMD_UNLOCK, MANAGER,
-	  "action done ID --on DATE", "Mark a recommendation as done." },
+	  "action done ID [--on DATE]",
+	  "Mark a recommendation as done, on DATE (by default today)." },
 	/* the manager's day */
 	{ "today", NULL, cmd_today, CMD_UNLOCK, MANAGER | PANEL,
 	  "today [--json]",
@@ -224,5 +234,30 @@ const struct command commands[] = {
 	  "in with their own user name and passphrase in their own browser; their\n"
 	  "keys are wiped after DURATION without use (default 15m; 30s, 2h ...),\n"
 	  "when they log out, and for everyone when cdop ui stops (Ctrl-C)." },
+	{ "case", "history", cmd_case_history, CMD_UNLOCK, MANAGER,
+	  "case history REF [--json]",
+	  "Every change to case REF, oldest first, from the audit trail: when, who,\n"
+	  "what, and the old and new value of each field changed (an identifiable\n"
+	  "field is named without its values, which the trail does not keep),\n"
+	  "with the reason given for a correction. Reading it is audited." },
+	{ "case", "print", cmd_case_print, CMD_UNLOCK, MANAGER | PANEL,
+	  "case print REF --out FILE",
+	  "Write case REF as one printable page of HTML to FILE (never replacing a\n"
+	  "file): status and what it waits for, age at death, the notification in\n"
+	  "its groups, the joint agency response, agency reports, the review and its\n"
+	  "recommendations. The panel's copy is anonymised, as in the meeting pack.\n"
+	  "Printing is audited." },
+	{ "meeting", "show", cmd_meeting_show, CMD_UNLOCK, MANAGER | PANEL,
+	  "meeting show MEETING [--json]",
+	  "A meeting's date, chair, agenda (each case's reference and status, and\n"
+	  "whether it was reviewed there) and attendance." },
+	{ "meeting", "remove", cmd_meeting_remove, CMD_UNLOCK, MANAGER,
+	  "meeting remove MEETING REF",
+	  "Take case REF off a meeting's agenda (not a case reviewed at it). Off its\n"
+	  "only agenda a scheduled case is 'ready' again. Audited." },
+	{ "action", "reopen", cmd_action_reopen, CMD_UNLOCK, MANAGER,
+	  "action reopen ID --reason TEXT",
+	  "Undo 'action done': the recommendation is open again. The reason is kept\n"
+	  "in the audit trail and the case's history." },
 	{ NULL, NULL, NULL, 0, 0, NULL, NULL },
 };

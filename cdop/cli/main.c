@@ -22,11 +22,74 @@ int cli_fail(struct cli *c, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Is flag (e.g. "--out") among the command's arguments, alone or as --out=V? */
+static int given(const struct cli *c, const char *flag, size_t n)
+{
+	int i;
+
+	for (i = 1; i < c->argc; i++)
+		if (!strncmp(c->argv[i], flag, n) &&
+		    (c->argv[i][n] == '\0' || c->argv[i][n] == '='))
+			return 1;
+	return 0;
+}
+
+/* Is the option arg (up to '=') a flag of usage? */
+static int usage_flag(const char *usage, const char *arg)
+{
+	size_t n = strcspn(arg, "=");
+	const char *p = usage;
+
+	while ((p = strstr(p, "--")) != NULL) {
+		size_t k = strcspn(p, " ]|=");
+
+		if (k == n && !strncmp(p, arg, n))
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/*
+ * A usage error says what is wrong: the required flags missing (the flags
+ * of the usage line outside [...]), else an option the command does not
+ * have, else the usage line.
+ */
 int cli_usage(struct cli *c)
 {
-	return cli_fail(c, CLI_ERR_USAGE, "usage: cdop %s (see 'cdop %s%s%s --help')",
-			c->cmd->usage, c->cmd->name, c->cmd->sub ? " " : "",
-			c->cmd->sub ? c->cmd->sub : "");
+	const char *u = c->cmd->usage, *p;
+	char missing[256] = "", what[64];
+	int depth = 0, i, nmissing = 0;
+
+	snprintf(what, sizeof what, "%s%s%s", c->cmd->name, c->cmd->sub ? " " : "",
+		 c->cmd->sub ? c->cmd->sub : "");
+	for (p = u; *p; p++) {
+		size_t k;
+
+		if (*p == '[') depth++;
+		else if (*p == ']') depth--;
+		if (depth || p[0] != '-' || p[1] != '-' || (p > u && p[-1] != ' '))
+			continue;
+		k = strcspn(p, " ]|=");
+		if (c->argv && !given(c, p, k) &&
+		    strlen(missing) + k + 3 < sizeof missing) {
+			snprintf(missing + strlen(missing), sizeof missing - strlen(missing),
+				 "%s%.*s", nmissing ? ", " : "", (int)k, p);
+			nmissing++;
+		}
+		p += k - 1;
+	}
+	if (nmissing)
+		return cli_fail(c, CLI_ERR_USAGE, "%s: missing %s (see 'cdop %s --help')",
+				what, missing, what);
+	for (i = 1; c->argv && i < c->argc; i++)
+		if (c->argv[i][0] == '-' && c->argv[i][1] == '-' && c->argv[i][2] &&
+		    !usage_flag(u, c->argv[i]) && strcmp(c->argv[i], "--help"))
+			return cli_fail(c, CLI_ERR_USAGE, "%s: unknown option '%.*s' "
+					"(see 'cdop %s --help')", what,
+					(int)strcspn(c->argv[i], "="), c->argv[i], what);
+	return cli_fail(c, CLI_ERR_USAGE, "usage: cdop %s (see 'cdop %s --help')",
+			u, what);
 }
 
 int cli_exit_code(int err)
@@ -60,6 +123,33 @@ static void print_help(void)
 static void print_command_help(const struct command *cmd)
 {
 	printf("usage: cdop %s\n\n%s\n", cmd->usage, cmd->help);
+}
+
+/* Is name a group of commands (case, rr, agency, ...)? */
+static int is_group(const char *name)
+{
+	const struct command *cmd;
+
+	for (cmd = commands; cmd->name; cmd++)
+		if (cmd->sub && !strcmp(cmd->name, name))
+			return 1;
+	return 0;
+}
+
+/* `cdop case --help`, `cdop help case`: the group's commands, each with
+ * the first line of its help. */
+static void print_group_help(FILE *f, const char *group)
+{
+	const struct command *cmd;
+
+	fprintf(f, "usage: cdop %s COMMAND [ARGS]\n\ncommands:\n", group);
+	for (cmd = commands; cmd->name; cmd++) {
+		if (!cmd->sub || strcmp(cmd->name, group))
+			continue;
+		fprintf(f, "  %s\n      %.*s\n", cmd->usage,
+			(int)strcspn(cmd->help, "\n"), cmd->help);
+	}
+	fprintf(f, "\n'cdop %s COMMAND --help' describes one of them.\n", group);
 }
 
 static const char *default_user(void)
@@ -133,10 +223,55 @@ static int parse_globals(struct cli *c, int argc, char **argv, int *idx)
 			return cli_fail(c, CLI_ERR_USAGE, "option '%s' needs a value", arg);
 	}
 	*idx = i;
+	return 0;
+}
+
+static int globals_default(struct cli *c)
+{
 	if (!c->user || !*c->user)
 		c->user = default_user();
 	if (!c->register_path || !*c->register_path)
 		return default_register(c);
+	return 0;
+}
+
+/*
+ * Global options after the command (SPEC §2: `cdop init --admin ada
+ * --passphrase-file F`) are taken out of the command's arguments, except
+ * a flag the command has itself (recover's --user). *argc shrinks.
+ */
+static int take_globals(struct cli *c, int *argc, char **argv, int from)
+{
+	static const char *const names[] = { "--register", "--user", "--passphrase-file" };
+	int i, o = from, k;
+
+	for (i = from; i < *argc; i++) {
+		const char **slot = NULL;
+		const char *arg = argv[i];
+		size_t n = strcspn(arg, "=");
+
+		if (!strcmp(arg, "--"))
+			break;
+		for (k = 0; k < 3 && !slot; k++)
+			if (strlen(names[k]) == n && !strncmp(arg, names[k], n) &&
+			    !usage_flag(c->cmd->usage, names[k]))
+				slot = k == 0 ? &c->register_path : k == 1 ? &c->user
+								  : &c->passphrase_file;
+		if (!slot) {
+			argv[o++] = argv[i];
+			continue;
+		}
+		if (arg[n] == '=')
+			*slot = arg + n + 1;
+		else if (i + 1 < *argc)
+			*slot = argv[++i];
+		else
+			return cli_fail(c, CLI_ERR_USAGE, "option '%s' needs a value", arg);
+	}
+	for (; i < *argc; i++)
+		argv[o++] = argv[i];
+	*argc = o;
+	argv[o] = NULL;
 	return 0;
 }
 
@@ -217,7 +352,7 @@ static int deny_role(struct cli *c)
 
 static int run(struct cli *c, int argc, char **argv)
 {
-	int i = 0, consumed = 0, ret;
+	int i = 0, consumed = 0, ret, cargc;
 
 	ret = parse_globals(c, argc, argv, &i);
 	if (ret == 1)
@@ -227,22 +362,53 @@ static int run(struct cli *c, int argc, char **argv)
 	if (i >= argc || !strcmp(argv[i], "help")) {
 		if (i + 1 < argc) {
 			c->cmd = find_command(argc, argv, i + 1, &consumed);
-			if (c->cmd) {
+			if (c->cmd && (c->cmd->sub || !is_group(argv[i + 1]) || consumed == 2)) {
 				print_command_help(c->cmd);
 				return 0;
 			}
+			if (is_group(argv[i + 1])) {
+				print_group_help(stdout, argv[i + 1]);
+				return 0;
+			}
+			c->cmd = NULL;
+			return cli_fail(c, CLI_ERR_USAGE, "no command '%s' (see 'cdop help')",
+					argv[i + 1]);
 		}
 		print_help();
 		return i >= argc ? cli_fail(c, CLI_ERR_USAGE, "no command given") : 0;
 	}
 	c->cmd = find_command(argc, argv, i, &consumed);
+	if (!c->cmd && is_group(argv[i])) {
+		if (i + 1 >= argc || !strcmp(argv[i + 1], "--help") ||
+		    !strcmp(argv[i + 1], "-h")) {
+			if (i + 1 < argc) {
+				print_group_help(stdout, argv[i]);
+				return 0;
+			}
+			print_group_help(stderr, argv[i]);
+			return cli_fail(c, CLI_ERR_USAGE, "%s: give one of its commands",
+					argv[i]);
+		}
+		print_group_help(stderr, argv[i]);
+		return cli_fail(c, CLI_ERR_USAGE, "unknown command '%s %s'", argv[i],
+				argv[i + 1]);
+	}
 	if (!c->cmd)
-		return cli_fail(c, CLI_ERR_USAGE, "unknown command '%s%s%s' (see 'cdop help')",
-				argv[i], i + 1 < argc ? " " : "", i + 1 < argc ? argv[i + 1] : "");
+		return cli_fail(c, CLI_ERR_USAGE, "unknown command '%s' (see 'cdop help')",
+				argv[i]);
 	if (wants_help(argc - i - consumed + 1, argv + i + consumed - 1)) {
 		print_command_help(c->cmd);
 		return 0;
 	}
+	/* The command sees argv[0] = its last word, as getopt expects. */
+	cargc = argc - i - consumed + 1;
+	ret = take_globals(c, &cargc, argv + i + consumed - 1, 1);
+	if (!ret)
+		ret = globals_default(c);
+	if (ret)
+		return ret;
+	c->argc = cargc;
+	c->argv = argv + i + consumed - 1;
 	if (c->cmd->flags & CMD_UNLOCK) {
 		ret = cli_unlock(c);
 		if (ret)
@@ -250,8 +416,7 @@ static int run(struct cli *c, int argc, char **argv)
 		if (!(c->cmd->roles & ROLE_BIT(c->reg.ss.role)))
 			return deny_role(c);
 	}
-	/* The command sees argv[0] = its last word, as getopt expects. */
-	return c->cmd->fn(c, argc - i - consumed + 1, argv + i + consumed - 1);
+	return c->cmd->fn(c, c->argc, c->argv);
 }
 
 int main(int argc, char **argv)
@@ -269,6 +434,14 @@ int main(int argc, char **argv)
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		print_help();
 		return 0;
+	}
+	/* Build time: the man page and completion from the command table. */
+	if (argc == 3 && !strcmp(argv[1], "--generate")) {
+		if (cli_generate(argv[2])) {
+			fprintf(stderr, "cdop: --generate man|bash-completion\n");
+			return EXIT_USAGE;
+		}
+		return fflush(stdout) ? EXIT_IOERR : 0;
 	}
 	if (crypto_init()) {
 		fprintf(stderr, "cdop: cannot initialise libsodium\n");

@@ -52,7 +52,7 @@ int actions_done(struct reg *r, const char *id_arg, const char *on)
 	static const char set[] = "UPDATE recommendations SET done_on = :on WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
 	char today[DATE_BUFLEN], ref[32] = "", made[DATE_BUFLEN] = "", done[DATE_BUFLEN] = "";
-	char object[48];
+	char object[48], iso[DATE_BUFLEN];
 	struct cdate d, t;
 	char *end;
 	long long id = strtoll(id_arg, &end, 10);
@@ -61,12 +61,14 @@ int actions_done(struct reg *r, const char *id_arg, const char *on)
 	if (!*id_arg || *end || id <= 0)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "id", "'%s' is not an action id (a "
 				"number from 'cdop action list')", id_arg);
-	if (date_parse(on, &d))
-		return reg_fail_field(r, CDOP_ERR_INPUT, "on", "'%s' is not a date; write "
-				"YYYY-MM-DD", on);
 	ret = reg_today_date(r, &t, today);
+	if (!ret && on)
+		ret = reg_date_input(r, "on", on, iso);
 	if (ret)
 		return ret;
+	/* without a date: done today */
+	on = on ? iso : today;
+	date_parse(on, &d);
 	if (date_compare(&d, &t) > 0)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "on", "%s is in the future (today is %s)",
 				on, today);

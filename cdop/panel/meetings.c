@@ -13,13 +13,13 @@ int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id
 {
 	static const char sql[] = "INSERT INTO meetings(date, chair) VALUES (:date, :chair)";
 	struct db_stmt q = DB_STMT_INIT;
-	struct cdate d;
-	char idtext[24];
+	char idtext[24], iso[DATE_BUFLEN];
 	int ret;
 
-	if (date_parse(date, &d))
-		return reg_fail_field(r, CDOP_ERR_INPUT, "date", "'%s' is not a date; write "
-				"YYYY-MM-DD, e.g. 2025-06-01", date);
+	ret = reg_date_input(r, "date", date, iso);
+	if (ret)
+		return ret;
+	date = iso;
 	if (chair && strlen(chair) > 200)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "chair", "at most 200 characters");
 	ret = db_begin(r);
@@ -191,7 +191,7 @@ int meetings_attend(struct reg *r, int64_t meeting, const char *name,
 		"VALUES (:m, :name, :agency, :role)";
 	struct db_stmt q = DB_STMT_INIT;
 	char valid[400], object[32];
-	int ret;
+	int ret, dup;
 
 	if (!name || !*name || strlen(name) > 200)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "name", "give the attendee's name "
@@ -206,6 +206,22 @@ int meetings_attend(struct reg *r, int64_t meeting, const char *name,
 	ret = db_begin(r);
 	if (ret)
 		return ret;
+	/* The same person for the same agency once per meeting. */
+	db_prepare(r, &q, "SELECT 1 FROM attendance WHERE meeting_id = :m AND "
+		   "agency = :agency AND lower(trim(name)) = lower(trim(:name))");
+	db_bind_int(&q, ":m", meeting);
+	db_bind_text(&q, ":agency", agency);
+	db_bind_text(&q, ":name", name);
+	dup = db_step(&q) == DB_ROW;
+	ret = db_finalize(&q);
+	if (!ret && dup)
+		ret = reg_fail_field(r, CDOP_ERR_CONFLICT, "name", "%s (%s) is already "
+				     "recorded as attending meeting %" PRId64, name, agency,
+				     meeting);
+	if (ret) {
+		db_rollback(r);
+		return ret;
+	}
 	db_prepare(r, &q, sql);
 	db_bind_int(&q, ":m", meeting);
 	db_bind_text(&q, ":name", name);

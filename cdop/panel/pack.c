@@ -78,6 +78,22 @@ static void case_summary(FILE *f, const json_t *v)
 	label_row(f, "Looked after", s(n, "child.looked_after"));
 	label_row(f, "Child protection plan", s(n, "child.child_protection_plan"));
 	label_row(f, "Notified by (agency)", code_label(&codes_agency, s(n, "notified.by_agency")));
+	/* NCMD's notification data (SPEC §3); the cause of death is identifiable */
+	label_row(f, "Education setting", s(n, "child.education_setting"));
+	label_row(f, "Post-mortem", code_label(&codes_yes_no_unknown, s(n, "death.post_mortem")));
+	label_row(f, "Coroner", code_label(&codes_coroner, s(n, "death.coroner")));
+	{
+		char g[24] = "", w[24] = "";
+
+		if (json_is_integer(form_json_get(n, "birth.gestation_weeks")))
+			snprintf(g, sizeof g, "%" JSON_INTEGER_FORMAT " weeks",
+				 json_integer_value(form_json_get(n, "birth.gestation_weeks")));
+		if (json_is_integer(form_json_get(n, "birth.weight_grams")))
+			snprintf(w, sizeof w, "%" JSON_INTEGER_FORMAT " g",
+				 json_integer_value(form_json_get(n, "birth.weight_grams")));
+		label_row(f, "Gestation at birth", g);
+		label_row(f, "Birth weight", w);
+	}
 	fputs("</table>\n<h3>Circumstances</h3>\n<p>", f);
 	html_escape(f, *s(n, "death.circumstances") ? s(n, "death.circumstances") :
 		    "No account recorded.");

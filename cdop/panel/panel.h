@@ -26,6 +26,15 @@ int meetings_add_cases(struct reg *r, int64_t meeting, char *const *refs, size_t
 int meetings_attend(struct reg *r, int64_t meeting, const char *name,
 		    const char *agency, const char *role);
 int meetings_list(struct reg *r, json_t **out);
+/* meeting show: {id, date, chair, cases: [{ref, status, reviewed_here}],
+ * attendance: [{name, agency, role}]}. No child identifiers. */
+int meetings_show(struct reg *r, const char *meeting_arg, json_t **out);
+/*
+ * meeting remove: takes case REF off a meeting's agenda (not one reviewed
+ * there). Off its only agenda a scheduled case is `ready` again (`reviewed`
+ * if it had come back to be amended). Audited ("meeting_remove").
+ */
+int meetings_remove_case(struct reg *r, const char *meeting_arg, const char *ref);
 /* Is the case on the meeting's agenda? */
 int meetings_has_case(struct reg *r, int64_t meeting, int64_t case_id);
 /* A meeting for the browser UI: {id, date, chair, cases: [{ref, status,
@@ -75,7 +84,11 @@ struct reg;
  * action with an id, an owner agency and a due date. Overdue = past due
  * (before today) and not done. */
 int actions_list(struct reg *r, int overdue_only, json_t **out);
+/* ON as typed (DD/MM/YYYY, today); NULL: today. */
 int actions_done(struct reg *r, const char *id_arg, const char *on);
+/* action reopen: undoes action done, with a reason (field "reason");
+ * audited ("action_reopen", {ref, done_on, reason}). */
+int actions_reopen(struct reg *r, const char *id_arg, const char *reason);
 
 /* ==== today ==== */
 struct reg;
@@ -109,6 +122,19 @@ struct reg;
  * analysis form's questions. No network fetches (a CSP forbids them).
  */
 int pack_write(struct reg *r, const char *meeting_arg, const char *path);
+
+/* ==== print ==== */
+struct reg;
+
+/*
+ * case print: case REF as one printable page of HTML at PATH (never
+ * replacing a file: CDOP_ERR_CONFLICT, field "out"): status and what it
+ * waits for, age at death, the notification in its groups, the joint
+ * agency response, agency reports, review and recommendations.
+ * anonymised: the panel's view (no identifiers, no exact dates). Audited
+ * ("print") before the file appears.
+ */
+int case_print_write(struct reg *r, const char *ref, int anonymised, const char *path);
 
 /* ==== import ==== */
 struct reg;

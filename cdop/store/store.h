@@ -54,7 +54,7 @@ enum role role_parse(const char *name);
  * never prints; every failure returns a cdop_error and leaves a message
  * in reg.err naming the file or field and what would be valid.
  */
-#define REG_ERR_MAX 1024
+#define REG_ERR_MAX 16384 /* every error of a form, one a line */
 #define REG_NAME_MAX 64
 #define REG_FIELD_MAX 64
 #define REG_STMT_CACHE 48

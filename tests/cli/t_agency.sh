@@ -250,6 +250,9 @@ expect_rc 2 "agency due with an argument"
 printf '{"child": {"resident": false}}' > "$T/nonres.json"
 as mo case update "$B" --json "$T/nonres.json"
 as mo case status "$B" transferred
+expect_rc 1 "transfer with reports outstanding needs a reason"
+expect_err "agency reports outstanding" "says which"
+as mo case status "$B" transferred --reason "moved to Devon: their CDOP chases the reports"
 expect_rc 0 "transfer a non-resident case"
 as mo agency due --json
 py '[(x["ref"], x["agency"]) for x in d] == [("'"$A"'", "hospital"), ("'"$A"'", "police")]' \

@@ -27,15 +27,23 @@ child.resident> ${tab}yes
 child.local_authority> ${tab}Wiltshire
 child.looked_after> ${tab}no
 child.child_protection_plan> ${tab}no
+child.education_setting> ${tab}nursery
 death.date> ${tab}2025-05-03
 death.time> ${tab}14:20
 death.place> ${tab}home
 death.expected> ${tab}unexpected
 death.circumstances> ${tab}Found unresponsive in the morning
-notified.date> ${tab}2025-05-04
+death.cause> ${tab}
+death.post_mortem> ${tab}yes
+death.coroner> ${tab}referred
+notified.date> ${tab}04/05/2025
 notified.by_name> ${tab}
 notified.by_role> ${tab}Paediatrician
 notified.by_agency> ${tab}hospital
+notified.ncmd_date> ${tab}
+birth.gestation_weeks> ${tab}12
+birth.gestation_weeks> ${tab}39
+birth.weight_grams> ${tab}
 Save this?${tab}y
 EOS
 python3 "$SRC/tests/cli/pty_drive.py" "$T/notify.script" -- "${M[@]}" notify > "$T/notify.out" 2>&1
@@ -52,6 +60,9 @@ assert c['child']['nhs_number'] == '9434765919', c
 assert c['child']['sex'] == 'female', c
 assert c['child']['date_of_birth'] == '2024-03-01', c
 assert 'address' not in c['child'], c
+assert c['notified']['date'] == '2025-05-04', c   # typed 04/05/2025
+assert c['birth'] == {'gestation_weeks': 39}, c
+assert c['death']['coroner'] == 'referred', c
 PY
 
 # -- review at a meeting: a contradictory modifiable is refused and re-asked;

@@ -104,7 +104,8 @@ as pat review "$A" --meeting "$LATER" --json "$T/r3.json"; expect_rc 0 "amend"; 
 as ada audit list --json; grep -q '"review_amend"' "$T/out" && pass || fail "amendment not audited"
 
 # -- closure
-M case status "$A" closed; expect_rc 0 "close a reviewed case"
+M case status "$A" closed; expect_rc 1 "close with a report outstanding"; expect_err "police" "names it"
+M case status "$A" closed --reason "police report not needed"; expect_rc 0 "close a reviewed case"
 M case status "$A" ready; expect_rc 1 "closed is final"
 
 # -- the pack: anonymised, self-contained, audited

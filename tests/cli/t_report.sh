@@ -16,7 +16,8 @@ expect_rc 0 "meeting without reviews"
 for a in "2 police" "2 police" "2 gp" "2 childrens_social_care" "2 public_health" \
          "3 police" "3 hospital" "3 public_health" "3 education" "1 police" "4 coroner"; do
   set -- $a
-  as mo meeting attend "$1" --name "Officer Lanchester" --agency "$2"
+  n=$((${n:-0} + 1))   # two people for one agency: two names (a duplicate is refused)
+  as mo meeting attend "$1" --name "Officer Lanchester $n" --agency "$2"
   [ "$RC" -eq 0 ] || fail "meeting attend $a: $(cat "$T/err")"
 done
 

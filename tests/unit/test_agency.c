@@ -85,11 +85,12 @@ static void test_request_due_and_again(void **state)
 	/* a blank --due is the default */
 	t_ok(agency_request(r, ref, "hospital", "", &res), r);
 	assert_string_equal(res.due, "2025-06-29");
-	/* SPEC §2 also accepts DD/MM/YYYY on input; forms/ does not yet, so
-	 * this documents today's refusal (see the issue 9 report). */
-	t_expect(agency_request(r, ref, "education", "20/07/2025", &res), CDOP_ERR_INPUT, r,
+	/* SPEC §2: DD/MM/YYYY on input, stored ISO; never the US order */
+	t_ok(agency_request(r, ref, "education", "20/07/2025", &res), r);
+	assert_string_equal(res.due, "2025-07-20");
+	t_expect(agency_request(r, ref, "police", "07/20/2025", &res), CDOP_ERR_INPUT, r,
 		 "due: ");
-	stored(r, ref, "education", row, sizeof row);
+	stored(r, ref, "police", row, sizeof row);
 	assert_string_equal(row, "(none)");
 
 	/* again, a week later: the first request date stays, the due moves */
@@ -102,7 +103,7 @@ static void test_request_due_and_again(void **state)
 	stored(r, ref, "gp", row, sizeof row);
 	assert_string_equal(row, "2025-06-01 2025-07-06 - -");
 	assert_string_equal(last_detail(r, "agency_request"), "gp due 2025-07-06 (was 2025-07-15)");
-	assert_int_equal(t_count(r, "SELECT count(*) FROM agency_reports"), 2);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM agency_reports"), 3);
 }
 
 static void test_request_refused(void **state)
@@ -234,7 +235,10 @@ static void test_due(void **state)
 	t_ok(agency_request(r, a, "hospital", NULL, &req), r); /* 06-07 */
 	t_ok(agency_receive(r, a, "hospital", "2025-05-10", NULL, &rec), r);
 	t_ok(agency_request(r, gone, "police", "2025-05-12", &req), r);
-	t_ok(cases_set_status(r, gone, "transferred"), r);
+	/* its police report still awaited: transferring it needs a reason */
+	t_expect(cases_set_status(r, gone, "transferred"), CDOP_ERR_INPUT, r,
+		 "reason: case ");
+	t_ok(cases_set_status_reason(r, gone, "transferred", "moved to another area"), r);
 	r->ss.today = T_TODAY; /* 2025-06-01 */
 	audit = t_count(r, "SELECT count(*) FROM audit");
 

@@ -194,8 +194,8 @@ static void test_rapid_response(void **state)
 		   "2025-05-02 is before notification.death.date (2025-05-03)");
 	expect_one("rapid_response.0.on", json_string("2025-06-02"),
 		   "rapid_response[0].on", "is after today");
-	expect_one("rapid_response.0.on", json_string("2025-05-05 10:00"),
-		   "rapid_response[0].on", "use YYYY-MM-DD or YYYY-MM-DDTHH:MM");
+	expect_one("rapid_response.0.on", json_string("2025-05-05 10h00"),
+		   "rapid_response[0].on", "use DD/MM/YYYY or YYYY-MM-DD");
 	expect_one("rapid_response.0.on", json_string("2025-05-05T24:00"),
 		   "rapid_response[0].on", "is not a real time");
 	expect_one("rapid_response.0.on", json_string("2025-02-29T10:00"),

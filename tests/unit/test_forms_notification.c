@@ -252,7 +252,7 @@ static void test_unknown_keys(void **state)
 		   "unknown field; did you mean \"sex\"? valid: forename, surname, nhs_number, date_of_birth, sex, ethnicity, address, postcode, resident, local_authority, looked_after, child_protection_plan");
 	expect_one("dob", json_string("2024-03-01"), "dob",
 		   "unknown field; valid: child, death, notified");
-	expect_one("death.cause", json_string("x"), "death.cause", "unknown field");
+	expect_one("death.reason", json_string("x"), "death.reason", "unknown field");
 	/* a hostile key is shown printable and short */
 	expect_one("death.a\033[31mb", json_string("x"), "death.a?[31mb", "unknown field");
 }
@@ -264,9 +264,16 @@ static void test_dates(void **state)
 		   "\"2025-02-29\" is not a real date; 2025-02 has 28 days");
 	expect_one("death.date", json_string("2025-13-01"), "death.date",
 		   "is not a real date; months run 01 to 12");
-	expect_one("child.date_of_birth", json_string("01/03/2024"),
+	/* day first (SPEC §2): a real DD/MM/YYYY is a date, the US order is not */
+	expect_one("child.date_of_birth", json_string("31/02/2024"),
 		   "child.date_of_birth",
-		   "\"01/03/2024\" is not a date; use YYYY-MM-DD, e.g. 2025-06-01");
+		   "\"31/02/2024\" is not a real date; 2024-02 has 29 days");
+	expect_one("child.date_of_birth", json_string("03/14/2024"),
+		   "child.date_of_birth",
+		   "\"03/14/2024\" is not a real date: there is no month 14 (dates are day first, DD/MM/YYYY)");
+	expect_one("child.date_of_birth", json_string("01.03.2024"),
+		   "child.date_of_birth",
+		   "\"01.03.2024\" is not a date; use DD/MM/YYYY or YYYY-MM-DD, e.g. 01/06/2025");
 	expect_one("child.date_of_birth", json_string("2024-3-1"),
 		   "child.date_of_birth", "is not a date");
 	expect_one("notified.date", json_string("2025-05-04 junk"), "notified.date",

@@ -68,7 +68,7 @@ static void test_new_and_find_refused(void **state)
 	size_t i;
 
 	t_expect(meetings_new(r, "2025-02-30", NULL, &id), CDOP_ERR_INPUT, r,
-		 "date: '2025-02-30' is not a date");
+		 "date: '2025-02-30' is not a real date");
 	t_expect(meetings_new(r, "next week", NULL, &id), CDOP_ERR_INPUT, r, "date: ");
 	memset(chair, 'x', sizeof chair - 1);
 	chair[sizeof chair - 1] = 0;

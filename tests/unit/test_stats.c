@@ -93,9 +93,12 @@ static int group_setup(void **state)
 	/* Meetings 1-4 came with the import, in date order of first use. */
 	if (!ret)
 		ret = meetings_new(&r, "2026-03-04", NULL, &m);
-	for (size_t i = 0; !ret && i < sizeof attend / sizeof attend[0]; i++)
-		ret = meetings_attend(&r, attend[i].meeting, "Officer Lanchester", attend[i].agency,
-				      NULL);
+	for (size_t i = 0; !ret && i < sizeof attend / sizeof attend[0]; i++) {
+		char name[32]; /* one name each: the same person twice is refused */
+
+		snprintf(name, sizeof name, "Officer Lanchester %zu", i + 1);
+		ret = meetings_attend(&r, attend[i].meeting, name, attend[i].agency, NULL);
+	}
 	if (ret)
 		fprintf(stderr, "golden set-up: %s\n", r.e.msg);
 	if (!ret)

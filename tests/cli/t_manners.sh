@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# CLI manners (SPEC §2): global options anywhere, help for a command and a
+# group, a missing flag named alone, every validation error on its own line.
+. "$(dirname "$0")/lib.sh"
+
+export CDOP_TODAY=2025-06-10
+
+# -- global options after the command: init with them at the end
+mkpass ada
+raw init --admin ada --kdf test --recovery-out "$T/rec.txt" --register "$T/g.cdop" --passphrase-file "$T/ada.pass"
+expect_rc 0 "init with global options after the command"
+[ -f "$T/g.cdop" ] && pass || fail "register made at --register given after the command"
+raw user list --register="$T/g.cdop" --user ada --passphrase-file "$T/ada.pass" --json
+expect_rc 0 "global options after a group command, --register=PATH form"
+expect_out '"ada"' "user list after them"
+raw --register "$T/g.cdop" user list --user ada --passphrase-file "$T/ada.pass"
+expect_rc 0 "mixed: before and after"
+raw user list --register "$T/g.cdop" --user ada --passphrase-file
+expect_rc 2 "a global option without its value"
+expect_err "needs a value" "says so"
+
+from_template
+# recover keeps its own --user (the account to recover), not the global one
+as ada user list --json
+expect_rc 0 "template"
+
+# -- help: a command, a group, both ways
+raw help case
+expect_rc 0 "cdop help case"
+for s in "case list" "case show" "case update" "case status"; do expect_out "$s" "help case lists $s"; done
+raw case --help
+expect_rc 0 "cdop case --help"
+for s in "case list" "case show" "case update" "case status"; do expect_out "$s" "case --help lists $s"; done
+raw rr --help
+expect_out "rr due" "rr --help"
+raw help case show
+expect_rc 0 "cdop help case show"
+expect_out "usage: cdop case show REF" "help for one command"
+raw case show --help
+expect_rc 0 "cdop case show --help"
+expect_out "usage: cdop case show REF" "--help for one command"
+raw help today
+expect_out "usage: cdop today" "help for a one-word command"
+raw case
+expect_rc 2 "a group alone"
+expect_err "case list" "a group alone lists its commands"
+raw case frobnicate
+expect_rc 2 "an unknown command of a group"
+expect_err "unknown command 'case frobnicate'" "names it"
+raw help frobnicate
+expect_rc 2 "help for an unknown command"
+
+# -- a missing flag named alone, not the whole usage
+as ann report annual --year 2026-27
+expect_rc 2 "report annual without --edition, --format, --out"
+expect_err "missing --edition, --format, --out" "names exactly the missing flags"
+if grep -q -- "--disclosure" "$T/err"; then fail "usage reprinted: $(cat "$T/err")"; else pass; fi
+as mo case update CDOP-2025-0001
+expect_rc 2 "case update without --json"
+expect_err "missing --json" "names --json"
+as mo meeting new
+expect_err "missing --date" "meeting new without --date"
+as mo case list --colour
+expect_rc 2 "an unknown option"
+expect_err "unknown option '--colour'" "names it"
+
+# -- every validation error listed, one per line
+cat > "$T/bad.json" <<'EOF'
+{"child": {"forename": "", "surname": "", "date_of_birth": "31/02/2025", "sex": "f",
+           "ethnicity": "Q", "nhs_number": "123", "looked_after": "maybe",
+           "child_protection_plan": "perhaps", "postcode": "XXXXXXXXXXXXXXXXX"},
+ "death": {"date": "03/14/2025", "time": "25:00", "place": "moon", "expected": "who knows"},
+ "birth": {"gestation_weeks": 12, "weight_grams": 9000},
+ "notified": {"date": "2025-13-01", "by_agency": "fbi"}}
+EOF
+as mo notify --json "$T/bad.json"
+expect_rc 1 "a notification with many errors"
+n=$(grep -c '^cdop: ' "$T/err")
+[ "$n" -ge 15 ] && pass || fail "every error on its own line ($n lines): $(cat "$T/err")"
+if grep -q "more)" "$T/err"; then fail "errors cut short: $(cat "$T/err")"; else pass; fi
+expect_err "child.date_of_birth" "dob named"
+expect_err "death.date: \"03/14/2025\" is not a real date: there is no month 14" "US order refused naming the field"
+expect_err "child.date_of_birth: \"31/02/2025\" is not a real date; 2025-02 has 28 days" "31/02 refused naming the field"
+expect_err "birth.gestation_weeks: 12 is out of range; give a whole number from 22 to 44" "gestation range"
+expect_err "birth.weight_grams: 9000 is out of range; give a whole number from 200 to 6000" "weight range"
+
+# -- UK dates stored ISO; today accepted
+cat > "$T/ok.json" <<'EOF'
+{"child": {"forename": "Dora", "surname": "Datewise", "date_of_birth": "1/3/2024", "sex": "female"},
+ "death": {"date": "14/03/2025", "place": "home", "expected": "expected", "post_mortem": "no",
+           "coroner": "not_referred", "cause": "1a Pneumonia"},
+ "birth": {"gestation_weeks": 39, "weight_grams": 3400},
+ "notified": {"date": "today", "by_agency": "hospital"}}
+EOF
+as mo notify --json "$T/ok.json"
+expect_rc 0 "notify with DD/MM/YYYY and today"
+REF=$(cat "$T/out")
+as mo case show "$REF" --json
+expect_out '"date": "2025-03-14"' "14/03/2025 stored as 2025-03-14"
+expect_out '"date_of_birth": "2024-03-01"' "1/3/2024 stored as 2024-03-01"
+expect_out '"date": "2025-06-10"' "today stored as the date"
+expect_out '"gestation_weeks": 39' "gestation stored"
+expect_out '"coroner": "not_referred"' "coroner stored"
+as pat case show "$REF" --json
+file_lacks "$T/out" "Pneumonia" "cause of death is identifiable: not for the panel"
+expect_out '"gestation_weeks": 39' "the panel sees gestation"
+as mo meeting new --date 09/06/2025
+expect_rc 0 "meeting new --date DD/MM/YYYY"
+M=$(cat "$T/out")
+as mo meeting list --json
+expect_out '"2025-06-09"' "meeting date stored ISO"
+as mo meeting new --date 31/02/2025
+expect_rc 1 "meeting on 31/02"
+expect_err "--date" "names --date"
+as mo rr add "$REF" --action home_visit --on "14/03/2025 10:30"
+expect_rc 0 "rr add --on 'DD/MM/YYYY HH:MM'"
+as mo rr list "$REF" --json
+expect_out '"2025-03-14T10:30"' "stored ISO"
+
+finish
