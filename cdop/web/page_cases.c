@@ -327,19 +327,87 @@ out:
 	return ret;
 }
 
+static void json_text(FILE *f, const json_t *v)
+{
+	char *t;
+
+	if (json_is_string(v)) {
+		web_h(f, json_string_value(v));
+		return;
+	}
+	if (!v || json_is_null(v)) {
+		fputs("<span class=\"empty\">none</span>", f);
+		return;
+	}
+	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	web_h(f, t);
+	free(t);
+}
+
 int page_case_history(struct web_req *q, const char *rest)
 {
+	json_t *h = NULL, *e, *c;
+	size_t i, k;
+	int ret;
+
 	snprintf(q->title, sizeof q->title, "History of %s", rest);
 	if (!ref_ok(rest))
 		return web_fail(q, 404, "Not found", "No such case.");
-	fputs("<h1>History of ", q->f);
+	ret = cases_history(q->r, rest, 1, &h);
+	if (ret)
+		return web_fail(q, web_status_of(ret), "History", q->r->e.msg);
+	fputs("<h1>History of <a href=\"/cases/", q->f);
 	web_h(q->f, rest);
-	fputs("</h1>\n<p class=\"empty\">This register does not yet keep a case's changes "
-	      "with their old and new values in a form this page can show (that comes with "
-	      "<code>cdop case history</code>). Every change is in the audit trail, which "
-	      "an administrator can read.</p>\n<p><a href=\"/cases/", q->f);
+	fputs("\">", q->f);
 	web_h(q->f, rest);
-	fputs("\">Back to the case</a></p>\n", q->f);
+	fputs("</a></h1>\n<p class=\"hint\">Every change, oldest first, with the old and new "
+	      "values; who made it and when (UTC). Views are in the audit trail.</p>\n", q->f);
+	if (!json_array_size(h))
+		fputs("<p class=\"empty\">No change has been recorded.</p>\n", q->f);
+	else
+		fputs("<table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Changes</th>"
+		      "</tr></thead><tbody>\n", q->f);
+	json_array_foreach(h, i, e) {
+		const json_t *ch = json_object_get(e, "changes");
+
+		fputs("<tr><td>", q->f);
+		web_h(q->f, js(e, "at"));
+		fputs("</td><td>", q->f);
+		web_h(q->f, js(e, "user"));
+		fputs("</td><td>", q->f);
+		web_h(q->f, js(e, "action"));
+		if (js(e, "object")) {
+			fputs(" <span class=\"hint\">", q->f);
+			web_h(q->f, js(e, "object"));
+			fputs("</span>", q->f);
+		}
+		if (js(e, "reason")) {
+			fputs("<br><span class=\"hint\">reason: ", q->f);
+			web_h(q->f, js(e, "reason"));
+			fputs("</span>", q->f);
+		}
+		fputs("</td><td>", q->f);
+		json_array_foreach(ch, k, c) {
+			fputs("<div><strong>", q->f);
+			web_h(q->f, js(c, "path"));
+			fputs("</strong>: ", q->f);
+			if (json_is_true(json_object_get(c, "identifiable"))) {
+				fputs("changed <span class=\"hint\">(identifiable: the values are "
+				      "not kept in the trail)</span>", q->f);
+			} else {
+				json_text(q->f, json_object_get(c, "old"));
+				fputs(" → ", q->f);
+				json_text(q->f, json_object_get(c, "new"));
+			}
+			fputs("</div>", q->f);
+		}
+		if (!json_array_size(ch) && js(e, "detail"))
+			web_h(q->f, js(e, "detail"));
+		fputs("</td></tr>\n", q->f);
+	}
+	if (json_array_size(h))
+		fputs("</tbody></table>\n", q->f);
+	json_decref(h);
 	return 0;
 }
 

@@ -124,6 +124,9 @@ try:
     check(r.status == 303, f"edit saved: {r.status}")
     rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
     check(json.loads(out)["notification"]["child"]["surname"] == "Quillfeather-Smith", "the edit is stored")
+    r = b.get(f"/cases/{REF}/history")
+    check(r.status == 200 and "child.surname" in r.body and "death.time" not in r.body,
+          "the history shows the change (an identifiable one without its values)")
 
     # Free text with markup renders inert.
     csrf = b.csrf("/cases/new")
