@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The layers of STYLE.md: a file may include only headers of its own layer
-# or of a layer below it, and only cli/ (later web/) may print to the
+# or of a layer below it, and only cli/ and web/ may print to the
 # terminal. Order, lowest first: crypto forms | store cases panel report | cli web.
 set -u
 src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -29,6 +29,13 @@ for f in crypto/*.[ch] forms/*.[ch] cdop/*/*.[ch]; do
     # crypto and forms are side by side at the bottom and independent.
     if [ "$theirs" -gt "$mine" ] || { [ "$mine" -eq 0 ] && [ "$other" != "$layer" ]; }; then
       echo "$f: layer '$layer' includes '$inc' from layer '$other' above or beside it"
+      fails=$((fails + 1))
+    fi
+    # The two front ends are side by side: web never includes cli, and cli
+    # only starts the server (cmd_ui.c, through web's public header).
+    if { [ "$layer" = web ] && [ "$other" = cli ]; } ||
+       { [ "$layer" = cli ] && [ "$other" = web ] && [ "$inc" != cdop/web/web.h ]; }; then
+      echo "$f: front end '$layer' includes '$inc' from front end '$other'"
       fails=$((fails + 1))
     fi
     # Another layer's internal header is private to it.

@@ -160,6 +160,7 @@ int cmd_config_show(struct cli *c, int argc, char **argv);
 int cmd_config_set(struct cli *c, int argc, char **argv);
 int cmd_today(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
+int cmd_ui(struct cli *c, int argc, char **argv);
 int cmd_case_history(struct cli *c, int argc, char **argv);
 int cmd_case_print(struct cli *c, int argc, char **argv);
 int cmd_meeting_show(struct cli *c, int argc, char **argv);

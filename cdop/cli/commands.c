@@ -287,6 +287,14 @@ const struct command commands[] = {
 	  "date of birth (DD/MM/YYYY or YYYY-MM-DD), postcode (whole or its first\n"
 	  "half) or reference (any part), ignoring case. Shows names, so each\n"
 	  "search is audited (the count of cases found, not the text)." },
+	{ "ui", NULL, cmd_ui, 0, 0,
+	  "ui [--port N] [--no-browser] [--idle-lock DURATION]",
+	  "Serve the register to a web browser on this computer (127.0.0.1 only).\n"
+	  "Prints the address to open, with a one-time start token, as its first\n"
+	  "line, and opens the default browser unless --no-browser. Each person logs\n"
+	  "in with their own user name and passphrase in their own browser; their\n"
+	  "keys are wiped after DURATION without use (default 15m; 30s, 2h ...),\n"
+	  "when they log out, and for everyone when cdop ui stops (Ctrl-C)." },
 	{ "case", "history", cmd_case_history, CMD_UNLOCK, MANAGER,
 	  "case history REF [--json]",
 	  "Every change to case REF, oldest first, from the audit trail: when, who,\n"

@@ -37,6 +37,9 @@ int meetings_show(struct reg *r, const char *meeting_arg, json_t **out);
 int meetings_remove_case(struct reg *r, const char *meeting_arg, const char *ref);
 /* Is the case on the meeting's agenda? */
 int meetings_has_case(struct reg *r, int64_t meeting, int64_t case_id);
+/* A meeting for the browser UI: {id, date, chair, cases: [{ref, status,
+ * reviewed}], attendance: [{name, agency, role}]}. No child's name. */
+int meetings_agenda(struct reg *r, const char *meeting_arg, json_t **out);
 
 /* ==== reviews ==== */
 struct reg;

@@ -31,11 +31,53 @@ void reg_init(struct reg *r)
 	r->st.before_write = reg_mark_dirty;
 }
 
+/*
+ * A long-running cdop (the browser UI) opens the register once per request.
+ * It remembers the file it last hashed or sealed, by identity and times
+ * (st_ctim cannot be set back without changing the clock), so an unchanged
+ * file is not hashed again at every open. Only used under the register
+ * lock; a one-shot command always starts with it empty.
+ */
+static struct file_seen {
+	int valid;
+	struct stat st;
+	uint8_t mac[KEYRING_MAC_BYTES];
+	uint64_t size;
+} file_seen;
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static void file_seen_set(struct reg *r, const uint8_t mac[KEYRING_MAC_BYTES], uint64_t size)
+{
+	file_seen.valid = !fstat(r->st.lock_fd, &file_seen.st);
+	memcpy(file_seen.mac, mac, sizeof file_seen.mac);
+	file_seen.size = size;
+}
+
+/* Is the file the one last hashed, with the MAC the keyring records? */
+static int file_seen_matches(struct reg *r)
+{
+	struct stat st;
+
+	return file_seen.valid && !fstat(r->st.lock_fd, &st) &&
+	       same_file(&st, &file_seen.st) && file_seen.size == r->st.kr.file_size &&
+	       !secure_memcmp(file_seen.mac, r->st.kr.file_mac, sizeof file_seen.mac);
+}
+
 static int file_state_seal(struct reg *r)
 {
 	if (keyring_file_mac(r->st.lock_fd, r->st.master, r->st.kr.file_mac, &r->st.kr.file_size))
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s' to seal it: %s",
 				r->st.path, strerror(errno));
+	file_seen_set(r, r->st.kr.file_mac, r->st.kr.file_size);
 	r->st.kr.dirty = 0;
 	return CDOP_OK;
 }
@@ -433,15 +475,36 @@ static int check_user(struct reg *r, const struct keyring_slot *slot)
 
 /* ---- failed attempts ------------------------------------------------------ */
 
-/* Seals a record of the failure into the keyring; best effort. */
+static int lock_register(struct reg *r, int fd, unsigned timeout_ms);
+
+/* Seals a record of the failure into the keyring; best effort. Without
+ * the register lock (reg_unlock) it takes the lock and re-reads the
+ * keyring first, so a keyring written meanwhile is not replaced by the
+ * older copy read for the unlock. */
 static void record_failure(struct reg *r, const char *user, const char *why)
 {
 	char text[KEYRING_MAX_FAILURE_BYTES - 64], now[21];
+	int fd = -1;
 
 	reg_now(now);
 	snprintf(text, sizeof text, "%s\t%.64s\t%s", now, user ? user : "", why);
+	if (r->st.lock_fd < 0) {
+		fd = open(r->st.path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || lock_register(r, fd, 5000))
+			goto out;
+		keyring_release(&r->st.kr);
+		keyring_init(&r->st.kr);
+		if (keyring_load(&r->st.kr, r->st.keys_path) != CRYPTO_OK)
+			goto out;
+	}
 	if (keyring_failure_add(&r->st.kr, text) == CRYPTO_OK)
 		(void)keyring_save(&r->st.kr, r->st.keys_path, KEYRING_SAVE_REPLACE);
+out:
+	if (fd >= 0) {
+		close(fd); /* drops the flock */
+		if (r->st.lock_fd == fd)
+			r->st.lock_fd = -1;
+	}
 }
 
 /* Moves sealed failure records into the audit trail, then clears them. */
@@ -507,12 +570,16 @@ static int check_file_state(struct reg *r, unsigned flags)
 				"'%s' although cdop closed it cleanly: refusing to let "
 				"it roll the register back; move it away and run "
 				"'cdop check'", r->st.path, journal);
+	if (file_seen_matches(r))
+		return CDOP_OK;
 	if (keyring_file_mac(r->st.lock_fd, r->st.master, mac, &size))
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
 				r->st.path, strerror(errno));
 	if (size == r->st.kr.file_size &&
-	    !secure_memcmp(mac, r->st.kr.file_mac, sizeof mac))
+	    !secure_memcmp(mac, r->st.kr.file_mac, sizeof mac)) {
+		file_seen_set(r, mac, size);
 		return CDOP_OK;
+	}
 	if (flags & REG_OPEN_CHECK) {
 		r->st.file_mismatch = 1;
 		return CDOP_OK;
@@ -864,5 +931,89 @@ out:
 		unlink(journal);
 		secure_wipe(o->recovery_code, sizeof o->recovery_code);
 	}
+	return ret;
+}
+
+/* ---- keys kept between requests (the browser UI) ----------------------- */
+
+int reg_unlock(struct reg *r, const struct reg_open_opts *o)
+{
+	const struct keyring_slot *slot = NULL;
+	int ret;
+
+	if (!o->user || o->recovery_code)
+		return reg_fail(r, CDOP_ERR_INTERNAL, "reg_unlock needs a user");
+	ret = set_paths(r, o->path);
+	if (ret)
+		return ret;
+	snprintf(r->ss.user, sizeof r->ss.user, "%s", o->user);
+	/* The keyring is only ever replaced whole (rename), so a copy read
+	 * without the lock is one consistent keyring. */
+	ret = load_keyring(r);
+	if (ret)
+		return ret;
+	r->st.master = secure_alloc(MASTER_KEY_BYTES);
+	if (!r->st.master)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	return unlock(r, o, &slot);
+}
+
+int reg_resume(struct reg *r, unsigned lock_timeout_ms)
+{
+	const struct reg_open_opts none = { 0 };
+	const struct keyring_slot *slot;
+	int fd = -1, ret;
+
+	if (!r->st.master || r->st.db || r->st.lock_fd >= 0)
+		return reg_fail(r, CDOP_ERR_INTERNAL, "register is not unlocked and "
+				"suspended");
+	ret = open_file_checks(r, &fd);
+	if (ret)
+		goto fail_fd;
+	ret = lock_register(r, fd, lock_timeout_ms);
+	if (ret)
+		goto fail_fd;
+	/* Another session or command may have written it since. */
+	keyring_release(&r->st.kr);
+	keyring_init(&r->st.kr);
+	ret = load_keyring(r);
+	if (ret)
+		return ret;
+	if (keyring_mac_check(&r->st.kr, r->st.master))
+		return reg_fail(r, CDOP_ERR_ACCESS, "keyring '%s' no longer matches "
+				"the keys unlocked for user '%s' (the keys were "
+				"rotated, or the keyring was altered): unlock again",
+				r->st.keys_path, r->ss.user);
+	slot = keyring_slot_find(&r->st.kr, r->ss.user);
+	if (!slot || slot->state != KEYRING_SLOT_ACTIVE)
+		return reg_fail(r, CDOP_ERR_ACCESS, "user '%s' is disabled", r->ss.user);
+	r->st.recovered = 0;
+	r->st.marked_dirty = 0;
+	ret = check_file_state(r, 0);
+	if (ret)
+		return ret;
+	ret = connect_checked(r, &none, slot);
+	r->st.allow_pragma = 0;
+	if (ret)
+		return ret;
+	if (r->st.recovered) {
+		ret = recover_unclean(r);
+		if (ret)
+			return ret;
+	}
+	return import_failures(r);
+fail_fd:
+	if (fd >= 0 && r->st.lock_fd != fd)
+		close(fd);
+	return ret;
+}
+
+int reg_suspend(struct reg *r)
+{
+	int ret = reg_close(r);
+
+	if (r->st.lock_fd >= 0)
+		close(r->st.lock_fd); /* drops the flock */
+	r->st.lock_fd = -1;
 	return ret;
 }

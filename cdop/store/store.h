@@ -167,6 +167,21 @@ int reg_create(struct reg *r, struct reg_create_opts *o);
 /* The register's default KDF parameters (set at init). */
 int reg_kdf_params(struct reg *r, struct kdf_params *out);
 
+/*
+ * Keys kept between requests, for the browser UI, where several users are
+ * logged in at once and the register is still one writer at a time:
+ * reg_unlock derives the user's key (Argon2id) from a copy of the keyring
+ * without taking the register lock, so one login does not hold up the
+ * others (a failure is recorded under the lock, as reg_open does);
+ * reg_resume then takes the lock, re-reads the keyring (it must still
+ * open with the unlocked key, and the user's slot be active), checks the
+ * file as reg_open does and connects; reg_suspend closes and seals as
+ * reg_close does and drops the lock, keeping the key. reg_release wipes it.
+ */
+int reg_unlock(struct reg *r, const struct reg_open_opts *o);
+int reg_resume(struct reg *r, unsigned lock_timeout_ms);
+int reg_suspend(struct reg *r);
+
 /* Writes the keyring (MAC resealed) atomically. */
 int reg_keyring_save(struct reg *r);
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# bench/web.sh [N]: server time of each cdop ui page on a register of N
+# synthetic cases (default 26000), as curl sees it on 127.0.0.1 (best of
+# ROUNDS, default 3, after one warm-up round). Uses the test build (cdop-test) for the
+# fixed date and the cheap key derivation; the pages are the same code.
+set -eu
+n=${1:-26000}
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${CDOP_BUILD:-$src/build}
+bin=$build/cdop-test
+work=$(mktemp -d /tmp/cdop-bench-web-XXXXXX)
+trap 'kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+export CDOP_TODAY=2027-06-01 TMPDIR="$work"
+CDOP_BIN=$bin bash -c ". '$src/tests/cli/lib.sh'; make_template '$work/t'"
+reg=$work/t/reg.cdop
+python3 "$src/bench/gen_cases.py" "$n" 2025 > "$work/cases.jsonl"
+"$bin" --register "$reg" --user mo --passphrase-file "$work/t/mo.pass" import "$work/cases.jsonl" >/dev/null
+ref=$("$bin" --register "$reg" --user mo --passphrase-file "$work/t/mo.pass" case list \
+      --status reviewed --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ref"])')
+"$bin" --register "$reg" ui --no-browser --port 0 > "$work/ui.out" 2>&1 &
+pid=$!
+for _ in $(seq 50); do [ -s "$work/ui.out" ] && break; sleep 0.1; done
+url=$(head -1 "$work/ui.out" | sed 's/cdop ui: //')
+base=${url%%/?token=*}
+jar=$work/jar
+curl -s -c "$jar" "$url" >/dev/null
+csrf=$(curl -s -b "$jar" "$base/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//;s/"//')
+curl -s -b "$jar" -d "csrf=$csrf&user=mo&passphrase=mo-long-passphrase" "$base/login" -o /dev/null
+rounds=${ROUNDS:-3}
+echo "cdop ui, $n cases ($(du -h "$reg" | cut -f1) register), seconds per page (best of $rounds):"
+for page in / /cases "/cases?status=ready" "/cases?q=tarby" "/cases/$ref" "/cases/$ref/edit" \
+            /meetings /meetings/1 /actions /reports; do
+  best=
+  for i in $(seq 0 "$rounds"); do
+    t=$(curl -s -o /dev/null -b "$jar" -w '%{time_total}' "$base$page") || t=error
+    [ "$i" -eq 0 ] && continue
+    [ "$t" = error ] && { best=error; break; }
+    best=$(python3 -c "print(min(float('${best:-1e9}'), $t))")
+  done
+  printf '  %-28s %s\n' "$page" "$best"
+done

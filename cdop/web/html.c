@@ -1,0 +1,157 @@
+/* The pieces every page uses: escaping, dates in words, errors, assets. */
+#include "cdop/web/web_int.h"
+#include "cdop/store/store.h"
+#include "forms/date.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct embedded_file *web_asset(const char *name)
+{
+	const struct embedded_file *a;
+
+	for (a = cdop_web_assets; a->name; a++)
+		if (!strcmp(a->name, name))
+			return a;
+	return NULL;
+}
+
+/* Every text from the register or a form goes through here: the one
+ * escaping function of the tree (store's html_escape, also the pack's). */
+void web_h(FILE *f, const char *s)
+{
+	html_escape(f, s ? s : "");
+}
+
+void web_date(FILE *f, const char *iso)
+{
+	static const char *const months[] = { "January", "February", "March", "April",
+		"May", "June", "July", "August", "September", "October", "November",
+		"December" };
+	struct cdate d;
+	char day[DATE_BUFLEN];
+
+	if (!iso || !*iso) {
+		fputs("—", f);
+		return;
+	}
+	snprintf(day, sizeof day, "%.10s", iso);
+	if (date_parse(day, &d)) {
+		web_h(f, iso);
+		return;
+	}
+	fprintf(f, "%d %s %d", d.d, months[d.m - 1], d.y);
+	if (strlen(iso) > 11 && iso[10] == 'T') {
+		fputs(" ", f);
+		web_h(f, iso + 11);
+	}
+}
+
+int web_days_between(const char *a, const char *b, long *days)
+{
+	struct cdate x, y;
+	char s[DATE_BUFLEN];
+
+	if (!a || !b)
+		return -1;
+	snprintf(s, sizeof s, "%.10s", a);
+	if (date_parse(s, &x))
+		return -1;
+	snprintf(s, sizeof s, "%.10s", b);
+	if (date_parse(s, &y))
+		return -1;
+	*days = date_days_between(&x, &y);
+	return 0;
+}
+
+void web_due_words(FILE *f, long left)
+{
+	if (left < 0)
+		fprintf(f, "<span class=\"overdue\">%ld day%s overdue</span>", -left,
+			left == -1 ? "" : "s");
+	else if (left == 0)
+		fputs("<span class=\"due\">due today</span>", f);
+	else
+		fprintf(f, "<span class=\"upcoming\">due in %ld day%s</span>", left,
+			left == 1 ? "" : "s");
+}
+
+void web_csrf_input(struct web_req *q)
+{
+	fprintf(q->f, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", q->csrf);
+}
+
+void web_error_box(struct web_req *q, const char *msg)
+{
+	const char *p = msg;
+
+	fputs("<div class=\"error\" role=\"alert\">", q->f);
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = strndup(p, n);
+
+		fputs("<p>", q->f);
+		web_h(q->f, line);
+		fputs("</p>", q->f);
+		free(line);
+		p = nl ? nl + 1 : NULL;
+	}
+	fputs("</div>\n", q->f);
+}
+
+const char *web_code_label(const struct code_list *l, const char *code)
+{
+	const char *label = code ? code_list_label(l, code) : NULL;
+
+	return label ? label : code ? code : "";
+}
+
+int web_status_of(int err)
+{
+	switch (err) {
+	case CDOP_OK: return 200;
+	case CDOP_ERR_INPUT: return 422;
+	case CDOP_ERR_NOTFOUND: return 404;
+	case CDOP_ERR_CONFLICT: return 409;
+	case CDOP_ERR_ACCESS: return 403;
+	case CDOP_ERR_BUSY: return 503;
+	default: return 500;
+	}
+}
+
+int web_fail(struct web_req *q, int status, const char *title, const char *msg)
+{
+	q->status = status;
+	snprintf(q->title, sizeof q->title, "%s", title);
+	fputs("<h1>", q->f);
+	web_h(q->f, title);
+	fputs("</h1>\n", q->f);
+	web_error_box(q, msg);
+	return status;
+}
+
+void web_date_input(struct web_req *q, const char *in, char *out, size_t outlen)
+{
+	int d, m, y, n = 0;
+	char t[DATE_BUFLEN];
+	struct cdate td;
+
+	while (in && isspace((unsigned char)*in))
+		in++;
+	if (in && !strcasecmp(in, "today") && q->r &&
+	    reg_today_date(q->r, &td, t) == CDOP_OK) {
+		snprintf(out, outlen, "%s", t);
+		return;
+	}
+	/* DD/MM/YYYY (never the US order), with an optional time after it. */
+	if (in && sscanf(in, "%2d/%2d/%4d%n", &d, &m, &y, &n) == 3 && n >= 8 &&
+	    y >= 1000) {
+		snprintf(out, outlen, "%04d-%02d-%02d%s%s", y, m, d,
+			 in[n] ? "T" : "", in[n] ? in + n + (in[n] == ' ' || in[n] == 'T') : "");
+		return;
+	}
+	snprintf(out, outlen, "%s", in ? in : "");
+}
