@@ -277,11 +277,19 @@ int main(int argc, char **argv)
 	cli_testing_setup();
 	c.reg.ss.today = cli_testing_today(); /* NULL in cdop: SPEC §6 */
 	ret = run(&c, argc, argv);
+	/* Damage seen by any command: nothing more is written or resealed. */
+	if (ret == CDOP_ERR_DAMAGED)
+		c.reg.st.read_only = 1;
 	{
 		int cret = reg_close(&c.reg);
 
 		if (!ret)
 			ret = cret;
+		if (!ret && c.reg.st.reseal_failed)
+			fprintf(stderr, "cdop: warning: the change was saved, but the "
+				"register's integrity seal could not be written (%s); "
+				"the next command checks the whole register and seals "
+				"it\n", c.reg.e.msg);
 	}
 	code = cli_exit_code(ret);
 	if (ret && c.reg.e.msg[0])

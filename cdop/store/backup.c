@@ -409,6 +409,8 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 	if (ret)
 		goto out;
 	ret = reg_close(r); /* seals the file MAC into the keyring */
+	if (!ret && r->st.reseal_failed)
+		ret = CDOP_ERR_IO; /* no sealed state to back up; message in r->e */
 	if (ret)
 		goto out;
 	ret = keyring_snapshot(r, &keyring, &klen);
@@ -655,7 +657,10 @@ static int restore_check_copy(struct reg *t, const struct reg_open_opts *oo,
 	ret = db_end(t, audit_append(t, "restore", "register", detail));
 	if (ret)
 		return ret;
-	return reg_close(t); /* seals the file MAC into the keyring */
+	ret = reg_close(t); /* seals the file MAC into the keyring */
+	if (!ret && t->st.reseal_failed)
+		ret = CDOP_ERR_IO; /* a restored register is placed only sealed */
+	return ret;
 }
 
 /* Opens the decrypted copy with the library and checks all of it. */

@@ -33,6 +33,11 @@ void reg_init(struct reg *r)
 
 static int file_state_seal(struct reg *r)
 {
+	/* A journal still there (its unlink failed) means the file may yet be
+	 * rolled back: the keyring stays dirty. */
+	if (!reg_journal_gone(r->st.path))
+		return reg_fail(r, CDOP_ERR_IO, "register '%s' still has its journal "
+				"after closing", r->st.path);
 	if (keyring_file_mac(r->st.lock_fd, r->st.master, r->st.kr.file_mac, &r->st.kr.file_size))
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s' to seal it: %s",
 				r->st.path, strerror(errno));
@@ -42,6 +47,10 @@ static int file_state_seal(struct reg *r)
 
 int reg_mark_dirty(struct reg *r)
 {
+	if (r->st.read_only)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' failed an "
+				"integrity check: nothing is written to it; restore "
+				"it from a backup", r->st.path);
 	if (r->st.marked_dirty || r->st.creating)
 		return CDOP_OK;
 	r->st.kr.dirty = 1;
@@ -63,15 +72,15 @@ int reg_close(struct reg *r)
 		}
 	}
 	r->st.db = NULL;
-	if (ret || !r->st.marked_dirty)
+	if (ret || !r->st.marked_dirty || r->st.read_only)
 		return ret;
-	ret = file_state_seal(r);
-	if (ret)
-		return ret;
-	ret = reg_keyring_save(r);
-	if (ret)
-		return ret;
+	/* The data is committed whatever happens here. A failed reseal leaves
+	 * the keyring dirty, so the next command checks every page and the
+	 * audit chain and seals: a warning, not a failure (a retry would be
+	 * refused as a duplicate). */
 	r->st.marked_dirty = 0;
+	if (file_state_seal(r) || reg_keyring_save(r))
+		r->st.reseal_failed = 1;
 	return CDOP_OK;
 }
 
@@ -434,7 +443,7 @@ static int import_failures(struct reg *r)
 	size_t i;
 	int ret;
 
-	if (!r->st.kr.nfailures)
+	if (!r->st.kr.nfailures || r->st.read_only)
 		return CDOP_OK;
 	ret = db_begin(r);
 	if (ret)
@@ -477,19 +486,12 @@ static int import_failures(struct reg *r)
 static int check_file_state(struct reg *r, unsigned flags)
 {
 	uint8_t mac[KEYRING_MAC_BYTES];
-	char journal[4200];
 	uint64_t size = 0;
 
 	if (r->st.kr.dirty) {
 		r->st.recovered = 1;
 		return CDOP_OK;
 	}
-	snprintf(journal, sizeof journal, "%s-journal", r->st.path);
-	if (access(journal, F_OK) == 0)
-		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has a journal "
-				"'%s' although cdop closed it cleanly: refusing to let "
-				"it roll the register back; move it away and run "
-				"'cdop check'", r->st.path, journal);
 	if (keyring_file_mac(r->st.lock_fd, r->st.master, mac, &size))
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
 				r->st.path, strerror(errno));
@@ -498,6 +500,7 @@ static int check_file_state(struct reg *r, unsigned flags)
 		return CDOP_OK;
 	if (flags & REG_OPEN_CHECK) {
 		r->st.file_mismatch = 1;
+		r->st.read_only = 1; /* check explains; nothing launders it */
 		return CDOP_OK;
 	}
 	return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is not the file cdop "
@@ -514,7 +517,7 @@ static int recover_unclean(struct reg *r)
 	int ret = reg_check(r);
 
 	if (ret)
-		return ret;
+		return ret; /* reg_check made the register read-only */
 	/* A write killed before its first page reached the database leaves a
 	 * journal SQLite ignores (zero header); it would otherwise be refused
 	 * as a replay at every later open. The check above proved the file. */
@@ -643,7 +646,10 @@ static int connect_checked(struct reg *r, const struct reg_open_opts *o,
 {
 	int ret = db_connect_probe(r);
 
-	if (ret || (ret = migrate(r)) || (ret = check_register_id(r)))
+	/* A register that failed its file check is only examined (check). */
+	if (!ret && !r->st.read_only)
+		ret = migrate(r);
+	if (ret || (ret = check_register_id(r)))
 		return ret;
 	return o->recovery_code ? CDOP_OK : check_user(r, slot);
 }
@@ -658,6 +664,10 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 		return ret;
 	if (o->user)
 		snprintf(r->ss.user, sizeof r->ss.user, "%s", o->user);
+	/* Nothing is opened while a symlink, -wal or -shm is there. */
+	ret = reg_side_files_check(r, r->st.path, 1);
+	if (ret)
+		return ret;
 	ret = open_file_checks(r, &fd);
 	if (ret)
 		goto fail_fd;
@@ -667,6 +677,13 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 	ret = load_keyring(r);
 	if (ret)
 		return ret;
+	/* Before anything is written (even a failure record): a journal is
+	 * expected only after an interrupted write. */
+	ret = reg_side_files_check(r, r->st.path, r->st.kr.dirty);
+	if (ret)
+		return ret;
+	/* Keyrings of killed writes hold the slots of users disabled since. */
+	reg_stale_remove(r->st.keys_path, ".tmp-");
 	r->st.master = secure_alloc(MASTER_KEY_BYTES);
 	if (!r->st.master)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
@@ -783,6 +800,10 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	if (access(r->st.keys_path, F_OK) == 0)
 		return reg_fail(r, CDOP_ERR_CONFLICT, "keyring '%s' already exists; "
 				"refusing to overwrite it", r->st.keys_path);
+	/* A side file of an old register would be read into the new one. */
+	ret = reg_side_files_check(r, r->st.path, 0);
+	if (ret)
+		return ret;
 	fd = open(r->st.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)

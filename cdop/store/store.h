@@ -83,6 +83,13 @@ struct store {
 	int marked_dirty;         /* keyring says a write is under way */
 	int file_mismatch;        /* file MAC differs (only with REG_OPEN_CHECK) */
 	int recovered;            /* opened after an unclean close; checked */
+	/* An integrity check failed (file MAC, keyring, audit chain): nothing
+	 * is written, migrated, imported or resealed from then on. */
+	int read_only;
+	/* The data was committed but the file MAC could not be resealed: the
+	 * keyring stays dirty (the next command checks everything); reg_close
+	 * succeeds and the message in r->e is a warning. */
+	int reseal_failed;
 	/* Run by db_begin before the first write transaction; set at open. */
 	int (*before_write)(struct reg *r);
 	/* Prepared statements kept for reuse by db_prepare (db.c): a bulk
