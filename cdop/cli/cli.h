@@ -87,6 +87,8 @@ void cli_json_print_text(const json_t *v);
  * NULL when the option was not given. CLI_ERR_USAGE on anything else. */
 int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,
 		  const char **value);
+/* --out VALUE and --force (SPEC §2: --force replaces a regular file). */
+int cli_out_force(struct cli *c, int argc, char **argv, const char **out, int *force);
 /* --json as the only option; -1 on anything else. */
 int cli_json_flag(int argc, char **argv, int *json);
 /* A listing whose only option is --json: list() fills an array, printed

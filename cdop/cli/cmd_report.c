@@ -18,6 +18,7 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 		{ "disclosure", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o;
@@ -34,6 +35,7 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 		case 'd': o.disclosure = optarg; break;
 		case 'f': o.format = optarg; break;
 		case 'o': o.out = optarg; break;
+		case 'F': o.force = 1; break;
 		default: return cli_usage(c);
 		}
 	}

@@ -289,6 +289,7 @@ struct report_opts {
 	const char *disclosure;  /* "dfe" | "nhs" | NULL: dfe for public */
 	const char *format;      /* "html" | "csv" | "json" | "md" */
 	const char *out;         /* PATH; the signature goes to PATH.minisig */
+	int force;               /* replace PATH and PATH.minisig (regular files) */
 };
 
 struct report_result {

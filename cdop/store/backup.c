@@ -353,17 +353,17 @@ out:
 }
 
 /* Reads the written file back as restore would, and compares. */
-static int backup_check_written(struct reg *r, const char *tmp, const char *out,
+static int backup_check_written(struct reg *r, const struct outfile *o, const char *out,
 				const uint8_t *keyring, size_t klen,
 				const uint8_t digest[DIGEST_BYTES], struct backup_header *h)
 {
 	uint8_t again[DIGEST_BYTES], *prefix = NULL;
 	const uint8_t *kr = NULL;
 	size_t plen = 0;
-	int fd = open(tmp, O_RDONLY | O_CLOEXEC), ret;
+	int fd = outfile_read_fd(o), ret;
 
 	if (fd < 0)
-		return reg_fail(r, CDOP_ERR_IO, "cannot read back '%s': %s", tmp,
+		return reg_fail(r, CDOP_ERR_IO, "cannot read back '%s': %s", out,
 				strerror(errno));
 	ret = prefix_read(r, out, fd, h, &prefix, &plen, &kr);
 	if (ret)
@@ -428,10 +428,10 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 		goto out;
 	}
 	/* Written through the descriptor: nothing passes o.f's buffer. */
-	ret = backup_encrypt(r, o.tmp, fileno(o.f), &h, keyring, klen, digest);
+	ret = backup_encrypt(r, out, fileno(o.f), &h, keyring, klen, digest);
 	if (ret)
 		goto out;
-	ret = backup_check_written(r, o.tmp, out, keyring, klen, digest, &h);
+	ret = backup_check_written(r, &o, out, keyring, klen, digest, &h);
 out:
 	cret = outfile_close(r, &o, !ret); /* link()ed: never over a file */
 	free(keyring);

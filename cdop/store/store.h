@@ -438,33 +438,45 @@ struct reg;
 
 /*
  * Output files (packs, exports, reports, backups): the one "write a file
- * and move it into place" of the register layers, on crypto/file.h. Written
- * to a temp file (0600, O_EXCL) beside the target, flushed and fsync'd,
- * then linked or renamed into place and the directory fsync'd, so a reader
- * never sees half a file and a failure leaves nothing behind.
+ * and move it into place" of the register layers (outfile.c). Written to
+ * an unnamed file (O_TMPFILE) or a 0600 temp beside the target, then
+ * flushed and fsync'd (outfile_finish); the caller commits the file's
+ * audit entry; only then does outfile_place give it its name and fsync the
+ * directory. A crash leaves no file without its entry (SPEC §6).
  */
 enum outfile_mode {
-	/* The target may be a regular file, which is replaced (rename());
-	 * never a symlink, device or directory (CDOP_ERR_CONFLICT). */
+	/* --force: the target may be a regular file, which is replaced
+	 * (rename()); never a symlink, device or directory (CDOP_ERR_CONFLICT). */
 	OUTFILE_REPLACE = 0,
-	/* The target must not exist (CDOP_ERR_CONFLICT); placed by link(), so
-	 * a file that appears meanwhile is not replaced either. */
+	/* The default (SPEC §2): the target must not exist
+	 * (CDOP_ERR_CONFLICT); placed by link(), so a file that appears
+	 * meanwhile is not replaced either. */
 	OUTFILE_EXCL = 1,
 };
 
 struct outfile {
 	FILE *f;
 	char *path;
-	char *tmp;       /* the temp file's name, beside path */
+	char *tmp;       /* the temp name beside path (used unless anon) */
 	int mode;        /* OUTFILE_EXCL or OUTFILE_REPLACE */
+	int anon;        /* O_TMPFILE: no name until placed */
+	int finished;    /* flushed and fsync'd */
+	int placed;      /* has its name */
 };
-#define OUTFILE_INIT { NULL, NULL, NULL, 0 }
+#define OUTFILE_INIT { NULL, NULL, NULL, 0, 0, 0, 0 }
 
-/* Checks the target against MODE (errors name the field "out"), then
- * creates the temp file. */
+/* The target against MODE (errors name the field "out"), without opening. */
+int outfile_check(struct reg *r, const char *path, int mode);
+/* Checks the target against MODE, then creates the unnamed or temp file. */
 int outfile_open(struct reg *r, struct outfile *o, const char *path, int mode);
-/* Commits (fsync, link or rename, fsync of the directory) when ok and no
- * write failed; otherwise removes the temp file. */
+/* A new descriptor reading what was written so far (flush first). */
+int outfile_read_fd(const struct outfile *o);
+/* Flushes and fsyncs the content; the file still has no name. */
+int outfile_finish(struct reg *r, struct outfile *o);
+/* Finishes if needed, gives the file its name, fsyncs the directory. */
+int outfile_place(struct reg *r, struct outfile *o);
+/* Places the file when ok (unless already placed); otherwise discards it.
+ * Frees o either way. */
 int outfile_close(struct reg *r, struct outfile *o, int ok);
 
 /* HTML text with <>&"' escaped. */
