@@ -101,6 +101,15 @@ int cli_list(struct cli *c, int argc, char **argv, cli_lister_fn *list,
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
 
+/* escape.c: text safe for a terminal. Copies IN (N bytes) to OUT with
+ * C0 (but line feed and tab), DEL, C1 and bidi overrides as \uXXXX and
+ * bytes that are not UTF-8 as \xNN, until OUT (room bytes) is full or an
+ * incomplete UTF-8 sequence ends IN; returns the bytes of IN consumed and
+ * sets *used. cli_escape_install() puts every byte printed on stdout and
+ * stderr through it. */
+size_t cli_escape(const char *in, size_t n, char *out, size_t room, size_t *used);
+void cli_escape_install(void);
+
 /* Command functions. */
 int cmd_init(struct cli *c, int argc, char **argv);
 int cmd_user_add(struct cli *c, int argc, char **argv);

@@ -260,6 +260,7 @@ int main(int argc, char **argv)
 	int ret, code;
 
 	umask(077); /* journals and anything else we create: owner only */
+	cli_escape_install(); /* every printed byte is terminal-safe */
 	memset(&c, 0, sizeof c);
 	reg_init(&c.reg);
 	if (argc == 2 && !strcmp(argv[1], "--version")) {

@@ -436,7 +436,36 @@ static void record_failure(struct reg *r, const char *user, const char *why)
 		(void)keyring_save(&r->st.kr, r->st.keys_path, KEYRING_SAVE_REPLACE);
 }
 
-/* Moves sealed failure records into the audit trail, then clears them. */
+/* A claimed field as stored: printable ASCII kept, every other byte \xNN,
+ * at most max bytes of the claim ("..." when cut). */
+static void claim_text(const char *in, size_t max, char *out, size_t outlen)
+{
+	size_t o = 0, i;
+
+	for (i = 0; in[i] && o + 8 < outlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (i == max) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+	}
+	out[o] = 0;
+}
+
+/*
+ * Moves sealed failure records into the audit trail, then clears them.
+ * A record is sealed to a public key kept in clear, so anyone can write
+ * one: it is imported as an unverified claim (issue 10, finding 3). The
+ * entry is cdop's own, by the user whose unlock imports it, at cdop's time;
+ * the claimed time, user and reason go, escaped and bounded, into the
+ * detail, labelled "unverified claim". Nothing in it is taken as a fact.
+ */
 static int import_failures(struct reg *r)
 {
 	char text[KEYRING_MAX_FAILURE_BYTES];
@@ -450,20 +479,29 @@ static int import_failures(struct reg *r)
 		return ret;
 	for (i = 0; !ret && i < r->st.kr.nfailures; i++) {
 		char *at = text, *user, *why;
+		char cat[32 * 4 + 8], cuser[64 * 4 + 8], cwhy[64 * 4 + 8];
+		char detail[sizeof cat + sizeof cwhy + 64];
 
 		if (keyring_failure_open(&r->st.kr, i, r->st.master, text, sizeof text)) {
-			ret = audit_append(r, "unlock_failed", "", "unreadable record");
+			ret = audit_append(r, "unlock_failed", "", "unverified claim: "
+					   "unreadable record");
 			continue;
 		}
 		user = strchr(at, '\t');
 		why = user ? strchr(user + 1, '\t') : NULL;
 		if (!user || !why) {
-			ret = audit_append(r, "unlock_failed", "", "malformed record");
+			ret = audit_append(r, "unlock_failed", "", "unverified claim: "
+					   "malformed record");
 			continue;
 		}
 		*user++ = 0;
 		*why++ = 0;
-		ret = audit_append_as(r, at, user, "unlock_failed", user, why);
+		claim_text(at, 24, cat, sizeof cat);
+		claim_text(user, 64, cuser, sizeof cuser);
+		claim_text(why, 64, cwhy, sizeof cwhy);
+		snprintf(detail, sizeof detail, "unverified claim: %s (claimed time %s)",
+			 cwhy, cat);
+		ret = audit_append(r, "unlock_failed", cuser, detail);
 	}
 	ret = db_end(r, ret);
 	if (ret)
