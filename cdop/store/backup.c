@@ -218,6 +218,8 @@ int backup_target_check(struct reg *r, const char *path)
 {
 	char keys[PATH_MAX];
 
+	/* What a restore killed before its last link left (issue 10, 11). */
+	reg_interrupted_cleanup(path, ".restore-", NULL);
 	if (snprintf(keys, sizeof keys, "%s.keys", path) >= (int)sizeof keys)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "to", "path too long");
 	if (access(path, F_OK) == 0)
@@ -256,17 +258,11 @@ static int audit_head_read(struct reg *r, uint64_t *seq, uint8_t hash[BACKUP_HAS
 	return CDOP_OK;
 }
 
-/* Audit entry, commit, then the header fields the database supplies. */
-static int backup_record(struct reg *r, const char *out, struct backup_header *h)
+/* The header fields the database supplies: the audit head as backed up. */
+static int backup_header_fill(struct reg *r, struct backup_header *h)
 {
-	int ret = db_begin(r);
+	int ret = audit_head_read(r, &h->audit_seq, h->audit_hash);
 
-	if (ret)
-		return ret;
-	ret = db_end(r, audit_append(r, "backup", "register", out));
-	if (ret)
-		return ret;
-	ret = audit_head_read(r, &h->audit_seq, h->audit_hash);
 	h->schema = (uint32_t)reg_schema_latest(); /* reg_open migrated to it */
 	h->created = (int64_t)time(NULL);
 	memcpy(h->register_id, r->st.kr.register_id, BACKUP_ID_BYTES);
@@ -405,12 +401,12 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 	ret = outfile_open(r, &o, out, OUTFILE_EXCL);
 	if (ret)
 		return ret;
-	ret = backup_record(r, out, &h);
+	ret = backup_header_fill(r, &h);
 	if (ret)
 		goto out;
-	ret = reg_close(r); /* seals the file MAC into the keyring */
-	if (!ret && r->st.reseal_failed)
-		ret = CDOP_ERR_IO; /* no sealed state to back up; message in r->e */
+	/* The file as sealed in the keyring (after a recovery this command
+	 * seals it now); no transaction is open, so it is quiescent. */
+	ret = reg_seal(r);
 	if (ret)
 		goto out;
 	ret = keyring_snapshot(r, &keyring, &klen);
@@ -432,6 +428,16 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 	if (ret)
 		goto out;
 	ret = backup_check_written(r, &o, out, keyring, klen, digest, &h);
+	/*
+	 * Complete and verified, still unnamed: now the "backup" entry
+	 * commits, and only then does the file get its name (issue 10,
+	 * finding 11: a failed backup leaves no entry; a kill leaves no backup
+	 * without one). The backup holds the trail up to the entry before it.
+	 */
+	if (!ret)
+		ret = outfile_finish(r, &o);
+	if (!ret)
+		ret = audit_record(r, "backup", "register", out);
 out:
 	cret = outfile_close(r, &o, !ret); /* link()ed: never over a file */
 	free(keyring);

@@ -131,3 +131,71 @@ void reg_stale_remove(const char *name, const char *prefix)
 	}
 	closedir(dp);
 }
+
+/*
+ * An init or restore killed before its last link leaves, beside PATH, its
+ * temps "PATH.TAG<x>" (the database), "PATH.TAG<x>.keys" and maybe
+ * "PATH.TAG<x>-journal", and possibly PATH.keys (and OTHER, init's
+ * recovery-code file) already linked to the same inode as a temp. With no
+ * PATH, such a PATH.keys (or OTHER, whose own temp is "OTHER.TAG<x>") is
+ * that command's and is removed with the temps, so the command can be run
+ * again (issue 10, findings 9 and 11). A PATH.keys that is not a link of
+ * one of our temps is never touched.
+ */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !lstat(a, &sa) && !lstat(b, &sb) && S_ISREG(sa.st_mode) &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void dir_and_base(const char *name, char *dir, size_t len, const char **base)
+{
+	const char *slash = strrchr(name, '/');
+
+	*base = slash ? slash + 1 : name;
+	if (!slash)
+		snprintf(dir, len, ".");
+	else if (slash == name)
+		snprintf(dir, len, "/");
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - name), name);
+}
+
+void reg_interrupted_cleanup(const char *path, const char *tag, const char *other)
+{
+	char dir[4200], want[4200], full[8400], keys[4200], mine[8400];
+	const char *base;
+	struct dirent *d;
+	struct stat st;
+	size_t n;
+	DIR *dp;
+
+	if (!lstat(path, &st))
+		return; /* the command finished: its temps go at the next open */
+	snprintf(keys, sizeof keys, "%s.keys", path);
+	dir_and_base(path, dir, sizeof dir, &base);
+	n = (size_t)snprintf(want, sizeof want, "%s%s", base, tag);
+	if (n >= sizeof want || !(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp))) {
+		size_t len = strlen(d->d_name);
+
+		if (strncmp(d->d_name, want, n))
+			continue;
+		snprintf(full, sizeof full, "%s/%s", dir, d->d_name);
+		if (len > 5 && !strcmp(d->d_name + len - 5, ".keys") && same_file(full, keys))
+			(void)unlink(keys);
+		if (other && len > 5 && !strcmp(d->d_name + len - 5, ".keys")) {
+			/* OTHER's temp carries the same <x> */
+			snprintf(mine, sizeof mine, "%s%s%.*s", other, tag,
+				 (int)(len - 5 - n), d->d_name + n);
+			if (same_file(mine, other))
+				(void)unlink(other);
+			(void)unlink(mine);
+		}
+	}
+	closedir(dp);
+	reg_stale_remove(path, tag);
+}

@@ -119,6 +119,9 @@ void reg_init(struct reg *r);
 /* After writes: closes the database and records the file's MAC in the
  * keyring (a clean close). Call before reg_release to see errors. */
 int reg_close(struct reg *r);
+/* Seals the file MAC now if this command wrote (no transaction open); the
+ * connection stays open. */
+int reg_seal(struct reg *r);
 /* reg_close if still open, then wipes keys and releases the lock. */
 void reg_release(struct reg *r);
 /* Called before the first write transaction: marks the keyring dirty so a
@@ -161,6 +164,7 @@ struct reg_create_opts {
 	const char *pass;
 	size_t passlen;
 	const char *kdf_profile; /* NULL = moderate */
+	const char *recovery_out; /* the code also written here (0600), or NULL */
 	char recovery_code[RECOVERY_CODE_TEXT]; /* out */
 };
 /* Creates PATH and PATH.keys (both 0600, never overwriting). On failure
@@ -345,13 +349,13 @@ struct backup_info {
 
 /*
  * Writes a backup of the open register to OUT, never overwriting an
- * existing file (CDOP_ERR_CONFLICT). The "backup" audit entry is
- * committed first, so the backup holds it; the register is then closed
- * and sealed (reg_close), so the snapshot is quiescent (the flock is kept)
- * and the backed-up keyring describes exactly the backed-up file. The file
- * is written beside OUT (0600), fsync'd, read back and checked chunk by
- * chunk against what was written, and only then linked into place. On any
- * failure nothing is left at OUT. Leaves the register closed.
+ * existing file (CDOP_ERR_CONFLICT). The register is sealed (the keyring's
+ * file MAC describes the file) and read while no transaction is open, so
+ * the snapshot is quiescent (the flock is held). The file is written
+ * unnamed beside OUT (0600), fsync'd, read back and checked chunk by chunk;
+ * only then is the "backup" audit entry committed, and only after that is
+ * the file named (link(): never over anything). A failure leaves no file
+ * and no entry; the backup holds the trail up to the entry before its own.
  */
 int backup_write(struct reg *r, const char *out, struct backup_info *info);
 
