@@ -105,8 +105,9 @@ run_cmd() {
   local name=$1 user=$2 args=$3; shift 3
   local reg=$REG
   [ "$name" = init ] && reg="$W/new.cdop"
+  # (a subshell that is not exec'ed, so the shell's "Killed" goes to /dev/null)
   ( env "$@" "$CDOP" --register "$reg" --user "$user" --passphrase-file "$T/$user.pass" \
-    $args >"$T/cout" 2>"$T/cerr" </dev/null ) 2>/dev/null
+    $args >"$T/cout" 2>"$T/cerr" </dev/null; exit $? ) 2>/dev/null
   CRC=$?
 }
 # state: "FINGERPRINT AUDIT-ENTRIES" of the register at $REG, read on a copy
