@@ -76,7 +76,7 @@ COMMANDS=(
   "case_status|mo|case status $R1 ready|"
   "rr_add|mo|rr add $R1 --action home_visit --on 2025-05-03|"
   "agency_request|mo|agency request $R1 --agency gp|"
-  "agency_receive|mo|agency receive $R1 --agency police --on 2026-03-01 --json $T/form.json|"
+  "agency_receive|mo|agency receive $R1 --agency police --on 2026-03-31 --json $T/form.json|"
   "meeting_new|mo|meeting new --date 2026-03-15 --chair Chair|"
   "meeting_add|mo|meeting add $M $R1|"
   "meeting_attend|mo|meeting attend $M --name Ann --agency police|"
