@@ -223,5 +223,20 @@ for spec in "${COMMANDS[@]}"; do
   summary="$summary
 $name ($n calls):$outcomes"
 done
+# A failed reseal after the COMMIT (EIO on the keyring's last rename): the
+# change stands, the command warns and exits 0, the keyring stays dirty and
+# the next command checks everything and seals (issue 10, finding 11).
+if [ -z "${CDOP_FAULT_ONLY:-}" ]; then
+  reset_base; rm -f "$T/log"
+  run_cmd notify mo "notify --json $T/n3.json" LD_PRELOAD="$SHIM" CDOP_FAULT_LOG="$T/log"
+  last=$(awk '$2 == "rename" { n = $1 } END { print n }' "$T/log")
+  reset_base
+  run_cmd notify mo "notify --json $T/n3.json" LD_PRELOAD="$SHIM" CDOP_FAULT_AT="$last" CDOP_FAULT_MODE=eio
+  [ "$CRC" -eq 0 ] && pass || fail "failed reseal after commit: exit $CRC, want 0"
+  grep -q "warning: the change was saved" "$T/cerr" && pass || fail "failed reseal: no warning: $(cat "$T/cerr")"
+  as ada check; expect_rc 0 "check after a failed reseal"
+  expect_err "not closed cleanly" "the next command rechecks"
+  as mo case list --json; grep -q Gamma "$T/out" && pass || fail "the committed case is gone"
+fi
 echo "points: $total_points (exit code and outcome per point: CALL:KIND:MODE:EXIT:STATE)$summary"
 finish
