@@ -186,6 +186,12 @@ int field_check_value(const struct field *f, const char *text, json_t **out,
 		      char *msg, size_t msglen);
 
 /* Lookup and iteration. */
+/* Text outside a form (a meeting's chair, an attendee): valid UTF-8, no
+ * C0 but (when multiline) line breaks and tabs, no DEL, no C1 controls, no
+ * bidirectional overrides, at most max_chars characters (0: no limit).
+ * FORM_OK, or FORM_EINVALID with msg saying what is wrong. */
+int form_text_check(const char *text, int multiline, size_t max_chars, char *msg,
+		    size_t len);
 const struct form *form_by_name(const char *name);
 /*
  * The field at a dotted path below `f`. Array indices ("[1]" or "[]") are

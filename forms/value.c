@@ -161,32 +161,89 @@ void value_codes_valid(const struct code_list *l, char *out, size_t len)
 		code_list_join(l, out + n, len - (size_t)n);
 }
 
-int value_check_text(const struct field *f, struct span s, char *msg,
-		     size_t len)
+/*
+ * U+0080-U+009F (C1 controls) and the bidirectional embeddings, overrides
+ * and isolates U+202A-U+202E, U+2066-U+2069: invisible, and able to drive a
+ * terminal or reorder what a reader sees (issue 10, finding 13). Never
+ * valid in register text. The code point, or 0. S is valid UTF-8.
+ */
+static unsigned invisible_control(struct span s)
 {
-	int ret = FORM_EINVALID;
-	int multi = (f->flags & FIELD_FREE_TEXT) != 0;
-	size_t i, chars;
+	const unsigned char *p = (const unsigned char *)s.p;
+	size_t i;
+
+	for (i = 0; i + 1 < s.n; i++) {
+		if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			return p[i + 1];
+		if (i + 2 < s.n && p[i] == 0xe2 &&
+		    ((p[i + 1] == 0x80 && p[i + 2] >= 0xaa && p[i + 2] <= 0xae) ||
+		     (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9)))
+			return 0x2000u | (p[i + 1] & 0x3fu) << 6 | (p[i + 2] & 0x3fu);
+	}
+	return 0;
+}
+
+static int text_chars_check(struct span s, int multi, char *msg, size_t len)
+{
+	unsigned cp;
+	size_t i;
 
 	if (!value_utf8_valid(s)) {
 		snprintf(msg, len, "is not valid UTF-8 text");
-		goto out;
+		return FORM_EINVALID;
 	}
 	for (i = 0; i < s.n; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 
 		if (c == '\0') {
 			snprintf(msg, len, "contains a NUL character");
-			goto out;
+			return FORM_EINVALID;
 		}
 		if ((c < 0x20 || c == 0x7f) &&
 		    !(multi && (c == '\n' || c == '\t' || c == '\r'))) {
 			snprintf(msg, len, multi ?
 				 "contains a control character; only line breaks and tabs are allowed" :
 				 "contains a line break or control character; this field is one line");
-			goto out;
+			return FORM_EINVALID;
 		}
 	}
+	cp = invisible_control(s);
+	if (cp) {
+		snprintf(msg, len, "contains the invisible %s U+%04X; remove it "
+			 "(plain text only)", cp < 0x100 ? "control character" :
+			 "bidirectional formatting character", cp);
+		return FORM_EINVALID;
+	}
+	return FORM_OK;
+}
+
+int form_text_check(const char *text, int multiline, size_t max_chars, char *msg,
+		    size_t len)
+{
+	struct span s = { text, text ? strlen(text) : 0 };
+	size_t chars;
+	int ret = text_chars_check(s, multiline, msg, len);
+
+	if (ret)
+		return ret;
+	chars = value_utf8_chars(s);
+	if (max_chars && chars > max_chars) {
+		snprintf(msg, len, "is %zu characters long; at most %zu allowed",
+			 chars, max_chars);
+		return FORM_EINVALID;
+	}
+	return FORM_OK;
+}
+
+int value_check_text(const struct field *f, struct span s, char *msg,
+		     size_t len)
+{
+	int ret = FORM_EINVALID;
+	int multi = (f->flags & FIELD_FREE_TEXT) != 0;
+	size_t chars;
+
+	if (text_chars_check(s, multi, msg, len))
+		goto out;
 	chars = value_utf8_chars(s);
 	if (f->max_len && chars > f->max_len) {
 		snprintf(msg, len, "is %zu characters long; at most %zu allowed",

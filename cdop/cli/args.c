@@ -3,6 +3,30 @@
 #include <getopt.h>
 #include <string.h>
 
+int cli_out_force(struct cli *c, int argc, char **argv, const char **out, int *force)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	*out = NULL;
+	*force = 0;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'o')
+			*out = optarg;
+		else if (ch == 'f')
+			*force = 1;
+		else
+			return cli_usage(c);
+	}
+	return 0;
+}
+
 int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,
 		  const char **value)
 {

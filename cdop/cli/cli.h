@@ -90,6 +90,8 @@ void cli_json_print_text(const json_t *v);
  * NULL when the option was not given. CLI_ERR_USAGE on anything else. */
 int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,
 		  const char **value);
+/* --out VALUE and --force (SPEC §2: --force replaces a regular file). */
+int cli_out_force(struct cli *c, int argc, char **argv, const char **out, int *force);
 /* --json as the only option; -1 on anything else. */
 int cli_json_flag(int argc, char **argv, int *json);
 /* A listing whose only option is --json: list() fills an array, printed
@@ -114,6 +116,15 @@ void cli_case_text(const json_t *view, const json_t *facts);
 int cli_generate(const char *what);
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
+
+/* escape.c: text safe for a terminal. Copies IN (N bytes) to OUT with
+ * C0 (but line feed and tab), DEL, C1 and bidi overrides as \uXXXX and
+ * bytes that are not UTF-8 as \xNN, until OUT (room bytes) is full or an
+ * incomplete UTF-8 sequence ends IN; returns the bytes of IN consumed and
+ * sets *used. cli_escape_install() puts every byte printed on stdout and
+ * stderr through it. */
+size_t cli_escape(const char *in, size_t n, char *out, size_t room, size_t *used);
+void cli_escape_install(void);
 
 /* Command functions. */
 int cmd_init(struct cli *c, int argc, char **argv);

@@ -31,16 +31,6 @@ static int make_parent_dirs(struct cli *c, const char *path)
 	return CDOP_OK;
 }
 
-static int write_code(int fd, const char *code)
-{
-	char line[RECOVERY_CODE_TEXT + 1];
-	size_t n = (size_t)snprintf(line, sizeof line, "%s\n", code);
-	int ok = file_write_full(fd, line, n) == 0 && fsync(fd) == 0;
-
-	secure_wipe(line, sizeof line);
-	return ok ? CDOP_OK : CDOP_ERR_IO;
-}
-
 int cmd_init(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -53,7 +43,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	const char *admin = NULL, *kdf = NULL, *rec_out = NULL;
 	char *pass = NULL;
 	size_t passlen = 0;
-	int ch, ret, fd = -1;
+	int ch, ret;
 
 	memset(&o, 0, sizeof o);
 	optind = 1;
@@ -76,13 +66,6 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		if (ret)
 			return ret;
 	}
-	if (rec_out) {
-		fd = open(rec_out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0)
-			return cli_fail(c, errno == EEXIST ? CDOP_ERR_CONFLICT : CDOP_ERR_IO,
-					"--recovery-out: cannot create '%s': %s", rec_out,
-					strerror(errno));
-	}
 	if (c->passphrase_file)
 		ret = passphrase_read_file(c, c->passphrase_file, &pass, &passlen);
 	else
@@ -94,21 +77,12 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	o.pass = pass;
 	o.passlen = passlen;
 	o.kdf_profile = kdf;
+	/* The code file is written with the register, all or nothing. */
+	o.recovery_out = rec_out;
 	ret = reg_create(&c->reg, &o);
 	if (ret)
 		goto out;
-	if (fd >= 0) {
-		ret = write_code(fd, o.recovery_code);
-		if (ret) {
-			/* A register whose code was lost is worse than none. */
-			reg_release(&c->reg);
-			unlink(o.path);
-			snprintf(o.recovery_code, sizeof o.recovery_code, "%s.keys", o.path);
-			unlink(o.recovery_code);
-			ret = cli_fail(c, CDOP_ERR_IO, "cannot write recovery code to '%s'; "
-				       "nothing was created", rec_out);
-			goto out;
-		}
+	if (rec_out) {
 		printf("created register %s (keyring %s.keys)\n"
 		       "recovery code written to %s: keep it offline, apart from the register\n",
 		       o.path, o.path, rec_out);
@@ -119,11 +93,6 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	}
 out:
 	secure_wipe(o.recovery_code, sizeof o.recovery_code);
-	if (fd >= 0) {
-		close(fd);
-		if (ret)
-			unlink(rec_out);
-	}
 	passphrase_free(pass, passlen);
 	return ret;
 }

@@ -96,14 +96,14 @@ int cmd_meeting_attend(struct cli *c, int argc, char **argv)
 int cmd_meeting_pack(struct cli *c, int argc, char **argv)
 {
 	const char *out = NULL;
-	int ret;
+	int ret, force;
 
-	ret = cli_opt_value(c, argc, argv, "out", &out);
+	ret = cli_out_force(c, argc, argv, &out, &force);
 	if (ret)
 		return ret;
 	if (!out || optind != argc - 1)
 		return cli_usage(c);
-	ret = pack_write(&c->reg, argv[optind], out);
+	ret = pack_write(&c->reg, argv[optind], out, force ? OUTFILE_REPLACE : OUTFILE_EXCL);
 	if (!ret)
 		printf("meeting pack written to %s\n", out);
 	return ret;

@@ -50,6 +50,7 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "narrative", required_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report_opts o;
@@ -71,6 +72,7 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 		case 'f': o.format = optarg; break;
 		case 'o': o.out = optarg; break;
 		case 'n': narrative = optarg; break;
+		case 'F': o.force = 1; break;
 		default: return cli_usage(c);
 		}
 	}

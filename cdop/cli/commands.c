@@ -194,7 +194,7 @@ const struct command commands[] = {
 	/* report and signing commands */
 	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
 	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "
-	  "--format html|csv|json|md --out PATH [--narrative FILE.md] [--allow-word WORD]...",
+	  "--format html|csv|json|md --out PATH [--force] [--narrative FILE.md] [--allow-word WORD]...",
 	  "Write the anonymised annual statistics for the year 1 April - 31 March\n"
 	  "(e.g. --year 2025-26) to PATH, signed into PATH.minisig. --edition board\n"
 	  "gives exact counts (not for publication); --edition public applies\n"
@@ -209,7 +209,8 @@ const struct command commands[] = {
 	  "and priorities from a Markdown file (headings, paragraphs, lists,\n"
 	  "emphasis), checked for identifiers like learning; learning that names\n"
 	  "an identifier the register holds is left out, with a warning.\n"
-	  "Writing a report is audited." },
+	  "Writing a report is audited. PATH and PATH.minisig are never\n"
+	  "overwritten unless --force (regular files only)." },
 	{ "key", "show", cmd_key_show, CMD_UNLOCK, ADMIN | MANAGER | PANEL | ANALYST,
 	  "key show [--age]",
 	  "Print the report-signing public key in minisign's format. Save it, e.g.\n"
@@ -238,10 +239,11 @@ const struct command commands[] = {
 	  "Record that a person attended for an agency (once: the same name for the\n"
 	  "same agency again is refused)." },
 	{ "meeting", "pack", cmd_meeting_pack, CMD_UNLOCK, MANAGER | PANEL,
-	  "meeting pack MEETING --out FILE",
+	  "meeting pack MEETING --out FILE [--force]",
 	  "Write the anonymised HTML case pack for a meeting (one self-contained,\n"
 	  "print-friendly file; no names, NHS numbers, dates of birth, addresses\n"
-	  "or postcodes). Making it is audited." },
+	  "or postcodes). Making it is audited. FILE is never overwritten unless\n"
+	  "--force (a regular file only)." },
 	{ "meeting", "list", cmd_meeting_list, CMD_UNLOCK, MANAGER | PANEL,
 	  "meeting list [--json]", "List meetings with their case and attendance counts." },
 	{ "review", NULL, cmd_review, CMD_UNLOCK, MANAGER | PANEL,

@@ -425,6 +425,7 @@ int main(int argc, char **argv)
 	int ret, code;
 
 	umask(077); /* journals and anything else we create: owner only */
+	cli_escape_install(); /* every printed byte is terminal-safe */
 	memset(&c, 0, sizeof c);
 	reg_init(&c.reg);
 	if (argc == 2 && !strcmp(argv[1], "--version")) {
@@ -450,11 +451,19 @@ int main(int argc, char **argv)
 	cli_testing_setup();
 	c.reg.ss.today = cli_testing_today(); /* NULL in cdop: SPEC §6 */
 	ret = run(&c, argc, argv);
+	/* Damage seen by any command: nothing more is written or resealed. */
+	if (ret == CDOP_ERR_DAMAGED)
+		c.reg.st.read_only = 1;
 	{
 		int cret = reg_close(&c.reg);
 
 		if (!ret)
 			ret = cret;
+		if (!ret && c.reg.st.reseal_failed)
+			fprintf(stderr, "cdop: warning: the change was saved, but the "
+				"register's integrity seal could not be written (%s); "
+				"the next command checks the whole register and seals "
+				"it\n", c.reg.e.msg);
 	}
 	code = cli_exit_code(ret);
 	if (ret && c.reg.e.msg[0])

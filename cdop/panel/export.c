@@ -378,173 +378,35 @@ int export_stream(struct reg *r, FILE *out, struct export_result *res)
 	return ret;
 }
 
-static int path_fail(struct reg *r, const char *what, const char *path)
-{
-	int e = errno;
-
-	return reg_fail_field(r, e == ENOENT || e == ENOTDIR || e == EACCES ||
-			e == EROFS || e == EISDIR ? CDOP_ERR_INPUT : CDOP_ERR_IO, "out",
-			"cannot %s '%s': %s", what, path, strerror(e));
-}
-
-/* The directory part of PATH ("." when none), for the temporary file. */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 1;
-	char *d = malloc(n + 1);
-
-	if (d && !slash)
-		memcpy(d, ".", 2);
-	else if (d && n == 0)
-		memcpy(d, "/", 2);
-	else if (d) {
-		memcpy(d, path, n);
-		d[n] = 0;
-	}
-	return d;
-}
-
-static int exists_fail(struct reg *r, const char *path)
-{
-	return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; export "
-			"never overwrites a file: choose another name or remove it "
-			"first", path);
-}
-
 /*
- * Where the lines go before they get PATH's name: an unnamed file in
- * PATH's directory (O_TMPFILE: nothing is left behind if we are killed),
- * else a named one created O_EXCL. Both 0600.
+ * The lines go to an unnamed file beside PATH (outfile.c), fsync'd; the
+ * "export" audit entry commits; only then does the file get PATH's name
+ * (never replacing anything). A kill at any point leaves no export without
+ * its entry (issue 10, finding 8). If naming fails after the commit, the
+ * entry stands for an export that was written but not named: exit 5, and
+ * the message says so.
  */
-struct out_file {
-	char *dir, *tmp;  /* tmp: the named file's path, or NULL */
-	FILE *f;
-	int anon;
-};
-
-static int out_open(struct reg *r, const char *path, struct out_file *o)
-{
-	int fd = -1, ret = CDOP_OK;
-
-	memset(o, 0, sizeof *o);
-	o->dir = dir_of(path);
-	if (!o->dir) {
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-#ifdef O_TMPFILE
-	/* Naming it later goes through /proc/self/fd. */
-	if (!access("/proc/self/fd", X_OK)) {
-		fd = open(o->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
-			ret = path_fail(r, "create a file beside", path);
-			goto out;
-		}
-		o->anon = fd >= 0;
-	}
-#endif
-	if (fd < 0) {
-		o->tmp = malloc(strlen(o->dir) + 32);
-		if (!o->tmp) {
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		sprintf(o->tmp, "%s/.cdop-export-XXXXXX", o->dir);
-		fd = mkstemp(o->tmp); /* O_EXCL, 0600 */
-		if (fd < 0) {
-			ret = path_fail(r, "create a file beside", path);
-			free(o->tmp);
-			o->tmp = NULL;
-			goto out;
-		}
-	}
-	if (fchmod(fd, 0600) || !(o->f = fdopen(fd, "w"))) {
-		ret = path_fail(r, "write", path);
-		close(fd);
-	}
-out:
-	return ret;
-}
-
-/* Gives the written file PATH's name; never replaces an existing PATH
- * (link and linkat refuse to). Without hard links (some file systems) a
- * check and rename is the best there is. */
-static int out_place(struct reg *r, struct out_file *o, const char *path)
-{
-	struct stat st;
-	char proc[64];
-	int ret = CDOP_OK;
-
-	if (o->anon) {
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fileno(o->f));
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW))
-			ret = errno == EEXIST ? exists_fail(r, path) :
-				path_fail(r, "create", path);
-	} else if (link(o->tmp, path)) {
-		if (errno == EEXIST)
-			ret = exists_fail(r, path);
-		else if (errno != EPERM && errno != EOPNOTSUPP && errno != EMLINK)
-			ret = path_fail(r, "create", path);
-		else if (!lstat(path, &st))
-			ret = exists_fail(r, path);
-		else if (rename(o->tmp, path))
-			ret = path_fail(r, "create", path);
-	}
-	return ret;
-}
-
-static void out_close(struct out_file *o)
-{
-	if (o->f)
-		fclose(o->f);
-	if (o->tmp)
-		unlink(o->tmp);
-	free(o->tmp);
-	free(o->dir);
-	memset(o, 0, sizeof *o);
-}
-
-static void sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
 int export_file(struct reg *r, const char *path, struct export_result *res)
 {
-	struct out_file o;
-	struct stat st;
+	struct outfile o = OUTFILE_INIT;
 	size_t n = 0;
-	int ret, placed = 0;
+	int ret;
 
 	res->cases = 0;
-	memset(&o, 0, sizeof o);
-	/* Checked first so a refusal costs nothing; out_place checks again. */
-	ret = lstat(path, &st) ? out_open(r, path, &o) : exists_fail(r, path);
+	ret = outfile_open(r, &o, path, OUTFILE_EXCL);
 	if (!ret) ret = db_begin(r);
 	if (!ret) ret = export_write_cases(r, o.f, &n);
-	if (!ret && fsync(fileno(o.f)))
-		ret = path_fail(r, "write", path);
+	if (!ret) ret = outfile_finish(r, &o);
 	if (!ret) ret = audit_export(r, n, "to a file");
-	if (!ret) {
-		ret = out_place(r, &o, path);
-		placed = !ret;
-	}
 	if (!ret) ret = db_commit(r);
 	if (ret) {
 		db_rollback(r);
-		if (placed)
-			unlink(path);
-	} else {
-		res->cases = n;
+		(void)outfile_close(r, &o, 0);
+		return ret;
 	}
-	if (o.dir && (placed || o.tmp))
-		sync_dir(o.dir);
-	out_close(&o);
-	return ret;
+	ret = outfile_close(r, &o, 1);
+	if (ret)
+		return ret;
+	res->cases = n;
+	return CDOP_OK;
 }

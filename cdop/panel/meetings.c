@@ -3,6 +3,7 @@
 #include "cdop/cases/cases.h"
 #include "forms/codes.h"
 #include "forms/date.h"
+#include "forms/form.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,7 +14,7 @@ int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id
 {
 	static const char sql[] = "INSERT INTO meetings(date, chair) VALUES (:date, :chair)";
 	struct db_stmt q = DB_STMT_INIT;
-	char idtext[24], iso[DATE_BUFLEN];
+	char idtext[24], iso[DATE_BUFLEN], msg[200];
 	int ret;
 
 	ret = reg_date_input(r, "date", date, iso);
@@ -22,6 +23,8 @@ int meetings_new(struct reg *r, const char *date, const char *chair, int64_t *id
 	date = iso;
 	if (chair && strlen(chair) > 200)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "chair", "at most 200 characters");
+	if (chair && form_text_check(chair, 0, 200, msg, sizeof msg))
+		return reg_fail_field(r, CDOP_ERR_INPUT, "chair", "%s", msg);
 	ret = db_begin(r);
 	if (ret)
 		return ret;
@@ -196,6 +199,8 @@ int meetings_attend(struct reg *r, int64_t meeting, const char *name,
 	if (!name || !*name || strlen(name) > 200)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "name", "give the attendee's name "
 				"(1-200 characters)");
+	if (form_text_check(name, 0, 200, valid, sizeof valid))
+		return reg_fail_field(r, CDOP_ERR_INPUT, "name", "%s", valid);
 	if (!code_list_find(&codes_agency, agency)) {
 		code_list_join(&codes_agency, valid, sizeof valid);
 		return reg_fail_field(r, CDOP_ERR_INPUT, "agency", "'%s' is not an agency "
@@ -203,6 +208,8 @@ int meetings_attend(struct reg *r, int64_t meeting, const char *name,
 	}
 	if (role && strlen(role) > 200)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "role", "at most 200 characters");
+	if (role && form_text_check(role, 0, 200, valid, sizeof valid))
+		return reg_fail_field(r, CDOP_ERR_INPUT, "role", "%s", valid);
 	ret = db_begin(r);
 	if (ret)
 		return ret;

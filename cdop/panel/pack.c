@@ -287,7 +287,7 @@ static int write_pack(struct reg *r, FILE *f, int64_t meeting, const char *date,
 	return ret;
 }
 
-int pack_write(struct reg *r, const char *meeting_arg, const char *path)
+int pack_write(struct reg *r, const char *meeting_arg, const char *path, int mode)
 {
 	struct outfile o;
 	char date[11], detail[48];
@@ -297,12 +297,14 @@ int pack_write(struct reg *r, const char *meeting_arg, const char *path)
 	ret = meetings_find(r, meeting_arg, &meeting, date);
 	if (ret)
 		return ret;
-	ret = outfile_open(r, &o, path, 1); /* SPEC §2: --out never replaces a file */
+	ret = outfile_open(r, &o, path, mode); /* SPEC §2: OUTFILE_EXCL unless --force */
 	if (ret)
 		return ret;
 	ret = db_begin(r); /* the pack is written inside its audit transaction */
 	if (!ret) {
 		ret = write_pack(r, o.f, meeting, date, &n);
+		if (!ret)
+			ret = outfile_finish(r, &o); /* complete before its entry */
 		snprintf(detail, sizeof detail, "%d cases", n);
 		/* Recorded before the file appears: never a pack without its entry. */
 		ret = cases_commit(r, ret, "meeting_pack", meeting_arg, detail);

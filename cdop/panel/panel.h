@@ -121,7 +121,7 @@ struct reg;
  * its joint agency response timeline, which reports came in, and the
  * analysis form's questions. No network fetches (a CSP forbids them).
  */
-int pack_write(struct reg *r, const char *meeting_arg, const char *path);
+int pack_write(struct reg *r, const char *meeting_arg, const char *path, int mode);
 
 /* ==== print ==== */
 struct reg;

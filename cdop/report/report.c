@@ -574,14 +574,49 @@ static int sign_written(struct reg *r, const struct sign_key *k, struct outfile 
 	if (fflush(o->f) || ferror(o->f))
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", o->path,
 			       strerror(errno));
-	else if (!(in = fopen(o->tmp, "rb")))
-		ret = reg_fail(r, CDOP_ERR_IO, "cannot read back '%s': %s", o->tmp,
-			       strerror(errno));
+	else {
+		int fd = outfile_read_fd(o);
+
+		if (fd < 0 || !(in = fdopen(fd, "rb"))) {
+			if (fd >= 0)
+				close(fd);
+			ret = reg_fail(r, CDOP_ERR_IO, "cannot read back '%s': %s",
+				       o->path, strerror(errno));
+		}
+	}
 	if (!ret)
 		ret = signing_sign_fp(r, k, in, tc, sig);
 	if (in)
 		fclose(in);
 	return ret;
+}
+
+/*
+ * A report killed between naming its signature and naming the report
+ * leaves PATH.minisig alone. Without --force, such a signature (a regular
+ * file, this register's, with no PATH beside it) may be replaced, so the
+ * same command can simply be run again.
+ */
+static int leftover_signature(struct reg *r, const struct report_opts *o,
+			      const char *sig_path, const char *idhex)
+{
+	char buf[2048], want[128];
+	struct stat st;
+	size_t n;
+	FILE *f;
+
+	(void)r;
+	if (o->force || !lstat(o->out, &st) || lstat(sig_path, &st) ||
+	    !S_ISREG(st.st_mode) || st.st_size > (off_t)sizeof buf - 1)
+		return 0;
+	f = fopen(sig_path, "rb");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	snprintf(want, sizeof want, "\ntrusted comment: cdop register:%s ", idhex);
+	return strstr(buf, want) != NULL;
 }
 
 static const char *const format_names[] = { "html", "csv", "json", "md" };
@@ -594,7 +629,7 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	struct sign_key k = SIGN_KEY_INIT;
 	struct outfile rep = OUTFILE_INIT, sigf = OUTFILE_INIT;
 	char now[21], idhex[2 * KEYRING_ID_BYTES + 1], detail[64], *sig = NULL;
-	int ret, cret;
+	int mode = o->force ? OUTFILE_REPLACE : OUTFILE_EXCL, ret;
 
 	memset(res, 0, sizeof *res);
 	stats_init(&s);
@@ -622,11 +657,12 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	if (!ret) {
 		sign_keyid_hex(k.pub.key_id, rp.keyid);
 		memcpy(res->keyid, rp.keyid, sizeof res->keyid);
-		ret = outfile_open(r, &rep, o->out, 0);
+		ret = outfile_open(r, &rep, o->out, mode);
 	}
 	if (ret)
 		goto out;
-	ret = outfile_open(r, &sigf, p.sig_path, 0);
+	ret = outfile_open(r, &sigf, p.sig_path,
+			   leftover_signature(r, o, p.sig_path, idhex) ? OUTFILE_REPLACE : mode);
 	/* One transaction: the counts, the file and its audit entry agree. */
 	if (!ret) ret = db_begin(r);
 	if (!ret) ret = stats_compute(r, p.year, &s);
@@ -648,19 +684,26 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	if (!ret && fputs(sig, sigf.f) < 0)
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", p.sig_path,
 			       strerror(errno));
+	/* Both complete on disk, still unnamed, before the entry commits. */
+	if (!ret) ret = outfile_finish(r, &rep);
+	if (!ret) ret = outfile_finish(r, &sigf);
 	if (!ret) ret = audit_append(r, "report", o->year, detail);
 	if (!ret) ret = db_commit(r);
 	if (ret)
 		db_rollback(r);
-	cret = outfile_close(r, &rep, !ret);
-	if (!ret)
-		ret = cret;
-	cret = outfile_close(r, &sigf, !ret);
-	if (!ret && cret) {
-		/* Never a report without its signature beside it. */
-		unlink(o->out);
-		ret = cret;
+	/*
+	 * Named after the commit, signature first: a kill between the two
+	 * leaves a signature with no report (inert; the next report to PATH
+	 * replaces it), never a report without its signature. If the report
+	 * cannot be named, the new signature is removed again.
+	 */
+	if (!ret) {
+		ret = outfile_place(r, &sigf);
+		if (!ret && (ret = outfile_place(r, &rep)))
+			unlink(p.sig_path);
 	}
+	(void)outfile_close(r, &rep, 0);
+	(void)outfile_close(r, &sigf, 0);
 out:
 	model_release(&rp);
 	free(sig);

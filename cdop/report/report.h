@@ -374,6 +374,7 @@ struct report_opts {
 	/* The foreword and priorities, a small Markdown subset (--narrative),
 	 * or NULL; checked for identifiers like learning, field "narrative". */
 	const char *narrative;
+	int force;               /* replace PATH and PATH.minisig (regular files) */
 };
 
 #define REPORT_WITHHELD_MAX 16

@@ -218,6 +218,8 @@ int backup_target_check(struct reg *r, const char *path)
 {
 	char keys[PATH_MAX];
 
+	/* What a restore killed before its last link left (issue 10, 11). */
+	reg_interrupted_cleanup(path, ".restore-", NULL);
 	if (snprintf(keys, sizeof keys, "%s.keys", path) >= (int)sizeof keys)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "to", "path too long");
 	if (access(path, F_OK) == 0)
@@ -256,17 +258,11 @@ static int audit_head_read(struct reg *r, uint64_t *seq, uint8_t hash[BACKUP_HAS
 	return CDOP_OK;
 }
 
-/* Audit entry, commit, then the header fields the database supplies. */
-static int backup_record(struct reg *r, const char *out, struct backup_header *h)
+/* The header fields the database supplies: the audit head as backed up. */
+static int backup_header_fill(struct reg *r, struct backup_header *h)
 {
-	int ret = db_begin(r);
+	int ret = audit_head_read(r, &h->audit_seq, h->audit_hash);
 
-	if (ret)
-		return ret;
-	ret = db_end(r, audit_append(r, "backup", "register", out));
-	if (ret)
-		return ret;
-	ret = audit_head_read(r, &h->audit_seq, h->audit_hash);
 	h->schema = (uint32_t)reg_schema_latest(); /* reg_open migrated to it */
 	h->created = (int64_t)time(NULL);
 	memcpy(h->register_id, r->st.kr.register_id, BACKUP_ID_BYTES);
@@ -353,17 +349,17 @@ out:
 }
 
 /* Reads the written file back as restore would, and compares. */
-static int backup_check_written(struct reg *r, const char *tmp, const char *out,
+static int backup_check_written(struct reg *r, const struct outfile *o, const char *out,
 				const uint8_t *keyring, size_t klen,
 				const uint8_t digest[DIGEST_BYTES], struct backup_header *h)
 {
 	uint8_t again[DIGEST_BYTES], *prefix = NULL;
 	const uint8_t *kr = NULL;
 	size_t plen = 0;
-	int fd = open(tmp, O_RDONLY | O_CLOEXEC), ret;
+	int fd = outfile_read_fd(o), ret;
 
 	if (fd < 0)
-		return reg_fail(r, CDOP_ERR_IO, "cannot read back '%s': %s", tmp,
+		return reg_fail(r, CDOP_ERR_IO, "cannot read back '%s': %s", out,
 				strerror(errno));
 	ret = prefix_read(r, out, fd, h, &prefix, &plen, &kr);
 	if (ret)
@@ -405,10 +401,12 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 	ret = outfile_open(r, &o, out, OUTFILE_EXCL);
 	if (ret)
 		return ret;
-	ret = backup_record(r, out, &h);
+	ret = backup_header_fill(r, &h);
 	if (ret)
 		goto out;
-	ret = reg_close(r); /* seals the file MAC into the keyring */
+	/* The file as sealed in the keyring (after a recovery this command
+	 * seals it now); no transaction is open, so it is quiescent. */
+	ret = reg_seal(r);
 	if (ret)
 		goto out;
 	ret = keyring_snapshot(r, &keyring, &klen);
@@ -426,10 +424,20 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 		goto out;
 	}
 	/* Written through the descriptor: nothing passes o.f's buffer. */
-	ret = backup_encrypt(r, o.tmp, fileno(o.f), &h, keyring, klen, digest);
+	ret = backup_encrypt(r, out, fileno(o.f), &h, keyring, klen, digest);
 	if (ret)
 		goto out;
-	ret = backup_check_written(r, o.tmp, out, keyring, klen, digest, &h);
+	ret = backup_check_written(r, &o, out, keyring, klen, digest, &h);
+	/*
+	 * Complete and verified, still unnamed: now the "backup" entry
+	 * commits, and only then does the file get its name (issue 10,
+	 * finding 11: a failed backup leaves no entry; a kill leaves no backup
+	 * without one). The backup holds the trail up to the entry before it.
+	 */
+	if (!ret)
+		ret = outfile_finish(r, &o);
+	if (!ret)
+		ret = audit_record(r, "backup", "register", out);
 out:
 	cret = outfile_close(r, &o, !ret); /* link()ed: never over a file */
 	free(keyring);
@@ -655,7 +663,10 @@ static int restore_check_copy(struct reg *t, const struct reg_open_opts *oo,
 	ret = db_end(t, audit_append(t, "restore", "register", detail));
 	if (ret)
 		return ret;
-	return reg_close(t); /* seals the file MAC into the keyring */
+	ret = reg_close(t); /* seals the file MAC into the keyring */
+	if (!ret && t->st.reseal_failed)
+		ret = CDOP_ERR_IO; /* a restored register is placed only sealed */
+	return ret;
 }
 
 /* Opens the decrypted copy with the library and checks all of it. */

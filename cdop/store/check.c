@@ -78,7 +78,7 @@ static int check_keyring(struct reg *r)
 			 r->st.keys_path) : CDOP_OK;
 }
 
-int reg_check(struct reg *r)
+static int check_all(struct reg *r)
 {
 	int64_t bad;
 	int ret = check_pages(r);
@@ -97,4 +97,15 @@ int reg_check(struct reg *r)
 	if (ret)
 		return ret;
 	return audit_verify(r, &bad);
+}
+
+/* A failed check makes the register read-only for the rest of the command:
+ * nothing written, migrated, imported or resealed (issue 10, finding 2). */
+int reg_check(struct reg *r)
+{
+	int ret = check_all(r);
+
+	if (ret == CDOP_ERR_DAMAGED)
+		r->st.read_only = 1;
+	return ret;
 }

@@ -1,13 +1,42 @@
+#define _GNU_SOURCE /* O_TMPFILE, linkat */
 #include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
 #include "crypto/file.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* OUTFILE_REPLACE's rule, checked before any work: a regular file or nothing. */
+/*
+ * Output files (issue 10, findings 8, 10, 12). The content goes to an
+ * unnamed file in the target's directory (O_TMPFILE: a process killed
+ * before the file is named leaves nothing behind), else to a named temp
+ * "PATH.tmp-XXXXXX" (0600, O_EXCL; a stale one is removed by the next
+ * write to PATH). outfile_finish flushes and fsyncs it; the caller then
+ * commits the audit entry; outfile_place gives it its name:
+ *
+ *   OUTFILE_EXCL     linkat()/link(): an existing PATH of any kind is never
+ *                    replaced, even one that appeared meanwhile
+ *   OUTFILE_REPLACE  (--force) a regular file or nothing, never a symlink,
+ *                    device or directory: linked to a temp name, then
+ *                    rename()d over PATH
+ *
+ * and the directory is fsync'd.
+ */
+
+static int out_fail(struct reg *r, const char *what, const char *path)
+{
+	int e = errno;
+
+	return reg_fail_field(r, CDOP_ERR_IO, "out", "cannot %s '%s': %s", what,
+			      path, strerror(e));
+}
+
+/* The mode's rule, checked before any work and again when placing. */
 static int target_check(struct reg *r, const char *path, int mode)
 {
 	struct stat st;
@@ -16,11 +45,55 @@ static int target_check(struct reg *r, const char *path, int mode)
 		return CDOP_OK;
 	if (mode == OUTFILE_EXCL)
 		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; "
-				"refusing to overwrite it", path);
+				"refusing to overwrite it (--force replaces a regular "
+				"file)", path);
 	if (!S_ISREG(st.st_mode))
 		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' is not a "
-				"regular file; refusing to replace it", path);
+				"regular file; refusing to replace it, even with "
+				"--force", path);
 	return CDOP_OK;
+}
+
+int outfile_check(struct reg *r, const char *path, int mode)
+{
+	return target_check(r, path, mode);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 1;
+	char *d = malloc(n + 2);
+
+	if (d && !slash)
+		memcpy(d, ".", 2);
+	else if (d && n == 0)
+		memcpy(d, "/", 2);
+	else if (d) {
+		memcpy(d, path, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+static int open_anon(const char *path)
+{
+	int fd = -1;
+#ifdef O_TMPFILE
+	char *dir = dir_of(path);
+
+	/* Naming it later goes through /proc/self/fd. */
+	if (dir && !access("/proc/self/fd", X_OK))
+		fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != ENOMEM && errno != EACCES && errno != ENOENT &&
+	    errno != ENOTDIR && errno != EROFS && errno != ENOSPC && errno != EDQUOT)
+		errno = EOPNOTSUPP; /* try a named temp file */
+	free(dir);
+#else
+	(void)path;
+	errno = EOPNOTSUPP;
+#endif
+	return fd;
 }
 
 int outfile_open(struct reg *r, struct outfile *o, const char *path, int mode)
@@ -40,16 +113,19 @@ int outfile_open(struct reg *r, struct outfile *o, const char *path, int mode)
 		goto fail;
 	}
 	file_temp_name(path, o->tmp, n);
-	fd = file_temp_create(o->tmp);
+	/* Left by a write to PATH that was killed. */
+	reg_stale_remove(path, ".tmp-");
+	fd = open_anon(path);
+	o->anon = fd >= 0;
+	if (fd < 0 && errno == EOPNOTSUPP)
+		fd = file_temp_create(o->tmp);
 	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-		int e = errno;
-
 		if (fd >= 0) {
 			close(fd);
-			unlink(o->tmp);
+			if (!o->anon)
+				unlink(o->tmp);
 		}
-		ret = reg_fail_field(r, CDOP_ERR_IO, "out", "cannot create a file beside "
-				     "'%s': %s", path, strerror(e));
+		ret = out_fail(r, "create a file beside", path);
 		goto fail;
 	}
 	return CDOP_OK;
@@ -60,25 +136,98 @@ fail:
 	return ret;
 }
 
-/* Moves the finished temp file into place. */
-static int place(struct reg *r, struct outfile *o)
+int outfile_read_fd(const struct outfile *o)
 {
-	int mode = o->mode;
-	int rc = file_place(o->tmp, o->path, mode == OUTFILE_EXCL ? FILE_EXCL :
-			    FILE_REPLACE);
+	char proc[64];
 
-	int e = errno, ret;
+	if (!o->anon)
+		return open(o->tmp, O_RDONLY | O_CLOEXEC);
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fileno(o->f));
+	return open(proc, O_RDONLY | O_CLOEXEC);
+}
 
-	if (rc == 0)
+int outfile_finish(struct reg *r, struct outfile *o)
+{
+	if (!o->f)
+		return reg_fail(r, CDOP_ERR_INTERNAL, "output file not open");
+	if (o->finished)
 		return CDOP_OK;
-	if (rc == -2)
-		return reg_fail(r, CDOP_ERR_IO, "cannot sync the directory of '%s': %s",
-				o->path, strerror(e));
-	/* Something appeared at the target while the file was written. */
-	if (e == EEXIST && (ret = target_check(r, o->path, mode)))
+	if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
+		return reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", o->path,
+				strerror(errno));
+	o->finished = 1;
+	return CDOP_OK;
+}
+
+/* The unnamed file gets the name TO (linkat never replaces). */
+static int link_to(struct outfile *o, const char *to)
+{
+	char proc[64];
+
+	if (!o->anon)
+		return link(o->tmp, to);
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fileno(o->f));
+	return linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW);
+}
+
+static int place_excl(struct reg *r, struct outfile *o)
+{
+	struct stat st;
+
+	if (!link_to(o, o->path))
+		return CDOP_OK;
+	if (errno == EEXIST)
+		return target_check(r, o->path, OUTFILE_EXCL);
+	/* A file system without hard links: a check and rename is the best
+	 * there is (only for a named temp). */
+	if (o->anon || (errno != EPERM && errno != EOPNOTSUPP && errno != EMLINK))
+		return out_fail(r, "create", o->path);
+	if (!lstat(o->path, &st))
+		return target_check(r, o->path, OUTFILE_EXCL);
+	return rename(o->tmp, o->path) ? out_fail(r, "create", o->path) : CDOP_OK;
+}
+
+static int place_replace(struct reg *r, struct outfile *o)
+{
+	int ret = target_check(r, o->path, OUTFILE_REPLACE);
+
+	if (ret)
 		return ret;
-	return reg_fail(r, CDOP_ERR_IO, "cannot create '%s': %s", o->path,
-			strerror(e));
+	if (o->anon) {
+		int fd;
+
+		/* A name of our own first, then rename() over PATH. */
+		fd = file_temp_create(o->tmp);
+		if (fd < 0)
+			return out_fail(r, "create a file beside", o->path);
+		close(fd);
+		if (unlink(o->tmp) || link_to(o, o->tmp))
+			return out_fail(r, "create a file beside", o->path);
+		o->anon = 0;
+	}
+	if (rename(o->tmp, o->path))
+		return out_fail(r, "create", o->path);
+	return CDOP_OK;
+}
+
+int outfile_place(struct reg *r, struct outfile *o)
+{
+	int ret = outfile_finish(r, o);
+
+	if (ret)
+		return ret;
+	ret = o->mode == OUTFILE_EXCL ? place_excl(r, o) : place_replace(r, o);
+	if (!o->anon)
+		unlink(o->tmp); /* after rename() it is gone already */
+	if (ret)
+		return ret;
+	o->placed = 1;
+	/* Named after its entry committed: a directory that cannot be synced
+	 * may lose the name in a power cut (an entry without its file, as a
+	 * kill before the name), but the command's work is done and cannot be
+	 * undone; failing here would make report remove the new signature. */
+	(void)file_fsync_dir(o->path);
+	return CDOP_OK;
 }
 
 int outfile_close(struct reg *r, struct outfile *o, int ok)
@@ -87,16 +236,13 @@ int outfile_close(struct reg *r, struct outfile *o, int ok)
 
 	if (!o->f)
 		return CDOP_OK;
-	if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
-		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", o->path,
-			       strerror(errno));
-	if (fclose(o->f) && !ret)
+	if (ok && !o->placed)
+		ret = outfile_place(r, o);
+	if (fclose(o->f) && !ret && !o->placed)
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write '%s': %s", o->path,
 			       strerror(errno));
 	o->f = NULL;
-	if (ok && !ret)
-		ret = place(r, o);
-	else
+	if (!o->anon && !o->placed)
 		unlink(o->tmp);
 	free(o->path);
 	free(o->tmp);

@@ -1,6 +1,7 @@
 #include "cdop/store/store.h"
 #include "cdop/store/store_int.h"
 #include "crypto/error.h"
+#include "crypto/file.h"
 #include "crypto/secure.h"
 #include "forms/date.h"
 
@@ -74,6 +75,11 @@ static int file_seen_matches(struct reg *r)
 
 static int file_state_seal(struct reg *r)
 {
+	/* A journal still there (its unlink failed) means the file may yet be
+	 * rolled back: the keyring stays dirty. */
+	if (!reg_journal_gone(r->st.path))
+		return reg_fail(r, CDOP_ERR_IO, "register '%s' still has its journal "
+				"after closing", r->st.path);
 	if (keyring_file_mac(r->st.lock_fd, r->st.master, r->st.kr.file_mac, &r->st.kr.file_size))
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s' to seal it: %s",
 				r->st.path, strerror(errno));
@@ -84,6 +90,10 @@ static int file_state_seal(struct reg *r)
 
 int reg_mark_dirty(struct reg *r)
 {
+	if (r->st.read_only)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' failed an "
+				"integrity check: nothing is written to it; restore "
+				"it from a backup", r->st.path);
 	if (r->st.marked_dirty || r->st.creating)
 		return CDOP_OK;
 	r->st.kr.dirty = 1;
@@ -105,16 +115,32 @@ int reg_close(struct reg *r)
 		}
 	}
 	r->st.db = NULL;
-	if (ret || !r->st.marked_dirty)
+	if (ret || !r->st.marked_dirty || r->st.read_only)
 		return ret;
-	ret = file_state_seal(r);
-	if (ret)
-		return ret;
-	ret = reg_keyring_save(r);
-	if (ret)
-		return ret;
+	/* The data is committed whatever happens here. A failed reseal leaves
+	 * the keyring dirty, so the next command checks every page and the
+	 * audit chain and seals: a warning, not a failure (a retry would be
+	 * refused as a duplicate). */
 	r->st.marked_dirty = 0;
+	if (file_state_seal(r) || reg_keyring_save(r))
+		r->st.reseal_failed = 1;
 	return CDOP_OK;
+}
+
+int reg_seal(struct reg *r)
+{
+	int ret;
+
+	if (!r->st.marked_dirty || r->st.read_only)
+		return CDOP_OK;
+	if (r->st.in_txn)
+		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal inside a transaction");
+	ret = file_state_seal(r);
+	if (!ret)
+		ret = reg_keyring_save(r);
+	if (!ret)
+		r->st.marked_dirty = 0;
+	return ret;
 }
 
 void reg_release(struct reg *r)
@@ -507,34 +533,72 @@ out:
 	}
 }
 
-/* Moves sealed failure records into the audit trail, then clears them. */
+/* A claimed field as stored: printable ASCII kept, every other byte \xNN,
+ * at most max bytes of the claim ("..." when cut). */
+static void claim_text(const char *in, size_t max, char *out, size_t outlen)
+{
+	size_t o = 0, i;
+
+	for (i = 0; in[i] && o + 8 < outlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (i == max) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+	}
+	out[o] = 0;
+}
+
+/*
+ * Moves sealed failure records into the audit trail, then clears them.
+ * A record is sealed to a public key kept in clear, so anyone can write
+ * one: it is imported as an unverified claim (issue 10, finding 3). The
+ * entry is cdop's own, by the user whose unlock imports it, at cdop's time;
+ * the claimed time, user and reason go, escaped and bounded, into the
+ * detail, labelled "unverified claim". Nothing in it is taken as a fact.
+ */
 static int import_failures(struct reg *r)
 {
 	char text[KEYRING_MAX_FAILURE_BYTES];
 	size_t i;
 	int ret;
 
-	if (!r->st.kr.nfailures)
+	if (!r->st.kr.nfailures || r->st.read_only)
 		return CDOP_OK;
 	ret = db_begin(r);
 	if (ret)
 		return ret;
 	for (i = 0; !ret && i < r->st.kr.nfailures; i++) {
 		char *at = text, *user, *why;
+		char cat[32 * 4 + 8], cuser[64 * 4 + 8], cwhy[64 * 4 + 8];
+		char detail[sizeof cat + sizeof cwhy + 64];
 
 		if (keyring_failure_open(&r->st.kr, i, r->st.master, text, sizeof text)) {
-			ret = audit_append(r, "unlock_failed", "", "unreadable record");
+			ret = audit_append(r, "unlock_failed", "", "unverified claim: "
+					   "unreadable record");
 			continue;
 		}
 		user = strchr(at, '\t');
 		why = user ? strchr(user + 1, '\t') : NULL;
 		if (!user || !why) {
-			ret = audit_append(r, "unlock_failed", "", "malformed record");
+			ret = audit_append(r, "unlock_failed", "", "unverified claim: "
+					   "malformed record");
 			continue;
 		}
 		*user++ = 0;
 		*why++ = 0;
-		ret = audit_append_as(r, at, user, "unlock_failed", user, why);
+		claim_text(at, 24, cat, sizeof cat);
+		claim_text(user, 64, cuser, sizeof cuser);
+		claim_text(why, 64, cwhy, sizeof cwhy);
+		snprintf(detail, sizeof detail, "unverified claim: %s (claimed time %s)",
+			 cwhy, cat);
+		ret = audit_append(r, "unlock_failed", cuser, detail);
 	}
 	ret = db_end(r, ret);
 	if (ret)
@@ -557,19 +621,12 @@ static int import_failures(struct reg *r)
 static int check_file_state(struct reg *r, unsigned flags)
 {
 	uint8_t mac[KEYRING_MAC_BYTES];
-	char journal[4200];
 	uint64_t size = 0;
 
 	if (r->st.kr.dirty) {
 		r->st.recovered = 1;
 		return CDOP_OK;
 	}
-	snprintf(journal, sizeof journal, "%s-journal", r->st.path);
-	if (access(journal, F_OK) == 0)
-		return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' has a journal "
-				"'%s' although cdop closed it cleanly: refusing to let "
-				"it roll the register back; move it away and run "
-				"'cdop check'", r->st.path, journal);
 	if (file_seen_matches(r))
 		return CDOP_OK;
 	if (keyring_file_mac(r->st.lock_fd, r->st.master, mac, &size))
@@ -582,6 +639,7 @@ static int check_file_state(struct reg *r, unsigned flags)
 	}
 	if (flags & REG_OPEN_CHECK) {
 		r->st.file_mismatch = 1;
+		r->st.read_only = 1; /* check explains; nothing launders it */
 		return CDOP_OK;
 	}
 	return reg_fail(r, CDOP_ERR_DAMAGED, "register '%s' is not the file cdop "
@@ -598,7 +656,7 @@ static int recover_unclean(struct reg *r)
 	int ret = reg_check(r);
 
 	if (ret)
-		return ret;
+		return ret; /* reg_check made the register read-only */
 	/* A write killed before its first page reached the database leaves a
 	 * journal SQLite ignores (zero header); it would otherwise be refused
 	 * as a replay at every later open. The check above proved the file. */
@@ -727,7 +785,10 @@ static int connect_checked(struct reg *r, const struct reg_open_opts *o,
 {
 	int ret = db_connect_probe(r);
 
-	if (ret || (ret = migrate(r)) || (ret = check_register_id(r)))
+	/* A register that failed its file check is only examined (check). */
+	if (!ret && !r->st.read_only)
+		ret = migrate(r);
+	if (ret || (ret = check_register_id(r)))
 		return ret;
 	return o->recovery_code ? CDOP_OK : check_user(r, slot);
 }
@@ -742,6 +803,10 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 		return ret;
 	if (o->user)
 		snprintf(r->ss.user, sizeof r->ss.user, "%s", o->user);
+	/* Nothing is opened while a symlink, -wal or -shm is there. */
+	ret = reg_side_files_check(r, r->st.path, 1);
+	if (ret)
+		return ret;
 	ret = open_file_checks(r, &fd);
 	if (ret)
 		goto fail_fd;
@@ -751,6 +816,16 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 	ret = load_keyring(r);
 	if (ret)
 		return ret;
+	/* Before anything is written (even a failure record): a journal is
+	 * expected only after an interrupted write. */
+	ret = reg_side_files_check(r, r->st.path, r->st.kr.dirty);
+	if (ret)
+		return ret;
+	/* Keyrings of killed writes hold the slots of users disabled since;
+	 * an init or restore killed after its last link leaves its temps. */
+	reg_stale_remove(r->st.keys_path, ".tmp-");
+	reg_stale_remove(r->st.path, ".init-");
+	reg_stale_remove(r->st.path, ".restore-");
 	r->st.master = secure_alloc(MASTER_KEY_BYTES);
 	if (!r->st.master)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
@@ -851,10 +926,53 @@ static int create_contents(struct reg *r, const struct reg_create_opts *o,
 	return db_end(r, create_rows(r, o, kdf));
 }
 
+/* Writes the recovery code to TMP (O_EXCL, 0600) and fsyncs it. */
+static int recovery_write(struct reg *r, const char *tmp, const char *code)
+{
+	char line[RECOVERY_CODE_TEXT + 1];
+	size_t n = (size_t)snprintf(line, sizeof line, "%s\n", code);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int ok = fd >= 0 && file_write_full(fd, line, n) == 0 && fsync(fd) == 0;
+	int e = errno;
+
+	secure_wipe(line, sizeof line);
+	if (fd >= 0 && close(fd))
+		ok = 0;
+	if (ok)
+		return CDOP_OK;
+	return reg_fail_field(r, CDOP_ERR_IO, "recovery-out", "cannot write the recovery "
+			      "code beside '%s': %s", tmp, strerror(e));
+}
+
+/* link(), an existing target of any kind refused; errors name FIELD. */
+static int link_excl(struct reg *r, const char *from, const char *to, const char *field)
+{
+	if (!link(from, to))
+		return CDOP_OK;
+	if (errno == EEXIST)
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, field, "'%s' already exists; "
+				      "refusing to overwrite it", to);
+	return reg_fail_field(r, CDOP_ERR_IO, field, "cannot create '%s': %s", to,
+			      strerror(errno));
+}
+
+/*
+ * All or nothing (issue 10, finding 9). The database and keyring are made
+ * under temp names "PATH.init-ID" and "PATH.init-ID.keys" (ID: the start
+ * of the new register id), the recovery code in "OUT.init-ID"; all are
+ * fsync'd. Then PATH.keys, OUT and, last, PATH are linked to them: PATH
+ * appearing is the commit. A kill before it leaves no PATH, and the next
+ * init recognises PATH.keys and OUT as links of its temps and removes
+ * them (reg_interrupted_cleanup); after it, the temps' names go at once,
+ * or at the next open.
+ */
 int reg_create(struct reg *r, struct reg_create_opts *o)
 {
 	struct kdf_params kdf;
-	int fd = -1, ret, created = 0;
+	char idhex[2 * KEYRING_ID_BYTES + 1], tdb[4200], tkeys[4300], trec[4300];
+	char *final_path = NULL, *final_keys = NULL;
+	int fd = -1, ret, made = 0, linked_keys = 0, linked_rec = 0;
+	struct stat st;
 
 	ret = set_paths(r, o->path);
 	if (ret)
@@ -864,33 +982,50 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	if (kdf_profile(o->kdf_profile ? o->kdf_profile : "moderate", &kdf))
 		return reg_fail_field(r, CDOP_ERR_INPUT, "kdf", "'%s' is not a profile; "
 				"valid: interactive, moderate, sensitive", o->kdf_profile);
-	if (access(r->st.keys_path, F_OK) == 0)
+	reg_interrupted_cleanup(r->st.path, ".init-", o->recovery_out);
+	if (!lstat(r->st.path, &st))
+		return reg_fail(r, CDOP_ERR_CONFLICT, "register '%s' already "
+				"exists; refusing to overwrite it", r->st.path);
+	if (!lstat(r->st.keys_path, &st))
 		return reg_fail(r, CDOP_ERR_CONFLICT, "keyring '%s' already exists; "
 				"refusing to overwrite it", r->st.keys_path);
-	fd = open(r->st.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			return reg_fail(r, CDOP_ERR_CONFLICT, "register '%s' already "
-					"exists; refusing to overwrite it", r->st.path);
-		return reg_fail(r, CDOP_ERR_IO, "cannot create register '%s': %s",
-				r->st.path, strerror(errno));
-	}
-	created = 1;
-	ret = lock_register(r, fd, 0);
+	if (o->recovery_out && !lstat(o->recovery_out, &st))
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, "recovery-out", "'%s' already "
+				      "exists; refusing to overwrite it", o->recovery_out);
+	/* A side file of an old register would be read into the new one. */
+	ret = reg_side_files_check(r, r->st.path, 0);
 	if (ret)
-		goto out;
+		return ret;
 	r->st.master = secure_alloc(MASTER_KEY_BYTES);
-	if (!r->st.master) {
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	if (!r->st.master)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (keyring_create(&r->st.kr, r->st.master) ||
 	    keyring_slot_set(&r->st.kr, r->st.master, o->admin, ROLE_ADMIN, o->pass,
 			     o->passlen, &kdf) ||
-	    keyring_recovery_set(&r->st.kr, r->st.master, &kdf, o->recovery_code)) {
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "cannot create keyring: out of memory");
+	    keyring_recovery_set(&r->st.kr, r->st.master, &kdf, o->recovery_code))
+		return reg_fail(r, CDOP_ERR_NOMEM, "cannot create keyring: out of memory");
+	signing_register_id(r, idhex, sizeof idhex);
+	idhex[12] = 0;
+	if (snprintf(tdb, sizeof tdb, "%s.init-%s", o->path, idhex) >= (int)sizeof tdb ||
+	    snprintf(tkeys, sizeof tkeys, "%s.keys", tdb) >= (int)sizeof tkeys ||
+	    (o->recovery_out && snprintf(trec, sizeof trec, "%s.init-%s", o->recovery_out,
+					 idhex) >= (int)sizeof trec))
+		return reg_fail(r, CDOP_ERR_INPUT, "register path '%s' is too long", o->path);
+	/* The library works on the temp names until the commit. */
+	final_path = r->st.path;
+	final_keys = r->st.keys_path;
+	r->st.path = tdb;
+	r->st.keys_path = tkeys;
+	fd = open(tdb, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot create register '%s': %s",
+			       final_path, strerror(errno));
 		goto out;
 	}
+	made = 1;
+	ret = lock_register(r, fd, 0);
+	if (ret)
+		goto out;
 	r->st.creating = 1;
 	ret = create_contents(r, o, &kdf);
 	r->st.creating = 0;
@@ -903,33 +1038,68 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	}
 	r->st.db = NULL;
 	ret = file_state_seal(r);
+	if (!ret && keyring_mac_seal(&r->st.kr, r->st.master))
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
+	if (!ret && keyring_save(&r->st.kr, tkeys, KEYRING_SAVE_EXCL))
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s",
+			       final_keys, strerror(errno));
+	if (!ret && fsync(fd))
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot write register '%s': %s",
+			       final_path, strerror(errno));
+	if (!ret && o->recovery_out)
+		ret = recovery_write(r, trec, o->recovery_code);
 	if (ret)
 		goto out;
-	if (keyring_mac_seal(&r->st.kr, r->st.master)) {
-		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
-		goto out;
+	/* Keyring, recovery code, then the register: its name is the commit. */
+	ret = link_excl(r, tkeys, final_keys, "register");
+	linked_keys = !ret;
+	if (!ret && o->recovery_out) {
+		ret = link_excl(r, trec, o->recovery_out, "recovery-out");
+		linked_rec = !ret;
+		if (!ret && file_fsync_dir(o->recovery_out))
+			ret = reg_fail_field(r, CDOP_ERR_IO, "recovery-out", "cannot sync "
+					     "the directory of '%s': %s", o->recovery_out,
+					     strerror(errno));
 	}
-	if (keyring_save(&r->st.kr, r->st.keys_path, KEYRING_SAVE_EXCL)) {
-		ret = reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s",
-			       r->st.keys_path, strerror(errno));
+	if (!ret)
+		ret = link_excl(r, tdb, final_path, "register");
+	if (ret)
 		goto out;
-	}
+	linked_keys = linked_rec = 0; /* committed: they stay */
+	if (o->recovery_out)
+		unlink(trec);
+	unlink(tkeys);
+	unlink(tdb);
+	if (file_fsync_dir(final_path)) /* the links and the unlinks */
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot sync the directory of '%s': %s",
+			       final_path, strerror(errno));
 out:
 	if (fd >= 0 && r->st.lock_fd != fd)
 		close(fd);
-	if (ret && created) {
-		char journal[4200];
+	if (ret && r->st.db) {
+		db_rollback(r);
+		db_cache_clear(r);
+		sqlite3_close_v2(r->st.db);
+		r->st.db = NULL;
+	}
+	if (ret && made) {
+		char journal[4300];
 
-		if (r->st.db) {
-			db_rollback(r);
-			db_cache_clear(r);
-			sqlite3_close_v2(r->st.db);
-			r->st.db = NULL;
-		}
-		unlink(r->st.path);
-		snprintf(journal, sizeof journal, "%s-journal", r->st.path);
+		if (linked_keys)
+			unlink(final_keys);
+		if (linked_rec)
+			unlink(o->recovery_out);
+		if (o->recovery_out)
+			unlink(trec);
+		unlink(tkeys);
+		unlink(tdb);
+		snprintf(journal, sizeof journal, "%s-journal", tdb);
 		unlink(journal);
 		secure_wipe(o->recovery_code, sizeof o->recovery_code);
+	}
+	if (final_path) {
+		r->st.path = final_path;
+		r->st.keys_path = final_keys;
 	}
 	return ret;
 }

@@ -83,6 +83,13 @@ struct store {
 	int marked_dirty;         /* keyring says a write is under way */
 	int file_mismatch;        /* file MAC differs (only with REG_OPEN_CHECK) */
 	int recovered;            /* opened after an unclean close; checked */
+	/* An integrity check failed (file MAC, keyring, audit chain): nothing
+	 * is written, migrated, imported or resealed from then on. */
+	int read_only;
+	/* The data was committed but the file MAC could not be resealed: the
+	 * keyring stays dirty (the next command checks everything); reg_close
+	 * succeeds and the message in r->e is a warning. */
+	int reseal_failed;
 	/* Run by db_begin before the first write transaction; set at open. */
 	int (*before_write)(struct reg *r);
 	/* Prepared statements kept for reuse by db_prepare (db.c): a bulk
@@ -116,6 +123,9 @@ void reg_init(struct reg *r);
 /* After writes: closes the database and records the file's MAC in the
  * keyring (a clean close). Call before reg_release to see errors. */
 int reg_close(struct reg *r);
+/* Seals the file MAC now if this command wrote (no transaction open); the
+ * connection stays open. */
+int reg_seal(struct reg *r);
 /* reg_close if still open, then wipes keys and releases the lock. */
 void reg_release(struct reg *r);
 /* Called before the first write transaction: marks the keyring dirty so a
@@ -158,6 +168,7 @@ struct reg_create_opts {
 	const char *pass;
 	size_t passlen;
 	const char *kdf_profile; /* NULL = moderate */
+	const char *recovery_out; /* the code also written here (0600), or NULL */
 	char recovery_code[RECOVERY_CODE_TEXT]; /* out */
 };
 /* Creates PATH and PATH.keys (both 0600, never overwriting). On failure
@@ -361,13 +372,13 @@ struct backup_info {
 
 /*
  * Writes a backup of the open register to OUT, never overwriting an
- * existing file (CDOP_ERR_CONFLICT). The "backup" audit entry is
- * committed first, so the backup holds it; the register is then closed
- * and sealed (reg_close), so the snapshot is quiescent (the flock is kept)
- * and the backed-up keyring describes exactly the backed-up file. The file
- * is written beside OUT (0600), fsync'd, read back and checked chunk by
- * chunk against what was written, and only then linked into place. On any
- * failure nothing is left at OUT. Leaves the register closed.
+ * existing file (CDOP_ERR_CONFLICT). The register is sealed (the keyring's
+ * file MAC describes the file) and read while no transaction is open, so
+ * the snapshot is quiescent (the flock is held). The file is written
+ * unnamed beside OUT (0600), fsync'd, read back and checked chunk by chunk;
+ * only then is the "backup" audit entry committed, and only after that is
+ * the file named (link(): never over anything). A failure leaves no file
+ * and no entry; the backup holds the trail up to the entry before its own.
  */
 int backup_write(struct reg *r, const char *out, struct backup_info *info);
 
@@ -458,33 +469,45 @@ struct reg;
 
 /*
  * Output files (packs, exports, reports, backups): the one "write a file
- * and move it into place" of the register layers, on crypto/file.h. Written
- * to a temp file (0600, O_EXCL) beside the target, flushed and fsync'd,
- * then linked or renamed into place and the directory fsync'd, so a reader
- * never sees half a file and a failure leaves nothing behind.
+ * and move it into place" of the register layers (outfile.c). Written to
+ * an unnamed file (O_TMPFILE) or a 0600 temp beside the target, then
+ * flushed and fsync'd (outfile_finish); the caller commits the file's
+ * audit entry; only then does outfile_place give it its name and fsync the
+ * directory. A crash leaves no file without its entry (SPEC §6).
  */
 enum outfile_mode {
-	/* The target may be a regular file, which is replaced (rename());
-	 * never a symlink, device or directory (CDOP_ERR_CONFLICT). */
+	/* --force: the target may be a regular file, which is replaced
+	 * (rename()); never a symlink, device or directory (CDOP_ERR_CONFLICT). */
 	OUTFILE_REPLACE = 0,
-	/* The target must not exist (CDOP_ERR_CONFLICT); placed by link(), so
-	 * a file that appears meanwhile is not replaced either. */
+	/* The default (SPEC §2): the target must not exist
+	 * (CDOP_ERR_CONFLICT); placed by link(), so a file that appears
+	 * meanwhile is not replaced either. */
 	OUTFILE_EXCL = 1,
 };
 
 struct outfile {
 	FILE *f;
 	char *path;
-	char *tmp;       /* the temp file's name, beside path */
+	char *tmp;       /* the temp name beside path (used unless anon) */
 	int mode;        /* OUTFILE_EXCL or OUTFILE_REPLACE */
+	int anon;        /* O_TMPFILE: no name until placed */
+	int finished;    /* flushed and fsync'd */
+	int placed;      /* has its name */
 };
-#define OUTFILE_INIT { NULL, NULL, NULL, 0 }
+#define OUTFILE_INIT { NULL, NULL, NULL, 0, 0, 0, 0 }
 
-/* Checks the target against MODE (errors name the field "out"), then
- * creates the temp file. */
+/* The target against MODE (errors name the field "out"), without opening. */
+int outfile_check(struct reg *r, const char *path, int mode);
+/* Checks the target against MODE, then creates the unnamed or temp file. */
 int outfile_open(struct reg *r, struct outfile *o, const char *path, int mode);
-/* Commits (fsync, link or rename, fsync of the directory) when ok and no
- * write failed; otherwise removes the temp file. */
+/* A new descriptor reading what was written so far (flush first). */
+int outfile_read_fd(const struct outfile *o);
+/* Flushes and fsyncs the content; the file still has no name. */
+int outfile_finish(struct reg *r, struct outfile *o);
+/* Finishes if needed, gives the file its name, fsyncs the directory. */
+int outfile_place(struct reg *r, struct outfile *o);
+/* Places the file when ok (unless already placed); otherwise discards it.
+ * Frees o either way. */
 int outfile_close(struct reg *r, struct outfile *o, int ok);
 
 /* HTML text with <>&"' escaped. */

@@ -124,6 +124,10 @@ raw --register "$T/r2.cdop" --user ada --passphrase-file "$T/ada.pass" audit lis
 python3 - "$T/audit-before.json" "$T/out" <<'PY' && pass || fail "restored audit trail differs"
 import json, sys
 a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+# issue 10: the backup entry commits after the file is complete, so the
+# backup holds the trail up to the entry before its own
+assert a[-1]["action"] == "backup", a[-1]
+a = a[:-1]
 assert b[:len(a)] == a, "prefix differs"
 assert [e["action"] for e in b[len(a):]] == ["restore"], b[len(a):]
 PY

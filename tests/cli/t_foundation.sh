@@ -78,10 +78,10 @@ expect_rc 0 "audit list"
 python3 - "$T/out" <<'PY' && pass || fail "audit trail lacks failed attempts"
 import json, sys
 e = json.load(open(sys.argv[1]))
-acts = [(x['action'], x['object'], x['detail']) for x in e]
-assert ('unlock_failed', 'ada', 'wrong passphrase') in acts, acts
-assert ('unlock_failed', 'nobody', 'unknown user') in acts, acts
-assert ('unlock_failed', 'gone', 'disabled user') in acts, acts
+acts = [(x['action'], x['object'], x['detail'].split(' (claimed')[0]) for x in e]
+assert ('unlock_failed', 'ada', 'unverified claim: wrong passphrase') in acts, acts
+assert ('unlock_failed', 'nobody', 'unverified claim: unknown user') in acts, acts
+assert ('unlock_failed', 'gone', 'unverified claim: disabled user') in acts, acts
 assert any(a == 'denied' and o == 'check' for a, o, _ in acts), acts
 assert [x['seq'] for x in e] == list(range(1, len(e) + 1))
 PY

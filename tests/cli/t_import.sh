@@ -56,7 +56,7 @@ expect_rc 1 "export over an existing file"
 expect_err "already exists" "export over existing: message"
 cmp -s "$T/e1.jsonl" "$T/e1.copy" && pass || fail "existing file changed by a refused export"
 as mo export --out "$T/no/such/dir/e.jsonl"
-expect_rc 1 "export into a missing directory"
+expect_rc 5 "export into a missing directory"  # one outfile rule: exit 5, as pack and backup
 "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" export --out - \
   2>"$T/err" </dev/null | cat > "$T/e1.pipe"
 cmp -s "$T/e1.jsonl" "$T/e1.pipe" && pass || fail "export --out - differs from the file"

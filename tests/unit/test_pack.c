@@ -70,7 +70,7 @@ static void test_pack(void **state)
 	case_on_meeting(r, ref, mid);
 	t_clone_reopen(c, T_PANEL);
 	audit = t_count(r, "SELECT count(*) FROM audit");
-	t_ok(pack_write(r, mid, out), r);
+	t_ok(pack_write(r, mid, out, OUTFILE_EXCL), r);
 	assert_int_equal(t_mode(out), 0600);
 	html = slurp_text(out);
 	for (i = 0; i < sizeof identifiers / sizeof identifiers[0]; i++) {
@@ -112,7 +112,7 @@ static void test_pack_empty_meeting(void **state)
 	int64_t m;
 
 	t_ok(meetings_new(r, "2025-06-10", NULL, &m), r);
-	t_ok(pack_write(r, "1", out), r);
+	t_ok(pack_write(r, "1", out, OUTFILE_EXCL), r);
 	html = slurp_text(out);
 	assert_non_null(strstr(html, "No cases are on this meeting's agenda."));
 	assert_non_null(strstr(html, "</html>"));
@@ -134,16 +134,16 @@ static void test_pack_refused(void **state)
 	case_on_meeting(r, ref, mid);
 	before = t_counts_of(r);
 	entries = t_count_entries(c->dir);
-	t_expect(pack_write(r, "99", out), CDOP_ERR_NOTFOUND, r, "no meeting 99");
-	t_expect(pack_write(r, "first", out), CDOP_ERR_INPUT, r, "meeting: ");
-	t_expect(pack_write(r, mid, nodir), CDOP_ERR_IO, r, "out: ");
+	t_expect(pack_write(r, "99", out, OUTFILE_EXCL), CDOP_ERR_NOTFOUND, r, "no meeting 99");
+	t_expect(pack_write(r, "first", out, OUTFILE_EXCL), CDOP_ERR_INPUT, r, "meeting: ");
+	t_expect(pack_write(r, mid, nodir, OUTFILE_EXCL), CDOP_ERR_IO, r, "out: ");
 	assert_false(t_exists(out));
 	assert_int_equal(t_count_entries(c->dir), entries);
 	t_assert_unchanged(r, before);
 
 	/* SPEC §2: any --out refuses an existing path (nothing written) */
 	t_spew(out, "mine", 4);
-	t_expect(pack_write(r, mid, out), CDOP_ERR_CONFLICT, r, "already exists");
+	t_expect(pack_write(r, mid, out, OUTFILE_EXCL), CDOP_ERR_CONFLICT, r, "already exists");
 	assert_int_equal(t_size(out), 4);
 	assert_int_equal(t_count_entries(c->dir), entries + 1);
 	t_assert_unchanged(r, before);

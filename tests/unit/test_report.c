@@ -143,7 +143,7 @@ static int group_teardown(void **state)
 static int report_year(const char *year, const char *edition, const char *disclosure,
 		       const char *format, char **dir, char **out, char *err)
 {
-	struct report_opts o = { year, edition, disclosure, format, NULL, NULL };
+	struct report_opts o = { year, edition, disclosure, format, NULL, NULL, 0 };
 	struct report_result res;
 	struct reg r;
 	char name[32];
@@ -508,7 +508,7 @@ static void test_signed_and_audited(void **state)
 static void refused(const char *year, const char *edition, const char *disclosure,
 		    const char *format, const char *out, int want, const char *flag)
 {
-	struct report_opts o = { year, edition, disclosure, format, out, NULL };
+	struct report_opts o = { year, edition, disclosure, format, out, NULL, 0 };
 	struct report_result res;
 	struct reg r;
 	char *dir = t_mkdtemp(), *path = t_path(dir, "r.html");

@@ -331,7 +331,11 @@ static void test_role_mismatch(void **state)
 	expect_reg(t_reg_open(&s, f->path, "erin", "erin pass"), CDOP_ERR_DAMAGED, &s);
 	assert_non_null(strstr(s.e.msg, "role"));
 	reg_release(&s);
-	expect_reg(t_reg_open(r, f->path, T_ADMIN, T_PASS), CDOP_OK, r);
+	/* Issue 10, finding 2: the failed check left the register unsealed
+	 * (dirty), so every open checks it again and refuses it until it is
+	 * restored; the inconsistency is never sealed over. */
+	expect_reg(t_reg_open(r, f->path, T_ADMIN, T_PASS), CDOP_ERR_DAMAGED, r);
+	assert_non_null(strstr(r->e.msg, "erin"));
 }
 
 /* ---- a command that fails changes nothing -------------------------------------------- */

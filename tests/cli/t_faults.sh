@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# The crash harness (issue 10, must-show 3). Every writing command is run
+# under tests/crash/faultshim.c (LD_PRELOAD), which counts its write,
+# pwrite, fsync, rename, link, unlink and fflush calls and at call N
+# SIGKILLs it or fails that call with EIO or ENOSPC. After each point:
+#   - `check` exits 0 (the interrupted write is recovered or was never seen)
+#   - the data is fully old or fully new, and the audit trail agrees with it
+#   - every user (ada, mo, pat, ann) unlocks
+#   - no stray file beside the register or the output (temps, journals)
+#   - a user file that exists is complete and its audit entry committed
+#     (export: same bytes as a clean run; report: verifies; pack: whole
+#     HTML; backup: restores)
+#   - init and restore: everything or nothing at the target, and the same
+#     command run again succeeds
+# CI runs a sample of points per command (spread over the calls that are
+# not page writes, plus a page write or two), kills and EIO alternating.
+# The full run, every point of every command with kill, eio and enospc:
+#   CDOP_FAULT_FULL=1 ctest -R cli/t_faults --output-on-failure
+# (or CDOP_BIN=build/cdop-test CDOP_FAULTSHIM=build/libcdop_faultshim.so
+#  CDOP_FAULT_FULL=1 bash tests/cli/t_faults.sh). CDOP_FAULT_ONLY=NAME runs
+# one command; CDOP_FAULT_USERS=1 adds user add/disable/passwd/recover.
+. "$(dirname "$0")/lib.sh"
+export CDOP_TODAY=2026-03-31
+SHIM=${CDOP_FAULTSHIM:?CDOP_FAULTSHIM must point at libcdop_faultshim.so}
+FULL=${CDOP_FAULT_FULL:-0}
+SAMPLE=${CDOP_FAULT_SAMPLE:-2}
+W="$T/w"; S="$T/scratch"; mkdir -p "$W" "$S"
+REG="$W/reg.cdop"
+from_template
+
+# ---- the base state every point starts from --------------------------------
+notif() { # SURNAME DOB
+  printf '{"child": {"forename": "Fa", "surname": "%s", "date_of_birth": "%s", "sex": "male", "resident": true},
+ "death": {"date": "2025-05-03", "place": "home", "expected": "unexpected"},
+ "notified": {"date": "2025-05-04", "by_agency": "hospital"}}\n' "$1" "$2"
+}
+notif Alpha 2024-01-01 > "$T/n1.json"; notif Beta 2024-02-01 > "$T/n2.json"
+notif Gamma 2024-03-01 > "$T/n3.json"
+as mo notify --json "$T/n1.json"; R1=$(cat "$T/out")
+as mo notify --json "$T/n2.json"; R2=$(cat "$T/out")
+as mo case status "$R1" gathering
+as mo agency request "$R1" --agency police
+as mo meeting new --date 2026-03-01 --chair Chair; M=$(cat "$T/out")
+as mo case status "$R2" gathering; as mo case status "$R2" ready
+as mo meeting add "$M" "$R2"; expect_rc 0 "base: meeting add"
+cat > "$T/rev.json" <<'J'
+{"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1,
+ "service_provision": 1}, "modifiable": "yes", "themes": ["safe_sleeping"],
+ "learning": "text", "learning_publishable": false,
+ "recommendations": [{"text": "do a thing", "owner": "public_health", "due": "2026-06-30"}],
+ "referred_for_review": false}
+J
+sed 's/"category": 10/"category": 9/' "$T/rev.json" > "$T/rev2.json"
+as pat review "$R2" --meeting "$M" --json "$T/rev.json"; expect_rc 0 "base: review"
+echo '{"case_summary": "a form"}' > "$T/form.json"
+echo '{"death": {"place": "hospital_ed"}}' > "$T/upd.json"
+python3 - "$T/imp.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], 'w') as f:
+    for i, s in enumerate(['Imp', 'Ort', 'Ed']):
+        f.write(json.dumps({"notification": {"child": {"forename": "I", "surname": s,
+          "date_of_birth": "2023-0%d-01" % (i + 1), "sex": "female", "resident": True},
+          "death": {"date": "2025-06-03", "place": "home", "expected": "expected"},
+          "notified": {"date": "2025-06-04", "by_agency": "gp"}}}) + "\n")
+PY
+as ada backup --out "$T/base.bak"; expect_rc 0 "base: backup"
+cp "$REG" "$T/base.cdop"; cp "$REG.keys" "$T/base.keys"
+rm -f "$T/out" "$T/err"
+[ -z "$(ls "$W" | grep -v '^reg.cdop$\|^reg.cdop.keys$')" ] && pass || fail "base: stray files $(ls "$W")"
+
+# ---- the commands ------------------------------------------------------------
+# NAME|USER|ARGS (eval'ed)|OUTPUT FILES (beside the register, in $W)
+COMMANDS=(
+  "notify|mo|notify --json $T/n3.json|"
+  "case_update|mo|case update $R1 --json $T/upd.json|"
+  "case_status|mo|case status $R1 ready|"
+  "rr_add|mo|rr add $R1 --action home_visit --on 2025-05-03|"
+  "agency_request|mo|agency request $R1 --agency gp|"
+  "agency_receive|mo|agency receive $R1 --agency police --on 2026-03-31 --json $T/form.json|"
+  "meeting_new|mo|meeting new --date 2026-03-15 --chair Chair|"
+  "meeting_add|mo|meeting add $M $R1|"
+  "meeting_attend|mo|meeting attend $M --name Ann --agency police|"
+  "review|pat|review $R2 --meeting $M --json $T/rev2.json|"
+  "action_done|mo|action done 1 --on 2026-03-20|"
+  "import|mo|import $T/imp.jsonl|"
+  "export|mo|export --out $W/e.jsonl|e.jsonl"
+  "report|mo|report annual --year 2025-26 --edition board --format md --out $W/r.md|r.md r.md.minisig"
+  "pack|mo|meeting pack $M --out $W/p.html|p.html"
+  "backup|ada|backup --out $W/b.bak|b.bak"
+  "restore|ada|restore $T/base.bak --to $W/new.cdop|new.cdop new.cdop.keys"
+  "init|ada|init --admin ada --kdf test --recovery-out $W/rec.txt|new.cdop new.cdop.keys rec.txt"
+)
+if [ "${CDOP_FAULT_USERS:-0}" = 1 ]; then
+  mkpass zed; mkpass newpass
+  COMMANDS+=(
+    "user_add|ada|user add zed --role panel --new-passphrase-file $T/zed.pass|"
+    "user_disable|ada|user disable ann|"
+    "passwd|pat|passwd --new-passphrase-file $T/newpass.pass|"
+  )
+fi
+
+reset_base() { rm -rf "$W"; mkdir -p "$W"; cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"; }
+# run NAME USER ARGS [env...]: the command on $W (init and restore on their own targets)
+run_cmd() {
+  local name=$1 user=$2 args=$3; shift 3
+  local reg=$REG
+  [ "$name" = init ] && reg="$W/new.cdop"
+  # (a subshell that is not exec'ed, so the shell's "Killed" goes to /dev/null)
+  ( env "$@" "$CDOP" --register "$reg" --user "$user" --passphrase-file "$T/$user.pass" \
+    $args >"$T/cout" 2>"$T/cerr" </dev/null; exit $? ) 2>/dev/null
+  CRC=$?
+}
+# state: "FINGERPRINT AUDIT-ENTRIES" of the register at $REG, read on a copy
+state() {
+  cp "$REG" "$S/reg.cdop"; cp "$REG.keys" "$S/reg.cdop.keys"
+  local a d u
+  a=$("$CDOP" --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json </dev/null 2>/dev/null |
+      python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  u=$("$CDOP" --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" user list --json </dev/null 2>/dev/null | sha1sum | cut -c1-12)
+  d=$("$CDOP" --register "$S/reg.cdop" --user mo --passphrase-file "$T/mo.pass" export --out - </dev/null 2>/dev/null | sha1sum | cut -c1-12)
+  echo "$d$u $a"
+}
+strays() { ls -A "$W" | grep -v -x -e reg.cdop -e reg.cdop.keys $(for f in $1; do printf -- '-e %s ' "$f"; done) | tr '\n' ' '; }
+
+total_points=0; summary=""
+for spec in "${COMMANDS[@]}"; do
+  IFS='|' read -r name user args outs <<<"$spec"
+  [ -n "${CDOP_FAULT_ONLY:-}" ] && [ "$CDOP_FAULT_ONLY" != "$name" ] && continue
+  # a clean run: the new state, and how many points the command has
+  reset_base
+  old=$(state)
+  rm -f "$T/log"
+  run_cmd "$name" "$user" "$args" LD_PRELOAD="$SHIM" CDOP_FAULT_LOG="$T/log"
+  [ "$CRC" -eq 0 ] && pass || { fail "$name: clean run exit $CRC: $(head -c 300 "$T/cerr")"; continue; }
+  new=$(state)
+  if [ "$name" = export ]; then cp "$W/e.jsonl" "$T/clean-export"; fi
+  n=$(wc -l < "$T/log")
+  # the points: every one (full), or a sample spread over the calls that
+  # are not page writes, and one page write
+  if [ "$FULL" = 1 ]; then
+    points=$(seq 1 "$n"); modes="kill eio enospc"
+  else
+    points=$(awk -v k="$SAMPLE" '$2 != "pwrite" { a[++m] = $1 } $2 == "pwrite" { p[++q] = $1 }
+      END { for (i = 1; i <= k; i++) { j = int((i - 0.5) * m / k) + 1; if (j <= m) print a[j] }
+            if (q) print p[int(q / 2) + 1] }' "$T/log" | sort -n -u)
+    modes=sample
+  fi
+  outcomes=""
+  for p in $points; do
+    kind=$(awk -v p="$p" '$1 == p { print $2 }' "$T/log")
+    for mode in $modes; do
+      [ "$FULL" != 1 ] && { [ $(( p % 2 )) -eq 0 ] && mode=kill || mode=eio; }
+      total_points=$((total_points + 1))
+      reset_base
+      run_cmd "$name" "$user" "$args" LD_PRELOAD="$SHIM" CDOP_FAULT_AT="$p" CDOP_FAULT_MODE="$mode"
+      where="$name at call $p ($kind, $mode)"
+      rc=$CRC
+      [ "$CRC" -lt 128 ] || [ "$mode" = kill ] && pass || fail "$where: crashed ($CRC)"
+      if [ "$name" = init ] || [ "$name" = restore ]; then
+        # all or nothing at the target, and a retry succeeds
+        t="$W/new.cdop"
+        if [ -e "$t" ]; then
+          "$CDOP" --register "$t" --user ada --passphrase-file "$T/ada.pass" check >/dev/null 2>"$T/err" </dev/null
+          [ $? -eq 0 ] && pass || fail "$where: target left but check fails: $(head -c 300 "$T/err")"
+          [ "$name" != init ] || [ -s "$W/rec.txt" ] && pass || fail "$where: register without its recovery code"
+          res=complete
+        else
+          # nothing committed: whatever is left (temps, a keyring or code
+          # file linked to them) must not block the same command again
+          run_cmd "$name" "$user" "$args"
+          [ "$CRC" -eq 0 ] && pass || fail "$where: the retry failed: $(head -c 300 "$T/cerr")"
+          res=nothing+retried
+        fi
+        s=$(strays "$outs")
+        # known window: init killed between naming the register and
+        # removing the recovery code's temp name leaves that second name
+        # (the same complete file) beside --recovery-out (docs/security.md)
+        if [ "$name" = init ] && [ "$res" = complete ] && [ -n "$s" ] && [ -z "$(echo "$s" | tr ' ' '\n' | grep -v '^rec.txt.init-' | grep .)" ]; then
+          res="complete+rec-temp-left"; s=""
+        fi
+        [ -z "$s" ] && pass || fail "$where: stray files: $s"
+        outcomes="$outcomes $p:$kind:$mode:$rc:$res"
+        continue
+      fi
+      as ada check
+      expect_rc 0 "$where: check afterwards"
+      st=$(state)
+      if [ "$st" = "$old" ]; then res=old; elif [ "$st" = "$new" ]; then res=new; else
+        res=mixed; fail "$where: neither old nor new state ($st; old $old, new $new)"; fi
+      for u in pat ann; do # ada and mo unlocked for check and state
+        as "$u" key show; expect_rc 0 "$where: $u unlocks"
+      done
+      s=$(strays "$outs")
+      # the one leftover allowed: a report's signature whose report was
+      # not yet named (inert; the retry below replaces it)
+      if [ "$name" = report ] && [ "$s" = "r.md.minisig " ] && [ "$res" = new ]; then
+        run_cmd "$name" "$user" "$args"
+        [ "$CRC" -eq 0 ] && pass || fail "$where: retry over the leftover signature: $(head -c 300 "$T/cerr")"
+        res="$res+sig-only(retried)"; s=$(strays "$outs")
+      fi
+      [ -z "$s" ] && pass || fail "$where: stray files: $s"
+      for f in $outs; do
+        [ -e "$W/$f" ] || continue
+        [ "$res" = new ] || [ "${res#new}" != "$res" ] && pass || fail "$where: $f exists without its audit entry"
+        case $f in
+          e.jsonl) cmp -s "$W/$f" "$T/clean-export" && pass || fail "$where: export incomplete" ;;
+          r.md) as mo verify "$W/r.md"; expect_rc 0 "$where: report verifies" ;;
+          p.html) tail -c 20 "$W/$f" | grep -q '</html>' && pass || fail "$where: pack incomplete" ;;
+          b.bak) rm -rf "$S/rt"; mkdir "$S/rt"
+            raw --register "$S/rt/x" --user ada --passphrase-file "$T/ada.pass" restore "$W/b.bak" --to "$S/rt/x"
+            expect_rc 0 "$where: the backup restores" ;;
+        esac
+        res="$res+$f"
+      done
+      # a command that reports failure has changed nothing (export alone
+      # may have committed its entry and failed to name the file: it says so)
+      if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "${res#new}" != "$res" ] && [ "$name" != export ]; then
+        fail "$where: exit $rc, yet the change was committed"
+      fi
+      outcomes="$outcomes $p:$kind:$mode:$rc:$res"
+    done
+  done
+  summary="$summary
+$name ($n calls):$outcomes"
+done
+# A failed reseal after the COMMIT (EIO on the keyring's last rename): the
+# change stands, the command warns and exits 0, the keyring stays dirty and
+# the next command checks everything and seals (issue 10, finding 11).
+if [ -z "${CDOP_FAULT_ONLY:-}" ]; then
+  reset_base; rm -f "$T/log"
+  run_cmd notify mo "notify --json $T/n3.json" LD_PRELOAD="$SHIM" CDOP_FAULT_LOG="$T/log"
+  last=$(awk '$2 == "rename" { n = $1 } END { print n }' "$T/log")
+  reset_base
+  run_cmd notify mo "notify --json $T/n3.json" LD_PRELOAD="$SHIM" CDOP_FAULT_AT="$last" CDOP_FAULT_MODE=eio
+  [ "$CRC" -eq 0 ] && pass || fail "failed reseal after commit: exit $CRC, want 0"
+  grep -q "warning: the change was saved" "$T/cerr" && pass || fail "failed reseal: no warning: $(cat "$T/cerr")"
+  as ada check; expect_rc 0 "check after a failed reseal"
+  expect_err "not closed cleanly" "the next command rechecks"
+  as mo case list --json; grep -q Gamma "$T/out" && pass || fail "the committed case is gone"
+fi
+echo "points: $total_points (exit code and outcome per point: CALL:KIND:MODE:EXIT:STATE)$summary"
+finish
