@@ -293,7 +293,7 @@ int page_meeting_pack(struct web_req *q, const char *rest)
 	snprintf(path, sizeof path, "%s/pack-%s.html", web_tmpdir, hex);
 	/* The library writes and audits the pack as for `meeting pack`; it is
 	 * sent as a file (its own styles need its own CSP, file://). */
-	ret = pack_write(q->r, rest, path);
+	ret = pack_write(q->r, rest, path, OUTFILE_EXCL);
 	if (ret)
 		return web_fail(q, web_status_of(ret), "Case pack", q->r->e.msg);
 	if (slurp(path, &q->raw, &q->rawlen))
