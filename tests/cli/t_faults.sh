@@ -212,10 +212,12 @@ for spec in "${COMMANDS[@]}"; do
         esac
         res="$res+$f"
       done
-      # a command that reports failure has changed nothing (export alone
-      # may have committed its entry and failed to name the file: it says so)
-      if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "${res#new}" != "$res" ] && [ "$name" != export ]; then
-        fail "$where: exit $rc, yet the change was committed"
+      # a command that reports failure has changed nothing; a command with
+      # an output file may have committed its entry and then failed to name
+      # the file (an entry without a file, never the reverse): then no file
+      if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "${res#new}" != "$res" ] &&
+         { [ -z "$outs" ] || [ "$res" != new ]; }; then
+        fail "$where: exit $rc, yet the change was committed ($res)"
       fi
       outcomes="$outcomes $p:$kind:$mode:$rc:$res"
     done
