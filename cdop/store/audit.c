@@ -27,8 +27,7 @@ static int entry_hash(struct reg *r, const uint8_t prev[CHAIN_HASH_BYTES],
 	f[3].data = e->action; f[3].len = strlen(e->action);
 	f[4].data = e->object; f[4].len = strlen(e->object);
 	f[5].data = e->detail; f[5].len = strlen(e->detail);
-	ret = subkey_derive(key, SUBKEY_AUDIT, r->st.master) ||
-	      chain_hash(out, key, prev, f, 6);
+	ret = store_audit_key(r, key) || chain_hash(out, key, prev, f, 6);
 	secure_wipe(key, sizeof key);
 	return ret ? reg_fail(r, CDOP_ERR_INTERNAL, "cannot hash audit entry") : CDOP_OK;
 }

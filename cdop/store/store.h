@@ -92,6 +92,11 @@ struct store {
 		sqlite3_stmt *s;
 		int busy;
 	} stmts[REG_STMT_CACHE];
+	/* Keyring v2: the unlocked slot's own keys and its role keys (guarded
+	 * memory; cdop/store/keys.c). NULL for a v1 keyring. */
+	struct keyset *ks;
+	uint8_t *k_reg_prev;      /* the K_reg before a rotation, until rekeyed */
+	int rekey_due;            /* the database is still under k_reg_prev */
 };
 
 /* Who is acting, and when: the user, their role and the clock. */
@@ -181,6 +186,30 @@ int reg_today_date(struct reg *r, struct cdate *d, char out[11]);
 
 /* Schema version this build writes. */
 int reg_schema_latest(void);
+
+/* ==== keys (keys.c): keys by role, SPEC §6 ==== */
+/*
+ * What the unlocked user's role may decrypt. Identifiable fields are sealed
+ * (XChaCha20-Poly1305) under K_id of the newest epoch the user holds, with
+ * CTX and ID as authenticated data, so a sealed value cannot be moved to
+ * another row or column. Blob: epoch (u32 LE) || nonce (24) || ciphertext.
+ * Without K_id (panel, analyst, admin): CDOP_ERR_ACCESS.
+ */
+int store_has_id(struct reg *r);
+int store_id_seal(struct reg *r, const char *ctx, int64_t id, const char *text,
+		  uint8_t **blob, size_t *len);
+/* *text is malloc'd, NUL-terminated; wipe it after use. */
+int store_id_open(struct reg *r, const char *ctx, int64_t id, const void *blob,
+		  size_t len, char **text);
+/* Keyed BLAKE2b-128 (manager-only key) of text, as 32 hex digits: equal
+ * values match for duplicate checks without being readable. */
+int store_dup_hash(struct reg *r, const char *text, char out[33]);
+/* The audit chain key. */
+int store_audit_key(struct reg *r, uint8_t out[32]);
+/* The register's age X25519 identity (manager, recovery; else
+ * CDOP_ERR_ACCESS) and recipient (any role). */
+int store_age_identity(struct reg *r, uint8_t sk[32]);
+int store_age_recipient(struct reg *r, uint8_t pk[32]);
 
 /* ==== db ==== */
 struct reg;

@@ -13,4 +13,21 @@ struct embedded_file {
 struct reg;
 int audit_head_text(struct reg *r, char *out, size_t outlen);
 
+/* keys.c: keys by role (see there). */
+struct reg_open_opts;
+struct reg_create_opts;
+struct kdf_params;
+struct keyring_slot;
+int keys_unlock(struct reg *r, const struct reg_open_opts *o,
+		const struct keyring_slot **slot);
+void keys_release(struct reg *r);
+int keys_after_open(struct reg *r, unsigned flags);
+int keys_create(struct reg *r, struct reg_create_opts *o, const struct kdf_params *kdf);
+int keys_slot_set(struct reg *r, const char *name, int role, const char *pass,
+		  size_t passlen, const struct kdf_params *kdf);
+int keys_disable(struct reg *r, const char *name);
+void keys_disable_undo(struct reg *r);
+int keys_db_key_text(struct reg *r, int prev, char **out);
+int keys_rekey(struct reg *r);
+
 #endif

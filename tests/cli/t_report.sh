@@ -135,6 +135,11 @@ expect_rc 2 "verify without FILE"
 REG2="$T/other.cdop"
 "$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \
   --recovery-out "$T/rec2.txt" >/dev/null 2>&1 || fail "second register"
+# Keys by role: the report key is made at the first manager's unlock.
+"$CDOP" --register "$REG2" --user ada --passphrase-file "$T/ada.pass" user add mo \
+  --role manager --new-passphrase-file "$T/mo.pass" >/dev/null 2>&1 </dev/null &&
+"$CDOP" --register "$REG2" --user mo --passphrase-file "$T/mo.pass" case list \
+  >/dev/null 2>&1 </dev/null || fail "second register: a manager"
 "$CDOP" --register "$REG2" --user ada --passphrase-file "$T/ada.pass" verify "$R/board.md" \
   >"$T/out" 2>"$T/err" </dev/null; RC=$?
 expect_rc 1 "verify with another register's key"
