@@ -13,6 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static int v2_open_reg(const struct keyring *kr, const char *user, const char *pass,
+		       size_t passlen, uint8_t master[MASTER_KEY_BYTES],
+		       const struct keyring_slot **slot_out);
+
 /* ---- lifecycle -------------------------------------------------------- */
 
 void keyring_init(struct keyring *kr)
@@ -281,6 +285,8 @@ int keyring_slot_open(const struct keyring *kr, const char *user,
 	const struct keyring_slot *s = keyring_slot_find(kr, user);
 	int ret;
 
+	if (kr->version == KEYRING_VERSION2)
+		return v2_open_reg(kr, user, pass, passlen, master, slot_out);
 	if (!s)
 		return CRYPTO_ERR_NOUSER;
 	ret = slot_unwrap(kr, s, pass, passlen, master);
@@ -358,8 +364,11 @@ int keyring_recovery_open(const struct keyring *kr, const char *code_text,
 {
 	char hex[2 * RECOVERY_CODE_BYTES + 1];
 	const struct keyring_slot *s;
-	int ret = recovery_normalise(code_text, hex);
+	int ret;
 
+	if (kr->version == KEYRING_VERSION2)
+		return v2_open_reg(kr, NULL, code_text, strlen(code_text), master, NULL);
+	ret = recovery_normalise(code_text, hex);
 	if (ret)
 		goto out;
 	s = slot_find_by_id(kr, KEYRING_SLOT_RECOVERY, recovery_id);
@@ -1519,4 +1528,24 @@ int keyring2_unlock(const struct keyring *kr, const char *user, const char *pass
 	if (slot)
 		*slot = s;
 	return CRYPTO_OK;
+}
+
+/* keyring_slot_open and keyring_recovery_open on a v2 keyring: K_reg, the
+ * key the register's files are under (backups, restore). */
+static int v2_open_reg(const struct keyring *kr, const char *user, const char *pass,
+		       size_t passlen, uint8_t master[MASTER_KEY_BYTES],
+		       const struct keyring_slot **slot_out)
+{
+	struct keyset *ks = keyset_new();
+	int ret;
+
+	if (!ks)
+		return CRYPTO_ERR_NOMEM;
+	ret = keyring2_unlock(kr, user, pass, passlen, ks, slot_out);
+	if (!ret && !(ks->have & KEYSET_REG))
+		ret = CRYPTO_ERR_DISABLED;
+	if (!ret)
+		memcpy(master, ks->k_reg, MASTER_KEY_BYTES);
+	keyset_free(ks);
+	return ret;
 }
