@@ -164,6 +164,7 @@ int keys_create(struct reg *r, struct reg_create_opts *o, const struct kdf_param
 	if (!ks)
 		return CRYPTO_ERR_NOMEM;
 	ret = keyring2_create(kr, ks);
+	kr->signed_from = 1; /* every audit entry of a v2 register is signed */
 	if (!ret)
 		ret = keyring2_slot_new(kr, o->admin, ROLE_ADMIN, o->pass, o->passlen, kdf, ks);
 	if (!ret)

@@ -314,8 +314,14 @@ int audit_append_as(struct reg *r, const char *at, const char *user,
 int audit_record(struct reg *r, const char *action, const char *object,
 		 const char *detail);
 
-/* Walks the chain. On a break: CDOP_ERR_DAMAGED, *bad = first broken seq,
- * message in reg->err. */
+/* The audit head as every signed report and backup states it (the
+ * witness against a cut tail): the number of entries and the newest
+ * entry's chain hash as 64 hex digits ("" and 0 before the first). */
+int audit_head(struct reg *r, int64_t *entries, char hash[65]);
+
+/* Walks the chain; with keyring v2 also checks every entry's signature
+ * against the signing keys the (admin-signed) keyring lists. On a break:
+ * CDOP_ERR_DAMAGED, *bad = first broken seq, message in reg->err. */
 int audit_verify(struct reg *r, int64_t *bad);
 
 struct audit_entry {
