@@ -359,6 +359,11 @@ static size_t id_ad(uint8_t *ad, const char *ctx, int64_t id, uint32_t epoch)
 
 static int no_id(struct reg *r)
 {
+	if (v2(r) && is_manager(r->st.ks))
+		return reg_fail(r, CDOP_ERR_ACCESS, "user '%s' has not been granted the "
+				"identifiable-data keys yet: they are handed on when "
+				"another manager (or the recovery code) next unlocks the "
+				"register", r->ss.user);
 	return reg_fail(r, CDOP_ERR_ACCESS, "identifiable data is sealed under the "
 			"manager's key: role '%s' cannot read it", role_name(r->ss.role));
 }
