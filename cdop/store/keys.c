@@ -18,10 +18,13 @@
 #include "crypto/secure.h"
 #include "crypto/subkey.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "crypto/file.h"
 
 #define ID_NONCE 24
 #define ID_HEAD (4 + ID_NONCE)
@@ -319,6 +322,155 @@ int keys_rekey(struct reg *r)
 	if (!ret)
 		r->st.rekey_due = 0;
 	return ret;
+}
+
+/* ---- keyring and database together (findings 6, 7) ----------------------- */
+
+static int new_path(struct reg *r, char *out, size_t len)
+{
+	if ((size_t)snprintf(out, len, "%s.new", r->st.keys_path) >= len)
+		return reg_fail(r, CDOP_ERR_INPUT, "path too long: '%s'", r->st.keys_path);
+	return CDOP_OK;
+}
+
+static int meta_generation(struct reg *r, uint64_t *g, int *found)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	*g = 0;
+	*found = 0;
+	db_prepare(r, &q, "SELECT value FROM meta WHERE key = 'keyring_generation'");
+	if (db_step(&q) == DB_ROW) {
+		*g = strtoull(db_column_text(&q, 0), NULL, 10);
+		*found = 1;
+	}
+	return db_finalize(&q);
+}
+
+/*
+ * Commits the open transaction together with the changed keyring: the
+ * keyring gets the next generation, which the transaction records too;
+ * it is written (and fsync'd) as PATH.keys.new, the database commits,
+ * then PATH.keys.new is renamed over PATH.keys. A crash leaves either no
+ * .new (nothing changed) or a .new whose generation says whether the
+ * commit landed (keys_pending). v1 keyrings: the old order.
+ */
+int keys_commit(struct reg *r)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	char path[4200], gen[24];
+	int ret;
+
+	if (r->st.kr.version != KEYRING_VERSION2) {
+		ret = reg_keyring_save(r);
+		return ret ? ret : db_commit(r);
+	}
+	ret = new_path(r, path, sizeof path);
+	if (ret)
+		return ret;
+	r->st.kr.generation++;
+	snprintf(gen, sizeof gen, "%llu", (unsigned long long)r->st.kr.generation);
+	db_prepare(r, &q, "INSERT OR REPLACE INTO meta(key, value) "
+		   "VALUES ('keyring_generation', :g)");
+	db_bind_text(&q, ":g", gen);
+	db_run(&q);
+	ret = db_finalize(&q);
+	if (!ret && keyring_mac_seal(&r->st.kr, r->st.master))
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
+	if (!ret && keyring_save(&r->st.kr, path, KEYRING_SAVE_REPLACE))
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s", path,
+			       strerror(errno));
+	if (!ret)
+		ret = db_commit(r);
+	if (ret) {
+		(void)unlink(path);
+		r->st.kr.generation--;
+		return ret;
+	}
+	if (rename(path, r->st.keys_path) || file_fsync_dir(r->st.keys_path))
+		/* Committed: the next open renames it (keys_pending). */
+		return reg_fail(r, CDOP_ERR_IO, "the change is committed but keyring "
+				"'%s' could not be moved into place (%s); the next "
+				"open completes it", path, strerror(errno));
+	return CDOP_OK;
+}
+
+/*
+ * At open, once the database is readable: a PATH.keys.new left by a crash
+ * is renamed into place if the database recorded its generation (the
+ * change landed; the caller opens again with it) or removed if not.
+ * Returns 1 when the register must be opened again.
+ */
+/* Temp files of keyring writes a crash interrupted (PATH.keys.tmp-*,
+ * PATH.keys.new.tmp-*): this cdop holds the register's lock, so no write
+ * of another is under way. Each may hold slots of users disabled since. */
+static void stale_temps_remove(struct reg *r)
+{
+	const char *slash = strrchr(r->st.keys_path, '/');
+	const char *base = slash ? slash + 1 : r->st.keys_path;
+	size_t dlen = slash ? (size_t)(slash - r->st.keys_path) : 0, blen = strlen(base);
+	char dir[4200], path[4200];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "%.*s", (int)(dlen ? dlen : 1), slash ? r->st.keys_path : ".");
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *rest = de->d_name + blen;
+
+		if (strncmp(de->d_name, base, blen) ||
+		    (strncmp(rest, ".tmp-", 5) && strncmp(rest, ".new.tmp-", 9)))
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < sizeof path)
+			(void)unlink(path);
+	}
+	closedir(d);
+}
+
+int keys_pending(struct reg *r, unsigned flags)
+{
+	struct keyring kn;
+	char path[4200];
+	uint64_t g;
+	int found, ret;
+
+	if (r->st.kr.version != KEYRING_VERSION2)
+		return CDOP_OK;
+	if (!(flags & REG_OPEN_CHECK))
+		stale_temps_remove(r);
+	ret = new_path(r, path, sizeof path);
+	if (!ret)
+		ret = meta_generation(r, &g, &found);
+	if (ret)
+		return ret;
+	if (keyring_load(&kn, path) == CRYPTO_OK) {
+		int landed = found && kn.generation == g &&
+			     !memcmp(kn.register_id, r->st.kr.register_id, KEYRING_ID_BYTES);
+
+		keyring_release(&kn);
+		if (flags & REG_OPEN_CHECK)
+			return reg_fail(r, CDOP_ERR_DAMAGED, "keyring change interrupted: "
+					"'%s' is left beside the keyring; open the "
+					"register with any command to complete it", path);
+		if (!landed)
+			return unlink(path) ? reg_fail(r, CDOP_ERR_IO, "cannot remove "
+				"stale keyring '%s': %s", path, strerror(errno)) : CDOP_OK;
+		if (rename(path, r->st.keys_path) || file_fsync_dir(r->st.keys_path))
+			return reg_fail(r, CDOP_ERR_IO, "cannot move keyring '%s' into "
+					"place: %s", path, strerror(errno));
+		return 1;
+	}
+	if (errno != ENOENT && access(path, F_OK) == 0 && unlink(path))
+		return reg_fail(r, CDOP_ERR_IO, "cannot remove malformed keyring '%s'", path);
+	if (found && g != r->st.kr.generation)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' (generation %llu) does "
+				"not agree with register '%s' (generation %llu): it is an "
+				"older or newer copy; restore the matching pair",
+				r->st.keys_path, (unsigned long long)r->st.kr.generation,
+				r->st.path, (unsigned long long)g);
+	return CDOP_OK;
 }
 
 /* ---- identifiable fields ---------------------------------------------------- */

@@ -646,7 +646,26 @@ static int connect_checked(struct reg *r, const struct reg_open_opts *o,
 	return o->recovery_code ? CDOP_OK : check_user(r, slot);
 }
 
+static int reg_open_once(struct reg *r, const struct reg_open_opts *o);
+
 int reg_open(struct reg *r, const struct reg_open_opts *o)
+{
+	int ret = reg_open_once(r, o);
+
+	/* A keyring change whose commit landed before a crash was completed
+	 * (keys_pending): open again with it, once. */
+	if (ret == 1) {
+		reg_release(r);
+		reg_init(r);
+		ret = reg_open_once(r, o);
+		if (ret == 1)
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring change could not be "
+				       "completed");
+	}
+	return ret;
+}
+
+static int reg_open_once(struct reg *r, const struct reg_open_opts *o)
 {
 	const struct keyring_slot *slot = NULL;
 	int fd = -1, ret;
@@ -680,6 +699,8 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 		return ret;
 	ret = connect_checked(r, o, slot);
 	r->st.allow_pragma = 0;
+	if (!ret)
+		ret = keys_pending(r, o->flags);
 	if (ret)
 		return ret;
 	if (r->st.recovered) {

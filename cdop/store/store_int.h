@@ -29,5 +29,7 @@ int keys_disable(struct reg *r, const char *name);
 void keys_disable_undo(struct reg *r);
 int keys_db_key_text(struct reg *r, int prev, char **out);
 int keys_rekey(struct reg *r);
+int keys_commit(struct reg *r);
+int keys_pending(struct reg *r, unsigned flags);
 
 #endif
