@@ -61,6 +61,7 @@ int cases_rows(struct reg *r, struct db_stmt *q, cases_row_fn *fn, void *ctx,
 struct view {
 	enum case_view_mode mode;
 	const json_t *n; /* the stored notification; NULL without K_id */
+	int64_t id;      /* the case */
 	char death_date[11], death_time[6];
 };
 
@@ -97,12 +98,24 @@ static int rr_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 	if (!a)
 		return CDOP_OK;
 	if (v->mode != CASE_VIEW_ANON) {
+		char *by = NULL, *notes = NULL;
+		int ret;
+
 		if (v->mode == CASE_VIEW_FULL)
 			json_object_set_new(a, "due", text_or_null(q, 1));
 		json_object_set_new(a, "on", text_or_null(q, 2));
-		set_if(a, "by", q, 3);
-		set_if(a, "notes", q, 4);
-		return CDOP_OK;
+		ret = cases_open_sealed(r, q, 3, "rr_actions.done_by", db_column_text(q, 0),
+					v->id, &by);
+		if (!ret)
+			ret = cases_open_sealed(r, q, 4, "rr_actions.notes",
+						db_column_text(q, 0), v->id, &notes);
+		if (by)
+			json_object_set_new(a, "by", json_string(by));
+		if (notes)
+			json_object_set_new(a, "notes", json_string(notes));
+		free(by);
+		free(notes);
+		return ret;
 	}
 	h = done ? hours_after(v->death_date, v->death_time[0] ? v->death_time : NULL,
 			       db_column_text(q, 2)) : -1;
@@ -117,8 +130,16 @@ static int rr_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 			date_done_by(db_column_text(q, 2), db_column_text(q, 1))));
 	/* Notes are the manager's free text: shown anonymised only where the
 	 * child's identifiers are at hand to take out (keys by role). */
-	if (!db_column_is_null(q, 4) && v->n)
-		set_clean(a, "notes", db_column_text(q, 4), v->n);
+	if (!db_column_is_null(q, 4) && v->n) {
+		char *notes = NULL;
+		int ret = cases_open_sealed(r, q, 4, "rr_actions.notes", db_column_text(q, 0),
+					    v->id, &notes);
+
+		if (notes)
+			set_clean(a, "notes", notes, v->n);
+		free(notes);
+		return ret;
+	}
 	return CDOP_OK;
 }
 
@@ -138,8 +159,16 @@ static int agency_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 	set_if(a, "requested", q, 1);
 	set_if(a, "due", q, 2);
 	set_if(a, "received", q, 3);
-	if (!db_column_is_null(q, 4))
-		json_object_set_new(a, "form", json_loads(db_column_text(q, 4), 0, NULL));
+	if (!db_column_is_null(q, 4)) {
+		char *form = NULL;
+		int ret = cases_open_sealed(r, q, 4, "agency_reports.form",
+					    db_column_text(q, 0), v->id, &form);
+
+		if (form)
+			json_object_set_new(a, "form", json_loads(form, 0, NULL));
+		free(form);
+		return ret;
+	}
 	return CDOP_OK;
 }
 
@@ -278,6 +307,7 @@ int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
 	}
 	v.mode = mode;
 	v.n = n;
+	v.id = id;
 	ret = add_rr(r, id, &v, obj);
 	if (!ret)
 		ret = add_agency(r, id, &v, obj);

@@ -334,8 +334,10 @@ static int insert_rr(struct case_writer *w, int64_t case_id, const char *action,
 	db_bind_text(q, ":action", action);
 	db_bind_text(q, ":due", due);
 	db_bind_text(q, ":on", done ? member(done, "on") : NULL);
-	db_bind_text(q, ":by", done ? member(done, "by") : NULL);
-	db_bind_text(q, ":notes", done ? member(done, "notes") : NULL);
+	cases_bind_sealed(w->r, q, ":by", "rr_actions.done_by", action, case_id,
+			  done ? member(done, "by") : NULL);
+	cases_bind_sealed(w->r, q, ":notes", "rr_actions.notes", action, case_id,
+			  done ? member(done, "notes") : NULL);
 	return run_reset(q);
 }
 
@@ -419,6 +421,55 @@ static void wipe_free(char *text)
 	}
 }
 
+static void sealed_ctx(char *out, size_t n, const char *column, const char *key)
+{
+	snprintf(out, n, "%s/%.40s", column, key ? key : "");
+}
+
+int cases_bind_sealed(struct reg *r, struct db_stmt *q, const char *param,
+		      const char *column, const char *key, int64_t case_id,
+		      const char *text)
+{
+	uint8_t *b = NULL;
+	size_t len = 0;
+	char ctx[64];
+	int ret;
+
+	if (!text)
+		return db_bind_null(q, param);
+	sealed_ctx(ctx, sizeof ctx, column, key);
+	ret = store_id_seal(r, ctx, case_id, text, &b, &len);
+	if (ret) {
+		if (!q->rc)
+			q->rc = ret;
+		return ret;
+	}
+	ret = db_bind_blob(q, param, b, len);
+	free(b);
+	return ret;
+}
+
+int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *column,
+		      const char *key, int64_t case_id, char **out)
+{
+	const uint8_t *b;
+	size_t n = 0;
+	char ctx[64];
+
+	*out = NULL;
+	if (db_column_is_null(q, col))
+		return CDOP_OK;
+	b = db_column_blob(q, col, &n);
+	/* Sealed: epoch (u32 LE, at most 64) first, so bytes 1-3 are zero,
+	 * which no stored text has. Otherwise a row from before 007. */
+	if (n < 44 || b[1] || b[2] || b[3]) {
+		*out = strdup(db_column_text(q, col));
+		return *out ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	sealed_ctx(ctx, sizeof ctx, column, key);
+	return store_id_open(r, ctx, case_id, b, n, out);
+}
+
 /* Binds :sealed (the notification text sealed under K_id for case id) and
  * :anon (what the panel sees, made now: the panel cannot make it). */
 static int doc_bind(struct reg *r, struct db_stmt *q, int64_t id, const json_t *n,
@@ -499,8 +550,8 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	db_bind_int(u, ":case", case_id);
 	db_bind_text(u, ":action", action);
 	db_bind_text(u, ":on", on);
-	db_bind_text(u, ":by", by);
-	db_bind_text(u, ":notes", notes);
+	cases_bind_sealed(w->r, u, ":by", "rr_actions.done_by", action, case_id, by);
+	cases_bind_sealed(w->r, u, ":notes", "rr_actions.notes", action, case_id, notes);
 	ret = run_reset(u);
 	if (ret || db_changes(w->r) > 0)
 		return ret;
@@ -508,8 +559,9 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	db_bind_text(&w->ins_rr, ":action", action);
 	db_bind_null(&w->ins_rr, ":due");
 	db_bind_text(&w->ins_rr, ":on", on);
-	db_bind_text(&w->ins_rr, ":by", by);
-	db_bind_text(&w->ins_rr, ":notes", notes);
+	cases_bind_sealed(w->r, &w->ins_rr, ":by", "rr_actions.done_by", action, case_id, by);
+	cases_bind_sealed(w->r, &w->ins_rr, ":notes", "rr_actions.notes", action, case_id,
+			  notes);
 	return run_reset(&w->ins_rr);
 }
 
@@ -527,7 +579,8 @@ static int agency_row(struct case_writer *w, int first, int64_t case_id,
 		db_bind_text(q, ":requested", requested);
 		db_bind_text(q, ":due", due);
 		db_bind_text(q, ":received", received);
-		db_bind_text(q, ":form", form);
+		cases_bind_sealed(w->r, q, ":form", "agency_reports.form", agency, case_id,
+				  form);
 		ret = run_reset(q);
 		if (ret || db_changes(w->r) > 0)
 			break;

@@ -93,6 +93,17 @@ int cases_notification_parse(struct reg *r, int64_t id, const char *json,
  * nothing to do returns CDOP_OK at once. */
 int cases_seal_legacy(struct reg *r);
 
+/* Identifiable text columns other than the notification (rr_actions.done_by
+ * and notes, agency_reports.form): sealed under K_id with the column, KEY
+ * (the action or agency) and the case id as authenticated data. Binding
+ * NULL binds NULL. Opening gives a malloc'd string (NULL for NULL; wipe
+ * it), or the text itself for a row written before migration 007. */
+int cases_bind_sealed(struct reg *r, struct db_stmt *q, const char *param,
+		      const char *column, const char *key, int64_t case_id,
+		      const char *text);
+int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *column,
+		      const char *key, int64_t case_id, char **out);
+
 /*
  * Writing cases. The writer holds prepared statements so that notify and
  * a 100k-line import share one code path at the same speed. The caller
