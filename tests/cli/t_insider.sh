@@ -15,7 +15,7 @@
 export CDOP_TODAY=2025-06-01
 command -v sqlcipher >/dev/null || { echo "skip: no sqlcipher shell"; exit 0; }
 INS="/usr/bin/python3 $SRC/tests/cli/insider.py"
-SECRETS="Zyxwquv Qwertyna 9434765919 Plover Hollowmere"
+SECRETS="Zyxwquv Qwertyna 9434765919 Plover Hollowmere Pelhamrow Vantorel Grindlewick"
 
 from_template  # ada admin, mo manager, pat panel, ann analyst
 cat > "$T/n.json" <<'EOJ'
@@ -26,6 +26,11 @@ cat > "$T/n.json" <<'EOJ'
  "notified": {"date": "2025-05-04", "by_agency": "gp", "by_name": "Dr Hollowmere"}}
 EOJ
 as mo notify --json "$T/n.json"; expect_rc 0 "notify"
+as mo rr add CDOP-2025-0001 --action home_visit --on 2025-05-04 --by "DS Pelhamrow" \
+  --notes "spoke to the sibling Vantorel"; expect_rc 0 "rr add with names"
+printf '{"summary": "known as Grindlewick"}\n' > "$T/form.json"
+as mo agency receive CDOP-2025-0001 --agency police --on 2025-05-20 --json "$T/form.json"
+expect_rc 0 "agency form with a name"
 as pat case show CDOP-2025-0001; expect_rc 0 "the panel's view works from the derived values"
 expect_out "5-9" "panel view: age band"
 cp "$REG" "$T/copy.cdop"; cp "$REG.keys" "$T/copy.cdop.keys"
