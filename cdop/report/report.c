@@ -430,6 +430,8 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	struct sign_key k = SIGN_KEY_INIT;
 	struct outfile rep = OUTFILE_INIT, sigf = OUTFILE_INIT;
 	char now[21], idhex[2 * KEYRING_ID_BYTES + 1], detail[64], *sig = NULL;
+	char head_hex[65];
+	int64_t head_n = 0;
 	int ret, cret;
 
 	memset(res, 0, sizeof *res);
@@ -447,9 +449,16 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	reg_today(r, rp.produced);
 	reg_now(now);
 	signing_register_id(r, idhex, sizeof idhex);
+	/* The audit head before this report's own entry: a witness against a
+	 * cut tail (audit verify --witness). */
+	ret = audit_head(r, &head_n, head_hex);
+	if (ret)
+		goto out;
 	snprintf(res->trusted_comment, sizeof res->trusted_comment,
-		 "cdop register:%s year:%s edition:%s time:%s", idhex, o->year,
-		 rp.edition_name, now);
+		 "cdop register:%s year:%s edition:%s time:%s audit:%lld:%s", idhex,
+		 o->year, rp.edition_name, now, (long long)head_n,
+		 head_hex[0] ? head_hex :
+		 "0000000000000000000000000000000000000000000000000000000000000000");
 	snprintf(detail, sizeof detail, "%s%s%s/%s", rp.edition_name,
 		 p.method == DC_METHOD_NONE ? "" : "/",
 		 p.method == DC_METHOD_NONE ? "" : rp.disclosure_name, format_names[p.format]);

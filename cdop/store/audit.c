@@ -252,6 +252,44 @@ int audit_head(struct reg *r, int64_t *entries, char hash[2 * CHAIN_HASH_BYTES +
 	return CDOP_OK;
 }
 
+int audit_witness(struct reg *r, const char *tc)
+{
+	static const char sql[] = "SELECT hash FROM audit WHERE seq = :seq";
+	struct db_stmt q = DB_STMT_INIT;
+	char want[2 * CHAIN_HASH_BYTES + 1], have[2 * CHAIN_HASH_BYTES + 1] = "";
+	const char *at = tc ? strstr(tc, "audit:") : NULL;
+	long long seq;
+	int n = 0, found = 0, ret;
+
+	if (!at || sscanf(at, "audit:%lld:%64[0-9a-f]%n", &seq, want, &n) != 2 ||
+	    strlen(want) != 2 * CHAIN_HASH_BYTES || seq < 0)
+		return reg_fail_field(r, CDOP_ERR_INPUT, "witness", "the signed comment "
+				      "states no audit head (audit:ENTRIES:HASH)");
+	if (seq == 0)
+		return CDOP_OK;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":seq", seq);
+	if (db_step(&q) == DB_ROW) {
+		size_t hl = 0;
+		const void *h = db_column_blob(&q, 0, &hl);
+
+		found = 1;
+		if (hl == CHAIN_HASH_BYTES)
+			sodium_bin2hex(have, sizeof have, h, hl);
+	}
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
+	if (!found)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "audit trail cut: the witness states "
+				"%lld entries, the trail holds fewer; entries have been "
+				"removed from its end", seq);
+	if (strcmp(have, want))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "audit trail rewritten: entry %lld "
+				"is not the one the witness states", seq);
+	return CDOP_OK;
+}
+
 int audit_verify(struct reg *r, int64_t *bad)
 {
 	static const char sql[] =

@@ -318,6 +318,11 @@ int audit_record(struct reg *r, const char *action, const char *object,
  * witness against a cut tail): the number of entries and the newest
  * entry's chain hash as 64 hex digits ("" and 0 before the first). */
 int audit_head(struct reg *r, int64_t *entries, char hash[65]);
+/* Checks the head a signed trusted comment states ("audit:ENTRIES:HASH")
+ * against the trail: CDOP_ERR_DAMAGED when the trail no longer holds that
+ * entry with that hash (a cut tail, a rewrite); CDOP_ERR_INPUT when tc
+ * states no head. */
+int audit_witness(struct reg *r, const char *tc);
 
 /* Walks the chain; with keyring v2 also checks every entry's signature
  * against the signing keys the (admin-signed) keyring lists. On a break:

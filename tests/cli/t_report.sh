@@ -45,7 +45,7 @@ for fmt in html csv json md; do
     [ "$(stat -c %a "$out")" = 600 ] && pass || fail "$out mode"
     if minisign -Vm "$out" -p "$T/cdop.pub" >"$T/mini" 2>&1; then pass; else
       fail "minisign rejects $out: $(cat "$T/mini")"; fi
-    grep -q "Trusted comment: cdop register:[0-9a-f]\{32\} year:2025-26 edition:${ed%%-*} time:20[0-9-]*T[0-9:]*Z$" "$T/mini" \
+    grep -q "Trusted comment: cdop register:[0-9a-f]\{32\} year:2025-26 edition:${ed%%-*} time:20[0-9-]*T[0-9:]*Z audit:[0-9]*:[0-9a-f]\{64\}$" "$T/mini" \
       && pass || fail "$out: trusted comment: $(cat "$T/mini")"
   done
 done
