@@ -27,11 +27,20 @@
  * appended after the MAC; only an unlocked register can read them.
  */
 #define KEYRING_MAGIC "CDOPKEYS"
-#define KEYRING_VERSION 1
+#define KEYRING_VERSION 1   /* one master key in every slot (legacy) */
+#define KEYRING_VERSION2 2  /* keys by role: docs/security.md */
 #define KEYRING_ID_BYTES 16
 #define KEYRING_USERID_BYTES 16
 #define KEYRING_NONCE_BYTES 24
 #define KEYRING_WRAPPED_BYTES (MASTER_KEY_BYTES + 16)
+/* v2: a slot wraps its user's own secrets (X25519 secret key, Ed25519 seed). */
+#define KEYRING_SECRET_BYTES 64
+#define KEYRING_WRAPPED2_BYTES (KEYRING_SECRET_BYTES + 16)
+#define KEYRING_SLOT2_BYTES 216
+#define KEYRING_PUBLIC_BYTES 280
+#define KEYRING_GRANT_HEAD_BYTES 44
+#define KEYRING_MAX_GRANTS 8000
+#define KEYRING_MAX_SIGNERS 4000
 #define KEYRING_MAC_BYTES 32
 #define KEYRING_BOXPK_BYTES 32
 #define KEYRING_HEADER_BYTES 64
@@ -57,7 +66,37 @@ struct keyring_slot {
 	uint8_t user_id[KEYRING_USERID_BYTES];
 	uint8_t salt[KDF_SALT_BYTES];
 	uint8_t nonce[KEYRING_NONCE_BYTES];
-	uint8_t wrapped[KEYRING_WRAPPED_BYTES];
+	uint8_t wrapped[KEYRING_WRAPPED2_BYTES]; /* v1: the first 48 bytes */
+	/* v2: the slot's public keys (part of its authenticated header). */
+	uint8_t x_pk[32];                        /* X25519: grants are sealed to it */
+	uint8_t s_pk[32];                        /* Ed25519: signs audit entries */
+};
+
+/* v2: a role key sealed (crypto_box_seal) to one slot's X25519 key and
+ * signed by the slot that granted it. */
+enum keyring_grant_kind {
+	GRANT_REG = 1,    /* K_reg (epoch) and K_audit: every role */
+	GRANT_ADMIN = 2,  /* the keyring-admin Ed25519 seed: admin, recovery */
+	GRANT_ID = 3,     /* K_id of one epoch: manager, recovery */
+	GRANT_MGR = 4,    /* K_dup, the age identity, the report seed: manager, recovery */
+	GRANT_REPORT = 5, /* the report seed: analyst */
+};
+
+struct keyring_grant {
+	uint8_t recipient[KEYRING_USERID_BYTES]; /* zero: the recovery slot */
+	uint8_t granter[KEYRING_USERID_BYTES];
+	uint8_t kind;
+	uint32_t epoch;
+	uint8_t *sealed;
+	size_t len;
+	uint8_t sig[64];
+};
+
+/* v2: every signing key a user has had (audit entries stay verifiable
+ * after a recovery gives the user new keys). */
+struct keyring_signer {
+	uint8_t user_id[KEYRING_USERID_BYTES];
+	uint8_t s_pk[32];
 };
 
 struct keyring_failure {
@@ -66,6 +105,7 @@ struct keyring_failure {
 };
 
 struct keyring {
+	uint16_t version;
 	uint8_t register_id[KEYRING_ID_BYTES];
 	uint8_t box_pk[KEYRING_BOXPK_BYTES];
 	struct keyring_slot *slots;
@@ -76,9 +116,26 @@ struct keyring {
 	uint8_t mac[KEYRING_MAC_BYTES];
 	struct keyring_failure *failures;
 	size_t nfailures;
+	/* v2 public block (KEYRING_PUBLIC_BYTES) */
+	uint64_t generation;      /* bumped at every save; the database records it */
+	uint32_t id_epoch_wanted; /* admin: a new K_id epoch is due (rotation) */
+	uint32_t reg_epoch;       /* the current K_reg */
+	uint8_t admin_pk[32];     /* keyring-admin Ed25519 key */
+	uint64_t signed_from;     /* audit entries from this seq on are signed */
+	uint8_t report_pk[32];    /* manager record: report key, age recipient, */
+	uint8_t age_pk[32];       /* latest K_id epoch, signed by a manager */
+	uint32_t id_epoch;
+	uint8_t mgr_signer[KEYRING_USERID_BYTES];
+	uint8_t mgr_sig[64];
+	uint8_t admin_sig[64];
+	struct keyring_grant *grants;
+	size_t ngrants;
+	struct keyring_signer *signers;
+	size_t nsigners;
 };
 
-#define KEYRING_INIT { { 0 }, { 0 }, NULL, 0, { 0 }, 0, 0, { 0 }, NULL, 0 }
+#define KEYRING_INIT { 1, { 0 }, { 0 }, NULL, 0, { 0 }, 0, 0, { 0 }, NULL, 0, \
+		       0, 0, 0, { 0 }, 0, { 0 }, { 0 }, 0, { 0 }, { 0 }, { 0 }, NULL, 0, NULL, 0 }
 
 void keyring_init(struct keyring *kr);
 void keyring_release(struct keyring *kr);
@@ -138,5 +195,93 @@ enum keyring_save_flags { KEYRING_SAVE_REPLACE = 0, KEYRING_SAVE_EXCL = 1 };
  * the old or the new file. */
 int keyring_save(const struct keyring *kr, const char *path, int flags);
 int keyring_load(struct keyring *kr, const char *path);
+
+/* ==== v2: keys by role (crypto/rolekeys.c) ==== */
+
+#define KEYSET_MAX_EPOCHS 64
+enum keyset_have {
+	KEYSET_REG = 1, KEYSET_ADMIN = 2, KEYSET_MGR = 4, KEYSET_REPORT = 8,
+	KEYSET_REG_PREV = 16,
+};
+
+/* What one unlocked slot holds: its own key pairs and the role keys granted
+ * to it. Lives in guarded memory (keyset_new). */
+struct keyset {
+	uint8_t self_id[KEYRING_USERID_BYTES]; /* zero for the recovery slot */
+	uint8_t kind, role;
+	uint8_t x_pk[32], x_sk[32], s_pk[32], s_sk[64];
+	unsigned have;                 /* enum keyset_have */
+	uint32_t reg_epoch;
+	uint8_t k_reg[32];             /* K_reg: database key and file MACs derive from it */
+	uint8_t k_reg_prev[32];        /* K_reg of epoch - 1 (a rotation not yet rekeyed) */
+	uint8_t k_audit[32];           /* the audit chain key, never rotated */
+	uint8_t admin_sk[64];
+	uint8_t k_dup[32];             /* keyed hash for duplicate detection */
+	uint8_t age_sk[32];            /* the register's age X25519 identity */
+	uint8_t report_sk[64];
+	uint32_t id_latest;            /* highest K_id epoch held (0: none) */
+	uint8_t id_have[KEYSET_MAX_EPOCHS + 1];
+	uint8_t k_id[KEYSET_MAX_EPOCHS + 1][32];
+};
+
+struct keyset *keyset_new(void);
+void keyset_free(struct keyset *ks);
+
+/* A new v2 keyring: register id, admin key, K_reg (epoch 1), K_audit;
+ * ks gets them (the creator is the first admin). */
+int keyring2_create(struct keyring *kr, struct keyset *ks);
+/* Makes a v2 keyring from a v1 one (same register id); no slots, grants
+ * or keys: the caller adds them (migration). */
+int keyring2_from_v1(struct keyring *kr2, const struct keyring *kr1, struct keyset *ks);
+/* Adds or replaces a user's slot (or the recovery slot, user NULL) with a
+ * fresh key pair wrapped under pass; the new public keys go to the signer
+ * list. The caller then grants role keys and re-signs (admin). self, when
+ * not NULL, gets the new slot's own keys (the creator at init). */
+int keyring2_slot_new(struct keyring *kr, const char *user, uint8_t role,
+		      const char *pass, size_t passlen, const struct kdf_params *kdf,
+		      struct keyset *self);
+/* The v2 recovery slot: a new key pair under a new code (code_text). */
+int keyring2_recovery_new(struct keyring *kr, const struct kdf_params *kdf,
+			  char code_text[RECOVERY_CODE_TEXT]);
+/* Rewraps an unlocked slot's own secrets under a new passphrase. */
+int keyring2_slot_rewrap(struct keyring *kr, const struct keyset *ks,
+			 const char *pass, size_t passlen, const struct kdf_params *kdf);
+/* Unwraps a slot (user NULL: the recovery slot, pass = recovery code text)
+ * and opens every grant addressed to it whose granter's role may give that
+ * key, after checking the admin signature and manager record. */
+int keyring2_unlock(const struct keyring *kr, const char *user, const char *pass,
+		    size_t passlen, struct keyset *ks, const struct keyring_slot **slot);
+/* Seals payload to the slot with id recipient and signs it as ks. */
+int keyring2_grant(struct keyring *kr, const struct keyset *ks,
+		   const uint8_t recipient[KEYRING_USERID_BYTES], uint8_t kind,
+		   uint32_t epoch, const uint8_t *payload, size_t len);
+/* 1 if recipient has a grant of kind (and epoch, unless epoch is 0). */
+int keyring2_has_grant(const struct keyring *kr, const uint8_t recipient[KEYRING_USERID_BYTES],
+		       uint8_t kind, uint32_t epoch);
+/* Removes a recipient's grants of kind (0: every kind). */
+void keyring2_grants_drop(struct keyring *kr, const uint8_t recipient[KEYRING_USERID_BYTES],
+			  uint8_t kind);
+/* Grants the role keys ks holds that the role of slot s should have and
+ * lacks. Returns the number of grants added through *added. */
+int keyring2_grant_role(struct keyring *kr, const struct keyset *ks,
+			const struct keyring_slot *s, int *added);
+/* Admin signature over register id, admin key, slots' public headers and
+ * the signer list; the manager record signed by a manager or recovery. */
+int keyring2_admin_sign(struct keyring *kr, const struct keyset *ks);
+int keyring2_admin_verify(const struct keyring *kr);
+int keyring2_mgr_sign(struct keyring *kr, const struct keyset *ks);
+int keyring2_mgr_verify(const struct keyring *kr);
+/* The slot with this id (zero id: recovery), or NULL. */
+struct keyring_slot *keyring2_slot_by_id(const struct keyring *kr,
+					 const uint8_t id[KEYRING_USERID_BYTES]);
+/* 1 if pk is (or was) a signing key of the slot with this id. */
+int keyring2_signer_known(const struct keyring *kr, const uint8_t id[KEYRING_USERID_BYTES],
+			  const uint8_t pk[32]);
+/* The role numbers slot headers store (cdop/store's enum role): v2 needs
+ * them to know which role may hold and grant which key. */
+#define KEYRING_ROLE_ADMIN 1
+#define KEYRING_ROLE_MANAGER 2
+#define KEYRING_ROLE_PANEL 3
+#define KEYRING_ROLE_ANALYST 4
 
 #endif

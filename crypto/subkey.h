@@ -19,7 +19,11 @@ enum subkey_id {
 	SUBKEY_KEYRING_MAC = 5, /* MAC over the keyring's header and slots */
 	SUBKEY_FAILBOX = 6,     /* X25519 seed: failed-unlock records */
 	SUBKEY_FILE_MAC = 7,    /* MAC over the whole register file */
-	SUBKEY_AGE = 8,         /* X25519 secret: the register's age identity */
+	/* Keyring v1 registers only (one master key): until a manager's
+	 * unlock migrates them, identifiable fields use these. */
+	SUBKEY_LEGACY_ID = 8,   /* K_id, epoch 0 */
+	SUBKEY_LEGACY_DUP = 9,  /* keyed hash for duplicate detection */
+	SUBKEY_LEGACY_AGE = 10, /* the register's age X25519 identity */
 };
 
 int subkey_derive(uint8_t out[SUBKEY_BYTES], enum subkey_id id,

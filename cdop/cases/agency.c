@@ -49,11 +49,13 @@ static int load_report(struct reg *r, int64_t case_id, const char *agency,
 		copy_col(&q, 0, s->requested);
 		copy_col(&q, 1, s->due);
 		copy_col(&q, 2, s->received);
-		nomem = !db_column_is_null(&q, 3) && !(s->form = strdup(db_column_text(&q, 3)));
+		/* Sealed under K_id (keys by role). */
+		nomem = cases_open_sealed(r, &q, 3, "agency_reports.form", agency,
+					  case_id, &s->form);
 	}
 	ret = db_finalize(&q);
 	if (!ret && nomem)
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		ret = nomem;
 	return ret;
 }
 

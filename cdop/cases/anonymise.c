@@ -75,6 +75,10 @@ char *anonymise_text(const char *text, const json_t *n)
 
 	if (!text)
 		return NULL;
+	/* Keys by role: without the notification (no K_id) there is nothing
+	 * child-specific to take out; the caller decides what to show. */
+	if (!n)
+		return strdup(text);
 	if (dob && strlen(dob) == 10) /* also 01/03/2024 */
 		snprintf(dob_uk, sizeof dob_uk, "%.2s/%.2s/%.4s", dob + 8, dob + 5, dob);
 	nd[nn++] = (struct needle){ jstr(n, "child.forename"), "[child]", 0, 1 };

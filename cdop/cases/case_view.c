@@ -24,7 +24,7 @@ static long hours_after(const char *death_date, const char *death_time, const ch
 {
 	struct cdatetime d;
 	long long o;
-	char buf[20];
+	char buf[32];
 
 	snprintf(buf, sizeof buf, "%sT%s", death_date, death_time ? death_time : "00:00");
 	if (date_datetime_parse(buf, &d) || date_done_minutes(on, &o))
@@ -60,7 +60,9 @@ int cases_rows(struct reg *r, struct db_stmt *q, cases_row_fn *fn, void *ctx,
 /* What a view is of and for, for the row functions. */
 struct view {
 	enum case_view_mode mode;
-	const json_t *n; /* the stored notification */
+	const json_t *n; /* the stored notification; NULL without K_id */
+	int64_t id;      /* the case */
+	char death_date[11], death_time[6];
 };
 
 /* The rows of q as the array out[key]. */
@@ -96,15 +98,26 @@ static int rr_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 	if (!a)
 		return CDOP_OK;
 	if (v->mode != CASE_VIEW_ANON) {
+		char *by = NULL, *notes = NULL;
+		int ret;
+
 		if (v->mode == CASE_VIEW_FULL)
 			json_object_set_new(a, "due", text_or_null(q, 1));
 		json_object_set_new(a, "on", text_or_null(q, 2));
-		set_if(a, "by", q, 3);
-		set_if(a, "notes", q, 4);
-		return CDOP_OK;
+		ret = cases_open_sealed(r, q, 3, "rr_actions.done_by", db_column_text(q, 0),
+					v->id, &by);
+		if (!ret)
+			ret = cases_open_sealed(r, q, 4, "rr_actions.notes",
+						db_column_text(q, 0), v->id, &notes);
+		if (by)
+			json_object_set_new(a, "by", json_string(by));
+		if (notes)
+			json_object_set_new(a, "notes", json_string(notes));
+		free(by);
+		free(notes);
+		return ret;
 	}
-	h = done ? hours_after(json_string_value(form_json_get(v->n, "death.date")),
-			       json_string_value(form_json_get(v->n, "death.time")),
+	h = done ? hours_after(v->death_date, v->death_time[0] ? v->death_time : NULL,
 			       db_column_text(q, 2)) : -1;
 	json_object_set_new(a, "done", json_boolean(done));
 	if (done && h >= 0)
@@ -138,8 +151,16 @@ static int agency_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 	set_if(a, "requested", q, 1);
 	set_if(a, "due", q, 2);
 	set_if(a, "received", q, 3);
-	if (!db_column_is_null(q, 4))
-		json_object_set_new(a, "form", json_loads(db_column_text(q, 4), 0, NULL));
+	if (!db_column_is_null(q, 4)) {
+		char *form = NULL;
+		int ret = cases_open_sealed(r, q, 4, "agency_reports.form",
+					    db_column_text(q, 0), v->id, &form);
+
+		if (form)
+			json_object_set_new(a, "form", json_loads(form, 0, NULL));
+		free(form);
+		return ret;
+	}
 	return CDOP_OK;
 }
 
@@ -261,20 +282,23 @@ static int add_review(struct reg *r, int64_t id, const struct view *v, json_t *o
 int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
 {
 	static const char sql[] =
-		"SELECT ref, status, (SELECT json FROM case_documents WHERE case_id = cases.id) FROM cases WHERE id = :id";
+		"SELECT ref, status, death_date, death_time FROM cases WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
 	char ref[CASE_REF_MAX] = "", status[24] = "";
-	json_t *n = NULL, *obj = NULL, *shown;
+	json_t *n = NULL, *obj = NULL, *shown = NULL;
 	struct view v;
 	int ret;
 
 	*out = NULL;
+	memset(&v, 0, sizeof v);
 	db_prepare(r, &q, sql);
 	db_bind_int(&q, ":id", id);
 	if (db_step(&q) == DB_ROW) {
 		snprintf(ref, sizeof ref, "%s", db_column_text(&q, 0));
 		snprintf(status, sizeof status, "%s", db_column_text(&q, 1));
-		n = json_loads(db_column_text(&q, 2), 0, NULL);
+		snprintf(v.death_date, sizeof v.death_date, "%s", db_column_text(&q, 2));
+		if (!db_column_is_null(&q, 3))
+			snprintf(v.death_time, sizeof v.death_time, "%s", db_column_text(&q, 3));
 	}
 	ret = db_finalize(&q);
 	if (ret)
@@ -283,22 +307,34 @@ int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
 		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no case with id %" PRId64, id);
 		goto out;
 	}
+	/* Keys by role: the anonymised notification was stored at write time;
+	 * the full one is opened only with K_id (and then also scrubs notes). */
+	if (mode == CASE_VIEW_ANON) {
+		ret = cases_notification_anon(r, id, &shown);
+		if (!ret && store_has_id(r))
+			ret = cases_notification(r, id, &n);
+	} else {
+		ret = cases_notification(r, id, &n);
+		shown = json_incref(n);
+	}
+	if (ret)
+		goto out;
 	obj = json_object();
-	if (!n || !obj) {
-		ret = reg_fail(r, CDOP_ERR_DAMAGED, "case %s: stored notification is not "
-			       "JSON", ref);
+	if (!obj) {
+		json_decref(shown);
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	if (mode != CASE_VIEW_EXPORT)
 		json_object_set_new(obj, "ref", json_string(ref));
 	json_object_set_new(obj, "status", json_string(status));
-	shown = mode == CASE_VIEW_ANON ? anonymise_notification(n) : json_incref(n);
 	if (!shown || json_object_set_new(obj, "notification", shown)) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	v.mode = mode;
 	v.n = n;
+	v.id = id;
 	ret = add_rr(r, id, &v, obj);
 	if (!ret)
 		ret = add_agency(r, id, &v, obj);
@@ -333,23 +369,48 @@ int cases_show(struct reg *r, const char *ref, enum case_view_mode mode, json_t 
 	return ret;
 }
 
+/* A row written before migration 007 and not yet re-sealed: its band from
+ * the plaintext notification. */
+static const char *legacy_band(struct reg *r, struct db_stmt *q)
+{
+	static char band[16];
+	json_t *n = NULL;
+
+	snprintf(band, sizeof band, "unknown");
+	if (db_column_is_null(q, 9) &&
+	    !cases_notification_parse(r, db_column_int(q, 10), db_column_text(q, 8), NULL, 0, &n))
+		snprintf(band, sizeof band, "%s", anonymise_age_band(n));
+	json_decref(n);
+	return band;
+}
+
 static int list_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **out)
 {
 	const enum case_view_mode *mode = ctx;
-	json_t *n = json_loads(db_column_text(q, 2), 0, NULL), *row;
+	json_t *n = NULL, *row;
 	char month[8];
+	int ret;
 
-	(void)r;
 	*out = NULL;
-	if (!n)
-		return CDOP_OK;
 	if (*mode == CASE_VIEW_ANON) {
 		snprintf(month, sizeof month, "%.7s", db_column_text(q, 3));
 		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "ref", db_column_text(q, 0),
 				"status", db_column_text(q, 1), "age_band",
-				anonymise_age_band(n), "sex", db_column_text(q, 5),
+				db_column_is_null(q, 7) ? legacy_band(r, q) : db_column_text(q, 7),
+				"sex", db_column_text(q, 5),
 				"death_month", month, "expected", db_column_text(q, 4));
+		*out = row;
+		return CDOP_OK;
 	} else {
+		size_t len = 0;
+		const void *b = db_column_is_null(q, 9) ? NULL : db_column_blob(q, 9, &len);
+
+		ret = cases_notification_parse(r, db_column_int(q, 10), db_column_text(q, 8),
+					       b, len, &n);
+		if (ret)
+			return ret;
+	}
+	{
 		const json_t *child = json_object_get(n, "child");
 
 		row = json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s, s:s, s:s}",
@@ -370,8 +431,9 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 	       json_t **out)
 {
 	static const char sql[] =
-		"SELECT ref, status, (SELECT json FROM case_documents WHERE case_id = cases.id), death_date, expected, sex, notified_date "
-		"FROM cases WHERE (:status IS NULL OR status = :status) "
+		"SELECT ref, status, NULL, death_date, expected, sex, notified_date, age_band, "
+		"d.json, d.sealed, cases.id "
+		"FROM cases JOIN case_documents d ON d.case_id = cases.id WHERE (:status IS NULL OR status = :status) "
 		"AND (:first IS NULL OR notified_date BETWEEN :first AND :last) "
 		"ORDER BY notified_date, ref";
 	struct db_stmt q = DB_STMT_INIT;

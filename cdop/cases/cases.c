@@ -30,9 +30,9 @@ static const char *jstr(const json_t *obj, const char *path)
 /* ---- the columns copied from the notification ----------------------------- */
 
 const struct case_column case_columns[CASE_NCOLUMNS] = {
-	[CASE_NHS_NUMBER] = { "nhs_number", "child.nhs_number", CASE_COL_TEXT },
-	[CASE_SURNAME_KEY] = { "surname_key", "child.surname", CASE_COL_KEY },
-	[CASE_DATE_OF_BIRTH] = { "date_of_birth", "child.date_of_birth", CASE_COL_TEXT },
+	[CASE_NHS_NUMBER] = { "nhs_number", "child.nhs_number", CASE_COL_HASH },
+	[CASE_SURNAME_KEY] = { "surname_key", "child.surname", CASE_COL_KEY_HASH },
+	[CASE_DATE_OF_BIRTH] = { "date_of_birth", "child.date_of_birth", CASE_COL_HASH },
 	[CASE_DEATH_DATE] = { "death_date", "death.date", CASE_COL_TEXT },
 	[CASE_DEATH_TIME] = { "death_time", "death.time", CASE_COL_TEXT },
 	[CASE_NOTIFIED_DATE] = { "notified_date", "notified.date", CASE_COL_TEXT },
@@ -41,6 +41,7 @@ const struct case_column case_columns[CASE_NCOLUMNS] = {
 	[CASE_SEX] = { "sex", "child.sex", CASE_COL_TEXT },
 	[CASE_ETHNICITY] = { "ethnicity", "child.ethnicity", CASE_COL_TEXT },
 	[CASE_PLACE] = { "place", "death.place", CASE_COL_TEXT },
+	[CASE_AGE_BAND] = { "age_band", "child.date_of_birth", CASE_COL_AGE_BAND },
 };
 
 /* The statements that write every column, made from case_columns once;
@@ -96,10 +97,31 @@ static void bind_column(struct db_stmt *q, const json_t *n, size_t i)
 {
 	const struct case_column *c = &case_columns[i];
 	const char *param = column_sql.param[i];
+	const char *text;
 	const json_t *v;
-	char key[256];
+	char key[256], hash[33];
 
 	switch (c->type) {
+	case CASE_COL_HASH:
+	case CASE_COL_KEY_HASH:
+		text = jstr(n, c->path);
+		if (text && c->type == CASE_COL_KEY_HASH) {
+			lower_copy(key, sizeof key, text);
+			text = key;
+		}
+		if (!text) {
+			db_bind_null(q, param);
+		} else if (store_dup_hash(q->r, text, hash)) {
+			if (!q->rc)
+				q->rc = CDOP_ERR_ACCESS;
+		} else {
+			db_bind_text(q, param, hash);
+		}
+		secure_wipe(key, sizeof key);
+		break;
+	case CASE_COL_AGE_BAND:
+		db_bind_text(q, param, anonymise_age_band(n));
+		break;
 	case CASE_COL_BOOL:
 		v = form_json_get(n, c->path);
 		if (json_is_boolean(v))
@@ -152,7 +174,8 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 		"death_date = :death_date AND (nhs_number IS NULL OR :nhs_number IS NULL))) "
 		"AND id != :self LIMIT 1";
 	static const char ins_doc[] =
-		"INSERT INTO case_documents(case_id, json) VALUES (:case, :json)";
+		"INSERT INTO case_documents(case_id, json, sealed, anon) "
+		"VALUES (:case, '', :sealed, :anon)";
 	/* Only the targets changed from their defaults have a row. */
 	static const char targets[] = "SELECT action, minutes FROM rr_targets";
 	struct db_stmt q = DB_STMT_INIT, *s[WRITER_STMTS];
@@ -320,8 +343,10 @@ static int insert_rr(struct case_writer *w, int64_t case_id, const char *action,
 	db_bind_text(q, ":action", action);
 	db_bind_text(q, ":due", due);
 	db_bind_text(q, ":on", done ? member(done, "on") : NULL);
-	db_bind_text(q, ":by", done ? member(done, "by") : NULL);
-	db_bind_text(q, ":notes", done ? member(done, "notes") : NULL);
+	cases_bind_sealed(w->r, q, ":by", "rr_actions.done_by", action, case_id,
+			  done ? member(done, "by") : NULL);
+	cases_bind_sealed(w->r, q, ":notes", "rr_actions.notes", action, case_id,
+			  done ? member(done, "notes") : NULL);
 	return run_reset(q);
 }
 
@@ -576,6 +601,77 @@ static void wipe_free(char *text)
 	}
 }
 
+static void sealed_ctx(char *out, size_t n, const char *column, const char *key)
+{
+	snprintf(out, n, "%s/%.40s", column, key ? key : "");
+}
+
+int cases_bind_sealed(struct reg *r, struct db_stmt *q, const char *param,
+		      const char *column, const char *key, int64_t case_id,
+		      const char *text)
+{
+	uint8_t *b = NULL;
+	size_t len = 0;
+	char ctx[64];
+	int ret;
+
+	if (!text)
+		return db_bind_null(q, param);
+	sealed_ctx(ctx, sizeof ctx, column, key);
+	ret = store_id_seal(r, ctx, case_id, text, &b, &len);
+	if (ret) {
+		if (!q->rc)
+			q->rc = ret;
+		return ret;
+	}
+	ret = db_bind_blob(q, param, b, len);
+	free(b);
+	return ret;
+}
+
+int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *column,
+		      const char *key, int64_t case_id, char **out)
+{
+	const uint8_t *b;
+	size_t n = 0;
+	char ctx[64];
+
+	*out = NULL;
+	if (db_column_is_null(q, col))
+		return CDOP_OK;
+	b = db_column_blob(q, col, &n);
+	/* Sealed: epoch (u32 LE, at most 64) first, so bytes 1-3 are zero,
+	 * which no stored text has. Otherwise a row from before 007. */
+	if (n < 44 || b[1] || b[2] || b[3]) {
+		*out = strdup(db_column_text(q, col));
+		return *out ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	sealed_ctx(ctx, sizeof ctx, column, key);
+	return store_id_open(r, ctx, case_id, b, n, out);
+}
+
+/* Binds :sealed (the notification text sealed under K_id for case id) and
+ * :anon (what the panel sees, made now: the panel cannot make it). */
+static int doc_bind(struct reg *r, struct db_stmt *q, int64_t id, const json_t *n,
+		    const char *text)
+{
+	json_t *a = anonymise_notification(n);
+	char *atext = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int ret = atext ? store_id_seal(r, "notification", id, text, &blob, &len) :
+		  reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+
+	if (!ret) {
+		db_bind_blob(q, ":sealed", blob, len);
+		ret = db_bind_text(q, ":anon", atext);
+	}
+	free(blob);
+	free(atext);
+	json_decref(a);
+	return ret;
+}
+
 int case_writer_add(struct case_writer *w, const json_t *notification,
 		    const char *status, const json_t *done, char ref[CASE_REF_MAX],
 		    int64_t *case_id)
@@ -612,8 +708,9 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 		goto out;
 	*case_id = db_last_id(w->r);
 	db_bind_int(d, ":case", *case_id);
-	db_bind_text(d, ":json", text);
-	ret = run_reset(d);
+	ret = doc_bind(w->r, d, *case_id, n, text);
+	if (!ret)
+		ret = run_reset(d);
 	if (!ret && w->targets_text[0])
 		ret = targets_store(w->r, *case_id, w->targets_text);
 	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
@@ -635,8 +732,8 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	db_bind_int(u, ":case", case_id);
 	db_bind_text(u, ":action", action);
 	db_bind_text(u, ":on", on);
-	db_bind_text(u, ":by", by);
-	db_bind_text(u, ":notes", notes);
+	cases_bind_sealed(w->r, u, ":by", "rr_actions.done_by", action, case_id, by);
+	cases_bind_sealed(w->r, u, ":notes", "rr_actions.notes", action, case_id, notes);
 	ret = run_reset(u);
 	if (ret || db_changes(w->r) > 0)
 		return ret;
@@ -644,8 +741,9 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	db_bind_text(&w->ins_rr, ":action", action);
 	db_bind_null(&w->ins_rr, ":due");
 	db_bind_text(&w->ins_rr, ":on", on);
-	db_bind_text(&w->ins_rr, ":by", by);
-	db_bind_text(&w->ins_rr, ":notes", notes);
+	cases_bind_sealed(w->r, &w->ins_rr, ":by", "rr_actions.done_by", action, case_id, by);
+	cases_bind_sealed(w->r, &w->ins_rr, ":notes", "rr_actions.notes", action, case_id,
+			  notes);
 	return run_reset(&w->ins_rr);
 }
 
@@ -663,7 +761,8 @@ static int agency_row(struct case_writer *w, int first, int64_t case_id,
 		db_bind_text(q, ":requested", requested);
 		db_bind_text(q, ":due", due);
 		db_bind_text(q, ":received", received);
-		db_bind_text(q, ":form", form);
+		cases_bind_sealed(w->r, q, ":form", "agency_reports.form", agency, case_id,
+				  form);
 		ret = run_reset(q);
 		if (ret || db_changes(w->r) > 0)
 			break;
@@ -744,29 +843,148 @@ int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MA
 	return ret;
 }
 
-int cases_notification(struct reg *r, int64_t id, json_t **out)
+int cases_notification_parse(struct reg *r, int64_t id, const char *json,
+			     const void *blob, size_t len, json_t **out)
 {
-	static const char sql[] = "SELECT json FROM case_documents WHERE case_id = :id";
+	char *text = NULL;
+	int ret = CDOP_OK;
+
+	*out = NULL;
+	if (blob) {
+		ret = store_id_open(r, "notification", id, blob, len, &text);
+		json = text;
+	}
+	if (!ret && !(*out = json_loads(json ? json : "", 0, NULL)))
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored notification of case %"
+			       PRId64 " is not JSON", id);
+	wipe_free(text);
+	return ret;
+}
+
+/* json, sealed and anon of case id's document. */
+static int doc_read(struct reg *r, int64_t id, int anon, json_t **out)
+{
+	static const char sql[] =
+		"SELECT json, sealed, anon FROM case_documents WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	int found, ret;
+	int found, ret = CDOP_OK, fin;
 
 	*out = NULL;
 	db_prepare(r, &q, sql);
 	db_bind_int(&q, ":id", id);
 	found = db_step(&q) == DB_ROW;
-	if (found)
-		*out = json_loads(db_column_text(&q, 0), 0, NULL);
-	ret = db_finalize(&q);
+	if (found && anon && !db_column_is_null(&q, 2)) {
+		if (!(*out = json_loads(db_column_text(&q, 2), 0, NULL)))
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored anonymised "
+				       "notification of case %" PRId64 " is not JSON", id);
+	} else if (found) {
+		size_t n = 0;
+		const void *b = db_column_is_null(&q, 1) ? NULL : db_column_blob(&q, 1, &n);
+		json_t *full = NULL;
+
+		/* Unsealed (a register not yet re-sealed): made from the text. */
+		ret = cases_notification_parse(r, id, db_column_text(&q, 0), b, n, &full);
+		if (!ret && anon) {
+			*out = anonymise_notification(full);
+			if (!*out)
+				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+			json_decref(full);
+		} else {
+			*out = full;
+		}
+	}
+	fin = db_finalize(&q);
+	if (!ret && fin)
+		ret = fin;
 	if (!ret && !found)
 		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "no case with id %" PRId64, id);
-	else if (!ret && !*out)
-		ret = reg_fail(r, CDOP_ERR_DAMAGED, "stored notification of case %"
-			       PRId64 " is not JSON", id);
 	if (ret) {
 		json_decref(*out);
 		*out = NULL;
 	}
 	return ret;
+}
+
+int cases_notification(struct reg *r, int64_t id, json_t **out)
+{
+	return doc_read(r, id, 0, out);
+}
+
+int cases_notification_anon(struct reg *r, int64_t id, json_t **out)
+{
+	return doc_read(r, id, 1, out);
+}
+
+/* One legacy row: sealed, anonymised, its columns re-bound as hashes. */
+static int seal_one(struct reg *r, struct db_stmt *doc, struct db_stmt *cols, int64_t id,
+		    const char *json)
+{
+	json_t *n = json_loads(json, 0, NULL);
+	int ret = n ? CDOP_OK : reg_fail(r, CDOP_ERR_DAMAGED, "stored notification of "
+					"case %" PRId64 " is not JSON", id);
+
+	if (!ret) {
+		db_bind_int(doc, ":id", id);
+		ret = doc_bind(r, doc, id, n, json);
+	}
+	if (!ret)
+		ret = run_reset(doc);
+	if (!ret) {
+		db_bind_int(cols, ":id", id);
+		db_bind_text(cols, ":now", NULL);
+		bind_case_columns(cols, n);
+		ret = run_reset(cols);
+	}
+	json_decref(n);
+	return ret;
+}
+
+int cases_seal_legacy(struct reg *r)
+{
+	static const char todo[] =
+		"SELECT case_id, json FROM case_documents WHERE sealed IS NULL";
+	static const char doc[] = "UPDATE case_documents SET json = '', sealed = :sealed, "
+		"anon = :anon WHERE case_id = :id";
+	static const char head[] = "UPDATE cases SET updated_at = :now";
+	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT, c = DB_STMT_INIT;
+	char detail[64], upd[1100];
+	int64_t n = 0;
+	int ret, any, fin;
+
+	if (!store_has_id(r))
+		return CDOP_OK;
+	db_prepare(r, &q, "SELECT 1 FROM case_documents WHERE sealed IS NULL LIMIT 1");
+	any = db_step(&q) == DB_ROW;
+	ret = db_finalize(&q);
+	if (ret || !any)
+		return ret;
+	column_sql_make();
+	/* The writer's update, keeping updated_at (:now is bound NULL). */
+	snprintf(upd, sizeof upd, "UPDATE cases SET updated_at = coalesce(:now, updated_at)%s",
+		 column_sql.update + strlen(head));
+	ret = db_begin(r);
+	if (ret)
+		return ret;
+	db_prepare(r, &q, todo);
+	db_prepare(r, &d, doc);
+	db_prepare(r, &c, upd);
+	while (!ret && db_step(&q) == DB_ROW) {
+		ret = seal_one(r, &d, &c, db_column_int(&q, 0), db_column_text(&q, 1));
+		n++;
+	}
+	fin = db_finalize(&q);
+	if (!ret)
+		ret = fin;
+	fin = db_finalize(&d);
+	if (!ret)
+		ret = fin;
+	fin = db_finalize(&c);
+	if (!ret)
+		ret = fin;
+	snprintf(detail, sizeof detail, "%" PRId64 " notifications sealed", n);
+	if (!ret)
+		ret = audit_append(r, "seal", "register", detail);
+	return db_end(r, ret);
 }
 
 /* RFC 7386-style merge: objects merge member by member, null removes. */
@@ -848,7 +1066,8 @@ static char *change_detail(const json_t *old, const json_t *new_, const char *re
 
 static int update_row(struct reg *r, int64_t id, const json_t *n)
 {
-	static const char doc[] = "UPDATE case_documents SET json = :json WHERE case_id = :id";
+	static const char doc[] = "UPDATE case_documents SET json = '', sealed = :sealed, "
+		"anon = :anon WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT;
 	char now[21], *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
 	int ret;
@@ -864,11 +1083,16 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 	db_run(&q);
 	ret = db_finalize(&q);
 	if (!ret) {
+		int fin;
+
 		db_prepare(r, &d, doc);
-		db_bind_text(&d, ":json", text);
 		db_bind_int(&d, ":id", id);
-		db_run(&d);
-		ret = db_finalize(&d);
+		ret = doc_bind(r, &d, id, n, text);
+		if (!ret)
+			db_run(&d);
+		fin = db_finalize(&d);
+		if (!ret)
+			ret = fin;
 	}
 	wipe_free(text);
 	return ret;

@@ -46,6 +46,11 @@ enum case_column_type {
 	CASE_COL_TEXT, /* the string at path, or NULL */
 	CASE_COL_KEY,  /* the string at path, lower-cased (matching key) */
 	CASE_COL_BOOL, /* 1, 0, or NULL when path holds no boolean */
+	/* Keys by role (SPEC §6): identifiable values are never stored in
+	 * the clear outside the sealed notification. */
+	CASE_COL_HASH,     /* keyed hash (store_dup_hash) of the string, or NULL */
+	CASE_COL_KEY_HASH, /* the same of the lower-cased string */
+	CASE_COL_AGE_BAND, /* age band from child.date_of_birth and death.date */
 };
 
 enum case_column_id {
@@ -60,6 +65,7 @@ enum case_column_id {
 	CASE_SEX,
 	CASE_ETHNICITY,
 	CASE_PLACE,
+	CASE_AGE_BAND,
 	CASE_NCOLUMNS
 };
 
@@ -72,8 +78,32 @@ struct case_column {
 extern const struct case_column case_columns[CASE_NCOLUMNS];
 
 /* Reads case ID's stored notification; *out is a new reference.
- * CDOP_ERR_NOTFOUND without such a case. */
+ * CDOP_ERR_NOTFOUND without such a case; CDOP_ERR_ACCESS for a role
+ * without the identifiable-data key (the notification is sealed). */
 int cases_notification(struct reg *r, int64_t id, json_t **out);
+/* The notification as the panel sees it (anonymise_notification, stored
+ * at write time): any role. */
+int cases_notification_anon(struct reg *r, int64_t id, json_t **out);
+/* Opens a sealed notification blob of case id (or the legacy plaintext
+ * json when blob is NULL). */
+int cases_notification_parse(struct reg *r, int64_t id, const char *json,
+			     const void *blob, size_t len, json_t **out);
+/* Re-seals a register written before keys by role (migration 007): every
+ * plaintext notification sealed, its columns hashed, its derived values
+ * stored; one transaction, audited. Needs the identifiable-data key;
+ * nothing to do returns CDOP_OK at once. */
+int cases_seal_legacy(struct reg *r);
+
+/* Identifiable text columns other than the notification (rr_actions.done_by
+ * and notes, agency_reports.form): sealed under K_id with the column, KEY
+ * (the action or agency) and the case id as authenticated data. Binding
+ * NULL binds NULL. Opening gives a malloc'd string (NULL for NULL; wipe
+ * it), or the text itself for a row written before migration 007. */
+int cases_bind_sealed(struct reg *r, struct db_stmt *q, const char *param,
+		      const char *column, const char *key, int64_t case_id,
+		      const char *text);
+int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *column,
+		      const char *key, int64_t case_id, char **out);
 
 /*
  * Writing cases. The writer holds prepared statements so that notify and

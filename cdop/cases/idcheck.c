@@ -362,7 +362,7 @@ void idset_free(struct idset *s)
 
 int idset_load(struct reg *r, struct idset **out)
 {
-	static const char sql[] = "SELECT json FROM case_documents";
+	static const char sql[] = "SELECT case_id, json, sealed FROM case_documents";
 	struct db_stmt q = DB_STMT_INIT;
 	struct idset *s = idset_new();
 	int ret = CDOP_OK;
@@ -370,11 +370,23 @@ int idset_load(struct reg *r, struct idset **out)
 	*out = NULL;
 	if (!s)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	/* Keys by role: the identifiers are sealed under the manager's K_id.
+	 * Without it (panel, analyst) the set stays empty and text is stored
+	 * or published as written (docs/security.md, residual risks). */
+	if (!store_has_id(r)) {
+		*out = s;
+		return CDOP_OK;
+	}
 	db_prepare(r, &q, sql);
 	while (!ret && db_step(&q) == DB_ROW) {
-		json_t *n = json_loads(db_column_text(&q, 0), 0, NULL);
+		size_t len = 0;
+		const void *blob = db_column_blob(&q, 2, &len);
+		json_t *n = NULL;
 
-		/* A record that is not JSON: its own view reports it damaged. */
+		/* A record that cannot be opened: its own view reports it. */
+		if (cases_notification_parse(r, db_column_int(&q, 0), db_column_text(&q, 1),
+					     blob, len, &n))
+			n = NULL;
 		if (n && add_all(s, n))
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		json_decref(n);

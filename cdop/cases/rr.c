@@ -371,23 +371,36 @@ static json_t *text_or_null(struct db_stmt *q, int col)
 	return db_column_is_null(q, col) ? json_null() : json_string(db_column_text(q, col));
 }
 
+static json_t *opt_string(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
 static int list_row(struct reg *r, struct db_stmt *q, void *now, json_t **row)
 {
 	const char *due = db_column_is_null(q, 1) ? NULL : db_column_text(q, 1);
 	const char *done = db_column_is_null(q, 2) ? NULL : db_column_text(q, 2);
+	const char *action = db_column_text(q, 0);
+	int64_t id = db_column_int(q, 5);
+	char *by = NULL, *notes = NULL;
+	int ret = cases_open_sealed(r, q, 3, "rr_actions.done_by", action, id, &by);
 
-	(void)r;
-	*row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "action", db_column_text(q, 0),
-			 "due", text_or_null(q, 1), "on", text_or_null(q, 2),
-			 "by", text_or_null(q, 3), "notes", text_or_null(q, 4),
-			 "status", status_of(due, done, *(long long *)now));
-	return CDOP_OK;
+	if (!ret)
+		ret = cases_open_sealed(r, q, 4, "rr_actions.notes", action, id, &notes);
+	if (!ret)
+		*row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "action", action,
+				 "due", text_or_null(q, 1), "on", text_or_null(q, 2),
+				 "by", opt_string(by), "notes", opt_string(notes),
+				 "status", status_of(due, done, *(long long *)now));
+	free(by);
+	free(notes);
+	return ret;
 }
 
 int rr_list(struct reg *r, const char *ref, json_t **out)
 {
 	static const char sql[] =
-		"SELECT action, due_at, done_on, done_by, notes FROM rr_actions "
+		"SELECT action, due_at, done_on, done_by, notes, case_id FROM rr_actions "
 		"WHERE case_id = :id ORDER BY due_at IS NULL, due_at, action";
 	struct db_stmt q = DB_STMT_INIT;
 	long long now = 0;

@@ -38,17 +38,41 @@ int cmd_audit_list(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
+/* --witness FILE.minisig (or the report FILE): the signature is checked
+ * with the register's report key, then the audit head its trusted comment
+ * states must still be in the trail (a cut tail is found). */
+static int witness_one(struct cli *c, const char *arg)
+{
+	char report[4096], tc[SIGN_TRUSTED_COMMENT_MAX + 1];
+	size_t n = strlen(arg);
+	int ret;
+
+	if (n >= sizeof report)
+		return cli_usage(c);
+	memcpy(report, arg, n + 1);
+	if (n > 8 && !strcmp(report + n - 8, ".minisig"))
+		report[n - 8] = 0;
+	ret = signing_verify_file(&c->reg, report, tc, sizeof tc);
+	if (!ret)
+		ret = audit_witness(&c->reg, tc);
+	if (!ret)
+		printf("witness %s: the trail holds the head it states\n", arg);
+	return ret;
+}
+
 int cmd_audit_verify(struct cli *c, int argc, char **argv)
 {
 	int64_t bad = 0;
-	int ret;
+	int i, ret;
 
-	(void)argv;
-	if (argc != 1)
-		return cli_usage(c);
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--witness") || ++i >= argc)
+			return cli_usage(c);
 	ret = audit_verify(&c->reg, &bad);
 	if (!ret)
 		printf("audit chain verified\n");
+	for (i = 2; !ret && i < argc; i += 2)
+		ret = witness_one(c, argv[i]);
 	return ret;
 }
 

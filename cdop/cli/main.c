@@ -1,5 +1,6 @@
 #include "cdop/cli/cli.h"
 #include "cdop/store/store.h"
+#include "cdop/cases/cases.h"
 #include "cdop/cli/testing.h"
 #include "crypto/secure.h"
 
@@ -320,6 +321,10 @@ int cli_unlock(struct cli *c)
 	if (c->cmd && (c->cmd->flags & CMD_LENIENT))
 		o.flags |= REG_OPEN_CHECK;
 	ret = reg_open(&c->reg, &o);
+	/* Keys by role: a register written before them is re-sealed at a
+	 * manager's first unlock (cdop/cases/cases.c). */
+	if (!ret && !(o.flags & REG_OPEN_CHECK))
+		ret = cases_seal_legacy(&c->reg);
 	if (c->reg.st.recovered && !ret)
 		fprintf(stderr, "cdop: warning: register '%s' was not closed cleanly "
 			"(a command was interrupted); every page and the audit chain "

@@ -80,6 +80,40 @@ static int store_recommendations(struct reg *r, int64_t case_id, const char *mad
 	return db_finalize(&q);
 }
 
+/* A text member replaced by anonymise_text of it. */
+static int scrub_member(struct reg *r, json_t *obj, const char *key, const json_t *n)
+{
+	const char *t = json_string_value(json_object_get(obj, key));
+	char *clean;
+
+	if (!t)
+		return CDOP_OK;
+	clean = anonymise_text(t, n);
+	if (!clean || json_object_set_new(obj, key, json_string(clean))) {
+		free(clean);
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	free(clean);
+	return CDOP_OK;
+}
+
+/* The learning and each recommendation's text, scrubbed of the child's
+ * identifiers. */
+static int review_scrub(struct reg *r, int64_t case_id, json_t *form, json_t *recs)
+{
+	json_t *n = NULL, *rec;
+	size_t i;
+	int ret = cases_notification(r, case_id, &n);
+
+	if (!ret)
+		ret = scrub_member(r, form, "learning", n);
+	json_array_foreach(recs, i, rec)
+		if (!ret)
+			ret = scrub_member(r, rec, "text", n);
+	json_decref(n);
+	return ret;
+}
+
 int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		  const char *meeting_date, const json_t *review, int *amended)
 {
@@ -116,6 +150,22 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 	if (!text) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
+	}
+	/* Keys by role: the panel and the analyst cannot open the notification
+	 * to take the child's identifiers out of this text when they read it,
+	 * so a writer holding K_id stores it scrubbed. */
+	if (store_has_id(r)) {
+		secure_wipe(text, strlen(text));
+		free(text);
+		text = NULL;
+		ret = review_scrub(r, case_id, form, recs);
+		if (ret)
+			goto out;
+		text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!text) {
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+			goto out;
+		}
 	}
 	db_prepare(r, &q, had);
 	db_bind_int(&q, ":case", case_id);

@@ -308,7 +308,7 @@ static void case_sql_make(void)
 		 "c.%s, c.%s, c.%s, c.%s, c.%s, c.%s "
 		 "FROM reviews r JOIN cases c ON c.id = r.case_id "
 		 "WHERE r.meeting_date BETWEEN :first AND :last",
-		 col(CASE_DATE_OF_BIRTH), col(CASE_DEATH_DATE), col(CASE_SEX),
+		 col(CASE_AGE_BAND), col(CASE_DEATH_DATE), col(CASE_SEX),
 		 col(CASE_ETHNICITY), col(CASE_EXPECTED), col(CASE_PLACE));
 	/* Both parts use an index (status, meeting date) rather than reading
 	 * every case; in the second, CROSS JOIN and the unary + keep SQLite
@@ -417,7 +417,7 @@ static int review_count(struct reg *r, struct stats *s, struct db_stmt *q)
 	int sex = code_list_index(&codes_sex, db_column_text(q, 7));
 	int exp = code_list_index(&codes_expected, db_column_text(q, 9));
 	const char *eth = db_column_is_null(q, 8) ? NULL : db_column_text(q, 8);
-	struct cdate met, dob, dod;
+	struct cdate met, dod;
 	int age = -1, dur = -1, ethn, place;
 	int ret = CDOP_OK;
 
@@ -431,13 +431,12 @@ static int review_count(struct reg *r, struct stats *s, struct db_stmt *q)
 		ret = uncountable(r, ref, path(CASE_EXPECTED), db_column_text(q, 9));
 	else if (date_parse(db_column_text(q, 4), &met))
 		ret = uncountable(r, ref, "meeting date", db_column_text(q, 4));
-	else if (date_parse(db_column_text(q, 5), &dob))
-		ret = uncountable(r, ref, path(CASE_DATE_OF_BIRTH), db_column_text(q, 5));
 	else if (date_parse(db_column_text(q, 6), &dod))
 		ret = uncountable(r, ref, path(CASE_DEATH_DATE), db_column_text(q, 6));
 	if (ret)
 		return ret;
-	age = index_of(groups_age_band, groups_age_band_n, group_age_band_of(&dob, &dod));
+	/* Keys by role: the band stored at write time, never the birth date. */
+	age = index_of(groups_age_band, groups_age_band_n, db_column_text(q, 5));
 	dur = index_of(groups_duration_band, groups_duration_band_n,
 		       group_duration_band_of(&dod, &met));
 	if (age < 0)

@@ -7,6 +7,8 @@
 #include "crypto/secure.h"
 #include "crypto/subkey.h"
 
+#include <sodium.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,33 +16,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Where the identity comes from: the one place to change. */
-static int age_secret(struct reg *r, uint8_t sk[STORE_AGE_KEY])
-{
-	if (!r->st.master)
-		return reg_fail(r, CDOP_ERR_INTERNAL, "age identity: register is not open");
-	if (subkey_derive(sk, SUBKEY_AGE, r->st.master))
-		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive the age identity");
-	return CDOP_OK;
-}
-
+/* Where the identity comes from: the manager role's keys (keys.c), or for
+ * a v1 keyring a subkey of the master key. */
 int store_age_identity(struct reg *r, uint8_t sk[STORE_AGE_KEY])
 {
-	if (r->ss.role != ROLE_MANAGER)
+	struct keyset *ks = r->st.ks;
+
+	if (r->st.kr.version != KEYRING_VERSION2 || !ks) {
+		if (r->ss.role != ROLE_MANAGER && r->ss.role != ROLE_NONE)
+			return reg_fail(r, CDOP_ERR_ACCESS, "only a manager may open files "
+					"sealed to this register");
+		return subkey_derive(sk, SUBKEY_LEGACY_AGE, r->st.master) ?
+			reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive the age identity") :
+			CDOP_OK;
+	}
+	if (!(ks->have & KEYSET_MGR))
 		return reg_fail(r, CDOP_ERR_ACCESS, "only a manager may open files sealed "
 				"to this register");
-	return age_secret(r, sk);
+	memcpy(sk, ks->age_sk, STORE_AGE_KEY);
+	return CDOP_OK;
 }
 
 int store_age_recipient(struct reg *r, uint8_t pk[STORE_AGE_KEY])
 {
 	uint8_t sk[STORE_AGE_KEY];
-	int ret = age_secret(r, sk);
 
-	if (!ret && age_public_key(pk, sk))
-		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot compute the age recipient");
-	secure_wipe(sk, sizeof sk);
-	return ret;
+	if (r->st.kr.version != KEYRING_VERSION2 || !r->st.ks) {
+		if (subkey_derive(sk, SUBKEY_LEGACY_AGE, r->st.master))
+			return reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive the age identity");
+		crypto_scalarmult_base(pk, sk);
+		secure_wipe(sk, sizeof sk);
+		return CDOP_OK;
+	}
+	if (r->st.kr.id_epoch == 0)
+		return reg_fail(r, CDOP_ERR_NOTFOUND, "this register has no age recipient "
+				"yet: it is made when a manager first unlocks the register");
+	memcpy(pk, r->st.kr.age_pk, STORE_AGE_KEY);
+	return CDOP_OK;
 }
 
 int store_age_recipient_text(struct reg *r, char *out, size_t outlen)

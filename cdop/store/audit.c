@@ -6,7 +6,79 @@
 #include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Keyring v2: each entry signed by the acting user's own Ed25519 key.
+ * sig = signer slot id (16) || public key (32) || Ed25519 signature (64)
+ * over BLAKE2b-512("cdop-audit-v2" || register id || seq (u64 LE) || hash). */
+#define AUDIT_SIG_BYTES (KEYRING_USERID_BYTES + 32 + 64)
+
+static void sig_digest(const struct reg *r, int64_t seq, const uint8_t hash[CHAIN_HASH_BYTES],
+		       uint8_t h[64])
+{
+	static const char tag[] = "cdop-audit-v2";
+	crypto_generichash_state st;
+	uint8_t b[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)((uint64_t)seq >> (8 * i));
+	crypto_generichash_init(&st, NULL, 0, 64);
+	crypto_generichash_update(&st, (const uint8_t *)tag, sizeof tag);
+	crypto_generichash_update(&st, r->st.kr.register_id, KEYRING_ID_BYTES);
+	crypto_generichash_update(&st, b, 8);
+	crypto_generichash_update(&st, hash, CHAIN_HASH_BYTES);
+	crypto_generichash_final(&st, h, 64);
+}
+
+static int signed_register(const struct reg *r)
+{
+	return r->st.kr.version == KEYRING_VERSION2 && r->st.ks;
+}
+
+static void entry_sign(struct reg *r, int64_t seq, const uint8_t hash[CHAIN_HASH_BYTES],
+		       uint8_t sig[AUDIT_SIG_BYTES])
+{
+	uint8_t h[64];
+
+	sig_digest(r, seq, hash, h);
+	memcpy(sig, r->st.ks->self_id, KEYRING_USERID_BYTES);
+	memcpy(sig + KEYRING_USERID_BYTES, r->st.ks->s_pk, 32);
+	crypto_sign_detached(sig + KEYRING_USERID_BYTES + 32, NULL, h, sizeof h,
+			     r->st.ks->s_sk);
+}
+
+/*
+ * The signature of entry e: by a key the keyring lists for the slot that
+ * signed (admin-signed), and that slot is the entry's user, the recovery
+ * slot (break-glass), or any user importing an unverified failed-unlock
+ * claim. CDOP_OK or CDOP_ERR_DAMAGED with the reason in r->e.
+ */
+static int entry_sig_check(struct reg *r, const struct audit_entry *e,
+			   const uint8_t hash[CHAIN_HASH_BYTES], const void *sig, size_t n)
+{
+	const uint8_t *s = sig;
+	uint8_t h[64], uid[KEYRING_USERID_BYTES];
+
+	if (!s || n != AUDIT_SIG_BYTES)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "audit entry %" PRId64 " (%s %s by %s) "
+				"is not signed", e->seq, e->at, e->action, e->user);
+	keyring_user_id(&r->st.kr, e->user, uid);
+	if (memcmp(s, uid, sizeof uid) && !sodium_is_zero(s, KEYRING_USERID_BYTES) &&
+	    strcmp(e->action, "unlock_failed"))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "audit entry %" PRId64 " (%s %s by %s) "
+				"is signed by another user's key", e->seq, e->at,
+				e->action, e->user);
+	sig_digest(r, e->seq, hash, h);
+	if (!keyring2_signer_known(&r->st.kr, s, s + KEYRING_USERID_BYTES) ||
+	    crypto_sign_verify_detached(s + KEYRING_USERID_BYTES + 32, h, sizeof h,
+					s + KEYRING_USERID_BYTES))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "audit entry %" PRId64 " (%s %s by %s) "
+				"has been altered: its signature does not match",
+				e->seq, e->at, e->action, e->user);
+	return CDOP_OK;
+}
 
 /* "SEQ:" and the hash in hex. */
 #define HEAD_TEXT_SIZE (24 + 2 * CHAIN_HASH_BYTES + 2)
@@ -27,8 +99,7 @@ static int entry_hash(struct reg *r, const uint8_t prev[CHAIN_HASH_BYTES],
 	f[3].data = e->action; f[3].len = strlen(e->action);
 	f[4].data = e->object; f[4].len = strlen(e->object);
 	f[5].data = e->detail; f[5].len = strlen(e->detail);
-	ret = subkey_derive(key, SUBKEY_AUDIT, r->st.master) ||
-	      chain_hash(out, key, prev, f, 6);
+	ret = store_audit_key(r, key) || chain_hash(out, key, prev, f, 6);
 	secure_wipe(key, sizeof key);
 	return ret ? reg_fail(r, CDOP_ERR_INTERNAL, "cannot hash audit entry") : CDOP_OK;
 }
@@ -80,9 +151,9 @@ int audit_append_as(struct reg *r, const char *at, const char *user,
 		    const char *action, const char *object, const char *detail)
 {
 	static const char sql[] =
-		"INSERT INTO audit(seq, at, user, action, object, detail, hash) "
-		"VALUES (:seq, :at, :user, :action, :object, :detail, :hash)";
-	uint8_t prev[CHAIN_HASH_BYTES], hash[CHAIN_HASH_BYTES];
+		"INSERT INTO audit(seq, at, user, action, object, detail, hash, sig) "
+		"VALUES (:seq, :at, :user, :action, :object, :detail, :hash, :sig)";
+	uint8_t prev[CHAIN_HASH_BYTES], hash[CHAIN_HASH_BYTES], sig[AUDIT_SIG_BYTES];
 	struct db_stmt q = DB_STMT_INIT;
 	struct audit_entry e;
 	int ret;
@@ -110,6 +181,12 @@ int audit_append_as(struct reg *r, const char *at, const char *user,
 	db_bind_text(&q, ":object", e.object);
 	db_bind_text(&q, ":detail", e.detail);
 	db_bind_blob(&q, ":hash", hash, sizeof hash);
+	if (signed_register(r)) {
+		entry_sign(r, e.seq, hash, sig);
+		db_bind_blob(&q, ":sig", sig, sizeof sig);
+	} else {
+		db_bind_null(&q, ":sig");
+	}
 	db_run(&q);
 	ret = db_finalize(&q);
 	return ret ? ret : head_record(r, e.seq, hash);
@@ -157,10 +234,66 @@ int audit_head_text(struct reg *r, char *out, size_t outlen)
 	return db_finalize(&q);
 }
 
+int audit_head(struct reg *r, int64_t *entries, char hash[2 * CHAIN_HASH_BYTES + 1])
+{
+	char text[HEAD_TEXT_SIZE + 8], *colon;
+	int ret = audit_head_text(r, text, sizeof text);
+
+	*entries = 0;
+	hash[0] = 0;
+	if (ret || !text[0])
+		return ret;
+	colon = strchr(text, ':');
+	if (!colon || strlen(colon + 1) != 2 * CHAIN_HASH_BYTES)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "the register's audit head is malformed");
+	*colon = 0;
+	*entries = strtoll(text, NULL, 10);
+	memcpy(hash, colon + 1, 2 * CHAIN_HASH_BYTES + 1);
+	return CDOP_OK;
+}
+
+int audit_witness(struct reg *r, const char *tc)
+{
+	static const char sql[] = "SELECT hash FROM audit WHERE seq = :seq";
+	struct db_stmt q = DB_STMT_INIT;
+	char want[2 * CHAIN_HASH_BYTES + 1], have[2 * CHAIN_HASH_BYTES + 1] = "";
+	const char *at = tc ? strstr(tc, "audit:") : NULL;
+	long long seq;
+	int n = 0, found = 0, ret;
+
+	if (!at || sscanf(at, "audit:%lld:%64[0-9a-f]%n", &seq, want, &n) != 2 ||
+	    strlen(want) != 2 * CHAIN_HASH_BYTES || seq < 0)
+		return reg_fail_field(r, CDOP_ERR_INPUT, "witness", "the signed comment "
+				      "states no audit head (audit:ENTRIES:HASH)");
+	if (seq == 0)
+		return CDOP_OK;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":seq", seq);
+	if (db_step(&q) == DB_ROW) {
+		size_t hl = 0;
+		const void *h = db_column_blob(&q, 0, &hl);
+
+		found = 1;
+		if (hl == CHAIN_HASH_BYTES)
+			sodium_bin2hex(have, sizeof have, h, hl);
+	}
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
+	if (!found)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "audit trail cut: the witness states "
+				"%lld entries, the trail holds fewer; entries have been "
+				"removed from its end", seq);
+	if (strcmp(have, want))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "audit trail rewritten: entry %lld "
+				"is not the one the witness states", seq);
+	return CDOP_OK;
+}
+
 int audit_verify(struct reg *r, int64_t *bad)
 {
 	static const char sql[] =
-		"SELECT seq, at, user, action, object, detail, hash FROM audit ORDER BY seq";
+		"SELECT seq, at, user, action, object, detail, hash, sig FROM audit ORDER BY seq";
 	uint8_t prev[CHAIN_HASH_BYTES] = { 0 }, want[CHAIN_HASH_BYTES];
 	struct db_stmt q = DB_STMT_INIT;
 	char head[128], expect[HEAD_TEXT_SIZE];
@@ -191,6 +324,18 @@ int audit_verify(struct reg *r, int64_t *bad)
 				       "entry %" PRId64 " (%s %s %s by %s): it has been "
 				       "altered", e.seq, e.at, e.action, e.object, e.user);
 			break;
+		}
+		if (signed_register(r) && r->st.kr.signed_from &&
+		    e.seq >= (int64_t)r->st.kr.signed_from) {
+			size_t slen = 0;
+			const void *sg = db_column_is_null(&q, 7) ? NULL :
+					 db_column_blob(&q, 7, &slen);
+
+			ret = entry_sig_check(r, &e, want, sg, slen);
+			if (ret) {
+				*bad = e.seq;
+				break;
+			}
 		}
 		memcpy(prev, want, sizeof prev);
 		n = e.seq;

@@ -489,6 +489,9 @@ static int restore_unlock(struct reg *r, const struct backup_restore_opts *o,
 				file);
 	case CRYPTO_ERR_NOMEM:
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory deriving the key");
+	case CRYPTO_ERR_TAMPER: /* keyring v2: an admin or grant signature */
+		return reg_fail(r, CDOP_ERR_DAMAGED, "backup '%s' is altered: its "
+				"keyring's signatures do not match", file);
 	default:
 		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot unlock: %s",
 				crypto_strerror(ret));

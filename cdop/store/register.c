@@ -148,6 +148,7 @@ void reg_release(struct reg *r)
 	(void)reg_close(r);
 	secure_free(r->st.master);
 	r->st.master = NULL;
+	keys_release(r);
 	keyring_release(&r->st.kr);
 	if (r->st.lock_fd >= 0)
 		close(r->st.lock_fd); /* drops the flock */
@@ -295,25 +296,15 @@ static int db_key_and_configure(struct reg *r, int creating)
 		"PRAGMA foreign_keys = ON",
 		"PRAGMA journal_mode = DELETE",
 	};
-	uint8_t key[SUBKEY_BYTES];
 	char *keytext = NULL;
 	size_t i;
 	int ret;
 
-	keytext = secure_alloc(3 + 2 * SUBKEY_BYTES + 1);
-	if (!keytext)
-		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	ret = subkey_derive(key, SUBKEY_DATABASE, r->st.master);
-	if (ret) {
-		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive database key");
-		goto out;
-	}
-	/* x'…' makes SQLCipher use the bytes as the key, with no PBKDF2. */
-	keytext[0] = 'x';
-	keytext[1] = '\'';
-	sodium_bin2hex(keytext + 2, 2 * SUBKEY_BYTES + 1, key, SUBKEY_BYTES);
-	keytext[2 + 2 * SUBKEY_BYTES] = '\'';
-	keytext[3 + 2 * SUBKEY_BYTES] = 0;
+	/* x'…' makes SQLCipher use the bytes as the key, with no PBKDF2: K_db,
+	 * from K_reg (keys.c), or the K_reg before a rotation not yet rekeyed. */
+	ret = keys_db_key_text(r, r->st.rekey_due, &keytext);
+	if (ret)
+		return ret;
 	if (sqlite3_key(r->st.db, keytext, (int)(3 + 2 * SUBKEY_BYTES)) != SQLITE_OK) {
 		ret = db_error(r, SQLITE_ERROR, "key");
 		goto out;
@@ -328,7 +319,6 @@ static int db_key_and_configure(struct reg *r, int creating)
 	if (sqlite3_busy_timeout(r->st.db, 10000) != SQLITE_OK)
 		ret = db_error(r, SQLITE_ERROR, "configure");
 out:
-	secure_wipe(key, sizeof key);
 	secure_free(keytext);
 	return ret;
 }
@@ -357,6 +347,16 @@ static int db_connect_probe(struct reg *r)
 		db_prepare(r, &q, "SELECT count(*) FROM sqlite_master");
 		db_step(&q);
 		ret = db_finalize(&q);
+	}
+	/* A rotation whose rekey did not happen: the previous K_reg opens it,
+	 * and the rekey is finished before anything else (keys.c). */
+	if ((ret == CDOP_ERR_DAMAGED || ret == CDOP_ERR_INTERNAL) && r->st.k_reg_prev &&
+	    !r->st.rekey_due) {
+		db_cache_clear(r);
+		sqlite3_close_v2(r->st.db);
+		r->st.db = NULL;
+		r->st.rekey_due = 1;
+		return db_connect_probe(r);
 	}
 	if (ret == CDOP_ERR_DAMAGED || ret == CDOP_ERR_INTERNAL)
 		return reg_fail(r, CDOP_ERR_DAMAGED,
@@ -736,17 +736,11 @@ static int load_keyring(struct reg *r)
 static int unlock(struct reg *r, const struct reg_open_opts *o,
 		  const struct keyring_slot **slot)
 {
-	int ret;
+	int ret = keys_unlock(r, o, slot);
 
-	if (o->recovery_code) {
-		ret = keyring_recovery_open(&r->st.kr, o->recovery_code, r->st.master);
-		if (ret == CRYPTO_ERR_FORMAT)
-			return reg_fail(r, CDOP_ERR_INPUT, "recovery code is not "
-					"32 hexadecimal digits (xxxx-xxxx-...)");
-	} else {
-		ret = keyring_slot_open(&r->st.kr, o->user, o->pass, o->passlen,
-					r->st.master, slot);
-	}
+	if (o->recovery_code && ret == CRYPTO_ERR_FORMAT)
+		return reg_fail(r, CDOP_ERR_INPUT, "recovery code is not "
+				"32 hexadecimal digits (xxxx-xxxx-...)");
 	switch (ret) {
 	case CRYPTO_OK:
 		return CDOP_OK;
@@ -774,6 +768,10 @@ static int unlock(struct reg *r, const struct reg_open_opts *o,
 				r->st.keys_path);
 	case CRYPTO_ERR_NOMEM:
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory deriving the key");
+	case CRYPTO_ERR_TAMPER:
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has been altered: "
+				"its admin or manager signature does not match",
+				r->st.keys_path);
 	}
 	return reg_fail(r, CDOP_ERR_INTERNAL, "cannot unlock: %s", crypto_strerror(ret));
 }
@@ -793,7 +791,26 @@ static int connect_checked(struct reg *r, const struct reg_open_opts *o,
 	return o->recovery_code ? CDOP_OK : check_user(r, slot);
 }
 
+static int reg_open_once(struct reg *r, const struct reg_open_opts *o);
+
 int reg_open(struct reg *r, const struct reg_open_opts *o)
+{
+	int ret = reg_open_once(r, o);
+
+	/* A keyring change whose commit landed before a crash was completed
+	 * (keys_pending): open again with it, once. */
+	if (ret == 1) {
+		reg_release(r);
+		reg_init(r);
+		ret = reg_open_once(r, o);
+		if (ret == 1)
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring change could not be "
+				       "completed");
+	}
+	return ret;
+}
+
+static int reg_open_once(struct reg *r, const struct reg_open_opts *o)
 {
 	const struct keyring_slot *slot = NULL;
 	int fd = -1, ret;
@@ -841,6 +858,8 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 		return ret;
 	ret = connect_checked(r, o, slot);
 	r->st.allow_pragma = 0;
+	if (!ret)
+		ret = keys_pending(r, o->flags);
 	if (ret)
 		return ret;
 	if (r->st.recovered) {
@@ -848,7 +867,11 @@ int reg_open(struct reg *r, const struct reg_open_opts *o)
 		if (ret)
 			return ret;
 	}
-	return import_failures(r);
+	if (r->st.rekey_due && !(o->flags & REG_OPEN_CHECK) &&
+	    ((ret = reg_mark_dirty(r)) || (ret = keys_rekey(r))))
+		return ret;
+	ret = import_failures(r);
+	return ret ? ret : keys_after_open(r, o->flags);
 fail_fd:
 	if (fd >= 0 && r->st.lock_fd != fd)
 		close(fd);
@@ -999,10 +1022,7 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	r->st.master = secure_alloc(MASTER_KEY_BYTES);
 	if (!r->st.master)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (keyring_create(&r->st.kr, r->st.master) ||
-	    keyring_slot_set(&r->st.kr, r->st.master, o->admin, ROLE_ADMIN, o->pass,
-			     o->passlen, &kdf) ||
-	    keyring_recovery_set(&r->st.kr, r->st.master, &kdf, o->recovery_code))
+	if (keys_create(r, o, &kdf))
 		return reg_fail(r, CDOP_ERR_NOMEM, "cannot create keyring: out of memory");
 	signing_register_id(r, idhex, sizeof idhex);
 	idhex[12] = 0;

@@ -26,6 +26,19 @@ int signing_key(struct reg *r, struct sign_key *k)
 	int ret;
 
 	*k = (struct sign_key)SIGN_KEY_INIT;
+	if (r->st.kr.version == KEYRING_VERSION2 && r->st.ks) {
+		/* Keys by role: the report key is granted to managers and
+		 * analysts only (keys.c). */
+		if (!(r->st.ks->have & KEYSET_REPORT))
+			return reg_fail(r, CDOP_ERR_ACCESS, "the report-signing key is "
+					"held by the manager and analyst roles only%s",
+					r->st.kr.id_epoch ? "" : " (and is made when a "
+					"manager first unlocks the register)");
+		crypto_sign_ed25519_sk_to_seed(seed, r->st.ks->report_sk);
+		ret = sign_keypair_from_seed(k, seed);
+		secure_wipe(seed, sizeof seed);
+		return ret ? sign_fail(r, ret, "report signing key") : CDOP_OK;
+	}
 	if (!r->st.master)
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "report signing: register is not open");
 	else if ((ret = subkey_derive(seed, SUBKEY_SIGN, r->st.master)) != 0)
@@ -36,11 +49,30 @@ int signing_key(struct reg *r, struct sign_key *k)
 	return ret;
 }
 
+/* The public half, for any role: v2 keeps it in the keyring's manager
+ * record; v1 derives it. */
+static int signing_pub(struct reg *r, struct sign_key *k)
+{
+	uint8_t h[32];
+
+	if (r->st.kr.version != KEYRING_VERSION2 || !r->st.ks)
+		return signing_key(r, k);
+	*k = (struct sign_key)SIGN_KEY_INIT;
+	if (!r->st.kr.id_epoch)
+		return reg_fail(r, CDOP_ERR_NOTFOUND, "this register has no report-signing "
+				"key yet: it is made when a manager first unlocks the "
+				"register");
+	memcpy(k->pub.pk, r->st.kr.report_pk, SIGN_PUBKEY_BYTES);
+	crypto_generichash(h, sizeof h, k->pub.pk, SIGN_PUBKEY_BYTES, NULL, 0);
+	memcpy(k->pub.key_id, h, SIGN_KEYID_BYTES);
+	return CDOP_OK;
+}
+
 int signing_pubkey_text(struct reg *r, char *out, size_t outlen,
 			char keyid[SIGN_KEYID_HEX_SIZE])
 {
 	struct sign_key k = SIGN_KEY_INIT;
-	int ret = signing_key(r, &k);
+	int ret = signing_pub(r, &k);
 
 	if (ret)
 		goto out;
@@ -184,7 +216,7 @@ static int verify_with(struct reg *r, const char *path, const struct sign_pubkey
 	if (ret)
 		goto out;
 	if (!pub) {
-		ret = signing_key(r, &k);
+		ret = signing_pub(r, &k);
 		if (ret)
 			goto out;
 		pub = &k.pub;

@@ -99,6 +99,11 @@ struct store {
 		sqlite3_stmt *s;
 		int busy;
 	} stmts[REG_STMT_CACHE];
+	/* Keyring v2: the unlocked slot's own keys and its role keys (guarded
+	 * memory; cdop/store/keys.c). NULL for a v1 keyring. */
+	struct keyset *ks;
+	uint8_t *k_reg_prev;      /* the K_reg before a rotation, until rekeyed */
+	int rekey_due;            /* the database is still under k_reg_prev */
 };
 
 /* Who is acting, and when: the user, their role and the clock. */
@@ -216,6 +221,30 @@ int reg_date_input(struct reg *r, const char *field, const char *in, char out[11
 /* Schema version this build writes. */
 int reg_schema_latest(void);
 
+/* ==== keys (keys.c): keys by role, SPEC §6 ==== */
+/*
+ * What the unlocked user's role may decrypt. Identifiable fields are sealed
+ * (XChaCha20-Poly1305) under K_id of the newest epoch the user holds, with
+ * CTX and ID as authenticated data, so a sealed value cannot be moved to
+ * another row or column. Blob: epoch (u32 LE) || nonce (24) || ciphertext.
+ * Without K_id (panel, analyst, admin): CDOP_ERR_ACCESS.
+ */
+int store_has_id(struct reg *r);
+int store_id_seal(struct reg *r, const char *ctx, int64_t id, const char *text,
+		  uint8_t **blob, size_t *len);
+/* *text is malloc'd, NUL-terminated; wipe it after use. */
+int store_id_open(struct reg *r, const char *ctx, int64_t id, const void *blob,
+		  size_t len, char **text);
+/* Keyed BLAKE2b-128 (manager-only key) of text, as 32 hex digits: equal
+ * values match for duplicate checks without being readable. */
+int store_dup_hash(struct reg *r, const char *text, char out[33]);
+/* The audit chain key. */
+int store_audit_key(struct reg *r, uint8_t out[32]);
+/* The register's age X25519 identity (manager, recovery; else
+ * CDOP_ERR_ACCESS) and recipient (any role). */
+int store_age_identity(struct reg *r, uint8_t sk[32]);
+int store_age_recipient(struct reg *r, uint8_t pk[32]);
+
 /* ==== db ==== */
 struct reg;
 
@@ -319,8 +348,19 @@ int audit_append_as(struct reg *r, const char *at, const char *user,
 int audit_record(struct reg *r, const char *action, const char *object,
 		 const char *detail);
 
-/* Walks the chain. On a break: CDOP_ERR_DAMAGED, *bad = first broken seq,
- * message in reg->err. */
+/* The audit head as every signed report and backup states it (the
+ * witness against a cut tail): the number of entries and the newest
+ * entry's chain hash as 64 hex digits ("" and 0 before the first). */
+int audit_head(struct reg *r, int64_t *entries, char hash[65]);
+/* Checks the head a signed trusted comment states ("audit:ENTRIES:HASH")
+ * against the trail: CDOP_ERR_DAMAGED when the trail no longer holds that
+ * entry with that hash (a cut tail, a rewrite); CDOP_ERR_INPUT when tc
+ * states no head. */
+int audit_witness(struct reg *r, const char *tc);
+
+/* Walks the chain; with keyring v2 also checks every entry's signature
+ * against the signing keys the (admin-signed) keyring lists. On a break:
+ * CDOP_ERR_DAMAGED, *bad = first broken seq, message in reg->err. */
 int audit_verify(struct reg *r, int64_t *bad);
 
 struct audit_entry {

@@ -25,5 +25,23 @@ int reg_journal_gone(const char *path);
 void reg_interrupted_cleanup(const char *path, const char *tag, const char *other);
 /* Removes regular files named NAME+PREFIX* beside NAME (stale temps). */
 void reg_stale_remove(const char *name, const char *prefix);
+/* keys.c: keys by role (see there). */
+struct reg_open_opts;
+struct reg_create_opts;
+struct kdf_params;
+struct keyring_slot;
+int keys_unlock(struct reg *r, const struct reg_open_opts *o,
+		const struct keyring_slot **slot);
+void keys_release(struct reg *r);
+int keys_after_open(struct reg *r, unsigned flags);
+int keys_create(struct reg *r, struct reg_create_opts *o, const struct kdf_params *kdf);
+int keys_slot_set(struct reg *r, const char *name, int role, const char *pass,
+		  size_t passlen, const struct kdf_params *kdf);
+int keys_disable(struct reg *r, const char *name);
+void keys_disable_undo(struct reg *r);
+int keys_db_key_text(struct reg *r, int prev, char **out);
+int keys_rekey(struct reg *r);
+int keys_commit(struct reg *r);
+int keys_pending(struct reg *r, unsigned flags);
 
 #endif

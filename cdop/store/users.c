@@ -1,4 +1,5 @@
 #include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
 #include "crypto/error.h"
 
 #include <stdlib.h>
@@ -45,20 +46,15 @@ static int user_lookup(struct reg *r, const char *name, enum role *role, int *ac
 }
 
 /*
- * Database row and keyring slot change together: the transaction stays
- * open while the new keyring is renamed into place, and the old keyring is
- * put back if the commit then fails.
+ * Database row and keyring slot change together (issue 10, findings 6
+ * and 7): keys.c writes the new keyring to PATH.keys.new with a generation
+ * number that the transaction also records, commits, then renames it into
+ * place; an open finds which of the two the database agrees with.
  */
 static int commit_with_keyring(struct reg *r, const struct keyring *old)
 {
-	int ret = reg_keyring_save(r);
-
-	if (ret)
-		return ret;
-	ret = db_commit(r);
-	if (ret)
-		(void)keyring_save(old, r->st.keys_path, KEYRING_SAVE_REPLACE);
-	return ret;
+	(void)old;
+	return keys_commit(r);
 }
 
 static int keyring_copy(struct reg *r, struct keyring *dst)
@@ -125,8 +121,7 @@ static int slot_change_begin(struct reg *r, struct keyring *old, const char *nam
 	ret = change_begin(r, old);
 	if (ret)
 		return ret;
-	err = keyring_slot_set(&r->st.kr, r->st.master, name, (uint8_t)role, pass,
-			       passlen, &kdf);
+	err = keys_slot_set(r, name, (int)role, pass, passlen, &kdf);
 	return err ? change_end(r, slot_error(r, err), old) : CDOP_OK;
 }
 
@@ -191,9 +186,12 @@ int users_disable(struct reg *r, const char *name)
 	ret = change_begin(r, &old);
 	if (ret)
 		return ret;
-	if (keyring_slot_disable(&r->st.kr, name)) {
-		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has no slot for "
-			       "user '%s'", r->st.keys_path, name);
+	ret = keys_disable(r, name);
+	if (ret) {
+		ret = ret == CRYPTO_ERR_NOUSER ?
+			reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has no slot for "
+				 "user '%s'", r->st.keys_path, name) :
+			slot_error(r, ret);
 		goto out;
 	}
 	db_prepare(r, &q, sql);
@@ -204,7 +202,13 @@ int users_disable(struct reg *r, const char *name)
 		goto out;
 	ret = audit_append(r, "user_disable", name, role_name(role));
 out:
-	return change_end(r, ret, &old);
+	ret = change_end(r, ret, &old);
+	if (ret) {
+		keys_disable_undo(r);
+		return ret;
+	}
+	/* The register's new key: every page re-encrypted (keys.c). */
+	return r->st.rekey_due ? keys_rekey(r) : CDOP_OK;
 }
 
 int users_passwd(struct reg *r, const char *name, const char *pass, size_t passlen)

@@ -33,8 +33,9 @@ expect_rc 4 "cdop runs a command on a test-profile register"
 [ ! -e "$T/r.json" ] && pass || fail "cdop wrote a report from a test-profile register"
 
 # -- without --kdf, init uses the production default, "moderate": every slot
-#    (admin, recovery) says ops 3, 256 MiB (crypto/keyring.h: a 64-byte
-#    header, 120-byte slots, ops at +4 and memory at +8, little-endian)
+#    (admin, recovery) says ops 3, 256 MiB (crypto/keyring.h, v2: a 64-byte
+#    header, a 280-byte public block, 216-byte slots, ops at +4 and memory
+#    at +8, little-endian)
 prod --register "$P" --passphrase-file "$T/ada.pass" init --admin ada \
   --recovery-out "$T/prod-rec.txt"
 expect_rc 0 "cdop init (default profile)"
@@ -42,7 +43,7 @@ python3 - "$P.keys" <<'PY' && pass || fail "cdop init did not use the moderate p
 import struct, sys
 b = open(sys.argv[1], 'rb').read()
 for i in range(2):
-    ops, mem = struct.unpack_from('<IQ', b, 64 + 120 * i + 4)
+    ops, mem = struct.unpack_from('<IQ', b, 64 + 280 + 216 * i + 4)
     assert (ops, mem) == (3, 256 << 20), (i, ops, mem)
 PY
 rm -f "$P" "$P.keys" "$T/prod-rec.txt"

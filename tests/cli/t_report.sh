@@ -46,7 +46,7 @@ for fmt in html csv json md; do
     [ "$(stat -c %a "$out")" = 600 ] && pass || fail "$out mode"
     if minisign -Vm "$out" -p "$T/cdop.pub" >"$T/mini" 2>&1; then pass; else
       fail "minisign rejects $out: $(cat "$T/mini")"; fi
-    grep -q "Trusted comment: cdop register:[0-9a-f]\{32\} year:2025-26 edition:${ed%%-*} time:20[0-9-]*T[0-9:]*Z$" "$T/mini" \
+    grep -q "Trusted comment: cdop register:[0-9a-f]\{32\} year:2025-26 edition:${ed%%-*} time:20[0-9-]*T[0-9:]*Z audit:[0-9]*:[0-9a-f]\{64\}$" "$T/mini" \
       && pass || fail "$out: trusted comment: $(cat "$T/mini")"
   done
 done
@@ -139,6 +139,11 @@ expect_rc 2 "verify without FILE"
 REG2="$T/other.cdop"
 "$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \
   --recovery-out "$T/rec2.txt" >/dev/null 2>&1 || fail "second register"
+# Keys by role: the report key is made at the first manager's unlock.
+"$CDOP" --register "$REG2" --user ada --passphrase-file "$T/ada.pass" user add mo \
+  --role manager --new-passphrase-file "$T/mo.pass" >/dev/null 2>&1 </dev/null &&
+"$CDOP" --register "$REG2" --user mo --passphrase-file "$T/mo.pass" case list \
+  >/dev/null 2>&1 </dev/null || fail "second register: a manager"
 "$CDOP" --register "$REG2" --user ada --passphrase-file "$T/ada.pass" verify "$R/board.md" \
   >"$T/out" 2>"$T/err" </dev/null; RC=$?
 expect_rc 1 "verify with another register's key"

@@ -266,6 +266,22 @@ static inline int t_reg_open(struct reg *r, const char *path, const char *user,
 	return reg_open(r, &o);
 }
 
+/* Keys by role: only a manager can write identifiable data. Adds the user
+ * T_REG_MANAGER (manager, T_PASS) to a register made by t_reg_create and
+ * opens it as them; the caller reg_release()s. */
+#define T_REG_MANAGER "mgr"
+static inline int t_reg_open_manager(struct reg *r, const char *path)
+{
+	int ret = t_reg_open(r, path, T_ADMIN, T_PASS);
+
+	if (!ret)
+		ret = users_add(r, T_REG_MANAGER, ROLE_MANAGER, T_PASS, strlen(T_PASS));
+	if (!ret)
+		ret = reg_close(r);
+	reg_release(r);
+	return ret ? ret : t_reg_open(r, path, T_REG_MANAGER, T_PASS);
+}
+
 /* reg_init + reg_open with the recovery code. */
 static inline int t_reg_open_recovery(struct reg *r, const char *path, const char *user,
 				      const char *code)

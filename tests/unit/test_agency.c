@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 /*
  * cdop/agency: reporting forms requested from and returned by agencies
  * (SPEC §1 step 3): request, receive and the due list, their refusals
@@ -20,19 +21,31 @@
 static void stored(struct reg *r, const char *ref, const char *agency, char *out,
 		   size_t len)
 {
+	/* The form is sealed under K_id (keys by role): opened as cdop does. */
 	static const char sql[] =
 		"SELECT coalesce(a.requested, '-') || ' ' || coalesce(a.due, '-') || ' ' || "
-		"coalesce(a.received, '-') || ' ' || coalesce(a.form, '-') FROM agency_reports a "
+		"coalesce(a.received, '-') || ' ', a.form, a.case_id FROM agency_reports a "
 		"JOIN cases c ON c.id = a.case_id WHERE c.ref = :ref AND a.agency = :agency";
 	struct db_stmt q = DB_STMT_INIT;
+	char *form = NULL;
 
 	assert_int_equal(db_prepare(r, &q, sql), 0);
 	assert_int_equal(db_bind_text(&q, ":ref", ref), 0);
 	assert_int_equal(db_bind_text(&q, ":agency", agency), 0);
-	if (db_step(&q) == DB_ROW)
-		snprintf(out, len, "%s", db_column_text(&q, 0));
-	else
+	if (db_step(&q) == DB_ROW) {
+		assert_int_equal(cases_open_sealed(r, &q, 1, "agency_reports.form", agency,
+						   db_column_int(&q, 2), &form), 0);
+		if (!db_column_is_null(&q, 1)) {
+			size_t n = 0;
+			const void *b = db_column_blob(&q, 1, &n);
+
+			assert_null(memmem(b, n, "summary", 7)); /* not in clear */
+		}
+		snprintf(out, len, "%s%s", db_column_text(&q, 0), form ? form : "-");
+	} else {
 		snprintf(out, len, "(none)");
+	}
+	free(form);
 	db_finalize(&q);
 }
 

@@ -441,11 +441,13 @@ static void test_chain_is_keyed(void **state)
 	struct fix *f = *state;
 	struct reg *r = &f->r;
 	uint8_t saved[MASTER_KEY_BYTES];
+	/* Keyring v2: the chain key is K_audit, granted with K_reg. */
+	uint8_t *key = r->st.ks ? r->st.ks->k_audit : r->st.master;
 
-	memcpy(saved, r->st.master, sizeof saved);
-	r->st.master[0] ^= 1;
+	memcpy(saved, key, sizeof saved);
+	key[0] ^= 1;
 	expect_broken(r, 1, "another key");
-	memcpy(r->st.master, saved, sizeof saved);
+	memcpy(key, saved, sizeof saved);
 	secure_wipe(saved, sizeof saved);
 	expect_intact(r);
 }

@@ -108,9 +108,15 @@ static void test_notify_nhs_spaces(void **state)
 	struct reg *r = &c->r;
 	char ref[CASE_REF_MAX];
 
+	char hash[33], sql[128];
+
 	t_notify(r, t_notification("Example", "943 476 5919"), ref);
+	/* Keys by role: the column holds a keyed hash of the normalised number. */
+	assert_int_equal(store_dup_hash(r, "9434765919", hash), CDOP_OK);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM cases WHERE nhs_number = '%s'", hash);
+	assert_int_equal(t_count(r, sql), 1);
 	assert_int_equal(t_count(r, "SELECT count(*) FROM cases WHERE "
-			       "nhs_number = '9434765919'"), 1);
+			       "nhs_number = '9434765919'"), 0);
 }
 
 static void test_notify_required(void **state)
@@ -541,6 +547,14 @@ static void test_case_columns_schema(void **state)
 			assert_int_equal(db_column_int(&q, 0), json_is_true(v));
 		else if (cc->type == CASE_COL_KEY)
 			assert_string_equal(db_column_text(&q, 0), "macexample");
+		else if (cc->type == CASE_COL_HASH || cc->type == CASE_COL_KEY_HASH) {
+			char hash[33];
+
+			assert_int_equal(store_dup_hash(r, cc->type == CASE_COL_KEY_HASH ?
+				"macexample" : json_string_value(v), hash), CDOP_OK);
+			assert_string_equal(db_column_text(&q, 0), hash);
+		} else if (cc->type == CASE_COL_AGE_BAND)
+			assert_string_equal(db_column_text(&q, 0), anonymise_age_band(doc));
 		else
 			assert_string_equal(db_column_text(&q, 0), json_string_value(v));
 		assert_int_equal(db_finalize(&q), CDOP_OK);

@@ -442,7 +442,7 @@ static void test_tampered_header(void **state)
 	static const struct tamper t[] = {
 		{ "magic first", 0, 0x20, CRYPTO_ERR_FORMAT, 0 },
 		{ "magic last", 7, 0x01, CRYPTO_ERR_FORMAT, 0 },
-		{ "version 1->2", 8, 0x03, CRYPTO_ERR_VERSION, 0 },
+		{ "version 1->3", 8, 0x02, CRYPTO_ERR_VERSION, 0 },
 		{ "version 1->0", 8, 0x01, CRYPTO_ERR_VERSION, 0 },
 		{ "version high", 9, 0x01, CRYPTO_ERR_VERSION, 0 },
 		{ "nslots 3->0", 10, 0x03, CRYPTO_ERR_FORMAT, 0 },

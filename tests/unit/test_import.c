@@ -76,7 +76,7 @@ static int setup(void **state)
 	f->dir = t_mkdtemp();
 	f->reg_path = t_path(f->dir, T_REG_NAME);
 	assert_int_equal(t_reg_create(f->reg_path, T_ADMIN, T_PASS, NULL, err, sizeof err), 0);
-	assert_int_equal(t_reg_open(&f->r, f->reg_path, T_ADMIN, T_PASS), 0);
+	assert_int_equal(t_reg_open_manager(&f->r, f->reg_path), 0);
 	f->r.ss.today = "2025-06-01";
 	*state = f;
 	return 0;
@@ -205,7 +205,7 @@ static void test_export_round_trip(void **state)
 	assert_int_equal(count(&f->r, "SELECT count(*) FROM audit WHERE action = 'export'"), 1);
 
 	assert_int_equal(t_reg_create(reg2, T_ADMIN, T_PASS, NULL, err, sizeof err), 0);
-	assert_int_equal(t_reg_open(&r2, reg2, T_ADMIN, T_PASS), 0);
+	assert_int_equal(t_reg_open_manager(&r2, reg2), 0);
 	r2.ss.today = "2025-06-01";
 	assert_int_equal(import_file(&r2, e1, &o, &res), 0);
 	assert_int_equal(export_file(&r2, e2, &out), 0);

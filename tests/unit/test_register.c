@@ -386,13 +386,13 @@ static void test_open_bad_keyring(void **state)
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);
 	reg_release(&r);
 	/* another format version */
-	keys[8] = 2;
+	keys[8] = 3;
 	t_spew(f->keys, keys, klen);
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);
 	reg_release(&r);
-	keys[8] = 1;
+	keys[8] = 2;
 	/* KDF memory out of bounds in the admin slot: refused before Argon2 */
-	keys[KEYRING_HEADER_BYTES + 15] = 0x40;
+	keys[KEYRING_HEADER_BYTES + KEYRING_PUBLIC_BYTES + 15] = 0x40;
 	t_spew(f->keys, keys, klen);
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);
 	assert_non_null(strstr(r.e.msg, "bounds"));
@@ -405,16 +405,15 @@ static void test_open_bad_keyring(void **state)
 static void test_open_keyring_slots_swapped(void **state)
 {
 	struct fix *f = *state;
-	uint8_t *keys, tmp[KEYRING_SLOT_BYTES];
-	size_t klen;
+	uint8_t *keys, tmp[KEYRING_SLOT2_BYTES];
+	size_t klen, at = KEYRING_HEADER_BYTES + KEYRING_PUBLIC_BYTES;
 	struct reg r;
 
 	keys = t_slurp(f->keys, &klen);
 	assert_int_equal(keys[10], 2);
-	memcpy(tmp, keys + KEYRING_HEADER_BYTES, KEYRING_SLOT_BYTES);
-	memmove(keys + KEYRING_HEADER_BYTES, keys + KEYRING_HEADER_BYTES + KEYRING_SLOT_BYTES,
-		KEYRING_SLOT_BYTES);
-	memcpy(keys + KEYRING_HEADER_BYTES + KEYRING_SLOT_BYTES, tmp, KEYRING_SLOT_BYTES);
+	memcpy(tmp, keys + at, KEYRING_SLOT2_BYTES);
+	memmove(keys + at, keys + at + KEYRING_SLOT2_BYTES, KEYRING_SLOT2_BYTES);
+	memcpy(keys + at + KEYRING_SLOT2_BYTES, tmp, KEYRING_SLOT2_BYTES);
 	t_spew(f->keys, keys, klen);
 	free(keys);
 	expect_reg(t_reg_open(&r, f->path, ADMIN, T_PASS), CDOP_ERR_DAMAGED, &r);

@@ -84,7 +84,7 @@ static int group_setup(void **state)
 	g_path = t_path(g_dir, T_REG_NAME);
 	ret = t_reg_create(g_path, T_ADMIN, T_PASS, NULL, err, sizeof err);
 	if (!ret)
-		ret = t_reg_open(&r, g_path, T_ADMIN, T_PASS);
+		ret = t_reg_open_manager(&r, g_path);
 	if (ret)
 		return -1;
 	r.ss.today = TODAY;
@@ -121,7 +121,7 @@ static void compute(struct stats *s, int year, enum dc_method m)
 {
 	struct reg r;
 
-	assert_int_equal(t_reg_open(&r, g_path, T_ADMIN, T_PASS), 0);
+	assert_int_equal(t_reg_open(&r, g_path, T_REG_MANAGER, T_PASS), 0);
 	r.ss.today = TODAY;
 	stats_init(s);
 	if (stats_compute(&r, year, s) || stats_disclose(&r, s, m))

@@ -1,0 +1,609 @@
+/*
+ * cdop/store/keys — keys by role (SPEC §6; docs/security.md "Key
+ * hierarchy"). A v2 keyring slot holds only its user's own key pairs; the
+ * role keys come as grants sealed to the user's X25519 key and signed by
+ * whoever granted them (crypto/keyring.c). This file turns an unlocked
+ * slot into the session's keys, hands pending grants on at unlock, makes
+ * the slots of user add, passwd and recover, rotates the register's keys at
+ * user disable, and seals the identifiable fields under K_id.
+ *
+ * A v1 keyring (one master key in every slot) still opens: every key is
+ * then derived from the master key, as before, until a manager's unlock
+ * migrates it (keys_migrate).
+ */
+#include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
+#include "crypto/bytes.h"
+#include "crypto/error.h"
+#include "crypto/secure.h"
+#include "crypto/subkey.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "crypto/file.h"
+
+#define ID_NONCE 24
+#define ID_HEAD (4 + ID_NONCE)
+
+static int v2(const struct reg *r)
+{
+	return r->st.kr.version == KEYRING_VERSION2 && r->st.ks;
+}
+
+static int keys_oom(struct reg *r)
+{
+	return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+}
+
+/* ---- unlock --------------------------------------------------------------- */
+
+int keys_unlock(struct reg *r, const struct reg_open_opts *o,
+		const struct keyring_slot **slot)
+{
+	struct keyset *ks;
+	int ret;
+
+	if (r->st.kr.version != KEYRING_VERSION2) {
+		if (o->recovery_code)
+			return keyring_recovery_open(&r->st.kr, o->recovery_code, r->st.master);
+		return keyring_slot_open(&r->st.kr, o->user, o->pass, o->passlen,
+					 r->st.master, slot);
+	}
+	ks = r->st.ks = keyset_new();
+	if (!ks)
+		return CRYPTO_ERR_NOMEM;
+	ret = o->recovery_code ?
+		keyring2_unlock(&r->st.kr, NULL, o->recovery_code,
+				strlen(o->recovery_code), ks, slot) :
+		keyring2_unlock(&r->st.kr, o->user, o->pass, o->passlen, ks, slot);
+	if (ret)
+		return ret;
+	/* A slot without the current K_reg was left out of a rotation. */
+	if (!(ks->have & KEYSET_REG))
+		return CRYPTO_ERR_DISABLED;
+	memcpy(r->st.master, ks->k_reg, MASTER_KEY_BYTES);
+	if (ks->have & KEYSET_REG_PREV) {
+		r->st.k_reg_prev = secure_alloc(MASTER_KEY_BYTES);
+		if (!r->st.k_reg_prev)
+			return CRYPTO_ERR_NOMEM;
+		memcpy(r->st.k_reg_prev, ks->k_reg_prev, MASTER_KEY_BYTES);
+	}
+	return CRYPTO_OK;
+}
+
+void keys_release(struct reg *r)
+{
+	keyset_free(r->st.ks);
+	r->st.ks = NULL;
+	secure_free(r->st.k_reg_prev);
+	r->st.k_reg_prev = NULL;
+}
+
+static int is_manager(const struct keyset *ks)
+{
+	return ks->kind == KEYRING_SLOT_RECOVERY || ks->role == KEYRING_ROLE_MANAGER;
+}
+
+/* The first manager's unlock makes the manager keys: K_dup, the age
+ * identity, the report key and K_id epoch 1. No one else ever held them. */
+static int mgr_keys_create(struct reg *r, struct keyset *ks)
+{
+	struct keyring *kr = &r->st.kr;
+	uint8_t seed[32];
+
+	randombytes_buf(ks->k_dup, sizeof ks->k_dup);
+	randombytes_buf(ks->age_sk, sizeof ks->age_sk);
+	crypto_scalarmult_base(kr->age_pk, ks->age_sk);
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(kr->report_pk, ks->report_sk, seed);
+	sodium_memzero(seed, sizeof seed);
+	randombytes_buf(ks->k_id[1], 32);
+	ks->id_have[1] = 1;
+	ks->id_latest = 1;
+	ks->have |= KEYSET_MGR | KEYSET_REPORT;
+	kr->id_epoch = 1;
+	return keyring2_mgr_sign(kr, ks);
+}
+
+/* After a rotation: a new K_id epoch, made by the next manager to unlock. */
+static int id_epoch_new(struct reg *r, struct keyset *ks)
+{
+	struct keyring *kr = &r->st.kr;
+	uint32_t e = kr->id_epoch + 1;
+
+	if (e > KEYSET_MAX_EPOCHS)
+		return CRYPTO_OK; /* documented limit: epochs stop at 64 */
+	randombytes_buf(ks->k_id[e], 32);
+	ks->id_have[e] = 1;
+	ks->id_latest = e;
+	kr->id_epoch = e;
+	return keyring2_mgr_sign(kr, ks);
+}
+
+/*
+ * At every unlock but check's: a manager (or the recovery code) makes the
+ * manager keys or a K_id epoch that is due, and every user hands on the
+ * keys they may grant to slots that lack them (a user added since, a new
+ * epoch). Changes only the keyring.
+ */
+int keys_after_open(struct reg *r, unsigned flags)
+{
+	struct keyring *kr = &r->st.kr;
+	struct keyset *ks = r->st.ks;
+	int added = 0, changed = 0, ret = CRYPTO_OK;
+	size_t i;
+
+	if (!v2(r) || (flags & REG_OPEN_CHECK))
+		return CDOP_OK;
+	if (is_manager(ks) && kr->id_epoch == 0) {
+		ret = mgr_keys_create(r, ks);
+		changed = 1;
+	} else if (is_manager(ks) && (ks->have & KEYSET_MGR) &&
+		   ks->id_latest == kr->id_epoch && kr->id_epoch_wanted > kr->id_epoch) {
+		ret = id_epoch_new(r, ks);
+		changed = 1;
+	}
+	for (i = 0; !ret && i < kr->nslots; i++)
+		ret = keyring2_grant_role(kr, ks, &kr->slots[i], &added);
+	if (ret)
+		return reg_fail(r, ret == CRYPTO_ERR_NOMEM ? CDOP_ERR_NOMEM : CDOP_ERR_INTERNAL,
+				"cannot grant role keys: %s", crypto_strerror(ret));
+	return changed || added ? reg_keyring_save(r) : CDOP_OK;
+}
+
+/* ---- create, slots, disable ---------------------------------------------- */
+
+int keys_create(struct reg *r, struct reg_create_opts *o, const struct kdf_params *kdf)
+{
+	struct keyring *kr = &r->st.kr;
+	struct keyset *ks = r->st.ks = keyset_new();
+	int added = 0, ret;
+	size_t i;
+
+	if (!ks)
+		return CRYPTO_ERR_NOMEM;
+	ret = keyring2_create(kr, ks);
+	kr->signed_from = 1; /* every audit entry of a v2 register is signed */
+	if (!ret)
+		ret = keyring2_slot_new(kr, o->admin, ROLE_ADMIN, o->pass, o->passlen, kdf, ks);
+	if (!ret)
+		ret = keyring2_recovery_new(kr, kdf, o->recovery_code);
+	for (i = 0; !ret && i < kr->nslots; i++)
+		ret = keyring2_grant_role(kr, ks, &kr->slots[i], &added);
+	if (!ret)
+		ret = keyring2_admin_sign(kr, ks);
+	if (!ret)
+		memcpy(r->st.master, ks->k_reg, MASTER_KEY_BYTES);
+	return ret;
+}
+
+/* Adds a user's slot, rewraps one's own under a new passphrase, or (the
+ * recovery code, or an admin re-adding) makes new key pairs and grants. */
+int keys_slot_set(struct reg *r, const char *name, int role, const char *pass,
+		  size_t passlen, const struct kdf_params *kdf)
+{
+	struct keyring *kr = &r->st.kr;
+	struct keyset *ks = r->st.ks;
+	struct keyring_slot *s;
+	int added = 0, ret;
+
+	if (!v2(r))
+		return keyring_slot_set(kr, r->st.master, name, (uint8_t)role, pass,
+					passlen, kdf);
+	s = keyring_slot_find(kr, name);
+	if (s && ks->kind == KEYRING_SLOT_USER &&
+	    !memcmp(s->user_id, ks->self_id, KEYRING_USERID_BYTES))
+		return keyring2_slot_rewrap(kr, ks, pass, passlen, kdf);
+	if (!(ks->have & KEYSET_ADMIN))
+		return CRYPTO_ERR_ARG;
+	ret = keyring2_slot_new(kr, name, (uint8_t)role, pass, passlen, kdf, NULL);
+	s = ret ? NULL : keyring_slot_find(kr, name);
+	if (!ret && !s)
+		ret = CRYPTO_ERR_NOUSER;
+	if (!ret) {
+		keyring2_grants_drop(kr, s->user_id, 0); /* sealed to the old keys */
+		ret = keyring2_grant_role(kr, ks, s, &added);
+	}
+	return ret ? ret : keyring2_admin_sign(kr, ks);
+}
+
+/*
+ * Disables NAME's slot and rotates: a new K_reg (epoch + 1) granted to every
+ * active slot (the database is rekeyed after the commit, keys_rekey), and a
+ * new K_id epoch due at the next manager unlock. The previous K_reg stays
+ * granted to the remaining users only, so a crash before the rekey still
+ * opens; nothing is granted to NAME any more.
+ */
+int keys_disable(struct reg *r, const char *name)
+{
+	struct keyring *kr = &r->st.kr;
+	struct keyset *ks = r->st.ks;
+	uint8_t seed[32], sk[crypto_box_SECRETKEYBYTES];
+	struct keyring_slot *s;
+	int added = 0, ret;
+	size_t i;
+
+	ret = keyring_slot_disable(kr, name);
+	if (ret || !v2(r))
+		return ret;
+	if (!(ks->have & KEYSET_ADMIN))
+		return CRYPTO_ERR_ARG;
+	s = keyring_slot_find(kr, name);
+	keyring2_grants_drop(kr, s->user_id, 0);
+	/* Older than the previous epoch: nobody needs them. */
+	for (i = 0; i < kr->ngrants;) {
+		if (kr->grants[i].kind == GRANT_REG && kr->grants[i].epoch + 1 < kr->reg_epoch) {
+			uint8_t id[KEYRING_USERID_BYTES];
+
+			memcpy(id, kr->grants[i].recipient, sizeof id);
+			keyring2_grants_drop(kr, id, GRANT_REG);
+			i = 0;
+			continue;
+		}
+		i++;
+	}
+	if (!r->st.k_reg_prev && !(r->st.k_reg_prev = secure_alloc(MASTER_KEY_BYTES)))
+		return CRYPTO_ERR_NOMEM;
+	memcpy(r->st.k_reg_prev, ks->k_reg, MASTER_KEY_BYTES);
+	randombytes_buf(ks->k_reg, sizeof ks->k_reg);
+	kr->reg_epoch = ++ks->reg_epoch;
+	memcpy(r->st.master, ks->k_reg, MASTER_KEY_BYTES);
+	ret = subkey_derive(seed, SUBKEY_FAILBOX, ks->k_reg);
+	if (!ret && crypto_box_seed_keypair(kr->box_pk, sk, seed))
+		ret = CRYPTO_ERR_INIT;
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	if (kr->id_epoch && kr->id_epoch_wanted <= kr->id_epoch)
+		kr->id_epoch_wanted = kr->id_epoch + 1;
+	for (i = 0; !ret && i < kr->nslots; i++)
+		ret = keyring2_grant_role(kr, ks, &kr->slots[i], &added);
+	r->st.rekey_due = 1;
+	return ret ? ret : keyring2_admin_sign(kr, ks);
+}
+
+/* A disable that did not commit: the keyring was put back (users.c), and
+ * so are the keys. */
+void keys_disable_undo(struct reg *r)
+{
+	if (!r->st.rekey_due || !v2(r) || !r->st.k_reg_prev)
+		return;
+	memcpy(r->st.master, r->st.k_reg_prev, MASTER_KEY_BYTES);
+	memcpy(r->st.ks->k_reg, r->st.k_reg_prev, MASTER_KEY_BYTES);
+	r->st.ks->reg_epoch = r->st.kr.reg_epoch;
+	secure_free(r->st.k_reg_prev);
+	r->st.k_reg_prev = NULL;
+	r->st.rekey_due = 0;
+}
+
+/* The SQLCipher key text x'…' of a register key. */
+static int key_text(struct reg *r, const uint8_t *k_reg, char **out)
+{
+	uint8_t key[SUBKEY_BYTES];
+	char *t = secure_alloc(3 + 2 * SUBKEY_BYTES + 1);
+
+	*out = NULL;
+	if (!t)
+		return keys_oom(r);
+	if (subkey_derive(key, SUBKEY_DATABASE, k_reg)) {
+		secure_free(t);
+		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive database key");
+	}
+	t[0] = 'x';
+	t[1] = '\'';
+	sodium_bin2hex(t + 2, 2 * SUBKEY_BYTES + 1, key, SUBKEY_BYTES);
+	t[2 + 2 * SUBKEY_BYTES] = '\'';
+	t[3 + 2 * SUBKEY_BYTES] = 0;
+	secure_wipe(key, sizeof key);
+	*out = t;
+	return CDOP_OK;
+}
+
+int keys_db_key_text(struct reg *r, int prev, char **out)
+{
+	return key_text(r, prev ? r->st.k_reg_prev : r->st.master, out);
+}
+
+/* Re-encrypts every page under the current K_reg (after a rotation's
+ * commit, or at the open that finds a rotation not yet done). */
+int keys_rekey(struct reg *r)
+{
+	char *t = NULL;
+	int ret = key_text(r, r->st.master, &t);
+
+	if (ret)
+		return ret;
+	if (sqlite3_rekey(r->st.db, t, (int)strlen(t)) != SQLITE_OK)
+		ret = db_error(r, SQLITE_ERROR, "rekey");
+	secure_free(t);
+	if (!ret)
+		r->st.rekey_due = 0;
+	return ret;
+}
+
+/* ---- keyring and database together (findings 6, 7) ----------------------- */
+
+static int new_path(struct reg *r, char *out, size_t len)
+{
+	if ((size_t)snprintf(out, len, "%s.new", r->st.keys_path) >= len)
+		return reg_fail(r, CDOP_ERR_INPUT, "path too long: '%s'", r->st.keys_path);
+	return CDOP_OK;
+}
+
+static int meta_generation(struct reg *r, uint64_t *g, int *found)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	*g = 0;
+	*found = 0;
+	db_prepare(r, &q, "SELECT value FROM meta WHERE key = 'keyring_generation'");
+	if (db_step(&q) == DB_ROW) {
+		*g = strtoull(db_column_text(&q, 0), NULL, 10);
+		*found = 1;
+	}
+	return db_finalize(&q);
+}
+
+/*
+ * Commits the open transaction together with the changed keyring: the
+ * keyring gets the next generation, which the transaction records too;
+ * it is written (and fsync'd) as PATH.keys.new, the database commits,
+ * then PATH.keys.new is renamed over PATH.keys. A crash leaves either no
+ * .new (nothing changed) or a .new whose generation says whether the
+ * commit landed (keys_pending). v1 keyrings: the old order.
+ */
+int keys_commit(struct reg *r)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	char path[4200], gen[24];
+	int ret;
+
+	if (r->st.kr.version != KEYRING_VERSION2) {
+		ret = reg_keyring_save(r);
+		return ret ? ret : db_commit(r);
+	}
+	ret = new_path(r, path, sizeof path);
+	if (ret)
+		return ret;
+	r->st.kr.generation++;
+	snprintf(gen, sizeof gen, "%llu", (unsigned long long)r->st.kr.generation);
+	db_prepare(r, &q, "INSERT OR REPLACE INTO meta(key, value) "
+		   "VALUES ('keyring_generation', :g)");
+	db_bind_text(&q, ":g", gen);
+	db_run(&q);
+	ret = db_finalize(&q);
+	if (!ret && keyring_mac_seal(&r->st.kr, r->st.master))
+		ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot seal keyring");
+	if (!ret && keyring_save(&r->st.kr, path, KEYRING_SAVE_REPLACE))
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot write keyring '%s': %s", path,
+			       strerror(errno));
+	if (!ret)
+		ret = db_commit(r);
+	if (ret) {
+		(void)unlink(path);
+		r->st.kr.generation--;
+		return ret;
+	}
+	if (rename(path, r->st.keys_path) || file_fsync_dir(r->st.keys_path))
+		/* Committed: the next open renames it (keys_pending). */
+		return reg_fail(r, CDOP_ERR_IO, "the change is committed but keyring "
+				"'%s' could not be moved into place (%s); the next "
+				"open completes it", path, strerror(errno));
+	return CDOP_OK;
+}
+
+/*
+ * At open, once the database is readable: a PATH.keys.new left by a crash
+ * is renamed into place if the database recorded its generation (the
+ * change landed; the caller opens again with it) or removed if not.
+ * Returns 1 when the register must be opened again.
+ */
+/* Temp files of keyring writes a crash interrupted (PATH.keys.tmp-*,
+ * PATH.keys.new.tmp-*): this cdop holds the register's lock, so no write
+ * of another is under way. Each may hold slots of users disabled since. */
+static void stale_temps_remove(struct reg *r)
+{
+	const char *slash = strrchr(r->st.keys_path, '/');
+	const char *base = slash ? slash + 1 : r->st.keys_path;
+	size_t dlen = slash ? (size_t)(slash - r->st.keys_path) : 0, blen = strlen(base);
+	char dir[4200], path[4200];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "%.*s", (int)(dlen ? dlen : 1), slash ? r->st.keys_path : ".");
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *rest = de->d_name + blen;
+
+		if (strncmp(de->d_name, base, blen) ||
+		    (strncmp(rest, ".tmp-", 5) && strncmp(rest, ".new.tmp-", 9)))
+			continue;
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < sizeof path)
+			(void)unlink(path);
+	}
+	closedir(d);
+}
+
+int keys_pending(struct reg *r, unsigned flags)
+{
+	struct keyring kn;
+	char path[4200];
+	uint64_t g;
+	int found, ret;
+
+	if (r->st.kr.version != KEYRING_VERSION2)
+		return CDOP_OK;
+	if (!(flags & REG_OPEN_CHECK))
+		stale_temps_remove(r);
+	ret = new_path(r, path, sizeof path);
+	if (!ret)
+		ret = meta_generation(r, &g, &found);
+	if (ret)
+		return ret;
+	if (keyring_load(&kn, path) == CRYPTO_OK) {
+		int landed = found && kn.generation == g &&
+			     !memcmp(kn.register_id, r->st.kr.register_id, KEYRING_ID_BYTES);
+
+		keyring_release(&kn);
+		if (flags & REG_OPEN_CHECK)
+			return reg_fail(r, CDOP_ERR_DAMAGED, "keyring change interrupted: "
+					"'%s' is left beside the keyring; open the "
+					"register with any command to complete it", path);
+		if (!landed)
+			return unlink(path) ? reg_fail(r, CDOP_ERR_IO, "cannot remove "
+				"stale keyring '%s': %s", path, strerror(errno)) : CDOP_OK;
+		if (rename(path, r->st.keys_path) || file_fsync_dir(r->st.keys_path))
+			return reg_fail(r, CDOP_ERR_IO, "cannot move keyring '%s' into "
+					"place: %s", path, strerror(errno));
+		return 1;
+	}
+	if (errno != ENOENT && access(path, F_OK) == 0 && unlink(path))
+		return reg_fail(r, CDOP_ERR_IO, "cannot remove malformed keyring '%s'", path);
+	if (found && g != r->st.kr.generation)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' (generation %llu) does "
+				"not agree with register '%s' (generation %llu): it is an "
+				"older or newer copy; restore the matching pair",
+				r->st.keys_path, (unsigned long long)r->st.kr.generation,
+				r->st.path, (unsigned long long)g);
+	return CDOP_OK;
+}
+
+/* ---- identifiable fields ---------------------------------------------------- */
+
+static const uint8_t *id_key(struct reg *r, uint32_t epoch, uint8_t legacy[32])
+{
+	if (!v2(r)) {
+		if (epoch != 0 || subkey_derive(legacy, SUBKEY_LEGACY_ID, r->st.master))
+			return NULL;
+		return legacy;
+	}
+	if (epoch < 1 || epoch > KEYSET_MAX_EPOCHS || !r->st.ks->id_have[epoch] ||
+	    !is_manager(r->st.ks))
+		return NULL;
+	return r->st.ks->k_id[epoch];
+}
+
+int store_has_id(struct reg *r)
+{
+	if (!v2(r))
+		return r->ss.role == ROLE_MANAGER || r->ss.role == ROLE_NONE;
+	return is_manager(r->st.ks) && r->st.ks->id_latest > 0;
+}
+
+static size_t id_ad(uint8_t *ad, const char *ctx, int64_t id, uint32_t epoch)
+{
+	static const char tag[] = "cdop-id";
+	size_t n = strlen(ctx), o = 0;
+
+	memcpy(ad, tag, sizeof tag);
+	o += sizeof tag;
+	memcpy(ad + o, ctx, n + 1);
+	o += n + 1;
+	le64_put(ad + o, (uint64_t)id);
+	le32_put(ad + o + 8, epoch);
+	return o + 12;
+}
+
+static int no_id(struct reg *r)
+{
+	if (v2(r) && is_manager(r->st.ks))
+		return reg_fail(r, CDOP_ERR_ACCESS, "user '%s' has not been granted the "
+				"identifiable-data keys yet: they are handed on when "
+				"another manager (or the recovery code) next unlocks the "
+				"register", r->ss.user);
+	return reg_fail(r, CDOP_ERR_ACCESS, "identifiable data is sealed under the "
+			"manager's key: role '%s' cannot read it", role_name(r->ss.role));
+}
+
+int store_id_seal(struct reg *r, const char *ctx, int64_t id, const char *text,
+		  uint8_t **blob, size_t *len)
+{
+	uint8_t legacy[32], ad[128], *b;
+	uint32_t epoch = v2(r) ? r->st.ks->id_latest : 0;
+	const uint8_t *k = id_key(r, epoch, legacy);
+	size_t n = strlen(text);
+
+	*blob = NULL;
+	if (!k || strlen(ctx) > 64)
+		return no_id(r);
+	b = malloc(ID_HEAD + n + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+	if (!b)
+		return keys_oom(r);
+	le32_put(b, epoch);
+	randombytes_buf(b + 4, ID_NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(b + ID_HEAD, NULL, (const uint8_t *)text, n,
+						   ad, id_ad(ad, ctx, id, epoch), NULL,
+						   b + 4, k);
+	secure_wipe(legacy, sizeof legacy);
+	*blob = b;
+	*len = ID_HEAD + n + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+	return CDOP_OK;
+}
+
+int store_id_open(struct reg *r, const char *ctx, int64_t id, const void *blob,
+		  size_t len, char **text)
+{
+	const uint8_t *b = blob, *k;
+	uint8_t legacy[32], ad[128];
+	unsigned long long n;
+	uint32_t epoch;
+	char *t;
+
+	*text = NULL;
+	if (!b || len < ID_HEAD + crypto_aead_xchacha20poly1305_ietf_ABYTES || strlen(ctx) > 64)
+		return reg_fail(r, CDOP_ERR_DAMAGED, "a sealed %s field of record %lld "
+				"is truncated", ctx, (long long)id);
+	epoch = le32_get(b);
+	k = id_key(r, epoch, legacy);
+	if (!k)
+		return no_id(r);
+	t = malloc(len - ID_HEAD - crypto_aead_xchacha20poly1305_ietf_ABYTES + 1);
+	if (!t)
+		return keys_oom(r);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)t, &n, NULL, b + ID_HEAD,
+			len - ID_HEAD, ad, id_ad(ad, ctx, id, epoch), b + 4, k)) {
+		free(t);
+		secure_wipe(legacy, sizeof legacy);
+		return reg_fail(r, CDOP_ERR_DAMAGED, "the sealed %s field of record %lld "
+				"has been altered or moved", ctx, (long long)id);
+	}
+	secure_wipe(legacy, sizeof legacy);
+	t[n] = 0;
+	*text = t;
+	return CDOP_OK;
+}
+
+int store_dup_hash(struct reg *r, const char *text, char out[33])
+{
+	uint8_t legacy[32], h[16];
+	const uint8_t *k;
+
+	if (!v2(r)) {
+		if (subkey_derive(legacy, SUBKEY_LEGACY_DUP, r->st.master))
+			return reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive a key");
+		k = legacy;
+	} else if (r->st.ks->have & KEYSET_MGR) {
+		k = r->st.ks->k_dup;
+	} else {
+		return no_id(r);
+	}
+	crypto_generichash(h, sizeof h, (const uint8_t *)text, strlen(text), k, 32);
+	sodium_bin2hex(out, 33, h, sizeof h);
+	secure_wipe(legacy, sizeof legacy);
+	return CDOP_OK;
+}
+
+int store_audit_key(struct reg *r, uint8_t out[32])
+{
+	if (v2(r)) {
+		memcpy(out, r->st.ks->k_audit, 32);
+		return CDOP_OK;
+	}
+	return subkey_derive(out, SUBKEY_AUDIT, r->st.master) ?
+		reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive the audit key") : CDOP_OK;
+}

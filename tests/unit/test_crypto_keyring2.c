@@ -1,0 +1,187 @@
+/*
+ * crypto/keyring, version 2 (keys by role): what each role's slot yields,
+ * and that the signatures hold against someone who edits the keyring with
+ * their own keys — a slot given another role, a forged grant, a changed
+ * manager record, a grant moved to another slot. Test KDF profile.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/error.h"
+#include "crypto/keyring.h"
+#include "crypto/secure.h"
+
+static struct kdf_params g_kdf;
+
+/* admin "ada", manager "mo" (keys made by mo's unlock), panel "pat". */
+static void make(struct keyring *kr)
+{
+	struct keyset *ada = keyset_new(), *mo = keyset_new();
+	char code[RECOVERY_CODE_TEXT];
+	int added = 0;
+	size_t i;
+
+	assert_non_null(ada);
+	assert_non_null(mo);
+	assert_int_equal(keyring2_create(kr, ada), CRYPTO_OK);
+	assert_int_equal(keyring2_slot_new(kr, "ada", KEYRING_ROLE_ADMIN, "a", 1, &g_kdf, ada), 0);
+	assert_int_equal(keyring2_recovery_new(kr, &g_kdf, code), CRYPTO_OK);
+	assert_int_equal(keyring2_slot_new(kr, "mo", KEYRING_ROLE_MANAGER, "m", 1, &g_kdf, NULL), 0);
+	assert_int_equal(keyring2_slot_new(kr, "pat", KEYRING_ROLE_PANEL, "p", 1, &g_kdf, NULL), 0);
+	for (i = 0; i < kr->nslots; i++)
+		assert_int_equal(keyring2_grant_role(kr, ada, &kr->slots[i], &added), 0);
+	assert_int_equal(keyring2_admin_sign(kr, ada), CRYPTO_OK);
+	/* mo's first unlock makes the manager keys (as cdop/store/keys.c) */
+	assert_int_equal(keyring2_unlock(kr, "mo", "m", 1, mo, NULL), CRYPTO_OK);
+	randombytes_buf(mo->k_dup, 32);
+	randombytes_buf(mo->age_sk, 32);
+	crypto_scalarmult_base(kr->age_pk, mo->age_sk);
+	{
+		uint8_t seed[32];
+
+		randombytes_buf(seed, sizeof seed);
+		crypto_sign_seed_keypair(kr->report_pk, mo->report_sk, seed);
+	}
+	randombytes_buf(mo->k_id[1], 32);
+	mo->id_have[1] = 1;
+	mo->id_latest = 1;
+	mo->have |= KEYSET_MGR | KEYSET_REPORT;
+	kr->id_epoch = 1;
+	assert_int_equal(keyring2_mgr_sign(kr, mo), CRYPTO_OK);
+	for (i = 0; i < kr->nslots; i++)
+		assert_int_equal(keyring2_grant_role(kr, mo, &kr->slots[i], &added), 0);
+	keyset_free(ada);
+	keyset_free(mo);
+}
+
+static void test_roles_hold_their_keys(void **state)
+{
+	struct keyring kr;
+	struct keyset *ks = keyset_new();
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	make(&kr);
+	/* through the file format */
+	assert_int_equal(keyring_serialize(&kr, &buf, &len), CRYPTO_OK);
+	keyring_release(&kr);
+	assert_int_equal(keyring_parse(&kr, buf, len), CRYPTO_OK);
+	free(buf);
+	assert_int_equal(keyring2_unlock(&kr, "pat", "p", 1, ks, NULL), CRYPTO_OK);
+	assert_int_equal(ks->have, KEYSET_REG);
+	assert_int_equal(ks->id_latest, 0);
+	assert_int_equal(keyring2_unlock(&kr, "ada", "a", 1, ks, NULL), CRYPTO_OK);
+	assert_int_equal(ks->have, KEYSET_REG | KEYSET_ADMIN);
+	assert_int_equal(ks->id_latest, 0);
+	assert_int_equal(keyring2_unlock(&kr, "mo", "m", 1, ks, NULL), CRYPTO_OK);
+	assert_int_equal(ks->have, KEYSET_REG | KEYSET_MGR | KEYSET_REPORT);
+	assert_int_equal(ks->id_latest, 1);
+	assert_int_equal(keyring2_unlock(&kr, "pat", "m", 1, ks, NULL), CRYPTO_ERR_AUTH);
+	keyset_free(ks);
+	keyring_release(&kr);
+}
+
+/* pat makes himself a manager in the public list: the admin signature
+ * no longer matches, for everyone. */
+static void test_role_change_refused(void **state)
+{
+	struct keyring kr;
+	struct keyset *ks = keyset_new();
+
+	(void)state;
+	make(&kr);
+	keyring_slot_find(&kr, "pat")->role = KEYRING_ROLE_MANAGER;
+	/* pat's own slot no longer opens (its header is authenticated) ... */
+	assert_int_not_equal(keyring2_unlock(&kr, "pat", "p", 1, ks, NULL), CRYPTO_OK);
+	/* ... and every other user sees the admin signature broken */
+	assert_int_equal(keyring2_unlock(&kr, "ada", "a", 1, ks, NULL), CRYPTO_ERR_TAMPER);
+	keyset_free(ks);
+	keyring_release(&kr);
+}
+
+/* pat, holding his own keys, seals a "K_id" of his choosing to mo and signs
+ * it: mo ignores it (a panel slot may not grant K_id), so mo never seals
+ * under a key pat knows. */
+static void test_forged_grant_ignored(void **state)
+{
+	struct keyring kr;
+	struct keyset *pat = keyset_new(), *mo = keyset_new();
+	uint8_t fake[32] = { 7 };
+
+	(void)state;
+	make(&kr);
+	assert_int_equal(keyring2_unlock(&kr, "pat", "p", 1, pat, NULL), CRYPTO_OK);
+	keyring2_grants_drop(&kr, keyring_slot_find(&kr, "mo")->user_id, GRANT_ID);
+	assert_int_equal(keyring2_grant(&kr, pat, keyring_slot_find(&kr, "mo")->user_id,
+					GRANT_ID, 2, fake, 32), CRYPTO_OK);
+	assert_int_equal(keyring2_unlock(&kr, "mo", "m", 1, mo, NULL), CRYPTO_OK);
+	assert_int_equal(mo->id_latest, 0);
+	assert_int_equal(mo->id_have[2], 0);
+	keyset_free(pat);
+	keyset_free(mo);
+	keyring_release(&kr);
+}
+
+/* The manager record (report key, age recipient) replaced by someone
+ * without a manager's signing key. */
+static void test_manager_record_signed(void **state)
+{
+	struct keyring kr;
+	struct keyset *ks = keyset_new();
+
+	(void)state;
+	make(&kr);
+	kr.report_pk[0] ^= 1;
+	assert_int_equal(keyring2_unlock(&kr, "pat", "p", 1, ks, NULL), CRYPTO_ERR_TAMPER);
+	kr.report_pk[0] ^= 1;
+	kr.mgr_signer[0] ^= 1;
+	assert_int_equal(keyring2_unlock(&kr, "ada", "a", 1, ks, NULL), CRYPTO_ERR_TAMPER);
+	keyset_free(ks);
+	keyring_release(&kr);
+}
+
+/* A grant re-addressed to another slot: its signature covers the
+ * recipient, and its box opens only for the slot it was sealed to. */
+static void test_grant_moved(void **state)
+{
+	struct keyring kr;
+	struct keyset *ks = keyset_new();
+	size_t i;
+
+	(void)state;
+	make(&kr);
+	for (i = 0; i < kr.ngrants; i++)
+		if (kr.grants[i].kind == GRANT_ID)
+			memcpy(kr.grants[i].recipient, keyring_slot_find(&kr, "pat")->user_id,
+			       KEYRING_USERID_BYTES);
+	assert_int_equal(keyring2_unlock(&kr, "pat", "p", 1, ks, NULL), CRYPTO_OK);
+	assert_int_equal(ks->id_latest, 0);
+	keyset_free(ks);
+	keyring_release(&kr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roles_hold_their_keys),
+		cmocka_unit_test(test_role_change_refused),
+		cmocka_unit_test(test_forged_grant_ignored),
+		cmocka_unit_test(test_manager_record_signed),
+		cmocka_unit_test(test_grant_moved),
+	};
+
+	if (crypto_init() != CRYPTO_OK)
+		return 1;
+	kdf_allow_test_profile();
+	if (kdf_profile("test", &g_kdf))
+		return 1;
+	return cmocka_run_group_tests_name("keyring v2", tests, NULL, NULL);
+}
