@@ -298,7 +298,8 @@ int agency_show(struct reg *r, const char *ref, const char *agency, const char *
 	json_t *obj = NULL, *list = json_array();
 	char detail[96];
 	int64_t case_id = 0, report = 0;
-	int ret;
+	char *form = NULL;
+	int ret, opened = CDOP_OK;
 
 	*out = NULL;
 	*saved = 0;
@@ -323,12 +324,21 @@ int agency_show(struct reg *r, const char *ref, const char *agency, const char *
 					if (!db_column_is_null(&q, i + 1))
 						json_object_set_new(obj, k[i], json_string(
 							db_column_text(&q, i + 1)));
-				if (!db_column_is_null(&q, 4))
-					json_object_set_new(obj, "form", json_loads(
-						db_column_text(&q, 4), 0, NULL));
+			}
+			/* The form is sealed under K_id (keys by role), as
+			 * load_report and case show open it. */
+			if (obj)
+				opened = cases_open_sealed(r, &q, 4, "agency_reports.form",
+							agency, case_id, &form);
+			if (form) {
+				json_object_set_new(obj, "form", json_loads(form, 0, NULL));
+				secure_wipe(form, strlen(form));
+				free(form);
 			}
 		}
 		ret = db_finalize(&q);
+		if (!ret)
+			ret = opened;
 	}
 	if (!ret && !report)
 		ret = reg_fail_field(r, CDOP_ERR_NOTFOUND, "agency", "case %s has no report "
