@@ -72,6 +72,10 @@ sed -i 's/Found at 2 Moat Row./A school-age boy who died in hospital./' "$T/n2.j
 M notify --json "$T/n2.json"; expect_rc 0 "clean second case"
 
 # Learning and recommendations: refused at review, naming the field.
+# Keys by role (decision after merging keys): the identifiers are sealed
+# under the manager's K_id, so the check runs when a manager records the
+# review; the panel holds no K_id and its text is stored as written (a
+# residual risk, docs/security.md), withheld later by a manager's report.
 rev() { cat > "$T/r.json" <<EOJ
 {"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1,
  "service_provision": 1}, "modifiable": "yes", "themes": ["safe_sleeping"],
@@ -81,13 +85,13 @@ rev() { cat > "$T/r.json" <<EOJ
 EOJ
 }
 rev "Quenby family: co-sleeping after alcohol." "Safe sleep advice at every contact."
-P review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 1 "learning with surname refused"
+M review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 1 "learning with surname refused"
 expect_err "learning: 'Quenby'" "learning named"
 rev "Co-sleeping after alcohol." "Visit 17 Larkspur Close again."
-P review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 1 "recommendation with address refused"
+M review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 1 "recommendation with address refused"
 expect_err "recommendations[0].text" "recommendation path named"
 rev "Born 1 March 2024; co-sleeping after alcohol." "Safe sleep advice."
-P review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 1 "learning with written dob refused"
+M review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 1 "learning with written dob refused"
 expect_err "'1 March 2024'" "dob word named"
 rev "Co-sleeping after alcohol is a risk for infants." "Safe sleep advice at every contact."
 P review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 0 "clean review"
