@@ -1191,7 +1191,10 @@ int reg_resume(struct reg *r, unsigned lock_timeout_ms)
 		if (ret)
 			return ret;
 	}
-	return import_failures(r);
+	ret = import_failures(r);
+	/* As at every open: a manager's first unlock in the browser makes the
+	 * manager keys, and pending grants are handed on (keys_after_open). */
+	return ret ? ret : keys_after_open(r, 0);
 fail_fd:
 	if (fd >= 0 && r->st.lock_fd != fd)
 		close(fd);
