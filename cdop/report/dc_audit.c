@@ -1070,5 +1070,9 @@ int stats_audit(struct reg *r, struct stats *s, const struct stats_edition *earl
 	ret = audit_pass(r, s, NULL, 0, out);
 	if (!ret && nearlier)
 		ret = audit_pass(r, s, earlier, nearlier, out);
+	/* GLPK keeps an environment per thread; the browser UI audits in a
+	 * connection thread that then ends, so free it here (every problem
+	 * object is already deleted). */
+	glp_free_env();
 	return ret;
 }

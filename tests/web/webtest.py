@@ -91,10 +91,14 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=10)
+            rc = self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return -9
+        if rc != 0:
+            # A sanitizer report, a crash: show why the server stopped.
+            print(self.proc.stderr.read()[-4000:], file=sys.stderr)
+        return rc
 
 
 class Response:
