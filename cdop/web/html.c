@@ -155,3 +155,41 @@ void web_date_input(struct web_req *q, const char *in, char *out, size_t outlen)
 	}
 	snprintf(out, outlen, "%s", in ? in : "");
 }
+
+void web_code_select(FILE *f, const char *name, const struct code_list *l)
+{
+	size_t i;
+
+	fprintf(f, "<select id=\"%s\" name=\"%s\">", name, name);
+	for (i = 0; i < l->n; i++) {
+		fputs("<option value=\"", f);
+		web_h(f, l->codes[i].code);
+		fputs("\">", f);
+		web_h(f, l->codes[i].label);
+		fputs("</option>", f);
+	}
+	fputs("</select>", f);
+}
+
+int web_deny(struct web_req *q)
+{
+	char what[600];
+
+	snprintf(what, sizeof what, "web %s %s", q->method, q->path);
+	(void)audit_record(q->r, "denied", what, role_name(q->r->ss.role));
+	return web_fail(q, 403, "Not for your role", "Only a manager may do this. The "
+			"attempt has been recorded.");
+}
+
+int web_file_read(struct web_req *q, const char *path)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	/* Reports and packs the library has just written: 1 GiB is no limit. */
+	if (store_file_read(q->r, "file", path, (size_t)1 << 30, &buf, &len))
+		return -1;
+	q->raw = (char *)buf;
+	q->rawlen = len;
+	return 0;
+}

@@ -11,33 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int slurp(const char *path, char **out, size_t *len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	char *buf;
-	ssize_t n;
-	size_t got = 0;
-
-	if (fd < 0 || fstat(fd, &st) || st.st_size < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	while (buf && got < (size_t)st.st_size &&
-	       (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*len = got;
-	return 0;
-}
-
 /* ---- /reports ---- */
 
 static const char *const formats[] = { "html", "csv", "json", "md" };
@@ -66,7 +39,7 @@ static int report_download(struct web_req *q, const char *id)
 		return web_fail(q, 404, "Not found", "No such report file.");
 	snprintf(path, sizeof path, "%s/report-%s.%s%s", web_tmpdir, id, fmt,
 		 sig ? ".minisig" : "");
-	if (slurp(path, &q->raw, &q->rawlen))
+	if (web_file_read(q, path))
 		return web_fail(q, 404, "Not found", "No such report file: write it again.");
 	q->raw_type = sig ? "text/plain; charset=utf-8" :
 		!strcmp(fmt, "html") ? "text/html; charset=utf-8" :

@@ -36,17 +36,6 @@ static int ref_ok(const char *ref)
 	return i > 0 && i < CASE_REF_MAX;
 }
 
-/* Refused and recorded, as the command line does for a role. */
-static int deny(struct web_req *q)
-{
-	char what[600];
-
-	snprintf(what, sizeof what, "web %s %s", q->method, q->path);
-	(void)audit_record(q->r, "denied", what, role_name(q->r->ss.role));
-	return web_fail(q, 403, "Not for your role", "Only a manager may do this. The "
-			"attempt has been recorded.");
-}
-
 /* ---- /cases ---- */
 
 #define CASES_PAGE 100
@@ -100,7 +89,7 @@ int page_cases(struct web_req *q, const char *rest)
 	if (needle && !*needle)
 		needle = NULL;
 	if (needle && anon)
-		return deny(q); /* search reads identifiers: managers only */
+		return web_deny(q); /* search reads identifiers: managers only */
 	cf.status = status;
 	/* A search is the library's (name, NHS number, date of birth,
 	 * postcode, reference; audited), narrowed by status here. */
@@ -639,21 +628,6 @@ static void review_section(struct web_req *q, const json_t *view)
 	}
 }
 
-static void code_select(FILE *f, const char *name, const struct code_list *l)
-{
-	size_t i;
-
-	fprintf(f, "<select id=\"%s\" name=\"%s\">", name, name);
-	for (i = 0; i < l->n; i++) {
-		fputs("<option value=\"", f);
-		web_h(f, l->codes[i].code);
-		fputs("\">", f);
-		web_h(f, l->codes[i].label);
-		fputs("</option>", f);
-	}
-	fputs("</select>", f);
-}
-
 /* The manager's forms under the case: each a POST with its own "op". */
 static void case_forms(struct web_req *q, const char *ref)
 {
@@ -664,7 +638,7 @@ static void case_forms(struct web_req *q, const char *ref)
 	      "value=\"rr\">", q->f);
 	web_csrf_input(q);
 	fputs("<label for=\"action\">Action</label>", q->f);
-	code_select(q->f, "action", &codes_rr_action);
+	web_code_select(q->f, "action", &codes_rr_action);
 	fputs("<label for=\"on\">Done on</label><input id=\"on\" name=\"on\" class=\"short\" "
 	      "placeholder=\"DD/MM/YYYY\"><label for=\"by\">By</label><input id=\"by\" name=\"by\">"
 	      "<p><button>Record</button></p></form>", q->f);
@@ -675,7 +649,7 @@ static void case_forms(struct web_req *q, const char *ref)
 	      "value=\"agency_request\">", q->f);
 	web_csrf_input(q);
 	fputs("<label for=\"agency\">Agency</label>", q->f);
-	code_select(q->f, "agency", &codes_agency);
+	web_code_select(q->f, "agency", &codes_agency);
 	fputs("<label for=\"due\">Due back</label><input id=\"due\" name=\"due\" class=\"short\" "
 	      "placeholder=\"DD/MM/YYYY\"><p class=\"hint\">Empty: four weeks from today.</p>"
 	      "<p><button>Request</button></p></form>", q->f);
@@ -686,7 +660,7 @@ static void case_forms(struct web_req *q, const char *ref)
 	      "value=\"agency_receive\">", q->f);
 	web_csrf_input(q);
 	fputs("<label for=\"ragency\">Agency</label>", q->f);
-	code_select(q->f, "ragency", &codes_agency);
+	web_code_select(q->f, "ragency", &codes_agency);
 	fputs("<label for=\"received\">Received on</label><input id=\"received\" "
 	      "name=\"received\" class=\"short\" placeholder=\"DD/MM/YYYY\" value=\"today\">"
 	      "<p><button>Record</button></p></form>", q->f);
@@ -697,7 +671,7 @@ static void case_forms(struct web_req *q, const char *ref)
 	      "value=\"status\">", q->f);
 	web_csrf_input(q);
 	fputs("<label for=\"status\">New status</label>", q->f);
-	code_select(q->f, "status", &codes_case_status);
+	web_code_select(q->f, "status", &codes_case_status);
 	fputs("<p><button>Change status</button></p></form></div>\n", q->f);
 }
 
@@ -708,7 +682,7 @@ static int case_post(struct web_req *q, const char *ref)
 	int ret, corrected = 0;
 
 	if (q->r->ss.role != ROLE_MANAGER)
-		return deny(q);
+		return web_deny(q);
 	if (!op)
 		return CDOP_ERR_INPUT;
 	if (!strcmp(op, "rr")) {

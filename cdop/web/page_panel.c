@@ -30,31 +30,6 @@ static int id_ok(const char *s)
 	return i > 0 && i < 12;
 }
 
-static int deny(struct web_req *q)
-{
-	char what[600];
-
-	snprintf(what, sizeof what, "web %s %s", q->method, q->path);
-	(void)audit_record(q->r, "denied", what, role_name(q->r->ss.role));
-	return web_fail(q, 403, "Not for your role", "Only a manager may do this. The "
-			"attempt has been recorded.");
-}
-
-static void code_select(FILE *f, const char *name, const struct code_list *l)
-{
-	size_t i;
-
-	fprintf(f, "<select id=\"%s\" name=\"%s\">", name, name);
-	for (i = 0; i < l->n; i++) {
-		fputs("<option value=\"", f);
-		web_h(f, l->codes[i].code);
-		fputs("\">", f);
-		web_h(f, l->codes[i].label);
-		fputs("</option>", f);
-	}
-	fputs("</select>", f);
-}
-
 /* ---- /meetings ---- */
 
 int page_meetings(struct web_req *q, const char *rest)
@@ -71,7 +46,7 @@ int page_meetings(struct web_req *q, const char *rest)
 		int64_t id;
 
 		if (q->r->ss.role != ROLE_MANAGER)
-			return deny(q);
+			return web_deny(q);
 		web_date_input(q, web_form_get(q->form, "date"), date, sizeof date);
 		ret = meetings_new(q->r, date, web_form_get(q->form, "chair"), &id);
 		if (!ret) {
@@ -130,7 +105,7 @@ static int meeting_post(struct web_req *q, const char *id)
 	int ret;
 
 	if (q->r->ss.role != ROLE_MANAGER)
-		return deny(q);
+		return web_deny(q);
 	ret = meetings_find(q->r, id, &mid, date);
 	if (ret)
 		return ret;
@@ -243,39 +218,11 @@ int page_meeting(struct web_req *q, const char *rest)
 		web_csrf_input(q);
 		fputs("<label for=\"name\">Name</label><input id=\"name\" name=\"name\">"
 		      "<label for=\"agency\">Agency</label>", q->f);
-		code_select(q->f, "agency", &codes_agency);
+		web_code_select(q->f, "agency", &codes_agency);
 		fputs("<label for=\"role\">Role</label><input id=\"role\" name=\"role\">"
 		      "<p><button>Record</button></p></form></div>\n", q->f);
 	}
 	json_decref(m);
-	return 0;
-}
-
-/* Reads a whole file into malloc'd memory. */
-static int slurp(const char *path, char **out, size_t *len)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	char *buf;
-	ssize_t n;
-	size_t got = 0;
-
-	if (fd < 0 || fstat(fd, &st) || st.st_size < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	while (buf && got < (size_t)st.st_size &&
-	       (n = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*len = got;
 	return 0;
 }
 
@@ -296,7 +243,7 @@ int page_meeting_pack(struct web_req *q, const char *rest)
 	ret = pack_write(q->r, rest, path, OUTFILE_EXCL);
 	if (ret)
 		return web_fail(q, web_status_of(ret), "Case pack", q->r->e.msg);
-	if (slurp(path, &q->raw, &q->rawlen))
+	if (web_file_read(q, path))
 		ret = web_fail(q, 500, "Case pack", "cannot read the pack back");
 	unlink(path);
 	if (ret)

@@ -72,6 +72,14 @@ void web_date(FILE *f, const char *iso);
 int web_days_between(const char *a, const char *b, long *days);
 /* "3 days overdue" / "due in 5 days" / "due today". */
 void web_due_words(FILE *f, long days_left);
+/* A <select> of a code list's codes, labelled. */
+void web_code_select(FILE *f, const char *name, const struct code_list *l);
+/* 403 for a page only a manager may use, recorded in the audit trail as
+ * the command line records a refused role. */
+int web_deny(struct web_req *q);
+/* A file the library wrote for this request, read whole into q->raw (the
+ * download); nonzero when it cannot be read. */
+int web_file_read(struct web_req *q, const char *path);
 /* The hidden CSRF input of a form. */
 void web_csrf_input(struct web_req *q);
 /* The library message in reg->e, one paragraph per line. */
