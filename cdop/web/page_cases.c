@@ -628,48 +628,44 @@ static void review_section(struct web_req *q, const json_t *view)
 	}
 }
 
+/* One of the forms under a case: a card POSTing back to the case page
+ * with its own "op" and the session's CSRF token. */
+static void case_form_open(struct web_req *q, const char *ref, const char *title,
+			   const char *op)
+{
+	fputs("<form class=\"card\" method=\"post\" action=\"/cases/", q->f);
+	web_h(q->f, ref);
+	fprintf(q->f, "\"><h3>%s</h3><input type=\"hidden\" name=\"op\" value=\"%s\">",
+		title, op);
+	web_csrf_input(q);
+}
+
 /* The manager's forms under the case: each a POST with its own "op". */
 static void case_forms(struct web_req *q, const char *ref)
 {
 	fputs("<h2>Record</h2>\n<div class=\"cols\">", q->f);
-	fputs("<form class=\"card\" method=\"post\" action=\"/cases/", q->f);
-	web_h(q->f, ref);
-	fputs("\"><h3>A response action done</h3><input type=\"hidden\" name=\"op\" "
-	      "value=\"rr\">", q->f);
-	web_csrf_input(q);
+	case_form_open(q, ref, "A response action done", "rr");
 	fputs("<label for=\"action\">Action</label>", q->f);
 	web_code_select(q->f, "action", &codes_rr_action);
 	fputs("<label for=\"on\">Done on</label><input id=\"on\" name=\"on\" class=\"short\" "
 	      "placeholder=\"DD/MM/YYYY\"><label for=\"by\">By</label><input id=\"by\" name=\"by\">"
 	      "<p><button>Record</button></p></form>", q->f);
 
-	fputs("<form class=\"card\" method=\"post\" action=\"/cases/", q->f);
-	web_h(q->f, ref);
-	fputs("\"><h3>Request an agency form</h3><input type=\"hidden\" name=\"op\" "
-	      "value=\"agency_request\">", q->f);
-	web_csrf_input(q);
+	case_form_open(q, ref, "Request an agency form", "agency_request");
 	fputs("<label for=\"agency\">Agency</label>", q->f);
 	web_code_select(q->f, "agency", &codes_agency);
 	fputs("<label for=\"due\">Due back</label><input id=\"due\" name=\"due\" class=\"short\" "
 	      "placeholder=\"DD/MM/YYYY\"><p class=\"hint\">Empty: four weeks from today.</p>"
 	      "<p><button>Request</button></p></form>", q->f);
 
-	fputs("<form class=\"card\" method=\"post\" action=\"/cases/", q->f);
-	web_h(q->f, ref);
-	fputs("\"><h3>An agency form received</h3><input type=\"hidden\" name=\"op\" "
-	      "value=\"agency_receive\">", q->f);
-	web_csrf_input(q);
+	case_form_open(q, ref, "An agency form received", "agency_receive");
 	fputs("<label for=\"ragency\">Agency</label>", q->f);
 	web_code_select(q->f, "ragency", &codes_agency);
 	fputs("<label for=\"received\">Received on</label><input id=\"received\" "
 	      "name=\"received\" class=\"short\" placeholder=\"DD/MM/YYYY\" value=\"today\">"
 	      "<p><button>Record</button></p></form>", q->f);
 
-	fputs("<form class=\"card\" method=\"post\" action=\"/cases/", q->f);
-	web_h(q->f, ref);
-	fputs("\"><h3>Move the case on</h3><input type=\"hidden\" name=\"op\" "
-	      "value=\"status\">", q->f);
-	web_csrf_input(q);
+	case_form_open(q, ref, "Move the case on", "status");
 	fputs("<label for=\"status\">New status</label>", q->f);
 	web_code_select(q->f, "status", &codes_case_status);
 	fputs("<p><button>Change status</button></p></form></div>\n", q->f);
