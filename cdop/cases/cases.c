@@ -939,6 +939,57 @@ static int seal_one(struct reg *r, struct db_stmt *doc, struct db_stmt *cols, in
 	return ret;
 }
 
+/* Legacy identifiable text columns (stored as TEXT before migration 008;
+ * sealed ones are BLOBs): each re-bound sealed, under its column, key and
+ * case id, as the writers seal them. */
+struct legacy_col {
+	const char *select, *update, *column, *param;
+};
+
+static const struct legacy_col legacy_cols[] = {
+	{ "SELECT id, case_id, action, done_by FROM rr_actions "
+	  "WHERE typeof(done_by) = 'text'",
+	  "UPDATE rr_actions SET done_by = :v WHERE id = :id", "rr_actions.done_by", ":v" },
+	{ "SELECT id, case_id, action, notes FROM rr_actions WHERE typeof(notes) = 'text'",
+	  "UPDATE rr_actions SET notes = :v WHERE id = :id", "rr_actions.notes", ":v" },
+	{ "SELECT id, case_id, agency, form FROM agency_reports WHERE typeof(form) = 'text'",
+	  "UPDATE agency_reports SET form = :v WHERE id = :id", "agency_reports.form", ":v" },
+};
+
+static int seal_legacy_col(struct reg *r, const struct legacy_col *lc, int64_t *n)
+{
+	struct db_stmt q = DB_STMT_INIT, u = DB_STMT_INIT;
+	int ret, fin;
+
+	db_prepare(r, &q, lc->select);
+	db_prepare(r, &u, lc->update);
+	while (db_step(&q) == DB_ROW) {
+		db_bind_int(&u, ":id", db_column_int(&q, 0));
+		cases_bind_sealed(r, &u, lc->param, lc->column, db_column_text(&q, 2),
+				  db_column_int(&q, 1), db_column_text(&q, 3));
+		if (run_reset(&u))
+			break;
+		(*n)++;
+	}
+	ret = db_finalize(&q);
+	fin = db_finalize(&u);
+	return ret ? ret : fin;
+}
+
+static int legacy_any(struct reg *r, int *any)
+{
+	static const char sql[] =
+		"SELECT 1 FROM case_documents WHERE sealed IS NULL UNION ALL "
+		"SELECT 1 FROM rr_actions WHERE typeof(done_by) = 'text' OR "
+		"typeof(notes) = 'text' UNION ALL "
+		"SELECT 1 FROM agency_reports WHERE typeof(form) = 'text' LIMIT 1";
+	struct db_stmt q = DB_STMT_INIT;
+
+	db_prepare(r, &q, sql);
+	*any = db_step(&q) == DB_ROW;
+	return db_finalize(&q);
+}
+
 int cases_seal_legacy(struct reg *r)
 {
 	static const char todo[] =
@@ -947,15 +998,14 @@ int cases_seal_legacy(struct reg *r)
 		"anon = :anon WHERE case_id = :id";
 	static const char head[] = "UPDATE cases SET updated_at = :now";
 	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT, c = DB_STMT_INIT;
-	char detail[64], upd[1100];
-	int64_t n = 0;
+	char detail[128], upd[1100];
+	int64_t n = 0, cols = 0;
 	int ret, any, fin;
+	size_t i;
 
 	if (!store_has_id(r))
 		return CDOP_OK;
-	db_prepare(r, &q, "SELECT 1 FROM case_documents WHERE sealed IS NULL LIMIT 1");
-	any = db_step(&q) == DB_ROW;
-	ret = db_finalize(&q);
+	ret = legacy_any(r, &any);
 	if (ret || !any)
 		return ret;
 	column_sql_make();
@@ -981,10 +1031,18 @@ int cases_seal_legacy(struct reg *r)
 	fin = db_finalize(&c);
 	if (!ret)
 		ret = fin;
-	snprintf(detail, sizeof detail, "%" PRId64 " notifications sealed", n);
+	for (i = 0; !ret && i < sizeof legacy_cols / sizeof legacy_cols[0]; i++)
+		ret = seal_legacy_col(r, &legacy_cols[i], &cols);
+	snprintf(detail, sizeof detail, "%" PRId64 " notifications, %" PRId64
+		 " response and agency fields sealed", n, cols);
 	if (!ret)
 		ret = audit_append(r, "seal", "register", detail);
 	return db_end(r, ret);
+}
+
+int cases_after_unlock(struct reg *r)
+{
+	return cases_seal_legacy(r);
 }
 
 /* RFC 7386-style merge: objects merge member by member, null removes. */

@@ -88,11 +88,16 @@ int cases_notification_anon(struct reg *r, int64_t id, json_t **out);
  * json when blob is NULL). */
 int cases_notification_parse(struct reg *r, int64_t id, const char *json,
 			     const void *blob, size_t len, json_t **out);
-/* Re-seals a register written before keys by role (migration 007): every
+/* Re-seals a register written before keys by role (migration 008): every
  * plaintext notification sealed, its columns hashed, its derived values
- * stored; one transaction, audited. Needs the identifiable-data key;
- * nothing to do returns CDOP_OK at once. */
+ * stored, and every plaintext rr_actions.done_by/notes and
+ * agency_reports.form sealed; one transaction, one `seal` audit entry.
+ * Needs the identifiable-data key; nothing to do returns CDOP_OK at once. */
 int cases_seal_legacy(struct reg *r);
+/* The step every front end runs after a user's unlock (the CLI's
+ * cli_unlock, the browser UI's login): a manager's re-seals what an older
+ * register left in clear (cases_seal_legacy); for other roles, nothing. */
+int cases_after_unlock(struct reg *r);
 
 /* Identifiable text columns other than the notification (rr_actions.done_by
  * and notes, agency_reports.form): sealed under K_id with the column, KEY

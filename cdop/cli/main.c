@@ -324,7 +324,7 @@ int cli_unlock(struct cli *c)
 	/* Keys by role: a register written before them is re-sealed at a
 	 * manager's first unlock (cdop/cases/cases.c). */
 	if (!ret && !(o.flags & REG_OPEN_CHECK))
-		ret = cases_seal_legacy(&c->reg);
+		ret = cases_after_unlock(&c->reg);
 	if (c->reg.st.recovered && !ret)
 		fprintf(stderr, "cdop: warning: register '%s' was not closed cleanly "
 			"(a command was interrupted); every page and the audit chain "

@@ -376,15 +376,32 @@ static int user_version(struct reg *r, int *v)
 	return db_finalize(&q);
 }
 
-/* The migrations newer than HAVE and the new user_version; in a transaction. */
-static int migrate_apply(struct reg *r, int have, int latest)
+/* Migration 008 (keys by role) was merged numbered below 010 and 011, so
+ * a register made in between (schema 10 or 11 without it) would never get
+ * it; such a register is found by 008's missing column. */
+#define LATE_MIGRATION 8
+static int late_migration_missing(struct reg *r, int have)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (have < LATE_MIGRATION)
+		return 0;
+	rc = sqlite3_prepare_v2(r->st.db, "SELECT sig FROM audit LIMIT 0", -1, &st, NULL);
+	sqlite3_finalize(st);
+	return rc != SQLITE_OK;
+}
+
+/* The migrations newer than HAVE (and a late one) and the new
+ * user_version; in a transaction. */
+static int migrate_apply(struct reg *r, int have, int latest, int late)
 {
 	const struct embedded_file *f;
 	char sql[64];
 	int ret = CDOP_OK;
 
 	for (f = cdop_schema; !ret && f->name; f++)
-		if (atoi(f->name) > have)
+		if (atoi(f->name) > have || (late && atoi(f->name) == LATE_MIGRATION))
 			ret = db_exec_script(r, (const char *)f->data);
 	if (ret)
 		return ret;
@@ -392,7 +409,8 @@ static int migrate_apply(struct reg *r, int have, int latest)
 	ret = db_exec(r, sql);
 	if (ret || have == 0)
 		return ret;
-	snprintf(sql, sizeof sql, "schema %d to %d", have, latest);
+	snprintf(sql, sizeof sql, "schema %d to %d%s", have, latest,
+		 late ? " (008 applied late)" : "");
 	return audit_append(r, "migrate", "register", sql);
 }
 
@@ -400,7 +418,7 @@ static int migrate_apply(struct reg *r, int have, int latest)
  * transaction with the new user_version. */
 static int migrate(struct reg *r)
 {
-	int have = 0, latest = reg_schema_latest(), ret;
+	int have = 0, latest = reg_schema_latest(), late, ret;
 
 	ret = user_version(r, &have);
 	if (ret)
@@ -410,12 +428,13 @@ static int migrate(struct reg *r)
 				"register '%s' has schema version %d; this cdop "
 				"understands up to %d: use a newer cdop", r->st.path,
 				have, latest);
-	if (have == latest)
+	late = late_migration_missing(r, have);
+	if (have == latest && !late)
 		return CDOP_OK;
 	ret = db_begin(r);
 	if (ret)
 		return ret;
-	return db_end(r, migrate_apply(r, have, latest));
+	return db_end(r, migrate_apply(r, have, latest, late));
 }
 
 static int meta_get(struct reg *r, const char *key, char *out, size_t outlen)
