@@ -38,9 +38,23 @@ int cmd_audit_list(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
+/* A cdop backup starts with its magic "CDOPBKUP". */
+static int is_backup(const char *path)
+{
+	char magic[8];
+	FILE *f = fopen(path, "rb");
+	int yes = f && fread(magic, 1, sizeof magic, f) == sizeof magic &&
+		  !memcmp(magic, "CDOPBKUP", sizeof magic);
+
+	if (f)
+		fclose(f);
+	return yes;
+}
+
 /* --witness FILE.minisig (or the report FILE): the signature is checked
  * with the register's report key, then the audit head its trusted comment
- * states must still be in the trail (a cut tail is found). */
+ * states must still be in the trail (a cut tail is found). A backup file
+ * witnesses the same way with the head its header states. */
 static int witness_one(struct cli *c, const char *arg)
 {
 	char report[4096], tc[SIGN_TRUSTED_COMMENT_MAX + 1];
@@ -52,9 +66,13 @@ static int witness_one(struct cli *c, const char *arg)
 	memcpy(report, arg, n + 1);
 	if (n > 8 && !strcmp(report + n - 8, ".minisig"))
 		report[n - 8] = 0;
-	ret = signing_verify_file(&c->reg, report, tc, sizeof tc);
-	if (!ret)
-		ret = audit_witness(&c->reg, tc);
+	if (!strcmp(report, arg) && is_backup(arg)) {
+		ret = backup_witness(&c->reg, arg);
+	} else {
+		ret = signing_verify_file(&c->reg, report, tc, sizeof tc);
+		if (!ret)
+			ret = audit_witness(&c->reg, tc);
+	}
 	if (!ret)
 		printf("witness %s: the trail holds the head it states\n", arg);
 	return ret;

@@ -152,6 +152,41 @@ out:
 	return ret;
 }
 
+/*
+ * A backup as a witness against a cut audit tail: its header states the
+ * trail's head when it was made (entries and the newest chain hash). The
+ * header is read and checked against its checksum and length, and must
+ * name this register; then the trail must still hold that entry with that
+ * hash. A pass needs no key: the chain hash is keyed (K_audit), so only
+ * this register's trail can produce it; a file that is not a sound backup
+ * of this register is refused as input, never taken as proof of a cut.
+ */
+int backup_witness(struct reg *r, const char *file)
+{
+	char tc[48 + 2 * BACKUP_HASH_BYTES], hex[2 * BACKUP_HASH_BYTES + 1];
+	struct backup_header h;
+	const uint8_t *keyring = NULL;
+	uint8_t *prefix = NULL;
+	size_t plen = 0;
+	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), ret;
+
+	if (fd < 0)
+		return reg_fail_field(r, CDOP_ERR_INPUT, "witness", "cannot read '%s': %s",
+				      file, strerror(errno));
+	ret = prefix_read(r, file, fd, &h, &prefix, &plen, &keyring);
+	close(fd);
+	free(prefix);
+	if (ret)
+		return ret;
+	if (memcmp(h.register_id, r->st.kr.register_id, BACKUP_ID_BYTES))
+		return reg_fail_field(r, CDOP_ERR_INPUT, "witness", "backup '%s' is of "
+				      "another register: a witness must be a backup or "
+				      "signed report of this one", file);
+	sodium_bin2hex(hex, sizeof hex, h.audit_hash, BACKUP_HASH_BYTES);
+	snprintf(tc, sizeof tc, "audit:%" PRIu64 ":%s", h.audit_seq, hex);
+	return audit_witness(r, tc);
+}
+
 /* Every chunk from fd at the end of the prefix to the final tag; the
  * plaintext goes to out_fd (unless -1) and into digest. */
 static int stream_decrypt(struct reg *r, const char *file, int fd,

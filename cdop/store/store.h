@@ -421,6 +421,10 @@ struct backup_info {
  * and no entry; the backup holds the trail up to the entry before its own.
  */
 int backup_write(struct reg *r, const char *out, struct backup_info *info);
+/* A backup FILE as a witness (audit verify --witness): its header's audit
+ * head must still be in the trail (audit_witness). CDOP_ERR_INPUT (field
+ * "witness") for a file that is not a sound backup of this register. */
+int backup_witness(struct reg *r, const char *file);
 
 /* CDOP_ERR_CONFLICT (message in r->err) if PATH or PATH.keys exists. */
 int backup_target_check(struct reg *r, const char *path);
