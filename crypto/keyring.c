@@ -16,6 +16,8 @@
 static int v2_open_reg(const struct keyring *kr, const char *user, const char *pass,
 		       size_t passlen, uint8_t master[MASTER_KEY_BYTES],
 		       const struct keyring_slot **slot_out);
+static int slot_select_open(const struct keyring *kr, const char *user, const char *pass,
+			    size_t passlen, uint8_t *out, const struct keyring_slot **slot);
 
 /* ---- lifecycle -------------------------------------------------------- */
 
@@ -96,27 +98,45 @@ void keyring_user_id(const struct keyring *kr, const char *name,
  * nonce and wrapped key. */
 #define SLOT_HEAD1 48
 #define SLOT_HEAD2 112
-static size_t slot_head_len(const struct keyring *kr)
+
+/* The two layouts as data (docs/security.md §4): the one parser, the
+ * writer and the slot's authenticated data take every size from here,
+ * so version 1 and 2 differ only in this table. */
+struct layout {
+	size_t public_len;  /* public block after the header (v2) */
+	size_t slot_len;    /* one slot */
+	size_t head_len;    /* its authenticated header */
+	size_t wrapped_len; /* its wrapped secret and tag */
+	int ad_admin;       /* the admin key is in each slot's AD (v2) */
+	int lists;          /* signers and grants after the slots (v2) */
+	int counts_zero;    /* header bytes 12-15 must be zero (v1) */
+};
+
+static const struct layout layouts[2] = {
+	{ 0, KEYRING_SLOT_BYTES, SLOT_HEAD1, KEYRING_WRAPPED_BYTES, 0, 0, 1 },
+	{ KEYRING_PUBLIC_BYTES, KEYRING_SLOT2_BYTES, SLOT_HEAD2, KEYRING_WRAPPED2_BYTES, 1, 1, 0 },
+};
+
+static const struct layout *layout_of(const struct keyring *kr)
 {
-	return kr->version == KEYRING_VERSION2 ? SLOT_HEAD2 : SLOT_HEAD1;
+	return &layouts[kr->version == KEYRING_VERSION2];
 }
 
-static size_t slot_len(const struct keyring *kr)
+static size_t slot_head_len(const struct keyring *kr)
 {
-	return kr->version == KEYRING_VERSION2 ? KEYRING_SLOT2_BYTES : KEYRING_SLOT_BYTES;
+	return layout_of(kr)->head_len;
 }
 
 static size_t wrapped_len(const struct keyring *kr)
 {
-	return kr->version == KEYRING_VERSION2 ? KEYRING_WRAPPED2_BYTES :
-	       KEYRING_WRAPPED_BYTES;
+	return layout_of(kr)->wrapped_len;
 }
 
 static void slot_header_bytes(const struct keyring *kr, const struct keyring_slot *s,
 			      uint8_t out[SLOT_HEAD2])
 {
 	memset(out, 0, slot_head_len(kr));
-	if (kr->version == KEYRING_VERSION2) {
+	if (slot_head_len(kr) == SLOT_HEAD2) {
 		memcpy(out + 48, s->x_pk, 32);
 		memcpy(out + 80, s->s_pk, 32);
 	}
@@ -139,7 +159,7 @@ static size_t slot_ad(const struct keyring *kr, const struct keyring_slot *s,
 	memcpy(ad, KEYRING_MAGIC, 8);
 	le16_put(ad + 8, kr->version);
 	memcpy(ad + 10, kr->register_id, KEYRING_ID_BYTES);
-	if (kr->version == KEYRING_VERSION2) {
+	if (layout_of(kr)->ad_admin) {
 		memcpy(ad + o, kr->admin_pk, 32);
 		o += 32;
 	}
@@ -282,17 +302,9 @@ int keyring_slot_open(const struct keyring *kr, const char *user,
 		      uint8_t master[MASTER_KEY_BYTES],
 		      const struct keyring_slot **slot_out)
 {
-	const struct keyring_slot *s = keyring_slot_find(kr, user);
-	int ret;
-
 	if (kr->version == KEYRING_VERSION2)
 		return v2_open_reg(kr, user, pass, passlen, master, slot_out);
-	if (!s)
-		return CRYPTO_ERR_NOUSER;
-	ret = slot_unwrap(kr, s, pass, passlen, master);
-	if (!ret && slot_out)
-		*slot_out = s;
-	return ret;
+	return slot_select_open(kr, user, pass, passlen, master, slot_out);
 }
 
 int keyring_slot_disable(struct keyring *kr, const char *user)
@@ -362,23 +374,35 @@ int keyring_recovery_set(struct keyring *kr, const uint8_t master[MASTER_KEY_BYT
 int keyring_recovery_open(const struct keyring *kr, const char *code_text,
 			  uint8_t master[MASTER_KEY_BYTES])
 {
-	char hex[2 * RECOVERY_CODE_BYTES + 1];
-	const struct keyring_slot *s;
-	int ret;
-
 	if (kr->version == KEYRING_VERSION2)
 		return v2_open_reg(kr, NULL, code_text, strlen(code_text), master, NULL);
-	ret = recovery_normalise(code_text, hex);
-	if (ret)
-		goto out;
-	s = slot_find_by_id(kr, KEYRING_SLOT_RECOVERY, recovery_id);
-	if (!s) {
-		ret = CRYPTO_ERR_NOUSER;
-		goto out;
+	return slot_select_open(kr, NULL, code_text, strlen(code_text), master, NULL);
+}
+
+/* The one unlock path of both versions: finds the slot USER names (NULL:
+ * the recovery slot, PASS its code as typed) and unwraps it into out (v1:
+ * the master key; v2: the slot's own secrets). */
+static int slot_select_open(const struct keyring *kr, const char *user, const char *pass,
+			    size_t passlen, uint8_t *out, const struct keyring_slot **slot)
+{
+	char hex[2 * RECOVERY_CODE_BYTES + 1];
+	const struct keyring_slot *s = NULL;
+	int ret;
+
+	if (user) {
+		s = keyring_slot_find(kr, user);
+		ret = s ? slot_unwrap(kr, s, pass, passlen, out) : CRYPTO_ERR_NOUSER;
+	} else {
+		(void)passlen; /* the code is NUL-terminated text */
+		ret = recovery_normalise(pass, hex);
+		if (!ret && !(s = slot_find_by_id(kr, KEYRING_SLOT_RECOVERY, recovery_id)))
+			ret = CRYPTO_ERR_NOUSER;
+		if (!ret)
+			ret = slot_unwrap(kr, s, hex, strlen(hex), out);
+		sodium_memzero(hex, sizeof hex);
 	}
-	ret = slot_unwrap(kr, s, hex, strlen(hex), master);
-out:
-	sodium_memzero(hex, sizeof hex);
+	if (!ret && slot)
+		*slot = s;
 	return ret;
 }
 
@@ -390,7 +414,7 @@ static void header_bytes(const struct keyring *kr, uint8_t out[KEYRING_HEADER_BY
 	memcpy(out, KEYRING_MAGIC, 8);
 	le16_put(out + 8, kr->version);
 	le16_put(out + 10, (uint16_t)kr->nslots);
-	if (kr->version == KEYRING_VERSION2) {
+	if (layout_of(kr)->lists) {
 		le16_put(out + 12, (uint16_t)kr->ngrants);
 		le16_put(out + 14, (uint16_t)kr->nsigners);
 	}
@@ -481,11 +505,12 @@ static int state_parse(struct keyring *kr, const uint8_t *p)
 /* Everything before the state block, serialised (the MAC covers it). */
 static size_t body_len(const struct keyring *kr)
 {
-	size_t len = KEYRING_HEADER_BYTES + kr->nslots * slot_len(kr), i;
+	const struct layout *L = layout_of(kr);
+	size_t len = KEYRING_HEADER_BYTES + L->public_len + kr->nslots * L->slot_len, i;
 
-	if (kr->version != KEYRING_VERSION2)
+	if (!L->lists)
 		return len;
-	len += KEYRING_PUBLIC_BYTES + kr->nsigners * 48;
+	len += kr->nsigners * 48;
 	for (i = 0; i < kr->ngrants; i++)
 		len += KEYRING_GRANT_HEAD_BYTES + kr->grants[i].len + 64;
 	return len;
@@ -493,16 +518,17 @@ static size_t body_len(const struct keyring *kr)
 
 static void body_bytes(const struct keyring *kr, uint8_t *buf)
 {
+	const struct layout *L = layout_of(kr);
 	size_t o = KEYRING_HEADER_BYTES, i;
 
 	header_bytes(kr, buf);
-	if (kr->version == KEYRING_VERSION2) {
+	if (L->public_len) {
 		public_bytes(kr, buf + o);
-		o += KEYRING_PUBLIC_BYTES;
+		o += L->public_len;
 	}
-	for (i = 0; i < kr->nslots; i++, o += slot_len(kr))
+	for (i = 0; i < kr->nslots; i++, o += L->slot_len)
 		slot_bytes(kr, &kr->slots[i], buf + o);
-	if (kr->version != KEYRING_VERSION2)
+	if (!L->lists)
 		return;
 	for (i = 0; i < kr->nsigners; i++, o += 48) {
 		memcpy(buf + o, kr->signers[i].user_id, KEYRING_USERID_BYTES);
@@ -615,7 +641,7 @@ static int slot_parse(const struct keyring *kr, struct keyring_slot *s, const ui
 	s->kdf.memlimit = le64_get(p + 8);
 	memcpy(s->user_id, p + 16, KEYRING_USERID_BYTES);
 	memcpy(s->salt, p + 32, KDF_SALT_BYTES);
-	if (kr->version == KEYRING_VERSION2) {
+	if (h == SLOT_HEAD2) {
 		memcpy(s->x_pk, p + 48, 32);
 		memcpy(s->s_pk, p + 80, 32);
 	}
@@ -712,10 +738,14 @@ static int v2_lists_parse(struct keyring *kr, const uint8_t *p, size_t left,
 	return CRYPTO_OK;
 }
 
+/* The one parser of both versions: header, (public block,) slots, (signer
+ * and grant lists,) state block, MAC, failure records, each bounded before
+ * it is read; the layout table says what version 1 lacks. */
 int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len)
 {
-	size_t nslots, i, o, need, ngrants, nsigners, used = 0;
-	int ret;
+	const struct layout *L;
+	size_t nslots, i, o, ngrants, nsigners, used = 0;
+	int ret = CRYPTO_ERR_FORMAT;
 
 	keyring_init(kr);
 	if (len < KEYRING_HEADER_BYTES || memcmp(buf, KEYRING_MAGIC, 8))
@@ -725,49 +755,42 @@ int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len)
 		kr->version = KEYRING_VERSION;
 		return CRYPTO_ERR_VERSION;
 	}
+	L = layout_of(kr);
 	nslots = le16_get(buf + 10);
 	ngrants = le16_get(buf + 12);
 	nsigners = le16_get(buf + 14);
-	if ((kr->version == KEYRING_VERSION && le32_get(buf + 12)) || nslots == 0 ||
-	    nslots > KEYRING_MAX_SLOTS)
+	if ((L->counts_zero && le32_get(buf + 12)) || nslots == 0 || nslots > KEYRING_MAX_SLOTS)
 		return CRYPTO_ERR_FORMAT;
-	o = KEYRING_HEADER_BYTES;
-	if (kr->version == KEYRING_VERSION2)
-		o += KEYRING_PUBLIC_BYTES;
-	need = o + nslots * slot_len(kr);
-	if (len < need + KEYRING_STATE_BYTES + KEYRING_MAC_BYTES)
+	o = KEYRING_HEADER_BYTES + L->public_len;
+	if (len - KEYRING_HEADER_BYTES < L->public_len + nslots * L->slot_len +
+	    KEYRING_STATE_BYTES + KEYRING_MAC_BYTES)
 		return CRYPTO_ERR_FORMAT;
 	memcpy(kr->register_id, buf + 16, KEYRING_ID_BYTES);
 	memcpy(kr->box_pk, buf + 32, KEYRING_BOXPK_BYTES);
-	if (kr->version == KEYRING_VERSION2 &&
-	    (ret = public_parse(kr, buf + KEYRING_HEADER_BYTES)))
+	if (L->public_len && (ret = public_parse(kr, buf + KEYRING_HEADER_BYTES)))
 		goto fail;
 	kr->slots = calloc(nslots, sizeof *kr->slots);
 	if (!kr->slots)
 		return CRYPTO_ERR_NOMEM;
 	kr->nslots = nslots;
-	for (i = 0; i < nslots; i++) {
-		ret = slot_parse(kr, &kr->slots[i], buf + o + i * slot_len(kr));
+	for (i = 0; i < nslots; i++, o += L->slot_len) {
+		ret = slot_parse(kr, &kr->slots[i], buf + o);
 		if (ret)
 			goto fail;
 	}
-	if (kr->version == KEYRING_VERSION2) {
-		ret = v2_lists_parse(kr, buf + need, len - need, nsigners, ngrants, &used);
+	if (L->lists) {
+		ret = v2_lists_parse(kr, buf + o, len - o, nsigners, ngrants, &used);
 		if (ret)
 			goto fail;
-		need += used;
+		o += used;
 	}
-	if (len - need < KEYRING_STATE_BYTES + KEYRING_MAC_BYTES) {
-		ret = CRYPTO_ERR_FORMAT;
+	ret = CRYPTO_ERR_FORMAT;
+	if (len - o < KEYRING_STATE_BYTES + KEYRING_MAC_BYTES || (ret = state_parse(kr, buf + o)))
 		goto fail;
-	}
-	ret = state_parse(kr, buf + need);
-	if (ret)
-		goto fail;
-	need += KEYRING_STATE_BYTES;
-	memcpy(kr->mac, buf + need, KEYRING_MAC_BYTES);
-	need += KEYRING_MAC_BYTES;
-	ret = failures_parse(kr, buf + need, len - need);
+	o += KEYRING_STATE_BYTES;
+	memcpy(kr->mac, buf + o, KEYRING_MAC_BYTES);
+	o += KEYRING_MAC_BYTES;
+	ret = failures_parse(kr, buf + o, len - o);
 	if (ret)
 		goto fail;
 	return CRYPTO_OK;
@@ -1481,29 +1504,14 @@ static void grant_open(const struct keyring *kr, const struct keyring_grant *g,
 int keyring2_unlock(const struct keyring *kr, const char *user, const char *pass,
 		    size_t passlen, struct keyset *ks, const struct keyring_slot **slot)
 {
-	char hex[2 * RECOVERY_CODE_BYTES + 1];
-	uint8_t secrets[KEYRING_SECRET_BYTES], pk[32];
-	const struct keyring_slot *s;
+	uint8_t secrets[KEYRING_SECRET_BYTES];
+	const struct keyring_slot *s = NULL;
 	size_t i;
 	int ret;
 
 	if (kr->version != KEYRING_VERSION2)
 		return CRYPTO_ERR_VERSION;
-	if (!user) {
-		ret = recovery_normalise(pass, hex);
-		if (ret)
-			return ret;
-		s = slot_find_by_id(kr, KEYRING_SLOT_RECOVERY, recovery_id);
-		if (!s)
-			return CRYPTO_ERR_NOUSER;
-		ret = slot_unwrap(kr, s, hex, strlen(hex), secrets);
-		sodium_memzero(hex, sizeof hex);
-	} else {
-		s = keyring_slot_find(kr, user);
-		if (!s)
-			return CRYPTO_ERR_NOUSER;
-		ret = slot_unwrap(kr, s, pass, passlen, secrets);
-	}
+	ret = slot_select_open(kr, user, pass, passlen, secrets, &s);
 	if (ret)
 		return ret;
 	sodium_memzero(ks, sizeof *ks);
@@ -1514,7 +1522,6 @@ int keyring2_unlock(const struct keyring *kr, const char *user, const char *pass
 	crypto_scalarmult_base(ks->x_pk, ks->x_sk);
 	crypto_sign_seed_keypair(ks->s_pk, ks->s_sk, secrets + 32);
 	sodium_memzero(secrets, sizeof secrets);
-	(void)pk;
 	/* The slot's authenticated header bound its public keys and the admin
 	 * key: the admin signature then vouches for every other slot. */
 	if (memcmp(ks->x_pk, s->x_pk, 32) || memcmp(ks->s_pk, s->s_pk, 32) ||

@@ -19,6 +19,7 @@
 #include "crypto/secure.h"
 
 static struct kdf_params g_kdf;
+static char g_code[RECOVERY_CODE_TEXT]; /* the recovery code make() set */
 
 /* admin "ada", manager "mo" (keys made by mo's unlock), panel "pat". */
 static void make(struct keyring *kr)
@@ -33,6 +34,7 @@ static void make(struct keyring *kr)
 	assert_int_equal(keyring2_create(kr, ada), CRYPTO_OK);
 	assert_int_equal(keyring2_slot_new(kr, "ada", KEYRING_ROLE_ADMIN, "a", 1, &g_kdf, ada), 0);
 	assert_int_equal(keyring2_recovery_new(kr, &g_kdf, code), CRYPTO_OK);
+	memcpy(g_code, code, sizeof code);
 	assert_int_equal(keyring2_slot_new(kr, "mo", KEYRING_ROLE_MANAGER, "m", 1, &g_kdf, NULL), 0);
 	assert_int_equal(keyring2_slot_new(kr, "pat", KEYRING_ROLE_PANEL, "p", 1, &g_kdf, NULL), 0);
 	for (i = 0; i < kr->nslots; i++)
@@ -168,6 +170,79 @@ static void test_grant_moved(void **state)
 	keyring_release(&kr);
 }
 
+/* Serialised, parsed and serialised again gives the same bytes; every
+ * truncation is refused. */
+static void round_trip(const struct keyring *kr)
+{
+	struct keyring back;
+	uint8_t *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0, n;
+
+	assert_int_equal(keyring_serialize(kr, &a, &alen), CRYPTO_OK);
+	assert_int_equal(keyring_parse(&back, a, alen), CRYPTO_OK);
+	assert_int_equal(keyring_serialize(&back, &b, &blen), CRYPTO_OK);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	keyring_release(&back);
+	for (n = 0; n < alen; n++) {
+		if (keyring_parse(&back, a, n) == CRYPTO_OK)
+			fail_msg("a keyring of version %u cut to %zu of %zu bytes parsed",
+				 (unsigned)kr->version, n, alen);
+	}
+	free(a);
+	free(b);
+}
+
+/* One parser and one unlock path for both versions (issue 10, gap 4):
+ * each layout round-trips; a version byte swapped between them, or a v1
+ * header with the v2 list counts set, is refused; user and recovery slots
+ * of both open through the same path. */
+static void test_one_parser(void **state)
+{
+	uint8_t master[MASTER_KEY_BYTES], got[MASTER_KEY_BYTES], *buf = NULL;
+	char code[RECOVERY_CODE_TEXT];
+	struct keyring v1, v2, back;
+	struct keyset *ks = keyset_new();
+	size_t len = 0;
+
+	(void)state;
+	/* version 1 */
+	assert_int_equal(keyring_create(&v1, master), CRYPTO_OK);
+	assert_int_equal(keyring_slot_set(&v1, master, "ada", KEYRING_ROLE_ADMIN, "a", 1,
+					  &g_kdf), CRYPTO_OK);
+	assert_int_equal(keyring_recovery_set(&v1, master, &g_kdf, code), CRYPTO_OK);
+	assert_int_equal(keyring_mac_seal(&v1, master), CRYPTO_OK);
+	round_trip(&v1);
+	assert_int_equal(keyring_slot_open(&v1, "ada", "a", 1, got, NULL), CRYPTO_OK);
+	assert_memory_equal(got, master, sizeof got);
+	assert_int_equal(keyring_recovery_open(&v1, code, got), CRYPTO_OK);
+	assert_memory_equal(got, master, sizeof got);
+	assert_int_equal(keyring_slot_open(&v1, "nobody", "a", 1, got, NULL), CRYPTO_ERR_NOUSER);
+	assert_int_equal(keyring_recovery_open(&v1, "not-a-code", got), CRYPTO_ERR_FORMAT);
+	assert_int_equal(keyring_serialize(&v1, &buf, &len), CRYPTO_OK);
+	buf[12] = 1; /* a v2 grant count in a v1 header */
+	assert_int_equal(keyring_parse(&back, buf, len), CRYPTO_ERR_FORMAT);
+	buf[12] = 0;
+	buf[8] = KEYRING_VERSION2; /* read with the other layout */
+	assert_int_not_equal(keyring_parse(&back, buf, len), CRYPTO_OK);
+	free(buf);
+	keyring_release(&v1);
+	/* version 2 */
+	make(&v2);
+	assert_int_equal(keyring_mac_seal(&v2, master), CRYPTO_OK);
+	round_trip(&v2);
+	assert_int_equal(keyring2_unlock(&v2, NULL, g_code, strlen(g_code), ks, NULL), CRYPTO_OK);
+	assert_int_equal(ks->kind, KEYRING_SLOT_RECOVERY);
+	assert_int_equal(keyring2_unlock(&v2, "nobody", "p", 1, ks, NULL), CRYPTO_ERR_NOUSER);
+	assert_int_equal(keyring2_unlock(&v2, NULL, "xyz", 3, ks, NULL), CRYPTO_ERR_FORMAT);
+	assert_int_equal(keyring_serialize(&v2, &buf, &len), CRYPTO_OK);
+	buf[8] = KEYRING_VERSION;
+	assert_int_not_equal(keyring_parse(&back, buf, len), CRYPTO_OK);
+	free(buf);
+	keyset_free(ks);
+	keyring_release(&v2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_forged_grant_ignored),
 		cmocka_unit_test(test_manager_record_signed),
 		cmocka_unit_test(test_grant_moved),
+		cmocka_unit_test(test_one_parser),
 	};
 
 	if (crypto_init() != CRYPTO_OK)
