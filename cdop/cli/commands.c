@@ -30,9 +30,9 @@ const struct command commands[] = {
 	{ "audit", "list", cmd_audit_list, CMD_UNLOCK, ADMIN,
 	  "audit list [--json]", "Print the audit trail." },
 	{ "audit", "verify", cmd_audit_verify, CMD_UNLOCK, ADMIN,
-	  "audit verify [--witness FILE.minisig]...", "Verify the audit hash chain "
+	  "audit verify [--witness FILE.minisig|BACKUP]...", "Verify the audit hash chain "
 	  "and every entry's signature; names the first broken entry. --witness: "
-	  "the trail still holds the head a signed report states." },
+	  "the trail still holds the head a signed report or a backup states." },
 	{ "check", NULL, cmd_check, CMD_UNLOCK | CMD_LENIENT, ADMIN,
 	  "check", "Full integrity check: every database page, the keyring, the audit chain." },
 	{ "notify", NULL, cmd_notify, CMD_UNLOCK, MANAGER,
