@@ -325,6 +325,10 @@ int cli_unlock(struct cli *c)
 	 * manager's first unlock (cdop/cases/cases.c). */
 	if (!ret && !(o.flags & REG_OPEN_CHECK))
 		ret = cases_seal_legacy(&c->reg);
+	/* Issue 11: text written without K_id is checked at a manager's unlock
+	 * (cdop/cases/idcheck.c). */
+	if (!ret && !(o.flags & REG_OPEN_CHECK))
+		ret = idcheck_pending(&c->reg, 0);
 	if (c->reg.st.recovered && !ret)
 		fprintf(stderr, "cdop: warning: register '%s' was not closed cleanly "
 			"(a command was interrupted); every page and the audit chain "

@@ -14,6 +14,7 @@
  */
 #include "cdop/web/web.h"
 #include "cdop/web/web_int.h"
+#include "cdop/cases/cases.h"
 #include "cdop/store/store.h"
 #include "crypto/secure.h"
 
@@ -538,6 +539,9 @@ static void login_post(struct web_req *q, struct web_session *s)
 	if (!ret) {
 		pthread_mutex_lock(&srv.reg_mx);
 		ret = reg_resume(r, srv.o->lock_timeout_ms);
+		/* Issue 11: a manager's unlock checks text written without K_id. */
+		if (!ret)
+			ret = idcheck_pending(r, 0);
 		if (!ret)
 			ret = reg_suspend(r);
 		else
