@@ -879,7 +879,7 @@ int idcheck_pending(struct reg *r, int64_t case_id)
 		ret = pending_mark(r, s, &p, &flagged);
 	/* Counts only: the audit trail never holds the words. */
 	snprintf(detail, sizeof detail, "%zu texts checked, %zu flagged", p.n, flagged);
-	if (!ret)
+	if (!ret && p.n)
 		ret = audit_append(r, "text_check", "register", detail);
 	ret = db_end(r, ret);
 	pendings_free(&p);

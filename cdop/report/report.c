@@ -682,6 +682,12 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	rp.disclosure_name = p.method == DC_METHOD_DFE ? "dfe" :
 			     p.method == DC_METHOD_NHS ? "nhs" : "none";
 	rp.file_name = base_name(o->out);
+	/* Issue 11: a manager's report first checks text written without K_id
+	 * since the unlock (the browser UI's session outlives it); without
+	 * K_id nothing is done and such text is left out, counted. */
+	ret = idcheck_pending(r, 0);
+	if (ret)
+		goto out;
 	reg_today(r, rp.produced);
 	reg_now(now);
 	signing_register_id(r, idhex, sizeof idhex);

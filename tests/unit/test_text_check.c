@@ -20,6 +20,7 @@
 #include "cdop/store/store.h"
 #include "cdop/store/store_int.h"
 #include "cdop/panel/panel.h"
+#include "cdop/report/report.h"
 #include "support.h"
 
 extern const struct embedded_file cdop_schema[];
@@ -212,11 +213,75 @@ static void test_transitions(void **state)
 	}
 }
 
+/* The board edition's JSON as ROLE writes it: learning published, and
+ * the counts left out. */
+static void board(struct t_clone *c, size_t *published, size_t *unchecked, size_t *withheld)
+{
+	struct report_opts o;
+	struct report_result res;
+	json_t *j;
+	char *out = t_path(c->dir, "board.json");
+
+	memset(&o, 0, sizeof o);
+	o.year = "2025-26";
+	o.edition = "board";
+	o.format = "json";
+	o.out = out;
+	o.force = 1;
+	t_ok(report_annual(&c->r, &o, &res), &c->r);
+	j = json_load_file(out, 0, NULL);
+	assert_non_null(j);
+	*published = json_array_size(json_object_get(j, "learning"));
+	*unchecked = (size_t)json_integer_value(json_object_get(j, "learning_unchecked"));
+	*withheld = (size_t)json_integer_value(json_object_get(j, "learning_withheld"));
+	assert_int_equal(res.nunchecked, *unchecked);
+	json_decref(j);
+	free(out);
+}
+
+/* A report written without K_id leaves unchecked learning out and counts
+ * it; a manager's report checks it first and publishes it. */
+static void test_report(void **state)
+{
+	struct t_clone *c = *state;
+	char ref[CASE_REF_MAX], ref2[CASE_REF_MAX], mid[24], b[96];
+	size_t published, unchecked, withheld;
+	const char *refs[1];
+	int64_t m;
+
+	/* an analyst, whose signing key a manager's unlock grants */
+	t_clone_reopen(c, T_ADMIN);
+	t_ok(users_add(&c->r, "analyst", ROLE_ANALYST, T_PASS, strlen(T_PASS)), &c->r);
+	t_clone_reopen(c, T_MANAGER);
+	t_notify(&c->r, t_notification("Quenby", NULL), ref);
+	t_notify(&c->r, t_notification("Arbuthnot", "4010232137"), ref2);
+	t_to_meeting(&c->r, ref, "2025-05-20", &m, mid, NULL);
+	refs[0] = ref2;
+	t_ok(cases_set_status(&c->r, ref2, "ready"), &c->r);
+	t_ok(meetings_add_cases(&c->r, m, (char *const *)refs, 1, NULL, NULL), &c->r);
+	t_clone_reopen(c, T_PANEL);
+	record(&c->r, ref, mid, "Co-sleeping after alcohol is a risk.");
+	record(&c->r, ref2, mid, "Arbuthnot family: smoke alarms save lives.");
+	t_clone_reopen(c, "analyst");
+	board(c, &published, &unchecked, &withheld);
+	assert_int_equal(published, 0);
+	assert_int_equal(unchecked, 2);
+	assert_int_equal(withheld, 0);
+	assert_string_equal(LEARNING_STATE(&c->r, b), "unchecked|");
+	t_clone_reopen(c, T_MANAGER);
+	board(c, &published, &unchecked, &withheld);
+	assert_int_equal(published, 1);
+	assert_int_equal(unchecked, 0);
+	assert_int_equal(withheld, 1);
+	assert_string_equal(LEARNING_STATE(&c->r, b), "checked|");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migration),
 		T_TEST(test_transitions),
+		T_TEST(test_report),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
