@@ -1040,9 +1040,13 @@ int cases_seal_legacy(struct reg *r)
 	return db_end(r, ret);
 }
 
+/* A manager's unlock, from either front end: re-seal what was written
+ * before keys by role, then check text written without K_id (issue 11). */
 int cases_after_unlock(struct reg *r)
 {
-	return cases_seal_legacy(r);
+	int ret = cases_seal_legacy(r);
+
+	return ret ? ret : idcheck_pending(r, 0);
 }
 
 /* RFC 7386-style merge: objects merge member by member, null removes. */

@@ -496,4 +496,19 @@ int idset_find(const struct idset *s, const char *text, const char *const *allow
 int idcheck_text(struct reg *r, const struct idset *s, const char *field,
 		 const char *text, size_t *allowed);
 
+/*
+ * Texts written without K_id (migration 012): a panel member's learning
+ * and recommendations are stored 'unchecked'. idcheck_pending checks the
+ * unchecked texts of case_id (0: of every case) against every identifier
+ * the register holds and marks each 'checked' or 'flagged' (check_what:
+ * the kind, never the word), in its own transaction, audited as counts.
+ * It does nothing without K_id or inside a transaction. A manager's
+ * unlock (CLI and browser) and a manager's case view call it.
+ */
+int idcheck_pending(struct reg *r, int64_t case_id);
+/* The flagged texts still to fix (of case_id, or all when 0) as
+ * [{ref, field: "learning" | "recommendation N", what: "a name"}]; a
+ * recommendation already done is not listed. */
+int idcheck_flagged(struct reg *r, int64_t case_id, json_t **out);
+
 #endif

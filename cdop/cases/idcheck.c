@@ -718,3 +718,210 @@ int idcheck_text(struct reg *r, const struct idset *s, const char *field,
 			      "write the text without it (a deliberate use must be "
 			      "allowed word by word)", m.text, m.what);
 }
+
+/* ---- texts written without K_id (migration 012) ------------------------------ */
+
+/* One text still to check: a review's learning (rec 0, id = case id) or a
+ * recommendation's text (rec 1, id = its id). */
+struct pending {
+	int64_t id;
+	int rec;
+	char *text;
+};
+
+struct pendings {
+	struct pending *v;
+	size_t n, alloc;
+};
+
+static void pendings_free(struct pendings *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].text) {
+			secure_wipe(p->v[i].text, strlen(p->v[i].text));
+			free(p->v[i].text);
+		}
+	free(p->v);
+	memset(p, 0, sizeof *p);
+}
+
+static int pendings_add(struct pendings *p, int64_t id, int rec, const char *text)
+{
+	if (p->n == p->alloc) {
+		size_t n = p->alloc ? 2 * p->alloc : 16;
+		struct pending *v = realloc(p->v, n * sizeof *v);
+
+		if (!v)
+			return -1;
+		p->v = v;
+		p->alloc = n;
+	}
+	p->v[p->n].id = id;
+	p->v[p->n].rec = rec;
+	p->v[p->n].text = text ? strdup(text) : NULL;
+	if (text && !p->v[p->n].text)
+		return -1;
+	p->n++;
+	return 0;
+}
+
+/* The unchecked texts (of case_id, or of every case when 0), read into
+ * memory first: marking them while stepping the index that finds them
+ * would move rows under the cursor. */
+static int pending_read(struct reg *r, int64_t case_id, struct pendings *p)
+{
+	static const char reviews[] =
+		"SELECT case_id, form FROM reviews WHERE text_check <> 'checked' AND "
+		"text_check = 'unchecked' AND (:case = 0 OR case_id = :case)";
+	static const char recs[] =
+		"SELECT id, text FROM recommendations WHERE text_check <> 'checked' AND "
+		"text_check = 'unchecked' AND (:case = 0 OR case_id = :case)";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = CDOP_OK, fin;
+
+	db_prepare(r, &q, reviews);
+	db_bind_int(&q, ":case", case_id);
+	while (!ret && db_step(&q) == DB_ROW) {
+		json_t *form = json_loads(db_column_text(&q, 1), 0, NULL);
+		const json_t *l = json_object_get(form, "learning");
+
+		if (!form)
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "the stored review of case id %lld "
+				       "cannot be read (JSON)", (long long)db_column_int(&q, 0));
+		else if (pendings_add(p, db_column_int(&q, 0), 0, json_string_value(l)))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		json_decref(form);
+	}
+	fin = db_finalize(&q);
+	if (ret || fin)
+		return ret ? ret : fin;
+	db_prepare(r, &q, recs);
+	db_bind_int(&q, ":case", case_id);
+	while (!ret && db_step(&q) == DB_ROW)
+		if (pendings_add(p, db_column_int(&q, 0), 1, db_column_text(&q, 1)))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	fin = db_finalize(&q);
+	return ret ? ret : fin;
+}
+
+/* Each text checked against s (no allowed words: a word is allowed only by
+ * the writer, when writing) and marked checked or flagged. */
+static int pending_mark(struct reg *r, const struct idset *s, const struct pendings *p,
+			size_t *flagged)
+{
+	static const char review[] = "UPDATE reviews SET text_check = :state, "
+		"check_what = :what WHERE case_id = :id AND text_check = 'unchecked'";
+	static const char rec[] = "UPDATE recommendations SET text_check = :state, "
+		"check_what = :what WHERE id = :id AND text_check = 'unchecked'";
+	struct db_stmt u[2] = { DB_STMT_INIT, DB_STMT_INIT };
+	int ret = CDOP_OK, fin;
+
+	db_prepare(r, &u[0], review);
+	db_prepare(r, &u[1], rec);
+	for (size_t i = 0; !ret && i < p->n; i++) {
+		struct db_stmt *q = &u[p->v[i].rec];
+		struct idcheck_match m;
+		int hit = idset_find(s, p->v[i].text, NULL, 0, &m, NULL);
+
+		if (hit < 0) {
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+			break;
+		}
+		*flagged += hit == 1;
+		db_bind_int(q, ":id", p->v[i].id);
+		db_bind_text(q, ":state", hit ? "flagged" : "checked");
+		db_bind_text(q, ":what", hit ? m.what : NULL);
+		db_run(q);
+		ret = db_reset(q);
+		secure_wipe(&m, sizeof m);
+	}
+	fin = db_finalize(&u[0]);
+	if (!ret)
+		ret = fin;
+	fin = db_finalize(&u[1]);
+	return ret ? ret : fin;
+}
+
+int idcheck_pending(struct reg *r, int64_t case_id)
+{
+	static const char any[] =
+		"SELECT EXISTS (SELECT 1 FROM reviews WHERE text_check <> 'checked' AND "
+		"text_check = 'unchecked' AND (:case = 0 OR case_id = :case)) OR EXISTS "
+		"(SELECT 1 FROM recommendations WHERE text_check <> 'checked' AND "
+		"text_check = 'unchecked' AND (:case = 0 OR case_id = :case))";
+	struct db_stmt q = DB_STMT_INIT;
+	struct pendings p = { NULL, 0, 0 };
+	struct idset *s = NULL;
+	char detail[96];
+	size_t flagged = 0;
+	int ret, todo = 0;
+
+	/* Only a K_id holder can check; inside a caller's transaction the
+	 * caller's own writes come first (the next unlock checks). */
+	if (!store_has_id(r) || r->st.in_txn)
+		return CDOP_OK;
+	db_prepare(r, &q, any);
+	db_bind_int(&q, ":case", case_id);
+	if (db_step(&q) == DB_ROW)
+		todo = (int)db_column_int(&q, 0);
+	ret = db_finalize(&q);
+	if (ret || !todo)
+		return ret;
+	ret = idset_load(r, &s);
+	if (!ret)
+		ret = db_begin(r);
+	if (ret) {
+		idset_free(s);
+		return ret;
+	}
+	ret = pending_read(r, case_id, &p);
+	if (!ret)
+		ret = pending_mark(r, s, &p, &flagged);
+	/* Counts only: the audit trail never holds the words. */
+	snprintf(detail, sizeof detail, "%zu texts checked, %zu flagged", p.n, flagged);
+	if (!ret && p.n)
+		ret = audit_append(r, "text_check", "register", detail);
+	ret = db_end(r, ret);
+	pendings_free(&p);
+	idset_free(s);
+	return ret;
+}
+
+int idcheck_flagged(struct reg *r, int64_t case_id, json_t **out)
+{
+	static const char sql[] =
+		"SELECT c.ref, 'learning', v.check_what FROM reviews v "
+		"JOIN cases c ON c.id = v.case_id WHERE v.text_check <> 'checked' AND "
+		"v.text_check = 'flagged' AND (:case = 0 OR v.case_id = :case) "
+		"UNION ALL "
+		"SELECT c.ref, 'recommendation ' || m.id, m.check_what FROM "
+		"recommendations m JOIN cases c ON c.id = m.case_id WHERE "
+		"m.text_check <> 'checked' AND m.text_check = 'flagged' AND "
+		"m.done_on IS NULL AND (:case = 0 OR m.case_id = :case) "
+		"ORDER BY 1, 2";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *list = json_array();
+	int ret = list ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+
+	*out = NULL;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":case", case_id);
+	while (!ret && db_step(&q) == DB_ROW) {
+		const char *what = db_column_text(&q, 2);
+		json_t *row = json_pack("{s:s, s:s, s:s}", "ref", db_column_text(&q, 0),
+					"field", db_column_text(&q, 1), "what",
+					what ? what : "an identifier");
+
+		if (!row || json_array_append_new(list, row))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	if (!ret)
+		ret = db_finalize(&q);
+	else
+		db_finalize(&q);
+	if (ret)
+		json_decref(list);
+	else
+		*out = list;
+	return ret;
+}

@@ -152,6 +152,14 @@ static void review_text(const json_t *v)
 		field_line("Themes", line);
 	if (json_object_get(rv, "learning"))
 		field_line("Learning", S(rv, "learning"));
+	if (!strcmp(S(rv, "text_check"), "unchecked"))
+		field_line("Learning checked", "not yet: a manager's next unlock checks it "
+			   "for identifiers; until then it is not published");
+	json_array_foreach(json_object_get(v, "to_fix"), i, x) {
+		snprintf(line, sizeof line, "%s holds %s held in the register: never "
+			 "published; rewrite it", S(x, "field"), S(x, "what"));
+		field_line("To fix", line);
+	}
 	field_line("Referred for a safeguarding practice review",
 		   json_is_true(json_object_get(rv, "referred_for_review")) ? "yes" : "no");
 	recs = json_object_get(v, "recommendations");

@@ -39,6 +39,7 @@ static const char *kind_label(const char *kind)
 	if (!strcmp(kind, "recommendation")) return "recommendation";
 	if (!strcmp(kind, "ready_for_panel")) return "panel";
 	if (!strcmp(kind, "statutory_clock")) return "clock";
+	if (!strcmp(kind, "text_to_fix")) return "text to fix";
 	return kind;
 }
 

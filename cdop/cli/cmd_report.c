@@ -95,6 +95,11 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 	if (res.nwithheld > REPORT_WITHHELD_MAX)
 		fprintf(stderr, "cdop: warning: and %zu more learning texts left out\n",
 			res.nwithheld - REPORT_WITHHELD_MAX);
+	if (res.nunchecked)
+		fprintf(stderr, "cdop: warning: %zu publishable learning text%s left out: "
+			"written without the identifier key and not yet checked (a "
+			"manager's next unlock checks %s)\n", res.nunchecked,
+			res.nunchecked == 1 ? "" : "s", res.nunchecked == 1 ? "it" : "them");
 	printf("report written to %s, signed in %s.minisig (key id %s)\n", o.out, o.out,
 	       res.keyid);
 	return ret;

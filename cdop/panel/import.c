@@ -320,6 +320,7 @@ struct importer {
 	} meetings[MEETING_CACHE];
 	size_t next_meeting;
 	struct import_result *res;
+	size_t allowed;          /* identifier words let through (--allow-word) */
 };
 
 static const char *member(const json_t *o, const char *k)
@@ -424,7 +425,8 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 	return ret;
 }
 
-static int store_review(struct importer *im, int64_t case_id, const json_t *review)
+static int store_review(struct importer *im, int64_t case_id, const json_t *notification,
+			const json_t *review)
 {
 	const char *date = member(review, "meeting_date");
 	int64_t mid = 0;
@@ -446,6 +448,11 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *revi
 			ret = reviews_store_amendment(im->r, case_id, mid, d,
 						      json_object_get(am, "recommendations"));
 	}
+	/* Issue 11: text naming its own case's identifiers is kept but
+	 * flagged, never published (docs/guide.md). */
+	if (!ret)
+		ret = reviews_flag_own(im->r, case_id, notification, review, &im->allowed,
+				       &im->res->flagged);
 	if (!ret)
 		im->res->reviews++;
 	return ret;
@@ -609,7 +616,7 @@ static int import_line(struct importer *im, const json_t *line)
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
 	if (!ret && json_is_object(review))
-		ret = store_review(im, case_id, review);
+		ret = store_review(im, case_id, json_object_get(in, "notification"), review);
 	if (!ret && (transfer || history))
 		ret = import_transfers(im, case_id, ref, transfer, history);
 out:
@@ -853,13 +860,16 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 static int audit_import(struct importer *im, const struct ref_snapshot *before)
 {
 	struct ref_snapshot after = { NULL, 0 };
-	char object[48], detail[IMPORT_RANGES_MAX + 32];
+	char object[48], detail[IMPORT_RANGES_MAX + 96];
 	int ret = refs_snapshot(im->r, &after);
 
 	if (!ret) {
 		refs_ranges(before, &after, im->res->ranges, sizeof im->res->ranges);
 		snprintf(object, sizeof object, "%zu cases", im->res->cases);
 		snprintf(detail, sizeof detail, "%s", im->res->ranges);
+		if (im->allowed)
+			snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
+				 " allowed %zu identifier words in review text", im->allowed);
 		ret = audit_append(im->r, "import", object, detail);
 	}
 	free(after.v);

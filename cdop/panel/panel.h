@@ -169,6 +169,9 @@ struct import_result {
 	size_t lines;            /* physical lines read, blank ones included */
 	/* References given, per year: "CDOP-2024-0001..CDOP-2024-0120, ..." */
 	char ranges[IMPORT_RANGES_MAX];
+	/* Learning and recommendation texts that name an identifier of their
+	 * own case: stored 'flagged', never published (issue 11). */
+	size_t flagged;
 };
 
 /*

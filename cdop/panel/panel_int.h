@@ -33,6 +33,13 @@ void mem_release(struct mem_out *m);
 #include <jansson.h>
 int reviews_store_amendment(struct reg *r, int64_t case_id, int64_t meeting_id,
 			    const char *meeting_date, const json_t *recs);
+/* reviews.c, for import (issue 11), after the line's review is stored: its
+ * learning and every recommendation's text (its amendments' too) checked
+ * against the identifiers of its own notification; a text that names one
+ * is marked 'flagged' (never published; shown to the manager to fix) and
+ * counted in *flagged. */
+int reviews_flag_own(struct reg *r, int64_t case_id, const json_t *notification,
+		     const json_t *review, size_t *allowed, size_t *flagged);
 
 /* Seals m's text to the recipients into PATH's temp file (o). */
 struct outfile;

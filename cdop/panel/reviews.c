@@ -56,12 +56,20 @@ static const char *member(const json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
+/* Migration 012: text written with K_id was checked before it was stored
+ * (review_text_check, import's check); without it, it waits for a manager
+ * (idcheck_pending). */
+static const char *text_state(struct reg *r)
+{
+	return store_has_id(r) ? "checked" : "unchecked";
+}
+
 static int store_recommendations(struct reg *r, int64_t case_id, const char *made_on,
 				 const json_t *recs)
 {
 	static const char sql[] =
-		"INSERT INTO recommendations(case_id, made_on, text, owner, due, done_on) "
-		"VALUES (:case, :made, :text, :owner, :due, :done)";
+		"INSERT INTO recommendations(case_id, made_on, text, owner, due, done_on, "
+		"text_check) VALUES (:case, :made, :text, :owner, :due, :done, :check)";
 	struct db_stmt q = DB_STMT_INIT;
 	size_t i;
 	json_t *rec;
@@ -69,6 +77,7 @@ static int store_recommendations(struct reg *r, int64_t case_id, const char *mad
 	db_prepare(r, &q, sql);
 	json_array_foreach(recs, i, rec) {
 		db_bind_int(&q, ":case", case_id);
+		db_bind_text(&q, ":check", text_state(r));
 		db_bind_text(&q, ":made", made_on);
 		db_bind_text(&q, ":text", member(rec, "text"));
 		db_bind_text(&q, ":owner", member(rec, "owner"));
@@ -121,12 +130,13 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 	 * make SQLite keep a statement journal for every row (foreign keys). */
 	static const char ins[] =
 		"INSERT INTO reviews(case_id, meeting_id, meeting_date, form, "
-		"category, modifiable, referred, updated_at) VALUES (:case, :meeting, "
-		":date, :form, :category, :modifiable, :referred, :now)";
+		"category, modifiable, referred, updated_at, text_check) VALUES (:case, "
+		":meeting, :date, :form, :category, :modifiable, :referred, :now, :check)";
 	static const char upd[] =
 		"UPDATE reviews SET meeting_id = :meeting, meeting_date = :date, "
 		"form = :form, category = :category, modifiable = :modifiable, "
-		"referred = :referred, updated_at = :now WHERE case_id = :case";
+		"referred = :referred, updated_at = :now, text_check = :check, "
+		"check_what = NULL WHERE case_id = :case";
 	static const char had[] = "SELECT meeting_date FROM reviews WHERE case_id = :case";
 	static const char unthemed[] = "DELETE FROM review_themes WHERE case_id = :case";
 	struct db_stmt q = DB_STMT_INIT;
@@ -202,6 +212,7 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 	db_bind_int(&q, ":referred",
 		    json_is_true(json_object_get(review, "referred_for_review")));
 	db_bind_text(&q, ":now", now);
+	db_bind_text(&q, ":check", text_state(r));
 	db_run(&q);
 	ret = db_finalize(&q);
 	if (!ret)
@@ -281,6 +292,68 @@ static int review_text_check(struct reg *r, const json_t *review, size_t *allowe
 		snprintf(field, sizeof field, "recommendations[%zu].text", i);
 		ret = idcheck_text(r, s, field, member(rec, "text"), allowed);
 	}
+	idset_free(s);
+	return ret;
+}
+
+/* Marks the stored text flagged: the review's learning (k < 0) or the
+ * case's k-th recommendation in the order they were stored. */
+static int flag_one(struct reg *r, int64_t case_id, long k, const char *what)
+{
+	static const char learning[] = "UPDATE reviews SET text_check = 'flagged', "
+		"check_what = :what WHERE case_id = :case";
+	static const char rec[] = "UPDATE recommendations SET text_check = 'flagged', "
+		"check_what = :what WHERE id = (SELECT id FROM recommendations WHERE "
+		"case_id = :case ORDER BY id LIMIT 1 OFFSET :k)";
+	struct db_stmt q = DB_STMT_INIT;
+
+	db_prepare(r, &q, k < 0 ? learning : rec);
+	db_bind_int(&q, ":case", case_id);
+	db_bind_text(&q, ":what", what);
+	if (k >= 0)
+		db_bind_int(&q, ":k", k);
+	db_run(&q);
+	return db_finalize(&q);
+}
+
+/* One text of the import line: flagged when it names an identifier. */
+static int flag_if(struct reg *r, const struct idset *s, int64_t case_id, long k,
+		   const char *text, size_t *allowed, size_t *flagged)
+{
+	struct idcheck_match m;
+	int hit = idset_find(s, text, r->ss.allow_words, r->ss.n_allow_words, &m, allowed);
+
+	if (hit < 0)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	secure_wipe(m.text, sizeof m.text);
+	if (!hit)
+		return CDOP_OK;
+	(*flagged)++;
+	return flag_one(r, case_id, k, m.what);
+}
+
+int reviews_flag_own(struct reg *r, int64_t case_id, const json_t *notification,
+		     const json_t *review, size_t *allowed, size_t *flagged)
+{
+	struct idset *s = idset_new();
+	const json_t *am, *rec;
+	size_t i, j;
+	long k = 0;
+	int ret = s ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+
+	if (!ret && idset_add_notification(s, notification))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret)
+		ret = flag_if(r, s, case_id, -1, member(review, "learning"), allowed, flagged);
+	/* Stored in this order: the review's, then each amendment's. */
+	json_array_foreach(json_object_get(review, "recommendations"), i, rec)
+		if (!ret)
+			ret = flag_if(r, s, case_id, k++, member(rec, "text"), allowed, flagged);
+	json_array_foreach(json_object_get(review, "amendments"), j, am)
+		json_array_foreach(json_object_get(am, "recommendations"), i, rec)
+			if (!ret)
+				ret = flag_if(r, s, case_id, k++, member(rec, "text"), allowed,
+					      flagged);
 	idset_free(s);
 	return ret;
 }

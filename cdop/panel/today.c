@@ -189,6 +189,32 @@ static int add_recommendations(struct today *t)
 	return ret;
 }
 
+/* Issue 11: learning or a recommendation found to name an identifier
+ * (checked at a manager's unlock): to rewrite, due today. */
+static int add_text_to_fix(struct today *t)
+{
+	json_t *list = NULL, *row;
+	char today[DATE_BUFLEN], label[160];
+	size_t i;
+	int ret = idcheck_flagged(t->r, 0, &list);
+
+	date_format(&t->date, today);
+	json_array_foreach(list, i, row) {
+		const char *ref = json_string_value(json_object_get(row, "ref"));
+		const char *field = json_string_value(json_object_get(row, "field"));
+
+		if (ret)
+			break;
+		snprintf(label, sizeof label, "%s holds %s held in the register: never "
+			 "published; rewrite it", field, json_string_value(json_object_get(row,
+										    "what")));
+		ret = push(t, json_pack("{s:s, s:s, s:s, s:s}", "kind", "text_to_fix", "ref",
+					ref, "what", field, "label", label), ref, today, 0);
+	}
+	json_decref(list);
+	return ret;
+}
+
 /* Cases ready for panel and not on an agenda: waiting since the death. */
 static int add_ready(struct today *t)
 {
@@ -319,7 +345,7 @@ static int sort_items(json_t *items, json_t **sorted)
 static json_t *summary_of(const json_t *items)
 {
 	static const char *const kinds[] = { "joint_agency_response", "agency_form",
-		"recommendation", "ready_for_panel", "statutory_clock" };
+		"recommendation", "ready_for_panel", "statutory_clock", "text_to_fix" };
 	json_t *s = json_pack("{s:i, s:i, s:i, s:I}", "overdue", 0, "due_today", 0,
 			      "upcoming", 0, "total", (json_int_t)json_array_size(items));
 	json_t *by = json_object(), *item;
@@ -370,6 +396,7 @@ int today_list(struct reg *r, int anonymised, json_t **out)
 	if (!ret) ret = add_agency(&t);
 	if (!ret) ret = add_recommendations(&t);
 	if (!ret) ret = add_ready(&t);
+	if (!ret) ret = add_text_to_fix(&t);
 	if (!ret) ret = add_clocks(&t);
 	if (!ret && sort_items(t.items, &sorted))
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");

@@ -232,8 +232,8 @@ static const char *learning_scrubbed(const char *text)
 }
 
 static int learning_one(struct reg *r, struct report_model *m, const struct idset *ids,
-			int64_t case_id, const char *ref,
-			const char *form, char **out)
+			int64_t case_id, const char *ref, const char *form,
+			const char *state, const char *what, char **out)
 {
 	struct idcheck_match hit;
 	int found;
@@ -249,6 +249,21 @@ static int learning_one(struct reg *r, struct report_model *m, const struct idse
 	    !*learning)
 		goto out;
 	memset(&hit, 0, sizeof hit);
+	/* Migration 012: only text checked for identifiers is published. A
+	 * flagged one is left out like a text the check finds; an unchecked
+	 * one (written without K_id, not yet seen by a manager) is counted
+	 * apart, without its case. */
+	if (!strcmp(state, "flagged")) {
+		hit.what = what ? what : "an identifier";
+		learning_withhold(m, ref, &hit);
+		goto out;
+	}
+	if (strcmp(state, "checked")) {
+		m->nunchecked++;
+		if (m->result)
+			m->result->nunchecked++;
+		goto out;
+	}
 	hit.what = learning_scrubbed(learning);
 	if (hit.what) {
 		learning_withhold(m, ref, &hit);
@@ -286,7 +301,8 @@ static int learning_collect(struct reg *r, struct report_model *m)
 {
 	/* The meeting-date index gives this order without a sort. */
 	static const char sql[] =
-		"SELECT case_id, form, (SELECT ref FROM cases WHERE id = case_id) "
+		"SELECT case_id, form, (SELECT ref FROM cases WHERE id = case_id), "
+		"text_check, check_what "
 		"FROM reviews WHERE meeting_date BETWEEN :first AND :last "
 		"ORDER BY meeting_date, case_id";
 	struct db_stmt q = DB_STMT_INIT;
@@ -307,7 +323,7 @@ static int learning_collect(struct reg *r, struct report_model *m)
 		if (!strstr(form, "\"learning_publishable\":true"))
 			continue;
 		ret = learning_one(r, m, ids, db_column_int(&q, 0), db_column_text(&q, 2),
-				   form, &text);
+				   form, db_column_text(&q, 3), db_column_text(&q, 4), &text);
 		if (!ret && text)
 			ret = learning_keep(r, m, text, &alloc);
 	}
@@ -666,6 +682,12 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	rp.disclosure_name = p.method == DC_METHOD_DFE ? "dfe" :
 			     p.method == DC_METHOD_NHS ? "nhs" : "none";
 	rp.file_name = base_name(o->out);
+	/* Issue 11: a manager's report first checks text written without K_id
+	 * since the unlock (the browser UI's session outlives it); without
+	 * K_id nothing is done and such text is left out, counted. */
+	ret = idcheck_pending(r, 0);
+	if (ret)
+		goto out;
 	reg_today(r, rp.produced);
 	reg_now(now);
 	signing_register_id(r, idhex, sizeof idhex);

@@ -350,7 +350,9 @@ int editions_save(struct reg *r, const struct stats *s, long extra);
  * NHS number, date of birth, address, postcode or exact date; the report
  * states its year and the date it was produced. Learning text appears in
  * both editions, but only from reviews of the year whose
- * learning_publishable is true (the panel's decision to publish it), with
+ * learning_publishable is true (the panel's decision to publish it) and
+ * whose learning has been checked for identifiers (migration 012: text a
+ * panel member wrote waits for a manager; idcheck_pending), with
  * the child's identifiers replaced (anonymise_text) and any date, long
  * number or postcode in it replaced too, and with nothing about the case
  * beside it.
@@ -387,6 +389,9 @@ struct report_result {
 	 * ("CDOP-2025-0003: a name"), never the word itself. */
 	size_t nwithheld;
 	char withheld[REPORT_WITHHELD_MAX][64];
+	/* Publishable learning left out because it was written without K_id
+	 * and no manager has checked it yet (migration 012): how many. */
+	size_t nunchecked;
 };
 
 /* Checks the options (errors name the flag and what is valid), then

@@ -92,6 +92,8 @@ struct report_model {
 	/* issue 11: publishable learning left out for naming an identifier
 	 * (counted here, named in result) */
 	size_t nwithheld;
+	/* migration 012: publishable learning left out as not yet checked */
+	size_t nunchecked;
 	struct report_result *result;
 };
 

@@ -10,7 +10,9 @@
  * null when there were no meetings. "disclosure" is "none" (board), "dfe"
  * or "nhs"; "interim" is true while the year has not ended, and then
  * "counted_to" the date counted up to (today; else null); "note" says
- * how the edition was protected and audited; "learning" holds the publishable learning texts, scrubbed.
+ * how the edition was protected and audited; "learning" holds the publishable learning texts, scrubbed;
+ * "learning_withheld" counts those left out for naming an identifier and
+ * "learning_unchecked" those left out as not yet checked (migration 012).
  * Written as it goes, so memory does not grow with the learning.
  */
 #include "cdop/report/report_int.h"
@@ -155,6 +157,7 @@ void report_write_json(const struct report_model *rp, FILE *f)
 		jstr(f, rp->learning[i]);
 	}
 	fputs(rp->nlearning ? "\n  ]" : "]", f);
+	fprintf(f, ",\n  \"learning_unchecked\": %zu", rp->nunchecked);
 	fprintf(f, ",\n  \"interim\": %s,\n  \"counted_to\": ", rp->s->interim ? "true" : "false");
 	if (rp->s->interim)
 		jstr(f, rp->s->last);

@@ -173,6 +173,9 @@ void report_write_md(const struct report_model *rp, FILE *f)
 		fprintf(f, " %zu learning text%s left out because %s an identifier.", rp->nwithheld,
 			rp->nwithheld == 1 ? " was" : "s were", rp->nwithheld == 1 ? "it named" :
 			"they named");
+	if (rp->nunchecked)
+		fprintf(f, " %zu learning text%s withheld as not yet checked for identifiers.",
+			rp->nunchecked, rp->nunchecked == 1 ? " was" : "s were");
 	fputs("\n\n", f);
 	for (size_t i = 0; i < rp->nlearning; i++) {
 		fputs("- ", f);

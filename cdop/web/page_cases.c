@@ -606,7 +606,20 @@ static void review_section(struct web_req *q, const json_t *view)
 	}
 	fputs("</td></tr><tr><th>Learning</th><td>", q->f);
 	web_h(q->f, js(rv, "learning"));
-	fputs("</td></tr><tr><th>Referred for review</th><td>", q->f);
+	fputs("</td></tr>", q->f);
+	/* Issue 11: learning not yet checked for identifiers, texts to fix. */
+	if (js(rv, "text_check") && !strcmp(js(rv, "text_check"), "unchecked"))
+		fputs("<tr><th>Learning checked</th><td>Not yet: a manager's next sign-in "
+		      "checks it for identifiers; until then it is not published.</td></tr>",
+		      q->f);
+	json_array_foreach(json_object_get(view, "to_fix"), i, x) {
+		fputs("<tr><th>To fix</th><td class=\"overdue\">", q->f);
+		web_h(q->f, js(x, "field"));
+		fputs(" holds ", q->f);
+		web_h(q->f, js(x, "what"));
+		fputs(" held in the register: never published; rewrite it</td></tr>", q->f);
+	}
+	fputs("<tr><th>Referred for review</th><td>", q->f);
 	fputs(json_is_true(json_object_get(rv, "referred_for_review")) ? "yes" : "no", q->f);
 	fputs("</td></tr></table></div>\n", q->f);
 	recs = json_object_get(view, "recommendations");

@@ -21,6 +21,8 @@ static const struct group {
 	  "All recommendations" },
 	{ "ready_for_panel", "Cases ready for panel", "No case is waiting for a panel meeting.",
 	  "/meetings", "Put them on a meeting's agenda" },
+	{ "text_to_fix", "Text to fix", "No learning or recommendation names an identifier.",
+	  NULL, NULL },
 };
 
 static const char *js(const json_t *o, const char *k)

@@ -74,8 +74,9 @@ M notify --json "$T/n2.json"; expect_rc 0 "clean second case"
 # Learning and recommendations: refused at review, naming the field.
 # Keys by role (decision after merging keys): the identifiers are sealed
 # under the manager's K_id, so the check runs when a manager records the
-# review; the panel holds no K_id and its text is stored as written (a
-# residual risk, docs/security.md), withheld later by a manager's report.
+# review; the panel holds no K_id and its text is stored as written but
+# 'unchecked', published only after a manager's unlock has checked it
+# (migration 012; tests/cli/t_learning_check.sh).
 rev() { cat > "$T/r.json" <<EOJ
 {"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1,
  "service_provision": 1}, "modifiable": "yes", "themes": ["safe_sleeping"],
