@@ -52,6 +52,9 @@ cat > "$T/rev.json" <<'J'
 J
 sed 's/"category": 10/"category": 9/' "$T/rev.json" > "$T/rev2.json"
 as pat review "$R2" --meeting "$M" --json "$T/rev.json"; expect_rc 0 "base: review"
+# A manager's unlock checks the panel's text (issue 11, its own audited
+# transaction): done here, so each manager command below is one write.
+as mo case show "$R2"; expect_rc 0 "base: the panel's text checked"
 echo '{"case_summary": "a form"}' > "$T/form.json"
 echo '{"death": {"place": "hospital_ed"}}' > "$T/upd.json"
 python3 - "$T/imp.jsonl" <<'PY'

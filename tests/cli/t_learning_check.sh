@@ -40,14 +40,16 @@ BAD="Millie was put down to sleep on a sofa at 17 Larkspur Close after her paren
 review "$BAD" "Safe sleep advice at every contact." > "$T/r.json"
 P review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 0 "panel records the review"
 
-# reports [SUFFIX]: the analyst's public and board editions
+# reports SUFFIX [board]: the analyst's public (unless board) and board editions
 reports() {
-  A_ report annual --year 2025-26 --edition public --format md --out "$T/pub$1.md" --force
-  expect_rc 0 "analyst public report $1"; cp "$T/err" "$T/pub$1.err"
-  A_ report annual --year 2025-26 --edition board --format json --out "$T/board$1.json" --force
+  if [ "${2:-}" != board ]; then
+    A_ report annual --year 2025-26 --edition public --format md --out "$T/pub$1.md"
+    expect_rc 0 "analyst public report $1"; cp "$T/err" "$T/pub$1.err"
+  fi
+  A_ report annual --year 2025-26 --edition board --format json --out "$T/board$1.json"
   expect_rc 0 "analyst board report $1"
-  [ "$1" = 3 ] || { A_ report annual --year 2025-26 --edition board --format md \
-    --out "$T/board$1.md" --force; expect_rc 0 "analyst board md $1"; }
+  A_ report annual --year 2025-26 --edition board --format md --out "$T/board$1.md"
+  expect_rc 0 "analyst board md $1"
   for w in Millie Quenby Larkspur "sofa"; do
     for f in "pub$1.md" "board$1.json" "board$1.md"; do
       [ -e "$T/$f" ] || continue
@@ -106,7 +108,7 @@ assert len(e) == 1 and e[0]['detail'] == '2 texts checked, 1 flagged', e
 PY
 grep -q "Millie\|Larkspur" "$T/out" && fail "audit holds the words" || pass
 
-reports 2
+reports 2 board
 counts "$T/board2.json" 1 0 0 && pass || fail "flagged: withheld as naming an identifier"
 grep -q "1 learning text was left out because it named an identifier" "$T/board2.md" && pass ||
   fail "board edition says it was left out"
@@ -115,7 +117,8 @@ grep -q "1 learning text was left out because it named an identifier" "$T/board2
 GOOD="Co-sleeping on a sofa after alcohol is a risk for infants."
 review "$GOOD" "Safe sleep advice at every contact." > "$T/r2.json"
 P review "$A" --meeting "$MT" --json "$T/r2.json"; expect_rc 0 "panel amends"
-reports 3
+A_ report annual --year 2025-26 --edition board --format json --out "$T/board3.json"
+expect_rc 0 "analyst board report 3"
 counts "$T/board3.json" 0 1 0 && pass || fail "the panel's rewrite waits for a check"
 M case show "$A" --json; expect_rc 0 "manager views the case"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert 'to_fix' not in d and 'text_check' not in d['review'], d" "$T/out" \
