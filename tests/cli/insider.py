@@ -222,7 +222,7 @@ def cmd_tryblobs(blobs_path, reg, keys_path, user, pw):
 def chain_hash(key, prev, fields):
     data = prev
     for f in fields:
-        f = f.encode()
+        f = f if isinstance(f, bytes) else f.encode()
         data += struct.pack("<Q", len(f)) + f
     return b2b(data, key, 32)
 
@@ -235,8 +235,10 @@ def cmd_audit(reg, keys_path, user, pw, victim):
     assert reg_grants, "no K_reg grant"
     k_reg, k_audit = reg_grants[-1][:32], reg_grants[-1][32:]
     dbk = kdf(k_reg, 1)
-    rc, out, err = sqlcipher(reg, dbk, "SELECT seq, at, user, action, object, detail "
-                             "FROM audit ORDER BY seq;")
+    # hex(sealed) last: the sealed old and new values (schema 013), a
+    # seventh chained field where present.
+    rc, out, err = sqlcipher(reg, dbk, "SELECT seq, at, user, action, object, detail, "
+                             "hex(sealed) FROM audit ORDER BY seq;")
     assert rc == 0, err
     rows = [l.split("|") for l in out.splitlines() if "|" in l]
     target = max(int(r[0]) for r in rows if r[2] == victim)
@@ -248,7 +250,8 @@ def cmd_audit(reg, keys_path, user, pw, victim):
         seq = int(r[0])
         if seq == target:
             r[5] = "forged by " + user
-        h = chain_hash(k_audit, prev, [str(seq)] + r[1:6])
+        sealed = [bytes.fromhex(r[6])] if r[6] else []
+        h = chain_hash(k_audit, prev, [str(seq)] + r[1:6] + sealed)
         if seq >= target:
             dig = b2b(b"cdop-audit-v2\0" + kr["rid"] + struct.pack("<q", seq) + h, None, 64)
             sig = my_id + s_pk + sign(dig, s_sk)
