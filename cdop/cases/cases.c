@@ -1010,32 +1010,6 @@ static int merge_patch(json_t *target, const json_t *patch)
 	return 0;
 }
 
-/* The changes to a notification for the audit trail and `case history`:
- * each field's path and its old and new values, an identifiable field's
- * (and free text's: a panel summary with an allowed word, circumstances)
- * sealed under the manager's key (change_add, history.c). */
-struct changes {
-	const json_t *old, *new_;
-	struct change_log *log;
-};
-
-static int change_visit(const struct field *fld, int depth, void *ctx)
-{
-	struct changes *c = ctx;
-	const json_t *a, *b;
-
-	(void)depth;
-	if (fld->type == FIELD_OBJECT || fld->type == FIELD_OBJECT_ARRAY)
-		return 0;
-	a = form_json_get(c->old, fld->path);
-	b = form_json_get(c->new_, fld->path);
-	if ((!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b)))
-		return 0;
-	change_add(c->log, fld->path, a, b,
-		   (fld->flags & (FIELD_IDENTIFIABLE | FIELD_FREE_TEXT)) != 0);
-	return 0;
-}
-
 /* The audit detail and sealed values of a change to a notification (OLD
  * an empty object for a new one): {"changes": [...], "reason": TEXT?,
  * "allowed_words": N?}. */
@@ -1043,14 +1017,10 @@ static int change_detail(struct reg *r, const json_t *old, const json_t *new_,
 			 const char *reason, size_t allowed, char **detail, char **values)
 {
 	struct change_log log;
-	struct changes c;
 	int ret;
 
 	change_log_init(&log);
-	c.old = old;
-	c.new_ = new_;
-	c.log = &log;
-	form_walk(&form_notification, change_visit, &c);
+	change_form(&log, &form_notification, old, new_);
 	if (reason && *reason)
 		change_note(&log, "reason", reason);
 	/* How many words the identifier check was told to allow, never which. */

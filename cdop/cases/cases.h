@@ -217,6 +217,11 @@ struct change_log {
 void change_log_init(struct change_log *c);
 void change_add(struct change_log *c, const char *path, const json_t *old,
 		const json_t *new_, int identifiable);
+/* Every leaf field of form F that differs between OLD and NEW (either may
+ * be empty), identifiable and free-text ones sealed. Arrays of objects are
+ * not compared (a review's recommendations). */
+void change_form(struct change_log *c, const struct form *f, const json_t *old,
+		 const json_t *new_);
 /* A member of the detail beside "changes" (a reason, a note); NULL skips. */
 void change_note(struct change_log *c, const char *key, const char *text);
 void change_log_release(struct change_log *c);

@@ -53,6 +53,41 @@ void change_add(struct change_log *c, const char *path, const json_t *old,
 		c->oom = 1;
 }
 
+struct form_diff {
+	const json_t *old, *new_;
+	struct change_log *log;
+};
+
+static int diff_visit(const struct field *fld, int depth, void *ctx)
+{
+	struct form_diff *c = ctx;
+	const json_t *a, *b;
+
+	(void)depth;
+	if (fld->type == FIELD_OBJECT || fld->type == FIELD_OBJECT_ARRAY)
+		return 0;
+	a = form_json_get(c->old, fld->path);
+	b = form_json_get(c->new_, fld->path);
+	if ((!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b)))
+		return 0;
+	/* Free text (a panel summary with an allowed word, circumstances,
+	 * learning) may name people: sealed like an identifiable field. */
+	change_add(c->log, fld->path, a, b,
+		   (fld->flags & (FIELD_IDENTIFIABLE | FIELD_FREE_TEXT)) != 0);
+	return 0;
+}
+
+void change_form(struct change_log *c, const struct form *f, const json_t *old,
+		 const json_t *new_)
+{
+	struct form_diff d;
+
+	d.old = old;
+	d.new_ = new_;
+	d.log = c;
+	form_walk(f, diff_visit, &d);
+}
+
 void change_note(struct change_log *c, const char *key, const char *text)
 {
 	if (!c->oom && text && json_object_set_new(c->detail, key, json_string(text)))

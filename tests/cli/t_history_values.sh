@@ -93,6 +93,67 @@ if command -v sqlcipher >/dev/null; then
   done
 fi
 
+# -- the other writers: rr add (by, notes sealed), agency request/receive
+# (the form sealed), a panel member's review (sealed to the register's age
+# recipient: the panel holds no K_id) and its amendment, action done/reopen
+as mo rr add "$A" --action home_visit --on 2025-05-04 --by "DS Pelhamrow" --notes "spoke to Vantorel"
+expect_rc 0 "rr add with names"
+as mo rr add "$A" --action home_visit --on 2025-05-05 --by "DS Pelhamrow" --notes "spoke to Vantorel and Gristwood"
+expect_rc 0 "rr add again: a correction"
+as mo agency request "$A" --agency police --on 2025-05-06; expect_rc 0 "agency request"
+printf '{"summary": "known to Sergeant Ormskirk"}\n' > "$T/form.json"
+as mo agency receive "$A" --agency police --on 2025-05-20 --json "$T/form.json"; expect_rc 0 "agency receive with a form"
+as mo meeting new --date 2025-06-05; expect_rc 0 "meeting"; M=$(cat "$T/out")
+as mo case status "$A" gathering; expect_rc 0 "status"
+as mo case status "$A" ready; expect_rc 0 "status again"
+as mo meeting add "$M" "$A"; expect_rc 0 "on the agenda"
+cat > "$T/rev.json" <<'EOF2'
+{"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1, "service_provision": 1},
+ "modifiable": "yes", "themes": ["safe_sleeping"], "learning": "Advice on Fennimore cots was unclear.", "learning_publishable": false,
+ "recommendations": [{"text": "Safe sleep campaign", "owner": "public_health", "due": "2025-09-30"}],
+ "referred_for_review": false}
+EOF2
+as pat review "$A" --meeting "$M" --json "$T/rev.json"; expect_rc 0 "the panel's review"
+sed 's/Advice on Fennimore cots was unclear./Advice on Fennimore cots was missing./; s/"category": 10/"category": 9/' "$T/rev.json" > "$T/rev2.json"
+as pat review "$A" --meeting "$M" --json "$T/rev2.json"; expect_rc 0 "the panel amends it"
+as mo action list --json
+ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/out")
+as mo action done "$ID" --on 2025-06-08; expect_rc 0 "action done"
+as mo action reopen "$ID" --reason "not finished"; expect_rc 0 "action reopen"
+as mo case history "$A" --json; expect_rc 0 "history of every writer"
+cat > "$T/want.py" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+def ch(action):
+    return [c for e in d if e["action"] == action for c in e.get("changes", [])]
+assert {"path": "rapid_response.home_visit.by", "identifiable": True, "old": None, "new": "DS Pelhamrow"} in ch("rr_add"), ch("rr_add")
+assert {"path": "rapid_response.home_visit.on", "old": "2025-05-04", "new": "2025-05-05"} in ch("rr_correct"), ch("rr_correct")
+assert {"path": "rapid_response.home_visit.notes", "identifiable": True, "old": "spoke to Vantorel", "new": "spoke to Vantorel and Gristwood"} in ch("rr_correct")
+assert not any(c["path"].endswith(".by") for c in ch("rr_correct")), "unchanged by is not a change"
+assert {"path": "agency_reports.police.requested", "old": None, "new": "2025-05-06"} in ch("agency_request")
+assert {"path": "agency_reports.police.form", "identifiable": True, "old": None, "new": {"summary": "known to Sergeant Ormskirk"}} in ch("agency_receive")
+assert {"path": "learning", "identifiable": True, "old": None, "new": "Advice on Fennimore cots was unclear."} in ch("review"), ch("review")
+assert {"path": "learning", "identifiable": True, "old": "Advice on Fennimore cots was unclear.", "new": "Advice on Fennimore cots was missing."} in ch("review_amend"), ch("review_amend")
+assert {"path": "category", "old": 10, "new": 9} in ch("review_amend")
+assert {"path": "done_on", "old": None, "new": "2025-06-08"} in ch("action_done")
+assert {"path": "done_on", "old": "2025-06-08", "new": None} in ch("action_reopen")
+assert [e["reason"] for e in d if e["action"] == "action_reopen"] == ["not finished"]
+assert [e["user"] for e in d if e["action"] == "review_amend"] == ["pat"]
+assert {"path": "status", "old": "gathering", "new": "ready"} in ch("status")
+EOF2
+python3 "$T/want.py" "$T/out" && pass || fail "history of every writer: $(python3 "$T/want.py" "$T/out" 2>&1 | tail -2)"
+as mo case history "$A"
+expect_out "rapid_response.home_visit.notes: spoke to Vantorel -> spoke to Vantorel and Gristwood" "text: rr notes old -> new"
+expect_out "learning: Advice on Fennimore cots was unclear. -> Advice on Fennimore cots was missing." "text: the panel's sealed learning, opened"
+SECRETS2="Pelhamrow Vantorel Gristwood Ormskirk Fennimore"
+as ada audit list --json; expect_rc 0 "admin's list after every writer"
+for s in $SECRETS2; do file_lacks "$T/out" "$s" "admin's audit list (every writer)"; done
+as ada audit verify; expect_rc 0 "audit verify after every writer"
+if command -v sqlcipher >/dev/null; then
+  $INS read "$REG" "$REG.keys" ada "$(cat "$T/ada.pass")" Pelhamrow Gristwood Ormskirk >"$T/out" 2>"$T/err"; RC=$?
+  expect_rc 0 "raw database with the admin's keys: no rr or agency value"
+fi
+
 # -- a register from before migration 013 (tests/fixtures/v11)
 cp "$SRC/tests/fixtures/v11/register.cdop" "$REG"
 cp "$SRC/tests/fixtures/v11/register.cdop.keys" "$REG.keys"
