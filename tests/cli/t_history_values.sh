@@ -154,6 +154,18 @@ if command -v sqlcipher >/dev/null; then
   expect_rc 0 "raw database with the admin's keys: no rr or agency value"
 fi
 
+# -- rotation: after a user disable, values sealed under the old K_id epoch
+# still open for the manager, and new ones are sealed under the new epoch
+mkpass mo2
+as ada user add mo2 --role manager --new-passphrase-file "$T/mo2.pass"; expect_rc 0 "a second manager"
+as mo case list; expect_rc 0 "mo grants mo2's keys"
+as ada user disable mo2; expect_rc 0 "disable mo2: rotation"
+echo '{"child": {"surname": "Thistlewaite"}}' > "$T/u3.json"
+as mo case update "$A" --json "$T/u3.json" --reason "surname corrected from the register office"; expect_rc 0 "update after the rotation"
+as mo case history "$A" --json; expect_rc 0 "history across epochs"
+py '{"path": "child.surname", "identifiable": True, "old": "Quarrendon", "new": "Brackenbury"} in [c for e in d for c in e.get("changes", [])] and {"path": "child.surname", "identifiable": True, "old": "Brackenbury", "new": "Thistlewaite"} in d[-1]["changes"] and d[-1]["reason"] == "surname corrected from the register office"' "old-epoch and new-epoch values both open"
+as ada audit verify; expect_rc 0 "verify after the rotation"
+
 # -- a register from before migration 013 (tests/fixtures/v11)
 cp "$SRC/tests/fixtures/v11/register.cdop" "$REG"
 cp "$SRC/tests/fixtures/v11/register.cdop.keys" "$REG.keys"
