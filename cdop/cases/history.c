@@ -187,7 +187,8 @@ static json_t *sealed_value(json_t *values, const char *path)
  * history), or NULL. An identifiable change shows its values from them;
  * one written before the trail kept them (schema 013) is marked
  * "recorded": false. */
-static json_t *changes_of(const char *action, json_t *d, int identifiable, json_t *values)
+static json_t *changes_of(const char *action, json_t *d, int identifiable, json_t *values,
+			  int *missing)
 {
 	json_t *ch, *c, *out;
 	size_t i;
@@ -208,6 +209,11 @@ static json_t *changes_of(const char *action, json_t *d, int identifiable, json_
 			json_t *v = identifiable && json_is_string(json_object_get(copy, "path")) ?
 				sealed_value(values, json_string_value(json_object_get(copy, "path")))
 				: NULL;
+			const char *was = json_string_value(json_object_get(copy, "new"));
+
+			/* The detail says sealed, the entry holds no such value. */
+			if (identifiable && !v && was && !strcmp(was, SEALED_TEXT))
+				*missing = 1;
 
 			json_object_del(copy, "old");
 			json_object_del(copy, "new");
@@ -230,6 +236,7 @@ static int visit(const struct audit_entry *e, void *ctx)
 {
 	struct hist *h = ctx;
 	json_t *row, *d = NULL, *ch;
+	int missing = 0;
 	size_t i;
 
 	for (i = 0; reads[i]; i++)
@@ -260,8 +267,18 @@ static int visit(const struct audit_entry *e, void *ctx)
 			values = json_loads(text, 0, NULL);
 			audit_values_free(text);
 		}
-		ch = changes_of(e->action, d, h->identifiable, values);
+		ch = changes_of(e->action, d, h->identifiable, values, &missing);
 		json_decref(values);
+		if (missing) {
+			h->ret = reg_fail(h->r, CDOP_ERR_DAMAGED, "audit entry %lld says its "
+					  "values are sealed in it, but it holds none: it has "
+					  "been altered; run 'cdop audit verify'",
+					  (long long)e->seq);
+			json_decref(ch);
+			json_decref(d);
+			json_decref(row);
+			return 1;
+		}
 		if (ch)
 			json_object_set_new(row, "changes", ch);
 		if (json_is_string(json_object_get(d, "reason")))

@@ -251,7 +251,13 @@ int audit_values_open(struct reg *r, const struct audit_entry *e, char **values)
 				"%" PRId64 " belong to another entry: they have been moved",
 				e->seq);
 	}
-	memmove(text, nl + 1, strlen(nl + 1) + 1);
+	{
+		size_t skip = (size_t)(nl + 1 - text), total = strlen(text);
+
+		/* the values to the front; the bytes left behind wiped */
+		memmove(text, nl + 1, total - skip + 1);
+		secure_wipe(text + total - skip + 1, skip);
+	}
 	*values = text;
 	return CDOP_OK;
 }

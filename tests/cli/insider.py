@@ -17,7 +17,8 @@ could derive from any of them, and tries
   swap REG KEYS USER PASS A B MODE    swap the sealed old/new values of audit
                                       entries A and B (MODE plain, or rehash:
                                       chain, head and signatures redone with
-                                      the attacker's keys; MACs resealed)
+                                      the attacker's keys; MACs resealed; or
+                                      drop: A's values removed)
 
 Exit 0 when the attack failed as it should (read, tryblobs) or was carried
 out (audit: cdop is then asked), 1 when an identifiable field was read.
@@ -328,7 +329,12 @@ def cmd_swap(reg, keys_path, user, pw, a, b, mode):
     assert rc == 0, err
     rows = [l.split("|") for l in out.splitlines() if "|" in l]
     by = {int(r[0]): r for r in rows}
-    assert by[a][6] and by[b][6], "both entries must hold sealed values"
+    assert by[a][6] and (mode == "drop" or by[b][6]), "the entries must hold sealed values"
+    if mode == "drop":  # A's sealed values removed (B unused)
+        print(json.dumps({"dropped": a}))
+        apply_and_reseal(reg, keys_path, kr, k_reg, dbk,
+                         ["UPDATE audit SET sealed = NULL WHERE seq = %d;" % a])
+        return 0
     by[a][6], by[b][6] = by[b][6], by[a][6]
     sqls = ["UPDATE audit SET sealed = x'%s' WHERE seq = %d;" % (by[s_][6], s_)
             for s_ in (a, b)]

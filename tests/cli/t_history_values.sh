@@ -90,7 +90,18 @@ if command -v sqlcipher >/dev/null; then
     else expect_err "signed by another user's key" "swap re-hashed: the signature names it"; fi
     raw --register "$T/s.cdop" --user ada --passphrase-file "$T/ada.pass" check
     expect_rc 4 "swap ($mode): check"
+    raw --register "$T/s.cdop" --user mo --passphrase-file "$T/mo.pass" case history "$A"
+    expect_rc 4 "swap ($mode): the manager's history refuses the moved values"
   done
+  # the sealed values dropped from an entry whose detail says "(sealed)"
+  cp "$REG" "$T/s.cdop"; cp "$REG.keys" "$T/s.cdop.keys"
+  $INS swap "$T/s.cdop" "$T/s.cdop.keys" ada "$(cat "$T/ada.pass")" "$S2" 0 drop >"$T/out" 2>"$T/err"; RC=$?
+  expect_rc 0 "admin drops the sealed values of entry $S2"
+  raw --register "$T/s.cdop" --user ada --passphrase-file "$T/ada.pass" audit verify
+  expect_rc 4 "drop: audit verify"
+  raw --register "$T/s.cdop" --user mo --passphrase-file "$T/mo.pass" case history "$A"
+  expect_rc 4 "drop: the manager's history says altered, not 'not recorded'"
+  expect_err "holds none" "drop: named"
 fi
 
 # -- the other writers: rr add (by, notes sealed), agency request/receive
