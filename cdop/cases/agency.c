@@ -59,6 +59,30 @@ static int load_report(struct reg *r, int64_t case_id, const char *agency,
 	return ret;
 }
 
+/* One of the report's values, old and new, for the audit trail and case
+ * history (history.c); "" or NULL is none. The form (free text, names)
+ * is identifiable: sealed. */
+static void change_report(struct change_log *c, const char *agency, const char *what,
+			  const char *old, const char *new_, int form)
+{
+	char path[64];
+	json_t *a, *b;
+
+	old = old && *old ? old : NULL;
+	new_ = new_ && *new_ ? new_ : NULL;
+	if ((!old && !new_) || (old && new_ && !strcmp(old, new_)))
+		return;
+	snprintf(path, sizeof path, "agency_reports.%s.%s", agency, what);
+	a = !old ? NULL : form ? json_loads(old, 0, NULL) : json_string(old);
+	b = !new_ ? NULL : form ? json_loads(new_, 0, NULL) : json_string(new_);
+	if ((old && !a) || (new_ && !b))
+		c->oom = 1;
+	else
+		change_add(c, path, a, b, form);
+	json_decref(a);
+	json_decref(b);
+}
+
 static int death_date_of(struct reg *r, int64_t case_id, struct cdate *out)
 {
 	static const char sql[] = "SELECT death_date FROM cases WHERE id = :id";
@@ -139,9 +163,10 @@ int agency_request_on(struct reg *r, const char *ref, const char *agency,
 		      const char *on, const char *due_in, struct agency_request_result *res)
 {
 	struct stored s = { 0, "", "", "", NULL };
+	struct change_log log;
 	struct case_writer w;
 	struct cdate today, d, death;
-	char t[DATE_BUFLEN], detail[80] = "", due_iso[DATE_BUFLEN];
+	char t[DATE_BUFLEN], due_iso[DATE_BUFLEN];
 	const char *due = due_in;
 	json_t *obj = NULL;
 	int64_t id;
@@ -170,6 +195,7 @@ int agency_request_on(struct reg *r, const char *ref, const char *agency,
 		ret = db_begin(r);
 	if (ret)
 		return ret;
+	change_log_init(&log);
 	ret = cases_find(r, ref, &id, NULL);
 	if (!ret && on)
 		ret = death_date_of(r, id, &death);
@@ -211,13 +237,10 @@ int agency_request_on(struct reg *r, const char *ref, const char *agency,
 		ret = case_writer_agency(&w, id, agency, res->requested, res->due,
 					 NULL, s.form);
 	case_writer_release(&w);
-	if (res->again && res->old_due[0])
-		snprintf(detail, sizeof detail, "%s due %s (was %s)", agency, res->due,
-			 res->old_due);
-	else
-		snprintf(detail, sizeof detail, "%s due %s", agency, res->due);
+	change_report(&log, agency, "requested", s.requested, res->requested, 0);
+	change_report(&log, agency, "due", s.due, res->due, 0);
 out:
-	ret = cases_commit(r, ret, "agency_request", ref, detail);
+	ret = cases_commit_changes(r, ret, "agency_request", ref, &log);
 	json_decref(obj);
 	stored_release(&s);
 	return ret;
@@ -241,6 +264,7 @@ int agency_receive_with(struct reg *r, const char *ref, const char *agency, cons
 	json_t *opened = NULL;
 	const json_t *form = opts->form;
 	struct stored s = { 0, "", "", "", NULL };
+	struct change_log log = { NULL, NULL, 0 };
 	struct case_writer w;
 	struct cdate death, got;
 	char detail[96] = "", day[DATE_BUFLEN] = "";
@@ -285,6 +309,7 @@ int agency_receive_with(struct reg *r, const char *ref, const char *agency, cons
 	if (ret)
 		goto out;
 	began = 1;
+	change_log_init(&log);
 	ret = cases_find(r, ref, &id, NULL);
 	if (!ret)
 		ret = load_report(r, id, agency, &s);
@@ -325,17 +350,19 @@ int agency_receive_with(struct reg *r, const char *ref, const char *agency, cons
 	if (!ret && files.n)
 		ret = agency_files_store(r, id, agency, on, &files);
 	res->attached = files.n;
-	snprintf(detail, sizeof detail, "%s%s%s%s%s", agency, form ? ", with form" : "",
-		 res->again ? ", correction" : "",
-		 res->unrequested ? ", no earlier request" : "",
-		 files.n ? ", with attachments" : "");
+	change_report(&log, agency, "requested", s.requested, res->requested, 0);
+	change_report(&log, agency, "received", s.received, on, 0);
+	if (text)
+		change_report(&log, agency, "form", s.form, text, 1);
 	if (files.n) {
-		size_t l = strlen(detail);
-		snprintf(detail + l, sizeof detail - l, " (%zu)", files.n);
+		snprintf(detail, sizeof detail, "%zu", files.n);
+		change_note(&log, "attachments", detail);
 	}
 out:
 	if (began)
-		ret = cases_commit(r, ret, "agency_receive", ref, detail);
+		ret = cases_commit_changes(r, ret, "agency_receive", ref, &log);
+	else
+		change_log_release(&log);
 	agency_files_release(&files);
 	json_decref(opened);
 	if (text) {

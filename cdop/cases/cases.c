@@ -587,11 +587,8 @@ static int summary_check(struct reg *r, const json_t *n, size_t *allowed)
 }
 
 /* The audit detail of a text that passed with allowed words. */
-static void allowed_detail(char *out, size_t len, const char *base, size_t allowed)
-{
-	snprintf(out, len, "%s%sallowed %zu identifier word%s in panel_summary", base,
-		 *base ? " " : "", allowed, allowed == 1 ? "" : "s");
-}
+static int change_detail(struct reg *r, const json_t *old, const json_t *new_,
+			 const char *reason, size_t allowed, char **detail, char **values);
 
 static void wipe_free(char *text)
 {
@@ -819,11 +816,14 @@ int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MA
 	struct case_writer w;
 	int64_t id = 0;
 	size_t allowed = 0;
-	char detail[96] = "";
-	int ret = db_begin(r);
+	char *detail = NULL, *values = NULL;
+	json_t *none = json_object();
+	int ret = none ? db_begin(r) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 
-	if (ret)
+	if (ret) {
+		json_decref(none);
 		return ret;
+	}
 	ret = summary_check(r, notification, &allowed);
 	if (!ret)
 		ret = case_writer_init(&w, r);
@@ -832,14 +832,18 @@ int cases_notify(struct reg *r, const json_t *notification, char ref[CASE_REF_MA
 	if (!ret)
 		ret = case_writer_add(&w, notification, NULL, NULL, ref, &id);
 	case_writer_release(&w);
-	if (allowed)
-		allowed_detail(detail, sizeof detail, "", allowed);
+	/* Every value given, as new values (the identifiable ones sealed). */
 	if (!ret)
-		ret = audit_append(r, "notify", ref, detail);
+		ret = change_detail(r, none, notification, NULL, allowed, &detail, &values);
+	if (!ret)
+		ret = audit_append_values(r, "notify", ref, detail, values);
 	if (!ret)
 		ret = db_commit(r);
 	if (ret)
 		db_rollback(r);
+	json_decref(none);
+	free(detail);
+	wipe_free(values);
 	return ret;
 }
 
@@ -1068,62 +1072,26 @@ static int merge_patch(json_t *target, const json_t *patch)
 	return 0;
 }
 
-/* One change for the audit trail and `case history`: the field's path and
- * its old and new values. An identifiable field's values are left out
- * (the admin reads the trail; SPEC §6 wants them sealed) and marked so. */
-struct changes {
-	const json_t *old, *new_;
-	json_t *list;
-	int oom;
-};
-
-static int change_visit(const struct field *fld, int depth, void *ctx)
+/* The audit detail and sealed values of a change to a notification (OLD
+ * an empty object for a new one): {"changes": [...], "reason": TEXT?,
+ * "allowed_words": N?}. */
+static int change_detail(struct reg *r, const json_t *old, const json_t *new_,
+			 const char *reason, size_t allowed, char **detail, char **values)
 {
-	struct changes *c = ctx;
-	const json_t *a, *b;
-	json_t *ch;
+	struct change_log log;
+	int ret;
 
-	(void)depth;
-	if (fld->type == FIELD_OBJECT || fld->type == FIELD_OBJECT_ARRAY)
-		return 0;
-	a = form_json_get(c->old, fld->path);
-	b = form_json_get(c->new_, fld->path);
-	if ((!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b)))
-		return 0;
-	/* Free text (a panel summary with an allowed word, circumstances) may
-	 * name people: kept out of the trail like an identifiable field. */
-	if (fld->flags & (FIELD_IDENTIFIABLE | FIELD_FREE_TEXT))
-		ch = json_pack("{s:s, s:b}", "path", fld->path, "identifiable", 1);
-	else
-		ch = json_pack("{s:s, s:O, s:O}", "path", fld->path,
-			       "old", a ? a : json_null(), "new", b ? b : json_null());
-	if (!ch || json_array_append_new(c->list, ch))
-		c->oom = 1;
-	return 0;
-}
-
-/* The audit detail of a change to a notification, as JSON text:
- * {"changes": [...], "reason": TEXT?}. */
-static char *change_detail(const json_t *old, const json_t *new_, const char *reason,
-			   size_t allowed)
-{
-	struct changes c = { old, new_, json_array(), 0 };
-	json_t *d;
-	char *text = NULL;
-
-	if (!c.list)
-		return NULL;
-	form_walk(&form_notification, change_visit, &c);
-	d = json_pack("{s:o}", "changes", c.list);
-	if (d && reason && *reason)
-		json_object_set_new(d, "reason", json_string(reason));
+	change_log_init(&log);
+	change_form(&log, &form_notification, old, new_);
+	if (reason && *reason)
+		change_note(&log, "reason", reason);
 	/* How many words the identifier check was told to allow, never which. */
-	if (d && allowed)
-		json_object_set_new(d, "allowed_words", json_integer((json_int_t)allowed));
-	if (d && !c.oom)
-		text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(d);
-	return text;
+	if (allowed && !log.oom &&
+	    json_object_set_new(log.detail, "allowed_words", json_integer((json_int_t)allowed)))
+		log.oom = 1;
+	ret = change_log_text(r, &log, detail, values);
+	change_log_release(&log);
+	return ret;
 }
 
 static int update_row(struct reg *r, int64_t id, const json_t *n)
@@ -1169,7 +1137,7 @@ static int update_with(struct reg *r, const char *ref, const json_t *patch,
 {
 	struct case_writer w;
 	json_t *stored = NULL, *before = NULL, *n = NULL;
-	char status[24] = "", *detail = NULL;
+	char status[24] = "", *detail = NULL, *values = NULL;
 	size_t allowed = 0;
 	int64_t id = 0;
 	int ret, have_writer = 0;
@@ -1201,15 +1169,15 @@ static int update_with(struct reg *r, const char *ref, const json_t *patch,
 	if (!ret) ret = update_row(r, id, n);
 	if (!ret && death_changed(before, n))
 		ret = rr_retime(r, id, n);
-	if (!ret && !(detail = change_detail(before, n, reason, allowed)))
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret) ret = audit_append(r, action, ref, detail);
+	if (!ret) ret = change_detail(r, before, n, reason, allowed, &detail, &values);
+	if (!ret) ret = audit_append_values(r, action, ref, detail, values);
 	if (have_writer)
 		case_writer_release(&w);
 	if (!ret) ret = db_commit(r);
 	if (ret)
 		db_rollback(r);
 	free(detail);
+	wipe_free(values);
 	json_decref(before);
 	json_decref(stored);
 	json_decref(n);

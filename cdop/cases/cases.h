@@ -205,6 +205,39 @@ int cases_set_status_reason(struct reg *r, const char *ref, const char *status,
 int cases_commit(struct reg *r, int ret, const char *action, const char *object,
 		 const char *detail);
 
+/*
+ * A change's old and new values, for the audit trail and `case history`
+ * (SPEC §2, §6; history.c). change_add records one field: a value that is
+ * not identifiable goes into the entry's detail in clear; an identifiable
+ * one (forms/ marks it; free text counts) only into the part sealed under
+ * the manager's key (audit_append_values), the detail naming the field
+ * with "(sealed)" for its values. The detail is
+ * {"changes": [{path, old, new, identifiable?}], ...extra members}.
+ */
+struct change_log {
+	json_t *detail;
+	json_t *sealed;
+	int oom;
+};
+void change_log_init(struct change_log *c);
+void change_add(struct change_log *c, const char *path, const json_t *old,
+		const json_t *new_, int identifiable);
+/* Every leaf field of form F that differs between OLD and NEW (either may
+ * be empty), identifiable and free-text ones sealed. Arrays of objects are
+ * not compared (a review's recommendations). */
+void change_form(struct change_log *c, const struct form *f, const json_t *old,
+		 const json_t *new_);
+/* A member of the detail beside "changes" (a reason, a note); NULL skips. */
+void change_note(struct change_log *c, const char *key, const char *text);
+void change_log_release(struct change_log *c);
+/* As cases_commit, with the log's detail and sealed values; releases it. */
+int cases_commit_changes(struct reg *r, int ret, const char *action, const char *object,
+			 struct change_log *c);
+/* The log as audit_append_values takes it: *detail and *values (NULL when
+ * nothing is identifiable), JSON text to free (values with wiping: its
+ * text is identifiable). CDOP_ERR_NOMEM when the log ran out of memory. */
+int change_log_text(struct reg *r, struct change_log *c, char **detail, char **values);
+
 /* Looks up a case id and status by reference; CDOP_ERR_NOTFOUND names it. */
 int cases_find(struct reg *r, const char *ref, int64_t *id, char status[24]);
 

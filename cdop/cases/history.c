@@ -8,10 +8,139 @@
 #include "cdop/cases/cases.h"
 #include "cdop/store/store.h"
 
+#include "crypto/secure.h"
+
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* What the trail's detail says for an identifiable value (the value itself
+ * is in the entry's sealed part). */
+#define SEALED_TEXT "(sealed)"
+
+/* ---- writing: the change log ---------------------------------------------- */
+
+void change_log_init(struct change_log *c)
+{
+	c->detail = json_pack("{s:[]}", "changes");
+	c->sealed = json_array();
+	c->oom = !c->detail || !c->sealed;
+}
+
+void change_add(struct change_log *c, const char *path, const json_t *old,
+		const json_t *new_, int identifiable)
+{
+	json_t *clear, *hidden = NULL;
+
+	if (c->oom)
+		return;
+	if (!old)
+		old = json_null();
+	if (!new_)
+		new_ = json_null();
+	if (identifiable) {
+		clear = json_pack("{s:s, s:b, s:s, s:s}", "path", path, "identifiable", 1,
+				  "old", SEALED_TEXT, "new", SEALED_TEXT);
+		hidden = json_pack("{s:s, s:O, s:O}", "path", path, "old", old, "new", new_);
+		if (!hidden || json_array_append_new(c->sealed, hidden))
+			c->oom = 1;
+	} else {
+		clear = json_pack("{s:s, s:O, s:O}", "path", path, "old", old, "new", new_);
+	}
+	if (!clear || json_array_append_new(json_object_get(c->detail, "changes"), clear))
+		c->oom = 1;
+}
+
+struct form_diff {
+	const json_t *old, *new_;
+	struct change_log *log;
+};
+
+static int diff_visit(const struct field *fld, int depth, void *ctx)
+{
+	struct form_diff *c = ctx;
+	const json_t *a, *b;
+
+	(void)depth;
+	if (fld->type == FIELD_OBJECT || fld->type == FIELD_OBJECT_ARRAY)
+		return 0;
+	a = form_json_get(c->old, fld->path);
+	b = form_json_get(c->new_, fld->path);
+	if ((!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b)))
+		return 0;
+	/* Free text (a panel summary with an allowed word, circumstances,
+	 * learning) may name people: sealed like an identifiable field. */
+	change_add(c->log, fld->path, a, b,
+		   (fld->flags & (FIELD_IDENTIFIABLE | FIELD_FREE_TEXT)) != 0);
+	return 0;
+}
+
+void change_form(struct change_log *c, const struct form *f, const json_t *old,
+		 const json_t *new_)
+{
+	struct form_diff d;
+
+	d.old = old;
+	d.new_ = new_;
+	d.log = c;
+	form_walk(f, diff_visit, &d);
+}
+
+void change_note(struct change_log *c, const char *key, const char *text)
+{
+	if (!c->oom && text && json_object_set_new(c->detail, key, json_string(text)))
+		c->oom = 1;
+}
+
+void change_log_release(struct change_log *c)
+{
+	json_decref(c->detail);
+	json_decref(c->sealed);
+	c->detail = c->sealed = NULL;
+}
+
+static void text_wipe_free(char *t)
+{
+	if (t)
+		secure_wipe(t, strlen(t));
+	free(t);
+}
+
+int change_log_text(struct reg *r, struct change_log *c, char **detail, char **values)
+{
+	*detail = *values = NULL;
+	if (!c->oom)
+		*detail = json_dumps(c->detail, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!c->oom && *detail && json_array_size(c->sealed) &&
+	    !(*values = json_dumps(c->sealed, JSON_COMPACT | JSON_SORT_KEYS))) {
+		free(*detail);
+		*detail = NULL;
+	}
+	return *detail ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+}
+
+int cases_commit_changes(struct reg *r, int ret, const char *action, const char *object,
+			 struct change_log *c)
+{
+	char *detail = NULL, *values = NULL;
+
+	if (!ret)
+		ret = change_log_text(r, c, &detail, &values);
+	if (!ret)
+		ret = audit_append_values(r, action, object, detail, values);
+	if (!ret)
+		ret = db_commit(r);
+	if (ret)
+		db_rollback(r);
+	free(detail);
+	text_wipe_free(values);
+	change_log_release(c);
+	return ret;
+}
+
+/* ---- reading: case history ------------------------------------------------ */
 
 /* Audit actions that only read: not changes. */
 static const char *const reads[] = { "view", "rr_list", "list", "search", "today",
@@ -23,6 +152,7 @@ struct hist {
 	int identifiable; /* may show identifiable values */
 	json_t *list;
 	int oom;
+	int ret; /* a sealed value that would not open */
 };
 
 /* ref as a whole reference inside text ("CDOP-2025-0001" not in "...00012"). */
@@ -39,8 +169,26 @@ static int mentions(const char *text, const char *ref)
 	return 0;
 }
 
-/* What the detail says changed: [{path, old?, new?, identifiable?}]. */
-static json_t *changes_of(const char *action, json_t *d, int identifiable)
+/* The sealed value of PATH in the opened values, or NULL. */
+static json_t *sealed_value(json_t *values, const char *path)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(values, i, v)
+		if (json_is_string(json_object_get(v, "path")) &&
+		    !strcmp(json_string_value(json_object_get(v, "path")), path))
+			return v;
+	return NULL;
+}
+
+/* What the detail says changed: [{path, old?, new?, identifiable?,
+ * recorded?}]. VALUES: the entry's opened sealed values (a manager's
+ * history), or NULL. An identifiable change shows its values from them;
+ * one written before the trail kept them (schema 013) is marked
+ * "recorded": false. */
+static json_t *changes_of(const char *action, json_t *d, int identifiable, json_t *values,
+			  int *missing)
 {
 	json_t *ch, *c, *out;
 	size_t i;
@@ -57,9 +205,24 @@ static json_t *changes_of(const char *action, json_t *d, int identifiable)
 		json_t *copy = json_deep_copy(c);
 
 		/* Values of identifiable fields are for managers only. */
-		if (copy && json_is_true(json_object_get(copy, "identifiable")) && !identifiable) {
+		if (copy && json_is_true(json_object_get(copy, "identifiable"))) {
+			json_t *v = identifiable && json_is_string(json_object_get(copy, "path")) ?
+				sealed_value(values, json_string_value(json_object_get(copy, "path")))
+				: NULL;
+			const char *was = json_string_value(json_object_get(copy, "new"));
+
+			/* The detail says sealed, the entry holds no such value. */
+			if (identifiable && !v && was && !strcmp(was, SEALED_TEXT))
+				*missing = 1;
+
 			json_object_del(copy, "old");
 			json_object_del(copy, "new");
+			if (v) {
+				json_object_set(copy, "old", json_object_get(v, "old"));
+				json_object_set(copy, "new", json_object_get(v, "new"));
+			} else if (identifiable) {
+				json_object_set_new(copy, "recorded", json_false());
+			}
 		}
 		if (!copy || json_array_append_new(out, copy)) {
 			json_decref(out);
@@ -73,6 +236,7 @@ static int visit(const struct audit_entry *e, void *ctx)
 {
 	struct hist *h = ctx;
 	json_t *row, *d = NULL, *ch;
+	int missing = 0;
 	size_t i;
 
 	for (i = 0; reads[i]; i++)
@@ -89,7 +253,32 @@ static int visit(const struct audit_entry *e, void *ctx)
 	if (e->detail[0] == '{')
 		d = json_loads(e->detail, 0, NULL);
 	if (json_is_object(d)) {
-		ch = changes_of(e->action, d, h->identifiable);
+		json_t *values = NULL;
+
+		if (h->identifiable && e->sealed) {
+			char *text = NULL;
+
+			h->ret = audit_values_open(h->r, e, &text);
+			if (h->ret) {
+				json_decref(d);
+				json_decref(row);
+				return 1;
+			}
+			values = json_loads(text, 0, NULL);
+			audit_values_free(text);
+		}
+		ch = changes_of(e->action, d, h->identifiable, values, &missing);
+		json_decref(values);
+		if (missing) {
+			h->ret = reg_fail(h->r, CDOP_ERR_DAMAGED, "audit entry %lld says its "
+					  "values are sealed in it, but it holds none: it has "
+					  "been altered; run 'cdop audit verify'",
+					  (long long)e->seq);
+			json_decref(ch);
+			json_decref(d);
+			json_decref(row);
+			return 1;
+		}
 		if (ch)
 			json_object_set_new(row, "changes", ch);
 		if (json_is_string(json_object_get(d, "reason")))
@@ -143,7 +332,7 @@ int cases_history(struct reg *r, const char *ref, int identifiable, json_t **out
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	ret = audit_foreach(r, visit, &h);
 	if (ret > 0)
-		ret = CDOP_OK;
+		ret = h.ret;
 	if (!ret && h.oom)
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret && identifiable)

@@ -1,6 +1,7 @@
 #include "cdop/cases/cases.h"
 #include "cdop/cases/cases_int.h"
 #include "cdop/store/store.h"
+#include "crypto/secure.h"
 #include "forms/codes.h"
 #include "forms/date.h"
 #include "forms/form.h"
@@ -321,10 +322,74 @@ static const char *jtext(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/* A value as change_add takes it (NULL: none). */
+static json_t *jstr(const char *text)
+{
+	return text ? json_string(text) : NULL;
+}
+
+static void change_text(struct change_log *c, const char *path, const char *old,
+			const char *new_, int identifiable)
+{
+	json_t *a, *b;
+
+	if ((!old && !new_) || (old && new_ && !strcmp(old, new_)))
+		return;
+	a = jstr(old);
+	b = jstr(new_);
+	if ((old && !a) || (new_ && !b))
+		c->oom = 1;
+	else
+		change_add(c, path, a, b, identifiable);
+	json_decref(a);
+	json_decref(b);
+}
+
+/* The audit entry of rr add: the action's date, by and notes, old (a
+ * correction) and new; by and notes may name people, so they are sealed. */
+static int rr_changes(struct reg *r, int64_t case_id, const char *action, const json_t *a,
+		      struct change_log *log)
+{
+	static const char sql[] = "SELECT done_on, NULL, done_by, notes FROM rr_actions "
+				  "WHERE case_id = :case AND action = :action";
+	struct db_stmt q = DB_STMT_INIT;
+	char *by = NULL, *notes = NULL, on[40] = "", path[96];
+	int ret = CDOP_OK, fin;
+
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":case", case_id);
+	db_bind_text(&q, ":action", action);
+	if (db_step(&q) == DB_ROW) {
+		if (!db_column_is_null(&q, 0))
+			snprintf(on, sizeof on, "%s", db_column_text(&q, 0));
+		ret = cases_open_sealed(r, &q, 2, "rr_actions.done_by", action, case_id, &by);
+		if (!ret)
+			ret = cases_open_sealed(r, &q, 3, "rr_actions.notes", action, case_id,
+						&notes);
+	}
+	fin = db_finalize(&q);
+	if (!ret)
+		ret = fin;
+	snprintf(path, sizeof path, "rapid_response.%s.on", action);
+	change_text(log, path, on[0] ? on : NULL, jtext(a, "on"), 0);
+	snprintf(path, sizeof path, "rapid_response.%s.by", action);
+	change_text(log, path, by, jtext(a, "by"), 1);
+	snprintf(path, sizeof path, "rapid_response.%s.notes", action);
+	change_text(log, path, notes, jtext(a, "notes"), 1);
+	if (by)
+		secure_wipe(by, strlen(by));
+	if (notes)
+		secure_wipe(notes, strlen(notes));
+	free(by);
+	free(notes);
+	return ret;
+}
+
 int rr_add(struct reg *r, const char *ref, const char *action, const char *on,
 	   const char *by, const char *notes, int *corrected)
 {
 	struct case_writer w;
+	struct change_log log = { NULL, NULL, 0 };
 	json_t *a = NULL;
 	int64_t id;
 	int ret, again = 0;
@@ -348,6 +413,9 @@ int rr_add(struct reg *r, const char *ref, const char *action, const char *on,
 		again = already_done(r, id, action);
 		ret = again < 0 ? again : CDOP_OK;
 	}
+	change_log_init(&log);
+	if (!ret)
+		ret = rr_changes(r, id, action, a, &log);
 	if (!ret) {
 		ret = case_writer_init(&w, r);
 		if (!ret)
@@ -355,8 +423,10 @@ int rr_add(struct reg *r, const char *ref, const char *action, const char *on,
 						  jtext(a, "by"), jtext(a, "notes"));
 		case_writer_release(&w);
 	}
-	/* The detail names the action only: by and notes may name people. */
-	ret = cases_commit(r, ret, again ? "rr_correct" : "rr_add", ref, action);
+	/* The detail names the action and its date; by and notes may name
+	 * people: sealed (change_add). */
+	change_note(&log, "action", action);
+	ret = cases_commit_changes(r, ret, again ? "rr_correct" : "rr_add", ref, &log);
 	if (!ret)
 		*corrected = again;
 out:

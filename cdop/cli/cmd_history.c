@@ -64,9 +64,14 @@ int cmd_case_history(struct cli *c, int argc, char **argv)
 		json_array_foreach(ch, j, one) {
 			printf("%34s", "");
 			cli_put_text(stdout, S(one, "path"), 0);
+			if (json_is_false(json_object_get(one, "recorded"))) {
+				printf(": changed (identifiable: values not recorded; the "
+				       "trail kept them only from schema 13)\n");
+				continue;
+			}
 			if (json_is_true(json_object_get(one, "identifiable")) &&
 			    !json_object_get(one, "new")) {
-				printf(": changed (identifiable: values not kept in the trail)\n");
+				printf(": changed (identifiable: values for managers only)\n");
 				continue;
 			}
 			printf(": ");

@@ -58,8 +58,8 @@ const struct command commands[] = {
 	  "removes one); the whole record is validated again. A new panel_summary\n"
 	  "is checked for identifiers as in notify. Each change is kept with its\n"
 	  "old and new values ('case history'; an identifiable field's values are\n"
-	  "not kept in the trail). A reviewed or closed case is changed only with\n"
-	  "--reason." },
+	  "sealed in the trail for managers). A reviewed or closed case is changed\n"
+	  "only with --reason." },
 	{ "case", "status", cmd_case_status, CMD_UNLOCK, MANAGER,
 	  "case status REF STATUS [--reason TEXT]",
 	  "Move a case on: notified, gathering, ready, (scheduled, reviewed by\n"
@@ -302,9 +302,10 @@ const struct command commands[] = {
 	{ "case", "history", cmd_case_history, CMD_UNLOCK, MANAGER,
 	  "case history REF [--json]",
 	  "Every change to case REF, oldest first, from the audit trail: when, who,\n"
-	  "what, and the old and new value of each field changed (an identifiable\n"
-	  "field is named without its values, which the trail does not keep),\n"
-	  "with the reason given for a correction. Reading it is audited." },
+	  "what, and the old and new value of each field changed (identifiable\n"
+	  "values are kept sealed in the trail and opened here; the admin's audit\n"
+	  "list shows \"(sealed)\"), with the reason given for a correction.\n"
+	  "Reading it is audited." },
 	{ "case", "print", cmd_case_print, CMD_UNLOCK, MANAGER | PANEL,
 	  "case print REF --out FILE",
 	  "Write case REF as one printable page of HTML to FILE (never replacing a\n"

@@ -100,5 +100,15 @@ int actions_done(struct reg *r, const char *id_arg, const char *on)
 		ret = db_finalize(&q);
 	}
 	snprintf(object, sizeof object, "action %lld", id);
-	return cases_commit(r, ret, "action_done", object, ref);
+	/* Old and new values (history.c); the case named for its history. */
+	{
+		struct change_log log;
+		json_t *v = json_string(on);
+
+		change_log_init(&log);
+		change_add(&log, "done_on", NULL, v, 0);
+		change_note(&log, "ref", ref);
+		json_decref(v);
+		return cases_commit_changes(r, ret, "action_done", object, &log);
+	}
 }

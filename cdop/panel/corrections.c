@@ -176,9 +176,10 @@ int actions_reopen(struct reg *r, const char *id_arg, const char *reason)
 		"JOIN cases c ON c.id = a.case_id WHERE a.id = :id";
 	static const char set[] = "UPDATE recommendations SET done_on = NULL WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	char ref[CASE_REF_MAX] = "", done[DATE_BUFLEN] = "", object[48], *detail = NULL;
+	char ref[CASE_REF_MAX] = "", done[DATE_BUFLEN] = "", object[48];
 	char *end;
 	long long id = strtoll(id_arg, &end, 10);
+	struct change_log log;
 	json_t *d = NULL;
 	int ret, found = 0;
 
@@ -211,14 +212,14 @@ int actions_reopen(struct reg *r, const char *id_arg, const char *reason)
 		db_run(&q);
 		ret = db_finalize(&q);
 	}
-	if (!ret) {
-		d = json_pack("{s:s, s:s, s:s}", "ref", ref, "done_on", done, "reason", reason);
-		if (!d || !(detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)))
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	}
+	/* Old and new values (history.c): done on DONE, now not done. */
+	change_log_init(&log);
+	d = json_string(done);
+	change_add(&log, "done_on", d, NULL, 0);
+	change_note(&log, "ref", ref);
+	change_note(&log, "reason", reason);
 	snprintf(object, sizeof object, "action %lld", id);
-	ret = cases_commit(r, ret, "action_reopen", object, detail ? detail : "");
+	ret = cases_commit_changes(r, ret, "action_reopen", object, &log);
 	json_decref(d);
-	free(detail);
 	return ret;
 }

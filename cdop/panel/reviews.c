@@ -366,9 +366,10 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 		"WHERE id = :c AND status NOT IN ('reviewed', 'closed')";
 	struct form_errors errs = FORM_ERRORS_INIT;
 	struct db_stmt q = DB_STMT_INIT;
+	struct change_log log;
 	char mdate[11], tdate[DATE_BUFLEN], status[24], detail[128] = "", now[21];
 	struct cdate today;
-	json_t *n = NULL;
+	json_t *n = NULL, *before = NULL;
 	size_t allowed = 0;
 	int64_t meeting, case_id;
 	int ret, on;
@@ -412,6 +413,14 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 	n = form_normalise(&form_review, review);
 	ret = n ? review_text_check(r, n, &allowed) :
 		reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	/* The review before (an amendment): its old values for the trail. */
+	if (!ret) {
+		db_prepare(r, &q, "SELECT form FROM reviews WHERE case_id = :c");
+		db_bind_int(&q, ":c", case_id);
+		if (db_step(&q) == DB_ROW)
+			before = json_loads(db_column_text(&q, 0), 0, NULL);
+		ret = db_finalize(&q);
+	}
 	if (!ret)
 		ret = reviews_store(r, case_id, meeting, mdate, n, amended);
 	if (ret)
@@ -422,15 +431,30 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 	db_bind_int(&q, ":c", case_id);
 	db_run(&q);
 	ret = db_finalize(&q);
-	snprintf(detail, sizeof detail, "meeting %s category %lld", meeting_arg,
-		 (long long)json_integer_value(json_object_get(review, "category")));
-	if (allowed)
-		snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
-			 " allowed %zu identifier word%s in learning or recommendations",
-			 allowed, allowed == 1 ? "" : "s");
-out:
-	ret = cases_commit(r, ret, *amended ? "review_amend" : "review", ref, detail);
+	/* Old and new values of the form's fields, learning sealed as free
+	 * text (history.c); the meeting and the allowed words beside them. */
+	change_log_init(&log);
+	if (!ret) {
+		json_t *none = before ? NULL : json_object();
+
+		change_form(&log, &form_review, before ? before : none, n);
+		json_decref(none);
+	}
+	snprintf(detail, sizeof detail, "meeting %s", meeting_arg);
+	change_note(&log, "meeting", detail);
+	if (allowed) {
+		snprintf(detail, sizeof detail, "%zu identifier word%s in learning or "
+			 "recommendations", allowed, allowed == 1 ? "" : "s");
+		change_note(&log, "allowed", detail);
+	}
+	ret = cases_commit_changes(r, ret, *amended ? "review_amend" : "review", ref, &log);
 	json_decref(n);
+	json_decref(before);
+	return ret;
+out:
+	ret = cases_commit(r, ret, *amended ? "review_amend" : "review", ref, "");
+	json_decref(n);
+	json_decref(before);
 	return ret;
 }
 

@@ -83,13 +83,18 @@ static int entry_sig_check(struct reg *r, const struct audit_entry *e,
 /* "SEQ:" and the hash in hex. */
 #define HEAD_TEXT_SIZE (24 + 2 * CHAIN_HASH_BYTES + 2)
 
-/* The chain covers seq, time, user, action, object and detail. */
+/* The chain covers seq, time, user, action, object and detail, and the
+ * sealed old and new values where the entry has them (schema 013): a
+ * seventh field, so an entry without them hashes as it always did, and
+ * the sealed bytes cannot be moved to another entry or dropped unnoticed
+ * by anyone without the signer's key, K_id or not. */
 static int entry_hash(struct reg *r, const uint8_t prev[CHAIN_HASH_BYTES],
 		      const struct audit_entry *e, uint8_t out[CHAIN_HASH_BYTES])
 {
 	uint8_t key[SUBKEY_BYTES];
 	char seq[24];
-	struct chain_field f[6];
+	struct chain_field f[7];
+	size_t nf = 6;
 	int ret;
 
 	snprintf(seq, sizeof seq, "%" PRId64, e->seq);
@@ -99,7 +104,12 @@ static int entry_hash(struct reg *r, const uint8_t prev[CHAIN_HASH_BYTES],
 	f[3].data = e->action; f[3].len = strlen(e->action);
 	f[4].data = e->object; f[4].len = strlen(e->object);
 	f[5].data = e->detail; f[5].len = strlen(e->detail);
-	ret = store_audit_key(r, key) || chain_hash(out, key, prev, f, 6);
+	if (e->sealed) {
+		f[6].data = e->sealed;
+		f[6].len = e->sealed_len;
+		nf = 7;
+	}
+	ret = store_audit_key(r, key) || chain_hash(out, key, prev, f, nf);
 	secure_wipe(key, sizeof key);
 	return ret ? reg_fail(r, CDOP_ERR_INTERNAL, "cannot hash audit entry") : CDOP_OK;
 }
@@ -147,15 +157,125 @@ static int head_record(struct reg *r, int64_t seq, const uint8_t hash[CHAIN_HASH
 	return db_finalize(&q);
 }
 
-int audit_append_as(struct reg *r, const char *at, const char *user,
-		    const char *action, const char *object, const char *detail)
+/*
+ * Sealed old and new values (schema 013): one format byte, then
+ *   'k': store_id_seal(ctx "audit", id = seq) of "SEQ\nVALUES" (K_id: a
+ *        manager's change, the sealing of every identifiable field), or
+ *   'a': the register's age recipient, of the same text (a writer without
+ *        K_id, e.g. a panel member's review: only a manager opens it).
+ * The seq inside binds either form to its entry; the chain hash covers the
+ * bytes.
+ */
+#define VALUES_KID 'k'
+#define VALUES_AGE 'a'
+
+static int values_seal(struct reg *r, int64_t seq, const char *values, uint8_t **out,
+		       size_t *outlen)
+{
+	size_t n = strlen(values) + 24, len = 0;
+	char *text = malloc(n);
+	uint8_t *b = NULL, *o;
+	int ret;
+
+	*out = NULL;
+	if (!text)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	snprintf(text, n, "%" PRId64 "\n%s", seq, values);
+	if (store_has_id(r)) {
+		ret = store_id_seal(r, "audit", seq, text, &b, &len);
+		o = ret ? NULL : malloc(len + 1);
+		if (o) {
+			o[0] = VALUES_KID;
+			memcpy(o + 1, b, len);
+		}
+	} else {
+		ret = store_seal_identifiable(r, (const uint8_t *)text, strlen(text), &b, &len);
+		o = ret ? NULL : malloc(len + 1);
+		if (o) {
+			o[0] = VALUES_AGE;
+			memcpy(o + 1, b, len);
+		}
+	}
+	secure_wipe(text, n);
+	free(text);
+	free(b);
+	if (!ret && !o)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	*out = o;
+	*outlen = len + 1;
+	return ret;
+}
+
+void audit_values_free(char *values)
+{
+	if (values)
+		secure_wipe(values, strlen(values));
+	free(values);
+}
+
+int audit_values_open(struct reg *r, const struct audit_entry *e, char **values)
+{
+	const uint8_t *b = e->sealed;
+	char *text = NULL, *nl, *end;
+	uint8_t *plain = NULL;
+	size_t plen = 0;
+	long long seq;
+	int ret;
+
+	*values = NULL;
+	if (!b)
+		return CDOP_OK;
+	if (e->sealed_len < 2 || (b[0] != VALUES_KID && b[0] != VALUES_AGE))
+		return reg_fail(r, CDOP_ERR_DAMAGED, "the sealed values of audit entry "
+				"%" PRId64 " are malformed", e->seq);
+	if (b[0] == VALUES_KID) {
+		ret = store_id_open(r, "audit", e->seq, b + 1, e->sealed_len - 1, &text);
+	} else {
+		ret = store_open_identifiable(r, b + 1, e->sealed_len - 1, &plain, &plen);
+		text = ret ? NULL : malloc(plen + 1);
+		if (text) {
+			memcpy(text, plain, plen);
+			text[plen] = 0;
+		} else if (!ret) {
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		}
+		store_age_free(plain, plen);
+	}
+	if (ret)
+		return ret;
+	nl = strchr(text, '\n');
+	seq = strtoll(text, &end, 10);
+	if (!nl || end != nl || seq != e->seq) {
+		audit_values_free(text);
+		return reg_fail(r, CDOP_ERR_DAMAGED, "the sealed values of audit entry "
+				"%" PRId64 " belong to another entry: they have been moved",
+				e->seq);
+	}
+	{
+		size_t skip = (size_t)(nl + 1 - text), total = strlen(text);
+
+		/* the values to the front; the bytes left behind wiped */
+		memmove(text, nl + 1, total - skip + 1);
+		secure_wipe(text + total - skip + 1, skip);
+	}
+	*values = text;
+	return CDOP_OK;
+}
+
+static int append_entry(struct reg *r, const char *at, const char *user,
+			const char *action, const char *object, const char *detail,
+			const char *values)
 {
 	static const char sql[] =
+		"INSERT INTO audit(seq, at, user, action, object, detail, hash, sig, sealed) "
+		"VALUES (:seq, :at, :user, :action, :object, :detail, :hash, :sig, :sealed)";
+	static const char sql_old[] =
 		"INSERT INTO audit(seq, at, user, action, object, detail, hash, sig) "
 		"VALUES (:seq, :at, :user, :action, :object, :detail, :hash, :sig)";
 	uint8_t prev[CHAIN_HASH_BYTES], hash[CHAIN_HASH_BYTES], sig[AUDIT_SIG_BYTES];
 	struct db_stmt q = DB_STMT_INIT;
 	struct audit_entry e;
+	uint8_t *sealed = NULL;
 	int ret;
 
 	if (!r->st.in_txn)
@@ -165,15 +285,29 @@ int audit_append_as(struct reg *r, const char *at, const char *user,
 	if (ret)
 		return ret;
 	e.seq++;
+	e.sealed = NULL;
+	e.sealed_len = 0;
+	if (values && *values) {
+		ret = values_seal(r, e.seq, values, &sealed, &e.sealed_len);
+		if (ret)
+			return ret;
+		e.sealed = sealed;
+	}
 	e.at = at;
 	e.user = user ? user : "";
 	e.action = action;
 	e.object = object ? object : "";
 	e.detail = detail ? detail : "";
 	ret = entry_hash(r, prev, &e, hash);
-	if (ret)
+	if (ret) {
+		free(sealed);
 		return ret;
-	db_prepare(r, &q, sql);
+	}
+	/* Before migration 013 the column does not exist: only the migration's
+	 * own entry is written then, and it has no values. */
+	db_prepare(r, &q, sealed ? sql : sql_old);
+	if (sealed)
+		db_bind_blob(&q, ":sealed", sealed, e.sealed_len);
 	db_bind_int(&q, ":seq", e.seq);
 	db_bind_text(&q, ":at", e.at);
 	db_bind_text(&q, ":user", e.user);
@@ -189,7 +323,23 @@ int audit_append_as(struct reg *r, const char *at, const char *user,
 	}
 	db_run(&q);
 	ret = db_finalize(&q);
+	free(sealed);
 	return ret ? ret : head_record(r, e.seq, hash);
+}
+
+int audit_append_as(struct reg *r, const char *at, const char *user,
+		    const char *action, const char *object, const char *detail)
+{
+	return append_entry(r, at, user, action, object, detail, NULL);
+}
+
+int audit_append_values(struct reg *r, const char *action, const char *object,
+			const char *detail, const char *values)
+{
+	char now[21];
+
+	reg_now(now);
+	return append_entry(r, now, r->ss.user, action, object, detail, values);
 }
 
 int audit_append(struct reg *r, const char *action, const char *object,
@@ -211,9 +361,26 @@ int audit_record(struct reg *r, const char *action, const char *object,
 	return db_end(r, audit_append(r, action, object, detail));
 }
 
-/* Columns 0-5: seq, at, user, action, object, detail. */
+/* Whether the audit table has 013's sealed column: a register still at an
+ * older schema is read (restore's and check's verification) before, or
+ * without, being migrated. */
+static int have_sealed(struct reg *r, int *yes)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	*yes = 0;
+	db_prepare(r, &q, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+		   "name = 'audit' AND sql LIKE '%sealed BLOB%'");
+	if (db_step(&q) == DB_ROW)
+		*yes = db_column_int(&q, 0) > 0;
+	return db_finalize(&q);
+}
+
+/* Columns 0-5: seq, at, user, action, object, detail; 6 the sealed values. */
 static void entry_read(struct db_stmt *q, struct audit_entry *e)
 {
+	e->sealed_len = 0;
+	e->sealed = db_column_is_null(q, 6) ? NULL : db_column_blob(q, 6, &e->sealed_len);
 	e->seq = db_column_int(q, 0);
 	e->at = db_column_text(q, 1);
 	e->user = db_column_text(q, 2);
@@ -293,22 +460,31 @@ int audit_witness(struct reg *r, const char *tc)
 int audit_verify(struct reg *r, int64_t *bad)
 {
 	static const char sql[] =
-		"SELECT seq, at, user, action, object, detail, hash, sig FROM audit ORDER BY seq";
+		"SELECT seq, at, user, action, object, detail, sealed, hash, sig FROM audit "
+		"ORDER BY seq";
+	static const char sql_old[] =
+		"SELECT seq, at, user, action, object, detail, NULL, hash, sig FROM audit "
+		"ORDER BY seq";
 	uint8_t prev[CHAIN_HASH_BYTES] = { 0 }, want[CHAIN_HASH_BYTES];
 	struct db_stmt q = DB_STMT_INIT;
 	char head[128], expect[HEAD_TEXT_SIZE];
 	int64_t n = 0;
 	int ret = CDOP_OK, fin;
 
+	int sealed_col;
+
 	*bad = 0;
-	db_prepare(r, &q, sql);
+	ret = have_sealed(r, &sealed_col);
+	if (ret)
+		return ret;
+	db_prepare(r, &q, sealed_col ? sql : sql_old);
 	while (!ret && db_step(&q) == DB_ROW) {
 		struct audit_entry e;
 		size_t hlen;
 		const void *h;
 
 		entry_read(&q, &e);
-		h = db_column_blob(&q, 6, &hlen);
+		h = db_column_blob(&q, 7, &hlen);
 		if (e.seq != n + 1) {
 			*bad = n + 1;
 			ret = reg_fail(r, CDOP_ERR_DAMAGED, "audit chain broken at "
@@ -328,8 +504,8 @@ int audit_verify(struct reg *r, int64_t *bad)
 		if (signed_register(r) && r->st.kr.signed_from &&
 		    e.seq >= (int64_t)r->st.kr.signed_from) {
 			size_t slen = 0;
-			const void *sg = db_column_is_null(&q, 7) ? NULL :
-					 db_column_blob(&q, 7, &slen);
+			const void *sg = db_column_is_null(&q, 8) ? NULL :
+					 db_column_blob(&q, 8, &slen);
 
 			ret = entry_sig_check(r, &e, want, sg, slen);
 			if (ret) {
@@ -360,11 +536,16 @@ int audit_verify(struct reg *r, int64_t *bad)
 int audit_foreach(struct reg *r, audit_visit_fn fn, void *ctx)
 {
 	static const char sql[] =
-		"SELECT seq, at, user, action, object, detail FROM audit ORDER BY seq";
+		"SELECT seq, at, user, action, object, detail, sealed FROM audit ORDER BY seq";
+	static const char sql_old[] =
+		"SELECT seq, at, user, action, object, detail, NULL FROM audit ORDER BY seq";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = CDOP_OK, fin;
+	int ret, fin, sealed_col;
 
-	db_prepare(r, &q, sql);
+	ret = have_sealed(r, &sealed_col);
+	if (ret)
+		return ret;
+	db_prepare(r, &q, sealed_col ? sql : sql_old);
 	while (!ret && db_step(&q) == DB_ROW) {
 		struct audit_entry e;
 

@@ -331,6 +331,7 @@ void db_authorizer_install(struct reg *r);
 
 /* ==== audit ==== */
 struct reg;
+struct audit_entry;
 
 /*
  * The audit trail: an append-only table whose rows form a keyed BLAKE2b
@@ -342,6 +343,21 @@ int audit_append(struct reg *r, const char *action, const char *object,
 /* As audit_append, with an explicit user and time (imported failures). */
 int audit_append_as(struct reg *r, const char *at, const char *user,
 		    const char *action, const char *object, const char *detail);
+
+/* As audit_append, for a change whose old and new values are (partly)
+ * identifiable: VALUES (JSON text, never shown to the admin) is sealed
+ * under the manager's key (K_id when the writer holds it, else the
+ * register's age recipient), bound to this entry's seq, and stored in the
+ * entry beside DETAIL, which names the fields only. VALUES NULL or "" is
+ * audit_append. */
+int audit_append_values(struct reg *r, const char *action, const char *object,
+			const char *detail, const char *values);
+/* Opens e->sealed: *values is the JSON text audit_append_values sealed
+ * (NULL when the entry has none); free with audit_values_free. Exit-3
+ * error for a role without the manager's key; CDOP_ERR_DAMAGED when the
+ * value was altered or moved from another entry. */
+int audit_values_open(struct reg *r, const struct audit_entry *e, char **values);
+void audit_values_free(char *values);
 
 /* An entry in a transaction of its own: for a read that changes nothing
  * (an identifiable view, a refused command), recorded before it is shown. */
@@ -366,6 +382,11 @@ int audit_verify(struct reg *r, int64_t *bad);
 struct audit_entry {
 	int64_t seq;
 	const char *at, *user, *action, *object, *detail;
+	/* The change's identifiable old and new values, sealed (schema 013;
+	 * NULL when the entry has none): covered by the chain hash, so by the
+	 * signature too. Opened by audit_values_open (manager only). */
+	const void *sealed;
+	size_t sealed_len;
 };
 typedef int (*audit_visit_fn)(const struct audit_entry *e, void *ctx);
 int audit_foreach(struct reg *r, audit_visit_fn fn, void *ctx);

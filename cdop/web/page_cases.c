@@ -350,7 +350,9 @@ int page_case_history(struct web_req *q, const char *rest)
 	fputs("\">", q->f);
 	web_h(q->f, rest);
 	fputs("</a></h1>\n<p class=\"hint\">Every change, oldest first, with the old and new "
-	      "values; who made it and when (UTC). Views are in the audit trail.</p>\n", q->f);
+	      "values (identifiable ones are kept sealed in the audit trail and opened "
+	      "here for you); who made it and when (UTC). Views are in the audit "
+	      "trail.</p>\n", q->f);
 	if (!json_array_size(h))
 		fputs("<p class=\"empty\">No change has been recorded.</p>\n", q->f);
 	else
@@ -380,9 +382,9 @@ int page_case_history(struct web_req *q, const char *rest)
 			fputs("<div><strong>", q->f);
 			web_h(q->f, js(c, "path"));
 			fputs("</strong>: ", q->f);
-			if (json_is_true(json_object_get(c, "identifiable"))) {
-				fputs("changed <span class=\"hint\">(identifiable: the values are "
-				      "not kept in the trail)</span>", q->f);
+			if (json_is_false(json_object_get(c, "recorded"))) {
+				fputs("changed <span class=\"hint\">(identifiable: the values were "
+				      "not recorded before schema 13)</span>", q->f);
 			} else {
 				json_text(q->f, json_object_get(c, "old"));
 				fputs(" → ", q->f);

@@ -14,6 +14,11 @@ could derive from any of them, and tries
   blobs REG KEYS USER PASS OUT        save the sealed fields (for a later
                                       read with another user's keys)
   tryblobs BLOBS REG KEYS USER PASS   every key of this slot on saved blobs
+  swap REG KEYS USER PASS A B MODE    swap the sealed old/new values of audit
+                                      entries A and B (MODE plain, or rehash:
+                                      chain, head and signatures redone with
+                                      the attacker's keys; MACs resealed; or
+                                      drop: A's values removed)
 
 Exit 0 when the attack failed as it should (read, tryblobs) or was carried
 out (audit: cdop is then asked), 1 when an identifiable field was read.
@@ -166,14 +171,32 @@ def sealed_blobs(reg, k):
     return res
 
 
-def try_blobs(blobs, keys, ids=None):
+def audit_blobs(reg, k):
+    """The K_id-sealed old and new values in the audit trail (schema 013,
+    format byte 'k'), as (seq, blob) for try_blobs with ctx "audit"."""
+    rc, out, err = sqlcipher(reg, k, "SELECT seq, hex(sealed) FROM audit "
+                             "WHERE sealed IS NOT NULL;")
+    if rc != 0 and "no such column" in err:
+        return []
+    assert rc == 0, err
+    res = []
+    for line in out.splitlines():
+        if "|" in line:
+            seq, h = line.split("|")
+            b = bytes.fromhex(h)
+            if b[:1] == b"k":
+                res.append((int(seq), b[1:]))
+    return res
+
+
+def try_blobs(blobs, keys, ids=None, ctx=b"notification"):
     """Every key on every blob, with the exact authenticated data cdop uses
     and with none: the number opened (0 for a sound design)."""
     opened = 0
     ids = ids if ids is not None else []
     for cid, blob in blobs:
         epoch = struct.unpack_from("<I", blob, 0)[0]
-        ad = b"cdop-id\0notification\0" + struct.pack("<qI", cid, epoch)
+        ad = b"cdop-id\0" + ctx + b"\0" + struct.pack("<qI", cid, epoch)
         for k in keys:
             for a in (ad, b""):
                 if aead_open(k, blob[4:28], blob[28:], a) is not None:
@@ -195,8 +218,11 @@ def cmd_read(reg, keys_path, user, pw, secrets):
     leaked = [s for s in secrets if s.lower() in dump.lower()]
     blobs = sealed_blobs(reg, k)
     opened = try_blobs(blobs, keys)
+    ablobs = audit_blobs(reg, k)
+    opened += try_blobs(ablobs, keys, ctx=b"audit")
     print(json.dumps({"db": True, "grants": len(payloads), "keys": len(keys),
-                      "sealed": len(blobs), "opened": opened, "leaked": leaked}))
+                      "sealed": len(blobs), "audit_sealed": len(ablobs),
+                      "opened": opened, "leaked": leaked}))
     return 1 if leaked or opened else 0
 
 
@@ -222,7 +248,7 @@ def cmd_tryblobs(blobs_path, reg, keys_path, user, pw):
 def chain_hash(key, prev, fields):
     data = prev
     for f in fields:
-        f = f.encode()
+        f = f if isinstance(f, bytes) else f.encode()
         data += struct.pack("<Q", len(f)) + f
     return b2b(data, key, 32)
 
@@ -235,8 +261,10 @@ def cmd_audit(reg, keys_path, user, pw, victim):
     assert reg_grants, "no K_reg grant"
     k_reg, k_audit = reg_grants[-1][:32], reg_grants[-1][32:]
     dbk = kdf(k_reg, 1)
-    rc, out, err = sqlcipher(reg, dbk, "SELECT seq, at, user, action, object, detail "
-                             "FROM audit ORDER BY seq;")
+    # hex(sealed) last: the sealed old and new values (schema 013), a
+    # seventh chained field where present.
+    rc, out, err = sqlcipher(reg, dbk, "SELECT seq, at, user, action, object, detail, "
+                             "hex(sealed) FROM audit ORDER BY seq;")
     assert rc == 0, err
     rows = [l.split("|") for l in out.splitlines() if "|" in l]
     target = max(int(r[0]) for r in rows if r[2] == victim)
@@ -248,7 +276,8 @@ def cmd_audit(reg, keys_path, user, pw, victim):
         seq = int(r[0])
         if seq == target:
             r[5] = "forged by " + user
-        h = chain_hash(k_audit, prev, [str(seq)] + r[1:6])
+        sealed = [bytes.fromhex(r[6])] if r[6] else []
+        h = chain_hash(k_audit, prev, [str(seq)] + r[1:6] + sealed)
         if seq >= target:
             dig = b2b(b"cdop-audit-v2\0" + kr["rid"] + struct.pack("<q", seq) + h, None, 64)
             sig = my_id + s_pk + sign(dig, s_sk)
@@ -257,6 +286,12 @@ def cmd_audit(reg, keys_path, user, pw, victim):
         prev = h
     sqls.append("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', '%d:%s');"
                 % (int(rows[-1][0]), prev.hex()))
+    apply_and_reseal(reg, keys_path, kr, k_reg, dbk, sqls)
+    print(json.dumps({"altered": target}))
+    return 0
+
+
+def apply_and_reseal(reg, keys_path, kr, k_reg, dbk, sqls):
     # cdop's triggers refuse changes to the audit table; the insider drops
     # them for the edit and puts them back.
     rc, out, err = sqlcipher(reg, dbk, "SELECT name || '|' || replace(sql, char(10), ' ') "
@@ -276,7 +311,51 @@ def cmd_audit(reg, keys_path, user, pw, victim):
     b[st + 40] = 0
     b[st + 48:st + 80] = b2b(bytes(b[:st + 48]), kdf(k_reg, 5), 32)
     open(keys_path, "wb").write(b)
-    print(json.dumps({"altered": target}))
+
+
+def cmd_swap(reg, keys_path, user, pw, a, b, mode):
+    """Swap the sealed old and new values (schema 013) of audit entries A
+    and B, which the insider cannot open. mode "plain": nothing else;
+    "rehash": the chain re-hashed with the insider's audit key, the head
+    moved and the swapped entries (and all after) re-signed with the
+    insider's own key, and the file and keyring MACs resealed."""
+    kr, x_sk, seed, payloads = unlock(keys_path, user, pw.encode())
+    reg_grants = [p for p in payloads if len(p) == 64]
+    assert reg_grants, "no K_reg grant"
+    k_reg, k_audit = reg_grants[-1][:32], reg_grants[-1][32:]
+    dbk = kdf(k_reg, 1)
+    rc, out, err = sqlcipher(reg, dbk, "SELECT seq, at, user, action, object, detail, "
+                             "hex(sealed) FROM audit ORDER BY seq;")
+    assert rc == 0, err
+    rows = [l.split("|") for l in out.splitlines() if "|" in l]
+    by = {int(r[0]): r for r in rows}
+    assert by[a][6] and (mode == "drop" or by[b][6]), "the entries must hold sealed values"
+    if mode == "drop":  # A's sealed values removed (B unused)
+        print(json.dumps({"dropped": a}))
+        apply_and_reseal(reg, keys_path, kr, k_reg, dbk,
+                         ["UPDATE audit SET sealed = NULL WHERE seq = %d;" % a])
+        return 0
+    by[a][6], by[b][6] = by[b][6], by[a][6]
+    sqls = ["UPDATE audit SET sealed = x'%s' WHERE seq = %d;" % (by[s_][6], s_)
+            for s_ in (a, b)]
+    if mode == "rehash":
+        s_pk, s_sk = sign_seed_keypair(seed)
+        my_id = [s["id"] for s in kr["slots"] if s["x_pk"] == scalarmult_base(x_sk)][0]
+        prev = b"\0" * 32
+        for r in rows:
+            seq = int(r[0])
+            h = chain_hash(k_audit, prev, [str(seq)] + r[1:6] +
+                           ([bytes.fromhex(r[6])] if r[6] else []))
+            if seq >= min(a, b):
+                dig = b2b(b"cdop-audit-v2\0" + kr["rid"] + struct.pack("<q", seq) + h, None, 64)
+                sig = my_id + s_pk + sign(dig, s_sk)
+                sqls.append("UPDATE audit SET hash = x'%s', sig = x'%s' WHERE seq = %d;"
+                            % (h.hex(), sig.hex(), seq))
+            prev = h
+        sqls.append("INSERT OR REPLACE INTO meta(key, value) VALUES ('audit_head', '%d:%s');"
+                    % (int(rows[-1][0]), prev.hex()))
+    apply_and_reseal(reg, keys_path, kr, k_reg, dbk, sqls)
+    print(json.dumps({"swapped": [a, b], "mode": mode}))
     return 0
 
 
@@ -289,6 +368,8 @@ def main(a):
         return cmd_tryblobs(*a[1:6])
     if a[0] == "audit":
         return cmd_audit(*a[1:6])
+    if a[0] == "swap":
+        return cmd_swap(a[1], a[2], a[3], a[4], int(a[5]), int(a[6]), a[7])
     raise SystemExit("usage: see the docstring")
 
 

@@ -75,8 +75,8 @@ expect_rc 1 "saving again never overwrites"
 as pat agency show "$A" --agency gp
 expect_rc 3 "panel may not run agency show"
 as ada audit list --json
-py 'any(x["action"] == "agency_receive" and x["detail"] == "gp, with form, no earlier request, with attachments (2)" for x in d)' \
-   "receive audited with the count"
+py 'any(x["action"] == "agency_receive" and json.loads(x["detail"]).get("attachments") == "2" and {"path": "agency_reports.gp.form", "identifiable": True, "old": "(sealed)", "new": "(sealed)"} in json.loads(x["detail"])["changes"] for x in d)' \
+   "receive audited with the count, the form sealed"
 py 'sum(x["action"] == "agency_show" for x in d) >= 2' "agency show audited"
 file_lacks "$T/out" "Petronella" "no form content in the audit trail"
 

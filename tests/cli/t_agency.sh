@@ -88,8 +88,8 @@ reports "$A"
 py '[x for x in d if x["agency"] == "police"] == [{"agency": "police", "requested": "2025-05-10",
     "due": "2025-05-25"}]' "request again: new due, first request date"
 as ada audit list --json
-py '[x["detail"] for x in d if x["action"] == "agency_request" and x["object"] == "'"$A"'"][-1]
-    == "police due 2025-05-25 (was 2025-05-20)"' "request again audited"
+py 'json.loads([x["detail"] for x in d if x["action"] == "agency_request" and x["object"] == "'"$A"'"][-1])
+    == {"changes": [{"path": "agency_reports.police.due", "old": "2025-05-20", "new": "2025-05-25"}]}' "request again audited with old and new"
 
 # -- invalid requests: exit code, flag named, nothing changed
 before "$A"
@@ -141,7 +141,7 @@ py '[x for x in d["agency_reports"] if x["agency"] == "gp"][0]["form"] ==
     json.load(open("'"$T/form.json"'"))' "manager sees the stored form"
 py '[x for x in d["agency_reports"] if x["agency"] == "gp"][0]["received"] == "2025-05-10"' "received date"
 as ada audit list --json
-py 'any(x["action"] == "agency_receive" and x["detail"] == "gp, with form" for x in d)' "receive audited"
+py 'any(x["action"] == "agency_receive" and {"path": "agency_reports.gp.form", "identifiable": True, "old": "(sealed)", "new": "(sealed)"} in json.loads(x["detail"])["changes"] for x in d)' "receive audited, the form sealed"
 py 'not any("Zebediah" in json.dumps(x) for x in d)' "no form content in the audit trail"
 file_lacks "$REG" "Zebediah" "form stored encrypted"
 # the panel sees only received true/false

@@ -90,7 +90,7 @@ import json, sys
 e = [x for x in json.load(open(sys.argv[1])) if x['action'] == 'update']
 assert len(e) == 1, e
 d = json.loads(e[0]['detail'])
-assert d['changes'] == [{'path': 'child.address', 'identifiable': True},
+assert d['changes'] == [{'path': 'child.address', 'identifiable': True, 'old': '(sealed)', 'new': '(sealed)'},
                         {'path': 'death.time', 'old': '14:20', 'new': '15:45'}], d
 assert all('Vexworthy' not in json.dumps(x) for x in json.load(open(sys.argv[1])))
 PY

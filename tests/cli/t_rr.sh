@@ -107,9 +107,9 @@ as mo rr list "$A" --json
 py '[x for x in d if x["action"] == "police_informed"][0]["on"] == "2025-05-04T12:00"' "corrected on"
 py '{x["action"]: x["status"] for x in d}["police_informed"] == "done"' "corrected: in time"
 as ada audit list --json
-py 'any(x["action"] == "rr_correct" and x["object"] == "'"$A"'" and x["detail"] == "police_informed" for x in d)' \
-   "correction audited"
-py 'any(x["action"] == "rr_add" and x["detail"] == "home_visit" for x in d)' "rr add audited"
+py 'any(x["action"] == "rr_correct" and x["object"] == "'"$A"'" and json.loads(x["detail"])["action"] == "police_informed" and {"path": "rapid_response.police_informed.on", "old": "2025-05-04", "new": "2025-05-04T12:00"} in json.loads(x["detail"])["changes"] for x in d)' \
+   "correction audited with old and new"
+py 'any(x["action"] == "rr_add" and json.loads(x["detail"])["action"] == "home_visit" for x in d)' "rr add audited"
 py 'any(x["action"] == "rr_list" and x["object"] == "'"$A"'" for x in d)' "rr list audited"
 py 'not any("Quentin" in json.dumps(x) or "Rowan" in json.dumps(x) or "Kay" in json.dumps(x) for x in d)' \
    "no names in the audit trail"

@@ -82,7 +82,12 @@ static void test_request_default_due(void **state)
 	stored(r, ref, "police", row, sizeof row);
 	assert_string_equal(row, "2025-06-01 2025-06-29 - -");
 	assert_int_equal(t_count(r, "SELECT count(*) FROM audit"), audit + 1);
-	assert_string_equal(last_detail(r, "agency_request"), "police due 2025-06-29");
+	/* Old and new values (history.c): none -> the request and its due date. */
+	assert_string_equal(last_detail(r, "agency_request"),
+			    "{\"changes\":[{\"new\":\"2025-06-01\",\"old\":null,"
+			    "\"path\":\"agency_reports.police.requested\"},"
+			    "{\"new\":\"2025-06-29\",\"old\":null,"
+			    "\"path\":\"agency_reports.police.due\"}]}");
 }
 
 static void test_request_due_and_again(void **state)
@@ -115,7 +120,9 @@ static void test_request_due_and_again(void **state)
 	assert_string_equal(res.due, "2025-07-06");
 	stored(r, ref, "gp", row, sizeof row);
 	assert_string_equal(row, "2025-06-01 2025-07-06 - -");
-	assert_string_equal(last_detail(r, "agency_request"), "gp due 2025-07-06 (was 2025-07-15)");
+	assert_string_equal(last_detail(r, "agency_request"),
+			    "{\"changes\":[{\"new\":\"2025-07-06\",\"old\":\"2025-07-15\","
+			    "\"path\":\"agency_reports.gp.due\"}]}");
 	assert_int_equal(t_count(r, "SELECT count(*) FROM agency_reports"), 3);
 }
 
@@ -167,14 +174,23 @@ static void test_receive(void **state)
 	assert_int_equal(res.again, 0);
 	stored(r, ref, "police", row, sizeof row);
 	assert_string_equal(row, "2025-06-01 2025-06-29 2025-06-15 {\"summary\":\"Known to services\"}");
-	assert_string_equal(last_detail(r, "agency_receive"), "police, with form");
+	/* old and new values; the form sealed, "(sealed)" in the detail */
+	assert_string_equal(last_detail(r, "agency_receive"),
+			    "{\"changes\":[{\"new\":\"2025-06-15\",\"old\":null,"
+			    "\"path\":\"agency_reports.police.received\"},"
+			    "{\"identifiable\":true,\"new\":\"(sealed)\",\"old\":\"(sealed)\","
+			    "\"path\":\"agency_reports.police.form\"}]}");
+	assert_int_equal(t_count(r, "SELECT count(*) FROM audit WHERE action = "
+			       "'agency_receive' AND sealed IS NOT NULL"), 1);
 
 	/* a correction without a form keeps the stored form */
 	t_ok(agency_receive(r, ref, "police", "2025-06-16", NULL, &res), r);
 	assert_int_equal(res.again, 1);
 	stored(r, ref, "police", row, sizeof row);
 	assert_string_equal(row, "2025-06-01 2025-06-29 2025-06-16 {\"summary\":\"Known to services\"}");
-	assert_string_equal(last_detail(r, "agency_receive"), "police, correction");
+	assert_string_equal(last_detail(r, "agency_receive"),
+			    "{\"changes\":[{\"new\":\"2025-06-16\",\"old\":\"2025-06-15\","
+			    "\"path\":\"agency_reports.police.received\"}]}");
 
 	/* never requested: the request is taken to be the receipt */
 	t_ok(agency_receive(r, ref, "coroner", "2025-06-18", NULL, &res), r);
@@ -182,7 +198,11 @@ static void test_receive(void **state)
 	assert_string_equal(res.requested, "2025-06-18");
 	stored(r, ref, "coroner", row, sizeof row);
 	assert_string_equal(row, "2025-06-18 - 2025-06-18 -");
-	assert_string_equal(last_detail(r, "agency_receive"), "coroner, no earlier request");
+	assert_string_equal(last_detail(r, "agency_receive"),
+			    "{\"changes\":[{\"new\":\"2025-06-18\",\"old\":null,"
+			    "\"path\":\"agency_reports.coroner.requested\"},"
+			    "{\"new\":\"2025-06-18\",\"old\":null,"
+			    "\"path\":\"agency_reports.coroner.received\"}]}");
 	/* the audit names agencies and dates, never the form's contents */
 	assert_int_equal(t_count(r, "SELECT count(*) FROM audit WHERE detail LIKE '%Known%'"), 0);
 	json_decref(form);

@@ -565,6 +565,86 @@ static void test_case_columns_schema(void **state)
 			 t_count(r, "SELECT count(*) FROM cases"));
 }
 
+/* The newest audit entry, its sealed values copied (audit_values_open). */
+struct newest {
+	int64_t seq;
+	uint8_t sealed[4096];
+	size_t len;
+	int has;
+};
+
+static int newest_visit(const struct audit_entry *e, void *ctx)
+{
+	struct newest *n = ctx;
+
+	n->seq = e->seq;
+	n->has = e->sealed != NULL && e->sealed_len <= sizeof n->sealed;
+	n->len = n->has ? e->sealed_len : 0;
+	if (n->has)
+		memcpy(n->sealed, e->sealed, e->sealed_len);
+	return 0;
+}
+
+/* Schema 013: values sealed into their entry, bound to its seq, opened only
+ * with the manager's key, and covered by the chain (audit verify). */
+static void test_audit_values(void **state)
+{
+	static const char values[] = "[{\"new\":\"Jonesworth\",\"old\":\"Smitherton\","
+				     "\"path\":\"child.surname\"}]";
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct audit_entry e;
+	struct newest n;
+	char *text = NULL;
+	int64_t bad = 0;
+
+	assert_int_equal(db_begin(r), CDOP_OK);
+	t_ok(audit_append_values(r, "update", "CDOP-2025-0001", "{\"changes\":[]}", values), r);
+	assert_int_equal(db_commit(r), CDOP_OK);
+	memset(&n, 0, sizeof n);
+	t_ok(audit_foreach(r, newest_visit, &n), r);
+	assert_true(n.has);
+	assert_int_equal(n.sealed[0], 'k'); /* a manager seals under K_id */
+	memset(&e, 0, sizeof e);
+	e.seq = n.seq;
+	e.sealed = n.sealed;
+	e.sealed_len = n.len;
+	t_ok(audit_values_open(r, &e, &text), r);
+	assert_string_equal(text, values);
+	audit_values_free(text);
+	/* nothing readable in the table */
+	assert_int_equal(t_count(r, "SELECT count(*) FROM audit WHERE detail LIKE '%Smitherton%' "
+				 "OR CAST(sealed AS TEXT) LIKE '%Smitherton%'"), 0);
+	/* moved to another entry: refused */
+	e.seq = n.seq - 1;
+	assert_int_equal(audit_values_open(r, &e, &text), CDOP_ERR_DAMAGED);
+	assert_null(text);
+	t_ok(audit_verify(r, &bad), r);
+	/* the panel has no K_id: refused (exit 3), never shown */
+	t_clone_reopen(c, T_PANEL);
+	e.seq = n.seq;
+	assert_int_equal(audit_values_open(r, &e, &text), CDOP_ERR_ACCESS);
+	assert_null(text);
+	/* a panel writer seals to the register's age recipient; a manager opens it */
+	assert_int_equal(db_begin(r), CDOP_OK);
+	t_ok(audit_append_values(r, "review", "CDOP-2025-0001", "{\"changes\":[]}", values), r);
+	assert_int_equal(db_commit(r), CDOP_OK);
+	memset(&n, 0, sizeof n);
+	t_ok(audit_foreach(r, newest_visit, &n), r);
+	assert_true(n.has);
+	assert_int_equal(n.sealed[0], 'a');
+	t_clone_reopen(c, T_MANAGER);
+	e.seq = n.seq;
+	e.sealed = n.sealed;
+	e.sealed_len = n.len;
+	t_ok(audit_values_open(r, &e, &text), r);
+	assert_string_equal(text, values);
+	audit_values_free(text);
+	e.seq = n.seq + 1;
+	assert_int_equal(audit_values_open(r, &e, &text), CDOP_ERR_DAMAGED);
+	t_ok(audit_verify(r, &bad), r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +662,7 @@ int main(void)
 		T_TEST(test_find),
 		T_TEST(test_case_columns_schema),
 		T_TEST(test_rr_targets_defaults_once),
+		T_TEST(test_audit_values),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

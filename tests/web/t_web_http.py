@@ -125,8 +125,11 @@ try:
     rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
     check(json.loads(out)["notification"]["child"]["surname"] == "Quillfeather-Smith", "the edit is stored")
     r = b.get(f"/cases/{REF}/history")
-    check(r.status == 200 and "child.surname" in r.body and "death.time" not in r.body,
-          "the history shows the change (an identifiable one without its values)")
+    check(r.status == 200 and "child.surname</strong>: Quillfeather → Quillfeather-Smith" in r.body,
+          "the history shows the change, an identifiable one with its sealed values opened")
+    rc, out, _ = reg.cdop("ada", "audit", "list")
+    check(rc == 0 and "Quillfeather-Smith" not in out and '"(sealed)"' in out,
+          "the admin's audit list shows (sealed), not the surname")
 
     # Free text with markup renders inert.
     csrf = b.csrf("/cases/new")
