@@ -682,7 +682,10 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	uint64_t used = 0;
 	int ret, year;
 
-	if (w->validated) {
+	if (w->validated && w->normalised) {
+		n = json_incref((json_t *)notification);
+		ret = n ? CDOP_OK : reg_fail(w->r, CDOP_ERR_INTERNAL, "no notification");
+	} else if (w->validated) {
 		n = form_normalise(&form_notification, notification);
 		ret = n ? CDOP_OK : reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
 	} else {
