@@ -273,9 +273,11 @@ int value_check_date(struct span s, struct cdate *out, char *msg, size_t len)
 	struct cdate d = { 0, 0, 0 };
 	int rc = DATE_ESYNTAX, ret = FORM_EINVALID;
 
-	value_quote(s, q, sizeof(q));
 	if (span_copy(s, buf, sizeof(buf)) == 0)
 		rc = date_input_parse(buf, NULL, &d);
+	/* Quoted only for a message: a valid value (most) is not. */
+	if (rc != DATE_OK)
+		value_quote(s, q, sizeof(q));
 	if (rc == DATE_ESYNTAX) {
 		snprintf(msg, len, "%s is not a date; use DD/MM/YYYY or YYYY-MM-DD, "
 			 "e.g. 01/06/2025", q);
@@ -305,9 +307,11 @@ int value_check_time(struct span s, struct ctod *out, char *msg, size_t len)
 	int rc = DATE_ESYNTAX, ret = FORM_EINVALID;
 	struct ctod t = { 0, 0 };
 
-	value_quote(s, q, sizeof(q));
 	if (span_copy(s, buf, sizeof(buf)) == 0)
 		rc = date_time_parse(buf, &t);
+	/* Quoted only for a message: a valid value (most) is not. */
+	if (rc != DATE_OK)
+		value_quote(s, q, sizeof(q));
 	if (rc == DATE_ESYNTAX)
 		snprintf(msg, len, "%s is not a time; use HH:MM on the 24-hour clock, e.g. 14:20", q);
 	else if (rc == DATE_ERANGE)
@@ -328,9 +332,11 @@ int value_check_datetime(struct span s, struct cdatetime *out, char *msg,
 	struct cdate d;
 	struct ctod t;
 
-	value_quote(s, q, sizeof(q));
 	if (span_copy(s, buf, sizeof(buf)) == 0)
 		rc = date_input_datetime_parse(buf, NULL, &dt);
+	/* Quoted only for a message: a valid value (most) is not. */
+	if (rc != DATE_OK)
+		value_quote(s, q, sizeof(q));
 	if (rc == DATE_ESYNTAX) {
 		snprintf(msg, len, "%s is not a date or a date and time; use DD/MM/YYYY or YYYY-MM-DD, with HH:MM after a T or a space if the time matters, e.g. 03/05/2025 14:20", q);
 	} else if (rc == DATE_ERANGE) {

@@ -1,4 +1,5 @@
 #include "cdop/cases/cases.h"
+#include "cdop/cases/cases_int.h"
 #include "cdop/store/store.h"
 #include "forms/codes.h"
 #include "forms/date.h"
@@ -174,8 +175,8 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 		"death_date = :death_date AND (nhs_number IS NULL OR :nhs_number IS NULL))) "
 		"AND id != :self LIMIT 1";
 	static const char ins_doc[] =
-		"INSERT INTO case_documents(case_id, json, sealed, anon) "
-		"VALUES (:case, '', :sealed, :anon)";
+		"INSERT INTO case_documents(case_id, json, sealed, anon, ids) "
+		"VALUES (:case, '', :sealed, :anon, :ids)";
 	/* Only the targets changed from their defaults have a row. */
 	static const char targets[] = "SELECT action, minutes FROM rr_targets";
 	struct db_stmt q = DB_STMT_INIT, *s[WRITER_STMTS];
@@ -647,23 +648,30 @@ int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *col
 	return store_id_open(r, ctx, case_id, b, n, out);
 }
 
-/* Binds :sealed (the notification text sealed under K_id for case id) and
- * :anon (what the panel sees, made now: the panel cannot make it). */
+/* Binds :sealed (the notification text sealed under K_id for case id),
+ * :anon (what the panel sees, made now: the panel cannot make it) and
+ * :ids (its identifier fields, sealed too, for idset_load). */
 static int doc_bind(struct reg *r, struct db_stmt *q, int64_t id, const json_t *n,
 		    const char *text)
 {
 	json_t *a = anonymise_notification(n);
 	char *atext = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	uint8_t *blob = NULL;
-	size_t len = 0;
-	int ret = atext ? store_id_seal(r, "notification", id, text, &blob, &len) :
+	char *ids = atext ? idset_fields_text(n) : NULL;
+	uint8_t *blob = NULL, *iblob = NULL;
+	size_t len = 0, ilen = 0;
+	int ret = ids ? store_id_seal(r, "notification", id, text, &blob, &len) :
 		  reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 
+	if (!ret)
+		ret = store_id_seal(r, "notification.ids", id, ids, &iblob, &ilen);
 	if (!ret) {
 		db_bind_blob(q, ":sealed", blob, len);
+		db_bind_blob(q, ":ids", iblob, ilen);
 		ret = db_bind_text(q, ":anon", atext);
 	}
 	free(blob);
+	free(iblob);
+	wipe_free(ids);
 	free(atext);
 	json_decref(a);
 	return ret;
@@ -679,7 +687,10 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	uint64_t used = 0;
 	int ret, year;
 
-	if (w->validated) {
+	if (w->validated && w->normalised) {
+		n = json_incref((json_t *)notification);
+		ret = n ? CDOP_OK : reg_fail(w->r, CDOP_ERR_INTERNAL, "no notification");
+	} else if (w->validated) {
 		n = form_normalise(&form_notification, notification);
 		ret = n ? CDOP_OK : reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
 	} else {
@@ -999,7 +1010,7 @@ int cases_seal_legacy(struct reg *r)
 	static const char todo[] =
 		"SELECT case_id, json FROM case_documents WHERE sealed IS NULL";
 	static const char doc[] = "UPDATE case_documents SET json = '', sealed = :sealed, "
-		"anon = :anon WHERE case_id = :id";
+		"anon = :anon, ids = :ids WHERE case_id = :id";
 	static const char head[] = "UPDATE cases SET updated_at = :now";
 	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT, c = DB_STMT_INIT;
 	char detail[128], upd[1100];
@@ -1097,7 +1108,7 @@ static int change_detail(struct reg *r, const json_t *old, const json_t *new_,
 static int update_row(struct reg *r, int64_t id, const json_t *n)
 {
 	static const char doc[] = "UPDATE case_documents SET json = '', sealed = :sealed, "
-		"anon = :anon WHERE case_id = :id";
+		"anon = :anon, ids = :ids WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT;
 	char now[21], *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
 	int ret;

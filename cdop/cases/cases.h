@@ -129,6 +129,7 @@ struct case_writer {
 	char targets_text[512];
 	char now[21];
 	int validated; /* the caller validated each notification (import) */
+	int normalised; /* ... and normalised it too (form_normalise) */
 };
 
 int case_writer_init(struct case_writer *w, struct reg *r);

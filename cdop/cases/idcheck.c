@@ -12,6 +12,7 @@
  * whatever the size of the register.
  */
 #include "cdop/cases/cases.h"
+#include "cdop/cases/cases_int.h"
 #include "cdop/store/store.h"
 #include "crypto/secure.h"
 
@@ -309,21 +310,102 @@ static int add_date(struct idset *s, const char *iso, const char *what)
 	return list_add(&s->k[ID_DATE], key, what);
 }
 
-/* Every identifier of one notification, unsorted. */
-static int add_all(struct idset *s, const json_t *n)
+/* The notification's fields the identifiers come from, in this order. */
+#define ID_FIELDS 8
+static const char *const id_paths[ID_FIELDS] = {
+	"child.forename", "child.surname", "notified.by_name", "child.nhs_number",
+	"child.date_of_birth", "death.date", "child.postcode", "child.address",
+};
+
+/* Every identifier of one notification's fields (id_paths), unsorted. */
+static int add_fields(struct idset *s, const char *const f[ID_FIELDS])
 {
 	int ret = 0;
 
-	ret |= add_name(s, jstr(n, "child.forename"), "a name");
-	ret |= add_name(s, jstr(n, "child.surname"), "a name");
-	ret |= add_name(s, jstr(n, "notified.by_name"), "a name");
-	ret |= add_nhs(s, jstr(n, "child.nhs_number"));
-	ret |= add_date(s, jstr(n, "child.date_of_birth"), "a date of birth");
-	ret |= add_date(s, jstr(n, "death.date"), "a date of death");
-	ret |= add_postcode(s, jstr(n, "child.postcode"));
-	if (jstr(n, "child.address"))
-		ret |= add_address(s, jstr(n, "child.address"));
+	ret |= add_name(s, f[0], "a name");
+	ret |= add_name(s, f[1], "a name");
+	ret |= add_name(s, f[2], "a name");
+	ret |= add_nhs(s, f[3]);
+	ret |= add_date(s, f[4], "a date of birth");
+	ret |= add_date(s, f[5], "a date of death");
+	ret |= add_postcode(s, f[6]);
+	if (f[7])
+		ret |= add_address(s, f[7]);
 	return ret ? -1 : 0;
+}
+
+/* Every identifier of one notification, unsorted. */
+static int add_all(struct idset *s, const json_t *n)
+{
+	const char *f[ID_FIELDS];
+
+	for (size_t i = 0; i < ID_FIELDS; i++)
+		f[i] = jstr(n, id_paths[i]);
+	return add_fields(s, f);
+}
+
+/*
+ * The fields as case_documents.ids holds them (sealed, migration 016), so
+ * that loading the set opens a short text instead of parsing every
+ * notification: for each of id_paths, "-" when absent, else its length in
+ * bytes, ":" and the text.
+ */
+char *idset_fields_text(const json_t *n)
+{
+	size_t len = 1, o = 0;
+	char *out;
+
+	for (size_t i = 0; i < ID_FIELDS; i++)
+		len += jstr(n, id_paths[i]) ? strlen(jstr(n, id_paths[i])) + 24 : 1;
+	out = malloc(len);
+	for (size_t i = 0; out && i < ID_FIELDS; i++) {
+		const char *v = jstr(n, id_paths[i]);
+		int k = v ? snprintf(out + o, len - o, "%zu:%s", strlen(v), v) :
+			snprintf(out + o, len - o, "-");
+
+		o += k > 0 ? (size_t)k : 0;
+	}
+	return out;
+}
+
+/* Adds the identifiers of a text made by idset_fields_text: 0, -1 on
+ * ENOMEM, -2 (nothing added) when it is not one. */
+static int add_fields_text(struct idset *s, const char *text)
+{
+	size_t n = strlen(text);
+	char *buf = malloc(n + ID_FIELDS + 1), *o = buf;
+	const char *p = text, *f[ID_FIELDS];
+	int ret = buf ? 0 : -1;
+
+	for (size_t i = 0; !ret && i < ID_FIELDS; i++) {
+		char *end;
+		unsigned long k;
+
+		if (*p == '-') {
+			f[i] = NULL;
+			p++;
+			continue;
+		}
+		k = strtoul(p, &end, 10);
+		if (end == p || *end != ':' || k > strlen(end + 1)) {
+			ret = -2;
+			break;
+		}
+		memcpy(o, end + 1, k);
+		o[k] = 0;
+		f[i] = o;
+		o += k + 1;
+		p = end + 1 + k;
+	}
+	if (!ret && *p)
+		ret = -2;
+	if (!ret)
+		ret = add_fields(s, f);
+	if (buf) {
+		secure_wipe(buf, n + ID_FIELDS + 1);
+		free(buf);
+	}
+	return ret;
 }
 
 static void sort_all(struct idset *s)
@@ -360,9 +442,40 @@ void idset_free(struct idset *s)
 	free(s);
 }
 
+/* The identifiers of one stored document: from its sealed ids when it has
+ * them, else from the notification. 0, or -1 on ENOMEM. */
+static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
+{
+	int64_t id = db_column_int(q, 0);
+	size_t len = 0;
+	const void *blob;
+	json_t *n = NULL;
+	char *text = NULL;
+	int ret = -2;
+
+	if (!db_column_is_null(q, 3)) {
+		blob = db_column_blob(q, 3, &len);
+		if (!store_id_open(r, "notification.ids", id, blob, len, &text)) {
+			ret = add_fields_text(s, text);
+			secure_wipe(text, strlen(text));
+			free(text);
+		}
+		/* Not opened or not well made: the notification decides. */
+		if (ret != -2)
+			return ret;
+	}
+	blob = db_column_blob(q, 2, &len);
+	/* A record that cannot be opened: its own view reports it. */
+	if (cases_notification_parse(r, id, db_column_text(q, 1), blob, len, &n))
+		n = NULL;
+	ret = n ? add_all(s, n) : 0;
+	json_decref(n);
+	return ret;
+}
+
 int idset_load(struct reg *r, struct idset **out)
 {
-	static const char sql[] = "SELECT case_id, json, sealed FROM case_documents";
+	static const char sql[] = "SELECT case_id, json, sealed, ids FROM case_documents";
 	struct db_stmt q = DB_STMT_INIT;
 	struct idset *s = idset_new();
 	int ret = CDOP_OK;
@@ -378,19 +491,9 @@ int idset_load(struct reg *r, struct idset **out)
 		return CDOP_OK;
 	}
 	db_prepare(r, &q, sql);
-	while (!ret && db_step(&q) == DB_ROW) {
-		size_t len = 0;
-		const void *blob = db_column_blob(&q, 2, &len);
-		json_t *n = NULL;
-
-		/* A record that cannot be opened: its own view reports it. */
-		if (cases_notification_parse(r, db_column_int(&q, 0), db_column_text(&q, 1),
-					     blob, len, &n))
-			n = NULL;
-		if (n && add_all(s, n))
+	while (!ret && db_step(&q) == DB_ROW)
+		if (add_document(r, s, &q))
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-		json_decref(n);
-	}
 	if (!ret)
 		ret = db_finalize(&q);
 	else

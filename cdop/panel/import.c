@@ -425,8 +425,8 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 	return ret;
 }
 
-static int store_review(struct importer *im, int64_t case_id, const json_t *notification,
-			const json_t *review)
+static int store_review(struct importer *im, int64_t case_id, const json_t *review,
+			const json_t *notification)
 {
 	const char *date = member(review, "meeting_date");
 	int64_t mid = 0;
@@ -437,7 +437,8 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *noti
 	size_t i;
 
 	if (!ret)
-		ret = reviews_store(im->r, case_id, mid, date, review, &amended);
+		ret = reviews_store_known(im->r, case_id, mid, date, review, notification,
+					  &amended);
 	/* Later meetings that amended it, oldest first. */
 	json_array_foreach(json_object_get(review, "amendments"), i, am) {
 		const char *d = member(am, "meeting_date");
@@ -572,7 +573,7 @@ static int import_transfers(struct importer *im, int64_t case_id, const char *re
 static int import_line(struct importer *im, const json_t *line)
 {
 	struct form_errors errs = FORM_ERRORS_INIT;
-	json_t *parts = NULL, *in = NULL;
+	json_t *parts = NULL, *in = NULL, *n = NULL;
 	const json_t *review, *transfer, *history;
 	const char *status;
 	char ref[CASE_REF_MAX];
@@ -602,7 +603,10 @@ static int import_line(struct importer *im, const json_t *line)
 	if (ret)
 		goto out;
 	parts = normalise_parts(in);
-	if (!parts) {
+	/* Normalised once: stored by the writer, and what the review's text
+	 * is scrubbed against (it is not read back from the register). */
+	n = form_normalise(&form_notification, json_object_get(in, "notification"));
+	if (!parts || !n) {
 		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -611,15 +615,16 @@ static int import_line(struct importer *im, const json_t *line)
 	if (!status)
 		status = json_is_object(review) ? "reviewed" : "notified";
 	/* The actions done go in with the case: one insert each, complete. */
-	ret = case_writer_add(&im->w, json_object_get(in, "notification"), status,
-			      json_object_get(parts, "rapid_response"), ref, &case_id);
+	ret = case_writer_add(&im->w, n, status, json_object_get(parts, "rapid_response"),
+			      ref, &case_id);
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
 	if (!ret && json_is_object(review))
-		ret = store_review(im, case_id, json_object_get(in, "notification"), review);
+		ret = store_review(im, case_id, review, n);
 	if (!ret && (transfer || history))
 		ret = import_transfers(im, case_id, ref, transfer, history);
 out:
+	json_decref(n);
 	json_decref(parts);
 	json_decref(in);
 	return ret;
@@ -915,6 +920,7 @@ int import_file(struct reg *r, const char *path, const struct import_opts *o,
 	if (!ret) {
 		ret = case_writer_init(&im->w, r);
 		im->w.validated = 1;
+		im->w.normalised = 1;
 		have_writer = 1;
 	}
 	if (!ret) ret = read_lines(im, &lr, path, o, size);

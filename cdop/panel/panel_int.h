@@ -40,6 +40,11 @@ int reviews_store_amendment(struct reg *r, int64_t case_id, int64_t meeting_id,
  * counted in *flagged. */
 int reviews_flag_own(struct reg *r, int64_t case_id, const json_t *notification,
 		     const json_t *review, size_t *allowed, size_t *flagged);
+/* reviews_store, for import: `notification` is the case's stored
+ * (normalised) notification, so it is not read back and opened again. */
+int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
+			const char *meeting_date, const json_t *review,
+			const json_t *notification, int *amended);
 
 /* Seals m's text to the recipients into PATH's temp file (o). */
 struct outfile;

@@ -107,12 +107,17 @@ static int scrub_member(struct reg *r, json_t *obj, const char *key, const json_
 }
 
 /* The learning and each recommendation's text, scrubbed of the child's
- * identifiers. */
-static int review_scrub(struct reg *r, int64_t case_id, json_t *form, json_t *recs)
+ * identifiers: those of `known` (the case's stored notification, when the
+ * caller holds it: import), else read and opened here. */
+static int review_scrub(struct reg *r, int64_t case_id, json_t *form, json_t *recs,
+			const json_t *known)
 {
 	json_t *n = NULL, *rec;
 	size_t i;
-	int ret = cases_notification(r, case_id, &n);
+	int ret = known ? CDOP_OK : cases_notification(r, case_id, &n);
+
+	if (known)
+		n = json_incref((json_t *)known);
 
 	if (!ret)
 		ret = scrub_member(r, form, "learning", n);
@@ -125,6 +130,14 @@ static int review_scrub(struct reg *r, int64_t case_id, json_t *form, json_t *re
 
 int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		  const char *meeting_date, const json_t *review, int *amended)
+{
+	return reviews_store_known(r, case_id, meeting_id, meeting_date, review, NULL,
+				   amended);
+}
+
+int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
+			const char *meeting_date, const json_t *review,
+			const json_t *notification, int *amended)
 {
 	/* INSERT for a first review, UPDATE for an amendment: OR REPLACE would
 	 * make SQLite keep a statement journal for every row (foreign keys). */
@@ -155,27 +168,19 @@ int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		json_object_del(form, "recommendations");
 		json_object_del(form, "meeting_date");
 		json_object_del(form, "amendments"); /* import: reviews_store_amendment */
-		text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
-	}
-	if (!text) {
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-		goto out;
 	}
 	/* Keys by role: the panel and the analyst cannot open the notification
 	 * to take the child's identifiers out of this text when they read it,
 	 * so a writer holding K_id stores it scrubbed. */
-	if (store_has_id(r)) {
-		secure_wipe(text, strlen(text));
-		free(text);
-		text = NULL;
-		ret = review_scrub(r, case_id, form, recs);
-		if (ret)
-			goto out;
-		text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
-		if (!text) {
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-			goto out;
-		}
+	ret = form ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && store_has_id(r))
+		ret = review_scrub(r, case_id, form, recs, notification);
+	if (ret)
+		goto out;
+	text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text) {
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		goto out;
 	}
 	db_prepare(r, &q, had);
 	db_bind_int(&q, ":case", case_id);

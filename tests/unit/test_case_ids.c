@@ -1,0 +1,204 @@
+/*
+ * Migration 016 (issue 9, speed): case_documents.ids, each notification's
+ * identifier fields sealed under K_id, from which idset_load makes the
+ * identifier check's set without parsing every notification; and the
+ * partial index of documents not yet sealed. The set made from ids is the
+ * set made from the notifications; a document without usable ids (from
+ * before 016, written without them, or tampered with) is read whole.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdop/store/store.h"
+#include "cdop/cases/cases.h"
+#include "crypto/error.h"
+#include "support.h"
+
+/* Texts each naming one identifier of the cases notify_three makes, and
+ * one naming none. */
+static const char *const probes[] = {
+	"We spoke to the Quenby family.",
+	"Amy was seen at home.",
+	"Born on 1 March 2024.",
+	"NHS 943 476 5919 was checked.",
+	"Visited 17 Larkspur Close.",
+	"Postcode SN11AA given.",
+	"Dr Ellton attended.",
+	"Died 3rd May 2025.",
+	"Nothing identifying here at all.",
+};
+#define NPROBES (sizeof probes / sizeof probes[0])
+
+static void notify_three(struct reg *r)
+{
+	char ref[CASE_REF_MAX];
+	json_t *n = t_notification("Quenby-Marwell", "9434765919");
+
+	t_set(n, "child.address", json_string("17 Larkspur Close, Ashbury"));
+	t_set(n, "notified.by_name", json_string("Dr Ellton"));
+	t_notify(r, n, ref);
+	t_notify(r, t_notification("Kelstow", NULL), ref);
+	n = t_notification("Oakes", "4010232137");
+	t_set(n, "child.postcode", NULL);
+	t_set(n, "child.address", NULL);
+	t_notify(r, n, ref);
+}
+
+/* What idset_find says of each probe, as one string to compare. */
+static void findings(struct reg *r, char *out, size_t len)
+{
+	struct idset *s = NULL;
+	size_t o = 0;
+
+	t_ok(idset_load(r, &s), r);
+	for (size_t i = 0; i < NPROBES; i++) {
+		struct idcheck_match m;
+		int found = idset_find(s, probes[i], NULL, 0, &m, NULL);
+		int k = snprintf(out + o, len - o, "%d:%s:%s;", found,
+				 found == 1 ? m.text : "", found == 1 ? m.what : "");
+
+		assert_true(k > 0 && (size_t)k < len - o);
+		o += (size_t)k;
+	}
+	idset_free(s);
+}
+
+static void test_ids_written_and_same_set(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char with[2048], without[2048];
+
+	notify_three(r);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents WHERE ids IS NULL"), 0);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents"), 3);
+	findings(r, with, sizeof with);
+	/* The last probe names nothing (test_ids_each_probe_found: the
+	 * others each name something). */
+	assert_non_null(strstr(with, ";0::;"));
+	/* As a register from before 016: the notifications decide. */
+	t_ok(db_exec(r, "UPDATE case_documents SET ids = NULL"), r);
+	findings(r, without, sizeof without);
+	assert_string_equal(with, without);
+}
+
+static void test_ids_each_probe_found(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct idset *s = NULL;
+	struct idcheck_match m;
+
+	notify_three(r);
+	t_ok(idset_load(r, &s), r);
+	for (size_t i = 0; i + 1 < NPROBES; i++)
+		if (idset_find(s, probes[i], NULL, 0, &m, NULL) != 1)
+			fail_msg("probe '%s' found nothing", probes[i]);
+	assert_int_equal(idset_find(s, probes[NPROBES - 1], NULL, 0, &m, NULL), 0);
+	idset_free(s);
+}
+
+static void test_ids_moved_or_stale(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char before[2048], after[2048];
+
+	notify_three(r);
+	findings(r, before, sizeof before);
+	/* Sealed to its case: another case's ids do not open, and that case's
+	 * notification is read instead. */
+	t_ok(db_exec(r, "UPDATE case_documents SET ids = (SELECT ids FROM case_documents "
+		     "WHERE case_id = 2) WHERE case_id = 1"), r);
+	findings(r, after, sizeof after);
+	assert_string_equal(before, after);
+	/* A writer that reseals the notification without its ids leaves them
+	 * NULL (trigger), never out of date. */
+	t_ok(db_exec(r, "UPDATE case_documents SET sealed = sealed WHERE case_id = 3"), r);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents WHERE ids IS NULL"), 1);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents "
+				 "WHERE case_id = 3 AND ids IS NULL"), 1);
+	findings(r, after, sizeof after);
+	assert_string_equal(before, after);
+	/* A case update writes them again. */
+	{
+		json_t *patch = json_pack("{s:{s:s}}", "child", "forename", "Zed");
+
+		t_ok(cases_update(r, "CDOP-2025-0003", patch), r);
+		json_decref(patch);
+	}
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents "
+				 "WHERE case_id = 3 AND ids IS NULL"), 0);
+}
+
+/* The query plan's detail rows of sql, joined. */
+static void plan_of(struct reg *r, const char *sql, char *out, size_t len)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	char text[512];
+
+	out[0] = 0;
+	snprintf(text, sizeof text, "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(db_prepare(r, &q, text), 0);
+	while (db_step(&q) == DB_ROW) {
+		size_t o = strlen(out);
+
+		snprintf(out + o, len - o, "%s;", db_column_text(&q, 3));
+	}
+	assert_int_equal(db_finalize(&q), 0);
+}
+
+/* The v1 register (tests/fixtures/v1) upgraded through 016: the column,
+ * the trigger and the index are there, and the question every manager's
+ * command asks uses the index instead of reading every document. */
+static void test_upgrade_from_v1(void **state)
+{
+	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
+	char *keys = t_path(dir, T_KEYS_NAME), plan[512], ref[CASE_REF_MAX];
+	struct reg r;
+
+	(void)state;
+	t_copy(CDOP_FIXTURES "/v1/register.cdop", path);
+	t_copy(CDOP_FIXTURES "/v1/register.cdop.keys", keys);
+	t_ok(t_reg_open(&r, path, "mo", "mo-long-passphrase"), &r);
+	r.ss.today = T_TODAY;
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "name = 'case_documents_unsealed' AND type = 'index'"), 1);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "name = 'case_documents_ids_stale' AND type = 'trigger'"), 1);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "name = 'case_documents' AND sql LIKE '%ids BLOB%'"), 1);
+	plan_of(&r, "SELECT 1 FROM case_documents WHERE sealed IS NULL LIMIT 1",
+		plan, sizeof plan);
+	if (!strstr(plan, "case_documents_unsealed"))
+		fail_msg("plan does not use the index: %s", plan);
+	t_notify(&r, t_notification("Upgraded", NULL), ref);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_documents "
+				 "WHERE ids IS NOT NULL AND sealed IS NOT NULL"), 1);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_documents "
+				 "WHERE sealed IS NULL"), 0);
+	reg_release(&r);
+	t_rmtree(dir);
+	free(dir);
+	free(path);
+	free(keys);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T_TEST(test_ids_written_and_same_set),
+		T_TEST(test_ids_each_probe_found),
+		T_TEST(test_ids_moved_or_stale),
+		cmocka_unit_test(test_upgrade_from_v1),
+	};
+
+	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
+}
