@@ -11,6 +11,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bash scripts/setup.sh
+# phase WHAT: a heading with the seconds since the start (docs/operations.md)
+phase() { echo "== $* [${SECONDS}s]"; }
 
 # Several end-to-end tests mostly wait (locks, kill points): one more test
 # at once than there are cores.
@@ -23,15 +25,15 @@ normal_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 # (CDOP_FUZZ is on by default there).
 asan_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCDOP_SANITIZE=ON -DCMAKE_C_COMPILER=clang)
 
-echo "== build (normal)"
+phase "build (normal)"
 bash scripts/build.sh "$normal" "${normal_args[@]}"
-echo "== build (asan), at low priority beside the normal tests"
+phase "build (asan), at low priority beside the normal tests"
 ( nice -n 15 bash scripts/build.sh "$asan" "${asan_args[@]}" ) >"$top/build-test-asan.log" 2>&1 &
 asan_build=$!
 
 run_tests() { # VARIANT DIR
   local variant=$1 dir=$2 line f n
-  echo "== test ($variant)"
+  phase "test ($variant)"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # An instrumented import is about ten times slower: t_crash kills a
@@ -58,7 +60,7 @@ run_tests() { # VARIANT DIR
 }
 
 run_tests normal "$normal"
-echo "== build (asan): waiting for it"
+phase "build (asan): waiting for it"
 if wait "$asan_build"; then
   cat "$top/build-test-asan.log"
   run_tests asan "$asan"
@@ -69,12 +71,13 @@ else
 fi
 
 secs=${CDOP_FUZZ_SECONDS:-10}
-echo "== fuzz (clang, libFuzzer + ASan + UBSan; ${secs}s per target)"
+phase "fuzz (clang, libFuzzer + ASan + UBSan; ${secs}s per target)"
 if [ -e "$asan/tests/fuzz/fuzz_keyring" ] &&
    CDOP_FUZZ_BUILD="$asan" bash tests/fuzz/run.sh "$secs"; then
   passed=$((passed + 4))
 else
   failed=$((failed + 1)); status=1
 fi
+phase "done"
 echo "$passed passed, $failed failed"
 exit $status

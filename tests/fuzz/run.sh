@@ -4,7 +4,10 @@
 # scripts/test.sh uses: with CDOP_SANITIZE and clang, CDOP_FUZZ is on and
 # the fuzz_* programs are part of that build) and run each target (default:
 # keyring backup import age) for SECONDS (default 60), one per core at a
-# time (CDOP_FUZZ_JOBS).
+# time (CDOP_FUZZ_JOBS). scripts/test.sh gives each target 10 s (four
+# targets, two at a time: 20 s of the suite's 5-minute budget; the seed
+# corpora and regressions/ are replayed in both test runs besides). Run
+# longer by hand before a release: bash tests/fuzz/run.sh 600.
 # Exits 1 if any target finds a crash, a leak or a timeout; the input is
 # left in BUILD/crashes/TARGET/. Copy it into regressions/TARGET/ with the
 # fix: the normal test suite replays that directory.
