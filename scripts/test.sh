@@ -1,30 +1,48 @@
 #!/usr/bin/env bash
 # The whole test suite: set up, then build and run every test twice, once
-# normally and once under AddressSanitizer + UBSan, then run each fuzz target
-# for a bounded time (CDOP_FUZZ_SECONDS, default 20).
+# normally (gcc) and once under AddressSanitizer + UBSan (clang), then run
+# each fuzz target for a bounded time (CDOP_FUZZ_SECONDS, default 10) from
+# the sanitizer build (its fuzz_* programs: no third build).
+# Phases overlap where a core would otherwise idle: the sanitizer build runs
+# at a low priority (nice) while the normal tests run, which mostly wait on
+# locks, kill points and the browser at times. Timings: docs/operations.md,
+# "Test suite time".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bash scripts/setup.sh
+# phase WHAT: a heading with the seconds since the start (docs/operations.md)
+phase() { echo "== $* [${SECONDS}s]"; }
 
-# Several end-to-end tests mostly wait (locks, kill points): run three at once.
+# Several end-to-end tests mostly wait (locks, kill points): one more test
+# at once than there are cores.
 jobs=$(( $(nproc) + 1 ))
 status=0 passed=0 failed=0
-for variant in normal asan; do
-  dir="$top/build-test-$variant"
-  args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
-  # The sanitizer build is clang's (gcc builds the normal one): both
-  # compilers' warnings stay clean, and clang's ASan is the fuzzers' too.
-  [ "$variant" = asan ] && args+=(-DCDOP_SANITIZE=ON -DCMAKE_C_COMPILER=clang)
-  echo "== build ($variant)"
-  bash scripts/build.sh "$dir" "${args[@]}"
-  echo "== test ($variant)"
+normal="$top/build-test-normal" asan="$top/build-test-asan"
+normal_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+# The sanitizer build is clang's (gcc builds the normal one): both
+# compilers' warnings stay clean, and clang's ASan is the fuzzers' too
+# (CDOP_FUZZ is on by default there).
+asan_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCDOP_SANITIZE=ON -DCMAKE_C_COMPILER=clang)
+
+phase "build (normal)"
+bash scripts/build.sh "$normal" "${normal_args[@]}"
+phase "build (asan), at low priority beside the normal tests"
+( nice -n 15 bash scripts/build.sh "$asan" "${asan_args[@]}" ) >"$top/build-test-asan.log" 2>&1 &
+asan_build=$!
+
+run_tests() { # VARIANT DIR
+  local variant=$1 dir=$2 line f n
+  phase "test ($variant)"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # An instrumented import is about ten times slower: t_crash kills a
   # smaller one there (all its kill points and checks still run).
   # The disclosure property test proves the algorithm (200 registers in the
   # normal run); under the sanitizers 20 registers exercise the same code.
+  # CDOP_SANITIZED=1: the harnesses that enumerate points (t_faults,
+  # t_keys_crash, t_tamper) run a deterministic part of the normal run's
+  # points (each test says which, and why).
   if [ "$variant" = asan ]; then
     export CDOP_CRASH_CASES=500 CDOP_DC_REGISTERS=20 CDOP_SANITIZED=1
   else
@@ -39,9 +57,27 @@ for variant in normal asan; do
   else
     failed=$((failed + 1)); status=1
   fi
-done
-secs=${CDOP_FUZZ_SECONDS:-20}
-echo "== fuzz (clang, libFuzzer + ASan + UBSan; ${secs}s per target)"
-if bash tests/fuzz/run.sh "$secs"; then passed=$((passed + 4)); else failed=$((failed + 1)); status=1; fi
+}
+
+run_tests normal "$normal"
+phase "build (asan): waiting for it"
+if wait "$asan_build"; then
+  cat "$top/build-test-asan.log"
+  run_tests asan "$asan"
+else
+  cat "$top/build-test-asan.log" >&2
+  echo "the sanitizer build failed" >&2
+  failed=$((failed + 1)); status=1
+fi
+
+secs=${CDOP_FUZZ_SECONDS:-10}
+phase "fuzz (clang, libFuzzer + ASan + UBSan; ${secs}s per target)"
+if [ -e "$asan/tests/fuzz/fuzz_keyring" ] &&
+   CDOP_FUZZ_BUILD="$asan" bash tests/fuzz/run.sh "$secs"; then
+  passed=$((passed + 4))
+else
+  failed=$((failed + 1)); status=1
+fi
+phase "done"
 echo "$passed passed, $failed failed"
 exit $status

@@ -5,7 +5,12 @@
 # its full check) with the case count either the old or the new one.
 . "$(dirname "$0")/lib.sh"
 export CDOP_TODAY=2026-03-31
+# Under the sanitizers (CDOP_SANITIZED=1, scripts/test.sh) 25 kill points
+# spread over the same import (every second one of the normal run's 50,
+# which has them all): the sanitizers look for memory errors in the
+# recovery and check that follow a kill, the same code at every point.
 KILLS=${CDOP_CRASH_KILLS:-50}
+[ "${CDOP_SANITIZED:-0}" = 1 ] && [ -z "${CDOP_CRASH_KILLS:-}" ] && KILLS=25
 # Cases in the import that is killed. scripts/test.sh gives the ASan build
 # fewer (an instrumented import is ten times slower); every kill point and
 # every check after it still runs there.

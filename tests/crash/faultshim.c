@@ -9,6 +9,12 @@
  * counted. CDOP_FAULT_LOG names a file that gets one line per counted call
  * ("N KIND") and, for the faulted call, "N KIND fault MODE"; it is how the
  * harness learns how many points a command has and what each one is.
+ * CDOP_FAULT_KINDS (say "fsync,rename,link,unlink") limits the counted
+ * calls to those kinds (fdatasync is an fsync, renameat a rename, and so
+ * on); the others pass through uncounted. The one shim serves both crash
+ * harnesses: t_faults.sh (every kind; kill, eio, enospc) and
+ * t_keys_crash.sh (kills before the calls that make a change durable or
+ * visible).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -26,11 +32,12 @@ static long calls;
 static long fault_at = -1;
 static int fault_errno; /* 0: kill */
 static int log_fd = -1;
+static char kinds[128]; /* ",fsync,rename," or empty: every kind */
 
 __attribute__((constructor)) static void shim_init(void)
 {
 	const char *at = getenv("CDOP_FAULT_AT"), *mode = getenv("CDOP_FAULT_MODE");
-	const char *log = getenv("CDOP_FAULT_LOG");
+	const char *log = getenv("CDOP_FAULT_LOG"), *only = getenv("CDOP_FAULT_KINDS");
 
 	if (at && *at)
 		fault_at = atol(at);
@@ -40,6 +47,25 @@ __attribute__((constructor)) static void shim_init(void)
 		fault_errno = ENOSPC;
 	if (log && *log)
 		log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (only && *only && strlen(only) + 3 <= sizeof kinds) {
+		char *c;
+
+		snprintf(kinds, sizeof kinds, ",%s,", only);
+		for (c = kinds; *c; c++)
+			if (*c == ' ')
+				*c = ',';
+	}
+}
+
+/* 1 when calls of KIND are counted (CDOP_FAULT_KINDS). */
+static int counted(const char *kind)
+{
+	char key[24];
+
+	if (!kinds[0])
+		return 1;
+	snprintf(key, sizeof key, ",%s,", kind);
+	return strstr(kinds, key) != NULL;
 }
 
 /* The real function NAME, found once. */
@@ -72,7 +98,11 @@ static void note(long n, const char *kind, const char *extra)
  * the process is to be killed. */
 static int hit(const char *kind)
 {
-	long n = ++calls;
+	long n;
+
+	if (!counted(kind))
+		return 0;
+	n = ++calls;
 
 	if (n != fault_at) {
 		note(n, kind, "");

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# run.sh [SECONDS] [TARGET...]: build the libFuzzer targets with clang
-# (-fsanitize=fuzzer,address,undefined) in build-test-fuzz and run each
-# target (default: keyring backup import age) for SECONDS (default 60), one per
-# core at a time (CDOP_FUZZ_JOBS).
+# run.sh [SECONDS] [TARGET...]: build the libFuzzer targets in the clang
+# sanitizer build (CDOP_FUZZ_BUILD, default build-test-asan, the directory
+# scripts/test.sh uses: with CDOP_SANITIZE and clang, CDOP_FUZZ is on and
+# the fuzz_* programs are part of that build) and run each target (default:
+# keyring backup import age) for SECONDS (default 60), one per core at a
+# time (CDOP_FUZZ_JOBS). scripts/test.sh gives each target 10 s (four
+# targets, two at a time: 20 s of the suite's 5-minute budget; the seed
+# corpora and regressions/ are replayed in both test runs besides). Run
+# longer by hand before a release: bash tests/fuzz/run.sh 600.
 # Exits 1 if any target finds a crash, a leak or a timeout; the input is
-# left in build-test-fuzz/crashes/TARGET/. Copy it into regressions/TARGET/
-# with the fix: the normal test suite replays that directory.
+# left in BUILD/crashes/TARGET/. Copy it into regressions/TARGET/ with the
+# fix: the normal test suite replays that directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -13,12 +18,18 @@ secs=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(keyring backup import age)
-dir=${CDOP_FUZZ_BUILD:-$top/build-test-fuzz}
+dir=${CDOP_FUZZ_BUILD:-$top/build-test-asan}
 jobs=$(nproc)
 
 echo "== fuzz: build ($dir)"
-CC=clang cmake -S "$top" -B "$dir" -DCDOP_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# A directory scripts/test.sh configured is used as it is (reconfiguring
+# with other arguments would rebuild it); a new one is configured here.
+if [ ! -e "$dir/CMakeCache.txt" ]; then
+  cmake -S "$top" -B "$dir" -DCMAKE_C_COMPILER=clang -DCDOP_SANITIZE=ON \
+    -DCDOP_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+fi
+grep -q '^CDOP_FUZZ:BOOL=ON' "$dir/CMakeCache.txt" ||
+  { echo "fuzz: $dir is not a CDOP_FUZZ build (clang, -DCDOP_SANITIZE=ON)" >&2; exit 1; }
 cmake --build "$dir" -j "$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}") \
   -- --no-print-directory >/dev/null
 
