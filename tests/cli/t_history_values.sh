@@ -183,7 +183,7 @@ cp "$SRC/tests/fixtures/v11/register.cdop.keys" "$REG.keys"
 chmod 600 "$REG" "$REG.keys"
 as ada check; expect_rc 0 "v11 register opens, migrates and checks"
 as ada audit list --json
-py 'any(e["action"] == "migrate" and e["detail"].endswith(" to 13") for e in d)' "migration to 13 audited"
+py 'any(e["action"] == "migrate" and e["detail"].startswith("schema 11 to ") for e in d)' "migration from 11 (past 13) audited"
 echo '{"child": {"surname": "Vexmoor"}}' > "$T/u2.json"
 as mo case update CDOP-2025-0001 --json "$T/u2.json"; expect_rc 0 "update on the upgraded register"
 as mo case history CDOP-2025-0001 --json; expect_rc 0 "history on the upgraded register"
