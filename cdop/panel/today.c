@@ -118,49 +118,50 @@ static int push(struct today *t, json_t *item, const char *ref, const char *due,
 	return ret;
 }
 
-static int add_rr(struct today *t)
+static const char *str_of(const json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : "";
+}
+
+/*
+ * One item per row of a due list (rr due, agency due): its code (the row's
+ * WHAT) labelled from CODES. by_status: the list's own "overdue" counts (a
+ * due time earlier today has passed).
+ */
+static int add_due(struct today *t, int (*due_list)(struct reg *, json_t **),
+		   const char *kind, const char *what, const struct code_list *codes,
+		   int by_status)
 {
 	json_t *list = NULL, *row;
 	size_t i;
-	int ret = rr_due(t->r, &list);
+	int ret = due_list(t->r, &list);
 
 	json_array_foreach(list, i, row) {
-		const char *action = json_string_value(json_object_get(row, "action"));
-		const char *ref = json_string_value(json_object_get(row, "ref"));
+		const char *code = str_of(row, what), *ref = str_of(row, "ref");
 
 		if (ret)
 			break;
-		if (t->anon)
-			continue; /* due times are the time of death plus a target */
-		ret = push(t, json_pack("{s:s, s:s, s:s, s:s}", "kind",
-					"joint_agency_response", "ref", ref, "what", action,
-					"label", code_list_label(&codes_rr_action, action)),
+		ret = push(t, json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "ref", ref,
+					"what", code, "label", code_list_label(codes, code)),
 			   ref, json_string_value(json_object_get(row, "due")),
-			   !strcmp(json_string_value(json_object_get(row, "status")), "overdue"));
+			   by_status && !strcmp(str_of(row, "status"), "overdue"));
 	}
 	json_decref(list);
 	return ret;
 }
 
+static int add_rr(struct today *t)
+{
+	if (t->anon)
+		return CDOP_OK; /* due times are the time of death plus a target */
+	return add_due(t, rr_due, "joint_agency_response", "action", &codes_rr_action, 1);
+}
+
 static int add_agency(struct today *t)
 {
-	json_t *list = NULL, *row;
-	size_t i;
-	int ret = agency_due(t->r, &list);
-
-	json_array_foreach(list, i, row) {
-		const char *agency = json_string_value(json_object_get(row, "agency"));
-		const char *ref = json_string_value(json_object_get(row, "ref"));
-
-		if (ret)
-			break;
-		ret = push(t, json_pack("{s:s, s:s, s:s, s:s}", "kind", "agency_form",
-					"ref", ref, "what", agency, "label",
-					code_list_label(&codes_agency, agency)),
-			   ref, json_string_value(json_object_get(row, "due")), 0);
-	}
-	json_decref(list);
-	return ret;
+	return add_due(t, agency_due, "agency_form", "agency", &codes_agency, 0);
 }
 
 static int add_recommendations(struct today *t)

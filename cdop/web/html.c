@@ -66,16 +66,40 @@ int web_days_between(const char *a, const char *b, long *days)
 	return 0;
 }
 
-void web_due_words(FILE *f, long left)
+void web_due_words(FILE *f, long left, int late)
 {
 	if (left < 0)
 		fprintf(f, "<span class=\"overdue\">%ld day%s overdue</span>", -left,
 			left == -1 ? "" : "s");
+	else if (left == 0 && late)
+		fputs("<span class=\"overdue\">overdue today</span>", f);
 	else if (left == 0)
 		fputs("<span class=\"due\">due today</span>", f);
 	else
 		fprintf(f, "<span class=\"upcoming\">due in %ld day%s</span>", left,
 			left == 1 ? "" : "s");
+}
+
+void web_case_link(FILE *f, const char *ref)
+{
+	fputs("<a href=\"/cases/", f);
+	web_h(f, ref);
+	fputs("\">", f);
+	web_h(f, ref);
+	fputs("</a>", f);
+}
+
+int web_post(struct web_req *q, web_page_fn *post, const char *rest, char *err,
+	     size_t errlen, int *ret)
+{
+	if (strcmp(q->method, "POST"))
+		return 0;
+	*ret = post(q, rest);
+	if (!*ret || q->status == 403)
+		return 1;
+	snprintf(err, errlen, "%s", q->r->e.msg);
+	q->status = web_status_of(*ret);
+	return 0;
 }
 
 void web_csrf_input(struct web_req *q)

@@ -16,15 +16,6 @@ static const char *js(const json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static void ref_link(FILE *f, const char *ref)
-{
-	fputs("<a href=\"/cases/", f);
-	web_h(f, ref);
-	fputs("\">", f);
-	web_h(f, ref);
-	fputs("</a>", f);
-}
-
 /* A REF as it may appear in a path: letters, digits and '-'. */
 static int ref_ok(const char *ref)
 {
@@ -137,7 +128,7 @@ int page_cases(struct web_req *q, const char *rest)
 				      "<tbody>\n", q->f);
 		}
 		fputs("<tr><td>", q->f);
-		ref_link(q->f, js(row, "ref"));
+		web_case_link(q->f, js(row, "ref"));
 		fputs("</td><td>", q->f);
 		if (anon) {
 			web_h(q->f, web_code_label(&codes_case_status, js(row, "status")));
@@ -479,6 +470,7 @@ static void section(FILE *f, const struct form *fm, const char *name, const json
 static void rr_section(struct web_req *q, const json_t *view, const char *today, int anon)
 {
 	const json_t *rr = json_object_get(view, "rapid_response"), *a;
+	long long now = 0;
 	size_t i;
 
 	fputs("<h2>Joint agency response</h2>\n", q->f);
@@ -487,12 +479,19 @@ static void rr_section(struct web_req *q, const json_t *view, const char *today,
 		      "unless recorded).</p>\n", q->f);
 		return;
 	}
+	if (rr_now_minutes(q->r, &now))
+		now = 0;
 	fputs("<ul class=\"timeline\">", q->f);
 	json_array_foreach(rr, i, a) {
 		const char *on = js(a, "on"), *due = js(a, "due");
 		int done = on || json_is_true(json_object_get(a, "done"));
 		long left = 0;
-		int over = !done && due && !web_days_between(today, due, &left) && left < 0;
+		long long at;
+		/* Late: its due time has passed, as rr due and Today count it
+		 * (a due date alone is its last minute). */
+		int late = !done && due && now && !date_done_minutes(due, &at) && at < now;
+		int over = !done && due && !web_days_between(today, due, &left) &&
+			   (left < 0 || late);
 
 		fprintf(q->f, "<li class=\"%s\"><strong>", done ? "is-done" :
 			over ? "is-overdue" : "");
@@ -512,7 +511,7 @@ static void rr_section(struct web_req *q, const json_t *view, const char *today,
 			fputs("due ", q->f);
 			web_date(q->f, due);
 			fputs(" · ", q->f);
-			web_due_words(q->f, left);
+			web_due_words(q->f, left, late);
 		} else {
 			fputs("not done", q->f);
 		}
@@ -727,13 +726,8 @@ int page_case(struct web_req *q, const char *rest)
 	snprintf(q->title, sizeof q->title, "%s", rest);
 	if (!ref_ok(rest))
 		return web_fail(q, 404, "Not found", "No such case.");
-	if (!strcmp(q->method, "POST")) {
-		ret = case_post(q, rest);
-		if (!ret || q->status == 403)
-			return ret;
-		snprintf(err, sizeof err, "%s", q->r->e.msg);
-		q->status = web_status_of(ret);
-	}
+	if (web_post(q, case_post, rest, err, sizeof err, &ret))
+		return ret;
 	reg_today(q->r, today);
 	ret = cases_show(q->r, rest, anon ? CASE_VIEW_ANON : CASE_VIEW_FULL, &view);
 	if (ret)

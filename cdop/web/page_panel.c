@@ -142,13 +142,8 @@ int page_meeting(struct web_req *q, const char *rest)
 	snprintf(q->title, sizeof q->title, "Meeting %s", rest);
 	if (!id_ok(rest))
 		return web_fail(q, 404, "Not found", "No such meeting.");
-	if (!strcmp(q->method, "POST")) {
-		ret = meeting_post(q, rest);
-		if (!ret || q->status == 403)
-			return ret;
-		snprintf(err, sizeof err, "%s", q->r->e.msg);
-		q->status = web_status_of(ret);
-	}
+	if (web_post(q, meeting_post, rest, err, sizeof err, &ret))
+		return ret;
 	ret = meetings_agenda(q->r, rest, &m);
 	if (ret)
 		return web_fail(q, web_status_of(ret), "Meeting", q->r->e.msg);
@@ -172,11 +167,9 @@ int page_meeting(struct web_req *q, const char *rest)
 		fputs("<table><thead><tr><th>Case</th><th>Status</th><th>Analysis</th></tr>"
 		      "</thead><tbody>\n", q->f);
 	json_array_foreach(list, i, row) {
-		fputs("<tr><td><a href=\"/cases/", q->f);
-		web_h(q->f, js(row, "ref"));
-		fputs("\">", q->f);
-		web_h(q->f, js(row, "ref"));
-		fputs("</a></td><td>", q->f);
+		fputs("<tr><td>", q->f);
+		web_case_link(q->f, js(row, "ref"));
+		fputs("</td><td>", q->f);
 		web_h(q->f, web_code_label(&codes_case_status, js(row, "status")));
 		fputs("</td><td><a href=\"/reviews/", q->f);
 		web_h(q->f, js(row, "ref"));
@@ -390,11 +383,9 @@ int page_actions(struct web_req *q, const char *rest)
 		}
 		shown++;
 
-		fputs("<tr><td><a href=\"/cases/", q->f);
-		web_h(q->f, js(row, "ref"));
-		fputs("\">", q->f);
-		web_h(q->f, js(row, "ref"));
-		fputs("</a></td><td>", q->f);
+		fputs("<tr><td>", q->f);
+		web_case_link(q->f, js(row, "ref"));
+		fputs("</td><td>", q->f);
 		web_h(q->f, js(row, "text"));
 		fputs("</td><td>", q->f);
 		web_h(q->f, web_code_label(&codes_agency, js(row, "owner")));
@@ -407,7 +398,7 @@ int page_actions(struct web_req *q, const char *rest)
 			fputs("</span></td><td>", q->f);
 		} else {
 			if (!web_days_between(today, js(row, "due"), &left))
-				web_due_words(q->f, left);
+				web_due_words(q->f, left, 0);
 			fprintf(q->f, "</td><td><form method=\"post\" action=\"/actions\" "
 				"class=\"inline\"><input type=\"hidden\" name=\"id\" value=\"%lld\">",
 				id);

@@ -39,12 +39,11 @@ static void when(FILE *f, const json_t *it)
 {
 	const char *status = js(it, "status");
 
-	if (status && !strcmp(status, "overdue") && ji(it, "days_overdue") == 0)
-		fputs("<span class=\"overdue\">overdue today</span>", f);
-	else if (json_object_get(it, "days_overdue"))
-		web_due_words(f, -(long)ji(it, "days_overdue"));
+	if (json_object_get(it, "days_overdue"))
+		web_due_words(f, -(long)ji(it, "days_overdue"),
+			      status && !strcmp(status, "overdue"));
 	else if (json_object_get(it, "days_left"))
-		web_due_words(f, (long)ji(it, "days_left"));
+		web_due_words(f, (long)ji(it, "days_left"), 0);
 	else if (json_object_get(it, "days_since_death"))
 		fprintf(f, "<span class=\"upcoming\">%lld days since death</span>",
 			ji(it, "days_since_death"));
@@ -68,11 +67,9 @@ static void group_rows(struct web_req *q, const struct group *g, const json_t *i
 			fprintf(q->f, "<table><thead><tr><th>Case</th>%s<th>What</th><th>Due</th>"
 				"<th>When</th></tr></thead><tbody>\n",
 				anon ? "" : "<th>Child</th>");
-		fputs("<tr><td><a href=\"/cases/", q->f);
-		web_h(q->f, js(it, "ref"));
-		fputs("\">", q->f);
-		web_h(q->f, js(it, "ref"));
-		fputs("</a></td>", q->f);
+		fputs("<tr><td>", q->f);
+		web_case_link(q->f, js(it, "ref"));
+		fputs("</td>", q->f);
 		if (!anon) {
 			fputs("<td>", q->f);
 			web_h(q->f, js(it, "name"));
