@@ -41,7 +41,7 @@
 #define FORM_BYTES_MAX (256 * 1024)
 #define COOKIE_NAME "cdop_session"
 
-static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
+static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
 			  "form-action 'self'; frame-ancestors 'none'";
 
 struct web_session {
@@ -635,8 +635,10 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
 				  "on its own port.");
 	if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD"))
 		return send_plain(c, 405, "Method not allowed", "Only GET and POST.");
-	if (!strcmp(url, "/style.css") || !strcmp(url, "/favicon.ico")) {
+	if (!strcmp(url, "/style.css") || !strcmp(url, "/favicon.ico") ||
+	    !strcmp(url, "/review.js")) {
 		const struct embedded_file *a = web_asset(url + 1);
+		int script = !strcmp(url, "/review.js");
 		void *copy;
 
 		if (!a)
@@ -645,7 +647,8 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
 		if (!copy)
 			return MHD_NO;
 		memcpy(copy, a->data, a->len);
-		return respond(c, 200, "text/css; charset=utf-8", copy, a->len, NULL, NULL, NULL);
+		return respond(c, 200, script ? "text/javascript; charset=utf-8" :
+			       "text/css; charset=utf-8", copy, a->len, NULL, NULL, NULL);
 	}
 	/* The start token: a new session, then the same page without it. */
 	token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");

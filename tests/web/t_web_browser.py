@@ -199,6 +199,15 @@ try:
     check(len(beside) == 1 and "modifiable" in pan.page_source, "the contradiction is shown beside modifiable")
     check("From the domain scores given, modifiable factors" in pan.page_source, "the implied value is offered")
     shot(pan, "07-review-rejected")
+    # The enhancement script offers modifiable as the scores are chosen.
+    def modifiable():
+        return pan.execute_script(
+            "var e = document.querySelector('input[name=\"modifiable\"]:checked'); return e && e.value;")
+    choose(pan, "domains.service_provision", "2")
+    check(modifiable() == "yes", f"a domain scoring 2 offers 'yes' live: {modifiable()}")
+    shot(pan, "07b-review-offered")
+    choose(pan, "domains.service_provision", "1")
+    check(modifiable() == "no", f"all scoring 1 offers 'no' live: {modifiable()}")
     choose(pan, "modifiable", "no")
     submit(pan)
     check(pan.current_url == f"{srv.url}/meetings/{mid}", f"review saved: {pan.current_url}")

@@ -181,6 +181,33 @@ try:
         check(r.status == 200, f"panel GET {path}: {r.status}")
         leaked = [n for n in names if n in r.body]
         check(not leaked, f"panel {path} shows no identifier: {leaked}")
+    # The analysis form offers "modifiable" from the domain scores, without
+    # JavaScript: preselected when none is chosen, and on "Offer from the
+    # scores" in place of one the scores contradict; nothing saved then.
+    def picked(body, name):
+        return re.findall(r'name="%s" id="[^"]*" value="([^"]*)" checked' % re.escape(name), body)
+    rv = f"/reviews/{REF}?meeting={mid}"
+    pcsrf = p.csrf(rv)
+    scores = {"csrf": pcsrf, "category": "10", "domains.child": "1", "domains.social_environment": "0",
+              "domains.physical_environment": "1", "domains.service_provision": "1"}
+    r = p.post(rv, scores)
+    check(r.status == 422 and picked(r.body, "modifiable") == ["insufficient_information"],
+          f"saving without modifiable: refused, the implied value preselected {picked(r.body, 'modifiable')}")
+    r = p.post(rv, dict(scores, op="offer", modifiable="yes", **{"domains.service_provision": "2"}))
+    check(r.status == 200 and picked(r.body, "modifiable") == ["yes"] and 'class="field-error"' not in r.body,
+          f"offer: 'yes' from a domain scoring 2 {r.status} {picked(r.body, 'modifiable')}")
+    r = p.post(rv, dict(scores, op="offer", modifiable="yes"))
+    check(picked(r.body, "modifiable") == ["insufficient_information"], "offer: a contradicting 'yes' replaced")
+    r = p.post(rv, dict(scores, op="offer", modifiable="no"))
+    check(picked(r.body, "modifiable") == ["no"], "offer: 'no' fits scores 1 0 1 1 and is kept")
+    check(picked(r.body, "domains.social_environment") == ["0"] and '<script src="/review.js"' in r.body,
+          "offer: the scores kept, the enhancement script linked")
+    rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
+    check(rc == 0 and not json.loads(out).get("review"), "an offer saves nothing")
+    r = p.get("/review.js")
+    check(r.status == 200 and (r.header("Content-Type") or "").startswith("text/javascript")
+          and "modifiable" in r.body, f"the script is served from the binary: {r.status}")
+    headers_ok(r, "review.js")
     r = p.get(f"/meetings/{mid}/pack")
     check("attachment" in (r.header("Content-Disposition") or "") and "case pack" in r.body,
           "the pack is a download")
