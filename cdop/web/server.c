@@ -90,6 +90,7 @@ static const struct route routes[] = {
 	{ "/cases/new", NULL, page_case_new, R_MANAGER, 1 },
 	{ "/cases/", "/edit", page_case_edit, R_MANAGER, 1 },
 	{ "/cases/", "/history", page_case_history, R_MANAGER, 1 },
+	{ "/cases/", "/agency", page_case_agency, R_MANAGER, 1 },
 	{ "/cases/", NULL, page_case, R_MANAGER | R_PANEL, 0 },
 	{ "/meetings", NULL, page_meetings, R_MANAGER | R_PANEL, 0 },
 	{ "/meetings/", "/pack", page_meeting_pack, R_MANAGER | R_PANEL, 0 },

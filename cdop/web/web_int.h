@@ -127,6 +127,7 @@ int page_case(struct web_req *q, const char *rest);
 int page_case_new(struct web_req *q, const char *rest);
 int page_case_edit(struct web_req *q, const char *rest);
 int page_case_history(struct web_req *q, const char *rest);
+int page_case_agency(struct web_req *q, const char *rest);
 int page_meetings(struct web_req *q, const char *rest);
 int page_meeting(struct web_req *q, const char *rest);
 int page_meeting_pack(struct web_req *q, const char *rest);

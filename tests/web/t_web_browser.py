@@ -152,6 +152,20 @@ try:
           "Today lists the response actions in days")
     shot(mgr, "05-today")
 
+    # An agency's report with an attachment: linked from the case page,
+    # opened (agency show) and downloadable.
+    scan = os.path.join(reg.dir, "discharge-summary.pdf")
+    with open(scan, "wb") as f:
+        f.write(b"%PDF-1.4 discharge summary\n")
+    rc, _, err = reg.cdop("mo", "agency", "receive", ref, "--agency", "gp", "--on", "2025-09-01",
+                          "--attach", scan)
+    check(rc == 0, f"agency receive --attach: {err}")
+    mgr.get(f"{srv.url}/cases/{ref}")
+    click_and_wait(mgr, mgr.find_element(By.LINK_TEXT, "1 attachment"))
+    link = mgr.find_element(By.LINK_TEXT, "discharge-summary.pdf")
+    check("/agency?agency=gp&n=1" in link.get_attribute("href"), "the report page links the attachment")
+    shot(mgr, "05b-agency-report")
+
     # An agency form requested, the case made ready, a meeting, the agenda.
     mgr.get(f"{srv.url}/cases/{ref}")
     for status in ("gathering", "ready"):

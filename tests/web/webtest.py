@@ -105,7 +105,8 @@ class Response:
     def __init__(self, r):
         self.status = r.status
         self.headers = r.headers
-        self.body = r.read().decode("utf-8", "replace")
+        self.raw = r.read()
+        self.body = self.raw.decode("utf-8", "replace")
 
     def header(self, name):
         return self.headers.get(name)
