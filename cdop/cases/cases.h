@@ -250,6 +250,13 @@ struct case_filter {
 /* case list: an array of summaries; identifiable ones are audited. */
 int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
 	       json_t **out);
+/* A page of it: at most limit summaries (0: all) after the first offset,
+ * in the same order. Only the summaries returned are read, so a page of a
+ * large register is cheap. */
+int cases_list_page(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
+		    size_t offset, size_t limit, json_t **out);
+/* How many cases the filter matches; no identifiers, not audited. */
+int cases_count(struct reg *r, const struct case_filter *f, size_t *n);
 
 /* ==== history ==== */
 struct reg;

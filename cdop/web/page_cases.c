@@ -31,7 +31,7 @@ static int ref_ok(const char *ref)
 
 /* ---- /cases ---- */
 
-#define CASES_PAGE 100
+#define CASES_PAGE 50
 
 static void pager(struct web_req *q, long page, int on, const char *label,
 		  const char *needle, const char *status)
@@ -68,7 +68,7 @@ int page_cases(struct web_req *q, const char *rest)
 	const char *pg = web_arg(q, "page");
 	long page = pg ? strtol(pg, NULL, 10) : 1;
 	json_t *list = NULL, *row;
-	size_t i, n = 0, first, last;
+	size_t i, n = 0, first, last, total = 0;
 	int ret;
 
 	(void)rest;
@@ -85,11 +85,16 @@ int page_cases(struct web_req *q, const char *rest)
 		return web_deny(q); /* search reads identifiers: managers only */
 	cf.status = status;
 	/* A search is the library's (name, NHS number, date of birth,
-	 * postcode, reference; audited), narrowed by status here. */
-	if (needle)
+	 * postcode, reference; audited), narrowed by status here. A list is
+	 * read a page at a time. */
+	if (needle) {
 		ret = cases_search(q->r, needle, &list);
-	else
-		ret = cases_list(q->r, &cf, anon ? CASE_VIEW_ANON : CASE_VIEW_FULL, &list);
+	} else {
+		ret = cases_count(q->r, &cf, &total);
+		if (!ret)
+			ret = cases_list_page(q->r, &cf, anon ? CASE_VIEW_ANON : CASE_VIEW_FULL,
+					      first, CASES_PAGE, &list);
+	}
 	fputs("<h1>Cases</h1>\n<form class=\"search\" method=\"get\" action=\"/cases\">", q->f);
 	if (!anon) {
 		fputs("<div><label for=\"q\">Search</label><input id=\"q\" name=\"q\" value=\"", q->f);
@@ -114,6 +119,8 @@ int page_cases(struct web_req *q, const char *rest)
 		json_decref(list);
 		return ret;
 	}
+	if (!needle)
+		n = first; /* the list is the page */
 	json_array_foreach(list, i, row) {
 		if (needle && status && (!js(row, "status") || strcmp(js(row, "status"), status)))
 			continue;
@@ -156,6 +163,8 @@ int page_cases(struct web_req *q, const char *rest)
 		web_h(q->f, web_code_label(&codes_expected, js(row, "expected")));
 		fputs("</td></tr>\n", q->f);
 	}
+	if (!needle)
+		n = total;
 	if (n > first) {
 		fprintf(q->f, "</tbody></table>\n<p class=\"hint\">Cases %zu to %zu of %zu.",
 			first + 1, n < last ? n : last, n);
