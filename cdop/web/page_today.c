@@ -50,10 +50,13 @@ static void when(FILE *f, const json_t *it)
 }
 
 static void group_rows(struct web_req *q, const struct group *g, const json_t *items,
-		       int anon)
+		       const json_t *by_kind, int anon)
 {
 	const json_t *it;
-	size_t i, n = 0, total = 0;
+	size_t i, n = 0;
+	/* The list holds the first TODAY_ROWS of each kind; the summary
+	 * counts them all. */
+	size_t total = (size_t)ji(json_object_get(by_kind, g->kind), "total");
 
 	fprintf(q->f, "<h2 id=\"%s\">%s</h2>\n", g->kind, g->title);
 	json_array_foreach(items, i, it) {
@@ -61,7 +64,7 @@ static void group_rows(struct web_req *q, const struct group *g, const json_t *i
 
 		if (!kind || strcmp(kind, g->kind))
 			continue;
-		if (total++ >= TODAY_ROWS)
+		if (n >= TODAY_ROWS)
 			continue;
 		if (!n++)
 			fprintf(q->f, "<table><thead><tr><th>Case</th>%s<th>What</th><th>Due</th>"
@@ -136,7 +139,7 @@ int page_today(struct web_req *q, const char *rest)
 		      "this role.</p>\n", q->f);
 		return 0;
 	}
-	ret = today_list(q->r, anon, &t);
+	ret = today_list_top(q->r, anon, TODAY_ROWS, &t);
 	if (ret)
 		return web_fail(q, web_status_of(ret), "Today", q->r->e.msg);
 	sum = json_object_get(json_object_get(t, "summary"), "by_kind");
@@ -156,7 +159,7 @@ int page_today(struct web_req *q, const char *rest)
 		if (anon && (!strcmp(groups[g].kind, "joint_agency_response") ||
 			     !strcmp(groups[g].kind, "statutory_clock")))
 			continue; /* not in the panel's list */
-		group_rows(q, &groups[g], json_object_get(t, "items"), anon);
+		group_rows(q, &groups[g], json_object_get(t, "items"), sum, anon);
 	}
 	json_decref(t);
 	return 0;
