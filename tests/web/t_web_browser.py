@@ -51,6 +51,13 @@ def shot(d, name):
         d.set_window_size(1280, 1000)
 
 
+def shot_at(d, name, css):
+    """One window's height of the page, from the element at css."""
+    print(f"{time.time() - T0:6.1f}s {name}", file=sys.stderr)
+    d.execute_script("arguments[0].scrollIntoView(true);", d.find_element(By.CSS_SELECTOR, css))
+    d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
 def fill(d, name, value):
     # Set as typed (send_keys types key by key: seconds on a loaded machine).
     e = d.find_element(By.NAME, name)
@@ -219,7 +226,7 @@ try:
             "var e = document.querySelector('input[name=\"modifiable\"]:checked'); return e && e.value;")
     choose(pan, "domains.service_provision", "2")
     check(modifiable() == "yes", f"a domain scoring 2 offers 'yes' live: {modifiable()}")
-    shot(pan, "07b-review-offered")
+    shot_at(pan, "07b-review-offered", "fieldset")
     choose(pan, "domains.service_provision", "1")
     check(modifiable() == "no", f"all scoring 1 offers 'no' live: {modifiable()}")
     choose(pan, "modifiable", "no")
