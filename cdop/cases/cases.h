@@ -448,6 +448,11 @@ int agency_receive_with(struct reg *r, const char *ref, const char *agency, cons
  */
 int agency_show(struct reg *r, const char *ref, const char *agency, const char *dir,
 		json_t **out, size_t *saved);
+/* The file name agency show gives attachment n (from 1) of its list
+ * "attachments" in dir: its own name when that is a plain file name not
+ * used by an earlier attachment, else "N-name" ("N-attachment" when the
+ * name is not plain). */
+void agency_attachment_file(const json_t *list, size_t n, char *out, size_t outlen);
 
 /* Import: one attachment of the case's AGENCY report (the row exists), in
  * the caller's transaction, sealed as agency receive --attach stores it. */

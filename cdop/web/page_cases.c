@@ -6,8 +6,6 @@
 #include "forms/date.h"
 
 #include <ctype.h>
-#include <dirent.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -857,59 +855,6 @@ int page_case(struct web_req *q, const char *rest)
 
 /* ---- /cases/REF/agency?agency=A[&n=N]: one agency's report ---- */
 
-/* The name agency_show gives attachment n (from 1) in a directory (as
- * attach.c's save_one): its own name when that is a plain file name not
- * used by an earlier attachment, else "N-name" ("N-attachment" when the
- * name is not plain). */
-static int plain_file_name(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!*p || !strcmp(s, ".") || !strcmp(s, "..") || strlen(s) > 200)
-		return 0;
-	for (; *p; p++)
-		if (*p == '/' || *p < 0x20 || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
-static void attachment_file(const json_t *list, size_t n, char *out, size_t outlen)
-{
-	const char *name = js(json_array_get(list, n - 1), "name");
-	int repeated = 0;
-	size_t k;
-
-	if (!name)
-		name = "";
-	for (k = 0; k + 1 < n; k++) {
-		const char *earlier = js(json_array_get(list, k), "name");
-
-		repeated |= earlier && !strcmp(earlier, name);
-	}
-	if (plain_file_name(name) && !repeated)
-		snprintf(out, outlen, "%s", name);
-	else
-		snprintf(out, outlen, "%zu-%s", n, plain_file_name(name) ? name : "attachment");
-}
-
-/* Removes the download directory and what agency_show wrote in it. */
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[4400];
-
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
 /* Attachment n as a download: agency_show writes the report's attachments
  * to a private directory (audited as the command's --save-attachments),
  * the one asked for is read back and the directory removed at once. */
@@ -927,14 +872,14 @@ static int attachment_download(struct web_req *q, const char *ref, const char *a
 		return web_fail(q, 500, "Attachment", "cannot make a directory for the download");
 	ret = agency_show(q->r, ref, agency, dir, &rep, &saved);
 	if (ret) {
-		remove_dir(dir);
+		web_remove_dir(dir);
 		return web_fail(q, web_status_of(ret), "Attachment", q->r->e.msg);
 	}
 	list = json_object_get(rep, "attachments");
 	if (n > json_array_size(list)) {
 		ret = web_fail(q, 404, "Attachment", "No such attachment.");
 	} else {
-		attachment_file(list, n, file, sizeof file);
+		agency_attachment_file(list, n, file, sizeof file);
 		snprintf(path, sizeof path, "%s/%s", dir, file);
 		if (web_file_read(q, path))
 			ret = web_fail(q, 500, "Attachment", q->r->e.msg);
@@ -946,7 +891,7 @@ static int attachment_download(struct web_req *q, const char *ref, const char *a
 				q->raw_name[i] = '_';
 		q->raw_type = "application/octet-stream";
 	}
-	remove_dir(dir);
+	web_remove_dir(dir);
 	json_decref(rep);
 	return ret;
 }

@@ -825,19 +825,7 @@ static void open_browser(const char *url)
 /* The private directory holds only files this server wrote. */
 static void tmpdir_remove(void)
 {
-	DIR *d = opendir(web_tmpdir);
-	struct dirent *e;
-	char p[600];
-
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof p, "%s/%s", web_tmpdir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(web_tmpdir);
+	web_remove_dir(web_tmpdir);
 }
 
 int web_serve(const struct web_opts *o, struct cdop_err *e)

@@ -83,6 +83,8 @@ int web_deny(struct web_req *q);
 /* A file the library wrote for this request, read whole into q->raw (the
  * download); nonzero when it cannot be read. */
 int web_file_read(struct web_req *q, const char *path);
+/* Removes a directory of files this server wrote, and the files. */
+void web_remove_dir(const char *dir);
 /* The hidden CSRF input of a form. */
 void web_csrf_input(struct web_req *q);
 /* The library message in reg->e, one paragraph per line. */

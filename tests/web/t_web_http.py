@@ -164,12 +164,16 @@ try:
         f.write(bytes(range(256)) * 40)
     with open(att2, "w") as f:
         f.write("strategy meeting notes\n")
+    os.mkdir(os.path.join(reg.dir, "second"))
+    att3 = os.path.join(reg.dir, "second", "scan.pdf")  # the same name again
+    with open(att3, "wb") as f:
+        f.write(b"the second scan")
     rc, out, err = reg.cdop("mo", "agency", "receive", REF, "--agency", "gp", "--on", "2025-09-01",
-                            "--attach", att1, "--attach", att2)
+                            "--attach", att1, "--attach", att2, "--attach", att3)
     check(rc == 0, f"agency receive --attach: {err}")
     r = b.get(f"/cases/{REF}")
-    check(f'href="/cases/{REF}/agency?agency=gp">2 attachments</a>' in r.body,
-          "the case page links the report's 2 attachments")
+    check(f'href="/cases/{REF}/agency?agency=gp">3 attachments</a>' in r.body,
+          "the case page links the report's 3 attachments")
     r = b.get(f"/cases/{REF}/agency?agency=gp")
     check(r.status == 200 and "scan.pdf" in r.body and "notes &lt;b&gt;1 &amp; 2.txt" in r.body
           and "<b>1" not in r.body, f"the report page lists the attachments, escaped: {r.status}")
@@ -183,12 +187,16 @@ try:
         want = f.read()
     check(r.status == 200 and r.raw == want and r.header("Content-Type") == "application/octet-stream",
           f"attachment 1 downloads byte for byte: {r.status} {len(r.raw)}")
-    check(b.get(f"/cases/{REF}/agency?agency=gp&n=3").status == 404, "no attachment 3: 404")
+    r = b.get(f"/cases/{REF}/agency?agency=gp&n=3")
+    check(r.status == 200 and r.raw == b"the second scan" and
+          'filename="3-scan.pdf"' in (r.header("Content-Disposition") or ""),
+          f"a repeated name: the third attachment is its own file: {r.header('Content-Disposition')}")
+    check(b.get(f"/cases/{REF}/agency?agency=gp&n=4").status == 404, "no attachment 4: 404")
     check(b.get(f"/cases/{REF}/agency?agency=police").status == 200, "a report without attachments opens")
     check(b.get(f"/cases/{REF}/agency?agency=nobody").status in (404, 422), "an unknown agency is refused")
     rc, out, err = reg.cdop("ada", "audit", "list", "--json")
     shows = [e for e in json.loads(out) if e.get("action") == "agency_show"] if rc == 0 else []
-    check(len([e for e in shows if "attachments saved" in (e.get("detail") or "")]) == 3 and
+    check(len([e for e in shows if "attachments saved" in (e.get("detail") or "")]) == 4 and
           all(e.get("user") == "mo" for e in shows), f"every view and download is audited: {shows}")
     left = [n for d in os.listdir(reg.dir) if d.startswith("cdop-ui-")
             for n in os.listdir(os.path.join(reg.dir, d))]
@@ -250,7 +258,7 @@ try:
     check("attachment" in (r.header("Content-Disposition") or "") and "case pack" in r.body,
           "the pack is a download")
     r = p.get(f"/cases/{REF}")
-    check("2 attachments" in r.body and "scan.pdf" not in r.body and "/agency?" not in r.body,
+    check("3 attachments" in r.body and "scan.pdf" not in r.body and "/agency?" not in r.body,
           "the panel's case page counts attachments, names and links none")
     for path in (f"/cases/{REF}/edit", f"/cases/{REF}/history", "/cases/new", "/actions", "/users",
                  f"/cases/{REF}/agency?agency=gp", f"/cases/{REF}/agency?agency=gp&n=1"):
