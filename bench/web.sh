@@ -8,13 +8,23 @@ n=${1:-26000}
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${CDOP_BUILD:-$src/build}
 bin=$build/cdop-test
-work=$(mktemp -d /tmp/cdop-bench-web-XXXXXX)
-trap 'kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+# KEEP=DIR keeps the register in DIR and reuses it on the next run.
+if [ -n "${KEEP:-}" ]; then
+  work=$KEEP; mkdir -p "$work"
+  trap 'kill "$pid" 2>/dev/null' EXIT
+else
+  work=$(mktemp -d /tmp/cdop-bench-web-XXXXXX)
+  trap 'kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+fi
 export CDOP_TODAY=2027-06-01 TMPDIR="$work"
-CDOP_BIN=$bin bash -c ". '$src/tests/cli/lib.sh'; make_template '$work/t'"
 reg=$work/t/reg.cdop
-python3 "$src/bench/gen_cases.py" "$n" 2025 > "$work/cases.jsonl"
-"$bin" --register "$reg" --user mo --passphrase-file "$work/t/mo.pass" import "$work/cases.jsonl" >/dev/null
+if [ ! -s "$work/t/imported" ]; then
+  rm -rf "$work/t"
+  CDOP_BIN=$bin bash -c ". '$src/tests/cli/lib.sh'; make_template '$work/t'"
+  python3 "$src/bench/gen_cases.py" "$n" 2025 > "$work/cases.jsonl"
+  "$bin" --register "$reg" --user mo --passphrase-file "$work/t/mo.pass" import "$work/cases.jsonl" >/dev/null
+  echo "$n" > "$work/t/imported"
+fi
 ref=$("$bin" --register "$reg" --user mo --passphrase-file "$work/t/mo.pass" case list \
       --status reviewed --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["ref"])')
 "$bin" --register "$reg" ui --no-browser --port 0 > "$work/ui.out" 2>&1 &

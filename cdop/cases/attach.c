@@ -216,18 +216,37 @@ static int plain_name(const char *s)
 	return 1;
 }
 
-static int save_one(struct reg *r, const char *dir, size_t n, const char *name,
-		    int repeated, const uint8_t *data, size_t len)
+void agency_attachment_file(const json_t *list, size_t n, char *out, size_t outlen)
+{
+	const char *name = json_string_value(json_object_get(json_array_get(list, n - 1),
+							     "name"));
+	int repeated = 0;
+	size_t k;
+
+	if (!name)
+		name = "";
+	for (k = 0; k + 1 < n; k++) {
+		const char *earlier = json_string_value(json_object_get(json_array_get(list, k),
+									"name"));
+
+		repeated |= earlier && !strcmp(earlier, name);
+	}
+	if (plain_name(name) && !repeated)
+		snprintf(out, outlen, "%s", name);
+	else
+		snprintf(out, outlen, "%zu-%s", n, plain_name(name) ? name : "attachment");
+}
+
+/* Attachment n of list (its last so far) into dir, named as above. */
+static int save_one(struct reg *r, const char *dir, const json_t *list, size_t n,
+		    const uint8_t *data, size_t len)
 {
 	struct outfile o = OUTFILE_INIT;
-	char path[4096];
+	char path[4096], file[300];
 	int ret, cret;
 
-	if (plain_name(name) && !repeated)
-		snprintf(path, sizeof path, "%s/%s", dir, name);
-	else
-		snprintf(path, sizeof path, "%s/%zu-%s", dir, n,
-			 plain_name(name) ? name : "attachment");
+	agency_attachment_file(list, n, file, sizeof file);
+	snprintf(path, sizeof path, "%s/%s", dir, file);
 	ret = outfile_open(r, &o, path, OUTFILE_EXCL);
 	if (ret)
 		return ret;
@@ -252,8 +271,7 @@ static int attachments(struct reg *r, int64_t report, const char *dir, json_t *l
 	db_bind_int(&q, ":report", report);
 	while (!ret && db_step(&q) == DB_ROW) {
 		uint8_t *name = NULL, *data = NULL;
-		size_t nlen = 0, dlen = 0, k;
-		int repeated = 0;
+		size_t nlen = 0, dlen = 0;
 
 		n++;
 		const void *b;
@@ -265,16 +283,13 @@ static int attachments(struct reg *r, int64_t report, const char *dir, json_t *l
 			b = db_column_blob(&q, 1, &blen);
 			ret = store_open_identifiable(r, b, blen, &data, &dlen);
 		}
-		for (k = 0; !ret && k < json_array_size(list); k++)
-			repeated |= !strcmp(json_string_value(json_object_get(
-				json_array_get(list, k), "name")), (const char *)name);
 		if (!ret && json_array_append_new(list, json_pack("{s:I, s:s, s:I, s:s}",
 				"n", (json_int_t)n, "name", (const char *)name,
 				"bytes", (json_int_t)db_column_int(&q, 2),
 				"added_on", db_column_text(&q, 3))))
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		if (!ret && dir) {
-			ret = save_one(r, dir, n, (const char *)name, repeated, data, dlen);
+			ret = save_one(r, dir, list, n, data, dlen);
 			if (!ret)
 				(*saved)++;
 		}

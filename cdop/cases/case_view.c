@@ -459,20 +459,16 @@ static int list_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **out)
 	return CDOP_OK;
 }
 
-int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
-	       json_t **out)
-{
-	static const char sql[] =
-		"SELECT ref, status, NULL, death_date, expected, sex, notified_date, age_band, "
-		"d.json, d.sealed, cases.id "
-		"FROM cases JOIN case_documents d ON d.case_id = cases.id WHERE (:status IS NULL OR status = :status) "
-		"AND (:first IS NULL OR notified_date BETWEEN :first AND :last) "
-		"ORDER BY notified_date, ref";
-	struct db_stmt q = DB_STMT_INIT;
-	char first[DATE_BUFLEN], last[DATE_BUFLEN], count[32];
-	int ret, start;
+#define LIST_WHERE "WHERE (:status IS NULL OR status = :status) " \
+	"AND (:first IS NULL OR notified_date BETWEEN :first AND :last) "
 
-	*out = NULL;
+/* Checks the filter and binds its status and year to q (LIST_WHERE). */
+static int list_filter(struct reg *r, const struct case_filter *f, struct db_stmt *q,
+		       const char *sql)
+{
+	char first[DATE_BUFLEN], last[DATE_BUFLEN];
+	int start;
+
 	if (f->year) {
 		struct cdate a, b;
 
@@ -491,10 +487,37 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "'%s' is not a case status; "
 				"valid: %s", f->status, valid);
 	}
-	db_prepare(r, &q, sql);
-	db_bind_text(&q, ":status", f->status);
-	db_bind_text(&q, ":first", f->year ? first : NULL);
-	db_bind_text(&q, ":last", f->year ? last : NULL);
+	db_prepare(r, q, sql);
+	db_bind_text(q, ":status", f->status);
+	db_bind_text(q, ":first", f->year ? first : NULL);
+	db_bind_text(q, ":last", f->year ? last : NULL);
+	return CDOP_OK;
+}
+
+int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
+	       json_t **out)
+{
+	return cases_list_page(r, f, mode, 0, 0, out);
+}
+
+int cases_list_page(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
+		    size_t offset, size_t limit, json_t **out)
+{
+	static const char sql[] =
+		"SELECT ref, status, NULL, death_date, expected, sex, notified_date, age_band, "
+		"d.json, d.sealed, cases.id "
+		"FROM cases JOIN case_documents d ON d.case_id = cases.id " LIST_WHERE
+		"ORDER BY notified_date, ref LIMIT :limit OFFSET :offset";
+	struct db_stmt q = DB_STMT_INIT;
+	char count[32];
+	int ret;
+
+	*out = NULL;
+	ret = list_filter(r, f, &q, sql);
+	if (ret)
+		return ret;
+	db_bind_int(&q, ":limit", limit ? (int64_t)limit : -1);
+	db_bind_int(&q, ":offset", (int64_t)offset);
 	ret = cases_rows(r, &q, list_row, &mode, out);
 	if (!ret && mode != CASE_VIEW_ANON) {
 		snprintf(count, sizeof count, "%zu cases", json_array_size(*out));
@@ -505,4 +528,18 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 		*out = NULL;
 	}
 	return ret;
+}
+
+int cases_count(struct reg *r, const struct case_filter *f, size_t *n)
+{
+	static const char sql[] = "SELECT count(*) FROM cases " LIST_WHERE;
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = list_filter(r, f, &q, sql);
+
+	*n = 0;
+	if (ret)
+		return ret;
+	if (db_step(&q) == DB_ROW)
+		*n = (size_t)db_column_int(&q, 0);
+	return db_finalize(&q);
 }

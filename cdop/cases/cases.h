@@ -289,6 +289,13 @@ struct case_filter {
 /* case list: an array of summaries; identifiable ones are audited. */
 int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
 	       json_t **out);
+/* A page of it: at most limit summaries (0: all) after the first offset,
+ * in the same order. Only the summaries returned are read, so a page of a
+ * large register is cheap. */
+int cases_list_page(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
+		    size_t offset, size_t limit, json_t **out);
+/* How many cases the filter matches; no identifiers, not audited. */
+int cases_count(struct reg *r, const struct case_filter *f, size_t *n);
 
 /* ==== history ==== */
 struct reg;
@@ -480,6 +487,11 @@ int agency_receive_with(struct reg *r, const char *ref, const char *agency, cons
  */
 int agency_show(struct reg *r, const char *ref, const char *agency, const char *dir,
 		json_t **out, size_t *saved);
+/* The file name agency show gives attachment n (from 1) of its list
+ * "attachments" in dir: its own name when that is a plain file name not
+ * used by an earlier attachment, else "N-name" ("N-attachment" when the
+ * name is not plain). */
+void agency_attachment_file(const json_t *list, size_t n, char *out, size_t outlen);
 
 /* Import: one attachment of the case's AGENCY report (the row exists), in
  * the caller's transaction, sealed as agency receive --attach stores it. */

@@ -257,11 +257,17 @@ static int meeting_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row
 int meetings_list(struct reg *r, json_t **out)
 {
 	static const char sql[] =
-		"SELECT m.id, m.date, m.chair, "
-		"(SELECT count(*) FROM meeting_cases c WHERE c.meeting_id = m.id), "
-		"(SELECT count(*) FROM attendance a WHERE a.meeting_id = m.id), "
-		"(SELECT count(*) FROM reviews v WHERE v.meeting_id = m.id) "
-		"FROM meetings m ORDER BY m.date, m.id";
+		/* Counted once per table, not once per meeting: reviews has
+		 * no index on meeting_id (26k reviews made this seconds). */
+		"SELECT m.id, m.date, m.chair, ifnull(c.n, 0), ifnull(a.n, 0), ifnull(v.n, 0) "
+		"FROM meetings m "
+		"LEFT JOIN (SELECT meeting_id, count(*) AS n FROM meeting_cases "
+		"GROUP BY meeting_id) c ON c.meeting_id = m.id "
+		"LEFT JOIN (SELECT meeting_id, count(*) AS n FROM attendance "
+		"GROUP BY meeting_id) a ON a.meeting_id = m.id "
+		"LEFT JOIN (SELECT meeting_id, count(*) AS n FROM reviews "
+		"GROUP BY meeting_id) v ON v.meeting_id = m.id "
+		"ORDER BY m.date, m.id";
 	struct db_stmt q = DB_STMT_INIT;
 
 	db_prepare(r, &q, sql);

@@ -111,6 +111,10 @@ struct reg;
  * are left out and agency forms carry days only.
  */
 int today_list(struct reg *r, int anonymised, json_t **out);
+/* The same with only the first per_kind items of each kind (0: all), the
+ * summary still counting every item: only the items returned are named
+ * (and counted in the audit entry), so a large register's page is cheap. */
+int today_list_top(struct reg *r, int anonymised, size_t per_kind, json_t **out);
 
 /* ==== pack ==== */
 struct reg;

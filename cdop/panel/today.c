@@ -108,59 +108,59 @@ static int push(struct today *t, json_t *item, const char *ref, const char *due,
 {
 	int ret = CDOP_OK;
 
+	(void)ref; /* named after sorting, only the items returned */
 	if (!item || mark(t, item, due, late))
 		ret = reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret)
-		ret = add_name(t, item, ref);
 	if (!ret && json_array_append(t->items, item))
 		ret = reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
 	json_decref(item);
 	return ret;
 }
 
-static int add_rr(struct today *t)
+static const char *str_of(const json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : "";
+}
+
+/*
+ * One item per row of a due list (rr due, agency due): its code (the row's
+ * WHAT) labelled from CODES. by_status: the list's own "overdue" counts (a
+ * due time earlier today has passed).
+ */
+static int add_due(struct today *t, int (*due_list)(struct reg *, json_t **),
+		   const char *kind, const char *what, const struct code_list *codes,
+		   int by_status)
 {
 	json_t *list = NULL, *row;
 	size_t i;
-	int ret = rr_due(t->r, &list);
+	int ret = due_list(t->r, &list);
 
 	json_array_foreach(list, i, row) {
-		const char *action = json_string_value(json_object_get(row, "action"));
-		const char *ref = json_string_value(json_object_get(row, "ref"));
+		const char *code = str_of(row, what), *ref = str_of(row, "ref");
 
 		if (ret)
 			break;
-		if (t->anon)
-			continue; /* due times are the time of death plus a target */
-		ret = push(t, json_pack("{s:s, s:s, s:s, s:s}", "kind",
-					"joint_agency_response", "ref", ref, "what", action,
-					"label", code_list_label(&codes_rr_action, action)),
+		ret = push(t, json_pack("{s:s, s:s, s:s, s:s}", "kind", kind, "ref", ref,
+					"what", code, "label", code_list_label(codes, code)),
 			   ref, json_string_value(json_object_get(row, "due")),
-			   !strcmp(json_string_value(json_object_get(row, "status")), "overdue"));
+			   by_status && !strcmp(str_of(row, "status"), "overdue"));
 	}
 	json_decref(list);
 	return ret;
 }
 
+static int add_rr(struct today *t)
+{
+	if (t->anon)
+		return CDOP_OK; /* due times are the time of death plus a target */
+	return add_due(t, rr_due, "joint_agency_response", "action", &codes_rr_action, 1);
+}
+
 static int add_agency(struct today *t)
 {
-	json_t *list = NULL, *row;
-	size_t i;
-	int ret = agency_due(t->r, &list);
-
-	json_array_foreach(list, i, row) {
-		const char *agency = json_string_value(json_object_get(row, "agency"));
-		const char *ref = json_string_value(json_object_get(row, "ref"));
-
-		if (ret)
-			break;
-		ret = push(t, json_pack("{s:s, s:s, s:s, s:s}", "kind", "agency_form",
-					"ref", ref, "what", agency, "label",
-					code_list_label(&codes_agency, agency)),
-			   ref, json_string_value(json_object_get(row, "due")), 0);
-	}
-	json_decref(list);
-	return ret;
+	return add_due(t, agency_due, "agency_form", "agency", &codes_agency, 0);
 }
 
 static int add_recommendations(struct today *t)
@@ -342,10 +342,12 @@ static int sort_items(json_t *items, json_t **sorted)
 	return 0;
 }
 
+static const char *const kinds[] = { "joint_agency_response", "agency_form",
+	"recommendation", "ready_for_panel", "statutory_clock", "text_to_fix" };
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+
 static json_t *summary_of(const json_t *items)
 {
-	static const char *const kinds[] = { "joint_agency_response", "agency_form",
-		"recommendation", "ready_for_panel", "statutory_clock", "text_to_fix" };
 	json_t *s = json_pack("{s:i, s:i, s:i, s:I}", "overdue", 0, "due_today", 0,
 			      "upcoming", 0, "total", (json_int_t)json_array_size(items));
 	json_t *by = json_object(), *item;
@@ -374,10 +376,43 @@ static json_t *summary_of(const json_t *items)
 	return s;
 }
 
+/* The first per_kind items of each kind, in order (0: all), each named
+ * for the manager. */
+static int keep_and_name(struct today *t, const json_t *sorted, size_t per_kind,
+			 json_t **kept)
+{
+	size_t counts[NKINDS] = { 0 }, i, k;
+	json_t *item;
+	int ret = CDOP_OK;
+
+	*kept = json_array();
+	if (!*kept)
+		return reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
+	json_array_foreach(sorted, i, item) {
+		const char *kind = json_string_value(json_object_get(item, "kind"));
+
+		for (k = 0; k < NKINDS && strcmp(kinds[k], kind); k++)
+			;
+		if (per_kind && k < NKINDS && counts[k]++ >= per_kind)
+			continue;
+		ret = add_name(t, item, json_string_value(json_object_get(item, "ref")));
+		if (!ret && json_array_append(*kept, item))
+			ret = reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
+		if (ret)
+			break;
+	}
+	return ret;
+}
+
 int today_list(struct reg *r, int anonymised, json_t **out)
 {
+	return today_list_top(r, anonymised, 0, out);
+}
+
+int today_list_top(struct reg *r, int anonymised, size_t per_kind, json_t **out)
+{
 	struct today t;
-	json_t *sorted = NULL, *res = NULL;
+	json_t *sorted = NULL, *kept = NULL, *res = NULL;
 	char date[DATE_BUFLEN], detail[48];
 	int ret;
 
@@ -400,18 +435,22 @@ int today_list(struct reg *r, int anonymised, json_t **out)
 	if (!ret) ret = add_clocks(&t);
 	if (!ret && sort_items(t.items, &sorted))
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret)
+		ret = keep_and_name(&t, sorted, per_kind, &kept);
 	if (!ret) {
+		/* The summary counts every item, kept or not. */
 		res = json_pack("{s:s, s:o, s:O}", "date", date, "summary",
-				summary_of(sorted), "items", sorted);
+				summary_of(sorted), "items", kept);
 		if (!res)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
 	/* Names are shown to the manager: recorded before they are. */
 	if (!ret && !anonymised) {
-		snprintf(detail, sizeof detail, "%zu items", json_array_size(sorted));
+		snprintf(detail, sizeof detail, "%zu items", json_array_size(kept));
 		ret = audit_record(r, "today", "", detail);
 	}
 	json_decref(sorted);
+	json_decref(kept);
 	json_decref(t.items);
 	json_decref(t.names);
 	if (ret)

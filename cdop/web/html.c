@@ -4,6 +4,8 @@
 #include "forms/date.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,16 +68,40 @@ int web_days_between(const char *a, const char *b, long *days)
 	return 0;
 }
 
-void web_due_words(FILE *f, long left)
+void web_due_words(FILE *f, long left, int late)
 {
 	if (left < 0)
 		fprintf(f, "<span class=\"overdue\">%ld day%s overdue</span>", -left,
 			left == -1 ? "" : "s");
+	else if (left == 0 && late)
+		fputs("<span class=\"overdue\">overdue today</span>", f);
 	else if (left == 0)
 		fputs("<span class=\"due\">due today</span>", f);
 	else
 		fprintf(f, "<span class=\"upcoming\">due in %ld day%s</span>", left,
 			left == 1 ? "" : "s");
+}
+
+void web_case_link(FILE *f, const char *ref)
+{
+	fputs("<a href=\"/cases/", f);
+	web_h(f, ref);
+	fputs("\">", f);
+	web_h(f, ref);
+	fputs("</a>", f);
+}
+
+int web_post(struct web_req *q, web_page_fn *post, const char *rest, char *err,
+	     size_t errlen, int *ret)
+{
+	if (strcmp(q->method, "POST"))
+		return 0;
+	*ret = post(q, rest);
+	if (!*ret || q->status == 403)
+		return 1;
+	snprintf(err, errlen, "%s", q->r->e.msg);
+	q->status = web_status_of(*ret);
+	return 0;
 }
 
 void web_csrf_input(struct web_req *q)
@@ -192,4 +218,21 @@ int web_file_read(struct web_req *q, const char *path)
 	q->raw = (char *)buf;
 	q->rawlen = len;
 	return 0;
+}
+
+void web_remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[4400];
+
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
 }

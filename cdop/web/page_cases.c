@@ -16,15 +16,6 @@ static const char *js(const json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static void ref_link(FILE *f, const char *ref)
-{
-	fputs("<a href=\"/cases/", f);
-	web_h(f, ref);
-	fputs("\">", f);
-	web_h(f, ref);
-	fputs("</a>", f);
-}
-
 /* A REF as it may appear in a path: letters, digits and '-'. */
 static int ref_ok(const char *ref)
 {
@@ -38,7 +29,7 @@ static int ref_ok(const char *ref)
 
 /* ---- /cases ---- */
 
-#define CASES_PAGE 100
+#define CASES_PAGE 50
 
 static void pager(struct web_req *q, long page, int on, const char *label,
 		  const char *needle, const char *status)
@@ -75,7 +66,7 @@ int page_cases(struct web_req *q, const char *rest)
 	const char *pg = web_arg(q, "page");
 	long page = pg ? strtol(pg, NULL, 10) : 1;
 	json_t *list = NULL, *row;
-	size_t i, n = 0, first, last;
+	size_t i, n = 0, first, last, total = 0;
 	int ret;
 
 	(void)rest;
@@ -92,11 +83,16 @@ int page_cases(struct web_req *q, const char *rest)
 		return web_deny(q); /* search reads identifiers: managers only */
 	cf.status = status;
 	/* A search is the library's (name, NHS number, date of birth,
-	 * postcode, reference; audited), narrowed by status here. */
-	if (needle)
+	 * postcode, reference; audited), narrowed by status here. A list is
+	 * read a page at a time. */
+	if (needle) {
 		ret = cases_search(q->r, needle, &list);
-	else
-		ret = cases_list(q->r, &cf, anon ? CASE_VIEW_ANON : CASE_VIEW_FULL, &list);
+	} else {
+		ret = cases_count(q->r, &cf, &total);
+		if (!ret)
+			ret = cases_list_page(q->r, &cf, anon ? CASE_VIEW_ANON : CASE_VIEW_FULL,
+					      first, CASES_PAGE, &list);
+	}
 	fputs("<h1>Cases</h1>\n<form class=\"search\" method=\"get\" action=\"/cases\">", q->f);
 	if (!anon) {
 		fputs("<div><label for=\"q\">Search</label><input id=\"q\" name=\"q\" value=\"", q->f);
@@ -121,6 +117,8 @@ int page_cases(struct web_req *q, const char *rest)
 		json_decref(list);
 		return ret;
 	}
+	if (!needle)
+		n = first; /* the list is the page */
 	json_array_foreach(list, i, row) {
 		if (needle && status && (!js(row, "status") || strcmp(js(row, "status"), status)))
 			continue;
@@ -137,7 +135,7 @@ int page_cases(struct web_req *q, const char *rest)
 				      "<tbody>\n", q->f);
 		}
 		fputs("<tr><td>", q->f);
-		ref_link(q->f, js(row, "ref"));
+		web_case_link(q->f, js(row, "ref"));
 		fputs("</td><td>", q->f);
 		if (anon) {
 			web_h(q->f, web_code_label(&codes_case_status, js(row, "status")));
@@ -163,6 +161,8 @@ int page_cases(struct web_req *q, const char *rest)
 		web_h(q->f, web_code_label(&codes_expected, js(row, "expected")));
 		fputs("</td></tr>\n", q->f);
 	}
+	if (!needle)
+		n = total;
 	if (n > first) {
 		fprintf(q->f, "</tbody></table>\n<p class=\"hint\">Cases %zu to %zu of %zu.",
 			first + 1, n < last ? n : last, n);
@@ -429,6 +429,9 @@ static void age_words(FILE *f, const char *dob, const char *on)
 
 static void value_words(FILE *f, const struct field *fld, const json_t *v)
 {
+	size_t i;
+	const json_t *e;
+
 	if (json_is_string(v) && fld->type == FIELD_DATE)
 		web_date(f, json_string_value(v));
 	else if (json_is_string(v))
@@ -438,27 +441,27 @@ static void value_words(FILE *f, const struct field *fld, const json_t *v)
 		fputs(json_is_true(v) ? "yes" : "no", f);
 	else if (json_is_integer(v))
 		fprintf(f, "%lld", (long long)json_integer_value(v));
+	else if (json_is_array(v))
+		json_array_foreach(v, i, e) {
+			if (i)
+				fputs(", ", f);
+			if (json_is_string(e))
+				web_h(f, fld->codes ? web_code_label(fld->codes, json_string_value(e)) :
+				      json_string_value(e));
+		}
 }
 
-/* One section of the notification as a table of label and value. */
-static void section(FILE *f, const struct form *fm, const char *name, const json_t *obj)
+/* Label and value rows for the scalar fields of form fm found in obj. */
+static size_t kv_rows(FILE *f, const struct form *fm, const json_t *obj)
 {
-	const struct field *grp = NULL;
 	size_t i, shown = 0;
 
-	for (i = 0; i < fm->n; i++)
-		if (!strcmp(fm->fields[i].name, name))
-			grp = &fm->fields[i];
-	if (!grp || !grp->sub || !json_is_object(obj))
-		return;
-	fputs("<div class=\"card\"><h3>", f);
-	web_h(f, grp->label ? grp->label : name);
-	fputs("</h3><table class=\"kv\">", f);
-	for (i = 0; i < grp->sub->n; i++) {
-		const struct field *fld = &grp->sub->fields[i];
+	for (i = 0; i < fm->n; i++) {
+		const struct field *fld = &fm->fields[i];
 		const json_t *v = json_object_get(obj, fld->name);
 
-		if (!v || json_is_null(v))
+		if (!v || json_is_null(v) || fld->type == FIELD_OBJECT ||
+		    fld->type == FIELD_OBJECT_ARRAY)
 			continue;
 		shown++;
 		fputs("<tr><th>", f);
@@ -467,20 +470,49 @@ static void section(FILE *f, const struct form *fm, const char *name, const json
 		value_words(f, fld, v);
 		fputs("</td></tr>", f);
 	}
+	return shown;
+}
+
+static void card_open(FILE *f, const char *title)
+{
+	fputs("<div class=\"card\"><h3>", f);
+	web_h(f, title);
+	fputs("</h3><table class=\"kv\">", f);
+}
+
+static void card_close(FILE *f, size_t shown)
+{
+	if (!shown)
+		fputs("<tr><td class=\"empty\">Nothing recorded.</td></tr>", f);
+	fputs("</table></div>\n", f);
+}
+
+/* One section of the notification as a table of label and value. */
+static void section(FILE *f, const struct form *fm, const char *name, const json_t *obj)
+{
+	const struct field *grp = NULL;
+	size_t i, shown;
+
+	for (i = 0; i < fm->n; i++)
+		if (!strcmp(fm->fields[i].name, name))
+			grp = &fm->fields[i];
+	if (!grp || !grp->sub || !json_is_object(obj))
+		return;
+	card_open(f, grp->label ? grp->label : name);
+	shown = kv_rows(f, grp->sub, obj);
 	if (!strcmp(name, "death") && js(obj, "month")) {
 		fputs("<tr><th>Month of death</th><td>", f);
 		web_h(f, js(obj, "month"));
 		fputs("</td></tr>", f);
 		shown++;
 	}
-	if (!shown)
-		fputs("<tr><td class=\"empty\">Nothing recorded.</td></tr>", f);
-	fputs("</table></div>\n", f);
+	card_close(f, shown);
 }
 
 static void rr_section(struct web_req *q, const json_t *view, const char *today, int anon)
 {
 	const json_t *rr = json_object_get(view, "rapid_response"), *a;
+	long long now = 0;
 	size_t i;
 
 	fputs("<h2>Joint agency response</h2>\n", q->f);
@@ -489,12 +521,19 @@ static void rr_section(struct web_req *q, const json_t *view, const char *today,
 		      "unless recorded).</p>\n", q->f);
 		return;
 	}
+	if (rr_now_minutes(q->r, &now))
+		now = 0;
 	fputs("<ul class=\"timeline\">", q->f);
 	json_array_foreach(rr, i, a) {
 		const char *on = js(a, "on"), *due = js(a, "due");
 		int done = on || json_is_true(json_object_get(a, "done"));
 		long left = 0;
-		int over = !done && due && !web_days_between(today, due, &left) && left < 0;
+		long long at;
+		/* Late: its due time has passed, as rr due and Today count it
+		 * (a due date alone is its last minute). */
+		int late = !done && due && now && !date_done_minutes(due, &at) && at < now;
+		int over = !done && due && !web_days_between(today, due, &left) &&
+			   (left < 0 || late);
 
 		fprintf(q->f, "<li class=\"%s\"><strong>", done ? "is-done" :
 			over ? "is-overdue" : "");
@@ -514,7 +553,7 @@ static void rr_section(struct web_req *q, const json_t *view, const char *today,
 			fputs("due ", q->f);
 			web_date(q->f, due);
 			fputs(" · ", q->f);
-			web_due_words(q->f, left);
+			web_due_words(q->f, left, late);
 		} else {
 			fputs("not done", q->f);
 		}
@@ -528,7 +567,7 @@ static void rr_section(struct web_req *q, const json_t *view, const char *today,
 	fputs("</ul>\n", q->f);
 }
 
-static void agency_section(struct web_req *q, const json_t *view)
+static void agency_section(struct web_req *q, const json_t *view, const char *ref, int anon)
 {
 	const json_t *ag = json_object_get(view, "agency_reports"), *a;
 	size_t i;
@@ -539,9 +578,11 @@ static void agency_section(struct web_req *q, const json_t *view)
 		return;
 	}
 	fputs("<table><thead><tr><th>Agency</th><th>Requested</th><th>Due</th>"
-	      "<th>Received</th></tr></thead><tbody>", q->f);
+	      "<th>Received</th><th>Form and attachments</th></tr></thead><tbody>", q->f);
 	json_array_foreach(ag, i, a) {
 		const json_t *rcv = json_object_get(a, "received");
+		long long att = (long long)json_integer_value(json_object_get(a, "attachments"));
+		int form = json_is_object(json_object_get(a, "form"));
 
 		fputs("<tr><td>", q->f);
 		web_h(q->f, web_code_label(&codes_agency, js(a, "agency")));
@@ -555,6 +596,25 @@ static void agency_section(struct web_req *q, const json_t *view)
 		else
 			fputs(json_is_true(rcv) ? "received" : "<span class=\"upcoming\">awaited</span>",
 			      q->f);
+		fputs("</td><td>", q->f);
+		/* The panel sees how many; opening them is the manager's
+		 * (agency show, audited). */
+		if (!anon && (form || att)) {
+			fputs("<a href=\"/cases/", q->f);
+			web_h(q->f, ref);
+			fputs("/agency?agency=", q->f);
+			web_h(q->f, js(a, "agency"));
+			fputs("\">", q->f);
+		}
+		if (form)
+			fputs("the form", q->f);
+		if (att)
+			fprintf(q->f, "%s%lld attachment%s", form ? " and " : "", att,
+				att == 1 ? "" : "s");
+		if (!form && !att)
+			fputs("<span class=\"empty\">none</span>", q->f);
+		if (!anon && (form || att))
+			fputs("</a>", q->f);
 		fputs("</td></tr>", q->f);
 	}
 	fputs("</tbody></table>\n", q->f);
@@ -742,13 +802,8 @@ int page_case(struct web_req *q, const char *rest)
 	snprintf(q->title, sizeof q->title, "%s", rest);
 	if (!ref_ok(rest))
 		return web_fail(q, 404, "Not found", "No such case.");
-	if (!strcmp(q->method, "POST")) {
-		ret = case_post(q, rest);
-		if (!ret || q->status == 403)
-			return ret;
-		snprintf(err, sizeof err, "%s", q->r->e.msg);
-		q->status = web_status_of(ret);
-	}
+	if (web_post(q, case_post, rest, err, sizeof err, &ret))
+		return ret;
 	reg_today(q->r, today);
 	ret = cases_show(q->r, rest, anon ? CASE_VIEW_ANON : CASE_VIEW_FULL, &view);
 	if (ret)
@@ -805,10 +860,141 @@ int page_case(struct web_req *q, const char *rest)
 	section(q->f, &form_notification, "notified", json_object_get(n, "notified"));
 	fputs("</div>\n", q->f);
 	rr_section(q, view, today, anon);
-	agency_section(q, view);
+	agency_section(q, view, rest, anon);
 	review_section(q, view);
 	if (!anon)
 		case_forms(q, rest);
 	json_decref(view);
+	return 0;
+}
+
+/* ---- /cases/REF/agency?agency=A[&n=N]: one agency's report ---- */
+
+/* Attachment n as a download: agency_show writes the report's attachments
+ * to a private directory (audited as the command's --save-attachments),
+ * the one asked for is read back and the directory removed at once. */
+static int attachment_download(struct web_req *q, const char *ref, const char *agency,
+			       unsigned long n)
+{
+	char dir[300], file[300], path[700];
+	json_t *rep = NULL;
+	const json_t *list;
+	size_t saved = 0, i;
+	int ret;
+
+	snprintf(dir, sizeof dir, "%s/att-XXXXXX", web_tmpdir);
+	if (!mkdtemp(dir))
+		return web_fail(q, 500, "Attachment", "cannot make a directory for the download");
+	ret = agency_show(q->r, ref, agency, dir, &rep, &saved);
+	if (ret) {
+		web_remove_dir(dir);
+		return web_fail(q, web_status_of(ret), "Attachment", q->r->e.msg);
+	}
+	list = json_object_get(rep, "attachments");
+	if (n > json_array_size(list)) {
+		ret = web_fail(q, 404, "Attachment", "No such attachment.");
+	} else {
+		agency_attachment_file(list, n, file, sizeof file);
+		snprintf(path, sizeof path, "%s/%s", dir, file);
+		if (web_file_read(q, path))
+			ret = web_fail(q, 500, "Attachment", q->r->e.msg);
+		/* The download's name: letters, digits and . _ - of its own. */
+		snprintf(q->raw_name, sizeof q->raw_name, "%.100s", file);
+		for (i = 0; q->raw_name[i]; i++)
+			if (!isalnum((unsigned char)q->raw_name[i]) &&
+			    !strchr("._-", q->raw_name[i]))
+				q->raw_name[i] = '_';
+		q->raw_type = "application/octet-stream";
+	}
+	web_remove_dir(dir);
+	json_decref(rep);
+	return ret;
+}
+
+int page_case_agency(struct web_req *q, const char *rest)
+{
+	const char *agency = web_arg(q, "agency"), *nstr = web_arg(q, "n");
+	const json_t *list, *a, *form;
+	json_t *rep = NULL;
+	size_t saved = 0, i, k;
+	int ret;
+
+	snprintf(q->title, sizeof q->title, "%s agency report", rest);
+	if (!ref_ok(rest) || !agency || !*agency)
+		return web_fail(q, 404, "Not found", "No such agency report.");
+	if (nstr) {
+		char *end;
+		unsigned long n = strtoul(nstr, &end, 10);
+
+		if (*end || !n || n > 100000)
+			return web_fail(q, 404, "Not found", "No such attachment.");
+		return attachment_download(q, rest, agency, n);
+	}
+	ret = agency_show(q->r, rest, agency, NULL, &rep, &saved);
+	if (ret)
+		return web_fail(q, web_status_of(ret), "Agency report", q->r->e.msg);
+	fputs("<h1>", q->f);
+	web_h(q->f, web_code_label(&codes_agency, agency));
+	fputs(" <span class=\"hint\">", q->f);
+	web_case_link(q->f, rest);
+	fputs("</span></h1>\n<div class=\"cols\">", q->f);
+	card_open(q->f, "The request");
+	k = 0;
+	if (js(rep, "requested")) {
+		fputs("<tr><th>Requested</th><td>", q->f);
+		web_date(q->f, js(rep, "requested"));
+		fputs("</td></tr>", q->f);
+		k++;
+	}
+	if (js(rep, "due")) {
+		fputs("<tr><th>Due</th><td>", q->f);
+		web_date(q->f, js(rep, "due"));
+		fputs("</td></tr>", q->f);
+		k++;
+	}
+	fputs("<tr><th>Received</th><td>", q->f);
+	if (js(rep, "received"))
+		web_date(q->f, js(rep, "received"));
+	else
+		fputs("<span class=\"upcoming\">awaited</span>", q->f);
+	fputs("</td></tr>", q->f);
+	card_close(q->f, k + 1);
+	form = json_object_get(rep, "form");
+	if (json_is_object(form)) {
+		card_open(q->f, form_agency_reporting.title);
+		card_close(q->f, kv_rows(q->f, &form_agency_reporting, form));
+		for (i = 0; i < form_agency_reporting.n; i++) {
+			const struct field *fld = &form_agency_reporting.fields[i];
+
+			if (fld->type != FIELD_OBJECT || !fld->sub ||
+			    !json_is_object(json_object_get(form, fld->name)))
+				continue;
+			card_open(q->f, fld->label);
+			card_close(q->f, kv_rows(q->f, fld->sub, json_object_get(form, fld->name)));
+		}
+	}
+	fputs("</div>\n<h2>Attachments</h2>\n", q->f);
+	list = json_object_get(rep, "attachments");
+	if (!json_array_size(list))
+		fputs("<p class=\"empty\">No attachment came with this report.</p>\n", q->f);
+	else
+		fputs("<table><thead><tr><th>File</th><th>Size</th><th>Added</th></tr></thead>"
+		      "<tbody>\n", q->f);
+	json_array_foreach(list, i, a) {
+		fputs("<tr><td><a href=\"/cases/", q->f);
+		web_h(q->f, rest);
+		fputs("/agency?agency=", q->f);
+		web_h(q->f, agency);
+		fprintf(q->f, "&amp;n=%zu\">", i + 1);
+		web_h(q->f, js(a, "name"));
+		fprintf(q->f, "</a></td><td>%lld bytes</td><td>",
+			(long long)json_integer_value(json_object_get(a, "bytes")));
+		web_date(q->f, js(a, "added_on"));
+		fputs("</td></tr>\n", q->f);
+	}
+	if (json_array_size(list))
+		fputs("</tbody></table>\n<p class=\"hint\">Opening this report and each "
+		      "download is recorded in the audit trail.</p>\n", q->f);
+	json_decref(rep);
 	return 0;
 }

@@ -142,13 +142,8 @@ int page_meeting(struct web_req *q, const char *rest)
 	snprintf(q->title, sizeof q->title, "Meeting %s", rest);
 	if (!id_ok(rest))
 		return web_fail(q, 404, "Not found", "No such meeting.");
-	if (!strcmp(q->method, "POST")) {
-		ret = meeting_post(q, rest);
-		if (!ret || q->status == 403)
-			return ret;
-		snprintf(err, sizeof err, "%s", q->r->e.msg);
-		q->status = web_status_of(ret);
-	}
+	if (web_post(q, meeting_post, rest, err, sizeof err, &ret))
+		return ret;
 	ret = meetings_agenda(q->r, rest, &m);
 	if (ret)
 		return web_fail(q, web_status_of(ret), "Meeting", q->r->e.msg);
@@ -172,11 +167,9 @@ int page_meeting(struct web_req *q, const char *rest)
 		fputs("<table><thead><tr><th>Case</th><th>Status</th><th>Analysis</th></tr>"
 		      "</thead><tbody>\n", q->f);
 	json_array_foreach(list, i, row) {
-		fputs("<tr><td><a href=\"/cases/", q->f);
-		web_h(q->f, js(row, "ref"));
-		fputs("\">", q->f);
-		web_h(q->f, js(row, "ref"));
-		fputs("</a></td><td>", q->f);
+		fputs("<tr><td>", q->f);
+		web_case_link(q->f, js(row, "ref"));
+		fputs("</td><td>", q->f);
 		web_h(q->f, web_code_label(&codes_case_status, js(row, "status")));
 		fputs("</td><td><a href=\"/reviews/", q->f);
 		web_h(q->f, js(row, "ref"));
@@ -255,6 +248,19 @@ int page_meeting_pack(struct web_req *q, const char *rest)
 
 /* ---- /reviews/REF?meeting=ID ---- */
 
+/* Does the posted modifiable value fit what the scores imply? With no
+ * domain scoring 2 and one scoring 0, "no" fits as well. */
+static int modifiable_fits(const char *implied, const json_t *posted)
+{
+	const char *mod = json_string_value(json_object_get(posted, "modifiable"));
+
+	if (!mod)
+		return 0;
+	if (!strcmp(implied, "insufficient_information"))
+		return !strcmp(mod, "no") || !strcmp(mod, implied);
+	return !strcmp(mod, implied);
+}
+
 int page_review(struct web_req *q, const char *rest)
 {
 	const char *meeting = web_arg(q, "meeting");
@@ -273,18 +279,33 @@ int page_review(struct web_req *q, const char *rest)
 	if (ret)
 		return web_fail(q, web_status_of(ret), "Review", q->r->e.msg);
 	if (!strcmp(q->method, "POST")) {
+		const char *op = web_form_get(q->form, "op");
+		int offer = op && !strcmp(op, "offer");
+
 		posted = web_form_json(q, &form_review, &errs);
-		ret = posted ? reviews_record(q->r, rest, meeting, posted, &amended) :
-			CDOP_ERR_NOMEM;
-		if (!ret) {
+		if (!posted) {
+			ret = CDOP_ERR_NOMEM;
+			goto out;
+		}
+		ret = offer ? CDOP_OK : reviews_record(q->r, rest, meeting, posted, &amended);
+		if (!ret && !offer) {
 			snprintf(q->location, sizeof q->location, "/meetings/%s", meeting);
 			snprintf(q->flash, sizeof q->flash, "Review of %s %s.", rest,
 				 amended ? "amended" : "recorded");
 			goto out;
 		}
-		web_errors_from_msg(q->r->e.msg, &errs, other, sizeof other);
-		q->status = web_status_of(ret);
+		if (ret) {
+			web_errors_from_msg(q->r->e.msg, &errs, other, sizeof other);
+			q->status = web_status_of(ret);
+		}
 		implied = reviews_implied_modifiable(posted);
+		/* Offered: preselected when not chosen yet, and on "Offer from
+		 * the scores" in place of a choice the scores contradict. A
+		 * contradiction posted for saving stays, with its error. */
+		if (implied && (!json_is_string(json_object_get(posted, "modifiable")) ||
+				(offer && !modifiable_fits(implied, posted))))
+			json_object_set_new(posted, "modifiable", json_string(implied));
+		ret = CDOP_OK;
 	}
 	values = posted ? posted : json_object_get(view, "review");
 	fputs("<h1>Analysis: ", q->f);
@@ -328,7 +349,10 @@ int page_review(struct web_req *q, const char *rest)
 	      "domain scores 2; otherwise <em>no</em>, or <em>insufficient information</em> "
 	      "only when some domain scores 0.</p>", q->f);
 	web_form_fields(q, &form_review, values, &errs, NULL);
-	fputs("<div class=\"actions\"><button>Save the review</button></div></form>\n", q->f);
+	fputs("<div class=\"actions\"><button>Save the review</button>"
+	      "<button class=\"secondary\" name=\"op\" value=\"offer\">Offer "
+	      "modifiable from the scores</button></div></form>\n"
+	      "<script src=\"/review.js\" defer></script>\n", q->f);
 out:
 	form_errors_release(&errs);
 	json_decref(posted);
@@ -390,11 +414,9 @@ int page_actions(struct web_req *q, const char *rest)
 		}
 		shown++;
 
-		fputs("<tr><td><a href=\"/cases/", q->f);
-		web_h(q->f, js(row, "ref"));
-		fputs("\">", q->f);
-		web_h(q->f, js(row, "ref"));
-		fputs("</a></td><td>", q->f);
+		fputs("<tr><td>", q->f);
+		web_case_link(q->f, js(row, "ref"));
+		fputs("</td><td>", q->f);
 		web_h(q->f, js(row, "text"));
 		fputs("</td><td>", q->f);
 		web_h(q->f, web_code_label(&codes_agency, js(row, "owner")));
@@ -407,7 +429,7 @@ int page_actions(struct web_req *q, const char *rest)
 			fputs("</span></td><td>", q->f);
 		} else {
 			if (!web_days_between(today, js(row, "due"), &left))
-				web_due_words(q->f, left);
+				web_due_words(q->f, left, 0);
 			fprintf(q->f, "</td><td><form method=\"post\" action=\"/actions\" "
 				"class=\"inline\"><input type=\"hidden\" name=\"id\" value=\"%lld\">",
 				id);

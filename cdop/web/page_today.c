@@ -41,22 +41,24 @@ static void when(FILE *f, const json_t *it)
 {
 	const char *status = js(it, "status");
 
-	if (status && !strcmp(status, "overdue") && ji(it, "days_overdue") == 0)
-		fputs("<span class=\"overdue\">overdue today</span>", f);
-	else if (json_object_get(it, "days_overdue"))
-		web_due_words(f, -(long)ji(it, "days_overdue"));
+	if (json_object_get(it, "days_overdue"))
+		web_due_words(f, -(long)ji(it, "days_overdue"),
+			      status && !strcmp(status, "overdue"));
 	else if (json_object_get(it, "days_left"))
-		web_due_words(f, (long)ji(it, "days_left"));
+		web_due_words(f, (long)ji(it, "days_left"), 0);
 	else if (json_object_get(it, "days_since_death"))
 		fprintf(f, "<span class=\"upcoming\">%lld days since death</span>",
 			ji(it, "days_since_death"));
 }
 
 static void group_rows(struct web_req *q, const struct group *g, const json_t *items,
-		       int anon)
+		       const json_t *by_kind, int anon)
 {
 	const json_t *it;
-	size_t i, n = 0, total = 0;
+	size_t i, n = 0;
+	/* The list holds the first TODAY_ROWS of each kind; the summary
+	 * counts them all. */
+	size_t total = (size_t)ji(json_object_get(by_kind, g->kind), "total");
 
 	fprintf(q->f, "<h2 id=\"%s\">%s</h2>\n", g->kind, g->title);
 	json_array_foreach(items, i, it) {
@@ -64,17 +66,15 @@ static void group_rows(struct web_req *q, const struct group *g, const json_t *i
 
 		if (!kind || strcmp(kind, g->kind))
 			continue;
-		if (total++ >= TODAY_ROWS)
+		if (n >= TODAY_ROWS)
 			continue;
 		if (!n++)
 			fprintf(q->f, "<table><thead><tr><th>Case</th>%s<th>What</th><th>Due</th>"
 				"<th>When</th></tr></thead><tbody>\n",
 				anon ? "" : "<th>Child</th>");
-		fputs("<tr><td><a href=\"/cases/", q->f);
-		web_h(q->f, js(it, "ref"));
-		fputs("\">", q->f);
-		web_h(q->f, js(it, "ref"));
-		fputs("</a></td>", q->f);
+		fputs("<tr><td>", q->f);
+		web_case_link(q->f, js(it, "ref"));
+		fputs("</td>", q->f);
 		if (!anon) {
 			fputs("<td>", q->f);
 			web_h(q->f, js(it, "name"));
@@ -141,7 +141,7 @@ int page_today(struct web_req *q, const char *rest)
 		      "this role.</p>\n", q->f);
 		return 0;
 	}
-	ret = today_list(q->r, anon, &t);
+	ret = today_list_top(q->r, anon, TODAY_ROWS, &t);
 	if (ret)
 		return web_fail(q, web_status_of(ret), "Today", q->r->e.msg);
 	sum = json_object_get(json_object_get(t, "summary"), "by_kind");
@@ -161,7 +161,7 @@ int page_today(struct web_req *q, const char *rest)
 		if (anon && (!strcmp(groups[g].kind, "joint_agency_response") ||
 			     !strcmp(groups[g].kind, "statutory_clock")))
 			continue; /* not in the panel's list */
-		group_rows(q, &groups[g], json_object_get(t, "items"), anon);
+		group_rows(q, &groups[g], json_object_get(t, "items"), sum, anon);
 	}
 	json_decref(t);
 	return 0;

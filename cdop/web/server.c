@@ -42,7 +42,7 @@
 #define FORM_BYTES_MAX (256 * 1024)
 #define COOKIE_NAME "cdop_session"
 
-static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
+static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
 			  "form-action 'self'; frame-ancestors 'none'";
 
 struct web_session {
@@ -91,6 +91,7 @@ static const struct route routes[] = {
 	{ "/cases/new", NULL, page_case_new, R_MANAGER, 1 },
 	{ "/cases/", "/edit", page_case_edit, R_MANAGER, 1 },
 	{ "/cases/", "/history", page_case_history, R_MANAGER, 1 },
+	{ "/cases/", "/agency", page_case_agency, R_MANAGER, 1 },
 	{ "/cases/", NULL, page_case, R_MANAGER | R_PANEL, 0 },
 	{ "/meetings", NULL, page_meetings, R_MANAGER | R_PANEL, 0 },
 	{ "/meetings/", "/pack", page_meeting_pack, R_MANAGER | R_PANEL, 0 },
@@ -638,8 +639,10 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
 				  "on its own port.");
 	if (strcmp(method, "GET") && strcmp(method, "POST") && strcmp(method, "HEAD"))
 		return send_plain(c, 405, "Method not allowed", "Only GET and POST.");
-	if (!strcmp(url, "/style.css") || !strcmp(url, "/favicon.ico")) {
+	if (!strcmp(url, "/style.css") || !strcmp(url, "/favicon.ico") ||
+	    !strcmp(url, "/review.js")) {
 		const struct embedded_file *a = web_asset(url + 1);
+		int script = !strcmp(url, "/review.js");
 		void *copy;
 
 		if (!a)
@@ -648,7 +651,8 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
 		if (!copy)
 			return MHD_NO;
 		memcpy(copy, a->data, a->len);
-		return respond(c, 200, "text/css; charset=utf-8", copy, a->len, NULL, NULL, NULL);
+		return respond(c, 200, script ? "text/javascript; charset=utf-8" :
+			       "text/css; charset=utf-8", copy, a->len, NULL, NULL, NULL);
 	}
 	/* The start token: a new session, then the same page without it. */
 	token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
@@ -824,19 +828,7 @@ static void open_browser(const char *url)
 /* The private directory holds only files this server wrote. */
 static void tmpdir_remove(void)
 {
-	DIR *d = opendir(web_tmpdir);
-	struct dirent *e;
-	char p[600];
-
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof p, "%s/%s", web_tmpdir, e->d_name);
-		unlink(p);
-	}
-	if (d)
-		closedir(d);
-	rmdir(web_tmpdir);
+	web_remove_dir(web_tmpdir);
 }
 
 int web_serve(const struct web_opts *o, struct cdop_err *e)

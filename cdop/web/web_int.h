@@ -70,8 +70,11 @@ void web_h(FILE *f, const char *s);
 void web_date(FILE *f, const char *iso);
 /* Whole days from a to b (dates or datetimes, first 10 characters). */
 int web_days_between(const char *a, const char *b, long *days);
-/* "3 days overdue" / "due in 5 days" / "due today". */
-void web_due_words(FILE *f, long days_left);
+/* "3 days overdue" / "due in 5 days" / "due today", or "overdue today"
+ * when late (a due time today has passed): the one wording of every page. */
+void web_due_words(FILE *f, long days_left, int late);
+/* A link to the case page, the reference as its text. */
+void web_case_link(FILE *f, const char *ref);
 /* A <select> of a code list's codes, labelled. */
 void web_code_select(FILE *f, const char *name, const struct code_list *l);
 /* 403 for a page only a manager may use, recorded in the audit trail as
@@ -80,6 +83,8 @@ int web_deny(struct web_req *q);
 /* A file the library wrote for this request, read whole into q->raw (the
  * download); nonzero when it cannot be read. */
 int web_file_read(struct web_req *q, const char *path);
+/* Removes a directory of files this server wrote, and the files. */
+void web_remove_dir(const char *dir);
 /* The hidden CSRF input of a form. */
 void web_csrf_input(struct web_req *q);
 /* The library message in reg->e, one paragraph per line. */
@@ -113,12 +118,18 @@ void web_errors_from_msg(const char *msg, struct form_errors *errs, char *other,
 
 /* ---- pages ---- */
 typedef int web_page_fn(struct web_req *q, const char *rest);
+/* A page's POST: runs post(q, rest). 1 when the request is finished (done
+ * and redirected, or refused) with *ret its result; 0 to show the page,
+ * with the library's message in err when the post failed (the status set). */
+int web_post(struct web_req *q, web_page_fn *post, const char *rest, char *err,
+	     size_t errlen, int *ret);
 int page_today(struct web_req *q, const char *rest);
 int page_cases(struct web_req *q, const char *rest);
 int page_case(struct web_req *q, const char *rest);
 int page_case_new(struct web_req *q, const char *rest);
 int page_case_edit(struct web_req *q, const char *rest);
 int page_case_history(struct web_req *q, const char *rest);
+int page_case_agency(struct web_req *q, const char *rest);
 int page_meetings(struct web_req *q, const char *rest);
 int page_meeting(struct web_req *q, const char *rest);
 int page_meeting_pack(struct web_req *q, const char *rest);

@@ -317,6 +317,29 @@ static void test_due_empty(void **state)
 	json_decref(list);
 }
 
+/* The names agency show gives saved attachments (the UI's downloads use
+ * the same rule): plain and new as it is, else numbered. */
+static void test_attachment_file(void **state)
+{
+	json_t *list = json_pack("[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}]", "name", "scan.pdf",
+				 "name", "notes.txt", "name", "scan.pdf", "name", "../x",
+				 "name", "..");
+	char out[64];
+
+	(void)state;
+	agency_attachment_file(list, 1, out, sizeof out);
+	assert_string_equal(out, "scan.pdf");
+	agency_attachment_file(list, 2, out, sizeof out);
+	assert_string_equal(out, "notes.txt");
+	agency_attachment_file(list, 3, out, sizeof out);
+	assert_string_equal(out, "3-scan.pdf");
+	agency_attachment_file(list, 4, out, sizeof out);
+	assert_string_equal(out, "4-attachment");
+	agency_attachment_file(list, 5, out, sizeof out);
+	assert_string_equal(out, "5-attachment");
+	json_decref(list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +350,7 @@ int main(void)
 		T_TEST(test_receive_refused),
 		T_TEST(test_due),
 		T_TEST(test_due_empty),
+		cmocka_unit_test(test_attachment_file),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

@@ -206,6 +206,46 @@ static void test_list_filters(void **state)
 	t_assert_unchanged(r, before);
 }
 
+/* A page of the list: the same order, only the rows asked for read and
+ * audited; cases_count gives the whole. */
+static void test_list_page(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char a[CASE_REF_MAX], b[CASE_REF_MAX], d[CASE_REF_MAX];
+	const struct case_filter all = { NULL, NULL }, bad = { "open", NULL };
+	json_t *list = NULL;
+	size_t n = 99;
+
+	t_notify(r, t_notification("Example", NULL), a);
+	t_notify(r, t_notification("Other", NULL), b);
+	t_notify(r, t_notification("Third", NULL), d);
+	t_ok(cases_count(r, &all, &n), r);
+	assert_int_equal(n, 3);
+	t_ok(cases_count(r, &(struct case_filter){ "gathering", NULL }, &n), r);
+	assert_int_equal(n, 0);
+	t_ok(cases_list_page(r, &all, CASE_VIEW_FULL, 1, 1, &list), r);
+	assert_int_equal(json_array_size(list), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "ref")), b);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0),
+							      "surname")), "Other");
+	json_decref(list);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM audit WHERE action = 'list' "
+			       "AND detail = '1 cases'"), 1);
+	t_ok(cases_list_page(r, &all, CASE_VIEW_ANON, 2, 50, &list), r);
+	assert_int_equal(json_array_size(list), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "ref")), d);
+	json_decref(list);
+	t_ok(cases_list_page(r, &all, CASE_VIEW_ANON, 3, 50, &list), r);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	list = NULL;
+	t_expect(cases_count(r, &bad, &n), CDOP_ERR_INPUT, r, "status: 'open' is not a case status");
+	t_expect(cases_list_page(r, &bad, CASE_VIEW_ANON, 0, 10, &list), CDOP_ERR_INPUT, r,
+		 "status: 'open'");
+	assert_null(list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +253,7 @@ int main(void)
 		T_TEST(test_manager_view_audited),
 		T_TEST(test_show_refused),
 		T_TEST(test_list_filters),
+		T_TEST(test_list_page),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

@@ -51,6 +51,13 @@ def shot(d, name):
         d.set_window_size(1280, 1000)
 
 
+def shot_at(d, name, css):
+    """One window's height of the page, from the element at css."""
+    print(f"{time.time() - T0:6.1f}s {name}", file=sys.stderr)
+    d.execute_script("arguments[0].scrollIntoView(true);", d.find_element(By.CSS_SELECTOR, css))
+    d.save_screenshot(os.path.join(SHOTS, name + ".png"))
+
+
 def fill(d, name, value):
     # Set as typed (send_keys types key by key: seconds on a loaded machine).
     e = d.find_element(By.NAME, name)
@@ -152,6 +159,20 @@ try:
           "Today lists the response actions in days")
     shot(mgr, "05-today")
 
+    # An agency's report with an attachment: linked from the case page,
+    # opened (agency show) and downloadable.
+    scan = os.path.join(reg.dir, "discharge-summary.pdf")
+    with open(scan, "wb") as f:
+        f.write(b"%PDF-1.4 discharge summary\n")
+    rc, _, err = reg.cdop("mo", "agency", "receive", ref, "--agency", "gp", "--on", "2025-09-01",
+                          "--attach", scan)
+    check(rc == 0, f"agency receive --attach: {err}")
+    mgr.get(f"{srv.url}/cases/{ref}")
+    click_and_wait(mgr, mgr.find_element(By.LINK_TEXT, "1 attachment"))
+    link = mgr.find_element(By.LINK_TEXT, "discharge-summary.pdf")
+    check("/agency?agency=gp&n=1" in link.get_attribute("href"), "the report page links the attachment")
+    shot(mgr, "05b-agency-report")
+
     # An agency form requested, the case made ready, a meeting, the agenda.
     mgr.get(f"{srv.url}/cases/{ref}")
     for status in ("gathering", "ready"):
@@ -199,6 +220,15 @@ try:
     check(len(beside) == 1 and "modifiable" in pan.page_source, "the contradiction is shown beside modifiable")
     check("From the domain scores given, modifiable factors" in pan.page_source, "the implied value is offered")
     shot(pan, "07-review-rejected")
+    # The enhancement script offers modifiable as the scores are chosen.
+    def modifiable():
+        return pan.execute_script(
+            "var e = document.querySelector('input[name=\"modifiable\"]:checked'); return e && e.value;")
+    choose(pan, "domains.service_provision", "2")
+    check(modifiable() == "yes", f"a domain scoring 2 offers 'yes' live: {modifiable()}")
+    shot_at(pan, "07b-review-offered", "fieldset")
+    choose(pan, "domains.service_provision", "1")
+    check(modifiable() == "no", f"all scoring 1 offers 'no' live: {modifiable()}")
     choose(pan, "modifiable", "no")
     submit(pan)
     check(pan.current_url == f"{srv.url}/meetings/{mid}", f"review saved: {pan.current_url}")

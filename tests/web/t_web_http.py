@@ -159,6 +159,52 @@ try:
     r = b.post(f"/cases/{REF}", {"csrf": csrf, "op": "agency_receive", "ragency": "nobody",
                                  "received": "today"})
     check(r.status == 422 and 'class="error"' in r.body, f"an unknown agency is refused: {r.status}")
+    # Attachments: listed on the case page, opened and downloaded through
+    # agency show (manager only, audited), the temporary files removed.
+    att1 = os.path.join(reg.dir, "scan.pdf")
+    att2 = os.path.join(reg.dir, "notes <b>1 & 2.txt")
+    with open(att1, "wb") as f:
+        f.write(bytes(range(256)) * 40)
+    with open(att2, "w") as f:
+        f.write("strategy meeting notes\n")
+    os.mkdir(os.path.join(reg.dir, "second"))
+    att3 = os.path.join(reg.dir, "second", "scan.pdf")  # the same name again
+    with open(att3, "wb") as f:
+        f.write(b"the second scan")
+    rc, out, err = reg.cdop("mo", "agency", "receive", REF, "--agency", "gp", "--on", "2025-09-01",
+                            "--attach", att1, "--attach", att2, "--attach", att3)
+    check(rc == 0, f"agency receive --attach: {err}")
+    r = b.get(f"/cases/{REF}")
+    check(f'href="/cases/{REF}/agency?agency=gp">3 attachments</a>' in r.body,
+          "the case page links the report's 3 attachments")
+    r = b.get(f"/cases/{REF}/agency?agency=gp")
+    check(r.status == 200 and "scan.pdf" in r.body and "notes &lt;b&gt;1 &amp; 2.txt" in r.body
+          and "<b>1" not in r.body, f"the report page lists the attachments, escaped: {r.status}")
+    headers_ok(r, "agency report")
+    r = b.get(f"/cases/{REF}/agency?agency=gp&n=2")
+    check(r.status == 200 and r.body == "strategy meeting notes\n" and
+          'attachment; filename="notes__b_1___2.txt"' == (r.header("Content-Disposition") or ""),
+          f"attachment 2 downloads: {r.status} {r.header('Content-Disposition')}")
+    r = b.request("GET", f"/cases/{REF}/agency?agency=gp&n=1")
+    with open(att1, "rb") as f:
+        want = f.read()
+    check(r.status == 200 and r.raw == want and r.header("Content-Type") == "application/octet-stream",
+          f"attachment 1 downloads byte for byte: {r.status} {len(r.raw)}")
+    r = b.get(f"/cases/{REF}/agency?agency=gp&n=3")
+    check(r.status == 200 and r.raw == b"the second scan" and
+          'filename="3-scan.pdf"' in (r.header("Content-Disposition") or ""),
+          f"a repeated name: the third attachment is its own file: {r.header('Content-Disposition')}")
+    check(b.get(f"/cases/{REF}/agency?agency=gp&n=4").status == 404, "no attachment 4: 404")
+    check(b.get(f"/cases/{REF}/agency?agency=police").status == 200, "a report without attachments opens")
+    check(b.get(f"/cases/{REF}/agency?agency=nobody").status in (404, 422), "an unknown agency is refused")
+    rc, out, err = reg.cdop("ada", "audit", "list", "--json")
+    shows = [e for e in json.loads(out) if e.get("action") == "agency_show"] if rc == 0 else []
+    check(len([e for e in shows if "attachments saved" in (e.get("detail") or "")]) == 4 and
+          all(e.get("user") == "mo" for e in shows), f"every view and download is audited: {shows}")
+    left = [n for d in os.listdir(reg.dir) if d.startswith("cdop-ui-")
+            for n in os.listdir(os.path.join(reg.dir, d))]
+    check(not [n for n in left if n.startswith("att-")], f"the download directory is removed: {left}")
+
     # A meeting with the case on its agenda, for the panel's pages below.
     rc, out, err = reg.cdop("mo", "meeting", "new", "--date", "2025-09-01")
     mid = out.strip()
@@ -184,10 +230,41 @@ try:
         check(r.status == 200, f"panel GET {path}: {r.status}")
         leaked = [n for n in names if n in r.body]
         check(not leaked, f"panel {path} shows no identifier: {leaked}")
+    # The analysis form offers "modifiable" from the domain scores, without
+    # JavaScript: preselected when none is chosen, and on "Offer from the
+    # scores" in place of one the scores contradict; nothing saved then.
+    def picked(body, name):
+        return re.findall(r'name="%s" id="[^"]*" value="([^"]*)" checked' % re.escape(name), body)
+    rv = f"/reviews/{REF}?meeting={mid}"
+    pcsrf = p.csrf(rv)
+    scores = {"csrf": pcsrf, "category": "10", "domains.child": "1", "domains.social_environment": "0",
+              "domains.physical_environment": "1", "domains.service_provision": "1"}
+    r = p.post(rv, scores)
+    check(r.status == 422 and picked(r.body, "modifiable") == ["insufficient_information"],
+          f"saving without modifiable: refused, the implied value preselected {picked(r.body, 'modifiable')}")
+    r = p.post(rv, dict(scores, op="offer", modifiable="yes", **{"domains.service_provision": "2"}))
+    check(r.status == 200 and picked(r.body, "modifiable") == ["yes"] and 'class="field-error"' not in r.body,
+          f"offer: 'yes' from a domain scoring 2 {r.status} {picked(r.body, 'modifiable')}")
+    r = p.post(rv, dict(scores, op="offer", modifiable="yes"))
+    check(picked(r.body, "modifiable") == ["insufficient_information"], "offer: a contradicting 'yes' replaced")
+    r = p.post(rv, dict(scores, op="offer", modifiable="no"))
+    check(picked(r.body, "modifiable") == ["no"], "offer: 'no' fits scores 1 0 1 1 and is kept")
+    check(picked(r.body, "domains.social_environment") == ["0"] and '<script src="/review.js"' in r.body,
+          "offer: the scores kept, the enhancement script linked")
+    rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
+    check(rc == 0 and not json.loads(out).get("review"), "an offer saves nothing")
+    r = p.get("/review.js")
+    check(r.status == 200 and (r.header("Content-Type") or "").startswith("text/javascript")
+          and "modifiable" in r.body, f"the script is served from the binary: {r.status}")
+    headers_ok(r, "review.js")
     r = p.get(f"/meetings/{mid}/pack")
     check("attachment" in (r.header("Content-Disposition") or "") and "case pack" in r.body,
           "the pack is a download")
-    for path in (f"/cases/{REF}/edit", f"/cases/{REF}/history", "/cases/new", "/actions", "/users"):
+    r = p.get(f"/cases/{REF}")
+    check("3 attachments" in r.body and "scan.pdf" not in r.body and "/agency?" not in r.body,
+          "the panel's case page counts attachments, names and links none")
+    for path in (f"/cases/{REF}/edit", f"/cases/{REF}/history", "/cases/new", "/actions", "/users",
+                 f"/cases/{REF}/agency?agency=gp", f"/cases/{REF}/agency?agency=gp&n=1"):
         r = p.get(path)
         check(r.status == 403, f"panel GET {path}: {r.status}, want 403")
         headers_ok(r, f"panel {path}")

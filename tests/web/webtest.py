@@ -17,7 +17,7 @@ CDOP = os.environ.get("CDOP_BIN") or sys.exit("CDOP_BIN must point at cdop-test"
 TEMPLATE = os.environ.get("CDOP_TEMPLATE") or sys.exit("CDOP_TEMPLATE is not set")
 BUILD = os.environ.get("CDOP_BUILD", os.path.dirname(CDOP))
 SRC = os.environ.get("CDOP_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'")
 
 failures = []
@@ -105,7 +105,8 @@ class Response:
     def __init__(self, r):
         self.status = r.status
         self.headers = r.headers
-        self.body = r.read().decode("utf-8", "replace")
+        self.raw = r.read()
+        self.body = self.raw.decode("utf-8", "replace")
 
     def header(self, name):
         return self.headers.get(name)
