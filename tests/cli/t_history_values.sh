@@ -125,7 +125,7 @@ cat > "$T/rev.json" <<'EOF2'
  "referred_for_review": false}
 EOF2
 as pat review "$A" --meeting "$M" --json "$T/rev.json"; expect_rc 0 "the panel's review"
-sed 's/Advice on Fennimore cots was unclear./Advice on Fennimore cots was missing./; s/"category": 10/"category": 9/' "$T/rev.json" > "$T/rev2.json"
+sed 's/Advice on Fennimore cots was unclear./Advice on Fennimore cots was missing./; s/"category": 10/"category": 9/; s/Safe sleep campaign", "owner": "public_health", "due": "2025-09-30/Cot leaflet from Dunnockfield clinic", "owner": "health_visiting", "due": "2025-10-31/' "$T/rev.json" > "$T/rev2.json"
 as pat review "$A" --meeting "$M" --json "$T/rev2.json"; expect_rc 0 "the panel amends it"
 as mo action list --json
 ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/out")
@@ -146,6 +146,12 @@ assert {"path": "agency_reports.police.form", "identifiable": True, "old": None,
 assert {"path": "learning", "identifiable": True, "old": None, "new": "Advice on Fennimore cots was unclear."} in ch("review"), ch("review")
 assert {"path": "learning", "identifiable": True, "old": "Advice on Fennimore cots was unclear.", "new": "Advice on Fennimore cots was missing."} in ch("review_amend"), ch("review_amend")
 assert {"path": "category", "old": 10, "new": 9} in ch("review_amend")
+assert {"path": "recommendations[0].text", "identifiable": True, "old": None, "new": "Safe sleep campaign"} in ch("review"), ch("review")
+assert {"path": "recommendations[0].owner", "old": None, "new": "public_health"} in ch("review")
+assert {"path": "recommendations[0].due", "old": None, "new": "2025-09-30"} in ch("review")
+assert {"path": "recommendations[1].text", "identifiable": True, "old": None, "new": "Cot leaflet from Dunnockfield clinic"} in ch("review_amend"), ch("review_amend")
+assert {"path": "recommendations[1].owner", "old": None, "new": "health_visiting"} in ch("review_amend")
+assert not any(c["path"].startswith("recommendations[0]") for c in ch("review_amend")), "the first recommendation stays"
 assert {"path": "done_on", "old": None, "new": "2025-06-08"} in ch("action_done")
 assert {"path": "done_on", "old": "2025-06-08", "new": None} in ch("action_reopen")
 assert [e["reason"] for e in d if e["action"] == "action_reopen"] == ["not finished"]
@@ -156,9 +162,11 @@ python3 "$T/want.py" "$T/out" && pass || fail "history of every writer: $(python
 as mo case history "$A"
 expect_out "rapid_response.home_visit.notes: spoke to Vantorel -> spoke to Vantorel and Gristwood" "text: rr notes old -> new"
 expect_out "learning: Advice on Fennimore cots was unclear. -> Advice on Fennimore cots was missing." "text: the panel's sealed learning, opened"
-SECRETS2="Pelhamrow Vantorel Gristwood Ormskirk Fennimore"
+expect_out "recommendations[1].text: (none) -> Cot leaflet from Dunnockfield clinic" "text: an amendment's recommendation, opened"
+SECRETS2="Pelhamrow Vantorel Gristwood Ormskirk Fennimore Dunnockfield"
 as ada audit list --json; expect_rc 0 "admin's list after every writer"
 for s in $SECRETS2; do file_lacks "$T/out" "$s" "admin's audit list (every writer)"; done
+expect_out 'recommendations[1].owner' "admin's list: the recommendation's owner in clear"
 as ada audit verify; expect_rc 0 "audit verify after every writer"
 if command -v sqlcipher >/dev/null; then
   $INS read "$REG" "$REG.keys" ada "$(cat "$T/ada.pass")" Pelhamrow Gristwood Ormskirk >"$T/out" 2>"$T/err"; RC=$?
