@@ -118,6 +118,8 @@ as mo meeting new --date 2025-06-05; expect_rc 0 "meeting"; M=$(cat "$T/out")
 as mo case status "$A" gathering; expect_rc 0 "status"
 as mo case status "$A" ready; expect_rc 0 "status again"
 as mo meeting add "$M" "$A"; expect_rc 0 "on the agenda"
+as mo meeting remove "$M" "$A"; expect_rc 0 "off the agenda"
+as mo meeting add "$M" "$A"; expect_rc 0 "on the agenda again"
 cat > "$T/rev.json" <<'EOF2'
 {"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1, "service_provision": 1},
  "modifiable": "yes", "themes": ["safe_sleeping"], "learning": "Advice on Fennimore cots was unclear.", "learning_publishable": false,
@@ -157,12 +159,22 @@ assert {"path": "done_on", "old": "2025-06-08", "new": None} in ch("action_reope
 assert [e["reason"] for e in d if e["action"] == "action_reopen"] == ["not finished"]
 assert [e["user"] for e in d if e["action"] == "review_amend"] == ["pat"]
 assert {"path": "status", "old": "gathering", "new": "ready"} in ch("status")
+rm_ = [e for e in d if e["action"] == "meeting_remove"]
+assert len(rm_) == 1 and rm_[0]["detail"].startswith("meeting ") and rm_[0]["changes"] == [{"path": "agenda", "old": rm_[0]["detail"], "new": None}, {"path": "status", "old": "scheduled", "new": "ready"}], rm_
 EOF2
 python3 "$T/want.py" "$T/out" && pass || fail "history of every writer: $(python3 "$T/want.py" "$T/out" 2>&1 | tail -2)"
 as mo case history "$A"
 expect_out "rapid_response.home_visit.notes: spoke to Vantorel -> spoke to Vantorel and Gristwood" "text: rr notes old -> new"
 expect_out "learning: Advice on Fennimore cots was unclear. -> Advice on Fennimore cots was missing." "text: the panel's sealed learning, opened"
+expect_out "status: scheduled -> ready" "text: meeting remove, the change format"
 expect_out "recommendations[1].text: (none) -> Cot leaflet from Dunnockfield clinic" "text: an amendment's recommendation, opened"
+
+# -- config set: old -> new in clear, in the trail (the admin's list)
+as ada config set panel.area "Wiltshire and Swindon"; expect_rc 0 "config set"
+as ada config set panel.area "Swindon"; expect_rc 0 "config set again"
+as ada config set panel.area ""; expect_rc 0 "config unset"
+as ada audit list --json; expect_rc 0 "admin's list of settings"
+py '[json.loads(e["detail"])["changes"] for e in d if e["action"] == "config_set"] == [[{"path": "panel.area", "old": None, "new": "Wiltshire and Swindon"}], [{"path": "panel.area", "old": "Wiltshire and Swindon", "new": "Swindon"}], [{"path": "panel.area", "old": "Swindon", "new": None}]]' "config set: old -> new in clear"
 SECRETS2="Pelhamrow Vantorel Gristwood Ormskirk Fennimore Dunnockfield"
 as ada audit list --json; expect_rc 0 "admin's list after every writer"
 for s in $SECRETS2; do file_lacks "$T/out" "$s" "admin's audit list (every writer)"; done
