@@ -144,7 +144,7 @@ int cases_commit_changes(struct reg *r, int ret, const char *action, const char 
 
 /* Audit actions that only read: not changes. */
 static const char *const reads[] = { "view", "rr_list", "list", "search", "today",
-				     "history", "print", "denied", NULL };
+				     "history", "print", "denied", "audit_list", NULL };
 
 struct hist {
 	struct reg *r;
@@ -302,29 +302,32 @@ static int visit(const struct audit_entry *e, void *ctx)
 	return 0;
 }
 
+/* The stored spelling of the reference REF finds. */
+static int canon_ref(struct reg *r, const char *ref, char canon[CASE_REF_MAX])
+{
+	struct db_stmt q = DB_STMT_INIT;
+	int64_t id;
+	int ret = cases_find(r, ref, &id, NULL);
+
+	if (ret)
+		return ret;
+	db_prepare(r, &q, "SELECT ref FROM cases WHERE id = :id");
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW)
+		snprintf(canon, CASE_REF_MAX, "%s", db_column_text(&q, 0));
+	return db_finalize(&q);
+}
+
 int cases_history(struct reg *r, const char *ref, int identifiable, json_t **out)
 {
 	struct hist h;
 	char canon[CASE_REF_MAX] = "";
-	int64_t id;
 	int ret;
 
 	*out = NULL;
-	ret = cases_find(r, ref, &id, NULL);
+	ret = canon_ref(r, ref, canon);
 	if (ret)
 		return ret;
-	/* the stored spelling of the reference */
-	{
-		struct db_stmt q = DB_STMT_INIT;
-
-		db_prepare(r, &q, "SELECT ref FROM cases WHERE id = :id");
-		db_bind_int(&q, ":id", id);
-		if (db_step(&q) == DB_ROW)
-			snprintf(canon, sizeof canon, "%s", db_column_text(&q, 0));
-		ret = db_finalize(&q);
-		if (ret)
-			return ret;
-	}
 	memset(&h, 0, sizeof h);
 	h.r = r;
 	h.ref = canon;
@@ -339,6 +342,108 @@ int cases_history(struct reg *r, const char *ref, int identifiable, json_t **out
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret && identifiable)
 		ret = audit_record(r, "history", canon, "");
+	if (ret)
+		json_decref(h.list);
+	else
+		*out = h.list;
+	return ret;
+}
+
+/* ---- reading: audit list --case ------------------------------------------- */
+
+/* The detail D with each sealed change's values in its place, from the
+ * opened VALUES; *missing when the detail says sealed and VALUES lack it. */
+static void open_detail(json_t *d, json_t *values, int *missing)
+{
+	json_t *c, *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(d, "changes"), i, c) {
+		const char *path = json_string_value(json_object_get(c, "path"));
+		const char *was = json_string_value(json_object_get(c, "new"));
+
+		if (!json_is_true(json_object_get(c, "identifiable")) || !path)
+			continue;
+		v = sealed_value(values, path);
+		if (v) {
+			json_object_set(c, "old", json_object_get(v, "old"));
+			json_object_set(c, "new", json_object_get(v, "new"));
+		} else if (was && !strcmp(was, SEALED_TEXT)) {
+			*missing = 1;
+		}
+	}
+}
+
+static int audit_visit(const struct audit_entry *e, void *ctx)
+{
+	struct hist *h = ctx;
+	json_t *row, *d = NULL, *values = NULL;
+	char *opened = NULL;
+	int missing = 0;
+
+	if (strcasecmp(e->object, h->ref) && !mentions(e->detail, h->ref))
+		return 0;
+	if (h->identifiable && e->detail[0] == '{')
+		d = json_loads(e->detail, 0, NULL);
+	if (json_is_object(d)) {
+		if (e->sealed) {
+			char *text = NULL;
+
+			h->ret = audit_values_open(h->r, e, &text);
+			if (h->ret) {
+				json_decref(d);
+				return 1;
+			}
+			values = json_loads(text, 0, NULL);
+			audit_values_free(text);
+		}
+		open_detail(d, values, &missing);
+		json_decref(values);
+		if (!missing)
+			opened = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	}
+	json_decref(d);
+	if (missing) {
+		h->ret = reg_fail(h->r, CDOP_ERR_DAMAGED, "audit entry %lld says its values "
+				  "are sealed in it, but it holds none: it has been altered; "
+				  "run 'cdop audit verify'", (long long)e->seq);
+		return 1;
+	}
+	row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)e->seq,
+			"at", e->at, "user", e->user, "action", e->action,
+			"object", e->object, "detail", opened ? opened : e->detail);
+	text_wipe_free(opened);
+	if (!row || json_array_append_new(h->list, row)) {
+		h->oom = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int cases_audit(struct reg *r, const char *ref, int identifiable, json_t **out)
+{
+	struct hist h;
+	char canon[CASE_REF_MAX] = "";
+	int ret;
+
+	*out = NULL;
+	ret = canon_ref(r, ref, canon);
+	if (ret)
+		return ret;
+	memset(&h, 0, sizeof h);
+	h.r = r;
+	h.ref = canon;
+	h.identifiable = identifiable;
+	h.list = json_array();
+	if (!h.list)
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	ret = audit_foreach(r, audit_visit, &h);
+	if (ret > 0)
+		ret = h.ret;
+	if (!ret && h.oom)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && identifiable)
+		ret = audit_record(r, "audit_list", canon, "");
 	if (ret)
 		json_decref(h.list);
 	else

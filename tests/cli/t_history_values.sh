@@ -169,6 +169,23 @@ expect_out "learning: Advice on Fennimore cots was unclear. -> Advice on Fennimo
 expect_out "status: scheduled -> ready" "text: meeting remove, the change format"
 expect_out "recommendations[1].text: (none) -> Cot leaflet from Dunnockfield clinic" "text: an amendment's recommendation, opened"
 
+# -- audit list --case: the manager's opens the sealed values in place, the
+# admin's keeps "(sealed)"; a manager only with --case
+as mo audit list --case "$A" --json; expect_rc 0 "manager's audit list --case"
+py 'all(e["object"] == "'"$A"'" or "'"$A"'" in e["detail"] for e in d) and {"path": "child.surname", "identifiable": True, "old": "Quarrendon", "new": "Brackenbury"} in [c for e in d if e["action"] == "update" for c in json.loads(e["detail"])["changes"]] and {"path": "recommendations[1].text", "identifiable": True, "old": None, "new": "Cot leaflet from Dunnockfield clinic"} in [c for e in d if e["action"] == "review_amend" for c in json.loads(e["detail"])["changes"]] and "(sealed)" not in json.dumps(d) and any(e["action"] == "history" for e in d)' "manager's list: the case's entries, sealed values opened (panel's 'a' and manager's 'k')"
+as mo audit list --case "$A"; expect_rc 0 "manager's audit list --case (text)"
+expect_out '"new":"Brackenbury","old":"Quarrendon"' "text: opened in the detail"
+as ada audit list --case "$A" --json; expect_rc 0 "admin's audit list --case"
+for s in $SECRETS Pelhamrow Vantorel Gristwood Ormskirk Fennimore Dunnockfield; do file_lacks "$T/out" "$s" "admin's audit list --case"; done
+py 'len(d) >= 10 and all(e["object"] == "'"$A"'" or "'"$A"'" in e["detail"] for e in d) and not any(e["action"] == "config_set" for e in d) and "(sealed)" in json.dumps(d)' "admin's list --case: the case's entries, (sealed)"
+as ada audit list --json
+py 'any(e["action"] == "audit_list" and e["user"] == "mo" for e in d) and not any(e["action"] == "audit_list" and e["user"] == "ada" for e in d)' "the manager's opened list is audited"
+as mo audit list; expect_rc 3 "manager without --case"
+expect_err "--case REF" "manager without --case: says what is allowed"
+as pat audit list --case "$A"; expect_rc 3 "panel: no audit list"
+as mo case history "$A" --json
+py 'not any(e["action"] == "audit_list" for e in d)' "reading the list is not a change in the history"
+
 # -- config set: old -> new in clear, in the trail (the admin's list)
 as ada config set panel.area "Wiltshire and Swindon"; expect_rc 0 "config set"
 as ada config set panel.area "Swindon"; expect_rc 0 "config set again"
