@@ -214,6 +214,27 @@ as mo case history "$A" --json; expect_rc 0 "history across epochs"
 py '{"path": "child.surname", "identifiable": True, "old": "Quarrendon", "new": "Brackenbury"} in [c for e in d for c in e.get("changes", [])] and {"path": "child.surname", "identifiable": True, "old": "Brackenbury", "new": "Thistlewaite"} in d[-1]["changes"] and d[-1]["reason"] == "surname corrected from the register office"' "old-epoch and new-epoch values both open"
 as ada audit verify; expect_rc 0 "verify after the rotation"
 
+# -- import: one entry per import (speed); the history shows the imported
+# notification on its import line as new values, the current record with
+# each later change undone
+python3 - "$T/n.json" > "$T/imp.jsonl" <<'PY'
+import json, sys
+n = json.load(open(sys.argv[1]))
+del n["child"]["nhs_number"]
+n["child"].update(forename="Perpetua", surname="Ludgershall")
+n["death"]["circumstances"] = "Found by Mr Inkpen"
+print(json.dumps({"notification": n}))
+PY
+as mo import "$T/imp.jsonl"; expect_rc 0 "import one case"
+as mo case list --json
+B=$(python3 -c 'import json,sys; print(max(c["ref"] for c in json.load(open(sys.argv[1]))))' "$T/out")
+echo '{"child": {"surname": "Ashampstead"}, "death": {"circumstances": null}}' > "$T/u4.json"
+as mo case update "$B" --json "$T/u4.json"; expect_rc 0 "update the imported case"
+as mo case history "$B" --json; expect_rc 0 "history of an imported case"
+py 'd[0]["action"] == "import" and {"path": "child.surname", "identifiable": True, "old": None, "new": "Ludgershall"} in d[0]["changes"] and {"path": "child.forename", "identifiable": True, "old": None, "new": "Perpetua"} in d[0]["changes"] and {"path": "death.circumstances", "identifiable": True, "old": None, "new": "Found by Mr Inkpen"} in d[0]["changes"] and {"path": "death.place", "old": None, "new": "home"} in d[0]["changes"]' "import line: the first state, later changes undone"
+py '{"path": "child.surname", "identifiable": True, "old": "Ludgershall", "new": "Ashampstead"} in d[-1]["changes"]' "the later update: old -> new"
+as ada audit list; for s in Ludgershall Perpetua Inkpen Ashampstead; do file_lacks "$T/out" "$s" "admin's list after an import"; done
+
 # -- a register from before migration 013 (tests/fixtures/v11)
 cp "$SRC/tests/fixtures/v11/register.cdop" "$REG"
 cp "$SRC/tests/fixtures/v11/register.cdop.keys" "$REG.keys"
