@@ -443,40 +443,6 @@ static int canon_ref(struct reg *r, const char *ref, char canon[CASE_REF_MAX],
 	return db_finalize(&q);
 }
 
-int cases_history(struct reg *r, const char *ref, int identifiable, json_t **out)
-{
-	struct hist h;
-	char canon[CASE_REF_MAX] = "";
-	int64_t id;
-	int ret;
-
-	*out = NULL;
-	ret = canon_ref(r, ref, canon, &id);
-	if (ret)
-		return ret;
-	memset(&h, 0, sizeof h);
-	h.r = r;
-	h.ref = canon;
-	h.identifiable = identifiable;
-	h.list = json_array();
-	if (!h.list)
-		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	ret = audit_foreach(r, visit, &h);
-	if (ret > 0)
-		ret = h.ret;
-	if (!ret && h.oom)
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret && identifiable && h.created)
-		ret = first_state(&h, id);
-	if (!ret && identifiable)
-		ret = audit_record(r, "history", canon, "");
-	if (ret)
-		json_decref(h.list);
-	else
-		*out = h.list;
-	return ret;
-}
-
 /* ---- reading: audit list --case ------------------------------------------- */
 
 static int audit_visit(const struct audit_entry *e, void *ctx)
@@ -525,7 +491,17 @@ static int audit_visit(const struct audit_entry *e, void *ctx)
 	return 0;
 }
 
-int cases_audit(struct reg *r, const char *ref, int identifiable, json_t **out)
+/* ---- both readers: case history and audit list --case ------------------- */
+
+/*
+ * The case's audit entries through VISIT, then (for a manager) the read
+ * itself recorded as ACTION: `case history` and `audit list --case` differ
+ * only in the visitor and that action; history alone adds an imported
+ * case's first state.
+ */
+static int hist_walk(struct reg *r, const char *ref, int identifiable,
+		     int (*visit_fn)(const struct audit_entry *, void *),
+		     const char *action, int first, json_t **out)
 {
 	struct hist h;
 	char canon[CASE_REF_MAX] = "";
@@ -543,16 +519,28 @@ int cases_audit(struct reg *r, const char *ref, int identifiable, json_t **out)
 	h.list = json_array();
 	if (!h.list)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	ret = audit_foreach(r, audit_visit, &h);
+	ret = audit_foreach(r, visit_fn, &h);
 	if (ret > 0)
 		ret = h.ret;
 	if (!ret && h.oom)
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && first && identifiable && h.created)
+		ret = first_state(&h, id);
 	if (!ret && identifiable)
-		ret = audit_record(r, "audit_list", canon, "");
+		ret = audit_record(r, action, canon, "");
 	if (ret)
 		json_decref(h.list);
 	else
 		*out = h.list;
 	return ret;
+}
+
+int cases_history(struct reg *r, const char *ref, int identifiable, json_t **out)
+{
+	return hist_walk(r, ref, identifiable, visit, "history", 1, out);
+}
+
+int cases_audit(struct reg *r, const char *ref, int identifiable, json_t **out)
+{
+	return hist_walk(r, ref, identifiable, audit_visit, "audit_list", 0, out);
 }
