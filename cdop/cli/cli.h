@@ -172,6 +172,11 @@ int cmd_config_set(struct cli *c, int argc, char **argv);
 int cmd_today(struct cli *c, int argc, char **argv);
 int cmd_search(struct cli *c, int argc, char **argv);
 int cmd_ui(struct cli *c, int argc, char **argv);
+/* The browser UI's entry point, owned and defined by cdop/web (web.h says
+ * what it returns). Declared here, not included: the two front ends do
+ * not include each other (cmake/front_ends.c keeps the two the same). */
+int web_ui_main(int argc, char **argv, const char *register_path,
+		const char *today, unsigned lock_timeout_ms, struct cdop_err *e);
 int cmd_case_history(struct cli *c, int argc, char **argv);
 int cmd_case_print(struct cli *c, int argc, char **argv);
 int cmd_meeting_show(struct cli *c, int argc, char **argv);

@@ -32,4 +32,15 @@ long web_duration_parse(const char *s);
  */
 int web_serve(const struct web_opts *o, struct cdop_err *e);
 
+/*
+ * `cdop ui ARGS` (argv[0] is "ui"): parses --port, --no-browser and
+ * --idle-lock, then web_serve()s. Returns CDOP_OK, a cdop_error with the
+ * message in e, or 1 when ARGS are not ui's usage (e->msg then says
+ * why, or is empty: show the usage line). cdop/cli declares it again
+ * (cli.h) rather than include this header; cmake/front_ends.c compiles
+ * both declarations in one file, so a difference fails the build.
+ */
+int web_ui_main(int argc, char **argv, const char *register_path,
+		const char *today, unsigned lock_timeout_ms, struct cdop_err *e);
+
 #endif
