@@ -209,17 +209,22 @@ static int add_agency(struct reg *r, int64_t id, const struct view *v, json_t *o
 	return add_rows(r, &q, agency_row, v, out, "agency_reports");
 }
 
-/* The manager's view: where the case came from or went to, with the
- * other register's reference (the export carries the full rows). */
+/* Where the case came from or went to, with the other register's
+ * reference; an export line also carries the peer register and the
+ * sender's audit summary, as import takes them (SPEC §4). */
 static int transfer_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 {
+	const struct view *v = ctx;
 	json_t *t = json_pack("{s:s, s:s}", "direction", db_column_text(q, 0),
-			      "on", db_column_text(q, 2));
+			      "on", db_column_text(q, 3));
 
 	(void)r;
-	(void)ctx;
 	if (t && !db_column_is_null(q, 1))
 		json_object_set_new(t, "their_ref", json_string(db_column_text(q, 1)));
+	if (t && v->mode == CASE_VIEW_EXPORT && !db_column_is_null(q, 2))
+		json_object_set_new(t, "peer", json_string(db_column_text(q, 2)));
+	if (t && v->mode == CASE_VIEW_EXPORT && !db_column_is_null(q, 4))
+		json_object_set_new(t, "audit", json_loads(db_column_text(q, 4), 0, NULL));
 	*row = t;
 	return CDOP_OK;
 }
@@ -227,7 +232,7 @@ static int transfer_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **ro
 static int add_transfers(struct reg *r, int64_t id, const struct view *v, json_t *out)
 {
 	static const char sql[] =
-		"SELECT direction, their_ref, on_date FROM case_transfers "
+		"SELECT direction, their_ref, peer, on_date, summary FROM case_transfers "
 		"WHERE case_id = :id ORDER BY id";
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *list = NULL;
@@ -368,7 +373,7 @@ int case_view(struct reg *r, int64_t id, enum case_view_mode mode, json_t **out)
 		ret = add_agency(r, id, &v, obj);
 	if (!ret)
 		ret = add_review(r, id, &v, obj);
-	if (!ret && mode == CASE_VIEW_FULL)
+	if (!ret && mode != CASE_VIEW_ANON)
 		ret = add_transfers(r, id, &v, obj);
 out:
 	json_decref(n);

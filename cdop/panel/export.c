@@ -175,6 +175,27 @@ static int add_attachments(struct reg *r, int64_t id, json_t *view)
 	return ret;
 }
 
+/* LINE as one line of the export, its text wiped after (a case's is
+ * identifiable). A case's line (CASE_ID; 0 for a meeting's) longer than
+ * import reads is refused. */
+static int put_line(struct reg *r, const json_t *line, int64_t case_id, FILE *out)
+{
+	char *text = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS);
+	int ret = text ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+
+	if (!ret && case_id && strlen(text) > IMPORT_LINE_MAX)
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %" PRId64 ": its line would be %zu "
+			       "bytes, more than import reads (%d); its attachments are too "
+			       "large to export", case_id, strlen(text), IMPORT_LINE_MAX);
+	if (!ret && (fputs(text, out) == EOF || putc('\n', out) == EOF))
+		ret = reg_fail(r, CDOP_ERR_IO, "cannot write the export: %s", strerror(errno));
+	if (text) {
+		secure_wipe(text, strlen(text));
+		free(text);
+	}
+	return ret;
+}
+
 /* One meeting line: {"meeting": {id, date, chair, attendance}}. */
 static int meeting_line(struct reg *r, struct db_stmt *m, FILE *out)
 {
@@ -184,7 +205,6 @@ static int meeting_line(struct reg *r, struct db_stmt *m, FILE *out)
 	json_t *mt = json_pack("{s:I, s:s, s:[]}", "id", (json_int_t)db_column_int(m, 0),
 			       "date", db_column_text(m, 1), "attendance");
 	json_t *line = NULL, *att = json_object_get(mt, "attendance");
-	char *text = NULL;
 	int ret = CDOP_OK;
 
 	if (!mt)
@@ -209,14 +229,8 @@ static int meeting_line(struct reg *r, struct db_stmt *m, FILE *out)
 	if (!json_array_size(att))
 		json_object_del(mt, "attendance");
 	line = json_pack("{s:o}", "meeting", mt);
-	if (!ret && !(text = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS)))
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret && (fputs(text, out) == EOF || putc('\n', out) == EOF))
-		ret = reg_fail(r, CDOP_ERR_IO, "cannot write the export: %s", strerror(errno));
-	if (text) {
-		secure_wipe(text, strlen(text));
-		free(text);
-	}
+	if (!ret)
+		ret = put_line(r, line, 0, out);
 	json_decref(line);
 	return ret;
 }
@@ -235,42 +249,6 @@ static int write_meetings(struct reg *r, FILE *out)
 	return ret ? ret : fret;
 }
 
-/* Transfers in and out (case_transfers), oldest first. */
-static int transfer_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
-{
-	json_t *t = json_pack("{s:s, s:s}", "direction", db_column_text(q, 0),
-			      "on", db_column_text(q, 3));
-
-	(void)r;
-	(void)ctx;
-	if (t && !db_column_is_null(q, 1))
-		json_object_set_new(t, "their_ref", json_string(db_column_text(q, 1)));
-	if (t && !db_column_is_null(q, 2))
-		json_object_set_new(t, "peer", json_string(db_column_text(q, 2)));
-	if (t && !db_column_is_null(q, 4))
-		json_object_set_new(t, "audit", json_loads(db_column_text(q, 4), 0, NULL));
-	*row = t;
-	return CDOP_OK;
-}
-
-static int add_transfers(struct reg *r, int64_t id, json_t *view)
-{
-	static const char sql[] =
-		"SELECT direction, their_ref, peer, on_date, summary FROM case_transfers "
-		"WHERE case_id = :id ORDER BY id";
-	struct db_stmt q = DB_STMT_INIT;
-	json_t *list = NULL;
-	int ret;
-
-	db_prepare(r, &q, sql);
-	db_bind_int(&q, ":id", id);
-	ret = cases_rows(r, &q, transfer_row, NULL, &list);
-	if (!ret && json_array_size(list) && json_object_set(view, "transfers", list))
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	json_decref(list);
-	return ret;
-}
-
 int export_case_line(struct reg *r, int64_t id, json_t **line)
 {
 	json_t *view = NULL;
@@ -280,8 +258,6 @@ int export_case_line(struct reg *r, int64_t id, json_t **line)
 		ret = add_recommendations(r, id, view);
 	if (!ret)
 		ret = add_attachments(r, id, view);
-	if (!ret)
-		ret = add_transfers(r, id, view);
 	if (ret) {
 		json_decref(view);
 		view = NULL;
@@ -293,25 +269,10 @@ int export_case_line(struct reg *r, int64_t id, json_t **line)
 static int write_line(struct reg *r, int64_t id, FILE *out)
 {
 	json_t *view = NULL;
-	char *text = NULL;
 	int ret = export_case_line(r, id, &view);
 
-	if (!ret) {
-		text = json_dumps(view, JSON_COMPACT | JSON_SORT_KEYS);
-		if (!text)
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	}
-	if (!ret && strlen(text) > IMPORT_LINE_MAX)
-		ret = reg_fail(r, CDOP_ERR_CONFLICT, "case %" PRId64 ": its line would be %zu "
-			       "bytes, more than import reads (%d); its attachments are too "
-			       "large to export", id, strlen(text), IMPORT_LINE_MAX);
-	if (!ret && (fputs(text, out) == EOF || putc('\n', out) == EOF))
-		ret = reg_fail(r, CDOP_ERR_IO, "cannot write the export: %s",
-			       strerror(errno));
-	if (text) {
-		secure_wipe(text, strlen(text));
-		free(text);
-	}
+	if (!ret)
+		ret = put_line(r, view, id, out);
 	json_decref(view);
 	return ret;
 }

@@ -78,9 +78,22 @@ static void put_cell(FILE *f, const struct stats_cell *c)
 	}
 }
 
+/* The HTML of a table from <thead> on: th for the heads and each row's
+ * title, a total row marked. */
+static const struct report_markup html_grid = {
+	.text = esc, .cell = put_cell,
+	.head = "<thead><tr><th scope=\"col\">", .head_sep = "</th>",
+	.col = "<th scope=\"col\">", .col_end = "</th>",
+	.head_end = "</tr></thead>\n<tbody>\n", .rule = "", .rule_end = "",
+	.row = "<tr><th scope=\"row\">", .total_row = "<tr class=\"total\"><th scope=\"row\">",
+	.title_end = "</th>", .total_title_end = "</th>", .row_end = "</tr>\n",
+	.end = "</tbody></table>\n",
+};
+
 static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 {
 	const struct stats_table *t = &rp->s->tab[tab];
+	struct report_grid g;
 
 	/* The visible heading is the section's h2; the caption names the
 	 * table for screen readers, with its id as in the CSV and JSON. */
@@ -88,30 +101,9 @@ static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 	esc(f, t->title);
 	fputs(" (table ", f);
 	esc(f, t->id);
-	fputs(")</caption>\n<thead><tr><th scope=\"col\">", f);
-	esc(f, t->row_head);
-	fputs("</th>", f);
-	for (size_t c = 0; c < t->ncols; c++) {
-		fputs("<th scope=\"col\">", f);
-		esc(f, t->col_title[c]);
-		fputs("</th>", f);
-	}
-	fputs("</tr></thead>\n<tbody>\n", f);
-	for (size_t r = 0; r < t->nrows; r++) {
-		int total = (t->flags & DC_TOTAL_ROW) && r + 1 == t->nrows;
-
-		fputs(total ? "<tr class=\"total\">" : "<tr>", f);
-		fputs("<th scope=\"row\">", f);
-		esc(f, t->row_title[r]);
-		fputs("</th>", f);
-		for (size_t c = 0; c < t->ncols; c++) {
-			struct stats_cell cell = rp->cell[tab][r][c];
-
-			put_cell(f, &cell);
-		}
-		fputs("</tr>\n", f);
-	}
-	fputs("</tbody></table>\n", f);
+	fputs(")</caption>\n", f);
+	report_grid_table(rp, tab, &g);
+	report_grid_write(f, &html_grid, &g);
 }
 
 #define CHART_W 720
@@ -328,52 +320,25 @@ static void put_trend_chart(const struct report_model *rp, FILE *f)
 static void put_trend(const struct report_model *rp, FILE *f)
 {
 	const struct report_trend *t = &rp->trend;
-	const struct stats_table *cat = &rp->s->tab[STATS_BY_CATEGORY];
-	int rates = t->population > 0;
+	struct report_grid g;
 
 	fputs("<section id=\"trend\">\n<h2>Five-year trend</h2>\n<p class=\"note\">Each "
 	      "year as its own report of this edition shows it: deaths notified in the "
 	      "year, reviews completed in the year, and the share of those reviews that "
 	      "found modifiable factors.", f);
-	if (rates)
+	if (t->population > 0)
 		fprintf(f, " Rates are per 10,000 children, from a population under 18 of "
 			"%ld (the same figure for every year).", t->population);
 	fputs("</p>\n", f);
 	put_trend_chart(rp, f);
-	fputs("<table class=\"trend\">\n<caption class=\"sr\">Five-year trend</caption>\n<thead><tr>"
-	      "<th scope=\"col\">Year</th><th scope=\"col\">Deaths notified</th>", f);
-	if (rates)
-		fputs("<th scope=\"col\">Deaths notified per 10,000 children</th>", f);
-	fputs("<th scope=\"col\">Reviews completed</th><th scope=\"col\">Reviews with "
-	      "modifiable factors</th><th scope=\"col\">Modifiable (%)</th></tr></thead>\n"
-	      "<tbody>\n", f);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct report_trend_year *y = &t->y[i];
-
-		fprintf(f, "<tr><th scope=\"row\">%s</th>", y->year);
-		put_cell(f, &y->notified);
-		if (rates)
-			put_cell(f, &y->rate);
-		put_cell(f, &y->reviewed);
-		put_cell(f, &y->modifiable);
-		put_cell(f, &y->share);
-		fputs("</tr>\n", f);
-	}
-	fputs("</tbody></table>\n<h3>Reviews by category of death, by year</h3>\n<table>\n"
-	      "<caption class=\"sr\">Reviews by category of death, by year</caption>\n"
-	      "<thead><tr><th scope=\"col\">Category</th>", f);
-	for (size_t i = 0; i < t->n; i++)
-		fprintf(f, "<th scope=\"col\">%s</th>", t->y[i].year);
-	fputs("</tr></thead>\n<tbody>\n", f);
-	for (size_t c = 0; c < REPORT_CATEGORIES && c + 1 < cat->nrows; c++) {
-		fputs("<tr><th scope=\"row\">", f);
-		esc(f, cat->row_title[c]);
-		fputs("</th>", f);
-		for (size_t i = 0; i < t->n; i++)
-			put_cell(f, &t->y[i].category[c]);
-		fputs("</tr>\n", f);
-	}
-	fputs("</tbody></table>\n</section>\n", f);
+	fputs("<table class=\"trend\">\n<caption class=\"sr\">Five-year trend</caption>\n", f);
+	report_grid_trend(rp, &g);
+	report_grid_write(f, &html_grid, &g);
+	fputs("<h3>Reviews by category of death, by year</h3>\n<table>\n"
+	      "<caption class=\"sr\">Reviews by category of death, by year</caption>\n", f);
+	report_grid_by_category(rp, &g);
+	report_grid_write(f, &html_grid, &g);
+	fputs("</section>\n", f);
 }
 
 void report_write_html(const struct report_model *rp, FILE *f)

@@ -97,6 +97,40 @@ struct report_model {
 	struct report_result *result;
 };
 
+/*
+ * A table as the writers for people (HTML, Markdown) lay it out: a head
+ * row of column titles after the label column's, then rows of a title and
+ * cells. The stats tables, the trend and the trend by category are each
+ * one (report_grid.c), and one walker writes any of them in a format's
+ * markup, so the two writers share the table logic and differ only in
+ * their strings.
+ */
+#define REPORT_GRID_COLS 8
+struct report_grid {
+	const char *row_head;                 /* title of the label column */
+	size_t nrows, ncols;
+	const char *col[REPORT_GRID_COLS];
+	const char *row[STATS_ROWS_MAX];
+	const struct stats_cell *cell[STATS_ROWS_MAX][REPORT_GRID_COLS];
+	int total;                            /* the last row is a total */
+};
+void report_grid_table(const struct report_model *m, size_t tab, struct report_grid *g);
+void report_grid_trend(const struct report_model *m, struct report_grid *g);
+void report_grid_by_category(const struct report_model *m, struct report_grid *g);
+
+/* A format's markup around a grid's parts; text() escapes a title and
+ * cell() writes a cell. The head: head, text(row_head), head_sep, then
+ * col, text, col_end a column, head_end, rule a column, rule_end. A row:
+ * row (total_row), text(title), title_end (total_title_end), cells,
+ * row_end. Then end. */
+struct report_markup {
+	void (*text)(FILE *f, const char *s);
+	void (*cell)(FILE *f, const struct stats_cell *c);
+	const char *head, *head_sep, *col, *col_end, *head_end, *rule, *rule_end;
+	const char *row, *total_row, *title_end, *total_title_end, *row_end, *end;
+};
+void report_grid_write(FILE *f, const struct report_markup *mk, const struct report_grid *g);
+
 /* The writers; a write error shows in ferror(f). */
 void report_write_html(const struct report_model *m, FILE *f);
 void report_write_csv(const struct report_model *m, FILE *f);

@@ -39,39 +39,28 @@ static void put_cell_md(FILE *f, const struct stats_cell *c)
 		"\\*" : c->text);
 }
 
+/* The Markdown of a table: "| head | col |", the rule, "| row | cell |";
+ * a total row's title in bold. */
+static const struct report_markup md_grid = {
+	.text = md_text, .cell = put_cell_md,
+	.head = "| ", .head_sep = " |", .col = " ", .col_end = " |",
+	.head_end = "\n|---|", .rule = "---:|", .rule_end = "\n",
+	.row = "| ", .total_row = "| **", .title_end = " |", .total_title_end = "** |",
+	.row_end = "\n", .end = "",
+};
+
 static void put_table(const struct report_model *rp, FILE *f, size_t tab)
 {
 	const struct stats_table *t = &rp->s->tab[tab];
+	struct report_grid g;
 
 	fputs("## ", f);
 	md_text(f, t->title);
 	fputs("\n\n", f);
 	md_text(f, t->note);
-	fputs("\n\n| ", f);
-	md_text(f, t->row_head);
-	fputs(" |", f);
-	for (size_t c = 0; c < t->ncols; c++) {
-		fputc(' ', f);
-		md_text(f, t->col_title[c]);
-		fputs(" |", f);
-	}
-	fputs("\n|---|", f);
-	for (size_t c = 0; c < t->ncols; c++)
-		fputs("---:|", f);
-	fputc('\n', f);
-	for (size_t r = 0; r < t->nrows; r++) {
-		int total = (t->flags & DC_TOTAL_ROW) && r + 1 == t->nrows;
-
-		fputs(total ? "| **" : "| ", f);
-		md_text(f, t->row_title[r]);
-		fputs(total ? "** |" : " |", f);
-		for (size_t c = 0; c < t->ncols; c++) {
-			struct stats_cell cell = rp->cell[tab][r][c];
-
-			put_cell_md(f, &cell);
-		}
-		fputc('\n', f);
-	}
+	fputs("\n\n", f);
+	report_grid_table(rp, tab, &g);
+	report_grid_write(f, &md_grid, &g);
 	fputc('\n', f);
 }
 
@@ -103,48 +92,18 @@ static void put_narrative(const struct report_model *rp, FILE *f)
 static void put_trend(const struct report_model *rp, FILE *f)
 {
 	const struct report_trend *t = &rp->trend;
-	const struct stats_table *cat = &rp->s->tab[STATS_BY_CATEGORY];
-	int rates = t->population > 0;
+	struct report_grid g;
 
 	fputs("## Five-year trend\n\nEach year as its own report of this edition shows it.", f);
-	if (rates)
+	if (t->population > 0)
 		fprintf(f, " Rates are per 10,000 children, from a population under 18 of %ld.",
 			t->population);
-	fputs("\n\n| Year | Deaths notified |", f);
-	if (rates)
-		fputs(" Deaths notified per 10,000 children |", f);
-	fputs(" Reviews completed | Reviews with modifiable factors | Modifiable (%) |\n|---|",
-	      f);
-	for (int c = 0; c < 4 + rates; c++)
-		fputs("---:|", f);
-	fputc('\n', f);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct report_trend_year *y = &t->y[i];
-
-		fprintf(f, "| %s |", y->year);
-		put_cell_md(f, &y->notified);
-		if (rates)
-			put_cell_md(f, &y->rate);
-		put_cell_md(f, &y->reviewed);
-		put_cell_md(f, &y->modifiable);
-		put_cell_md(f, &y->share);
-		fputc('\n', f);
-	}
-	fputs("\n### Reviews by category of death, by year\n\n| Category |", f);
-	for (size_t i = 0; i < t->n; i++)
-		fprintf(f, " %s |", t->y[i].year);
-	fputs("\n|---|", f);
-	for (size_t i = 0; i < t->n; i++)
-		fputs("---:|", f);
-	fputc('\n', f);
-	for (size_t c = 0; c < REPORT_CATEGORIES && c + 1 < cat->nrows; c++) {
-		fputs("| ", f);
-		md_text(f, cat->row_title[c]);
-		fputs(" |", f);
-		for (size_t i = 0; i < t->n; i++)
-			put_cell_md(f, &t->y[i].category[c]);
-		fputc('\n', f);
-	}
+	fputs("\n\n", f);
+	report_grid_trend(rp, &g);
+	report_grid_write(f, &md_grid, &g);
+	fputs("\n### Reviews by category of death, by year\n\n", f);
+	report_grid_by_category(rp, &g);
+	report_grid_write(f, &md_grid, &g);
 	fputc('\n', f);
 }
 
