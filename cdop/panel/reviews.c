@@ -64,29 +64,93 @@ static const char *text_state(struct reg *r)
 	return store_has_id(r) ? "checked" : "unchecked";
 }
 
-static int store_recommendations(struct reg *r, int64_t case_id, const char *made_on,
-				 const json_t *recs)
+/* The ids of the case's recommendations made at the meeting of MADE_ON,
+ * oldest first, in *ids (to free). */
+static int recs_made_at(struct reg *r, int64_t case_id, const char *made_on,
+			int64_t **ids, size_t *n)
 {
 	static const char sql[] =
+		"SELECT id FROM recommendations WHERE case_id = :case AND made_on = :made "
+		"ORDER BY id";
+	struct db_stmt q = DB_STMT_INIT;
+	size_t cap = 0;
+	int ret, oom = 0;
+
+	*ids = NULL;
+	*n = 0;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":case", case_id);
+	db_bind_text(&q, ":made", made_on);
+	while (!oom && db_step(&q) == DB_ROW) {
+		if (*n == cap) {
+			int64_t *more = realloc(*ids, (cap ? 2 * cap : 8) * sizeof **ids);
+
+			oom = !more;
+			if (oom)
+				break;
+			*ids = more;
+			cap = cap ? 2 * cap : 8;
+		}
+		(*ids)[(*n)++] = db_column_int(&q, 0);
+	}
+	ret = db_finalize(&q);
+	if (!ret && oom)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	return ret;
+}
+
+/*
+ * RECS as the recommendations made at the meeting of MADE_ON. A review
+ * recorded again at the same meeting is that meeting's record amended: its
+ * list replaces the one stored before, place by place. A recommendation
+ * keeps its id (its action number) and done date where the new list has
+ * one in its place, and those past the new list's end go. Recommendations
+ * made at other meetings are not touched: a later meeting adds its own.
+ * A first review (AMENDED 0: import's lines too) has none to look up.
+ */
+static int store_recommendations(struct reg *r, int64_t case_id, const char *made_on,
+				 const json_t *recs, int amended)
+{
+	static const char ins[] =
 		"INSERT INTO recommendations(case_id, made_on, text, owner, due, done_on, "
 		"text_check) VALUES (:case, :made, :text, :owner, :due, :done, :check)";
+	static const char upd[] =
+		"UPDATE recommendations SET text = :text, owner = :owner, due = :due, "
+		"done_on = coalesce(:done, done_on), text_check = :check, check_what = NULL "
+		"WHERE id = :id";
+	static const char del[] = "DELETE FROM recommendations WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	size_t i;
+	int64_t *old = NULL;
+	size_t i, nold = 0;
 	json_t *rec;
+	int ret = amended ? recs_made_at(r, case_id, made_on, &old, &nold) : CDOP_OK;
 
-	db_prepare(r, &q, sql);
 	json_array_foreach(recs, i, rec) {
-		db_bind_int(&q, ":case", case_id);
+		if (ret)
+			break;
+		db_prepare(r, &q, i < nold ? upd : ins);
+		if (i < nold) {
+			db_bind_int(&q, ":id", old[i]);
+		} else {
+			db_bind_int(&q, ":case", case_id);
+			db_bind_text(&q, ":made", made_on);
+		}
 		db_bind_text(&q, ":check", text_state(r));
-		db_bind_text(&q, ":made", made_on);
 		db_bind_text(&q, ":text", member(rec, "text"));
 		db_bind_text(&q, ":owner", member(rec, "owner"));
 		db_bind_text(&q, ":due", member(rec, "due"));
 		db_bind_text(&q, ":done", member(rec, "completed"));
 		db_run(&q);
-		db_reset(&q);
+		ret = db_finalize(&q);
 	}
-	return db_finalize(&q);
+	for (i = json_array_size(recs); !ret && i < nold; i++) {
+		db_prepare(r, &q, del);
+		db_bind_int(&q, ":id", old[i]);
+		db_run(&q);
+		ret = db_finalize(&q);
+	}
+	free(old);
+	return ret;
 }
 
 /* A text member replaced by anonymise_text of it. */
@@ -145,8 +209,12 @@ int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
 		"INSERT INTO reviews(case_id, meeting_id, meeting_date, form, "
 		"category, modifiable, referred, updated_at, text_check) VALUES (:case, "
 		":meeting, :date, :form, :category, :modifiable, :referred, :now, :check)";
+	/* Recorded again at an earlier meeting than its last (to amend
+	 * that meeting's record), a review still stands at its latest. */
 	static const char upd[] =
-		"UPDATE reviews SET meeting_id = :meeting, meeting_date = :date, "
+		"UPDATE reviews SET meeting_id = CASE WHEN :at >= coalesce((SELECT date "
+		"FROM meetings WHERE id = reviews.meeting_id), '') THEN :meeting ELSE "
+		"meeting_id END, meeting_date = :date, "
 		"form = :form, category = :category, modifiable = :modifiable, "
 		"referred = :referred, updated_at = :now, text_check = :check, "
 		"check_what = NULL WHERE case_id = :case";
@@ -211,6 +279,8 @@ int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
 	db_bind_int(&q, ":case", case_id);
 	db_bind_int(&q, ":meeting", meeting_id);
 	db_bind_text(&q, ":date", completed);
+	if (*amended)
+		db_bind_text(&q, ":at", meeting_date);
 	db_bind_text(&q, ":form", text);
 	db_bind_int(&q, ":category", json_integer_value(json_object_get(review, "category")));
 	db_bind_text(&q, ":modifiable", member(review, "modifiable"));
@@ -223,7 +293,7 @@ int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
 	if (!ret)
 		ret = store_themes(r, case_id, json_object_get(review, "themes"));
 	if (!ret && recs)
-		ret = store_recommendations(r, case_id, meeting_date, recs);
+		ret = store_recommendations(r, case_id, meeting_date, recs, *amended);
 out:
 	if (text) {
 		secure_wipe(text, strlen(text));
@@ -528,7 +598,7 @@ int reviews_store_amendment(struct reg *r, int64_t case_id, int64_t meeting_id,
 	int ret = CDOP_OK;
 
 	if (json_array_size(recs))
-		ret = store_recommendations(r, case_id, meeting_date, recs);
+		ret = store_recommendations(r, case_id, meeting_date, recs, 0);
 	if (ret)
 		return ret;
 	db_prepare(r, &q, sql);

@@ -128,7 +128,11 @@ cat > "$T/rev.json" <<'EOF2'
 EOF2
 as pat review "$A" --meeting "$M" --json "$T/rev.json"; expect_rc 0 "the panel's review"
 sed 's/Advice on Fennimore cots was unclear./Advice on Fennimore cots was missing./; s/"category": 10/"category": 9/; s/Safe sleep campaign", "owner": "public_health", "due": "2025-09-30/Cot leaflet from Dunnockfield clinic", "owner": "health_visiting", "due": "2025-10-31/' "$T/rev.json" > "$T/rev2.json"
-as pat review "$A" --meeting "$M" --json "$T/rev2.json"; expect_rc 0 "the panel amends it"
+# at a later meeting, which adds its recommendation (one recorded again at
+# the same meeting would replace that meeting's: t_review_again)
+as mo meeting new --date 2025-06-06; expect_rc 0 "a later meeting"; M2=$(cat "$T/out")
+as mo meeting add "$M2" "$A"; expect_rc 0 "on the later agenda"
+as pat review "$A" --meeting "$M2" --json "$T/rev2.json"; expect_rc 0 "the panel amends it"
 as mo action list --json
 ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/out")
 as mo action done "$ID" --on 2025-06-08; expect_rc 0 "action done"

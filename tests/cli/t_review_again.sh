@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# A review recorded again at the same meeting amends that meeting's record:
+# its recommendations replace the ones recorded there before, in place (the
+# same action numbers, done dates kept), and are not added a second time;
+# a later meeting's recommendations are left alone (docs/guide.md §7).
+. "$(dirname "$0")/lib.sh"
+from_template
+M() { as mo "$@"; [ "$RC" -eq 0 ] || fail "mo $*: exit $RC: $(head -c 300 "$T/err")"; }
+# recs: "id made_on text done_on" a line, for the case, by id
+recs() {
+  M action list --json
+  python3 -c '
+import json, sys
+for a in sorted(json.load(open(sys.argv[1])), key=lambda a: a["id"]):
+    print(a["id"], a["made_on"], a["text"].replace(" ", "_"), a["done_on"])' "$T/out"
+}
+# form RECS_JSON: the review form with these recommendations
+form() {
+  cat <<EOJ
+{"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1,
+ "service_provision": 1}, "modifiable": "yes", "themes": ["safe_sleeping"],
+ "learning": "Safe sleep advice", "learning_publishable": true,
+ "recommendations": $1, "referred_for_review": false}
+EOJ
+}
+want() { # want WHAT EXPECTED: recs prints EXPECTED
+  local got; got=$(recs)
+  if [ "$got" = "$2" ]; then pass; else fail "$1: got
+$got
+want
+$2"; fi
+}
+
+export CDOP_TODAY=2024-05-10
+cat > "$T/a.json" <<'EOJ'
+{"child": {"forename": "Ottoline", "surname": "Brackenbury", "date_of_birth": "2023-02-01",
+           "sex": "female", "resident": true, "ethnicity": "A"},
+ "death": {"date": "2024-05-03", "place": "home", "expected": "unexpected"},
+ "notified": {"date": "2024-05-04", "by_agency": "hospital"}}
+EOJ
+M notify --json "$T/a.json"; A=$(cat "$T/out")
+M case status "$A" gathering
+M case status "$A" ready
+M meeting new --date 2024-06-10; M1=$(cat "$T/out")
+M meeting new --date 2024-09-01; M2=$(cat "$T/out")
+M meeting add "$M1" "$A"
+export CDOP_TODAY=2024-06-10
+form '[{"text": "Leaflet", "owner": "public_health", "due": "2024-12-31"},
+       {"text": "Training", "owner": "health_visiting", "due": "2024-11-30"}]' > "$T/r1.json"
+M review "$A" --meeting "$M1" --json "$T/r1.json"
+want "the first review's two" "1 2024-06-10 Leaflet None
+2 2024-06-10 Training None"
+
+# the same form again at the same meeting: not twice
+M review "$A" --meeting "$M1" --json "$T/r1.json"
+want "recorded twice at one meeting, its recommendations once" "1 2024-06-10 Leaflet None
+2 2024-06-10 Training None"
+M audit list --case "$A" --json
+python3 -c '
+import json, sys
+acts = [e["action"] for e in json.load(open(sys.argv[1]))]
+assert acts.count("review") == 1 and acts.count("review_amend") == 1, acts' "$T/out" \
+  && pass || fail "the second record is an amendment in the trail"
+
+export CDOP_TODAY=2024-07-01
+M action done 1 --on 2024-06-30
+# corrected at the same meeting: one recommendation, reworded
+form '[{"text": "Leaflet for parents", "owner": "public_health", "due": "2025-01-31"}]' > "$T/r2.json"
+M review "$A" --meeting "$M1" --json "$T/r2.json"
+want "the meeting's list replaced in place: number and done date kept, the extra one gone" \
+  "1 2024-06-10 Leaflet_for_parents 2024-06-30"
+as mo case history "$A" --json
+python3 -c '
+import json, sys
+h = json.load(open(sys.argv[1]))
+last = [e for e in h if e.get("action") == "review_amend"][-1]
+paths = {c["path"]: c for c in last["changes"]}
+assert paths["recommendations[0].text"]["old"] == "Leaflet", paths
+assert paths["recommendations[0].text"]["new"] == "Leaflet for parents", paths
+assert paths["recommendations[1].text"]["new"] is None, paths' "$T/out" \
+  && pass || fail "history: the rewording and the removal, old and new: $(head -c 600 "$T/out")"
+
+# a later meeting adds its own (the number the removed one had is free again)
+export CDOP_TODAY=2024-09-01
+M meeting add "$M2" "$A"
+form '[{"text": "Audit sleep checks", "owner": "health_visiting", "due": "2025-10-01"}]' > "$T/r3.json"
+M review "$A" --meeting "$M2" --json "$T/r3.json"
+want "a later meeting adds" "1 2024-06-10 Leaflet_for_parents 2024-06-30
+2 2024-09-01 Audit_sleep_checks None"
+
+# the first meeting's record corrected after the later one: only its own change,
+# and the review still stands at the later meeting (the export's amendment)
+form '[{"text": "Leaflet for carers", "owner": "public_health", "due": "2025-01-31"}]' > "$T/r4.json"
+M review "$A" --meeting "$M1" --json "$T/r4.json"
+want "the first meeting's record corrected later" "1 2024-06-10 Leaflet_for_carers 2024-06-30
+2 2024-09-01 Audit_sleep_checks None"
+M export --out "$T/e.jsonl"
+grep -F '"Ottoline"' "$T/e.jsonl" | python3 -c '
+import json, sys
+rv = json.loads(sys.stdin.read())["review"]
+assert rv["meeting_date"] == "2024-06-10", rv
+assert [r["text"] for r in rv["recommendations"]] == ["Leaflet for carers"], rv
+assert [(a["meeting_date"], [r["text"] for r in a["recommendations"]]) for a in rv["amendments"]] \
+    == [("2024-09-01", ["Audit sleep checks"])], rv' && pass || fail "export after the corrections"
+
+finish
