@@ -255,7 +255,9 @@ const struct command commands[] = {
 	  "the review date): category, the four modifiable-factor domains,\n"
 	  "themes, learning, recommendations and referral. On a terminal without\n"
 	  "--json, a form asks each question. A later review amends the earlier one,\n"
-	  "at the same or a later meeting. Learning and recommendations are refused\n"
+	  "at the same or a later meeting; at the same meeting its recommendations\n"
+	  "replace that meeting's (so a flagged one is rewritten in place), at a\n"
+	  "later one they are added. Learning and recommendations are refused\n"
 	  "while they hold an identifier the register holds (--allow-word WORD\n"
 	  "lets a word through on purpose, audited)." },
 	{ "action", "list", cmd_action_list, CMD_UNLOCK, MANAGER,

@@ -103,4 +103,52 @@ assert [r["text"] for r in rv["recommendations"]] == ["Leaflet for carers"], rv
 assert [(a["meeting_date"], [r["text"] for r in a["recommendations"]]) for a in rv["amendments"]] \
     == [("2024-09-01", ["Audit sleep checks"])], rv' && pass || fail "export after the corrections"
 
+# A flagged recommendation (a panel member's text naming the child, found at
+# a manager's unlock) is rewritten by recording the review again at the
+# meeting that made it: the same action, its text checked (guide §7).
+export CDOP_TODAY=2024-09-10
+sed 's/Ottoline/Wilberforce/; s/Brackenbury/Quennell/; s/2024-05-03/2024-08-01/; s/2024-05-04/2024-08-02/' \
+  "$T/a.json" > "$T/b.json"
+M notify --json "$T/b.json"; B=$(cat "$T/out")
+M case status "$B" gathering
+M case status "$B" ready
+M meeting new --date 2024-09-10; M3=$(cat "$T/out")
+M meeting add "$M3" "$B"
+form '[{"text": "Support the Quennell family", "owner": "public_health", "due": "2025-03-31"}]' > "$T/b1.json"
+as pat review "$B" --meeting "$M3" --json "$T/b1.json"; expect_rc 0 "the panel's review, unchecked"
+BID=$(recs | awk '$3 ~ /Quennell/ {print $1}')
+M today --json
+python3 - "$T/out" "$B" "$BID" <<'PY' && pass || fail "today: the recommendation to fix: $(head -c 600 "$T/out")"
+import json, sys
+f = [i for i in json.load(open(sys.argv[1]))["items"] if i["kind"] == "text_to_fix" and i["ref"] == sys.argv[2]]
+assert len(f) == 1 and f[0]["what"] == "recommendation " + sys.argv[3] and "Quennell" not in f[0]["label"], f
+PY
+[ -n "$BID" ] && pass || fail "the flagged recommendation is an action"
+# still naming the child: refused, naming the field
+as mo review "$B" --meeting "$M3" --json "$T/b1.json"
+expect_rc 1 "the manager's own record is checked as written"
+expect_err "recommendations" "the refusal names the field"
+# the recipe in the guide: the review from case show, that meeting's
+# recommendations with the text rewritten
+M case show "$B" --json
+python3 - "$T/out" > "$T/b2.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["review"]
+for k in ("meeting", "meeting_date", "text_check"):
+    r.pop(k, None)
+r["recommendations"] = [{"text": "Support the family", "owner": "public_health", "due": "2025-03-31"}]
+print(json.dumps(r))
+PY
+M review "$B" --meeting "$M3" --json "$T/b2.json"
+[ "$(recs | awk -v id="$BID" '$1 == id {print $3}')" = Support_the_family ] && pass ||
+  fail "the same action rewritten: $(recs)"
+M today --json
+python3 -c '
+import json, sys
+assert not [i for i in json.load(open(sys.argv[1]))["items"] if i["kind"] == "text_to_fix"]' "$T/out" \
+  && pass || fail "nothing left to fix: $(head -c 600 "$T/out")"
+M case show "$B" --json
+python3 -c 'import json, sys; assert "to_fix" not in json.load(open(sys.argv[1]))' "$T/out" \
+  && pass || fail "the case view lists nothing to fix"
+
 finish
