@@ -24,6 +24,20 @@ static const struct form form_attendee = {
 	FORM_FIELDS(attendee_fields),
 };
 
+static const struct field agenda_fields[] = {
+	{ .name = "case", .path = "meeting.agenda[].case", .type = FIELD_INT,
+	  .flags = FIELD_REQUIRED, .label = "Case line",
+	  .help = "The case's place among the file's case lines, 1 for the first",
+	  .min = 1, .max = 2000000000 },
+};
+
+static const struct form form_agenda_item = {
+	.name = "agenda_item",
+	.title = "Agenda item",
+	.help = "A case on a meeting's agenda (`meeting add`).",
+	FORM_FIELDS(agenda_fields),
+};
+
 static const struct field meeting_fields[] = {
 	{ .name = "id", .path = "meeting.id", .type = FIELD_INT,
 	  .flags = FIELD_REQUIRED, .label = "Meeting id",
@@ -36,6 +50,9 @@ static const struct field meeting_fields[] = {
 	{ .name = "attendance", .path = "meeting.attendance", .type = FIELD_OBJECT_ARRAY,
 	  .label = "Attendance", .help = "Who attended, in the order recorded",
 	  .sub = &form_attendee },
+	{ .name = "agenda", .path = "meeting.agenda", .type = FIELD_OBJECT_ARRAY,
+	  .label = "Agenda", .help = "The cases on its agenda, in reference order",
+	  .sub = &form_agenda_item },
 };
 
 static const struct form form_meeting = {
@@ -54,6 +71,7 @@ static const struct field line_fields[] = {
 static const char *const line_rules[] = {
 	"Meeting lines come before the case lines (export writes them first); a review's `meeting_date` then finds its meeting.",
 	"`id` is kept when the register has no meeting with that id, so an import into an empty register keeps every id.",
+	"`agenda` names each case by its place among the file's case lines (not by reference: an import into a register that already has cases gives new references); every place must be a case line of the file.",
 	NULL,
 };
 

@@ -196,8 +196,84 @@ static int put_line(struct reg *r, const json_t *line, int64_t case_id, FILE *ou
 	return ret;
 }
 
-/* One meeting line: {"meeting": {id, date, chair, attendance}}. */
-static int meeting_line(struct reg *r, struct db_stmt *m, FILE *out)
+/* The cases' ids in export order: a case's place among the case lines
+ * (1 for the first) is how a meeting line names its agenda. */
+struct case_ids {
+	int64_t *v;
+	size_t n;
+};
+
+static int case_ids_load(struct reg *r, struct case_ids *ids)
+{
+	static const char sql[] = "SELECT id FROM cases ORDER BY id";
+	struct db_stmt q = DB_STMT_INIT;
+	size_t cap = 0;
+	int ret, oom = 0;
+
+	ids->v = NULL;
+	ids->n = 0;
+	db_prepare(r, &q, sql);
+	while (!oom && db_step(&q) == DB_ROW) {
+		if (ids->n == cap) {
+			int64_t *more = realloc(ids->v, (cap ? 2 * cap : 256) * sizeof *ids->v);
+
+			oom = !more;
+			if (oom)
+				break;
+			ids->v = more;
+			cap = cap ? 2 * cap : 256;
+		}
+		ids->v[ids->n++] = db_column_int(&q, 0);
+	}
+	ret = db_finalize(&q);
+	if (!ret && oom)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	return ret;
+}
+
+/* ID's place among the case lines (1-based); 0 if it has none. */
+static size_t case_place(const struct case_ids *ids, int64_t id)
+{
+	size_t lo = 0, hi = ids->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ids->v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ids->n && ids->v[lo] == id ? lo + 1 : 0;
+}
+
+/* The meeting's agenda as [{"case": place}], in reference order. */
+static int meeting_agenda(struct reg *r, int64_t meeting, const struct case_ids *ids,
+			  json_t *mt)
+{
+	static const char sql[] =
+		"SELECT case_id FROM meeting_cases WHERE meeting_id = :m ORDER BY case_id";
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *agenda = json_array();
+	int ret, oom = !agenda;
+
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":m", meeting);
+	while (!oom && db_step(&q) == DB_ROW)
+		oom = json_array_append_new(agenda, json_pack("{s:I}", "case",
+				(json_int_t)case_place(ids, db_column_int(&q, 0)))) != 0;
+	ret = db_finalize(&q);
+	if (!ret && !oom && json_array_size(agenda))
+		oom = json_object_set(mt, "agenda", agenda) != 0;
+	if (!ret && oom)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	json_decref(agenda);
+	return ret;
+}
+
+/* One meeting line: {"meeting": {id, date, chair, attendance, agenda}}. */
+static int meeting_line(struct reg *r, struct db_stmt *m, const struct case_ids *ids,
+			FILE *out)
 {
 	static const char sql[] =
 		"SELECT name, agency, role FROM attendance WHERE meeting_id = :m ORDER BY id";
@@ -228,6 +304,8 @@ static int meeting_line(struct reg *r, struct db_stmt *m, FILE *out)
 			       db_column_int(m, 0));
 	if (!json_array_size(att))
 		json_object_del(mt, "attendance");
+	if (!ret)
+		ret = meeting_agenda(r, db_column_int(m, 0), ids, mt);
 	line = json_pack("{s:o}", "meeting", mt);
 	if (!ret)
 		ret = put_line(r, line, 0, out);
@@ -236,7 +314,7 @@ static int meeting_line(struct reg *r, struct db_stmt *m, FILE *out)
 }
 
 /* Every meeting, in id order, before the cases whose reviews name them. */
-static int write_meetings(struct reg *r, FILE *out)
+static int write_meetings(struct reg *r, const struct case_ids *ids, FILE *out)
 {
 	static const char sql[] = "SELECT id, date, chair FROM meetings ORDER BY id";
 	struct db_stmt q = DB_STMT_INIT;
@@ -244,7 +322,7 @@ static int write_meetings(struct reg *r, FILE *out)
 
 	db_prepare(r, &q, sql);
 	while (!ret && db_step(&q) == DB_ROW)
-		ret = meeting_line(r, &q, out);
+		ret = meeting_line(r, &q, ids, out);
 	fret = db_finalize(&q);
 	return ret ? ret : fret;
 }
@@ -280,21 +358,18 @@ static int write_line(struct reg *r, int64_t id, FILE *out)
 /* Every case, in id order: the order references were given in. */
 int export_write_cases(struct reg *r, FILE *out, size_t *n)
 {
-	static const char sql[] = "SELECT id FROM cases ORDER BY id";
-	struct db_stmt q = DB_STMT_INIT;
-	int ret = CDOP_OK, fret;
+	struct case_ids ids;
+	int ret = case_ids_load(r, &ids);
 
 	*n = 0;
-	ret = write_meetings(r, out);
-	db_prepare(r, &q, sql);
-	while (!ret && db_step(&q) == DB_ROW) {
-		ret = write_line(r, db_column_int(&q, 0), out);
+	if (!ret)
+		ret = write_meetings(r, &ids, out);
+	for (size_t i = 0; !ret && i < ids.n; i++) {
+		ret = write_line(r, ids.v[i], out);
 		if (!ret)
 			(*n)++;
 	}
-	fret = db_finalize(&q);
-	if (!ret)
-		ret = fret;
+	free(ids.v);
 	if (!ret && fflush(out))
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write the export: %s",
 			       strerror(errno));

@@ -321,6 +321,12 @@ struct importer {
 	size_t next_meeting;
 	struct import_result *res;
 	size_t allowed;          /* identifier words let through (--allow-word) */
+	/* Meeting lines' agendas, placed once the case lines are in. */
+	struct agenda_item {
+		int64_t meeting, place;
+		size_t line, k;
+	} *agenda;
+	size_t nagenda, agenda_cap;
 };
 
 static const char *member(const json_t *o, const char *k)
@@ -630,6 +636,55 @@ out:
 	return ret;
 }
 
+/* A meeting line's agenda names cases by their place among the file's
+ * case lines, which come after it: kept here, placed by agenda_place. */
+static int agenda_keep(struct importer *im, int64_t meeting, const json_t *agenda)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(agenda, i, a) {
+		if (im->nagenda == im->agenda_cap) {
+			size_t cap = im->agenda_cap ? 2 * im->agenda_cap : 64;
+			struct agenda_item *more = realloc(im->agenda, cap * sizeof *more);
+
+			if (!more)
+				return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+			im->agenda = more;
+			im->agenda_cap = cap;
+		}
+		im->agenda[im->nagenda++] = (struct agenda_item){ meeting,
+			json_integer_value(json_object_get(a, "case")), im->res->lines, i };
+	}
+	return CDOP_OK;
+}
+
+/* Each kept agenda item on its meeting: the case of that place is the
+ * place-th this import made (ids after base_id, as line_error reads them). */
+static int agenda_place(struct importer *im)
+{
+	static const char sql[] =
+		"INSERT INTO meeting_cases(meeting_id, case_id) VALUES (:m, :c)";
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = CDOP_OK;
+
+	for (size_t i = 0; !ret && i < im->nagenda; i++) {
+		const struct agenda_item *a = &im->agenda[i];
+
+		if ((uint64_t)a->place > im->res->cases)
+			return reg_fail_field(im->r, CDOP_ERR_INPUT, "meeting.agenda",
+					      "line %zu: meeting.agenda[%zu].case: %" PRId64
+					      " is not a case line of this file, which has %zu",
+					      a->line, a->k, a->place, im->res->cases);
+		db_prepare(im->r, &q, sql);
+		db_bind_int(&q, ":m", a->meeting);
+		db_bind_int(&q, ":c", im->base_id + a->place);
+		db_run(&q);
+		ret = db_finalize(&q);
+	}
+	return ret;
+}
+
 /* A meeting line: the meeting (its id kept when free) and attendance. */
 static int import_meeting(struct importer *im, const json_t *in)
 {
@@ -674,6 +729,9 @@ static int import_meeting(struct importer *im, const json_t *in)
 	}
 	if (!ret) {
 		id = db_last_id(im->r);
+		ret = agenda_keep(im, id, json_object_get(m, "agenda"));
+	}
+	if (!ret) {
 		db_prepare(im->r, &q, att);
 		json_array_foreach(json_object_get(m, "attendance"), i, a) {
 			db_bind_int(&q, ":m", id);
@@ -924,6 +982,7 @@ int import_file(struct reg *r, const char *path, const struct import_opts *o,
 		have_writer = 1;
 	}
 	if (!ret) ret = read_lines(im, &lr, path, o, size);
+	if (!ret) ret = agenda_place(im);
 	if (have_writer)
 		case_writer_release(&im->w);
 	if (!ret) ret = scalar(r, "SELECT count(*) FROM meetings", &meetings_after);
@@ -940,6 +999,8 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(before.v);
+	if (im)
+		free(im->agenda);
 	free(im);
 	return ret;
 }

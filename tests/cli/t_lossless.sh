@@ -67,7 +67,10 @@ L = [json.loads(l) for l in sys.stdin]
 assert [list(x) for x in L] == [["meeting"]] * 3, L
 assert L[0]["meeting"]["chair"] == "Dr Chair Person" and len(L[0]["meeting"]["attendance"]) == 2
 assert "chair" not in L[1]["meeting"] and L[1]["meeting"]["attendance"][0]["agency"] == "police"
-' && pass || fail "meeting lines first, with chair and attendance"
+# the agenda, each case by its place among the case lines (Ottoline is the first)
+assert L[0]["meeting"]["agenda"] == [{"case": 1}] and L[2]["meeting"]["agenda"] == [{"case": 1}], L
+assert "agenda" not in L[1]["meeting"], L[1]
+' && pass || fail "meeting lines first, with chair, attendance and agenda"
 grep -F '"Ottoline"' "$T/e1.jsonl" | python3 -c '
 import json, sys
 c = json.loads(sys.stdin.read())
@@ -102,6 +105,14 @@ REG="$T/two.cdop"
 M import "$T/e1.age"
 M export --out "$T/e2.jsonl"
 cmp -s "$T/e1.jsonl" "$T/e2.jsonl" && pass || fail "export -> import -> export is not byte-identical: $(diff <(tr ',' '\n' < "$T/e1.jsonl") <(tr ',' '\n' < "$T/e2.jsonl") | head -20)"
+as mo meeting show 1 --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [c["ref"] for c in d["cases"]] == [sys.argv[2]], d' "$T/out" "$A" \
+  && pass || fail "the imported meeting has its agenda: $(head -c 300 "$T/out")"
+# an agenda naming a case line the file does not have: refused, nothing made
+printf '%s\n' '{"meeting": {"id": 50, "date": "2024-01-05", "agenda": [{"case": 2}]}}' \
+  "$(grep -F '"Ottoline"' "$T/e1.jsonl" | sed 's/Ottoline/Otto/; s/Brackenbury/Brack/')" > "$T/bad.jsonl"
+as mo import "$T/bad.jsonl"; expect_rc 1 "an agenda beyond the file's cases"
+expect_err "line 1: meeting.agenda[0].case: 2 is not a case line of this file, which has 1" "named"
 reports "$T/after"
 for f in "$T"/before/*.html "$T"/before/*.csv "$T"/before/*.json "$T"/before/*.md; do
   b=$(basename "$f")
