@@ -1280,16 +1280,17 @@ int cases_set_status_reason(struct reg *r, const char *ref, const char *status,
 	static const char sql[] =
 		"UPDATE cases SET status = :status, updated_at = :now WHERE id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	char have[24] = "", now[21], valid[160], agencies[160] = "", *detail = NULL;
+	char have[24] = "", now[21], valid[160], agencies[160] = "";
+	struct change_log log;
 	int64_t id = 0;
 	int ret, resident = 0, f, t, back, open_reports = 0;
 	int has_reason = reason && *reason;
-	json_t *d = NULL;
 
 	code_list_join(&codes_case_status, valid, sizeof valid);
 	if (!code_list_find(&codes_case_status, status))
 		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "'%s' is not a case status; "
 				"valid: %s", status, valid);
+	change_log_init(&log);
 	ret = db_begin(r);
 	if (!ret) ret = cases_find(r, ref, &id, have);
 	if (ret)
@@ -1349,22 +1350,22 @@ int cases_set_status_reason(struct reg *r, const char *ref, const char *status,
 		db_run(&q);
 		ret = db_finalize(&q);
 	}
+	/* The trail's change format (history.c), as every other change:
+	 * {"changes": [{"path": "status", old, new}], "reason"?, "outstanding"?}.
+	 * Entries written before kept a flat {old, new}; history reads both. */
 	if (!ret) {
-		d = json_pack("{s:s, s:s}", "old", have, "new", status);
-		if (d && has_reason)
-			json_object_set_new(d, "reason", json_string(reason));
-		if (d && open_reports)
-			json_object_set_new(d, "outstanding", json_string(agencies));
-		if (!d || !(detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)))
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		json_t *o = json_string(have), *n = json_string(status);
+
+		if (!o || !n)
+			log.oom = 1;
+		change_add(&log, "status", o, n, 0);
+		json_decref(o);
+		json_decref(n);
+		if (has_reason)
+			change_note(&log, "reason", reason);
+		if (open_reports)
+			change_note(&log, "outstanding", agencies);
 	}
-	if (!ret)
-		ret = audit_append(r, "status", ref, detail);
 out:
-	if (!ret) ret = db_commit(r);
-	if (ret)
-		db_rollback(r);
-	json_decref(d);
-	free(detail);
-	return ret;
+	return cases_commit_changes(r, ret, "status", ref, &log);
 }

@@ -195,7 +195,7 @@ static json_t *changes_of(const char *action, json_t *d, int identifiable, json_
 	json_t *ch, *c, *out;
 	size_t i;
 
-	/* status: {old, new}; meeting_remove wrote the same before it took
+	/* status and meeting_remove wrote a flat {old, new} before they took
 	 * the change format (entries already in trails keep it). */
 	if ((!strcmp(action, "status") || !strcmp(action, "meeting_remove")) &&
 	    json_is_string(json_object_get(d, "new")))

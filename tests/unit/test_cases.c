@@ -331,7 +331,9 @@ static void test_status_in_order(void **state)
 	assert_int_equal(cases_set_status(r, ref, "gathering"), CDOP_OK);
 	assert_string_equal(status_of(r, ref), "gathering");
 	assert_string_equal(last_audit(r).action, "status");
-	assert_string_equal(last_audit(r).detail, "{\"new\":\"gathering\",\"old\":\"notified\"}");
+	/* the change format every change uses (history.c) */
+	assert_string_equal(last_audit(r).detail, "{\"changes\":[{\"new\":\"gathering\","
+			    "\"old\":\"notified\",\"path\":\"status\"}]}");
 	assert_int_equal(cases_set_status(r, ref, "ready"), CDOP_OK);
 	before = t_counts_of(r);
 
@@ -381,13 +383,49 @@ static void test_status_closed_from_reviewed(void **state)
 	/* a reviewed case is not transferred */
 	t_expect(cases_set_status(r, ref, "transferred"), CDOP_ERR_CONFLICT, r, NULL);
 	assert_int_equal(cases_set_status(r, ref, "closed"), CDOP_OK);
-	assert_string_equal(last_audit(r).detail, "{\"new\":\"closed\",\"old\":\"reviewed\"}");
+	assert_string_equal(last_audit(r).detail, "{\"changes\":[{\"new\":\"closed\","
+			    "\"old\":\"reviewed\",\"path\":\"status\"}]}");
 	before = t_counts_of(r);
 	/* closed is the end */
 	t_expect(cases_set_status(r, ref, "transferred"), CDOP_ERR_CONFLICT, r, NULL);
 	t_expect(cases_set_status(r, ref, "closed"), CDOP_ERR_CONFLICT, r, NULL);
 	t_assert_unchanged(r, before);
 	assert_string_equal(status_of(r, ref), "closed");
+}
+
+/* case status wrote a flat {old, new, reason?} before it took the change
+ * format: history reads both kinds alike. */
+static void test_status_history_both_formats(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX];
+	json_t *h = NULL, *e;
+	size_t n;
+
+	t_notify(r, t_notification("Example", NULL), ref);
+	assert_int_equal(db_begin(r), CDOP_OK);
+	assert_int_equal(audit_append(r, "status", ref, "{\"new\":\"gathering\","
+				      "\"old\":\"notified\",\"reason\":\"an old entry\"}"), CDOP_OK);
+	assert_int_equal(db_commit(r), CDOP_OK);
+	assert_int_equal(cases_set_status_reason(r, ref, "gathering", "a new entry"), CDOP_OK);
+	t_ok(cases_history(r, ref, 1, &h), r);
+	n = json_array_size(h);
+	assert_true(n >= 2);
+	for (size_t i = 0; i < 2; i++) {
+		json_t *ch;
+
+		e = json_array_get(h, n - 2 + i);
+		ch = json_array_get(json_object_get(e, "changes"), 0);
+		assert_string_equal(json_string_value(json_object_get(e, "action")), "status");
+		assert_int_equal(json_array_size(json_object_get(e, "changes")), 1);
+		assert_string_equal(json_string_value(json_object_get(ch, "path")), "status");
+		assert_string_equal(json_string_value(json_object_get(ch, "old")), "notified");
+		assert_string_equal(json_string_value(json_object_get(ch, "new")), "gathering");
+		assert_string_equal(json_string_value(json_object_get(e, "reason")),
+				    i ? "a new entry" : "an old entry");
+	}
+	json_decref(h);
 }
 
 static void test_status_transferred(void **state)
@@ -708,6 +746,7 @@ int main(void)
 		T_TEST(test_update),
 		T_TEST(test_update_refused),
 		T_TEST(test_status_in_order),
+		T_TEST(test_status_history_both_formats),
 		T_TEST(test_status_closed_from_reviewed),
 		T_TEST(test_status_transferred),
 		T_TEST(test_find),
