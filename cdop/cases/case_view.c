@@ -167,10 +167,11 @@ static int agency_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 static int recommendation_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **row)
 {
 	const struct view *v = ctx;
-	json_t *a = json_pack("{s:I, s:s, s:s, s:s, s:o}", "id",
+	/* made_on: the meeting that made it, whose record it belongs to. */
+	json_t *a = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s}", "id",
 			      (json_int_t)db_column_int(q, 0), "text", db_column_text(q, 1),
 			      "owner", db_column_text(q, 2), "due", db_column_text(q, 3),
-			      "done_on", text_or_null(q, 4));
+			      "done_on", text_or_null(q, 4), "made_on", db_column_text(q, 5));
 
 	(void)r;
 	/* People write names into recommendations as into learning. */
@@ -278,7 +279,7 @@ static int add_review(struct reg *r, int64_t id, const struct view *v, json_t *o
 	static const char sql[] =
 		"SELECT form, meeting_date, meeting_id FROM reviews WHERE case_id = :id";
 	static const char recs[] =
-		"SELECT id, text, owner, due, done_on FROM recommendations "
+		"SELECT id, text, owner, due, done_on, made_on FROM recommendations "
 		"WHERE case_id = :id ORDER BY id";
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *review = NULL, *learning;

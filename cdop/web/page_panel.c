@@ -261,11 +261,37 @@ static int modifiable_fits(const char *implied, const json_t *posted)
 	return !strcmp(mod, implied);
 }
 
+/*
+ * The form to amend a review at MEETING: the review as stored, with the
+ * recommendations that meeting made. Recorded again at the same meeting a
+ * review replaces that meeting's recommendations (reviews.c), so they are
+ * offered to keep or change; a later meeting's form starts with none.
+ */
+static json_t *review_at(struct web_req *q, const json_t *view, const char *meeting)
+{
+	json_t *v = json_deep_copy(json_object_get(view, "review")), *recs = json_array();
+	const json_t *rec;
+	char date[11];
+	int64_t id;
+	size_t i;
+
+	if (v && recs && !meetings_find(q->r, meeting, &id, date))
+		json_array_foreach(json_object_get(view, "recommendations"), i, rec)
+			if (js(rec, "made_on") && !strcmp(js(rec, "made_on"), date))
+				json_array_append_new(recs, json_pack("{s:s?, s:s?, s:s?}",
+					"text", js(rec, "text"), "owner", js(rec, "owner"),
+					"due", js(rec, "due")));
+	if (v && json_array_size(recs))
+		json_object_set(v, "recommendations", recs);
+	json_decref(recs);
+	return v;
+}
+
 int page_review(struct web_req *q, const char *rest)
 {
 	const char *meeting = web_arg(q, "meeting");
 	struct form_errors errs = FORM_ERRORS_INIT;
-	json_t *view = NULL, *posted = NULL;
+	json_t *view = NULL, *posted = NULL, *stored = NULL;
 	char other[REG_ERR_MAX] = "", action[160];
 	const json_t *values;
 	const char *implied = NULL;
@@ -307,7 +333,9 @@ int page_review(struct web_req *q, const char *rest)
 			json_object_set_new(posted, "modifiable", json_string(implied));
 		ret = CDOP_OK;
 	}
-	values = posted ? posted : json_object_get(view, "review");
+	if (!posted && json_object_get(view, "review"))
+		stored = review_at(q, view, meeting);
+	values = posted ? posted : stored;
 	fputs("<h1>Analysis: ", q->f);
 	web_h(q->f, rest);
 	fprintf(q->f, " <span class=\"hint\">meeting %s</span></h1>\n", meeting);
@@ -356,6 +384,7 @@ int page_review(struct web_req *q, const char *rest)
 out:
 	form_errors_release(&errs);
 	json_decref(posted);
+	json_decref(stored);
 	json_decref(view);
 	return ret;
 }

@@ -94,6 +94,12 @@ form '[{"text": "Leaflet for carers", "owner": "public_health", "due": "2025-01-
 M review "$A" --meeting "$M1" --json "$T/r4.json"
 want "the first meeting's record corrected later" "1 2024-06-10 Leaflet_for_carers 2024-06-30
 2 2024-09-01 Audit_sleep_checks None"
+# a record without recommendations leaves the meeting's as they are
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); del r["recommendations"]; print(json.dumps(r))' \
+  "$T/r4.json" > "$T/r5.json"
+M review "$A" --meeting "$M1" --json "$T/r5.json"
+want "no recommendations given: kept" "1 2024-06-10 Leaflet_for_carers 2024-06-30
+2 2024-09-01 Audit_sleep_checks None"
 M export --out "$T/e.jsonl"
 grep -F '"Ottoline"' "$T/e.jsonl" | python3 -c '
 import json, sys

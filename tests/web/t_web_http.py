@@ -1,4 +1,5 @@
 """cdop ui over plain HTTP: the security rules of SPEC §7."""
+import html
 import json
 import os
 import re
@@ -253,6 +254,35 @@ try:
           "offer: the scores kept, the enhancement script linked")
     rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
     check(rc == 0 and not json.loads(out).get("review"), "an offer saves nothing")
+    # Recorded again at the same meeting, a review replaces that meeting's
+    # recommendations (docs/guide.md §7): the form offers them, so saving it
+    # as it stands keeps them once, with their action numbers.
+    first = {"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1,
+             "service_provision": 1}, "modifiable": "yes", "themes": ["safe_sleeping"],
+             "learning": "Check cots", "learning_publishable": False, "referred_for_review": False,
+             "recommendations": [{"text": "Cot leaflet", "owner": "public_health", "due": "2026-03-31"}]}
+    rc, _, err = reg.cdop("pat", "review", REF, "--meeting", mid, "--json", "-", stdin=json.dumps(first))
+    check(rc == 0, f"the panel's review: {err}")
+    def form_of(body):  # what a browser would post back, unchanged
+        pairs = [(n, html.unescape(v)) for n, v in
+                 re.findall(r'<input id="[^"]*" class="[^"]*" name="([^"]+)" value="([^"]*)"', body)]
+        pairs += [(n, html.unescape(v)) for n, v in
+                  re.findall(r'<input type="(?:radio|checkbox)" name="([^"]+)" id="[^"]*" value="([^"]*)" checked', body)]
+        pairs += [(n, html.unescape(v)) for n, v in
+                  re.findall(r'<textarea id="[^"]*" name="([^"]+)"[^>]*>([^<]*)</textarea>', body)]
+        for n, opts in re.findall(r'<select id="[^"]*" name="([^"]+)"[^>]*>(.*?)</select>', body):
+            pairs += [(n, v) for v in re.findall(r'<option value="([^"]*)" selected>', opts)]
+        return pairs
+    r = p.get(rv)
+    again = form_of(r.body)
+    check(("recommendations[0].text", "Cot leaflet") in again and
+          ("recommendations[0].owner", "public_health") in again,
+          f"the form offers the meeting's recommendation: {again}")
+    r = p.post(rv, again + [("csrf", p.csrf(rv))])
+    check(r.status == 303, f"saved again unchanged: {r.status} {r.body[:300]}")
+    rc, out, _ = reg.cdop("mo", "action", "list", "--json")
+    acts = [a for a in json.loads(out) if a["ref"] == REF] if rc == 0 else []
+    check([a["text"] for a in acts] == ["Cot leaflet"], f"the recommendation once, not twice: {acts}")
     r = p.get("/review.js")
     check(r.status == 200 and (r.header("Content-Type") or "").startswith("text/javascript")
           and "modifiable" in r.body, f"the script is served from the binary: {r.status}")
