@@ -672,10 +672,10 @@ static int agenda_place(struct importer *im)
 		const struct agenda_item *a = &im->agenda[i];
 
 		if ((uint64_t)a->place > im->res->cases)
-			return reg_fail_field(im->r, CDOP_ERR_INPUT, "meeting.agenda",
-					      "line %zu: meeting.agenda[%zu].case: %" PRId64
-					      " is not a case line of this file, which has %zu",
-					      a->line, a->k, a->place, im->res->cases);
+			return reg_fail(im->r, CDOP_ERR_INPUT, "line %zu: meeting.agenda[%zu]."
+					"case: %" PRId64 " is not a case line of this file, "
+					"which has %zu", a->line, a->k, a->place,
+					im->res->cases);
 		db_prepare(im->r, &q, sql);
 		db_bind_int(&q, ":m", a->meeting);
 		db_bind_int(&q, ":c", im->base_id + a->place);

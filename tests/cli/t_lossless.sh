@@ -112,7 +112,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [c["ref"] fo
 printf '%s\n' '{"meeting": {"id": 50, "date": "2024-01-05", "agenda": [{"case": 2}]}}' \
   "$(grep -F '"Ottoline"' "$T/e1.jsonl" | sed 's/Ottoline/Otto/; s/Brackenbury/Brack/')" > "$T/bad.jsonl"
 as mo import "$T/bad.jsonl"; expect_rc 1 "an agenda beyond the file's cases"
-expect_err "line 1: meeting.agenda[0].case: 2 is not a case line of this file, which has 1" "named"
+expect_err "cdop: line 1: meeting.agenda[0].case: 2 is not a case line of this file, which has 1" "named"
 reports "$T/after"
 for f in "$T"/before/*.html "$T"/before/*.csv "$T"/before/*.json "$T"/before/*.md; do
   b=$(basename "$f")
