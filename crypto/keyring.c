@@ -485,6 +485,7 @@ static void state_bytes(const struct keyring *kr, uint8_t out[KEYRING_STATE_BYTE
 	memcpy(out, kr->file_mac, KEYRING_MAC_BYTES);
 	le64_put(out + 32, kr->file_size);
 	out[40] = kr->dirty;
+	out[41] = kr->file_mac_kind;
 }
 
 static int state_parse(struct keyring *kr, const uint8_t *p)
@@ -494,9 +495,10 @@ static int state_parse(struct keyring *kr, const uint8_t *p)
 	memcpy(kr->file_mac, p, KEYRING_MAC_BYTES);
 	kr->file_size = le64_get(p + 32);
 	kr->dirty = p[40];
-	if (kr->dirty > 1)
+	kr->file_mac_kind = p[41]; /* 0 flat, 1 tree (crypto/filemac.h) */
+	if (kr->dirty > 1 || kr->file_mac_kind > 1)
 		return CRYPTO_ERR_FORMAT;
-	for (i = 41; i < KEYRING_STATE_BYTES; i++)
+	for (i = 42; i < KEYRING_STATE_BYTES; i++)
 		if (p[i])
 			return CRYPTO_ERR_FORMAT;
 	return CRYPTO_OK;

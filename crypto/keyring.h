@@ -132,10 +132,13 @@ struct keyring {
 	size_t ngrants;
 	struct keyring_signer *signers;
 	size_t nsigners;
+	/* state block: how file_mac is computed, enum filemac_kind
+	 * (crypto/filemac.h); 0, the flat MAC, in older keyrings */
+	uint8_t file_mac_kind;
 };
 
 #define KEYRING_INIT { 1, { 0 }, { 0 }, NULL, 0, { 0 }, 0, 0, { 0 }, NULL, 0, \
-		       0, 0, 0, { 0 }, 0, { 0 }, { 0 }, 0, { 0 }, { 0 }, { 0 }, NULL, 0, NULL, 0 }
+		       0, 0, 0, { 0 }, 0, { 0 }, { 0 }, 0, { 0 }, { 0 }, { 0 }, NULL, 0, NULL, 0, 0 }
 
 void keyring_init(struct keyring *kr);
 void keyring_release(struct keyring *kr);
