@@ -925,41 +925,6 @@ out:
 	return ret;
 }
 
-int keyring_file_mac(int fd, const uint8_t master[MASTER_KEY_BYTES],
-		     uint8_t out[KEYRING_MAC_BYTES], uint64_t *size)
-{
-	crypto_generichash_state st;
-	uint8_t key[SUBKEY_BYTES], *buf;
-	uint64_t total = 0;
-	ssize_t got;
-	int ret = subkey_derive(key, SUBKEY_FILE_MAC, master);
-
-	if (ret)
-		return ret;
-	buf = malloc(1 << 16);
-	if (!buf) {
-		ret = CRYPTO_ERR_NOMEM;
-		goto out;
-	}
-	crypto_generichash_init(&st, key, SUBKEY_BYTES, KEYRING_MAC_BYTES);
-	while ((got = pread(fd, buf, 1 << 16, (off_t)total)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = CRYPTO_ERR_IO;
-			goto out;
-		}
-		crypto_generichash_update(&st, buf, (size_t)got);
-		total += (uint64_t)got;
-	}
-	crypto_generichash_final(&st, out, KEYRING_MAC_BYTES);
-	*size = total;
-out:
-	sodium_memzero(key, sizeof key);
-	free(buf);
-	return ret;
-}
-
 /* ==== v2: keys by role ================================================== */
 
 struct keyset *keyset_new(void)

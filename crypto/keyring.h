@@ -183,10 +183,6 @@ int keyring_failure_open(const struct keyring *kr, size_t i,
 			 char *out, size_t outlen);
 void keyring_failures_clear(struct keyring *kr);
 
-/* Keyed BLAKE2b-256 (key = SUBKEY_FILE_MAC) of a whole file, read by fd. */
-int keyring_file_mac(int fd, const uint8_t master[MASTER_KEY_BYTES],
-		     uint8_t out[KEYRING_MAC_BYTES], uint64_t *size);
-
 /* Serialisation; parse rejects anything malformed before allocating. */
 int keyring_serialize(const struct keyring *kr, uint8_t **out, size_t *outlen);
 int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len);

@@ -228,6 +228,34 @@ static void test_reseal_without_scan(void **state)
 	assert_false(f->t.valid);
 }
 
+/* The flat MAC and the top see the last byte, the length, and nothing. */
+static void test_edges(void **state)
+{
+	struct fx *f = *state;
+	uint8_t top[32], flat[32], top2[32], flat2[32];
+
+	assert_int_equal(filemac_scan(f->fd, g_master, &f->t, top, flat), CRYPTO_OK);
+	t_flip(f->path, 5 * C + 99, 0x01);
+	assert_int_equal(filemac_scan(f->fd, g_master, &f->t, top2, flat2), CRYPTO_OK);
+	assert_memory_not_equal(top, top2, 32);
+	assert_memory_not_equal(flat, flat2, 32);
+	t_flip(f->path, 5 * C + 99, 0x01);
+	assert_int_equal(ftruncate(f->fd, 5 * C + 99), 0);
+	assert_int_equal(filemac_scan(f->fd, g_master, &f->t, top2, flat2), CRYPTO_OK);
+	assert_int_equal(f->t.size, 5 * C + 99);
+	assert_memory_not_equal(top, top2, 32);
+	assert_memory_not_equal(flat, flat2, 32);
+	/* a whole number of chunks, then empty */
+	assert_int_equal(ftruncate(f->fd, 2 * C), 0);
+	assert_int_equal(filemac_scan(f->fd, g_master, &f->t, top2, flat2), CRYPTO_OK);
+	assert_int_equal(f->t.n, 2);
+	assert_int_equal(ftruncate(f->fd, 0), 0);
+	assert_int_equal(filemac_scan(f->fd, g_master, &f->t, top2, flat2), CRYPTO_OK);
+	assert_int_equal(f->t.size, 0);
+	assert_int_equal(f->t.n, 0);
+	assert_memory_not_equal(top2, flat2, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +265,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unrecorded_change_not_sealed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reseal_without_scan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_edges, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
