@@ -485,6 +485,7 @@ static void state_bytes(const struct keyring *kr, uint8_t out[KEYRING_STATE_BYTE
 	memcpy(out, kr->file_mac, KEYRING_MAC_BYTES);
 	le64_put(out + 32, kr->file_size);
 	out[40] = kr->dirty;
+	out[41] = kr->file_mac_kind;
 }
 
 static int state_parse(struct keyring *kr, const uint8_t *p)
@@ -494,9 +495,10 @@ static int state_parse(struct keyring *kr, const uint8_t *p)
 	memcpy(kr->file_mac, p, KEYRING_MAC_BYTES);
 	kr->file_size = le64_get(p + 32);
 	kr->dirty = p[40];
-	if (kr->dirty > 1)
+	kr->file_mac_kind = p[41]; /* 0 flat, 1 tree (crypto/filemac.h) */
+	if (kr->dirty > 1 || kr->file_mac_kind > 1)
 		return CRYPTO_ERR_FORMAT;
-	for (i = 41; i < KEYRING_STATE_BYTES; i++)
+	for (i = 42; i < KEYRING_STATE_BYTES; i++)
 		if (p[i])
 			return CRYPTO_ERR_FORMAT;
 	return CRYPTO_OK;
@@ -920,41 +922,6 @@ int keyring_load(struct keyring *kr, const char *path)
 out:
 	free(buf);
 	close(fd);
-	return ret;
-}
-
-int keyring_file_mac(int fd, const uint8_t master[MASTER_KEY_BYTES],
-		     uint8_t out[KEYRING_MAC_BYTES], uint64_t *size)
-{
-	crypto_generichash_state st;
-	uint8_t key[SUBKEY_BYTES], *buf;
-	uint64_t total = 0;
-	ssize_t got;
-	int ret = subkey_derive(key, SUBKEY_FILE_MAC, master);
-
-	if (ret)
-		return ret;
-	buf = malloc(1 << 16);
-	if (!buf) {
-		ret = CRYPTO_ERR_NOMEM;
-		goto out;
-	}
-	crypto_generichash_init(&st, key, SUBKEY_BYTES, KEYRING_MAC_BYTES);
-	while ((got = pread(fd, buf, 1 << 16, (off_t)total)) != 0) {
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = CRYPTO_ERR_IO;
-			goto out;
-		}
-		crypto_generichash_update(&st, buf, (size_t)got);
-		total += (uint64_t)got;
-	}
-	crypto_generichash_final(&st, out, KEYRING_MAC_BYTES);
-	*size = total;
-out:
-	sodium_memzero(key, sizeof key);
-	free(buf);
 	return ret;
 }
 

@@ -132,10 +132,13 @@ struct keyring {
 	size_t ngrants;
 	struct keyring_signer *signers;
 	size_t nsigners;
+	/* state block: how file_mac is computed, enum filemac_kind
+	 * (crypto/filemac.h); 0, the flat MAC, in older keyrings */
+	uint8_t file_mac_kind;
 };
 
 #define KEYRING_INIT { 1, { 0 }, { 0 }, NULL, 0, { 0 }, 0, 0, { 0 }, NULL, 0, \
-		       0, 0, 0, { 0 }, 0, { 0 }, { 0 }, 0, { 0 }, { 0 }, { 0 }, NULL, 0, NULL, 0 }
+		       0, 0, 0, { 0 }, 0, { 0 }, { 0 }, 0, { 0 }, { 0 }, { 0 }, NULL, 0, NULL, 0, 0 }
 
 void keyring_init(struct keyring *kr);
 void keyring_release(struct keyring *kr);
@@ -179,10 +182,6 @@ int keyring_failure_open(const struct keyring *kr, size_t i,
 			 const uint8_t master[MASTER_KEY_BYTES],
 			 char *out, size_t outlen);
 void keyring_failures_clear(struct keyring *kr);
-
-/* Keyed BLAKE2b-256 (key = SUBKEY_FILE_MAC) of a whole file, read by fd. */
-int keyring_file_mac(int fd, const uint8_t master[MASTER_KEY_BYTES],
-		     uint8_t out[KEYRING_MAC_BYTES], uint64_t *size);
 
 /* Serialisation; parse rejects anything malformed before allocating. */
 int keyring_serialize(const struct keyring *kr, uint8_t **out, size_t *outlen);

@@ -12,9 +12,29 @@
 
 #ifdef CDOP_TEST_BUILD
 
+/* CDOP_TEST_BEFORE_SEAL: a shell command run just before the file MAC is
+ * resealed, with CDOP_TEST_DIRTY_CHUNKS naming the chunks the command
+ * wrote; how t_imac.sh changes the file behind cdop's back. */
+static void before_seal(const char *path, const char *dirty_chunks)
+{
+	const char *cmd = getenv("CDOP_TEST_BEFORE_SEAL");
+	int rc;
+
+	if (!cmd || !*cmd)
+		return;
+	if (setenv("CDOP_TEST_DIRTY_CHUNKS", dirty_chunks, 1) ||
+	    setenv("CDOP_TEST_SEAL_PATH", path, 1))
+		abort();
+	/* The test checks what the command did (cdop ui ignores SIGCHLD, so
+	 * its status is not known here). */
+	rc = system(cmd);
+	(void)rc;
+}
+
 void cli_testing_setup(void)
 {
 	kdf_allow_test_profile();
+	reg_test_before_seal = before_seal;
 }
 
 const char *cli_testing_today(void)

@@ -2,6 +2,7 @@
 #include "cdop/store/store_int.h"
 #include "crypto/error.h"
 #include "crypto/file.h"
+#include "crypto/filemac.h"
 #include "crypto/secure.h"
 #include "forms/date.h"
 
@@ -36,15 +37,25 @@ void reg_init(struct reg *r)
  * A long-running cdop (the browser UI) opens the register once per request.
  * It remembers the file it last hashed or sealed, by identity and times
  * (st_ctim cannot be set back without changing the clock), so an unchanged
- * file is not hashed again at every open. Only used under the register
- * lock; a one-shot command always starts with it empty.
+ * file is not hashed again at every open; with it the chunk hashes of the
+ * file as this process last read or wrote it (crypto/filemac.h), which
+ * the VFS shim (macvfs.c) marks as SQLite writes, so a reseal hashes only
+ * what was written. Only used under the register lock; a one-shot command
+ * starts with it empty. The chunk hashes are keyed MACs, not secrets.
  */
 static struct file_seen {
 	int valid;
 	struct stat st;
 	uint8_t mac[KEYRING_MAC_BYTES];
 	uint64_t size;
+	uint8_t kind;
+	struct filemac tree;
+	dev_t tree_dev;     /* the file the chunk hashes are of */
+	ino_t tree_ino;
 } file_seen;
+
+/* Test builds (cdop/cli/testing.c): run before a reseal. */
+void (*reg_test_before_seal)(const char *path, const char *dirty_chunks);
 
 static int same_file(const struct stat *a, const struct stat *b)
 {
@@ -56,11 +67,25 @@ static int same_file(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-static void file_seen_set(struct reg *r, const uint8_t mac[KEYRING_MAC_BYTES], uint64_t size)
+static void file_seen_set(struct reg *r, const uint8_t mac[KEYRING_MAC_BYTES], uint64_t size,
+			  uint8_t kind)
 {
 	file_seen.valid = !fstat(r->st.lock_fd, &file_seen.st);
+	file_seen.tree_dev = file_seen.st.st_dev;
+	file_seen.tree_ino = file_seen.st.st_ino;
+	file_seen.tree.valid &= file_seen.valid;
+	r->st.mac_tree = file_seen.tree.valid;
 	memcpy(file_seen.mac, mac, sizeof file_seen.mac);
 	file_seen.size = size;
+	file_seen.kind = kind;
+}
+
+/* Nothing known of the file: the next open hashes it whole, and so does
+ * the next seal unless that open did. */
+static void file_seen_forget(void)
+{
+	file_seen.valid = 0;
+	file_seen.tree.valid = 0;
 }
 
 /* Is the file the one last hashed, with the MAC the keyring records? */
@@ -70,20 +95,41 @@ static int file_seen_matches(struct reg *r)
 
 	return file_seen.valid && !fstat(r->st.lock_fd, &st) &&
 	       same_file(&st, &file_seen.st) && file_seen.size == r->st.kr.file_size &&
+	       file_seen.kind == r->st.kr.file_mac_kind &&
 	       !secure_memcmp(file_seen.mac, r->st.kr.file_mac, sizeof file_seen.mac);
 }
 
+/* The chunks written since the open's check hashed again, the others as
+ * cdop read them then (a register opened after a crash, or made by init,
+ * is hashed whole); the top goes to the keyring as a tree MAC. */
 static int file_state_seal(struct reg *r)
 {
+	char dirty[512];
+	struct stat st;
+
 	/* A journal still there (its unlink failed) means the file may yet be
 	 * rolled back: the keyring stays dirty. */
 	if (!reg_journal_gone(r->st.path))
 		return reg_fail(r, CDOP_ERR_IO, "register '%s' still has its journal "
 				"after closing", r->st.path);
-	if (keyring_file_mac(r->st.lock_fd, r->st.master, r->st.kr.file_mac, &r->st.kr.file_size))
+	/* Chunk hashes from this open's check (or the seal before it) of this
+	 * very file, or none: another register's, or one an init wrote
+	 * without a check, would seal the wrong file. */
+	if (!r->st.mac_tree || fstat(r->st.lock_fd, &st) ||
+	    st.st_dev != file_seen.tree_dev || st.st_ino != file_seen.tree_ino)
+		file_seen_forget();
+	if (reg_test_before_seal) {
+		filemac_dirty_list(&file_seen.tree, dirty, sizeof dirty);
+		reg_test_before_seal(r->st.path, file_seen.tree.valid ? dirty : "all");
+	}
+	if (filemac_reseal(r->st.lock_fd, r->st.master, &file_seen.tree, r->st.kr.file_mac)) {
+		file_seen_forget();
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s' to seal it: %s",
 				r->st.path, strerror(errno));
-	file_seen_set(r, r->st.kr.file_mac, r->st.kr.file_size);
+	}
+	r->st.kr.file_size = file_seen.tree.size;
+	r->st.kr.file_mac_kind = FILEMAC_TREE;
+	file_seen_set(r, r->st.kr.file_mac, r->st.kr.file_size, FILEMAC_TREE);
 	r->st.kr.dirty = 0;
 	return CDOP_OK;
 }
@@ -329,7 +375,11 @@ static int db_connect(struct reg *r, int creating)
 	int rc;
 
 	/* Never SQLITE_OPEN_CREATE: the file exists (init made it O_EXCL). */
-	rc = sqlite3_open_v2(r->st.path, &r->st.db, flags, NULL);
+	const char *vfs = macvfs_name();
+
+	if (!vfs)
+		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot register the file MAC's VFS");
+	rc = sqlite3_open_v2(r->st.path, &r->st.db, flags, vfs);
 	if (rc != SQLITE_OK)
 		return db_error(r, rc, "open");
 	sqlite3_extended_result_codes(r->st.db, 0);
@@ -639,23 +689,39 @@ static int import_failures(struct reg *r)
  */
 static int check_file_state(struct reg *r, unsigned flags)
 {
-	uint8_t mac[KEYRING_MAC_BYTES];
-	uint64_t size = 0;
+	uint8_t top[KEYRING_MAC_BYTES], flat[KEYRING_MAC_BYTES];
+	const uint8_t *mac = top;
+	uint64_t size;
+	int flat_kind = r->st.kr.file_mac_kind == FILEMAC_FLAT;
 
+	macvfs_arm(&file_seen.tree);
 	if (r->st.kr.dirty) {
+		/* SQLite rolls back after this: the seal hashes it whole. */
+		file_seen_forget();
 		r->st.recovered = 1;
 		return CDOP_OK;
 	}
-	if (file_seen_matches(r))
-		return CDOP_OK;
-	if (keyring_file_mac(r->st.lock_fd, r->st.master, mac, &size))
-		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
-				r->st.path, strerror(errno));
-	if (size == r->st.kr.file_size &&
-	    !secure_memcmp(mac, r->st.kr.file_mac, sizeof mac)) {
-		file_seen_set(r, mac, size);
+	if (file_seen_matches(r) && file_seen.tree.valid) {
+		r->st.mac_tree = 1;
 		return CDOP_OK;
 	}
+	/* An older register's flat MAC is checked in the same pass; its next
+	 * seal writes the tree MAC. */
+	if (filemac_scan(r->st.lock_fd, r->st.master, &file_seen.tree, top,
+			 flat_kind ? flat : NULL)) {
+		file_seen_forget();
+		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
+				r->st.path, strerror(errno));
+	}
+	if (flat_kind)
+		mac = flat;
+	size = file_seen.tree.size;
+	if (size == r->st.kr.file_size &&
+	    !secure_memcmp(mac, r->st.kr.file_mac, KEYRING_MAC_BYTES)) {
+		file_seen_set(r, mac, size, r->st.kr.file_mac_kind);
+		return CDOP_OK;
+	}
+	file_seen_forget();
 	if (flags & REG_OPEN_CHECK) {
 		r->st.file_mismatch = 1;
 		r->st.read_only = 1; /* check explains; nothing launders it */
@@ -1198,6 +1264,7 @@ int reg_resume(struct reg *r, unsigned lock_timeout_ms)
 		return reg_fail(r, CDOP_ERR_ACCESS, "user '%s' is disabled", r->ss.user);
 	r->st.recovered = 0;
 	r->st.marked_dirty = 0;
+	r->st.mac_tree = 0;
 	ret = check_file_state(r, 0);
 	if (ret)
 		return ret;

@@ -83,6 +83,7 @@ struct store {
 	int marked_dirty;         /* keyring says a write is under way */
 	int file_mismatch;        /* file MAC differs (only with REG_OPEN_CHECK) */
 	int recovered;            /* opened after an unclean close; checked */
+	int mac_tree;             /* this open checked the file's chunk hashes */
 	/* An integrity check failed (file MAC, keyring, audit chain): nothing
 	 * is written, migrated, imported or resealed from then on. */
 	int read_only;
@@ -131,6 +132,10 @@ int reg_close(struct reg *r);
 /* Seals the file MAC now if this command wrote (no transaction open); the
  * connection stays open. */
 int reg_seal(struct reg *r);
+/* Test builds only (cdop/cli/testing.c sets it): called before the file MAC
+ * is resealed, with the chunks written since it was checked ("3,17", or
+ * "all" when it is hashed whole). */
+extern void (*reg_test_before_seal)(const char *path, const char *dirty_chunks);
 /* reg_close if still open, then wipes keys and releases the lock. */
 void reg_release(struct reg *r);
 /* Called before the first write transaction: marks the keyring dirty so a

@@ -25,6 +25,13 @@ int reg_journal_gone(const char *path);
 void reg_interrupted_cleanup(const char *path, const char *tag, const char *other);
 /* Removes regular files named NAME+PREFIX* beside NAME (stale temps). */
 void reg_stale_remove(const char *name, const char *prefix);
+/* macvfs.c: the VFS that records the register's writes (see there). The
+ * name to pass to sqlite3_open_v2, or NULL if it cannot be registered. */
+struct filemac;
+const char *macvfs_name(void);
+/* Writes to a main database file through the shim are recorded in T
+ * (NULL: none). */
+void macvfs_arm(struct filemac *t);
 /* keys.c: keys by role (see there). */
 struct reg_open_opts;
 struct reg_create_opts;

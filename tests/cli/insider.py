@@ -24,7 +24,7 @@ Exit 0 when the attack failed as it should (read, tryblobs) or was carried
 out (audit: cdop is then asked), 1 when an identifiable field was read.
 The keyring layout is docs/security.md's; nothing here calls cdop.
 """
-import ctypes, json, struct, subprocess, sys
+import ctypes, hashlib, json, struct, subprocess, sys
 
 na = ctypes.CDLL("libsodium.so.23")
 assert na.sodium_init() >= 0
@@ -291,6 +291,20 @@ def cmd_audit(reg, keys_path, user, pw, victim):
     return 0
 
 
+def file_mac(data, key, kind):
+    """The register file's MAC as the keyring's kind says (docs/security.md
+    §5): 0 flat keyed BLAKE2b, 1 the keyed tree over 64 KiB chunks."""
+    if kind == 0:
+        return b2b(data, key, 32)
+    c = 65536
+    n = (len(data) + c - 1) // c
+    hs = b"".join(hashlib.blake2b(data[i * c:(i + 1) * c], digest_size=32, key=key,
+                                  salt=struct.pack("<Q", i) + bytes(8),
+                                  person=b"cdop-fmac-chunk1").digest() for i in range(n))
+    return hashlib.blake2b(struct.pack("<QQ", len(data), n) + hs, digest_size=32, key=key,
+                           person=b"cdop-fmac-top-v1").digest()
+
+
 def apply_and_reseal(reg, keys_path, kr, k_reg, dbk, sqls):
     # cdop's triggers refuse changes to the audit table; the insider drops
     # them for the edit and puts them back.
@@ -306,7 +320,7 @@ def apply_and_reseal(reg, keys_path, kr, k_reg, dbk, sqls):
     b = bytearray(open(keys_path, "rb").read())
     data = open(reg, "rb").read()
     st = kr["state_at"]
-    b[st:st + 32] = b2b(data, kdf(k_reg, 7), 32)
+    b[st:st + 32] = file_mac(data, kdf(k_reg, 7), b[st + 41])
     b[st + 32:st + 40] = struct.pack("<Q", len(data))
     b[st + 40] = 0
     b[st + 48:st + 80] = b2b(bytes(b[:st + 48]), kdf(k_reg, 5), 32)

@@ -505,7 +505,9 @@ static void test_tampered_state_and_mac(void **state)
 		{ "file size", STATE_OFF(NSLOTS) + 32, 0x01, CRYPTO_OK, CRYPTO_OK },
 		{ "dirty 0->1", STATE_OFF(NSLOTS) + 40, 0x01, CRYPTO_OK, CRYPTO_OK },
 		{ "dirty 0->2", STATE_OFF(NSLOTS) + 40, 0x02, CRYPTO_ERR_FORMAT, 0 },
-		{ "state reserved first", STATE_OFF(NSLOTS) + 41, 0x01, CRYPTO_ERR_FORMAT, 0 },
+		{ "mac kind 0->1", STATE_OFF(NSLOTS) + 41, 0x01, CRYPTO_OK, CRYPTO_OK },
+		{ "mac kind 0->2", STATE_OFF(NSLOTS) + 41, 0x02, CRYPTO_ERR_FORMAT, 0 },
+		{ "state reserved first", STATE_OFF(NSLOTS) + 42, 0x01, CRYPTO_ERR_FORMAT, 0 },
 		{ "state reserved last", STATE_OFF(NSLOTS) + KEYRING_STATE_BYTES - 1, 0x80,
 		  CRYPTO_ERR_FORMAT, 0 },
 		{ "mac first", MAC_OFF(NSLOTS), 0x01, CRYPTO_OK, CRYPTO_OK },
@@ -1219,71 +1221,6 @@ static void test_load_errors(void **state)
 	free(path);
 }
 
-/* The keyed MAC of a whole register file (recorded at a clean close). */
-static void test_file_mac(void **state)
-{
-	const char *dir = *state;
-	char *path = t_path(dir, "file");
-	uint8_t mac1[KEYRING_MAC_BYTES], mac2[KEYRING_MAC_BYTES], ref[KEYRING_MAC_BYTES];
-	uint8_t key[SUBKEY_BYTES], other[MASTER_KEY_BYTES], *data;
-	size_t n = 200000, i; /* several read chunks */
-	uint64_t size = 0;
-	int fd;
-
-	data = malloc(n);
-	assert_non_null(data);
-	for (i = 0; i < n; i++)
-		data[i] = (uint8_t)(i * 7 + (i >> 8));
-	t_spew(path, data, n);
-
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(keyring_file_mac(fd, g_master, mac1, &size), CRYPTO_OK);
-	assert_int_equal(size, n);
-	assert_int_equal(keyring_file_mac(fd, g_master, mac2, &size), CRYPTO_OK);
-	assert_memory_equal(mac1, mac2, sizeof mac1);
-	/* keyed BLAKE2b-256 of the bytes, key = the FILE_MAC subkey */
-	assert_int_equal(subkey_derive(key, SUBKEY_FILE_MAC, g_master), CRYPTO_OK);
-	assert_int_equal(crypto_generichash(ref, sizeof ref, data, n, key, sizeof key), 0);
-	assert_memory_equal(mac1, ref, sizeof ref);
-	memcpy(other, g_master, sizeof other);
-	other[3] ^= 1;
-	assert_int_equal(keyring_file_mac(fd, other, mac2, &size), CRYPTO_OK);
-	assert_memory_not_equal(mac1, mac2, sizeof mac1);
-	close(fd);
-
-	/* one byte in the last chunk */
-	t_flip(path, n - 1, 0x01);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(keyring_file_mac(fd, g_master, mac2, &size), CRYPTO_OK);
-	assert_memory_not_equal(mac1, mac2, sizeof mac1);
-	close(fd);
-
-	/* a byte shorter */
-	t_spew(path, data, n - 1);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(keyring_file_mac(fd, g_master, mac2, &size), CRYPTO_OK);
-	assert_int_equal(size, n - 1);
-	assert_memory_not_equal(mac1, mac2, sizeof mac1);
-	close(fd);
-
-	/* empty */
-	t_spew(path, data, 0);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(keyring_file_mac(fd, g_master, mac2, &size), CRYPTO_OK);
-	assert_int_equal(size, 0);
-	close(fd);
-
-	/* not readable */
-	assert_int_equal(keyring_file_mac(-1, g_master, mac2, &size), CRYPTO_ERR_IO);
-
-	free(data);
-	free(path);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1321,7 +1258,6 @@ int main(void)
 		cmocka_unit_test_setup(test_failures_keep_newest, setup),
 		cmocka_unit_test_setup_teardown(test_save_load, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_file_mac, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests_name("crypto_keyring", tests, group_setup,
