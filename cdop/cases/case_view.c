@@ -503,11 +503,14 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 int cases_list_page(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
 		    size_t offset, size_t limit, json_t **out)
 {
+	/* The page of cases is chosen first (in the order of the index
+	 * cases_notified_ref), then only its notifications are read. */
 	static const char sql[] =
 		"SELECT ref, status, NULL, death_date, expected, sex, notified_date, age_band, "
-		"d.json, d.sealed, cases.id "
-		"FROM cases JOIN case_documents d ON d.case_id = cases.id " LIST_WHERE
-		"ORDER BY notified_date, ref LIMIT :limit OFFSET :offset";
+		"d.json, d.sealed, cases.id FROM (SELECT id FROM cases " LIST_WHERE
+		"ORDER BY notified_date, ref LIMIT :limit OFFSET :offset) p "
+		"JOIN cases ON cases.id = p.id JOIN case_documents d ON d.case_id = cases.id "
+		"ORDER BY notified_date, ref";
 	struct db_stmt q = DB_STMT_INIT;
 	char count[32];
 	int ret;

@@ -94,7 +94,7 @@ static void test_search_ids_same_as_notifications(void **state)
 	size_t n_with[NQ], n_without, hits = 0;
 
 	notify_many(r);
-	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents WHERE ids IS NULL"), 0);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids WHERE ids IS NULL"), 0);
 	/* NHS numbers of case 1 (i = 0): bare and spaced */
 	assert_int_equal(t_nhs_of(400000000u, nhs), 0);
 	snprintf(nhs_q[0], sizeof nhs_q[0], "%s", nhs);
@@ -114,7 +114,7 @@ static void test_search_ids_same_as_notifications(void **state)
 	assert_true(hits > 400);
 	/* As a register from before 016: every notification is read and
 	 * matched, as search did before the ids were used. */
-	t_ok(db_exec(r, "UPDATE case_documents SET ids = NULL"), r);
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL"), r);
 	for (size_t i = 0; i < NQ; i++) {
 		char *without = answer(r, QUERY(i), &n_without);
 
@@ -140,7 +140,7 @@ static void test_search_ids_unusable(void **state)
 	t_notify(r, t_notification("Kelstow", NULL), ref);
 	before = answer(r, "quenby", &n1);
 	assert_int_equal(n1, 1);
-	t_ok(db_exec(r, "UPDATE case_documents SET ids = (SELECT ids FROM case_documents "
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
 		     "WHERE case_id = 2) WHERE case_id = 1"), r);
 	after = answer(r, "quenby", &n2);
 	assert_string_equal(before, after);
