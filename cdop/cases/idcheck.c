@@ -345,7 +345,7 @@ static int add_all(struct idset *s, const json_t *n)
 }
 
 /*
- * The fields as case_documents.ids holds them (sealed, migration 016), so
+ * The fields as case_ids.ids holds them (sealed, migrations 016 and 017), so
  * that loading the set opens a short text instead of parsing every
  * notification: for each of id_paths, "-" when absent, else its length in
  * bytes, ":" and the text.

@@ -437,18 +437,27 @@ struct top_kind {
 	const char *kind;
 	/* ref, what, due, late (0/1), id, text, death_date; by :limit */
 	const char *rows;
+	/* when rows gave fewer than asked: the rest, after them */
+	const char *rows_more;
 	/* count, overdue, due today */
 	const char *count;
 	const struct code_list *codes;
 	int manager_only;
 };
 
+/* Each list's filter; the counts ask for the case's status without
+ * reading the cases (every row has its case: foreign keys). */
+#define NOT_CLOSED "NOT IN (SELECT id FROM cases WHERE status IN ('closed', 'transferred')) "
 #define RR_FROM "FROM rr_actions a JOIN cases c ON c.id = a.case_id " \
 	"WHERE a.done_on IS NULL AND a.due_at IS NOT NULL " \
 	"AND c.status NOT IN ('closed', 'transferred') "
+#define RR_COUNT "FROM rr_actions a WHERE a.done_on IS NULL AND a.due_at IS NOT NULL " \
+	"AND a.case_id " NOT_CLOSED
 #define AGENCY_FROM "FROM agency_reports a JOIN cases c ON c.id = a.case_id " \
 	"WHERE a.received IS NULL AND a.requested IS NOT NULL " \
 	"AND c.status NOT IN ('closed', 'transferred') "
+#define AGENCY_COUNT "FROM agency_reports a WHERE a.received IS NULL " \
+	"AND a.requested IS NOT NULL AND a.case_id " NOT_CLOSED
 #define REC_FROM "FROM recommendations a JOIN cases c ON c.id = a.case_id " \
 	"WHERE a.done_on IS NULL "
 #define CLOCK_FROM "FROM cases c WHERE c.status IN ('notified', 'gathering', " \
@@ -458,26 +467,32 @@ struct top_kind {
 static const struct top_kind top_kinds[] = {
 	{ "joint_agency_response",
 	  "SELECT c.ref, a.action, a.due_at, a.due_at < :now, NULL, NULL, NULL " RR_FROM
-	  "ORDER BY a.due_at, c.ref, a.action LIMIT :limit",
+	  "ORDER BY a.due_at, c.ref, a.action LIMIT :limit", NULL,
 	  "SELECT count(*), total(a.due_at < :now), total(a.due_at >= :now AND "
-	  "substr(a.due_at, 1, 10) = :today) " RR_FROM, &codes_rr_action, 1 },
+	  "substr(a.due_at, 1, 10) = :today) " RR_COUNT, &codes_rr_action, 1 },
+	/* agency_due's order (due dates, then those without) in two parts,
+	 * each in the order of the index */
 	{ "agency_form",
 	  "SELECT c.ref, a.agency, a.due, 0, NULL, NULL, NULL " AGENCY_FROM
-	  "ORDER BY a.due IS NULL, a.due, a.requested, c.ref, a.agency LIMIT :limit",
-	  "SELECT count(*), total(a.due < :today), total(a.due = :today) " AGENCY_FROM,
+	  "AND a.due IS NOT NULL ORDER BY a.due, a.requested, c.ref, a.agency LIMIT :limit",
+	  "SELECT c.ref, a.agency, a.due, 0, NULL, NULL, NULL " AGENCY_FROM
+	  "AND a.due IS NULL ORDER BY a.requested, c.ref, a.agency LIMIT :limit",
+	  "SELECT count(*), total(a.due < :today), total(a.due = :today) " AGENCY_COUNT,
 	  &codes_agency, 0 },
 	{ "recommendation",
 	  "SELECT c.ref, a.owner, a.due, 0, a.id, a.text, NULL " REC_FROM
-	  "ORDER BY a.due, a.id LIMIT :limit",
-	  "SELECT count(*), total(a.due < :today), total(a.due = :today) " REC_FROM,
+	  "ORDER BY a.due, a.id LIMIT :limit", NULL,
+	  /* every recommendation has its case */
+	  "SELECT count(*), total(due < :today), total(due = :today) FROM recommendations "
+	  "WHERE done_on IS NULL",
 	  &codes_agency, 0 },
 	{ "ready_for_panel",
 	  "SELECT ref, 'ready', NULL, 0, NULL, NULL, death_date FROM cases "
-	  "WHERE status = 'ready' ORDER BY death_date, ref LIMIT :limit",
+	  "WHERE status = 'ready' ORDER BY death_date, ref LIMIT :limit", NULL,
 	  "SELECT count(*), 0, 0 FROM cases WHERE status = 'ready'", NULL, 0 },
 	{ "statutory_clock",
 	  "SELECT c.ref, 'notified_ncmd', date(c.notified_date, '+2 days'), 0, NULL, NULL, "
-	  "NULL " CLOCK_FROM "ORDER BY c.notified_date, c.ref LIMIT :limit",
+	  "NULL " CLOCK_FROM "ORDER BY c.notified_date, c.ref LIMIT :limit", NULL,
 	  "SELECT count(*), total(date(c.notified_date, '+2 days') < :today), "
 	  "total(date(c.notified_date, '+2 days') = :today) " CLOCK_FROM, NULL, 1 },
 };
@@ -526,18 +541,27 @@ static int top_add(struct today *t, const struct top_kind *k, size_t per_kind,
 	struct db_stmt q = DB_STMT_INIT;
 	json_t *by = json_object_get(json_object_get(s, "by_kind"), k->kind);
 	long long n[3] = { 0, 0, 0 };
+	size_t got = 0;
 	int ret = CDOP_OK, fret, i;
 
-	db_prepare(t->r, &q, k->rows);
-	top_bind(&q, k->rows, now, today);
-	db_bind_int(&q, ":limit", (int64_t)per_kind);
-	while (!ret && db_step(&q) == DB_ROW)
-		ret = push(t, top_item(t, k, &q), db_column_text(&q, 0),
-			   db_column_is_null(&q, 2) ? NULL : db_column_text(&q, 2),
-			   (int)db_column_int(&q, 3));
-	fret = db_finalize(&q);
-	if (!ret)
-		ret = fret;
+	for (i = 0; !ret && i < 2 && got < per_kind; i++) {
+		const char *sql = i ? k->rows_more : k->rows;
+
+		if (!sql)
+			break;
+		db_prepare(t->r, &q, sql);
+		top_bind(&q, sql, now, today);
+		db_bind_int(&q, ":limit", (int64_t)(per_kind - got));
+		while (!ret && db_step(&q) == DB_ROW) {
+			ret = push(t, top_item(t, k, &q), db_column_text(&q, 0),
+				   db_column_is_null(&q, 2) ? NULL : db_column_text(&q, 2),
+				   (int)db_column_int(&q, 3));
+			got++;
+		}
+		fret = db_finalize(&q);
+		if (!ret)
+			ret = fret;
+	}
 	if (ret)
 		return ret;
 	db_prepare(t->r, &q, k->count);

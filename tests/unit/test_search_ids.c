@@ -1,5 +1,5 @@
 /*
- * Search from the sealed identifier fields (case_documents.ids, migration
+ * Search from the sealed identifier fields (case_ids.ids since 017; migration
  * 016; issue 12, page speed): cases_search opens each case's short ids
  * text and the whole notification only of the cases that match. Its
  * answer is the answer of reading every notification (the old search,

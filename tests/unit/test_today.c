@@ -173,8 +173,31 @@ static void test_top_same_as_full(void **state)
 			t_ok(cases_set_status(r, ref, "ready"), r);
 		}
 	}
+	t_ok(actions_done(r, "2", "2025-06-01"), r);
+	/* The tracker page's first rows are actions_list's, open ones first. */
+	{
+		json_t *all = NULL, *top = NULL, *open = json_array(), *row;
+		size_t i, total = 0;
+
+		t_ok(actions_list(r, 0, &all), r);
+		json_array_foreach(all, i, row)
+			if (json_is_null(json_object_get(row, "done_on")))
+				json_array_append(open, row);
+		assert_true(json_array_size(open) >= 3 && json_array_size(open) < json_array_size(all));
+		t_ok(actions_list_top(r, 0, 2, &top, &total), r);
+		assert_int_equal(total, json_array_size(all));
+		while (json_array_size(open) > 2)
+			json_array_remove(open, 2);
+		assert_true(json_equal(open, top));
+		json_decref(top);
+		t_ok(actions_list_top(r, 1, 100, &top, &total), r);
+		assert_true(json_equal(all, top));
+		json_decref(top);
+		json_decref(all);
+		json_decref(open);
+	}
 	for (int anon = 0; anon < 2; anon++)
-		for (size_t per = 1; per <= 4; per++) {
+		for (size_t per = 1; per <= 7; per++) {
 			json_t *all = NULL, *top = NULL;
 
 			t_ok(today_list(r, anon, &all), r);
