@@ -513,11 +513,15 @@ int cases_list_page(struct reg *r, const struct case_filter *f, enum case_view_m
 		    size_t offset, size_t limit, json_t **out)
 {
 	/* The page of cases is chosen first (in the order of the index
-	 * cases_notified_ref), then only its notifications are read. */
+	 * cases_notified_ref), then only its notifications are read: CROSS
+	 * JOIN keeps that order of the loops (with LIMIT a parameter, the
+	 * planner would otherwise read every case and look each up in the
+	 * page). */
 #define LIST_SQL(w) "SELECT ref, status, NULL, death_date, expected, sex, notified_date, " \
 	"age_band, d.json, d.sealed, cases.id FROM (SELECT id FROM cases " w \
 	"ORDER BY notified_date, ref LIMIT :limit OFFSET :offset) p " \
-	"JOIN cases ON cases.id = p.id JOIN case_documents d ON d.case_id = cases.id " \
+	"CROSS JOIN cases ON cases.id = p.id " \
+	"CROSS JOIN case_documents d ON d.case_id = cases.id " \
 	"ORDER BY notified_date, ref"
 	static const char *const sql[4] = LIST_EACH(LIST_SQL);
 	struct db_stmt q = DB_STMT_INIT;

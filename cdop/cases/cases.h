@@ -332,6 +332,10 @@ struct reg;
  * never the text). Errors name the field "text".
  */
 int cases_search(struct reg *r, const char *text, json_t **out);
+/* "Forename Surname" of the child of case REF (a part not given is ""),
+ * from the short sealed ids (issue 12: Today names its rows from these).
+ * Identifiable: the caller audits what it shows. */
+int cases_child_name(struct reg *r, const char *ref, char *out, size_t len);
 
 /* ==== rr ==== */
 struct reg;

@@ -183,6 +183,55 @@ static int match_ids(struct reg *r, const struct query *q, int64_t id, const cha
 	return ret;
 }
 
+/* "Forename Surname" of the child of case REF, from its short sealed ids
+ * (case_ids) when they open, else from the notification; a part not given
+ * is "". Identifiable: the caller audits what it shows. */
+int cases_child_name(struct reg *r, const char *ref, char *out, size_t len)
+{
+	static const char sql[] = "SELECT c.id, i.ids FROM cases c "
+		"LEFT JOIN case_ids i ON i.case_id = c.id WHERE c.ref = :ref";
+	struct db_stmt q = DB_STMT_INIT;
+	const char *f[IDSET_FIELDS];
+	char *text = NULL, *buf = NULL;
+	json_t *n = NULL;
+	int64_t id = 0;
+	int ret, found, done = 0;
+
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":ref", ref);
+	found = db_step(&q) == DB_ROW;
+	if (found) {
+		size_t blen = 0;
+		const void *blob = db_column_is_null(&q, 1) ? NULL : db_column_blob(&q, 1, &blen);
+
+		id = db_column_int(&q, 0);
+		if (blob && !store_id_open(r, "notification.ids", id, blob, blen, &text) &&
+		    idset_fields_parse(text, &buf, f) == 0) {
+			snprintf(out, len, "%s %s", f[IDF_FORENAME] ? f[IDF_FORENAME] : "",
+				 f[IDF_SURNAME] ? f[IDF_SURNAME] : "");
+			done = 1;
+		}
+	}
+	ret = db_finalize(&q);
+	if (buf) {
+		secure_wipe(buf, strlen(text) + IDSET_FIELDS + 1);
+		free(buf);
+	}
+	if (text) {
+		secure_wipe(text, strlen(text));
+		free(text);
+	}
+	if (ret || done)
+		return ret;
+	if (!found)
+		return reg_fail(r, CDOP_ERR_NOTFOUND, "no case %s", ref);
+	ret = cases_notification(r, id, &n);
+	if (!ret)
+		snprintf(out, len, "%s %s", str_at(n, "child.forename"), str_at(n, "child.surname"));
+	json_decref(n);
+	return ret;
+}
+
 /* A match and where it sorts: notified latest first, then by reference. */
 struct hit {
 	char notified[DATE_BUFLEN];

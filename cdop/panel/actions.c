@@ -49,18 +49,18 @@ int actions_list_top(struct reg *r, int with_done, size_t limit, json_t **out,
 {
 	/* The page of recommendations is chosen from the index first
 	 * (recommendations_open when only open ones are asked for), then
-	 * only its rows are joined to their cases. */
+	 * only its rows are joined to their cases (CROSS JOIN: in that order). */
 	static const char sql[] =
 		"SELECT a.id, c.ref, a.owner, a.due, a.done_on, a.text, a.made_on "
 		"FROM (SELECT id FROM recommendations WHERE done_on IS NULL "
 		"ORDER BY due, id LIMIT :limit) p "
-		"JOIN recommendations a ON a.id = p.id JOIN cases c ON c.id = a.case_id "
+		"CROSS JOIN recommendations a ON a.id = p.id CROSS JOIN cases c ON c.id = a.case_id "
 		"ORDER BY a.due, a.id";
 	static const char with[] =
 		"SELECT a.id, c.ref, a.owner, a.due, a.done_on, a.text, a.made_on "
 		"FROM (SELECT id FROM recommendations "
 		"ORDER BY done_on IS NOT NULL, due, id LIMIT :limit) p "
-		"JOIN recommendations a ON a.id = p.id JOIN cases c ON c.id = a.case_id "
+		"CROSS JOIN recommendations a ON a.id = p.id CROSS JOIN cases c ON c.id = a.case_id "
 		"ORDER BY a.done_on IS NOT NULL, a.due, a.id";
 	static const char count[] = "SELECT count(*) FROM recommendations";
 	struct db_stmt q = DB_STMT_INIT;

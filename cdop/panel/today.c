@@ -74,8 +74,7 @@ static int mark(struct today *t, json_t *item, const char *due, int late)
 /* The child's name for a manager's list: one read per case. */
 static int add_name(struct today *t, json_t *item, const char *ref)
 {
-	json_t *name = json_object_get(t->names, ref), *n = NULL;
-	int64_t id;
+	json_t *name = json_object_get(t->names, ref);
 	int ret;
 
 	if (t->anon)
@@ -83,17 +82,9 @@ static int add_name(struct today *t, json_t *item, const char *ref)
 	if (!name) {
 		char buf[256];
 
-		ret = cases_find(t->r, ref, &id, NULL);
-		if (!ret)
-			ret = cases_notification(t->r, id, &n);
+		ret = cases_child_name(t->r, ref, buf, sizeof buf);
 		if (ret)
 			return ret;
-		snprintf(buf, sizeof buf, "%s %s",
-			 json_string_value(form_json_get(n, "child.forename")) ?
-			 json_string_value(form_json_get(n, "child.forename")) : "",
-			 json_string_value(form_json_get(n, "child.surname")) ?
-			 json_string_value(form_json_get(n, "child.surname")) : "");
-		json_decref(n);
 		name = json_string(buf);
 		if (!name || json_object_set_new(t->names, ref, name))
 			return reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
@@ -460,9 +451,11 @@ struct top_kind {
 	"AND a.requested IS NOT NULL AND a.case_id " NOT_CLOSED
 #define REC_FROM "FROM recommendations a JOIN cases c ON c.id = a.case_id " \
 	"WHERE a.done_on IS NULL "
+/* The flag from its partial index alone (the planner may otherwise look
+ * each case up in case_ids itself). */
 #define CLOCK_FROM "FROM cases c WHERE c.status IN ('notified', 'gathering', " \
 	"'ready', 'scheduled') AND EXISTS (SELECT 1 FROM case_ids i " \
-	"WHERE i.case_id = c.id AND i.ncmd = 0) "
+	"INDEXED BY case_ids_no_ncmd WHERE i.case_id = c.id AND i.ncmd = 0) "
 
 static const struct top_kind top_kinds[] = {
 	{ "joint_agency_response",

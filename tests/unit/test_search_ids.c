@@ -151,11 +151,37 @@ static void test_search_ids_unusable(void **state)
 	free(after);
 }
 
+/* Today's names (cases_child_name): from the ids, the same as from the
+ * notification (ids gone, or another case's); an unknown reference. */
+static void test_child_name(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char a[CASE_REF_MAX], b[CASE_REF_MAX], name[256];
+
+	t_notify(r, t_notification("Quenby", NULL), a);
+	t_notify(r, t_notification("Kelstow", NULL), b);
+	t_ok(cases_child_name(r, a, name, sizeof name), r);
+	assert_string_equal(name, "Amy Quenby");
+	t_ok(cases_child_name(r, b, name, sizeof name), r);
+	assert_string_equal(name, "Amy Kelstow");
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
+		     "WHERE case_id = 2) WHERE case_id = 1"), r);
+	t_ok(cases_child_name(r, a, name, sizeof name), r);
+	assert_string_equal(name, "Amy Quenby");
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL"), r);
+	t_ok(cases_child_name(r, b, name, sizeof name), r);
+	assert_string_equal(name, "Amy Kelstow");
+	assert_int_equal(cases_child_name(r, "CDOP-1999-0001", name, sizeof name),
+			 CDOP_ERR_NOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T_TEST(test_search_ids_same_as_notifications),
 		T_TEST(test_search_ids_unusable),
+		T_TEST(test_child_name),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
