@@ -158,20 +158,41 @@ static void plan_of(struct reg *r, const char *sql, char *out, size_t len)
 	assert_int_equal(db_finalize(&q), 0);
 }
 
+/* A copy of fixture NAME (tests/fixtures/NAME) in a new directory
+ * (returned, to remove), opened by the manager mo, today fixed. */
+static char *fixture_open(const char *name, struct reg *r)
+{
+	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
+	char *keys = t_path(dir, T_KEYS_NAME), from[512];
+
+	snprintf(from, sizeof from, "%s/%s/register.cdop", CDOP_FIXTURES, name);
+	t_copy(from, path);
+	snprintf(from, sizeof from, "%s/%s/register.cdop.keys", CDOP_FIXTURES, name);
+	t_copy(from, keys);
+	t_ok(t_reg_open(r, path, "mo", "mo-long-passphrase"), r);
+	r->ss.today = T_TODAY;
+	free(path);
+	free(keys);
+	return dir;
+}
+
+static void fixture_close(struct reg *r, char *dir)
+{
+	reg_release(r);
+	t_rmtree(dir);
+	free(dir);
+}
+
 /* The v1 register (tests/fixtures/v1) upgraded through 016: the column,
  * the trigger and the index are there, and the question every manager's
  * command asks uses the index instead of reading every document. */
 static void test_upgrade_from_v1(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
-	char *keys = t_path(dir, T_KEYS_NAME), plan[512], ref[CASE_REF_MAX];
+	char plan[512], ref[CASE_REF_MAX], *dir;
 	struct reg r;
 
 	(void)state;
-	t_copy(CDOP_FIXTURES "/v1/register.cdop", path);
-	t_copy(CDOP_FIXTURES "/v1/register.cdop.keys", keys);
-	t_ok(t_reg_open(&r, path, "mo", "mo-long-passphrase"), &r);
-	r.ss.today = T_TODAY;
+	dir = fixture_open("v1", &r);
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
 				 "name = 'case_documents_unsealed' AND type = 'index'"), 1);
 	/* 017 moved 016's column to case_ids, with its trigger. */
@@ -189,11 +210,7 @@ static void test_upgrade_from_v1(void **state)
 				 "d.sealed IS NOT NULL"), 1);
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_documents "
 				 "WHERE sealed IS NULL"), 0);
-	reg_release(&r);
-	t_rmtree(dir);
-	free(dir);
-	free(path);
-	free(keys);
+	fixture_close(&r, dir);
 }
 
 /* Migration 017 (issue 12, page speed) from the schema-11 register
@@ -203,16 +220,12 @@ static void test_upgrade_from_v1(void **state)
  * Today answer as before; an update writes the ids. */
 static void test_upgrade_017_from_v11(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
-	char *keys = t_path(dir, T_KEYS_NAME);
 	struct reg r;
 	json_t *found = NULL, *anon = NULL, *today = NULL, *patch;
+	char *dir;
 
 	(void)state;
-	t_copy(CDOP_FIXTURES "/v11/register.cdop", path);
-	t_copy(CDOP_FIXTURES "/v11/register.cdop.keys", keys);
-	t_ok(t_reg_open(&r, path, "mo", "mo-long-passphrase"), &r);
-	r.ss.today = T_TODAY;
+	dir = fixture_open("v11", &r);
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_ids WHERE ids IS NULL "
 				 "AND ncmd = 0"), 1);
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_anon WHERE "
@@ -243,11 +256,7 @@ static void test_upgrade_017_from_v11(void **state)
 	json_decref(found);
 	json_decref(anon);
 	json_decref(today);
-	reg_release(&r);
-	t_rmtree(dir);
-	free(dir);
-	free(path);
-	free(keys);
+	fixture_close(&r, dir);
 }
 
 int main(void)
