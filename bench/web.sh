@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/web.sh [N]: server time of each cdop ui page on a register of N
 # synthetic cases (default 26000), as curl sees it on 127.0.0.1 (best of
-# ROUNDS, default 3, after one warm-up round). Uses the test build (cdop-test) for the
+# ROUNDS, default 3, after one warm-up round), and the server's CPU time per
+# request (user + system, from /proc, averaged over the rounds: the machine
+# is shared, so CPU is the steadier figure). Uses the test build (cdop-test) for the
 # fixed date and the cheap key derivation; the pages are the same code.
 set -eu
 n=${1:-26000}
@@ -37,15 +39,20 @@ curl -s -c "$jar" "$url" >/dev/null
 csrf=$(curl -s -b "$jar" "$base/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//;s/"//')
 curl -s -b "$jar" -d "csrf=$csrf&user=mo&passphrase=mo-long-passphrase" "$base/login" -o /dev/null
 rounds=${ROUNDS:-3}
-echo "cdop ui, $n cases ($(du -h "$reg" | cut -f1) register), seconds per page (best of $rounds):"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+echo "cdop ui, $n cases ($(du -h "$reg" | cut -f1) register), seconds per page (best of $rounds; CPU s per request):"
 for page in / /cases "/cases?status=ready" "/cases?q=tarby" "/cases/$ref" "/cases/$ref/edit" \
             /meetings /meetings/1 /actions /reports; do
   best=
+  c0=
   for i in $(seq 0 "$rounds"); do
+    [ "$i" -eq 1 ] && c0=$(cpu_ticks)
     t=$(curl -s -o /dev/null -b "$jar" -w '%{time_total}' "$base$page") || t=error
     [ "$i" -eq 0 ] && continue
     [ "$t" = error ] && { best=error; break; }
     best=$(python3 -c "print(min(float('${best:-1e9}'), $t))")
   done
-  printf '  %-28s %s\n' "$page" "$best"
+  cpu=$(python3 -c "print(round(($(cpu_ticks) - $c0) / $hz / $rounds, 3))")
+  printf '  %-28s %-10s cpu %s\n' "$page" "$best" "$cpu"
 done

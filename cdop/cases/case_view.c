@@ -465,12 +465,18 @@ static int list_row(struct reg *r, struct db_stmt *q, void *ctx, json_t **out)
 	return CDOP_OK;
 }
 
-#define LIST_WHERE "WHERE (:status IS NULL OR status = :status) " \
-	"AND (:first IS NULL OR notified_date BETWEEN :first AND :last) "
+/* The filters as their own WHERE clauses (none, status, year, both), so
+ * each can read its index: cases_notified_ref, cases_status. */
+#define LIST_W0 ""
+#define LIST_W1 "WHERE status = :status "
+#define LIST_W2 "WHERE notified_date BETWEEN :first AND :last "
+#define LIST_W3 "WHERE status = :status AND notified_date BETWEEN :first AND :last "
+#define LIST_EACH(M) { M(LIST_W0), M(LIST_W1), M(LIST_W2), M(LIST_W3) }
 
-/* Checks the filter and binds its status and year to q (LIST_WHERE). */
+/* Checks the filter and prepares in q the one of sql[4] for it, with its
+ * status and year bound. */
 static int list_filter(struct reg *r, const struct case_filter *f, struct db_stmt *q,
-		       const char *sql)
+		       const char *const sql[4])
 {
 	char first[DATE_BUFLEN], last[DATE_BUFLEN];
 	int start;
@@ -493,10 +499,13 @@ static int list_filter(struct reg *r, const struct case_filter *f, struct db_stm
 		return reg_fail_field(r, CDOP_ERR_INPUT, "status", "'%s' is not a case status; "
 				"valid: %s", f->status, valid);
 	}
-	db_prepare(r, q, sql);
-	db_bind_text(q, ":status", f->status);
-	db_bind_text(q, ":first", f->year ? first : NULL);
-	db_bind_text(q, ":last", f->year ? last : NULL);
+	db_prepare(r, q, sql[(f->status ? 1 : 0) + (f->year ? 2 : 0)]);
+	if (f->status)
+		db_bind_text(q, ":status", f->status);
+	if (f->year) {
+		db_bind_text(q, ":first", first);
+		db_bind_text(q, ":last", last);
+	}
 	return CDOP_OK;
 }
 
@@ -509,11 +518,18 @@ int cases_list(struct reg *r, const struct case_filter *f, enum case_view_mode m
 int cases_list_page(struct reg *r, const struct case_filter *f, enum case_view_mode mode,
 		    size_t offset, size_t limit, json_t **out)
 {
-	static const char sql[] =
-		"SELECT ref, status, NULL, death_date, expected, sex, notified_date, age_band, "
-		"d.json, d.sealed, cases.id "
-		"FROM cases JOIN case_documents d ON d.case_id = cases.id " LIST_WHERE
-		"ORDER BY notified_date, ref LIMIT :limit OFFSET :offset";
+	/* The page of cases is chosen first (in the order of the index
+	 * cases_notified_ref), then only its notifications are read: CROSS
+	 * JOIN keeps that order of the loops (with LIMIT a parameter, the
+	 * planner would otherwise read every case and look each up in the
+	 * page). */
+#define LIST_SQL(w) "SELECT ref, status, NULL, death_date, expected, sex, notified_date, " \
+	"age_band, d.json, d.sealed, cases.id FROM (SELECT id FROM cases " w \
+	"ORDER BY notified_date, ref LIMIT :limit OFFSET :offset) p " \
+	"CROSS JOIN cases ON cases.id = p.id " \
+	"CROSS JOIN case_documents d ON d.case_id = cases.id " \
+	"ORDER BY notified_date, ref"
+	static const char *const sql[4] = LIST_EACH(LIST_SQL);
 	struct db_stmt q = DB_STMT_INIT;
 	char count[32];
 	int ret;
@@ -538,7 +554,8 @@ int cases_list_page(struct reg *r, const struct case_filter *f, enum case_view_m
 
 int cases_count(struct reg *r, const struct case_filter *f, size_t *n)
 {
-	static const char sql[] = "SELECT count(*) FROM cases " LIST_WHERE;
+#define COUNT_SQL(w) "SELECT count(*) FROM cases " w
+	static const char *const sql[4] = LIST_EACH(COUNT_SQL);
 	struct db_stmt q = DB_STMT_INIT;
 	int ret = list_filter(r, f, &q, sql);
 

@@ -145,10 +145,21 @@ static void bind_case_columns(struct db_stmt *q, const json_t *n)
 		bind_column(q, n, i);
 }
 
+/* The short values beside each notification (migration 017), inserted by
+ * the writer of a new case ([0]) or replacing those of one re-written
+ * ([1]; no OR REPLACE for a new case: with foreign keys on, it makes every
+ * insert keep a statement journal). */
+static const char *const doc_short_sql[2][2] = {
+	{ "INSERT INTO case_ids(case_id, ncmd, ids) VALUES (:case, :ncmd, :ids)",
+	  "INSERT INTO case_anon(case_id, anon) VALUES (:case, :anon)" },
+	{ "INSERT OR REPLACE INTO case_ids(case_id, ncmd, ids) VALUES (:case, :ncmd, :ids)",
+	  "INSERT OR REPLACE INTO case_anon(case_id, anon) VALUES (:case, :anon)" },
+};
+
 /* ---- the writer ---------------------------------------------------------- */
 
 /* The writer's statements, to check and free them together. */
-#define WRITER_STMTS 9
+#define WRITER_STMTS 11
 static void writer_stmts(struct case_writer *w, struct db_stmt *s[WRITER_STMTS])
 {
 	s[0] = &w->ref_get;
@@ -160,6 +171,8 @@ static void writer_stmts(struct case_writer *w, struct db_stmt *s[WRITER_STMTS])
 	s[6] = &w->ins_agency;
 	s[7] = &w->upd_agency;
 	s[8] = &w->done_rr;
+	s[9] = &w->ins_ids;
+	s[10] = &w->ins_anon;
 }
 
 int case_writer_init(struct case_writer *w, struct reg *r)
@@ -175,8 +188,7 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 		"death_date = :death_date AND (nhs_number IS NULL OR :nhs_number IS NULL))) "
 		"AND id != :self LIMIT 1";
 	static const char ins_doc[] =
-		"INSERT INTO case_documents(case_id, json, sealed, anon, ids) "
-		"VALUES (:case, '', :sealed, :anon, :ids)";
+		"INSERT INTO case_documents(case_id, json, sealed) VALUES (:case, '', :sealed)";
 	/* Only the targets changed from their defaults have a row. */
 	static const char targets[] = "SELECT action, minutes FROM rr_targets";
 	struct db_stmt q = DB_STMT_INIT, *s[WRITER_STMTS];
@@ -208,6 +220,8 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	db_prepare(r, &w->dup, dup);
 	db_prepare(r, &w->ins_case, column_sql.insert);
 	db_prepare(r, &w->ins_doc, ins_doc);
+	db_prepare(r, &w->ins_ids, doc_short_sql[0][0]);
+	db_prepare(r, &w->ins_anon, doc_short_sql[0][1]);
 	for (i = 0; i < codes_rr_action.n && i < CASE_RR_ACTIONS_MAX; i++)
 		w->target_minutes[i] = codes_rr_action.codes[i].value;
 	db_prepare(r, &q, targets);
@@ -648,11 +662,13 @@ int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *col
 	return store_id_open(r, ctx, case_id, b, n, out);
 }
 
-/* Binds :sealed (the notification text sealed under K_id for case id),
- * :anon (what the panel sees, made now: the panel cannot make it) and
- * :ids (its identifier fields, sealed too, for idset_load). */
-static int doc_bind(struct reg *r, struct db_stmt *q, int64_t id, const json_t *n,
-		    const char *text)
+/* Writes the notification n (its text TEXT) of case id: sealed under K_id
+ * by statement doc (:sealed, :case), then its short values by ids (:ncmd:
+ * whether it has notified.ncmd_date, for Today's clock; :ids its
+ * identifier fields sealed too, for idset_load and search) and anon
+ * (:anon, what the panel sees, made now: the panel cannot make it). */
+static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
+		     struct db_stmt *anon_q, int64_t id, const json_t *n, const char *text)
 {
 	json_t *a = anonymise_notification(n);
 	char *atext = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -665,9 +681,20 @@ static int doc_bind(struct reg *r, struct db_stmt *q, int64_t id, const json_t *
 	if (!ret)
 		ret = store_id_seal(r, "notification.ids", id, ids, &iblob, &ilen);
 	if (!ret) {
-		db_bind_blob(q, ":sealed", blob, len);
-		db_bind_blob(q, ":ids", iblob, ilen);
-		ret = db_bind_text(q, ":anon", atext);
+		db_bind_int(doc, ":case", id);
+		db_bind_blob(doc, ":sealed", blob, len);
+		ret = run_reset(doc);
+	}
+	if (!ret) {
+		db_bind_int(ids_q, ":case", id);
+		db_bind_int(ids_q, ":ncmd", form_json_get(n, "notified.ncmd_date") != NULL);
+		db_bind_blob(ids_q, ":ids", iblob, ilen);
+		ret = run_reset(ids_q);
+	}
+	if (!ret) {
+		db_bind_int(anon_q, ":case", id);
+		db_bind_text(anon_q, ":anon", atext);
+		ret = run_reset(anon_q);
 	}
 	free(blob);
 	free(iblob);
@@ -675,6 +702,32 @@ static int doc_bind(struct reg *r, struct db_stmt *q, int64_t id, const json_t *
 	free(atext);
 	json_decref(a);
 	return ret;
+}
+
+/* The statements re-writing notifications one at a time (doc_write). */
+struct doc_rewrite {
+	struct db_stmt doc, ids, anon;
+};
+
+static void doc_rewrite_prepare(struct reg *r, struct doc_rewrite *w)
+{
+	static const char doc[] =
+		"UPDATE case_documents SET json = '', sealed = :sealed WHERE case_id = :case";
+
+	memset(w, 0, sizeof *w); /* each DB_STMT_INIT */
+	db_prepare(r, &w->doc, doc);
+	db_prepare(r, &w->ids, doc_short_sql[1][0]);
+	db_prepare(r, &w->anon, doc_short_sql[1][1]);
+}
+
+static int doc_rewrite_finalize(struct doc_rewrite *w)
+{
+	int ret = db_finalize(&w->doc), fin = db_finalize(&w->ids);
+
+	if (!ret)
+		ret = fin;
+	fin = db_finalize(&w->anon);
+	return ret ? ret : fin;
 }
 
 int case_writer_add(struct case_writer *w, const json_t *notification,
@@ -715,10 +768,7 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	if (ret)
 		goto out;
 	*case_id = db_last_id(w->r);
-	db_bind_int(d, ":case", *case_id);
-	ret = doc_bind(w->r, d, *case_id, n, text);
-	if (!ret)
-		ret = run_reset(d);
+	ret = doc_write(w->r, d, &w->ins_ids, &w->ins_anon, *case_id, n, text);
 	if (!ret && w->targets_text[0])
 		ret = targets_store(w->r, *case_id, w->targets_text);
 	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
@@ -880,7 +930,8 @@ int cases_notification_parse(struct reg *r, int64_t id, const char *json,
 static int doc_read(struct reg *r, int64_t id, int anon, json_t **out)
 {
 	static const char sql[] =
-		"SELECT json, sealed, anon FROM case_documents WHERE case_id = :id";
+		"SELECT json, sealed, a.anon FROM case_documents d "
+		"LEFT JOIN case_anon a ON a.case_id = d.case_id WHERE d.case_id = :id";
 	struct db_stmt q = DB_STMT_INIT;
 	int found, ret = CDOP_OK, fin;
 
@@ -931,19 +982,15 @@ int cases_notification_anon(struct reg *r, int64_t id, json_t **out)
 }
 
 /* One legacy row: sealed, anonymised, its columns re-bound as hashes. */
-static int seal_one(struct reg *r, struct db_stmt *doc, struct db_stmt *cols, int64_t id,
-		    const char *json)
+static int seal_one(struct reg *r, struct doc_rewrite *doc, struct db_stmt *cols,
+		    int64_t id, const char *json)
 {
 	json_t *n = json_loads(json, 0, NULL);
 	int ret = n ? CDOP_OK : reg_fail(r, CDOP_ERR_DAMAGED, "stored notification of "
 					"case %" PRId64 " is not JSON", id);
 
-	if (!ret) {
-		db_bind_int(doc, ":id", id);
-		ret = doc_bind(r, doc, id, n, json);
-	}
 	if (!ret)
-		ret = run_reset(doc);
+		ret = doc_write(r, &doc->doc, &doc->ids, &doc->anon, id, n, json);
 	if (!ret) {
 		db_bind_int(cols, ":id", id);
 		db_bind_text(cols, ":now", NULL);
@@ -1009,10 +1056,9 @@ int cases_seal_legacy(struct reg *r)
 {
 	static const char todo[] =
 		"SELECT case_id, json FROM case_documents WHERE sealed IS NULL";
-	static const char doc[] = "UPDATE case_documents SET json = '', sealed = :sealed, "
-		"anon = :anon, ids = :ids WHERE case_id = :id";
 	static const char head[] = "UPDATE cases SET updated_at = :now";
-	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT, c = DB_STMT_INIT;
+	struct db_stmt q = DB_STMT_INIT, c = DB_STMT_INIT;
+	struct doc_rewrite d;
 	char detail[128], upd[1100];
 	int64_t n = 0, cols = 0;
 	int ret, any, fin;
@@ -1031,7 +1077,7 @@ int cases_seal_legacy(struct reg *r)
 	if (ret)
 		return ret;
 	db_prepare(r, &q, todo);
-	db_prepare(r, &d, doc);
+	doc_rewrite_prepare(r, &d);
 	db_prepare(r, &c, upd);
 	while (!ret && db_step(&q) == DB_ROW) {
 		ret = seal_one(r, &d, &c, db_column_int(&q, 0), db_column_text(&q, 1));
@@ -1040,7 +1086,7 @@ int cases_seal_legacy(struct reg *r)
 	fin = db_finalize(&q);
 	if (!ret)
 		ret = fin;
-	fin = db_finalize(&d);
+	fin = doc_rewrite_finalize(&d);
 	if (!ret)
 		ret = fin;
 	fin = db_finalize(&c);
@@ -1107,9 +1153,8 @@ static int change_detail(struct reg *r, const json_t *old, const json_t *new_,
 
 static int update_row(struct reg *r, int64_t id, const json_t *n)
 {
-	static const char doc[] = "UPDATE case_documents SET json = '', sealed = :sealed, "
-		"anon = :anon, ids = :ids WHERE case_id = :id";
-	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT;
+	struct db_stmt q = DB_STMT_INIT;
+	struct doc_rewrite d;
 	char now[21], *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
 	int ret;
 
@@ -1126,12 +1171,9 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 	if (!ret) {
 		int fin;
 
-		db_prepare(r, &d, doc);
-		db_bind_int(&d, ":id", id);
-		ret = doc_bind(r, &d, id, n, text);
-		if (!ret)
-			db_run(&d);
-		fin = db_finalize(&d);
+		doc_rewrite_prepare(r, &d);
+		ret = doc_write(r, &d.doc, &d.ids, &d.anon, id, n, text);
+		fin = doc_rewrite_finalize(&d);
 		if (!ret)
 			ret = fin;
 	}

@@ -120,7 +120,7 @@ int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *col
 struct case_writer {
 	struct reg *r;
 	struct db_stmt ref_get, ref_set, dup, ins_case, ins_doc, ins_rr,
-		done_rr, ins_agency, upd_agency;
+		done_rr, ins_agency, upd_agency, ins_ids, ins_anon;
 	/* Minutes after the death for each codes_rr_action entry: the default,
 	 * or the register's override (rr_targets), read once at init. */
 	long target_minutes[CASE_RR_ACTIONS_MAX];
@@ -332,6 +332,10 @@ struct reg;
  * never the text). Errors name the field "text".
  */
 int cases_search(struct reg *r, const char *text, json_t **out);
+/* "Forename Surname" of the child of case REF (a part not given is ""),
+ * from the short sealed ids (issue 12: Today names its rows from these).
+ * Identifiable: the caller audits what it shows. */
+int cases_child_name(struct reg *r, const char *ref, char *out, size_t len);
 
 /* ==== rr ==== */
 struct reg;

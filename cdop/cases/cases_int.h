@@ -37,7 +37,7 @@ int agency_files_store(struct reg *r, int64_t case_id, const char *agency, const
 void agency_files_release(struct agency_files *f);
 
 /* idcheck.c: the identifier fields of notification n as the text that
- * case_documents.ids holds sealed (migration 016); malloc'd, NULL on
+ * case_ids.ids holds sealed (migration 016, moved by 017); malloc'd, NULL on
  * ENOMEM. */
 char *idset_fields_text(const json_t *n);
 /* The fields of such a text, in this order (NULL when absent), as

@@ -345,7 +345,7 @@ static int add_all(struct idset *s, const json_t *n)
 }
 
 /*
- * The fields as case_documents.ids holds them (sealed, migration 016), so
+ * The fields as case_ids.ids holds them (sealed, migrations 016 and 017), so
  * that loading the set opens a short text instead of parsing every
  * notification: for each of id_paths, "-" when absent, else its length in
  * bytes, ":" and the text.
@@ -457,8 +457,8 @@ void idset_free(struct idset *s)
 	free(s);
 }
 
-/* The identifiers of one stored document: from its sealed ids when it has
- * them, else from the notification. 0, or -1 on ENOMEM. */
+/* The identifiers of one case (a row of case_ids): from its sealed ids
+ * when it has them, else from the notification. 0, or -1 on ENOMEM. */
 static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
 {
 	int64_t id = db_column_int(q, 0);
@@ -468,8 +468,8 @@ static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
 	char *text = NULL;
 	int ret = -2;
 
-	if (!db_column_is_null(q, 3)) {
-		blob = db_column_blob(q, 3, &len);
+	if (!db_column_is_null(q, 1)) {
+		blob = db_column_blob(q, 1, &len);
 		if (!store_id_open(r, "notification.ids", id, blob, len, &text)) {
 			ret = add_fields_text(s, text);
 			secure_wipe(text, strlen(text));
@@ -479,9 +479,8 @@ static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
 		if (ret != -2)
 			return ret;
 	}
-	blob = db_column_blob(q, 2, &len);
 	/* A record that cannot be opened: its own view reports it. */
-	if (cases_notification_parse(r, id, db_column_text(q, 1), blob, len, &n))
+	if (cases_notification(r, id, &n))
 		n = NULL;
 	ret = n ? add_all(s, n) : 0;
 	json_decref(n);
@@ -490,7 +489,9 @@ static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
 
 int idset_load(struct reg *r, struct idset **out)
 {
-	static const char sql[] = "SELECT case_id, json, sealed, ids FROM case_documents";
+	/* Every case_documents row has its case_ids row (migration 017 and
+	 * the writers), so the notifications are not read unless needed. */
+	static const char sql[] = "SELECT case_id, ids FROM case_ids";
 	struct db_stmt q = DB_STMT_INIT;
 	struct idset *s = idset_new();
 	int ret = CDOP_OK;

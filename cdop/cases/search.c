@@ -2,8 +2,8 @@
  * search: the manager's "find that child" (SPEC §2). One query text is
  * tried as every kind of identifier at once; a case matches when any of
  * them does. Names live only in the sealed notification; the identifier
- * fields are also kept apart as a short sealed text (case_documents.ids,
- * migration 016), so a search opens those and reads the whole
+ * fields are also kept apart as a short sealed text (case_ids.ids,
+ * migrations 016 and 017), so a search opens those and reads the whole
  * notification (cases_notification, the one reader) only of the cases
  * that match, or of a case whose ids are not there (written before 016)
  * or cannot be opened.
@@ -16,6 +16,7 @@
 #include "crypto/secure.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,7 @@ static const char *match(const struct query *q, const char *ref, const struct id
 }
 
 /*
- * Whether case ID matches, from its sealed ids (column 4 of s) when they
+ * Whether case ID matches, from its sealed ids (column 2 of s) when they
  * can be opened: *why the identifier matched (NULL when none), or
  * CDOP_ERR_NOTFOUND when the ids cannot decide (the notification does).
  */
@@ -156,9 +157,9 @@ static int match_ids(struct reg *r, const struct query *q, int64_t id, const cha
 	struct ident ident;
 	int ret = CDOP_ERR_NOTFOUND;
 
-	if (db_column_is_null(s, 4))
+	if (db_column_is_null(s, 2))
 		return ret;
-	blob = db_column_blob(s, 4, &len);
+	blob = db_column_blob(s, 2, &len);
 	if (store_id_open(r, "notification.ids", id, blob, len, &text))
 		return ret; /* the notification decides, and reports */
 	switch (idset_fields_parse(text, &buf, f)) {
@@ -182,32 +183,132 @@ static int match_ids(struct reg *r, const struct query *q, int64_t id, const cha
 	return ret;
 }
 
+/* "Forename Surname" of the child of case REF, from its short sealed ids
+ * (case_ids) when they open, else from the notification; a part not given
+ * is "". Identifiable: the caller audits what it shows. */
+int cases_child_name(struct reg *r, const char *ref, char *out, size_t len)
+{
+	static const char sql[] = "SELECT c.id, i.ids FROM cases c "
+		"LEFT JOIN case_ids i ON i.case_id = c.id WHERE c.ref = :ref";
+	struct db_stmt q = DB_STMT_INIT;
+	const char *f[IDSET_FIELDS];
+	char *text = NULL, *buf = NULL;
+	json_t *n = NULL;
+	int64_t id = 0;
+	int ret, found, done = 0;
+
+	db_prepare(r, &q, sql);
+	db_bind_text(&q, ":ref", ref);
+	found = db_step(&q) == DB_ROW;
+	if (found) {
+		size_t blen = 0;
+		const void *blob = db_column_is_null(&q, 1) ? NULL : db_column_blob(&q, 1, &blen);
+
+		id = db_column_int(&q, 0);
+		if (blob && !store_id_open(r, "notification.ids", id, blob, blen, &text) &&
+		    idset_fields_parse(text, &buf, f) == 0) {
+			snprintf(out, len, "%s %s", f[IDF_FORENAME] ? f[IDF_FORENAME] : "",
+				 f[IDF_SURNAME] ? f[IDF_SURNAME] : "");
+			done = 1;
+		}
+	}
+	ret = db_finalize(&q);
+	if (buf) {
+		secure_wipe(buf, strlen(text) + IDSET_FIELDS + 1);
+		free(buf);
+	}
+	if (text) {
+		secure_wipe(text, strlen(text));
+		free(text);
+	}
+	if (ret || done)
+		return ret;
+	if (!found)
+		return reg_fail(r, CDOP_ERR_NOTFOUND, "no case %s", ref);
+	ret = cases_notification(r, id, &n);
+	if (!ret)
+		snprintf(out, len, "%s %s", str_at(n, "child.forename"), str_at(n, "child.surname"));
+	json_decref(n);
+	return ret;
+}
+
+/* A match and where it sorts: notified latest first, then by reference. */
+struct hit {
+	char notified[DATE_BUFLEN];
+	json_t *row;
+};
+
+static int hit_order(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	int c = strcmp(y->notified, x->notified);
+
+	return c ? c : strcmp(json_string_value(json_object_get(x->row, "ref")),
+			      json_string_value(json_object_get(y->row, "ref")));
+}
+
+/* The row shown for a match of case id (why it matched), from its
+ * notification and its columns (read by c, bound here). */
+static int hit_make(struct reg *r, struct db_stmt *c, int64_t id, const char *ref,
+		    const json_t *n, const char *why, struct hit *h)
+{
+	const json_t *child = json_object_get(n, "child");
+	int ret;
+
+	h->row = NULL;
+	db_bind_int(c, ":id", id);
+	if (db_step(c) != DB_ROW) {
+		ret = db_reset(c);
+		return ret ? ret : reg_fail(r, CDOP_ERR_NOTFOUND, "no case with id %" PRId64, id);
+	}
+	snprintf(h->notified, sizeof h->notified, "%s", db_column_text(c, 2));
+	h->row = json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s}",
+			   "ref", ref, "status", db_column_text(c, 0),
+			   "forename", json_object_get(child, "forename"),
+			   "surname", json_object_get(child, "surname"),
+			   "date_of_birth", json_object_get(child, "date_of_birth"),
+			   "death_date", db_column_text(c, 1), "matched", why);
+	ret = db_reset(c);
+	if (h->row && json_object_get(child, "nhs_number"))
+		json_object_set(h->row, "nhs_number", json_object_get(child, "nhs_number"));
+	if (h->row && json_object_get(child, "postcode"))
+		json_object_set(h->row, "postcode", json_object_get(child, "postcode"));
+	if (!ret && !h->row)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	return ret;
+}
+
+/*
+ * Every case is tried from its short sealed ids (case_ids, migration 017:
+ * the reference and ids only, not the rows of the sealed notifications);
+ * a match is then read whole and ordered here, notified latest first.
+ */
 int cases_search(struct reg *r, const char *text, json_t **out)
 {
 	static const char sql[] =
-		"SELECT c.id, c.ref, c.status, c.death_date, d.ids FROM cases c "
-		"LEFT JOIN case_documents d ON d.case_id = c.id "
-		"ORDER BY c.notified_date DESC, c.ref";
-	struct db_stmt s = DB_STMT_INIT;
+		"SELECT c.id, c.ref, i.ids FROM cases c "
+		"LEFT JOIN case_ids i ON i.case_id = c.id";
+	static const char cols[] =
+		"SELECT status, death_date, notified_date FROM cases WHERE id = :id";
+	struct db_stmt s = DB_STMT_INIT, c = DB_STMT_INIT;
 	struct query q;
+	struct hit *hits = NULL;
+	size_t nhits = 0, cap = 0, i;
 	json_t *list = NULL, *n = NULL;
 	char detail[48];
-	int ret, has_id;
+	int ret, has_id, fret;
 
 	*out = NULL;
 	ret = query_make(r, text, &q);
 	if (ret)
 		return ret;
-	list = json_array();
-	if (!list)
-		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	has_id = store_has_id(r);
 	db_prepare(r, &s, sql);
+	db_prepare(r, &c, cols);
 	while (!ret && db_step(&s) == DB_ROW) {
 		const char *ref = db_column_text(&s, 1), *why = NULL;
 		int64_t id = db_column_int(&s, 0);
 		struct ident ident;
-		json_t *row, *child;
 
 		ret = has_id ? match_ids(r, &q, id, ref, &s, &why) : CDOP_ERR_NOTFOUND;
 		if (ret == CDOP_OK && !why)
@@ -221,31 +322,39 @@ int cases_search(struct reg *r, const char *text, json_t **out)
 			ident_of_notification(n, &ident);
 			why = match(&q, ref, &ident);
 		}
-		child = json_object_get(n, "child");
-		if (why) {
-			row = json_pack("{s:s, s:s, s:O, s:O, s:O, s:s, s:s}",
-					"ref", ref, "status", db_column_text(&s, 2),
-					"forename", json_object_get(child, "forename"),
-					"surname", json_object_get(child, "surname"),
-					"date_of_birth", json_object_get(child, "date_of_birth"),
-					"death_date", db_column_text(&s, 3),
-					"matched", why);
-			if (row && json_object_get(child, "nhs_number"))
-				json_object_set(row, "nhs_number", json_object_get(child, "nhs_number"));
-			if (row && json_object_get(child, "postcode"))
-				json_object_set(row, "postcode", json_object_get(child, "postcode"));
-			if (!row || json_array_append_new(list, row))
+		if (why && nhits == cap) {
+			struct hit *more = realloc(hits, (cap = cap ? 2 * cap : 16) * sizeof *hits);
+
+			if (!more)
 				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+			else
+				hits = more;
+		}
+		if (!ret && why) {
+			ret = hit_make(r, &c, id, ref, n, why, &hits[nhits]);
+			if (hits[nhits].row)
+				nhits++;
 		}
 		json_decref(n);
 		n = NULL;
 	}
-	{
-		int fret = db_finalize(&s);
-
-		if (!ret)
-			ret = fret;
-	}
+	fret = db_finalize(&s);
+	if (!ret)
+		ret = fret;
+	fret = db_finalize(&c);
+	if (!ret)
+		ret = fret;
+	if (nhits)
+		qsort(hits, nhits, sizeof *hits, hit_order);
+	list = ret ? NULL : json_array();
+	if (!ret && !list)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < nhits; i++)
+		if (!ret && json_array_append(list, hits[i].row))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	for (i = 0; i < nhits; i++)
+		json_decref(hits[i].row);
+	free(hits);
 	/* Who looked for whom is in the trail; the text itself is an
 	 * identifier, so only the count is. */
 	if (!ret) {

@@ -44,6 +44,45 @@ int actions_list(struct reg *r, int overdue_only, json_t **out)
 	return cases_rows(r, &q, action_row, today, out);
 }
 
+int actions_list_top(struct reg *r, int with_done, size_t limit, json_t **out,
+		     size_t *total)
+{
+	/* The page of recommendations is chosen from the index first
+	 * (recommendations_open when only open ones are asked for), then
+	 * only its rows are joined to their cases (CROSS JOIN: in that order). */
+	static const char sql[] =
+		"SELECT a.id, c.ref, a.owner, a.due, a.done_on, a.text, a.made_on "
+		"FROM (SELECT id FROM recommendations WHERE done_on IS NULL "
+		"ORDER BY due, id LIMIT :limit) p "
+		"CROSS JOIN recommendations a ON a.id = p.id CROSS JOIN cases c ON c.id = a.case_id "
+		"ORDER BY a.due, a.id";
+	static const char with[] =
+		"SELECT a.id, c.ref, a.owner, a.due, a.done_on, a.text, a.made_on "
+		"FROM (SELECT id FROM recommendations "
+		"ORDER BY done_on IS NOT NULL, due, id LIMIT :limit) p "
+		"CROSS JOIN recommendations a ON a.id = p.id CROSS JOIN cases c ON c.id = a.case_id "
+		"ORDER BY a.done_on IS NOT NULL, a.due, a.id";
+	static const char count[] = "SELECT count(*) FROM recommendations";
+	struct db_stmt q = DB_STMT_INIT;
+	char today[DATE_BUFLEN];
+	struct cdate t;
+	int ret = reg_today_date(r, &t, today);
+
+	*out = NULL;
+	*total = 0;
+	if (ret)
+		return ret;
+	db_prepare(r, &q, count);
+	if (db_step(&q) == DB_ROW)
+		*total = (size_t)db_column_int(&q, 0);
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
+	db_prepare(r, &q, with_done ? with : sql);
+	db_bind_int(&q, ":limit", (int64_t)limit);
+	return cases_rows(r, &q, action_row, today, out);
+}
+
 int actions_done(struct reg *r, const char *id_arg, const char *on)
 {
 	static const char get[] =

@@ -84,6 +84,11 @@ struct reg;
  * action with an id, an owner agency and a due date. Overdue = past due
  * (before today) and not done. */
 int actions_list(struct reg *r, int overdue_only, json_t **out);
+/* The first LIMIT of actions_list's rows, the done ones only when
+ * with_done (else the open ones alone); *total counts every
+ * recommendation (issue 12: a page shows 200 of them). */
+int actions_list_top(struct reg *r, int with_done, size_t limit, json_t **out,
+		     size_t *total);
 /* ON as typed (DD/MM/YYYY, today); NULL: today. */
 int actions_done(struct reg *r, const char *id_arg, const char *on);
 /* action reopen: undoes action done, with a reason (field "reason");

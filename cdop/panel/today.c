@@ -74,8 +74,7 @@ static int mark(struct today *t, json_t *item, const char *due, int late)
 /* The child's name for a manager's list: one read per case. */
 static int add_name(struct today *t, json_t *item, const char *ref)
 {
-	json_t *name = json_object_get(t->names, ref), *n = NULL;
-	int64_t id;
+	json_t *name = json_object_get(t->names, ref);
 	int ret;
 
 	if (t->anon)
@@ -83,17 +82,9 @@ static int add_name(struct today *t, json_t *item, const char *ref)
 	if (!name) {
 		char buf[256];
 
-		ret = cases_find(t->r, ref, &id, NULL);
-		if (!ret)
-			ret = cases_notification(t->r, id, &n);
+		ret = cases_child_name(t->r, ref, buf, sizeof buf);
 		if (ret)
 			return ret;
-		snprintf(buf, sizeof buf, "%s %s",
-			 json_string_value(form_json_get(n, "child.forename")) ?
-			 json_string_value(form_json_get(n, "child.forename")) : "",
-			 json_string_value(form_json_get(n, "child.surname")) ?
-			 json_string_value(form_json_get(n, "child.surname")) : "");
-		json_decref(n);
 		name = json_string(buf);
 		if (!name || json_object_set_new(t->names, ref, name))
 			return reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
@@ -247,29 +238,22 @@ static int add_ready(struct today *t)
  * done when the notification has notified.ncmd_date (rr add REF --action
  * notified_ncmd). Only cases still in progress are asked about.
  *
- * Whether the date is there is read from the anonymised notification kept
- * in clear beside the sealed one (case_documents.anon: ncmd_date is not
- * identifiable, so it is there as in the notification), never by opening
- * the sealed documents (issue 12, page speed: a register of 26,000 cases
- * has about 9,000 in progress). A document whose text does not name
- * ncmd_date at all (the key is written as is: no escape changes letters)
- * has none and is not parsed; one without an anonymised copy (a register
- * from before it was kept) is read whole, as before.
+ * Whether the date is there is kept beside the notification when it is
+ * written (case_ids.ncmd, migration 017: issue 12, page speed; a register
+ * of 26,000 cases has about 9,000 in progress), never by opening the
+ * sealed documents; a case for which it is not known (a register not yet
+ * sealed) is read whole.
  */
 static int has_ncmd(struct today *t, struct db_stmt *q, int *has)
 {
 	json_t *n = NULL;
-	int ret = CDOP_OK;
+	int ret;
 
 	if (!db_column_is_null(q, 3)) {
-		if (!db_column_int(q, 4)) {
-			*has = 0;
-			return CDOP_OK;
-		}
-		n = json_loads(db_column_text(q, 3), 0, NULL);
+		*has = db_column_int(q, 3) != 0;
+		return CDOP_OK;
 	}
-	if (!n)
-		ret = cases_notification(t->r, db_column_int(q, 0), &n);
+	ret = cases_notification(t->r, db_column_int(q, 0), &n);
 	if (!ret)
 		*has = form_json_get(n, "notified.ncmd_date") != NULL;
 	json_decref(n);
@@ -279,8 +263,8 @@ static int has_ncmd(struct today *t, struct db_stmt *q, int *has)
 static int add_clocks(struct today *t)
 {
 	static const char sql[] =
-		"SELECT c.id, c.ref, c.notified_date, d.anon, instr(d.anon, 'ncmd_date') "
-		"FROM cases c LEFT JOIN case_documents d ON d.case_id = c.id "
+		"SELECT c.id, c.ref, c.notified_date, i.ncmd "
+		"FROM cases c LEFT JOIN case_ids i ON i.case_id = c.id "
 		"WHERE c.status IN ('notified', 'gathering', 'ready', 'scheduled') "
 		"ORDER BY c.notified_date, c.ref";
 	struct db_stmt q = DB_STMT_INIT;
@@ -431,6 +415,228 @@ static int keep_and_name(struct today *t, const json_t *sorted, size_t per_kind,
 	return ret;
 }
 
+/*
+ * The first items of each kind read from the database (issue 12, page
+ * speed: the browser's Today shows 50 of each, and a register of 26,000
+ * cases has about 23,000 items). Each kind's rows come in the order the
+ * full list sorts them to (the due lists' own orders are by due time, which
+ * is the urgency order order_key gives), LIMIT per_kind, and the summary is
+ * counted by the database: the same items and summary as the full list
+ * trimmed (test_today: test_top_same_as_full).
+ */
+struct top_kind {
+	const char *kind;
+	/* ref, what, due, late (0/1), id, text, death_date; by :limit */
+	const char *rows;
+	/* when rows gave fewer than asked: the rest, after them */
+	const char *rows_more;
+	/* count, overdue, due today */
+	const char *count;
+	const struct code_list *codes;
+	int manager_only;
+};
+
+/* Each list's filter; the counts ask for the case's status without
+ * reading the cases (every row has its case: foreign keys). */
+#define NOT_CLOSED "NOT IN (SELECT id FROM cases WHERE status IN ('closed', 'transferred')) "
+#define RR_FROM "FROM rr_actions a JOIN cases c ON c.id = a.case_id " \
+	"WHERE a.done_on IS NULL AND a.due_at IS NOT NULL " \
+	"AND c.status NOT IN ('closed', 'transferred') "
+#define RR_COUNT "FROM rr_actions a WHERE a.done_on IS NULL AND a.due_at IS NOT NULL " \
+	"AND a.case_id " NOT_CLOSED
+#define AGENCY_FROM "FROM agency_reports a JOIN cases c ON c.id = a.case_id " \
+	"WHERE a.received IS NULL AND a.requested IS NOT NULL " \
+	"AND c.status NOT IN ('closed', 'transferred') "
+#define AGENCY_COUNT "FROM agency_reports a WHERE a.received IS NULL " \
+	"AND a.requested IS NOT NULL AND a.case_id " NOT_CLOSED
+#define REC_FROM "FROM recommendations a JOIN cases c ON c.id = a.case_id " \
+	"WHERE a.done_on IS NULL "
+/* The flag from its partial index alone (the planner may otherwise look
+ * each case up in case_ids itself). */
+#define CLOCK_FROM "FROM cases c WHERE c.status IN ('notified', 'gathering', " \
+	"'ready', 'scheduled') AND EXISTS (SELECT 1 FROM case_ids i " \
+	"INDEXED BY case_ids_no_ncmd WHERE i.case_id = c.id AND i.ncmd = 0) "
+
+static const struct top_kind top_kinds[] = {
+	{ "joint_agency_response",
+	  "SELECT c.ref, a.action, a.due_at, a.due_at < :now, NULL, NULL, NULL " RR_FROM
+	  "ORDER BY a.due_at, c.ref, a.action LIMIT :limit", NULL,
+	  "SELECT count(*), total(a.due_at < :now), total(a.due_at >= :now AND "
+	  "substr(a.due_at, 1, 10) = :today) " RR_COUNT, &codes_rr_action, 1 },
+	/* agency_due's order (due dates, then those without) in two parts,
+	 * each in the order of the index */
+	{ "agency_form",
+	  "SELECT c.ref, a.agency, a.due, 0, NULL, NULL, NULL " AGENCY_FROM
+	  "AND a.due IS NOT NULL ORDER BY a.due, a.requested, c.ref, a.agency LIMIT :limit",
+	  "SELECT c.ref, a.agency, a.due, 0, NULL, NULL, NULL " AGENCY_FROM
+	  "AND a.due IS NULL ORDER BY a.requested, c.ref, a.agency LIMIT :limit",
+	  "SELECT count(*), total(a.due < :today), total(a.due = :today) " AGENCY_COUNT,
+	  &codes_agency, 0 },
+	{ "recommendation",
+	  "SELECT c.ref, a.owner, a.due, 0, a.id, a.text, NULL " REC_FROM
+	  "ORDER BY a.due, a.id LIMIT :limit", NULL,
+	  /* every recommendation has its case */
+	  "SELECT count(*), total(due < :today), total(due = :today) FROM recommendations "
+	  "WHERE done_on IS NULL",
+	  &codes_agency, 0 },
+	{ "ready_for_panel",
+	  "SELECT ref, 'ready', NULL, 0, NULL, NULL, death_date FROM cases "
+	  "WHERE status = 'ready' ORDER BY death_date, ref LIMIT :limit", NULL,
+	  "SELECT count(*), 0, 0 FROM cases WHERE status = 'ready'", NULL, 0 },
+	{ "statutory_clock",
+	  "SELECT c.ref, 'notified_ncmd', date(c.notified_date, '+2 days'), 0, NULL, NULL, "
+	  "NULL " CLOCK_FROM "ORDER BY c.notified_date, c.ref LIMIT :limit", NULL,
+	  "SELECT count(*), total(date(c.notified_date, '+2 days') < :today), "
+	  "total(date(c.notified_date, '+2 days') = :today) " CLOCK_FROM, NULL, 1 },
+};
+
+/* One row of a top_kind as the full list's item. */
+static json_t *top_item(struct today *t, const struct top_kind *k, struct db_stmt *q)
+{
+	const char *ref = db_column_text(q, 0), *what = db_column_text(q, 1);
+	struct cdate d;
+	json_t *item;
+
+	if (!strcmp(k->kind, "ready_for_panel")) {
+		item = json_pack("{s:s, s:s, s:s, s:s}", "kind", k->kind, "ref", ref, "what",
+				 "ready", "label", "Ready for panel: put it on a meeting's agenda");
+		if (item && !t->anon && !date_parse(db_column_text(q, 6), &d))
+			json_object_set_new(item, "days_since_death",
+					    json_integer(date_days_between(&d, &t->date)));
+		return item;
+	}
+	if (!strcmp(k->kind, "statutory_clock"))
+		return json_pack("{s:s, s:s, s:s, s:s}", "kind", k->kind, "ref", ref, "what",
+				 what, "label", "Notify NCMD (48 hours after notification)");
+	item = json_pack("{s:s, s:s, s:s, s:s}", "kind", k->kind, "ref", ref, "what", what,
+			 "label", code_list_label(k->codes, what));
+	if (item && !db_column_is_null(q, 4)) {
+		json_object_set_new(item, "id", json_integer(db_column_int(q, 4)));
+		if (!t->anon)
+			json_object_set_new(item, "text", json_string(db_column_text(q, 5)));
+	}
+	return item;
+}
+
+/* Binds what sql (prepared in q) asks for: the time now, the date. */
+static void top_bind(struct db_stmt *q, const char *sql, const char *now, const char *today)
+{
+	if (strstr(sql, ":now"))
+		db_bind_text(q, ":now", now);
+	if (strstr(sql, ":today"))
+		db_bind_text(q, ":today", today);
+}
+
+/* The rows and counts of kind k into t->items and the summary s. */
+static int top_add(struct today *t, const struct top_kind *k, size_t per_kind,
+		   const char *now, const char *today, json_t *s)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	json_t *by = json_object_get(json_object_get(s, "by_kind"), k->kind);
+	long long n[3] = { 0, 0, 0 };
+	size_t got = 0;
+	int ret = CDOP_OK, fret, i;
+
+	for (i = 0; !ret && i < 2 && got < per_kind; i++) {
+		const char *sql = i ? k->rows_more : k->rows;
+
+		if (!sql)
+			break;
+		db_prepare(t->r, &q, sql);
+		top_bind(&q, sql, now, today);
+		db_bind_int(&q, ":limit", (int64_t)(per_kind - got));
+		while (!ret && db_step(&q) == DB_ROW) {
+			ret = push(t, top_item(t, k, &q), db_column_text(&q, 0),
+				   db_column_is_null(&q, 2) ? NULL : db_column_text(&q, 2),
+				   (int)db_column_int(&q, 3));
+			got++;
+		}
+		fret = db_finalize(&q);
+		if (!ret)
+			ret = fret;
+	}
+	if (ret)
+		return ret;
+	db_prepare(t->r, &q, k->count);
+	top_bind(&q, k->count, now, today);
+	if (db_step(&q) == DB_ROW)
+		for (i = 0; i < 3; i++)
+			n[i] = db_column_int(&q, i);
+	ret = db_finalize(&q);
+	if (ret)
+		return ret;
+	if (json_object_set_new(by, "total", json_integer(n[0])) ||
+	    json_object_set_new(by, "overdue", json_integer(n[1])))
+		return reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
+	{
+		static const char *const keys[] = { "total", "overdue", "due_today", "upcoming" };
+		long long add[4] = { n[0], n[1], n[2], n[0] - n[1] - n[2] };
+
+		for (i = 0; i < 4; i++) {
+			json_t *c = json_object_get(s, keys[i]);
+
+			json_integer_set(c, json_integer_value(c) + add[i]);
+		}
+	}
+	return CDOP_OK;
+}
+
+/* Whether the top can be read from the database: every case in progress
+ * has its NCMD flag known (not so only in a register not yet sealed). */
+static int top_possible(struct today *t, int *ok)
+{
+	static const char sql[] = "SELECT 1 FROM case_ids WHERE ncmd IS NULL LIMIT 1";
+	struct db_stmt q = DB_STMT_INIT;
+
+	db_prepare(t->r, &q, sql);
+	*ok = db_step(&q) != DB_ROW;
+	return db_finalize(&q);
+}
+
+/* The items (sorted as the full list sorts them) and summary of the top. */
+static int top_read(struct today *t, size_t per_kind, json_t **sorted, json_t **summary)
+{
+	char now[DATE_DATETIME_BUFLEN], today[DATE_BUFLEN];
+	struct cdatetime dt;
+	json_t *text = NULL;
+	long long minutes = 0;
+	size_t k;
+	int ret = rr_now_minutes(t->r, &minutes);
+
+	*summary = summary_of(t->items); /* zeros, every kind */
+	if (!*summary)
+		return reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
+	dt = date_datetime_from_minutes(minutes);
+	dt.has_time = 1;
+	date_datetime_format(&dt, now);
+	date_format(&t->date, today);
+	for (k = 0; !ret && k < sizeof top_kinds / sizeof top_kinds[0]; k++)
+		if (!t->anon || !top_kinds[k].manager_only)
+			ret = top_add(t, &top_kinds[k], per_kind, now, today, *summary);
+	/* Texts to fix are few (flagged by a manager's unlock): listed whole. */
+	if (!ret) {
+		size_t before = json_array_size(t->items);
+		json_t *by = json_object_get(json_object_get(*summary, "by_kind"), "text_to_fix");
+
+		ret = add_text_to_fix(t);
+		text = json_integer((json_int_t)(json_array_size(t->items) - before));
+		if (!ret && (!text || json_object_set(by, "total", text) ||
+			     json_integer_set(json_object_get(*summary, "due_today"),
+					      json_integer_value(json_object_get(*summary,
+										 "due_today")) +
+					      json_integer_value(text)) ||
+			     json_integer_set(json_object_get(*summary, "total"),
+					      json_integer_value(json_object_get(*summary,
+										 "total")) +
+					      json_integer_value(text))))
+			ret = reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
+		json_decref(text);
+	}
+	if (!ret && sort_items(t->items, sorted))
+		ret = reg_fail(t->r, CDOP_ERR_NOMEM, "out of memory");
+	return ret;
+}
+
 int today_list(struct reg *r, int anonymised, json_t **out)
 {
 	return today_list_top(r, anonymised, 0, out);
@@ -439,9 +645,9 @@ int today_list(struct reg *r, int anonymised, json_t **out)
 int today_list_top(struct reg *r, int anonymised, size_t per_kind, json_t **out)
 {
 	struct today t;
-	json_t *sorted = NULL, *kept = NULL, *res = NULL;
+	json_t *sorted = NULL, *kept = NULL, *res = NULL, *summary = NULL;
 	char date[DATE_BUFLEN], detail[48];
-	int ret;
+	int ret, top = 0;
 
 	*out = NULL;
 	memset(&t, 0, sizeof t);
@@ -454,20 +660,28 @@ int today_list_top(struct reg *r, int anonymised, size_t per_kind, json_t **out)
 	t.names = json_object();
 	if (!t.items || !t.names)
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret) ret = add_rr(&t);
-	if (!ret) ret = add_agency(&t);
-	if (!ret) ret = add_recommendations(&t);
-	if (!ret) ret = add_ready(&t);
-	if (!ret) ret = add_text_to_fix(&t);
-	if (!ret) ret = add_clocks(&t);
-	if (!ret && sort_items(t.items, &sorted))
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && per_kind)
+		ret = top_possible(&t, &top);
+	if (!ret && top) {
+		ret = top_read(&t, per_kind, &sorted, &summary);
+	} else if (!ret) {
+		if (!ret) ret = add_rr(&t);
+		if (!ret) ret = add_agency(&t);
+		if (!ret) ret = add_recommendations(&t);
+		if (!ret) ret = add_ready(&t);
+		if (!ret) ret = add_text_to_fix(&t);
+		if (!ret) ret = add_clocks(&t);
+		if (!ret && sort_items(t.items, &sorted))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		/* The summary counts every item, kept or not. */
+		if (!ret && !(summary = summary_of(sorted)))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
 	if (!ret)
 		ret = keep_and_name(&t, sorted, per_kind, &kept);
 	if (!ret) {
-		/* The summary counts every item, kept or not. */
-		res = json_pack("{s:s, s:o, s:O}", "date", date, "summary",
-				summary_of(sorted), "items", kept);
+		res = json_pack("{s:s, s:O, s:O}", "date", date, "summary", summary,
+				"items", kept);
 		if (!res)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
@@ -477,6 +691,7 @@ int today_list_top(struct reg *r, int anonymised, size_t per_kind, json_t **out)
 		ret = audit_record(r, "today", "", detail);
 	}
 	json_decref(sorted);
+	json_decref(summary);
 	json_decref(kept);
 	json_decref(t.items);
 	json_decref(t.names);

@@ -399,7 +399,7 @@ int page_actions(struct web_req *q, const char *rest)
 	char err[REG_ERR_MAX] = "", today[11];
 	const char *all_arg = web_arg(q, "all");
 	int all = all_arg && !strcmp(all_arg, "1");
-	size_t i, shown = 0, hidden = 0;
+	size_t i, hidden = 0, total = 0;
 	int ret;
 
 	(void)rest;
@@ -420,13 +420,16 @@ int page_actions(struct web_req *q, const char *rest)
 		q->status = web_status_of(ret);
 	}
 	reg_today(q->r, today);
-	ret = actions_list(q->r, 0, &list);
+	/* Open ones first (the library's order is by due date): the done
+	 * ones only with ?all=1, and at most ACTIONS_ROWS rows. */
+	ret = actions_list_top(q->r, all, ACTIONS_ROWS, &list, &total);
 	if (ret)
 		return web_fail(q, web_status_of(ret), "Recommendations", q->r->e.msg);
+	hidden = total - json_array_size(list);
 	fputs("<h1>Recommendations</h1>\n", q->f);
 	if (*err)
 		web_error_box(q, err);
-	if (!json_array_size(list))
+	if (!total)
 		fputs("<p class=\"empty\">No recommendation has been made.</p>\n", q->f);
 	else
 		fputs("<table><thead><tr><th>Case</th><th>Recommendation</th><th>Owner</th>"
@@ -434,14 +437,6 @@ int page_actions(struct web_req *q, const char *rest)
 	json_array_foreach(list, i, row) {
 		long long id = (long long)json_integer_value(json_object_get(row, "id"));
 		long left = 0;
-
-		/* Open ones first (the library's order is by due date): the
-		 * done ones only with ?all=1, and at most ACTIONS_ROWS rows. */
-		if ((!all && js(row, "done_on")) || shown >= ACTIONS_ROWS) {
-			hidden++;
-			continue;
-		}
-		shown++;
 
 		fputs("<tr><td>", q->f);
 		web_case_link(q->f, js(row, "ref"));
@@ -467,7 +462,7 @@ int page_actions(struct web_req *q, const char *rest)
 		}
 		fputs("</td></tr>\n", q->f);
 	}
-	if (json_array_size(list))
+	if (total)
 		fputs("</tbody></table>\n", q->f);
 	if (hidden)
 		fprintf(q->f, "<p class=\"hint\">%zu more not shown%s.</p>\n", hidden,

@@ -18,6 +18,7 @@
 
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
+#include "cdop/panel/panel.h"
 #include "crypto/error.h"
 #include "support.h"
 
@@ -77,14 +78,14 @@ static void test_ids_written_and_same_set(void **state)
 	char with[2048], without[2048];
 
 	notify_three(r);
-	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents WHERE ids IS NULL"), 0);
-	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents"), 3);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids WHERE ids IS NULL"), 0);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids"), 3);
 	findings(r, with, sizeof with);
 	/* The last probe names nothing (test_ids_each_probe_found: the
 	 * others each name something). */
 	assert_non_null(strstr(with, ";0::;"));
 	/* As a register from before 016: the notifications decide. */
-	t_ok(db_exec(r, "UPDATE case_documents SET ids = NULL"), r);
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL"), r);
 	findings(r, without, sizeof without);
 	assert_string_equal(with, without);
 }
@@ -115,16 +116,17 @@ static void test_ids_moved_or_stale(void **state)
 	findings(r, before, sizeof before);
 	/* Sealed to its case: another case's ids do not open, and that case's
 	 * notification is read instead. */
-	t_ok(db_exec(r, "UPDATE case_documents SET ids = (SELECT ids FROM case_documents "
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
 		     "WHERE case_id = 2) WHERE case_id = 1"), r);
 	findings(r, after, sizeof after);
 	assert_string_equal(before, after);
 	/* A writer that reseals the notification without its ids leaves them
 	 * NULL (trigger), never out of date. */
 	t_ok(db_exec(r, "UPDATE case_documents SET sealed = sealed WHERE case_id = 3"), r);
-	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents WHERE ids IS NULL"), 1);
-	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents "
-				 "WHERE case_id = 3 AND ids IS NULL"), 1);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids WHERE ids IS NULL"), 1);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids "
+				 "WHERE case_id = 3 AND ids IS NULL AND ncmd IS NULL"), 1);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_anon WHERE case_id = 3"), 0);
 	findings(r, after, sizeof after);
 	assert_string_equal(before, after);
 	/* A case update writes them again. */
@@ -134,8 +136,9 @@ static void test_ids_moved_or_stale(void **state)
 		t_ok(cases_update(r, "CDOP-2025-0003", patch), r);
 		json_decref(patch);
 	}
-	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents "
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids "
 				 "WHERE case_id = 3 AND ids IS NULL"), 0);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_anon WHERE case_id = 3"), 1);
 }
 
 /* The query plan's detail rows of sql, joined. */
@@ -155,40 +158,105 @@ static void plan_of(struct reg *r, const char *sql, char *out, size_t len)
 	assert_int_equal(db_finalize(&q), 0);
 }
 
+/* A copy of fixture NAME (tests/fixtures/NAME) in a new directory
+ * (returned, to remove), opened by the manager mo, today fixed. */
+static char *fixture_open(const char *name, struct reg *r)
+{
+	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
+	char *keys = t_path(dir, T_KEYS_NAME), from[512];
+
+	snprintf(from, sizeof from, "%s/%s/register.cdop", CDOP_FIXTURES, name);
+	t_copy(from, path);
+	snprintf(from, sizeof from, "%s/%s/register.cdop.keys", CDOP_FIXTURES, name);
+	t_copy(from, keys);
+	t_ok(t_reg_open(r, path, "mo", "mo-long-passphrase"), r);
+	r->ss.today = T_TODAY;
+	free(path);
+	free(keys);
+	return dir;
+}
+
+static void fixture_close(struct reg *r, char *dir)
+{
+	reg_release(r);
+	t_rmtree(dir);
+	free(dir);
+}
+
 /* The v1 register (tests/fixtures/v1) upgraded through 016: the column,
  * the trigger and the index are there, and the question every manager's
  * command asks uses the index instead of reading every document. */
 static void test_upgrade_from_v1(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
-	char *keys = t_path(dir, T_KEYS_NAME), plan[512], ref[CASE_REF_MAX];
+	char plan[512], ref[CASE_REF_MAX], *dir;
 	struct reg r;
 
 	(void)state;
-	t_copy(CDOP_FIXTURES "/v1/register.cdop", path);
-	t_copy(CDOP_FIXTURES "/v1/register.cdop.keys", keys);
-	t_ok(t_reg_open(&r, path, "mo", "mo-long-passphrase"), &r);
-	r.ss.today = T_TODAY;
+	dir = fixture_open("v1", &r);
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
 				 "name = 'case_documents_unsealed' AND type = 'index'"), 1);
+	/* 017 moved 016's column to case_ids, with its trigger. */
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
-				 "name = 'case_documents_ids_stale' AND type = 'trigger'"), 1);
+				 "name = 'case_documents_short_stale' AND type = 'trigger'"), 1);
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
-				 "name = 'case_documents' AND sql LIKE '%ids BLOB%'"), 1);
+				 "name = 'case_documents' AND sql LIKE '%ids BLOB%'"), 0);
 	plan_of(&r, "SELECT 1 FROM case_documents WHERE sealed IS NULL LIMIT 1",
 		plan, sizeof plan);
 	if (!strstr(plan, "case_documents_unsealed"))
 		fail_msg("plan does not use the index: %s", plan);
 	t_notify(&r, t_notification("Upgraded", NULL), ref);
-	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_documents "
-				 "WHERE ids IS NOT NULL AND sealed IS NOT NULL"), 1);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_ids i JOIN case_documents d "
+				 "ON d.case_id = i.case_id WHERE i.ids IS NOT NULL AND "
+				 "d.sealed IS NOT NULL"), 1);
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_documents "
 				 "WHERE sealed IS NULL"), 0);
-	reg_release(&r);
-	t_rmtree(dir);
-	free(dir);
-	free(path);
-	free(keys);
+	fixture_close(&r, dir);
+}
+
+/* Migration 017 (issue 12, page speed) from the schema-11 register
+ * (tests/fixtures/v11: one case, sealed, before 016's ids): the short
+ * values moved to case_ids and case_anon, none left in case_documents, the
+ * NCMD flag read from the anonymised copy, and search, the panel's view and
+ * Today answer as before; an update writes the ids. */
+static void test_upgrade_017_from_v11(void **state)
+{
+	struct reg r;
+	json_t *found = NULL, *anon = NULL, *today = NULL, *patch;
+	char *dir;
+
+	(void)state;
+	dir = fixture_open("v11", &r);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_ids WHERE ids IS NULL "
+				 "AND ncmd = 0"), 1);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_anon WHERE "
+				 "anon LIKE '{%' AND anon NOT LIKE '%Vexworth%'"), 1);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "name = 'case_documents' AND (sql LIKE '%anon%' OR "
+				 "sql LIKE '%ids%')"), 0);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE name IN "
+				 "('case_ids_no_ncmd', 'case_ids_ncmd_unknown', "
+				 "'cases_notified_ref', 'cases_status')"), 4);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "name = 'cases_notified'"), 0);
+	t_ok(cases_search(&r, "vexworth", &found), &r);
+	assert_int_equal(json_array_size(found), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(found, 0),
+							      "ref")), "CDOP-2025-0001");
+	t_ok(cases_notification_anon(&r, 1, &anon), &r);
+	assert_null(json_object_get(json_object_get(anon, "child"), "surname"));
+	assert_non_null(json_object_get(anon, "death"));
+	t_ok(today_list(&r, 0, &today), &r);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(
+		json_object_get(today, "summary"), "by_kind"), "statutory_clock"), "total")), 1);
+	patch = json_pack("{s:{s:s}}", "notified", "ncmd_date", "2025-05-05");
+	t_ok(cases_update(&r, "CDOP-2025-0001", patch), &r);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_ids WHERE ids IS NOT NULL "
+				 "AND ncmd = 1"), 1);
+	json_decref(patch);
+	json_decref(found);
+	json_decref(anon);
+	json_decref(today);
+	fixture_close(&r, dir);
 }
 
 int main(void)
@@ -198,6 +266,7 @@ int main(void)
 		T_TEST(test_ids_each_probe_found),
 		T_TEST(test_ids_moved_or_stale),
 		cmocka_unit_test(test_upgrade_from_v1),
+		cmocka_unit_test(test_upgrade_017_from_v11),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

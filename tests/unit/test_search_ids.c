@@ -1,5 +1,5 @@
 /*
- * Search from the sealed identifier fields (case_documents.ids, migration
+ * Search from the sealed identifier fields (case_ids.ids since 017; migration
  * 016; issue 12, page speed): cases_search opens each case's short ids
  * text and the whole notification only of the cases that match. Its
  * answer is the answer of reading every notification (the old search,
@@ -94,7 +94,7 @@ static void test_search_ids_same_as_notifications(void **state)
 	size_t n_with[NQ], n_without, hits = 0;
 
 	notify_many(r);
-	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents WHERE ids IS NULL"), 0);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids WHERE ids IS NULL"), 0);
 	/* NHS numbers of case 1 (i = 0): bare and spaced */
 	assert_int_equal(t_nhs_of(400000000u, nhs), 0);
 	snprintf(nhs_q[0], sizeof nhs_q[0], "%s", nhs);
@@ -114,7 +114,7 @@ static void test_search_ids_same_as_notifications(void **state)
 	assert_true(hits > 400);
 	/* As a register from before 016: every notification is read and
 	 * matched, as search did before the ids were used. */
-	t_ok(db_exec(r, "UPDATE case_documents SET ids = NULL"), r);
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL"), r);
 	for (size_t i = 0; i < NQ; i++) {
 		char *without = answer(r, QUERY(i), &n_without);
 
@@ -140,7 +140,7 @@ static void test_search_ids_unusable(void **state)
 	t_notify(r, t_notification("Kelstow", NULL), ref);
 	before = answer(r, "quenby", &n1);
 	assert_int_equal(n1, 1);
-	t_ok(db_exec(r, "UPDATE case_documents SET ids = (SELECT ids FROM case_documents "
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
 		     "WHERE case_id = 2) WHERE case_id = 1"), r);
 	after = answer(r, "quenby", &n2);
 	assert_string_equal(before, after);
@@ -151,11 +151,37 @@ static void test_search_ids_unusable(void **state)
 	free(after);
 }
 
+/* Today's names (cases_child_name): from the ids, the same as from the
+ * notification (ids gone, or another case's); an unknown reference. */
+static void test_child_name(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char a[CASE_REF_MAX], b[CASE_REF_MAX], name[256];
+
+	t_notify(r, t_notification("Quenby", NULL), a);
+	t_notify(r, t_notification("Kelstow", NULL), b);
+	t_ok(cases_child_name(r, a, name, sizeof name), r);
+	assert_string_equal(name, "Amy Quenby");
+	t_ok(cases_child_name(r, b, name, sizeof name), r);
+	assert_string_equal(name, "Amy Kelstow");
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
+		     "WHERE case_id = 2) WHERE case_id = 1"), r);
+	t_ok(cases_child_name(r, a, name, sizeof name), r);
+	assert_string_equal(name, "Amy Quenby");
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL"), r);
+	t_ok(cases_child_name(r, b, name, sizeof name), r);
+	assert_string_equal(name, "Amy Kelstow");
+	assert_int_equal(cases_child_name(r, "CDOP-1999-0001", name, sizeof name),
+			 CDOP_ERR_NOTFOUND);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T_TEST(test_search_ids_same_as_notifications),
 		T_TEST(test_search_ids_unusable),
+		T_TEST(test_child_name),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
