@@ -192,9 +192,22 @@ out:
 	return ret;
 }
 
+/* As slot_unwrap; kek_out (when not NULL) receives the passphrase key,
+ * so a v1 unlock can stage the user's v2 slot without a second Argon2id. */
+static int slot_unwrap_kek(const struct keyring *kr, const struct keyring_slot *s,
+			   const char *pass, size_t passlen, uint8_t *master,
+			   uint8_t *kek_out);
+
 static int slot_unwrap(const struct keyring *kr, const struct keyring_slot *s,
 		       const char *pass, size_t passlen,
 		       uint8_t *master)
+{
+	return slot_unwrap_kek(kr, s, pass, passlen, master, NULL);
+}
+
+static int slot_unwrap_kek(const struct keyring *kr, const struct keyring_slot *s,
+			   const char *pass, size_t passlen, uint8_t *master,
+			   uint8_t *kek_out)
 {
 	uint8_t *kek;
 	uint8_t ad[SLOT_AD_MAX];
@@ -217,6 +230,8 @@ static int slot_unwrap(const struct keyring *kr, const struct keyring_slot *s,
 		sodium_memzero(master, wrapped_len(kr) - 16);
 		ret = CRYPTO_ERR_AUTH;
 	}
+	if (!ret && kek_out)
+		memcpy(kek_out, kek, KDF_KEY_BYTES);
 out:
 	sodium_free(kek);
 	return ret;
@@ -1554,5 +1569,116 @@ static int v2_open_reg(const struct keyring *kr, const char *user, const char *p
 	if (!ret)
 		memcpy(master, ks->k_reg, MASTER_KEY_BYTES);
 	keyset_free(ks);
+	return ret;
+}
+
+/* ==== v1 -> v2 staging (docs/security.md §17) ============================ */
+
+int keyring_slot_open_kek(const struct keyring *kr, const char *user,
+			  const char *pass, size_t passlen,
+			  uint8_t master[MASTER_KEY_BYTES],
+			  const struct keyring_slot **slot_out,
+			  uint8_t kek[KDF_KEY_BYTES])
+{
+	const struct keyring_slot *s;
+	int ret;
+
+	if (kr->version != KEYRING_VERSION || !user)
+		return CRYPTO_ERR_VERSION;
+	s = keyring_slot_find(kr, user);
+	ret = s ? slot_unwrap_kek(kr, s, pass, passlen, master, kek) : CRYPTO_ERR_NOUSER;
+	if (!ret && slot_out)
+		*slot_out = s;
+	return ret;
+}
+
+/* The v2 keyring the staged slot will live in, as far as its AD goes. */
+static void stage_ring(struct keyring *t, const struct keyring *kr1,
+		       const uint8_t admin_pk[32])
+{
+	keyring_init(t);
+	t->version = KEYRING_VERSION2;
+	memcpy(t->register_id, kr1->register_id, KEYRING_ID_BYTES);
+	memcpy(t->admin_pk, admin_pk, 32);
+}
+
+int keyring2_stage_make(const struct keyring *kr1, const struct keyring_slot *s1,
+			const uint8_t admin_pk[32], const uint8_t kek[KDF_KEY_BYTES],
+			uint8_t out[KEYRING_SLOT2_BYTES],
+			uint8_t secrets[KEYRING_SECRET_BYTES])
+{
+	struct keyring t;
+	struct keyring_slot s;
+	uint8_t ad[SLOT_AD_MAX], ssk[64];
+	size_t adlen;
+
+	if (kr1->version != KEYRING_VERSION || s1->kind != KEYRING_SLOT_USER ||
+	    s1->state != KEYRING_SLOT_ACTIVE)
+		return CRYPTO_ERR_ARG;
+	stage_ring(&t, kr1, admin_pk);
+	memset(&s, 0, sizeof s);
+	s.kind = s1->kind;
+	s.role = s1->role;
+	s.state = KEYRING_SLOT_ACTIVE;
+	s.kdf = s1->kdf;
+	memcpy(s.user_id, s1->user_id, KEYRING_USERID_BYTES);
+	memcpy(s.salt, s1->salt, KDF_SALT_BYTES); /* the KEK of the v1 unlock */
+	randombytes_buf(secrets, KEYRING_SECRET_BYTES);
+	crypto_scalarmult_base(s.x_pk, secrets);
+	crypto_sign_seed_keypair(s.s_pk, ssk, secrets + 32);
+	sodium_memzero(ssk, sizeof ssk);
+	randombytes_buf(s.nonce, sizeof s.nonce);
+	adlen = slot_ad(&t, &s, ad);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(s.wrapped, NULL, secrets,
+						   KEYRING_SECRET_BYTES, ad, adlen,
+						   NULL, s.nonce, kek);
+	slot_bytes(&t, &s, out);
+	sodium_memzero(&s, sizeof s);
+	return CRYPTO_OK;
+}
+
+int keyring2_stage_open(const struct keyring *kr1, const struct keyring_slot *s1,
+			const uint8_t admin_pk[32], const uint8_t kek[KDF_KEY_BYTES],
+			const uint8_t in[KEYRING_SLOT2_BYTES],
+			uint8_t secrets[KEYRING_SECRET_BYTES],
+			struct keyring_slot *staged)
+{
+	struct keyring t;
+	struct keyring_slot s;
+	uint8_t ad[SLOT_AD_MAX], pk[32], ssk[64];
+	size_t adlen;
+	int ret;
+
+	stage_ring(&t, kr1, admin_pk);
+	memset(&s, 0, sizeof s);
+	ret = slot_parse(&t, &s, in);
+	/* Only a slot that is the v1 slot's user as it is now (role, KDF
+	 * parameters, salt: a passwd since makes it stale) counts. */
+	if (!ret && (s.kind != s1->kind || s.role != s1->role ||
+		     s.state != KEYRING_SLOT_ACTIVE || s.kdf.opslimit != s1->kdf.opslimit ||
+		     s.kdf.memlimit != s1->kdf.memlimit ||
+		     memcmp(s.user_id, s1->user_id, KEYRING_USERID_BYTES) ||
+		     memcmp(s.salt, s1->salt, KDF_SALT_BYTES)))
+		ret = CRYPTO_ERR_AUTH;
+	if (!ret) {
+		adlen = slot_ad(&t, &s, ad);
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(secrets, NULL, NULL,
+				s.wrapped, KEYRING_WRAPPED2_BYTES, ad, adlen, s.nonce, kek))
+			ret = CRYPTO_ERR_AUTH;
+	}
+	if (!ret) {
+		crypto_scalarmult_base(pk, secrets);
+		if (memcmp(pk, s.x_pk, 32))
+			ret = CRYPTO_ERR_AUTH;
+		crypto_sign_seed_keypair(pk, ssk, secrets + 32);
+		if (memcmp(pk, s.s_pk, 32))
+			ret = CRYPTO_ERR_AUTH;
+		sodium_memzero(ssk, sizeof ssk);
+	}
+	if (ret)
+		sodium_memzero(secrets, KEYRING_SECRET_BYTES);
+	else if (staged)
+		*staged = s;
+	sodium_memzero(&s, sizeof s);
 	return ret;
 }

@@ -277,6 +277,31 @@ struct keyring_slot *keyring2_slot_by_id(const struct keyring *kr,
 /* 1 if pk is (or was) a signing key of the slot with this id. */
 int keyring2_signer_known(const struct keyring *kr, const uint8_t id[KEYRING_USERID_BYTES],
 			  const uint8_t pk[32]);
+/* ==== v1 -> v2 staging (docs/security.md §17) ==== */
+/* keyring_slot_open of a v1 user slot that also hands back the passphrase
+ * key (Argon2id of the passphrase with the slot's salt and parameters). */
+int keyring_slot_open_kek(const struct keyring *kr, const char *user,
+			  const char *pass, size_t passlen,
+			  uint8_t master[MASTER_KEY_BYTES],
+			  const struct keyring_slot **slot_out,
+			  uint8_t kek[KDF_KEY_BYTES]);
+/* A staged v2 slot for the active v1 user slot s1: a fresh key pair
+ * (secrets gets it) wrapped under kek with the v2 slot AD (register id of
+ * kr1, admin_pk, the v2 header with s1's kind, role, KDF parameters, user
+ * id and salt). out: the slot's KEYRING_SLOT2_BYTES as in a v2 keyring. */
+int keyring2_stage_make(const struct keyring *kr1, const struct keyring_slot *s1,
+			const uint8_t admin_pk[32], const uint8_t kek[KDF_KEY_BYTES],
+			uint8_t out[KEYRING_SLOT2_BYTES],
+			uint8_t secrets[KEYRING_SECRET_BYTES]);
+/* Opens a staged slot: CRYPTO_ERR_AUTH unless it is s1's user with s1's
+ * role, parameters and salt, opens under kek and carries its own public
+ * keys. staged (may be NULL) gets the parsed slot. */
+int keyring2_stage_open(const struct keyring *kr1, const struct keyring_slot *s1,
+			const uint8_t admin_pk[32], const uint8_t kek[KDF_KEY_BYTES],
+			const uint8_t in[KEYRING_SLOT2_BYTES],
+			uint8_t secrets[KEYRING_SECRET_BYTES],
+			struct keyring_slot *staged);
+
 /* The role numbers slot headers store (cdop/store's enum role): v2 needs
  * them to know which role may hold and grant which key. */
 #define KEYRING_ROLE_ADMIN 1

@@ -50,8 +50,11 @@ int keys_unlock(struct reg *r, const struct reg_open_opts *o,
 	if (r->st.kr.version != KEYRING_VERSION2) {
 		if (o->recovery_code)
 			return keyring_recovery_open(&r->st.kr, o->recovery_code, r->st.master);
-		return keyring_slot_open(&r->st.kr, o->user, o->pass, o->passlen,
-					 r->st.master, slot);
+		r->st.stage_kek = secure_alloc(KDF_KEY_BYTES);
+		if (!r->st.stage_kek)
+			return CRYPTO_ERR_NOMEM;
+		return keyring_slot_open_kek(&r->st.kr, o->user, o->pass, o->passlen,
+					     r->st.master, slot, r->st.stage_kek);
 	}
 	ks = r->st.ks = keyset_new();
 	if (!ks)
@@ -81,6 +84,207 @@ void keys_release(struct reg *r)
 	r->st.ks = NULL;
 	secure_free(r->st.k_reg_prev);
 	r->st.k_reg_prev = NULL;
+	secure_free(r->st.stage_kek);
+	r->st.stage_kek = NULL;
+}
+
+/* ---- v1 -> v2: staged slots (docs/security.md §17) ------------------------ */
+
+#define STAGE_ADMIN_KEY "keyring_v2_admin"
+#define STAGE_SLOT_PREFIX "keyring_v2_slot:"
+#define STAGE_ADMIN_BYTES (KEYRING_USERID_BYTES + 32 + crypto_box_SEALBYTES + 32)
+
+/* Reads meta key into out (exactly n bytes of hex); *found 0 if absent or
+ * not that shape (then it is replaced). */
+static int stage_get(struct reg *r, const char *key, uint8_t *out, size_t n, int *found)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	size_t got = 0;
+
+	*found = 0;
+	db_prepare(r, &q, "SELECT value FROM meta WHERE key = :k");
+	db_bind_text(&q, ":k", key);
+	if (db_step(&q) == DB_ROW) {
+		const char *v = db_column_text(&q, 0);
+
+		*found = v && strlen(v) == 2 * n &&
+			 !sodium_hex2bin(out, n, v, 2 * n, NULL, &got, NULL) && got == n;
+	}
+	return db_finalize(&q);
+}
+
+static int stage_put(struct reg *r, const char *key, const uint8_t *in, size_t n)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	char hex[2 * STAGE_ADMIN_BYTES + 2 * KEYRING_SLOT2_BYTES + 1];
+
+	sodium_bin2hex(hex, sizeof hex, in, n);
+	db_prepare(r, &q, "INSERT OR REPLACE INTO meta(key, value) VALUES (:k, :v)");
+	db_bind_text(&q, ":k", key);
+	db_bind_text(&q, ":v", hex);
+	db_run(&q);
+	return db_finalize(&q);
+}
+
+static void stage_slot_key(const uint8_t id[KEYRING_USERID_BYTES], char out[64])
+{
+	char hex[2 * KEYRING_USERID_BYTES + 1];
+
+	sodium_bin2hex(hex, sizeof hex, id, KEYRING_USERID_BYTES);
+	snprintf(out, 64, "%s%s", STAGE_SLOT_PREFIX, hex);
+}
+
+/* The staged admin record: creator's user id, the future keyring-admin
+ * Ed25519 public key, its seed sealed to the creator's staged X25519 key.
+ * 1 if the creator (s1, kek) opens it and it holds admin_pk's seed. */
+static int stage_admin_ok(const struct keyring *kr, const struct keyring_slot *s1,
+			  const uint8_t *kek, const uint8_t rec[STAGE_ADMIN_BYTES],
+			  const uint8_t slot[KEYRING_SLOT2_BYTES])
+{
+	uint8_t sec[KEYRING_SECRET_BYTES], x_pk[32], seed[32], pk[32], sk[64];
+	int ok = 0;
+
+	if (memcmp(rec, s1->user_id, KEYRING_USERID_BYTES) ||
+	    keyring2_stage_open(kr, s1, rec + 16, kek, slot, sec, NULL))
+		return 0;
+	crypto_scalarmult_base(x_pk, sec);
+	if (!crypto_box_seal_open(seed, rec + 48, crypto_box_SEALBYTES + 32, x_pk, sec)) {
+		crypto_sign_seed_keypair(pk, sk, seed);
+		ok = !memcmp(pk, rec + 16, 32);
+	}
+	sodium_memzero(sec, sizeof sec);
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	return ok;
+}
+
+/* An admin starts (or restarts) the staging: a new keyring-admin key, its
+ * seed sealed to the admin's own new staged slot; every slot staged under
+ * an older admin key is dropped (its AD names that key). */
+static int stage_admin_new(struct reg *r, const struct keyring_slot *s1, int *n)
+{
+	uint8_t rec[STAGE_ADMIN_BYTES], slot[KEYRING_SLOT2_BYTES];
+	uint8_t sec[KEYRING_SECRET_BYTES], seed[32], sk[64], x_pk[32];
+	struct db_stmt q = DB_STMT_INIT;
+	char key[64];
+	int ret;
+
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(rec + 16, sk, seed);
+	memcpy(rec, s1->user_id, KEYRING_USERID_BYTES);
+	ret = keyring2_stage_make(&r->st.kr, s1, rec + 16, r->st.stage_kek, slot, sec);
+	if (!ret) {
+		crypto_scalarmult_base(x_pk, sec);
+		crypto_box_seal(rec + 48, seed, sizeof seed, x_pk);
+	}
+	sodium_memzero(sec, sizeof sec);
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	if (ret)
+		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot stage a v2 key slot: %s",
+				crypto_strerror(ret));
+	db_prepare(r, &q, "DELETE FROM meta WHERE substr(key, 1, 16) = '" STAGE_SLOT_PREFIX "'");
+	db_run(&q);
+	ret = db_finalize(&q);
+	stage_slot_key(s1->user_id, key);
+	if (!ret)
+		ret = stage_put(r, STAGE_ADMIN_KEY, rec, sizeof rec);
+	if (!ret)
+		ret = stage_put(r, key, slot, sizeof slot);
+	if (!ret)
+		*n = 2;
+	return ret;
+}
+
+/*
+ * While the keyring is v1, each user's unlock stages their v2 slot in the
+ * database (meta): a fresh key pair wrapped under the passphrase key of
+ * this very unlock (same salt and parameters), bound by its AD to the
+ * register id and the future keyring-admin key, which the first admin to
+ * unlock makes. A staged slot is re-checked at every unlock of its user
+ * and made again if it no longer opens (a passwd, a role change, a
+ * replacement by someone holding the master key). Nothing is read from a
+ * staged slot while the keyring is v1: the switch to v2 is not built.
+ */
+static int stage_v1(struct reg *r, unsigned flags)
+{
+	const struct keyring *kr = &r->st.kr;
+	const struct keyring_slot *s1, *creator;
+	uint8_t rec[STAGE_ADMIN_BYTES], slot[KEYRING_SLOT2_BYTES], cslot[KEYRING_SLOT2_BYTES];
+	uint8_t sec[KEYRING_SECRET_BYTES];
+	char key[64];
+	int have_rec, have_slot, have_cslot = 0, n = 0, ret;
+
+	if (kr->version != KEYRING_VERSION || !r->st.stage_kek || r->st.read_only ||
+	    (flags & REG_OPEN_CHECK))
+		return CDOP_OK;
+	s1 = keyring_slot_find(kr, r->ss.user);
+	if (!s1 || s1->state != KEYRING_SLOT_ACTIVE)
+		return CDOP_OK;
+	stage_slot_key(s1->user_id, key);
+	ret = stage_get(r, STAGE_ADMIN_KEY, rec, sizeof rec, &have_rec);
+	if (!ret)
+		ret = stage_get(r, key, slot, sizeof slot, &have_slot);
+	if (ret)
+		return ret;
+	if (have_rec) {
+		char ckey[64];
+
+		creator = NULL;
+		for (size_t i = 0; i < kr->nslots; i++)
+			if (kr->slots[i].kind == KEYRING_SLOT_USER &&
+			    !memcmp(kr->slots[i].user_id, rec, KEYRING_USERID_BYTES))
+				creator = &kr->slots[i];
+		stage_slot_key(rec, ckey);
+		ret = stage_get(r, ckey, cslot, sizeof cslot, &have_cslot);
+		if (ret)
+			return ret;
+		/* The record counts while its creator is an active admin whose
+		 * staged slot is there; the creator re-checks it in full. */
+		if (!creator || creator->state != KEYRING_SLOT_ACTIVE ||
+		    creator->role != KEYRING_ROLE_ADMIN || !have_cslot ||
+		    (creator == s1 && !stage_admin_ok(kr, s1, r->st.stage_kek, rec, cslot)))
+			have_rec = 0;
+	}
+	if (!have_rec) {
+		if (s1->role != KEYRING_ROLE_ADMIN)
+			return CDOP_OK; /* an admin's unlock starts the staging */
+		ret = db_begin(r);
+		if (!ret)
+			ret = stage_admin_new(r, s1, &n);
+	} else {
+		if (have_slot && !keyring2_stage_open(kr, s1, rec + 16, r->st.stage_kek,
+						      slot, sec, NULL)) {
+			sodium_memzero(sec, sizeof sec);
+			return CDOP_OK; /* staged, and still this user's */
+		}
+		ret = db_begin(r);
+		if (!ret && (ret = keyring2_stage_make(kr, s1, rec + 16, r->st.stage_kek,
+						       slot, sec)))
+			ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot stage a v2 key slot: %s",
+				       crypto_strerror(ret));
+		if (!ret)
+			ret = stage_put(r, key, slot, sizeof slot);
+		n = 1;
+	}
+	sodium_memzero(sec, sizeof sec);
+	if (!ret)
+		ret = audit_append(r, "key_stage", r->ss.user, n == 2 ?
+				   "v2 key slot and keyring-admin key staged (keyring "
+				   "conversion, docs/security.md 17)" :
+				   "v2 key slot staged (keyring conversion, "
+				   "docs/security.md 17)");
+	return db_end(r, ret);
+}
+
+int keys_stage_v1(struct reg *r, unsigned flags)
+{
+	int ret = stage_v1(r, flags);
+
+	/* The passphrase key is not kept past the unlock. */
+	secure_free(r->st.stage_kek);
+	r->st.stage_kek = NULL;
+	return ret;
 }
 
 static int is_manager(const struct keyset *ks)

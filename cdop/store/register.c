@@ -890,6 +890,8 @@ static int reg_open_once(struct reg *r, const struct reg_open_opts *o)
 	    ((ret = reg_mark_dirty(r)) || (ret = keys_rekey(r))))
 		return ret;
 	ret = import_failures(r);
+	if (!ret)
+		ret = keys_stage_v1(r, o->flags);
 	return ret ? ret : keys_after_open(r, o->flags);
 fail_fd:
 	if (fd >= 0 && r->st.lock_fd != fd)

@@ -104,6 +104,9 @@ struct store {
 	struct keyset *ks;
 	uint8_t *k_reg_prev;      /* the K_reg before a rotation, until rekeyed */
 	int rekey_due;            /* the database is still under k_reg_prev */
+	/* v1 keyring: the user's passphrase key from the unlock, until the
+	 * v2 slot is staged (keys_stage_v1; docs/security.md §17). */
+	uint8_t *stage_kek;
 };
 
 /* Who is acting, and when: the user, their role and the clock. */

@@ -34,6 +34,8 @@ int keys_unlock(struct reg *r, const struct reg_open_opts *o,
 		const struct keyring_slot **slot);
 void keys_release(struct reg *r);
 int keys_after_open(struct reg *r, unsigned flags);
+/* A v1 register: stages the unlocking user's v2 slot (docs/security.md §17). */
+int keys_stage_v1(struct reg *r, unsigned flags);
 int keys_create(struct reg *r, struct reg_create_opts *o, const struct kdf_params *kdf);
 int keys_slot_set(struct reg *r, const char *name, int role, const char *pass,
 		  size_t passlen, const struct kdf_params *kdf);
