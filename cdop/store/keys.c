@@ -8,8 +8,9 @@
  * user disable, and seals the identifiable fields under K_id.
  *
  * A v1 keyring (one master key in every slot) still opens: every key is
- * then derived from the master key, as before, until a manager's unlock
- * migrates it (keys_migrate).
+ * then derived from the master key, as before. Each user's unlock of it
+ * stages their v2 slot (keys_stage_v1); the switch to v2 is not built
+ * (docs/security.md §17).
  */
 #include "cdop/store/store.h"
 #include "cdop/store/store_int.h"
