@@ -66,6 +66,22 @@ as pat key show; expect_rc 0 "pat unlocks with the new passphrase"
 stage "$REG" ada ada-long-passphrase mo mo-long-passphrase pat pat-new-passphrase ann ann-long-passphrase
 [ $? = 0 ] && [ "$(grep -c ' ok$' "$T/stage")" = 5 ] && pass ||
   fail "pat re-staged under the new passphrase: $(cat "$T/stage" "$T/stageerr")"
+# The admin who made the admin record changes passphrase: the record's box
+# was sealed to her old staged key, so her next unlock starts again (new
+# admin key, every other staged slot dropped), and each user restages.
+v1sql "SELECT value FROM meta WHERE key = 'keyring_v2_admin';"; cp "$T/sql" "$T/adm1"
+printf 'ada-new-passphrase\n' > "$T/ada.new"; chmod 600 "$T/ada.new"
+as ada passwd --new-passphrase-file "$T/ada.new"; expect_rc 0 "ada's passwd"
+cp "$T/ada.new" "$T/ada.pass"
+as ada user list; expect_rc 0 "ada unlocks with the new passphrase"
+v1sql "SELECT value FROM meta WHERE key = 'keyring_v2_admin';"
+cmp -s "$T/sql" "$T/adm1" && fail "a new admin key after the creator's passwd" || pass
+PW2="ada ada-new-passphrase mo mo-long-passphrase pat pat-new-passphrase ann ann-long-passphrase"
+stage "$REG" $PW2 && [ "$(tr '\n' ' ' < "$T/stage")" = "slot ada ok admin ada ok " ] && pass ||
+  fail "only ada's slot is staged under the new admin key: $(cat "$T/stage" "$T/stageerr")"
+for u in mo pat ann; do as $u key show; expect_rc 0 "$u unlocks"; done
+stage "$REG" $PW2 && [ "$(grep -c ' ok$' "$T/stage")" = 5 ] && pass ||
+  fail "every user restaged: $(cat "$T/stage" "$T/stageerr")"
 v1ring && pass || fail "the keyring is still v1 (nothing switches yet)"
 as ada audit verify; expect_rc 0 "audit verify"
 as ada check; expect_rc 0 "check"
@@ -73,7 +89,7 @@ as ada check; expect_rc 0 "check"
 # ---- kills in the staging commits -------------------------------------------
 KINDS=fsync,rename,link,unlink
 [ "${CDOP_CONVERT_CRASH_WRITES:-0}" = 1 ] && KINDS=$KINDS,write,pwrite
-printf 'pat-long-passphrase\n' > "$T/pat.pass"
+mkpass pat; mkpass ada
 run_op() { # ada: admin record + slot (base1); mo: mo's slot (base2)
   "$CDOP" --register "$REG" --user "$1" --passphrase-file "$T/$1.pass" key show \
     >/dev/null 2>&1 </dev/null
