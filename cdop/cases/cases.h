@@ -310,6 +310,11 @@ struct reg;
  * audited ("history").
  */
 int cases_history(struct reg *r, const char *ref, int identifiable, json_t **out);
+/* audit list --case REF: every entry about the case (reads too) as
+ * [{seq, at, user, action, object, detail}]; IDENTIFIABLE (a manager):
+ * each sealed value opened in its place in the detail, and the read is
+ * audited ("audit_list"). The admin's detail keeps "(sealed)". */
+int cases_audit(struct reg *r, const char *ref, int identifiable, json_t **out);
 
 /* ==== search ==== */
 struct reg;

@@ -40,5 +40,11 @@ void agency_files_release(struct agency_files *f);
  * case_documents.ids holds sealed (migration 016); malloc'd, NULL on
  * ENOMEM. */
 char *idset_fields_text(const json_t *n);
+/* The fields of such a text, in this order (NULL when absent), as
+ * strings in *buf (malloc'd; wipe it, IDSET_FIELDS bytes more than text,
+ * and free it): 0, -1 on ENOMEM, -2 (*buf NULL) when it is not one. */
+enum { IDF_FORENAME, IDF_SURNAME, IDF_BY_NAME, IDF_NHS, IDF_DOB, IDF_DEATH,
+       IDF_POSTCODE, IDF_ADDRESS, IDSET_FIELDS };
+int idset_fields_parse(const char *text, char **buf, const char *f[IDSET_FIELDS]);
 
 #endif

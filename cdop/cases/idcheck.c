@@ -311,7 +311,7 @@ static int add_date(struct idset *s, const char *iso, const char *what)
 }
 
 /* The notification's fields the identifiers come from, in this order. */
-#define ID_FIELDS 8
+#define ID_FIELDS IDSET_FIELDS
 static const char *const id_paths[ID_FIELDS] = {
 	"child.forename", "child.surname", "notified.by_name", "child.nhs_number",
 	"child.date_of_birth", "death.date", "child.postcode", "child.address",
@@ -368,16 +368,14 @@ char *idset_fields_text(const json_t *n)
 	return out;
 }
 
-/* Adds the identifiers of a text made by idset_fields_text: 0, -1 on
- * ENOMEM, -2 (nothing added) when it is not one. */
-static int add_fields_text(struct idset *s, const char *text)
+int idset_fields_parse(const char *text, char **out, const char *f[IDSET_FIELDS])
 {
 	size_t n = strlen(text);
-	char *buf = malloc(n + ID_FIELDS + 1), *o = buf;
-	const char *p = text, *f[ID_FIELDS];
+	char *buf = malloc(n + IDSET_FIELDS + 1), *o = buf;
+	const char *p = text;
 	int ret = buf ? 0 : -1;
 
-	for (size_t i = 0; !ret && i < ID_FIELDS; i++) {
+	for (size_t i = 0; !ret && i < IDSET_FIELDS; i++) {
 		char *end;
 		unsigned long k;
 
@@ -399,10 +397,27 @@ static int add_fields_text(struct idset *s, const char *text)
 	}
 	if (!ret && *p)
 		ret = -2;
+	if (ret && buf) {
+		secure_wipe(buf, n + IDSET_FIELDS + 1);
+		free(buf);
+		buf = NULL;
+	}
+	*out = buf;
+	return ret;
+}
+
+/* Adds the identifiers of a text made by idset_fields_text: 0, -1 on
+ * ENOMEM, -2 (nothing added) when it is not one. */
+static int add_fields_text(struct idset *s, const char *text)
+{
+	const char *f[IDSET_FIELDS];
+	char *buf = NULL;
+	int ret = idset_fields_parse(text, &buf, f);
+
 	if (!ret)
 		ret = add_fields(s, f);
 	if (buf) {
-		secure_wipe(buf, n + ID_FIELDS + 1);
+		secure_wipe(buf, strlen(text) + IDSET_FIELDS + 1);
 		free(buf);
 	}
 	return ret;

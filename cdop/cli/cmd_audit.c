@@ -1,4 +1,5 @@
 #include "cdop/cli/cli.h"
+#include "cdop/cases/cases.h"
 #include "cdop/store/store.h"
 
 #include <inttypes.h>
@@ -20,22 +21,64 @@ static int audit_row(const struct audit_entry *e, void *ctx)
 	return 0;
 }
 
+/* audit list [--case REF] [--json]: the admin's whole trail, or one
+ * case's entries; a manager only with --case, the sealed values opened
+ * (cases_audit). */
 int cmd_audit_list(struct cli *c, int argc, char **argv)
 {
-	json_t *list = NULL;
-	int ret;
+	json_t *list = NULL, *e;
+	const char *ref = NULL;
+	int i, json = 0, ret;
+	size_t k;
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json")))
-		return cli_usage(c);
-	if (argc == 2)
-		list = json_array();
-	ret = audit_foreach(&c->reg, audit_row, list);
-	if (!ret && list) {
-		json_dumpf(list, stdout, JSON_INDENT(2));
-		putchar('\n');
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "--case") && i + 1 < argc && !ref)
+			ref = argv[++i];
+		else
+			return cli_usage(c);
 	}
+	if (!ref && c->reg.ss.role != ROLE_ADMIN) {
+		(void)audit_record(&c->reg, "denied", "audit list",
+				   role_name(c->reg.ss.role));
+		return cli_fail(c, CDOP_ERR_ACCESS, "user '%s' has role '%s', which may "
+				"list the audit trail of one case only: give --case REF",
+				c->reg.ss.user, role_name(c->reg.ss.role));
+	}
+	if (ref) {
+		ret = cases_audit(&c->reg, ref, c->reg.ss.role == ROLE_MANAGER, &list);
+		if (ret)
+			return ret;
+		if (!json) {
+			json_array_foreach(list, k, e) {
+				struct audit_entry a;
+
+				memset(&a, 0, sizeof a);
+				a.seq = json_integer_value(json_object_get(e, "seq"));
+				a.at = json_string_value(json_object_get(e, "at"));
+				a.user = json_string_value(json_object_get(e, "user"));
+				a.action = json_string_value(json_object_get(e, "action"));
+				a.object = json_string_value(json_object_get(e, "object"));
+				a.detail = json_string_value(json_object_get(e, "detail"));
+				audit_row(&a, NULL);
+			}
+			json_decref(list);
+			return CDOP_OK;
+		}
+	} else {
+		if (json)
+			list = json_array();
+		ret = audit_foreach(&c->reg, audit_row, list);
+		if (ret || !list) {
+			json_decref(list);
+			return ret;
+		}
+	}
+	json_dumpf(list, stdout, JSON_INDENT(2));
+	putchar('\n');
 	json_decref(list);
-	return ret;
+	return CDOP_OK;
 }
 
 /* A cdop backup starts with its magic "CDOPBKUP". */

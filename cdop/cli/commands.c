@@ -27,8 +27,9 @@ const struct command commands[] = {
 	{ "recover", NULL, cmd_recover, 0, 0,
 	  "recover --recovery-file F --user NAME --new-passphrase-file F2",
 	  "Set a new passphrase for NAME using the recovery code in F." },
-	{ "audit", "list", cmd_audit_list, CMD_UNLOCK, ADMIN,
-	  "audit list [--json]", "Print the audit trail." },
+	{ "audit", "list", cmd_audit_list, CMD_UNLOCK, ADMIN | MANAGER,
+	  "audit list [--case REF] [--json]", "Print the audit trail; --case: one "
+	  "case's entries (a manager: only with --case, sealed values opened)." },
 	{ "audit", "verify", cmd_audit_verify, CMD_UNLOCK, ADMIN,
 	  "audit verify [--witness FILE.minisig|BACKUP]...", "Verify the audit hash chain "
 	  "and every entry's signature; names the first broken entry. --witness: "

@@ -92,7 +92,8 @@ int meetings_remove_case(struct reg *r, const char *meeting_arg, const char *ref
 	static const char set[] =
 		"UPDATE cases SET status = :s, updated_at = :now WHERE id = :c";
 	struct db_stmt q = DB_STMT_INIT;
-	char status[24] = "", object[32], detail[96] = "", now[21];
+	struct change_log log;
+	char status[24] = "", object[32], now[21];
 	const char *back = NULL;
 	int64_t meeting, case_id;
 	int ret, on, here = 0, others = 0, reviews = 0;
@@ -153,14 +154,25 @@ int meetings_remove_case(struct reg *r, const char *meeting_arg, const char *ref
 		db_run(&q);
 		ret = db_finalize(&q);
 	}
+	/* The trail's change format (history.c): off this meeting's agenda,
+	 * and the status it went back to. */
 	snprintf(object, sizeof object, "meeting %" PRId64, meeting);
-	if (back)
-		snprintf(detail, sizeof detail, "{\"meeting\":\"%s\",\"new\":\"%s\","
-			 "\"old\":\"%s\"}", object, back, status);
-	else
-		snprintf(detail, sizeof detail, "{\"meeting\":\"%s\"}", object);
-	if (!ret)
-		ret = audit_append(r, "meeting_remove", ref, detail);
+	change_log_init(&log);
+	change_note(&log, "meeting", object);
+	{
+		json_t *m = json_string(object), *o = json_string(status),
+			*n = back ? json_string(back) : NULL;
+
+		if (!m || !o || (back && !n))
+			log.oom = 1;
+		change_add(&log, "agenda", m, NULL, 0);
+		if (back)
+			change_add(&log, "status", o, n, 0);
+		json_decref(m);
+		json_decref(o);
+		json_decref(n);
+	}
+	return cases_commit_changes(r, ret, "meeting_remove", ref, &log);
 out:
 	if (!ret)
 		ret = db_commit(r);

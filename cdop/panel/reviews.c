@@ -363,6 +363,56 @@ int reviews_flag_own(struct reg *r, int64_t case_id, const json_t *notification,
 	return ret;
 }
 
+/* The case's tracked recommendations, in the order they were stored:
+ * [{text, owner, due}] as the trail compares them. */
+static int recs_of(struct reg *r, int64_t case_id, json_t **out)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	int ret;
+
+	*out = json_array();
+	db_prepare(r, &q, "SELECT text, owner, due FROM recommendations "
+		   "WHERE case_id = :c ORDER BY id");
+	db_bind_int(&q, ":c", case_id);
+	while (db_step(&q) == DB_ROW)
+		if (!*out || json_array_append_new(*out, json_pack("{s:s?, s:s?, s:s?}",
+			"text", db_column_text(&q, 0), "owner", db_column_text(&q, 1),
+			"due", db_column_text(&q, 2)))) {
+			json_decref(*out);
+			*out = NULL;
+		}
+	ret = db_finalize(&q);
+	if (!ret && !*out)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (ret) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
+/* Each recommendation added, changed or removed between OLD and NEW_, by
+ * its place: recommendations[i].text sealed (free text), owner and due in
+ * clear. */
+static void change_recs(struct change_log *log, const json_t *old, const json_t *new_)
+{
+	static const char *const keys[] = { "text", "owner", "due" };
+	size_t i, k, n = json_array_size(old) > json_array_size(new_) ?
+		json_array_size(old) : json_array_size(new_);
+
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 3; k++) {
+			const json_t *a = json_object_get(json_array_get(old, i), keys[k]);
+			const json_t *b = json_object_get(json_array_get(new_, i), keys[k]);
+			char path[48];
+
+			if ((!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b)))
+				continue;
+			snprintf(path, sizeof path, "recommendations[%zu].%s", i, keys[k]);
+			change_add(log, path, a, b, k == 0);
+		}
+}
+
 int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 		   const json_t *review, int *amended)
 {
@@ -374,7 +424,7 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 	struct change_log log;
 	char mdate[11], tdate[DATE_BUFLEN], status[24], detail[128] = "", now[21];
 	struct cdate today;
-	json_t *n = NULL, *before = NULL;
+	json_t *n = NULL, *before = NULL, *recs_before = NULL, *recs_after = NULL;
 	size_t allowed = 0;
 	int64_t meeting, case_id;
 	int ret, on;
@@ -427,7 +477,11 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 		ret = db_finalize(&q);
 	}
 	if (!ret)
+		ret = recs_of(r, case_id, &recs_before);
+	if (!ret)
 		ret = reviews_store(r, case_id, meeting, mdate, n, amended);
+	if (!ret)
+		ret = recs_of(r, case_id, &recs_after);
 	if (ret)
 		goto out;
 	reg_now(now);
@@ -444,6 +498,7 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 
 		change_form(&log, &form_review, before ? before : none, n);
 		json_decref(none);
+		change_recs(&log, recs_before, recs_after);
 	}
 	snprintf(detail, sizeof detail, "meeting %s", meeting_arg);
 	change_note(&log, "meeting", detail);
@@ -453,13 +508,14 @@ int reviews_record(struct reg *r, const char *ref, const char *meeting_arg,
 		change_note(&log, "allowed", detail);
 	}
 	ret = cases_commit_changes(r, ret, *amended ? "review_amend" : "review", ref, &log);
-	json_decref(n);
-	json_decref(before);
-	return ret;
+	goto done;
 out:
 	ret = cases_commit(r, ret, *amended ? "review_amend" : "review", ref, "");
+done:
 	json_decref(n);
 	json_decref(before);
+	json_decref(recs_before);
+	json_decref(recs_after);
 	return ret;
 }
 

@@ -6,6 +6,8 @@
  */
 #include "cdop/store/store.h"
 
+#include <jansson.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,7 +126,8 @@ int config_set(struct reg *r, const char *key, const char *value, char *old,
 	static const char ins[] = "INSERT INTO meta(key, value) VALUES (:key, :v)";
 	const struct config_key *k = key_find(key);
 	struct db_stmt q = DB_STMT_INIT;
-	char mk[64], detail[320];
+	char mk[64], *detail = NULL;
+	json_t *d = NULL;
 	int ret;
 
 	if (!k)
@@ -149,9 +152,19 @@ int config_set(struct reg *r, const char *key, const char *value, char *old,
 		db_run(&q);
 		ret = db_finalize(&q);
 	}
-	snprintf(detail, sizeof detail, "'%s' -> '%s'", old, value);
+	/* The trail's change format (history.c), in clear: no setting
+	 * identifies anyone. No value (unset) is null. */
+	if (!ret) {
+		d = json_pack("{s:[{s:s, s:s?, s:s?}]}", "changes", "path", key,
+			      "old", *old ? old : NULL, "new", *value ? value : NULL);
+		detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		if (!detail)
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
 	if (!ret)
 		ret = audit_append(r, "config_set", key, detail);
+	json_decref(d);
+	free(detail);
 	return db_end(r, ret);
 }
 

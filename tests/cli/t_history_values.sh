@@ -118,6 +118,8 @@ as mo meeting new --date 2025-06-05; expect_rc 0 "meeting"; M=$(cat "$T/out")
 as mo case status "$A" gathering; expect_rc 0 "status"
 as mo case status "$A" ready; expect_rc 0 "status again"
 as mo meeting add "$M" "$A"; expect_rc 0 "on the agenda"
+as mo meeting remove "$M" "$A"; expect_rc 0 "off the agenda"
+as mo meeting add "$M" "$A"; expect_rc 0 "on the agenda again"
 cat > "$T/rev.json" <<'EOF2'
 {"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1, "service_provision": 1},
  "modifiable": "yes", "themes": ["safe_sleeping"], "learning": "Advice on Fennimore cots was unclear.", "learning_publishable": false,
@@ -125,7 +127,7 @@ cat > "$T/rev.json" <<'EOF2'
  "referred_for_review": false}
 EOF2
 as pat review "$A" --meeting "$M" --json "$T/rev.json"; expect_rc 0 "the panel's review"
-sed 's/Advice on Fennimore cots was unclear./Advice on Fennimore cots was missing./; s/"category": 10/"category": 9/' "$T/rev.json" > "$T/rev2.json"
+sed 's/Advice on Fennimore cots was unclear./Advice on Fennimore cots was missing./; s/"category": 10/"category": 9/; s/Safe sleep campaign", "owner": "public_health", "due": "2025-09-30/Cot leaflet from Dunnockfield clinic", "owner": "health_visiting", "due": "2025-10-31/' "$T/rev.json" > "$T/rev2.json"
 as pat review "$A" --meeting "$M" --json "$T/rev2.json"; expect_rc 0 "the panel amends it"
 as mo action list --json
 ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/out")
@@ -146,19 +148,54 @@ assert {"path": "agency_reports.police.form", "identifiable": True, "old": None,
 assert {"path": "learning", "identifiable": True, "old": None, "new": "Advice on Fennimore cots was unclear."} in ch("review"), ch("review")
 assert {"path": "learning", "identifiable": True, "old": "Advice on Fennimore cots was unclear.", "new": "Advice on Fennimore cots was missing."} in ch("review_amend"), ch("review_amend")
 assert {"path": "category", "old": 10, "new": 9} in ch("review_amend")
+assert {"path": "recommendations[0].text", "identifiable": True, "old": None, "new": "Safe sleep campaign"} in ch("review"), ch("review")
+assert {"path": "recommendations[0].owner", "old": None, "new": "public_health"} in ch("review")
+assert {"path": "recommendations[0].due", "old": None, "new": "2025-09-30"} in ch("review")
+assert {"path": "recommendations[1].text", "identifiable": True, "old": None, "new": "Cot leaflet from Dunnockfield clinic"} in ch("review_amend"), ch("review_amend")
+assert {"path": "recommendations[1].owner", "old": None, "new": "health_visiting"} in ch("review_amend")
+assert not any(c["path"].startswith("recommendations[0]") for c in ch("review_amend")), "the first recommendation stays"
 assert {"path": "done_on", "old": None, "new": "2025-06-08"} in ch("action_done")
 assert {"path": "done_on", "old": "2025-06-08", "new": None} in ch("action_reopen")
 assert [e["reason"] for e in d if e["action"] == "action_reopen"] == ["not finished"]
 assert [e["user"] for e in d if e["action"] == "review_amend"] == ["pat"]
 assert {"path": "status", "old": "gathering", "new": "ready"} in ch("status")
+rm_ = [e for e in d if e["action"] == "meeting_remove"]
+assert len(rm_) == 1 and rm_[0]["detail"].startswith("meeting ") and rm_[0]["changes"] == [{"path": "agenda", "old": rm_[0]["detail"], "new": None}, {"path": "status", "old": "scheduled", "new": "ready"}], rm_
 EOF2
 python3 "$T/want.py" "$T/out" && pass || fail "history of every writer: $(python3 "$T/want.py" "$T/out" 2>&1 | tail -2)"
 as mo case history "$A"
 expect_out "rapid_response.home_visit.notes: spoke to Vantorel -> spoke to Vantorel and Gristwood" "text: rr notes old -> new"
 expect_out "learning: Advice on Fennimore cots was unclear. -> Advice on Fennimore cots was missing." "text: the panel's sealed learning, opened"
-SECRETS2="Pelhamrow Vantorel Gristwood Ormskirk Fennimore"
+expect_out "status: scheduled -> ready" "text: meeting remove, the change format"
+expect_out "recommendations[1].text: (none) -> Cot leaflet from Dunnockfield clinic" "text: an amendment's recommendation, opened"
+
+# -- audit list --case: the manager's opens the sealed values in place, the
+# admin's keeps "(sealed)"; a manager only with --case
+as mo audit list --case "$A" --json; expect_rc 0 "manager's audit list --case"
+py 'all(e["object"] == "'"$A"'" or "'"$A"'" in e["detail"] for e in d) and {"path": "child.surname", "identifiable": True, "old": "Quarrendon", "new": "Brackenbury"} in [c for e in d if e["action"] == "update" for c in json.loads(e["detail"])["changes"]] and {"path": "recommendations[1].text", "identifiable": True, "old": None, "new": "Cot leaflet from Dunnockfield clinic"} in [c for e in d if e["action"] == "review_amend" for c in json.loads(e["detail"])["changes"]] and "(sealed)" not in json.dumps(d) and any(e["action"] == "history" for e in d)' "manager's list: the case's entries, sealed values opened (panel's 'a' and manager's 'k')"
+as mo audit list --case "$A"; expect_rc 0 "manager's audit list --case (text)"
+expect_out '"new":"Brackenbury","old":"Quarrendon"' "text: opened in the detail"
+as ada audit list --case "$A" --json; expect_rc 0 "admin's audit list --case"
+for s in $SECRETS Pelhamrow Vantorel Gristwood Ormskirk Fennimore Dunnockfield; do file_lacks "$T/out" "$s" "admin's audit list --case"; done
+py 'len(d) >= 10 and all(e["object"] == "'"$A"'" or "'"$A"'" in e["detail"] for e in d) and not any(e["action"] == "config_set" for e in d) and "(sealed)" in json.dumps(d)' "admin's list --case: the case's entries, (sealed)"
+as ada audit list --json
+py 'any(e["action"] == "audit_list" and e["user"] == "mo" for e in d) and not any(e["action"] == "audit_list" and e["user"] == "ada" for e in d)' "the manager's opened list is audited"
+as mo audit list; expect_rc 3 "manager without --case"
+expect_err "--case REF" "manager without --case: says what is allowed"
+as pat audit list --case "$A"; expect_rc 3 "panel: no audit list"
+as mo case history "$A" --json
+py 'not any(e["action"] == "audit_list" for e in d)' "reading the list is not a change in the history"
+
+# -- config set: old -> new in clear, in the trail (the admin's list)
+as ada config set panel.area "Wiltshire and Swindon"; expect_rc 0 "config set"
+as ada config set panel.area "Swindon"; expect_rc 0 "config set again"
+as ada config set panel.area ""; expect_rc 0 "config unset"
+as ada audit list --json; expect_rc 0 "admin's list of settings"
+py '[json.loads(e["detail"])["changes"] for e in d if e["action"] == "config_set"] == [[{"path": "panel.area", "old": None, "new": "Wiltshire and Swindon"}], [{"path": "panel.area", "old": "Wiltshire and Swindon", "new": "Swindon"}], [{"path": "panel.area", "old": "Swindon", "new": None}]]' "config set: old -> new in clear"
+SECRETS2="Pelhamrow Vantorel Gristwood Ormskirk Fennimore Dunnockfield"
 as ada audit list --json; expect_rc 0 "admin's list after every writer"
 for s in $SECRETS2; do file_lacks "$T/out" "$s" "admin's audit list (every writer)"; done
+expect_out 'recommendations[1].owner' "admin's list: the recommendation's owner in clear"
 as ada audit verify; expect_rc 0 "audit verify after every writer"
 if command -v sqlcipher >/dev/null; then
   $INS read "$REG" "$REG.keys" ada "$(cat "$T/ada.pass")" Pelhamrow Gristwood Ormskirk >"$T/out" 2>"$T/err"; RC=$?
@@ -176,6 +213,27 @@ as mo case update "$A" --json "$T/u3.json" --reason "surname corrected from the 
 as mo case history "$A" --json; expect_rc 0 "history across epochs"
 py '{"path": "child.surname", "identifiable": True, "old": "Quarrendon", "new": "Brackenbury"} in [c for e in d for c in e.get("changes", [])] and {"path": "child.surname", "identifiable": True, "old": "Brackenbury", "new": "Thistlewaite"} in d[-1]["changes"] and d[-1]["reason"] == "surname corrected from the register office"' "old-epoch and new-epoch values both open"
 as ada audit verify; expect_rc 0 "verify after the rotation"
+
+# -- import: one entry per import (speed); the history shows the imported
+# notification on its import line as new values, the current record with
+# each later change undone
+python3 - "$T/n.json" > "$T/imp.jsonl" <<'PY'
+import json, sys
+n = json.load(open(sys.argv[1]))
+del n["child"]["nhs_number"]
+n["child"].update(forename="Perpetua", surname="Ludgershall")
+n["death"]["circumstances"] = "Found by Mr Inkpen"
+print(json.dumps({"notification": n}))
+PY
+as mo import "$T/imp.jsonl"; expect_rc 0 "import one case"
+as mo case list --json
+B=$(python3 -c 'import json,sys; print(max(c["ref"] for c in json.load(open(sys.argv[1]))))' "$T/out")
+echo '{"child": {"surname": "Ashampstead"}, "death": {"circumstances": null}}' > "$T/u4.json"
+as mo case update "$B" --json "$T/u4.json"; expect_rc 0 "update the imported case"
+as mo case history "$B" --json; expect_rc 0 "history of an imported case"
+py 'd[0]["action"] == "import" and {"path": "child.surname", "identifiable": True, "old": None, "new": "Ludgershall"} in d[0]["changes"] and {"path": "child.forename", "identifiable": True, "old": None, "new": "Perpetua"} in d[0]["changes"] and {"path": "death.circumstances", "identifiable": True, "old": None, "new": "Found by Mr Inkpen"} in d[0]["changes"] and {"path": "death.place", "old": None, "new": "home"} in d[0]["changes"]' "import line: the first state, later changes undone"
+py '{"path": "child.surname", "identifiable": True, "old": "Ludgershall", "new": "Ashampstead"} in d[-1]["changes"]' "the later update: old -> new"
+as ada audit list; for s in Ludgershall Perpetua Inkpen Ashampstead; do file_lacks "$T/out" "$s" "admin's list after an import"; done
 
 # -- a register from before migration 013 (tests/fixtures/v11)
 cp "$SRC/tests/fixtures/v11/register.cdop" "$REG"

@@ -100,6 +100,9 @@ PY
 on_home ada audit list --json
 py 'any(x["action"] == "transfer_in" and x["object"] == "'"$B"'" and x["detail"] == "from '"$A"'" for x in d)' \
    "the receiver's audit trail records it"
+on_home mo case history "$B" --json
+py '[x["action"] for x in d][:1] == ["transfer_in"] and {"path": "child.surname", "identifiable": True, "old": None, "new": "Ashdown-Vale"} in d[0]["changes"] and {"path": "death.place", "old": None, "new": "hospital_ed"} in d[0]["changes"]' \
+   "history: the transfer_in line shows the notification as it arrived (issue 14)"
 # importing the same transfer again is a duplicate
 on_home mo import "$T/case.age"
 expect_rc 1 "the same transfer twice is a duplicate"

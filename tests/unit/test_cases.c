@@ -645,6 +645,57 @@ static void test_audit_values(void **state)
 	t_ok(audit_verify(r, &bad), r);
 }
 
+/* ---- the trail's change format: config set, audit list --case (issue 14) -- */
+
+static void test_config_change_format(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char old[256];
+
+	t_ok(config_set(r, "panel.area", "Wiltshire", old, sizeof old), r);
+	assert_string_equal(last_audit(r).action, "config_set");
+	assert_string_equal(last_audit(r).detail, "{\"changes\":[{\"new\":\"Wiltshire\","
+			    "\"old\":null,\"path\":\"panel.area\"}]}");
+	t_ok(config_set(r, "panel.area", "", old, sizeof old), r);
+	assert_string_equal(old, "Wiltshire");
+	assert_string_equal(last_audit(r).detail, "{\"changes\":[{\"new\":null,"
+			    "\"old\":\"Wiltshire\",\"path\":\"panel.area\"}]}");
+}
+
+static void test_cases_audit_opens(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX];
+	json_t *patch, *l = NULL, *e;
+	const char *d;
+
+	t_notify(r, t_notification("Example", NULL), ref);
+	patch = json_pack("{s:{s:s}}", "child", "surname", "Quillfeather");
+	t_ok(cases_update(r, ref, patch), r);
+	json_decref(patch);
+	/* as the admin sees it: (sealed) */
+	t_ok(cases_audit(r, ref, 0, &l), r);
+	assert_true(json_array_size(l) >= 2);
+	e = json_array_get(l, json_array_size(l) - 1);
+	assert_string_equal(json_string_value(json_object_get(e, "action")), "update");
+	d = json_string_value(json_object_get(e, "detail"));
+	assert_non_null(strstr(d, "\"new\":\"(sealed)\""));
+	assert_null(strstr(d, "Quillfeather"));
+	json_decref(l);
+	assert_string_equal(last_audit(r).action, "update"); /* not audited: nothing opened */
+	/* the manager's: opened in place, and audited */
+	t_ok(cases_audit(r, ref, 1, &l), r);
+	e = json_array_get(l, json_array_size(l) - 1);
+	d = json_string_value(json_object_get(e, "detail"));
+	assert_non_null(strstr(d, "\"new\":\"Quillfeather\",\"old\":\"Example\""));
+	assert_null(strstr(d, "(sealed)"));
+	json_decref(l);
+	assert_string_equal(last_audit(r).action, "audit_list");
+	assert_string_equal(last_audit(r).object, ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +714,8 @@ int main(void)
 		T_TEST(test_case_columns_schema),
 		T_TEST(test_rr_targets_defaults_once),
 		T_TEST(test_audit_values),
+		T_TEST(test_config_change_format),
+		T_TEST(test_cases_audit_opens),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

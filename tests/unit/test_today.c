@@ -82,10 +82,51 @@ static void test_top(void **state)
 	json_decref(top);
 }
 
+static size_t clocks_of(const json_t *list, const char *ref)
+{
+	const json_t *it;
+	size_t i, n = 0;
+
+	json_array_foreach(json_object_get(list, "items"), i, it)
+		n += !strcmp(json_string_value(json_object_get(it, "kind")), "statutory_clock") &&
+		     !strcmp(json_string_value(json_object_get(it, "ref")), ref);
+	return n;
+}
+
+/* Issue 12 (page speed): the NCMD clocks come from the clear anonymised
+ * copy (case_documents.anon), without opening the sealed notifications;
+ * the list is the one reading each notification makes (a document without
+ * an anonymised copy is still read whole). */
+static void test_clocks_from_anon(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char a[CASE_REF_MAX], b[CASE_REF_MAX], d[CASE_REF_MAX];
+	json_t *with = NULL, *without = NULL, *n;
+
+	t_notify(r, t_notification("Example", NULL), a);
+	n = t_notification("Other", NULL);
+	/* a free text naming the key is not the key */
+	t_set(n, "panel_summary", json_string("ncmd_date not yet known"));
+	t_notify(r, n, b);
+	t_notify(r, t_notification("Third", NULL), d);
+	t_ok(cases_ncmd_notified(r, a, "2025-05-05"), r);
+	t_ok(today_list(r, 0, &with), r);
+	assert_int_equal(clocks_of(with, a), 0);
+	assert_int_equal(clocks_of(with, b), 1);
+	assert_int_equal(clocks_of(with, d), 1);
+	t_ok(db_exec(r, "UPDATE case_documents SET anon = NULL"), r);
+	t_ok(today_list(r, 0, &without), r);
+	assert_true(json_equal(with, without));
+	json_decref(with);
+	json_decref(without);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T_TEST(test_top),
+		T_TEST(test_clocks_from_anon),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

@@ -1,0 +1,162 @@
+/*
+ * Search from the sealed identifier fields (case_documents.ids, migration
+ * 016; issue 12, page speed): cases_search opens each case's short ids
+ * text and the whole notification only of the cases that match. Its
+ * answer is the answer of reading every notification (the old search,
+ * which is still what it does for a case without usable ids): the same
+ * cases, in the same order, with the same fields and the same "matched",
+ * for names, references, NHS numbers, dates of birth and postcodes in any
+ * case and spacing, on a few hundred cases.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cdop/store/store.h"
+#include "cdop/cases/cases.h"
+#include "crypto/error.h"
+#include "support.h"
+
+#define NCASES 300
+
+static const char *const surnames[] = {
+	"Quenby", "Kelstow", "Oakes", "Smith-Jones", "Hartley", "O'Neill",
+	"Marwell", "Ashby", "Tarby", "Lin", "Okafor", "Byrne",
+};
+static const char *const forenames[] = {
+	"Amy", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace",
+};
+static const char *const postcodes[] = {
+	"SN1 1AA", "SN2 4BD", "BA1 2QT", "GL50 3PR", "SN1 9ZZ",
+};
+
+static void notify_many(struct reg *r)
+{
+	char ref[CASE_REF_MAX], nhs[11], date[16];
+
+	for (unsigned i = 0; i < NCASES; i++) {
+		json_t *n = t_notification(surnames[i % 12], NULL);
+
+		t_set(n, "child.forename", json_string(forenames[i % 7]));
+		snprintf(date, sizeof date, "20%02u-%02u-%02u", 10 + i % 13, 1 + i % 12,
+			 1 + i % 28);
+		t_set(n, "child.date_of_birth", json_string(date));
+		/* distinct deaths: no two cases are duplicates */
+		snprintf(date, sizeof date, "2025-%02u-%02u", 1 + i / 60, 1 + i % 28);
+		t_set(n, "death.date", json_string(date));
+		t_set(n, "notified.date", json_string("2025-05-31"));
+		t_set(n, "child.postcode", i % 6 == 5 ? NULL : json_string(postcodes[i % 5]));
+		if (i % 4 != 3 && t_nhs_of(400000000u + i * 7919u, nhs) == 0)
+			json_object_set_new(json_object_get(n, "child"), "nhs_number",
+					    json_string(nhs));
+		t_notify(r, n, ref);
+	}
+}
+
+/* The search's answer as text (keys sorted), and its length. */
+static char *answer(struct reg *r, const char *q, size_t *count)
+{
+	json_t *res = NULL;
+	char *s;
+
+	t_ok(cases_search(r, q, &res), r);
+	*count = json_array_size(res);
+	s = json_dumps(res, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_non_null(s);
+	json_decref(res);
+	return s;
+}
+
+static void test_search_ids_same_as_notifications(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	/* each query and the least number of cases it finds */
+	static const struct {
+		const char *q;
+		size_t least;
+	} qs[] = {
+		{ "quenby", 25 }, { "QUENBY", 25 }, { "amy qu", 1 }, { "smith-JONES", 25 },
+		{ "o'neill", 25 }, { "ella", 40 }, { "  Grace   Tarby ", 1 },
+		{ "CDOP-2025-0042", 1 }, { "cdop-2025-01", 100 }, { "2025-0099", 1 },
+		{ "SN1 1AA", 40 }, { "sn11aa", 40 }, { "sn1", 80 }, { "gl50 3pr", 40 },
+		{ "2012-03-03", 1 }, { "03/03/2012", 1 }, { "zzzz", 0 }, { "99", 3 },
+		{ "no such child", 0 },
+	};
+	enum { NQ = sizeof qs / sizeof qs[0] + 2 };
+	char nhs_q[2][16], nhs[11], *with[NQ];
+	size_t n_with[NQ], n_without, hits = 0;
+
+	notify_many(r);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents WHERE ids IS NULL"), 0);
+	/* NHS numbers of case 1 (i = 0): bare and spaced */
+	assert_int_equal(t_nhs_of(400000000u, nhs), 0);
+	snprintf(nhs_q[0], sizeof nhs_q[0], "%s", nhs);
+	snprintf(nhs_q[1], sizeof nhs_q[1], "%.3s %.3s %.4s", nhs, nhs + 3, nhs + 6);
+#define QUERY(i) ((i) < NQ - 2 ? qs[i].q : nhs_q[(i) - (NQ - 2)])
+	for (size_t i = 0; i < NQ; i++) {
+		size_t least = i < NQ - 2 ? qs[i].least : 1;
+
+		with[i] = answer(r, QUERY(i), &n_with[i]);
+		if (n_with[i] < least)
+			fail_msg("'%s' found %zu cases, expected at least %zu", QUERY(i),
+				 n_with[i], least);
+		if (least == 0 && n_with[i])
+			fail_msg("'%s' found %zu cases, expected none", QUERY(i), n_with[i]);
+		hits += n_with[i];
+	}
+	assert_true(hits > 400);
+	/* As a register from before 016: every notification is read and
+	 * matched, as search did before the ids were used. */
+	t_ok(db_exec(r, "UPDATE case_documents SET ids = NULL"), r);
+	for (size_t i = 0; i < NQ; i++) {
+		char *without = answer(r, QUERY(i), &n_without);
+
+		if (strcmp(with[i], without))
+			fail_msg("'%s': from ids %s\nfrom notifications %s", QUERY(i),
+				 with[i], without);
+		free(with[i]);
+		free(without);
+	}
+#undef QUERY
+}
+
+/* A case whose ids cannot be opened (moved from another case) is read
+ * whole, and found by what its notification says. */
+static void test_search_ids_unusable(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX], *before, *after;
+	size_t n1, n2;
+
+	t_notify(r, t_notification("Quenby", "9434765919"), ref);
+	t_notify(r, t_notification("Kelstow", NULL), ref);
+	before = answer(r, "quenby", &n1);
+	assert_int_equal(n1, 1);
+	t_ok(db_exec(r, "UPDATE case_documents SET ids = (SELECT ids FROM case_documents "
+		     "WHERE case_id = 2) WHERE case_id = 1"), r);
+	after = answer(r, "quenby", &n2);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	after = answer(r, "kelstow", &n2);
+	assert_int_equal(n2, 1);
+	free(after);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T_TEST(test_search_ids_same_as_notifications),
+		T_TEST(test_search_ids_unusable),
+	};
+
+	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
+}
