@@ -107,6 +107,8 @@ struct store {
 	/* v1 keyring: the user's passphrase key from the unlock, until the
 	 * v2 slot is staged (keys_stage_v1; docs/security.md §17). */
 	uint8_t *stage_kek;
+	/* The creator admin's staged secrets, for `key convert` (§17). */
+	uint8_t *stage_sec;
 };
 
 /* Who is acting, and when: the user, their role and the clock. */
@@ -243,6 +245,15 @@ int store_id_open(struct reg *r, const char *ctx, int64_t id, const void *blob,
 int store_dup_hash(struct reg *r, const char *text, char out[33]);
 /* The audit chain key. */
 int store_audit_key(struct reg *r, uint8_t out[32]);
+/*
+ * Keyring v1 -> v2 (docs/security.md §17), `key convert`: by the admin whose
+ * unlock started the staging, once every active user has a staged slot.
+ * Writes the v2 keyring (new K_reg, the staged slots, a new recovery slot
+ * whose code is returned in code and, if recovery_out is not NULL, written
+ * there first, 0600), commits it with its audit entry as a key-slot change
+ * does, then re-encrypts the database under the new K_reg.
+ */
+int keys_convert(struct reg *r, const char *recovery_out, char code[RECOVERY_CODE_TEXT]);
 /* The register's age X25519 identity (manager, recovery; else
  * CDOP_ERR_ACCESS) and recipient (any role). */
 int store_age_identity(struct reg *r, uint8_t sk[32]);

@@ -45,5 +45,8 @@ int keys_db_key_text(struct reg *r, int prev, char **out);
 int keys_rekey(struct reg *r);
 int keys_commit(struct reg *r);
 int keys_pending(struct reg *r, unsigned flags);
+/* Writes "CODE\n" to a new file PATH (0600, O_EXCL, fsync'd); errors name
+ * the field recovery-out. */
+int reg_recovery_write(struct reg *r, const char *path, const char *code);
 
 #endif
