@@ -1129,3 +1129,25 @@ out:
 	sodium_memzero(rec, sizeof rec);
 	return ret;
 }
+
+int store_id_legacy_due(struct reg *r, int *due)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	*due = 0;
+	if (!v2(r) || !is_manager(r->st.ks) || !r->st.ks->id_have[0] ||
+	    r->st.ks->id_latest < 1)
+		return CDOP_OK;
+	db_prepare(r, &q, "SELECT 1 FROM meta WHERE key = '" ID_LEGACY_KEY "'");
+	*due = db_step(&q) == DB_ROW;
+	return db_finalize(&q);
+}
+
+int store_id_legacy_done(struct reg *r)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	db_prepare(r, &q, "DELETE FROM meta WHERE key = '" ID_LEGACY_KEY "'");
+	db_run(&q);
+	return db_finalize(&q);
+}

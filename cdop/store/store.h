@@ -240,6 +240,12 @@ int store_id_seal(struct reg *r, const char *ctx, int64_t id, const char *text,
 /* *text is malloc'd, NUL-terminated; wipe it after use. */
 int store_id_open(struct reg *r, const char *ctx, int64_t id, const void *blob,
 		  size_t len, char **text);
+/* A converted v1 register (docs/security.md §17): *due is 1 while rows
+ * sealed under the legacy K_id (epoch 0) await a re-seal under the newest
+ * epoch and this session can make it (a manager holding both); the
+ * re-seal's transaction then calls store_id_legacy_done. */
+int store_id_legacy_due(struct reg *r, int *due);
+int store_id_legacy_done(struct reg *r);
 /* Keyed BLAKE2b-128 (manager-only key) of text, as 32 hex digits: equal
  * values match for duplicate checks without being readable. */
 int store_dup_hash(struct reg *r, const char *text, char out[33]);
