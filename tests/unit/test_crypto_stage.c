@@ -4,7 +4,11 @@
  * it, only for the future admin key it was made for, only while the v1
  * slot keeps its salt and role, and not once any byte is changed; and it
  * is a real v2 slot: placed in a v2 keyring it unlocks with the user's
- * passphrase. Test KDF profile.
+ * passphrase. The switch's pieces (test_switch): a staged slot checked
+ * by header alone and adopted into a v2 keyring with a tombstone beside
+ * it; the legacy K_id granted as epoch 0 and the legacy manager record at
+ * epoch 0 accepted; the epoch-0 K_reg grants dropped alone. Test KDF
+ * profile.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -103,10 +107,106 @@ static void test_stage(void **state)
 	keyring_release(&v2);
 }
 
+static void test_switch(void **state)
+{
+	struct keyring v1, v2;
+	uint8_t master[MASTER_KEY_BYTES], m2[MASTER_KEY_BYTES], kek[KDF_KEY_BYTES];
+	uint8_t slot[KEYRING_SLOT2_BYTES], sec[KEYRING_SECRET_BYTES], legacy[32], buf[64];
+	char code[RECOVERY_CODE_TEXT];
+	const struct keyring_slot *s1 = NULL, *sp = NULL;
+	struct keyring_slot staged, dead;
+	struct keyset *adm = keyset_new(), *rk = keyset_new(), *ks = keyset_new();
+	uint8_t seed[32];
+	size_t i;
+	int added = 0;
+
+	(void)state;
+	assert_non_null(adm);
+	assert_non_null(rk);
+	assert_non_null(ks);
+	keyring_init(&v1);
+	assert_int_equal(keyring_create(&v1, master), CRYPTO_OK);
+	assert_int_equal(keyring_slot_set(&v1, master, "ada", KEYRING_ROLE_ADMIN, "a", 1, &g_kdf), 0);
+	assert_int_equal(keyring_slot_set(&v1, master, "mo", KEYRING_ROLE_MANAGER, "m", 1, &g_kdf), 0);
+	assert_int_equal(keyring_slot_set(&v1, master, "old", KEYRING_ROLE_PANEL, "o", 1, &g_kdf), 0);
+	assert_int_equal(keyring_slot_disable(&v1, "old"), CRYPTO_OK);
+	keyring_init(&v2);
+	assert_int_equal(keyring2_from_v1(&v2, &v1, adm), CRYPTO_OK);
+
+	/* mo's staged slot, checked by the switch without mo's passphrase. */
+	assert_int_equal(keyring_slot_open_kek(&v1, "mo", "m", 1, m2, &s1, kek), CRYPTO_OK);
+	assert_int_equal(keyring2_stage_make(&v1, s1, v2.admin_pk, kek, slot, sec), CRYPTO_OK);
+	assert_int_equal(keyring2_stage_parse(&v1, s1, slot, &staged), CRYPTO_OK);
+	assert_int_equal(keyring_slot_open_kek(&v1, "ada", "a", 1, m2, &sp, kek), CRYPTO_OK);
+	assert_int_equal(keyring2_stage_parse(&v1, sp, slot, &dead), CRYPTO_ERR_AUTH);
+	assert_int_equal(keyring2_slot_adopt(&v2, &staged), CRYPTO_OK);
+	assert_int_equal(keyring2_slot_adopt(&v2, &staged), CRYPTO_ERR_ARG); /* once */
+	dead = *keyring_slot_find(&v1, "old");
+	assert_int_equal(keyring2_slot_adopt(&v2, &dead), CRYPTO_OK);
+	assert_true(sodium_is_zero(keyring_slot_find(&v2, "old")->wrapped, KEYRING_WRAPPED2_BYTES));
+
+	/* ada converts: her own slot (fresh here), the recovery slot's keys. */
+	assert_int_equal(keyring2_slot_new(&v2, "ada", KEYRING_ROLE_ADMIN, "a", 1, &g_kdf, adm), 0);
+	assert_int_equal(keyring2_recovery_new_self(&v2, &g_kdf, code, rk), CRYPTO_OK);
+	assert_int_equal(rk->kind, KEYRING_SLOT_RECOVERY);
+	memcpy(rk->k_reg, adm->k_reg, 32);
+	memcpy(rk->k_audit, adm->k_audit, 32);
+	memcpy(rk->admin_sk, adm->admin_sk, 64);
+	rk->reg_epoch = adm->reg_epoch;
+	randombytes_buf(legacy, sizeof legacy);
+	memcpy(rk->k_id[0], legacy, 32);
+	rk->id_have[0] = 1;
+	randombytes_buf(rk->k_dup, 32);
+	randombytes_buf(rk->age_sk, 32);
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(v2.report_pk, rk->report_sk, seed);
+	crypto_scalarmult_base(v2.age_pk, rk->age_sk);
+	rk->have = KEYSET_REG | KEYSET_ADMIN | KEYSET_MGR | KEYSET_REPORT;
+	/* A record at epoch 0 with keys: valid only once signed. */
+	assert_int_equal(keyring2_mgr_verify(&v2), CRYPTO_ERR_TAMPER);
+	assert_int_equal(keyring2_mgr_sign(&v2, rk), CRYPTO_OK);
+	assert_int_equal(keyring2_mgr_verify(&v2), CRYPTO_OK);
+	memcpy(buf, master, 32);
+	memcpy(buf + 32, adm->k_audit, 32);
+	for (i = 0; i < v2.nslots; i++) {
+		if (v2.slots[i].state != KEYRING_SLOT_ACTIVE)
+			continue;
+		assert_int_equal(keyring2_grant_role(&v2, rk, &v2.slots[i], &added), CRYPTO_OK);
+		assert_int_equal(keyring2_grant(&v2, rk, v2.slots[i].user_id, GRANT_REG, 0, buf, 64),
+				 CRYPTO_OK);
+	}
+	assert_int_equal(keyring2_admin_sign(&v2, adm), CRYPTO_OK);
+
+	/* mo unlocks with the passphrase of the v1 slot: the legacy K_id as
+	 * epoch 0, the manager keys, K_reg and the old master key before it. */
+	assert_int_equal(keyring2_unlock(&v2, "mo", "m", 1, ks, NULL), CRYPTO_OK);
+	assert_true(ks->id_have[0]);
+	assert_memory_equal(ks->k_id[0], legacy, 32);
+	assert_int_equal(ks->id_latest, 0);
+	assert_true(ks->have & KEYSET_MGR);
+	assert_true(ks->have & KEYSET_REG_PREV);
+	assert_memory_equal(ks->k_reg_prev, master, 32);
+	assert_int_equal(keyring2_unlock(&v2, "old", "o", 1, ks, NULL), CRYPTO_ERR_DISABLED);
+	/* The epoch-0 K_reg grants go, and nothing else. */
+	i = v2.ngrants;
+	assert_int_equal(keyring2_grants_drop_epoch(&v2, GRANT_REG, 0), 3); /* ada, mo, recovery */
+	assert_int_equal(v2.ngrants, i - 3);
+	assert_int_equal(keyring2_unlock(&v2, "mo", "m", 1, ks, NULL), CRYPTO_OK);
+	assert_false(ks->have & KEYSET_REG_PREV);
+	assert_true(ks->have & KEYSET_REG);
+	assert_true(ks->id_have[0]);
+	keyset_free(ks);
+	keyset_free(adm);
+	keyset_free(rk);
+	keyring_release(&v1);
+	keyring_release(&v2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stage),
+		cmocka_unit_test(test_switch),
 	};
 
 	if (crypto_init() != CRYPTO_OK)
