@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Keyring v1 -> v2 (docs/security.md §17), the step that is built: while
+# Keyring v1 -> v2 (docs/security.md §17), the staging (the switch,
+# `key convert`, is t_convert_switch.sh): while
 # the keyring is v1, each user's unlock stages their v2 slot in the
 # database (a fresh key pair wrapped under their own passphrase key, bound
 # to the register id and the future keyring-admin key the first admin's

@@ -4,7 +4,8 @@
 # staged slot. From tests/fixtures/pre008 (ada admin, mo manager, pat
 # panel, ann analyst; v1 keyring): refused while ann has not unlocked
 # (naming her), or for another admin; a user who never stages is disabled
-# and the switch goes ahead without them (they stay refused). After the
+# and the switch goes ahead without them (they stay refused), or is given
+# a new passphrase with the v1 recovery code and stages with it. After the
 # switch every user unlocks with their unchanged passphrase and does their
 # role's work; the new recovery code works and the old one does not; the
 # OLD keyring (lib/v1key.py, the stock sqlcipher shell) opens nothing in
@@ -48,6 +49,18 @@ as ada key convert; expect_rc 0 "the switch without ann"
 as ann key show; expect_rc 3 "ann, disabled, is refused"
 for u in ada mo pat; do as $u key show; expect_rc 0 "$u unlocks"; done
 as ada check; expect_rc 0 "check (ann disabled)"
+
+# Or ann is given a new passphrase with the v1 recovery code: her first
+# unlock with it stages, and she keeps it after the switch.
+cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"
+printf 'ann-recovered-pass\n' > "$T/ann.rec"; chmod 600 "$T/ann.rec"
+"$CDOP" --register "$REG" recover --recovery-file "$FIX/recovery.txt" --user ann \
+  --new-passphrase-file "$T/ann.rec" >"$T/out" 2>"$T/err" </dev/null; RC=$?
+expect_rc 0 "ann's passphrase reset with the v1 recovery code"
+cp "$T/ann.rec" "$T/ann.pass"; as ann key show; expect_rc 0 "ann unlocks (stages)"
+as ada key convert; expect_rc 0 "the switch after ann's recover"
+as ann key show; expect_rc 0 "ann unlocks with the recovered passphrase after the switch"
+mkpass ann
 
 # ---- the switch ----------------------------------------------------------------
 cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"
