@@ -1097,6 +1097,12 @@ int keys_convert(struct reg *r, const char *recovery_out, char code[RECOVERY_COD
 	}
 	if (!ret)
 		ret = keys_commit(r);
+	if (ret && !r->st.in_txn) {
+		/* Committed, the rename failed: the next open completes it (and
+		 * the rekey); the code file stays, it is the register's now. */
+		ks = NULL;
+		goto out;
+	}
 	if (ret) {
 		db_rollback(r);
 		if (wrote)
