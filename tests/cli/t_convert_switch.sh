@@ -12,7 +12,7 @@
 # the register any more, nor (with pat's current database key) any field
 # sealed after; mo's first unlock re-seals every legacy (epoch-0) row in
 # one transaction with one entry; audit verify and check pass. The switch
-# is killed (tests/crash/faultshim.c) at every second fsync, rename, link
+# is killed (tests/crash/faultshim.c) at every fourth fsync, rename, link
 # and unlink (CDOP_CONVERT_CRASH_ALL=1: every one; CDOP_CONVERT_CRASH_WRITES=1
 # adds every write and pwrite): each leaves it fully v1 or fully v2, every
 # user unlocks, check passes, no keyring temp file is left.
@@ -136,7 +136,7 @@ as ada check; expect_rc 0 "check"
 KINDS=fsync,rename,link,unlink
 [ "${CDOP_CONVERT_CRASH_WRITES:-0}" = 1 ] && KINDS=$KINDS,write,pwrite
 mkpass ann
-STEP=2; [ "${CDOP_CONVERT_CRASH_ALL:-0}" = 1 ] && STEP=1
+STEP=4; [ "${CDOP_CONVERT_CRASH_ALL:-0}" = 1 ] && STEP=1 # every fourth point by default
 run_op() {
   "$CDOP" --register "$REG" --user ada --passphrase-file "$T/ada.pass" key convert \
     >/dev/null 2>&1 </dev/null
