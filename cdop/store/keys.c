@@ -9,8 +9,8 @@
  *
  * A v1 keyring (one master key in every slot) still opens: every key is
  * then derived from the master key, as before. Each user's unlock of it
- * stages their v2 slot (keys_stage_v1); the switch to v2 is not built
- * (docs/security.md §17).
+ * stages their v2 slot (keys_stage_v1); the admin's `key convert` then
+ * switches to v2 (keys_convert; docs/security.md §17).
  */
 #include "cdop/store/store.h"
 #include "cdop/store/store_int.h"
@@ -163,9 +163,6 @@ static int stage_admin_ok(const struct keyring *kr, const struct keyring_slot *s
 	return ok;
 }
 
-/* An admin starts (or restarts) the staging: a new keyring-admin key, its
- * seed sealed to the admin's own new staged slot; every slot staged under
- * an older admin key is dropped (its AD names that key). */
 /* The creator admin's staged secrets, kept for this session's `key
  * convert` (the switch signs with them). */
 static void stage_keep(struct reg *r, const uint8_t sec[KEYRING_SECRET_BYTES])
@@ -175,6 +172,10 @@ static void stage_keep(struct reg *r, const uint8_t sec[KEYRING_SECRET_BYTES])
 	if (r->st.stage_sec)
 		memcpy(r->st.stage_sec, sec, KEYRING_SECRET_BYTES);
 }
+
+/* An admin starts (or restarts) the staging: a new keyring-admin key, its
+ * seed sealed to the admin's own new staged slot; every slot staged under
+ * an older admin key is dropped (its AD names that key). */
 
 static int stage_admin_new(struct reg *r, const struct keyring_slot *s1, int *n)
 {
@@ -219,8 +220,8 @@ static int stage_admin_new(struct reg *r, const struct keyring_slot *s1, int *n)
  * register id and the future keyring-admin key, which the first admin to
  * unlock makes. A staged slot is re-checked at every unlock of its user
  * and made again if it no longer opens (a passwd, a role change, a
- * replacement by someone holding the master key). Nothing is read from a
- * staged slot while the keyring is v1: the switch to v2 is not built.
+ * replacement by someone holding the master key). Nothing reads a staged
+ * slot while the keyring is v1 but the switch (keys_convert).
  */
 static int stage_v1(struct reg *r, unsigned flags)
 {
