@@ -192,9 +192,22 @@ out:
 	return ret;
 }
 
+/* As slot_unwrap; kek_out (when not NULL) receives the passphrase key,
+ * so a v1 unlock can stage the user's v2 slot without a second Argon2id. */
+static int slot_unwrap_kek(const struct keyring *kr, const struct keyring_slot *s,
+			   const char *pass, size_t passlen, uint8_t *master,
+			   uint8_t *kek_out);
+
 static int slot_unwrap(const struct keyring *kr, const struct keyring_slot *s,
 		       const char *pass, size_t passlen,
 		       uint8_t *master)
+{
+	return slot_unwrap_kek(kr, s, pass, passlen, master, NULL);
+}
+
+static int slot_unwrap_kek(const struct keyring *kr, const struct keyring_slot *s,
+			   const char *pass, size_t passlen, uint8_t *master,
+			   uint8_t *kek_out)
 {
 	uint8_t *kek;
 	uint8_t ad[SLOT_AD_MAX];
@@ -217,6 +230,8 @@ static int slot_unwrap(const struct keyring *kr, const struct keyring_slot *s,
 		sodium_memzero(master, wrapped_len(kr) - 16);
 		ret = CRYPTO_ERR_AUTH;
 	}
+	if (!ret && kek_out)
+		memcpy(kek_out, kek, KDF_KEY_BYTES);
 out:
 	sodium_free(kek);
 	return ret;
@@ -1066,6 +1081,17 @@ out:
 	return ret;
 }
 
+void keyring2_self_keys(struct keyset *self, const uint8_t id[KEYRING_USERID_BYTES], uint8_t kind,
+	       uint8_t role, const uint8_t secrets[KEYRING_SECRET_BYTES])
+{
+	memcpy(self->self_id, id, KEYRING_USERID_BYTES);
+	self->kind = kind;
+	self->role = role;
+	memcpy(self->x_sk, secrets, 32);
+	crypto_scalarmult_base(self->x_pk, self->x_sk);
+	crypto_sign_seed_keypair(self->s_pk, self->s_sk, secrets + 32);
+}
+
 int keyring2_slot_new(struct keyring *kr, const char *user, uint8_t role,
 		      const char *pass, size_t passlen, const struct kdf_params *kdf,
 		      struct keyset *self)
@@ -1078,20 +1104,20 @@ int keyring2_slot_new(struct keyring *kr, const char *user, uint8_t role,
 	keyring_user_id(kr, user, id);
 	randombytes_buf(secrets, sizeof secrets);
 	ret = slot2_put(kr, KEYRING_SLOT_USER, id, role, secrets, pass, passlen, kdf);
-	if (!ret && self) {
-		memcpy(self->self_id, id, KEYRING_USERID_BYTES);
-		self->kind = KEYRING_SLOT_USER;
-		self->role = role;
-		memcpy(self->x_sk, secrets, 32);
-		crypto_scalarmult_base(self->x_pk, self->x_sk);
-		crypto_sign_seed_keypair(self->s_pk, self->s_sk, secrets + 32);
-	}
+	if (!ret && self)
+		keyring2_self_keys(self, id, KEYRING_SLOT_USER, role, secrets);
 	sodium_memzero(secrets, sizeof secrets);
 	return ret;
 }
 
 int keyring2_recovery_new(struct keyring *kr, const struct kdf_params *kdf,
 			  char code_text[RECOVERY_CODE_TEXT])
+{
+	return keyring2_recovery_new_self(kr, kdf, code_text, NULL);
+}
+
+int keyring2_recovery_new_self(struct keyring *kr, const struct kdf_params *kdf,
+			       char code_text[RECOVERY_CODE_TEXT], struct keyset *self)
 {
 	uint8_t code[RECOVERY_CODE_BYTES], secrets[KEYRING_SECRET_BYTES];
 	char hex[2 * RECOVERY_CODE_BYTES + 1];
@@ -1109,6 +1135,8 @@ int keyring2_recovery_new(struct keyring *kr, const struct kdf_params *kdf,
 	randombytes_buf(secrets, sizeof secrets);
 	ret = slot2_put(kr, KEYRING_SLOT_RECOVERY, recovery_id, 0, secrets, hex,
 			strlen(hex), kdf);
+	if (!ret && self)
+		keyring2_self_keys(self, recovery_id, KEYRING_SLOT_RECOVERY, 0, secrets);
 	sodium_memzero(secrets, sizeof secrets);
 	sodium_memzero(code, sizeof code);
 	sodium_memzero(hex, sizeof hex);
@@ -1243,9 +1271,11 @@ int keyring2_mgr_verify(const struct keyring *kr)
 	const struct keyring_slot *s;
 	uint8_t h[64];
 
-	if (kr->id_epoch == 0)
-		return sodium_is_zero(kr->report_pk, 32) && sodium_is_zero(kr->age_pk, 32) ?
-			CRYPTO_OK : CRYPTO_ERR_TAMPER;
+	/* No manager keys yet: nothing to sign. A converted register's record
+	 * has the legacy keys and epoch 0 until its first manager unlock. */
+	if (kr->id_epoch == 0 && sodium_is_zero(kr->report_pk, 32) &&
+	    sodium_is_zero(kr->age_pk, 32))
+		return CRYPTO_OK;
 	s = keyring2_slot_by_id(kr, kr->mgr_signer);
 	if (!s || !role_may(s->role, s->kind == KEYRING_SLOT_RECOVERY, GRANT_MGR))
 		return CRYPTO_ERR_TAMPER;
@@ -1296,6 +1326,23 @@ void keyring2_grants_drop(struct keyring *kr, const uint8_t recipient[KEYRING_US
 		kr->grants[o++] = *g;
 	}
 	kr->ngrants = o;
+}
+
+size_t keyring2_grants_drop_epoch(struct keyring *kr, uint8_t kind, uint32_t epoch)
+{
+	size_t i, o = 0, n = kr->ngrants;
+
+	for (i = 0; i < n; i++) {
+		struct keyring_grant *g = &kr->grants[i];
+
+		if (g->kind == kind && g->epoch == epoch) {
+			free(g->sealed);
+			continue;
+		}
+		kr->grants[o++] = *g;
+	}
+	kr->ngrants = o;
+	return n - o;
 }
 
 int keyring2_grant(struct keyring *kr, const struct keyset *ks,
@@ -1383,7 +1430,7 @@ int keyring2_grant_role(struct keyring *kr, const struct keyset *ks,
 		ret = keyring2_grant(kr, ks, s->user_id, GRANT_MGR, 0, buf, 96);
 		*added += !ret;
 	}
-	for (e = 1; !ret && e <= ks->id_latest && WANTS(GRANT_ID); e++)
+	for (e = ks->id_have[0] ? 0 : 1; !ret && e <= ks->id_latest && WANTS(GRANT_ID); e++)
 		if (ks->id_have[e] && !keyring2_has_grant(kr, s->user_id, GRANT_ID, e)) {
 			ret = keyring2_grant(kr, ks, s->user_id, GRANT_ID, e, ks->k_id[e], 32);
 			*added += !ret;
@@ -1435,7 +1482,8 @@ static void grant_open(const struct keyring *kr, const struct keyring_grant *g,
 		}
 		break;
 	case GRANT_ID:
-		if (len == 32 && g->epoch >= 1 && g->epoch <= KEYSET_MAX_EPOCHS) {
+		/* Epoch 0: a converted v1 register's legacy K_id (§17). */
+		if (len == 32 && g->epoch <= KEYSET_MAX_EPOCHS) {
 			memcpy(ks->k_id[g->epoch], buf, 32);
 			ks->id_have[g->epoch] = 1;
 			if (g->epoch > ks->id_latest)
@@ -1443,7 +1491,7 @@ static void grant_open(const struct keyring *kr, const struct keyring_grant *g,
 		}
 		break;
 	case GRANT_MGR:
-		if (len == 96 && kr->id_epoch) {
+		if (len == 96 && !sodium_is_zero(kr->report_pk, 32)) {
 			crypto_sign_seed_keypair(pk, sk, buf + 64);
 			crypto_scalarmult_base(h, buf + 32);
 			if (!memcmp(pk, kr->report_pk, 32) && !memcmp(h, kr->age_pk, 32)) {
@@ -1455,7 +1503,7 @@ static void grant_open(const struct keyring *kr, const struct keyring_grant *g,
 		}
 		break;
 	case GRANT_REPORT:
-		if (len == 32 && kr->id_epoch) {
+		if (len == 32 && !sodium_is_zero(kr->report_pk, 32)) {
 			crypto_sign_seed_keypair(pk, sk, buf);
 			if (!memcmp(pk, kr->report_pk, 32)) {
 				memcpy(ks->report_sk, sk, 64);
@@ -1522,4 +1570,151 @@ static int v2_open_reg(const struct keyring *kr, const char *user, const char *p
 		memcpy(master, ks->k_reg, MASTER_KEY_BYTES);
 	keyset_free(ks);
 	return ret;
+}
+
+/* ==== v1 -> v2 staging (docs/security.md §17) ============================ */
+
+int keyring_slot_open_kek(const struct keyring *kr, const char *user,
+			  const char *pass, size_t passlen,
+			  uint8_t master[MASTER_KEY_BYTES],
+			  const struct keyring_slot **slot_out,
+			  uint8_t kek[KDF_KEY_BYTES])
+{
+	const struct keyring_slot *s;
+	int ret;
+
+	if (kr->version != KEYRING_VERSION || !user)
+		return CRYPTO_ERR_VERSION;
+	s = keyring_slot_find(kr, user);
+	ret = s ? slot_unwrap_kek(kr, s, pass, passlen, master, kek) : CRYPTO_ERR_NOUSER;
+	if (!ret && slot_out)
+		*slot_out = s;
+	return ret;
+}
+
+/* The v2 keyring the staged slot will live in, as far as its AD goes. */
+static void stage_ring(struct keyring *t, const struct keyring *kr1,
+		       const uint8_t admin_pk[32])
+{
+	keyring_init(t);
+	t->version = KEYRING_VERSION2;
+	memcpy(t->register_id, kr1->register_id, KEYRING_ID_BYTES);
+	memcpy(t->admin_pk, admin_pk, 32);
+}
+
+int keyring2_stage_make(const struct keyring *kr1, const struct keyring_slot *s1,
+			const uint8_t admin_pk[32], const uint8_t kek[KDF_KEY_BYTES],
+			uint8_t out[KEYRING_SLOT2_BYTES],
+			uint8_t secrets[KEYRING_SECRET_BYTES])
+{
+	struct keyring t;
+	struct keyring_slot s;
+	uint8_t ad[SLOT_AD_MAX], ssk[64];
+	size_t adlen;
+
+	if (kr1->version != KEYRING_VERSION || s1->kind != KEYRING_SLOT_USER ||
+	    s1->state != KEYRING_SLOT_ACTIVE)
+		return CRYPTO_ERR_ARG;
+	stage_ring(&t, kr1, admin_pk);
+	memset(&s, 0, sizeof s);
+	s.kind = s1->kind;
+	s.role = s1->role;
+	s.state = KEYRING_SLOT_ACTIVE;
+	s.kdf = s1->kdf;
+	memcpy(s.user_id, s1->user_id, KEYRING_USERID_BYTES);
+	memcpy(s.salt, s1->salt, KDF_SALT_BYTES); /* the KEK of the v1 unlock */
+	randombytes_buf(secrets, KEYRING_SECRET_BYTES);
+	crypto_scalarmult_base(s.x_pk, secrets);
+	crypto_sign_seed_keypair(s.s_pk, ssk, secrets + 32);
+	sodium_memzero(ssk, sizeof ssk);
+	randombytes_buf(s.nonce, sizeof s.nonce);
+	adlen = slot_ad(&t, &s, ad);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(s.wrapped, NULL, secrets,
+						   KEYRING_SECRET_BYTES, ad, adlen,
+						   NULL, s.nonce, kek);
+	slot_bytes(&t, &s, out);
+	sodium_memzero(&s, sizeof s);
+	return CRYPTO_OK;
+}
+
+int keyring2_stage_parse(const struct keyring *kr1, const struct keyring_slot *s1,
+			 const uint8_t in[KEYRING_SLOT2_BYTES], struct keyring_slot *s)
+{
+	static const uint8_t no_admin[32];
+	struct keyring t;
+	int ret;
+
+	stage_ring(&t, kr1, no_admin); /* the layout only */
+	memset(s, 0, sizeof *s);
+	ret = slot_parse(&t, s, in);
+	/* Only a slot that is the v1 slot's user as it is now (role, KDF
+	 * parameters, salt: a passwd since makes it stale) counts. */
+	if (!ret && (s->kind != s1->kind || s->role != s1->role ||
+		     s->state != KEYRING_SLOT_ACTIVE || s->kdf.opslimit != s1->kdf.opslimit ||
+		     s->kdf.memlimit != s1->kdf.memlimit ||
+		     memcmp(s->user_id, s1->user_id, KEYRING_USERID_BYTES) ||
+		     memcmp(s->salt, s1->salt, KDF_SALT_BYTES)))
+		ret = CRYPTO_ERR_AUTH;
+	return ret;
+}
+
+int keyring2_stage_open(const struct keyring *kr1, const struct keyring_slot *s1,
+			const uint8_t admin_pk[32], const uint8_t kek[KDF_KEY_BYTES],
+			const uint8_t in[KEYRING_SLOT2_BYTES],
+			uint8_t secrets[KEYRING_SECRET_BYTES],
+			struct keyring_slot *staged)
+{
+	struct keyring t;
+	struct keyring_slot s;
+	uint8_t ad[SLOT_AD_MAX], pk[32], ssk[64];
+	size_t adlen;
+	int ret;
+
+	stage_ring(&t, kr1, admin_pk);
+	ret = keyring2_stage_parse(kr1, s1, in, &s);
+	if (!ret) {
+		adlen = slot_ad(&t, &s, ad);
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(secrets, NULL, NULL,
+				s.wrapped, KEYRING_WRAPPED2_BYTES, ad, adlen, s.nonce, kek))
+			ret = CRYPTO_ERR_AUTH;
+	}
+	if (!ret) {
+		crypto_scalarmult_base(pk, secrets);
+		if (memcmp(pk, s.x_pk, 32))
+			ret = CRYPTO_ERR_AUTH;
+		crypto_sign_seed_keypair(pk, ssk, secrets + 32);
+		if (memcmp(pk, s.s_pk, 32))
+			ret = CRYPTO_ERR_AUTH;
+		sodium_memzero(ssk, sizeof ssk);
+	}
+	if (ret)
+		sodium_memzero(secrets, KEYRING_SECRET_BYTES);
+	else if (staged)
+		*staged = s;
+	sodium_memzero(&s, sizeof s);
+	return ret;
+}
+
+int keyring2_slot_adopt(struct keyring *kr, const struct keyring_slot *s)
+{
+	struct keyring_slot *d;
+	int ret = CRYPTO_OK;
+
+	if (s->kind != KEYRING_SLOT_USER || slot_find_by_id(kr, s->kind, s->user_id))
+		return CRYPTO_ERR_ARG;
+	if (s->state == KEYRING_SLOT_ACTIVE)
+		ret = signer_add(kr, s->user_id, s->s_pk);
+	if (ret)
+		return ret;
+	d = slot_append(kr);
+	if (!d)
+		return CRYPTO_ERR_NOMEM;
+	*d = *s;
+	if (s->state != KEYRING_SLOT_ACTIVE) { /* a tombstone: nothing wrapped */
+		sodium_memzero(d->x_pk, sizeof d->x_pk);
+		sodium_memzero(d->s_pk, sizeof d->s_pk);
+		sodium_memzero(d->nonce, sizeof d->nonce);
+		sodium_memzero(d->wrapped, sizeof d->wrapped);
+	}
+	return CRYPTO_OK;
 }

@@ -242,6 +242,13 @@ int keyring2_slot_new(struct keyring *kr, const char *user, uint8_t role,
 /* The v2 recovery slot: a new key pair under a new code (code_text). */
 int keyring2_recovery_new(struct keyring *kr, const struct kdf_params *kdf,
 			  char code_text[RECOVERY_CODE_TEXT]);
+/* The same, and self (not NULL) gets the new slot's own keys: the switch
+ * of a v1 register grants and signs as the recovery slot (§17). */
+int keyring2_recovery_new_self(struct keyring *kr, const struct kdf_params *kdf,
+			       char code_text[RECOVERY_CODE_TEXT], struct keyset *self);
+/* self's id, kind, role and key pairs from a slot's secrets. */
+void keyring2_self_keys(struct keyset *self, const uint8_t id[KEYRING_USERID_BYTES],
+			uint8_t kind, uint8_t role, const uint8_t secrets[KEYRING_SECRET_BYTES]);
 /* Rewraps an unlocked slot's own secrets under a new passphrase. */
 int keyring2_slot_rewrap(struct keyring *kr, const struct keyset *ks,
 			 const char *pass, size_t passlen, const struct kdf_params *kdf);
@@ -260,6 +267,8 @@ int keyring2_has_grant(const struct keyring *kr, const uint8_t recipient[KEYRING
 /* Removes a recipient's grants of kind (0: every kind). */
 void keyring2_grants_drop(struct keyring *kr, const uint8_t recipient[KEYRING_USERID_BYTES],
 			  uint8_t kind);
+/* Removes every grant of kind and epoch; returns how many. */
+size_t keyring2_grants_drop_epoch(struct keyring *kr, uint8_t kind, uint32_t epoch);
 /* Grants the role keys ks holds that the role of slot s should have and
  * lacks. Returns the number of grants added through *added. */
 int keyring2_grant_role(struct keyring *kr, const struct keyset *ks,
@@ -276,6 +285,40 @@ struct keyring_slot *keyring2_slot_by_id(const struct keyring *kr,
 /* 1 if pk is (or was) a signing key of the slot with this id. */
 int keyring2_signer_known(const struct keyring *kr, const uint8_t id[KEYRING_USERID_BYTES],
 			  const uint8_t pk[32]);
+/* ==== v1 -> v2 staging (docs/security.md §17) ==== */
+/* keyring_slot_open of a v1 user slot that also hands back the passphrase
+ * key (Argon2id of the passphrase with the slot's salt and parameters). */
+int keyring_slot_open_kek(const struct keyring *kr, const char *user,
+			  const char *pass, size_t passlen,
+			  uint8_t master[MASTER_KEY_BYTES],
+			  const struct keyring_slot **slot_out,
+			  uint8_t kek[KDF_KEY_BYTES]);
+/* A staged v2 slot for the active v1 user slot s1: a fresh key pair
+ * (secrets gets it) wrapped under kek with the v2 slot AD (register id of
+ * kr1, admin_pk, the v2 header with s1's kind, role, KDF parameters, user
+ * id and salt). out: the slot's KEYRING_SLOT2_BYTES as in a v2 keyring. */
+int keyring2_stage_make(const struct keyring *kr1, const struct keyring_slot *s1,
+			const uint8_t admin_pk[32], const uint8_t kek[KDF_KEY_BYTES],
+			uint8_t out[KEYRING_SLOT2_BYTES],
+			uint8_t secrets[KEYRING_SECRET_BYTES]);
+/* Opens a staged slot: CRYPTO_ERR_AUTH unless it is s1's user with s1's
+ * role, parameters and salt, opens under kek and carries its own public
+ * keys. staged (may be NULL) gets the parsed slot. */
+int keyring2_stage_open(const struct keyring *kr1, const struct keyring_slot *s1,
+			const uint8_t admin_pk[32], const uint8_t kek[KDF_KEY_BYTES],
+			const uint8_t in[KEYRING_SLOT2_BYTES],
+			uint8_t secrets[KEYRING_SECRET_BYTES],
+			struct keyring_slot *staged);
+
+/* Parses a staged slot without opening it: CRYPTO_ERR_AUTH unless its
+ * header is s1's user, role, parameters and salt (the switch checks every
+ * other user's staged slot this way; only its user's passphrase opens it). */
+int keyring2_stage_parse(const struct keyring *kr1, const struct keyring_slot *s1,
+			 const uint8_t in[KEYRING_SLOT2_BYTES], struct keyring_slot *s);
+/* Appends a parsed v2 user slot (a staged one; a disabled one as a
+ * tombstone with nothing wrapped) and, if active, its signing key. */
+int keyring2_slot_adopt(struct keyring *kr, const struct keyring_slot *s);
+
 /* The role numbers slot headers store (cdop/store's enum role): v2 needs
  * them to know which role may hold and grant which key. */
 #define KEYRING_ROLE_ADMIN 1

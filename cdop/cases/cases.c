@@ -1003,32 +1003,45 @@ static int seal_one(struct reg *r, struct doc_rewrite *doc, struct db_stmt *cols
 
 /* Legacy identifiable text columns (stored as TEXT before migration 008;
  * sealed ones are BLOBs): each re-bound sealed, under its column, key and
- * case id, as the writers seal them. */
+ * case id, as the writers seal them. After a keyring conversion (§17) the
+ * values sealed under the legacy K_id (epoch 0: a blob starting with four
+ * zero bytes) are re-sealed the same way, once (epoch0 = 1). */
 struct legacy_col {
-	const char *select, *update, *column, *param;
+	const char *table, *key, *col, *column;
 };
 
 static const struct legacy_col legacy_cols[] = {
-	{ "SELECT id, case_id, action, done_by FROM rr_actions "
-	  "WHERE typeof(done_by) = 'text'",
-	  "UPDATE rr_actions SET done_by = :v WHERE id = :id", "rr_actions.done_by", ":v" },
-	{ "SELECT id, case_id, action, notes FROM rr_actions WHERE typeof(notes) = 'text'",
-	  "UPDATE rr_actions SET notes = :v WHERE id = :id", "rr_actions.notes", ":v" },
-	{ "SELECT id, case_id, agency, form FROM agency_reports WHERE typeof(form) = 'text'",
-	  "UPDATE agency_reports SET form = :v WHERE id = :id", "agency_reports.form", ":v" },
+	{ "rr_actions", "action", "done_by", "rr_actions.done_by" },
+	{ "rr_actions", "action", "notes", "rr_actions.notes" },
+	{ "agency_reports", "agency", "form", "agency_reports.form" },
 };
 
-static int seal_legacy_col(struct reg *r, const struct legacy_col *lc, int64_t *n)
+#define EPOCH0(col) "(:epoch0 AND typeof(" col ") = 'blob' AND substr(" col ", 1, 4) = x'00000000')"
+
+static int seal_legacy_col(struct reg *r, const struct legacy_col *lc, int epoch0, int64_t *n)
 {
 	struct db_stmt q = DB_STMT_INIT, u = DB_STMT_INIT;
+	char sel[400], upd[200], *text = NULL;
 	int ret, fin;
 
-	db_prepare(r, &q, lc->select);
-	db_prepare(r, &u, lc->update);
+	snprintf(sel, sizeof sel, "SELECT id, case_id, %s, %s FROM %s WHERE typeof(%s) = "
+		 "'text' OR (:epoch0 AND typeof(%s) = 'blob' AND substr(%s, 1, 4) = "
+		 "x'00000000')", lc->key, lc->col, lc->table, lc->col, lc->col, lc->col);
+	snprintf(upd, sizeof upd, "UPDATE %s SET %s = :v WHERE id = :id", lc->table, lc->col);
+	db_prepare(r, &q, sel);
+	db_bind_int(&q, ":epoch0", epoch0);
+	db_prepare(r, &u, upd);
 	while (db_step(&q) == DB_ROW) {
+		if ((ret = cases_open_sealed(r, &q, 3, lc->column, db_column_text(&q, 2),
+					     db_column_int(&q, 1), &text)) != CDOP_OK) {
+			q.rc = ret;
+			break;
+		}
 		db_bind_int(&u, ":id", db_column_int(&q, 0));
-		cases_bind_sealed(r, &u, lc->param, lc->column, db_column_text(&q, 2),
-				  db_column_int(&q, 1), db_column_text(&q, 3));
+		cases_bind_sealed(r, &u, ":v", lc->column, db_column_text(&q, 2),
+				  db_column_int(&q, 1), text);
+		wipe_free(text);
+		text = NULL;
 		if (run_reset(&u))
 			break;
 		(*n)++;
@@ -1052,22 +1065,41 @@ static int legacy_any(struct reg *r, int *any)
 	return db_finalize(&q);
 }
 
+/* One row sealed under the legacy K_id: opened, then as seal_one. */
+static int reseal_one(struct reg *r, struct doc_rewrite *doc, struct db_stmt *cols,
+		      struct db_stmt *q)
+{
+	int64_t id = db_column_int(q, 0);
+	size_t n = 0;
+	const void *b = db_column_blob(q, 2, &n);
+	char *text = NULL;
+	int ret = store_id_open(r, "notification", id, b, n, &text);
+
+	if (!ret)
+		ret = seal_one(r, doc, cols, id, text);
+	wipe_free(text);
+	return ret;
+}
+
 int cases_seal_legacy(struct reg *r)
 {
 	static const char todo[] =
-		"SELECT case_id, json FROM case_documents WHERE sealed IS NULL";
+		"SELECT case_id, json, sealed FROM case_documents WHERE sealed IS NULL OR "
+		EPOCH0("sealed");
 	static const char head[] = "UPDATE cases SET updated_at = :now";
 	struct db_stmt q = DB_STMT_INIT, c = DB_STMT_INIT;
 	struct doc_rewrite d;
-	char detail[128], upd[1100];
+	char detail[256], upd[1100];
 	int64_t n = 0, cols = 0;
-	int ret, any, fin;
+	int ret, any, epoch0, fin;
 	size_t i;
 
 	if (!store_has_id(r))
 		return CDOP_OK;
 	ret = legacy_any(r, &any);
-	if (ret || !any)
+	if (!ret)
+		ret = store_id_legacy_due(r, &epoch0);
+	if (ret || (!any && !epoch0))
 		return ret;
 	column_sql_make();
 	/* The writer's update, keeping updated_at (:now is bound NULL). */
@@ -1077,10 +1109,13 @@ int cases_seal_legacy(struct reg *r)
 	if (ret)
 		return ret;
 	db_prepare(r, &q, todo);
+	db_bind_int(&q, ":epoch0", epoch0);
 	doc_rewrite_prepare(r, &d);
 	db_prepare(r, &c, upd);
 	while (!ret && db_step(&q) == DB_ROW) {
-		ret = seal_one(r, &d, &c, db_column_int(&q, 0), db_column_text(&q, 1));
+		ret = db_column_is_null(&q, 2) ?
+			seal_one(r, &d, &c, db_column_int(&q, 0), db_column_text(&q, 1)) :
+			reseal_one(r, &d, &c, &q);
 		n++;
 	}
 	fin = db_finalize(&q);
@@ -1093,9 +1128,13 @@ int cases_seal_legacy(struct reg *r)
 	if (!ret)
 		ret = fin;
 	for (i = 0; !ret && i < sizeof legacy_cols / sizeof legacy_cols[0]; i++)
-		ret = seal_legacy_col(r, &legacy_cols[i], &cols);
+		ret = seal_legacy_col(r, &legacy_cols[i], epoch0, &cols);
+	if (!ret && epoch0)
+		ret = store_id_legacy_done(r);
 	snprintf(detail, sizeof detail, "%" PRId64 " notifications, %" PRId64
-		 " response and agency fields sealed", n, cols);
+		 " response and agency fields sealed%s", n, cols, epoch0 ?
+		 " (those under the legacy key re-sealed: keyring converted, "
+		 "docs/security.md 17)" : "");
 	if (!ret)
 		ret = audit_append(r, "seal", "register", detail);
 	return db_end(r, ret);

@@ -163,6 +163,7 @@ int cmd_action_list(struct cli *c, int argc, char **argv);
 int cmd_action_done(struct cli *c, int argc, char **argv);
 int cmd_report_annual(struct cli *c, int argc, char **argv);
 int cmd_key_show(struct cli *c, int argc, char **argv);
+int cmd_key_convert(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
 int cmd_transfer(struct cli *c, int argc, char **argv);

@@ -1,5 +1,6 @@
 #include "cdop/cli/cli.h"
 #include "cdop/store/store.h"
+#include "crypto/secure.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -166,5 +167,32 @@ int cmd_recover(struct cli *c, int argc, char **argv)
 out:
 	passphrase_free(code, codelen);
 	passphrase_free(pass, passlen);
+	return ret;
+}
+
+/* key convert [--recovery-out FILE]: keyring v1 -> v2 (docs/security.md §17). */
+int cmd_key_convert(struct cli *c, int argc, char **argv)
+{
+	const char *out = NULL;
+	char code[RECOVERY_CODE_TEXT];
+	int ret;
+
+	ret = cli_opt_value(c, argc, argv, "recovery-out", &out);
+	if (ret)
+		return ret;
+	if (optind != argc)
+		return cli_usage(c);
+	memset(code, 0, sizeof code);
+	ret = keys_convert(&c->reg, out, code);
+	if (!ret && out)
+		printf("keyring %s.keys converted to keys by role (version 2)\n"
+		       "new recovery code written to %s: keep it offline, apart from the "
+		       "register; the old one opens nothing now\n", c->register_path, out);
+	else if (!ret)
+		printf("keyring %s.keys converted to keys by role (version 2)\n\n"
+		       "New recovery code (shown once; write it down and keep it offline;\n"
+		       "the old one opens nothing now):\n\n    %s\n\n",
+		       c->register_path, code);
+	secure_wipe(code, sizeof code);
 	return ret;
 }

@@ -48,7 +48,7 @@ int store_age_recipient(struct reg *r, uint8_t pk[STORE_AGE_KEY])
 		secure_wipe(sk, sizeof sk);
 		return CDOP_OK;
 	}
-	if (r->st.kr.id_epoch == 0)
+	if (sodium_is_zero(r->st.kr.age_pk, STORE_AGE_KEY))
 		return reg_fail(r, CDOP_ERR_NOTFOUND, "this register has no age recipient "
 				"yet: it is made when a manager first unlocks the register");
 	memcpy(pk, r->st.kr.age_pk, STORE_AGE_KEY);

@@ -8,8 +8,9 @@
  * user disable, and seals the identifiable fields under K_id.
  *
  * A v1 keyring (one master key in every slot) still opens: every key is
- * then derived from the master key, as before, until a manager's unlock
- * migrates it (keys_migrate).
+ * then derived from the master key, as before. Each user's unlock of it
+ * stages their v2 slot (keys_stage_v1); the admin's `key convert` then
+ * switches to v2 (keys_convert; docs/security.md §17).
  */
 #include "cdop/store/store.h"
 #include "cdop/store/store_int.h"
@@ -50,8 +51,11 @@ int keys_unlock(struct reg *r, const struct reg_open_opts *o,
 	if (r->st.kr.version != KEYRING_VERSION2) {
 		if (o->recovery_code)
 			return keyring_recovery_open(&r->st.kr, o->recovery_code, r->st.master);
-		return keyring_slot_open(&r->st.kr, o->user, o->pass, o->passlen,
-					 r->st.master, slot);
+		r->st.stage_kek = secure_alloc(KDF_KEY_BYTES);
+		if (!r->st.stage_kek)
+			return CRYPTO_ERR_NOMEM;
+		return keyring_slot_open_kek(&r->st.kr, o->user, o->pass, o->passlen,
+					     r->st.master, slot, r->st.stage_kek);
 	}
 	ks = r->st.ks = keyset_new();
 	if (!ks)
@@ -81,6 +85,226 @@ void keys_release(struct reg *r)
 	r->st.ks = NULL;
 	secure_free(r->st.k_reg_prev);
 	r->st.k_reg_prev = NULL;
+	secure_free(r->st.stage_kek);
+	r->st.stage_kek = NULL;
+	secure_free(r->st.stage_sec);
+	r->st.stage_sec = NULL;
+}
+
+/* ---- v1 -> v2: staged slots (docs/security.md §17) ------------------------ */
+
+#define STAGE_ADMIN_KEY "keyring_v2_admin"
+/* Set by the switch: epoch-0 (legacy) sealed rows await a manager's re-seal. */
+#define ID_LEGACY_KEY "id_legacy_reseal"
+#define STAGE_SLOT_PREFIX "keyring_v2_slot:"
+#define STAGE_ADMIN_BYTES (KEYRING_USERID_BYTES + 32 + crypto_box_SEALBYTES + 32)
+
+/* Reads meta key into out (exactly n bytes of hex); *found 0 if absent or
+ * not that shape (then it is replaced). */
+static int stage_get(struct reg *r, const char *key, uint8_t *out, size_t n, int *found)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	size_t got = 0;
+
+	*found = 0;
+	db_prepare(r, &q, "SELECT value FROM meta WHERE key = :k");
+	db_bind_text(&q, ":k", key);
+	if (db_step(&q) == DB_ROW) {
+		const char *v = db_column_text(&q, 0);
+
+		*found = v && strlen(v) == 2 * n &&
+			 !sodium_hex2bin(out, n, v, 2 * n, NULL, &got, NULL) && got == n;
+	}
+	return db_finalize(&q);
+}
+
+static int stage_put(struct reg *r, const char *key, const uint8_t *in, size_t n)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	char hex[2 * STAGE_ADMIN_BYTES + 2 * KEYRING_SLOT2_BYTES + 1];
+
+	sodium_bin2hex(hex, sizeof hex, in, n);
+	db_prepare(r, &q, "INSERT OR REPLACE INTO meta(key, value) VALUES (:k, :v)");
+	db_bind_text(&q, ":k", key);
+	db_bind_text(&q, ":v", hex);
+	db_run(&q);
+	return db_finalize(&q);
+}
+
+static void stage_slot_key(const uint8_t id[KEYRING_USERID_BYTES], char out[64])
+{
+	char hex[2 * KEYRING_USERID_BYTES + 1];
+
+	sodium_bin2hex(hex, sizeof hex, id, KEYRING_USERID_BYTES);
+	snprintf(out, 64, "%s%s", STAGE_SLOT_PREFIX, hex);
+}
+
+/* The staged admin record: creator's user id, the future keyring-admin
+ * Ed25519 public key, its seed sealed to the creator's staged X25519 key.
+ * 1 if the creator (s1, kek) opens it and it holds admin_pk's seed. */
+static int stage_admin_ok(const struct keyring *kr, const struct keyring_slot *s1,
+			  const uint8_t *kek, const uint8_t rec[STAGE_ADMIN_BYTES],
+			  const uint8_t slot[KEYRING_SLOT2_BYTES])
+{
+	uint8_t sec[KEYRING_SECRET_BYTES], x_pk[32], seed[32], pk[32], sk[64];
+	int ok = 0;
+
+	if (memcmp(rec, s1->user_id, KEYRING_USERID_BYTES) ||
+	    keyring2_stage_open(kr, s1, rec + 16, kek, slot, sec, NULL))
+		return 0;
+	crypto_scalarmult_base(x_pk, sec);
+	if (!crypto_box_seal_open(seed, rec + 48, crypto_box_SEALBYTES + 32, x_pk, sec)) {
+		crypto_sign_seed_keypair(pk, sk, seed);
+		ok = !memcmp(pk, rec + 16, 32);
+	}
+	sodium_memzero(sec, sizeof sec);
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	return ok;
+}
+
+/* The creator admin's staged secrets, kept for this session's `key
+ * convert` (the switch signs with them). */
+static void stage_keep(struct reg *r, const uint8_t sec[KEYRING_SECRET_BYTES])
+{
+	if (!r->st.stage_sec)
+		r->st.stage_sec = secure_alloc(KEYRING_SECRET_BYTES);
+	if (r->st.stage_sec)
+		memcpy(r->st.stage_sec, sec, KEYRING_SECRET_BYTES);
+}
+
+/* An admin starts (or restarts) the staging: a new keyring-admin key, its
+ * seed sealed to the admin's own new staged slot; every slot staged under
+ * an older admin key is dropped (its AD names that key). */
+
+static int stage_admin_new(struct reg *r, const struct keyring_slot *s1, int *n)
+{
+	uint8_t rec[STAGE_ADMIN_BYTES], slot[KEYRING_SLOT2_BYTES];
+	uint8_t sec[KEYRING_SECRET_BYTES], seed[32], sk[64], x_pk[32];
+	struct db_stmt q = DB_STMT_INIT;
+	char key[64];
+	int ret;
+
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(rec + 16, sk, seed);
+	memcpy(rec, s1->user_id, KEYRING_USERID_BYTES);
+	ret = keyring2_stage_make(&r->st.kr, s1, rec + 16, r->st.stage_kek, slot, sec);
+	if (!ret) {
+		crypto_scalarmult_base(x_pk, sec);
+		crypto_box_seal(rec + 48, seed, sizeof seed, x_pk);
+		stage_keep(r, sec);
+	}
+	sodium_memzero(sec, sizeof sec);
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	if (ret)
+		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot stage a v2 key slot: %s",
+				crypto_strerror(ret));
+	db_prepare(r, &q, "DELETE FROM meta WHERE substr(key, 1, 16) = '" STAGE_SLOT_PREFIX "'");
+	db_run(&q);
+	ret = db_finalize(&q);
+	stage_slot_key(s1->user_id, key);
+	if (!ret)
+		ret = stage_put(r, STAGE_ADMIN_KEY, rec, sizeof rec);
+	if (!ret)
+		ret = stage_put(r, key, slot, sizeof slot);
+	if (!ret)
+		*n = 2;
+	return ret;
+}
+
+/*
+ * While the keyring is v1, each user's unlock stages their v2 slot in the
+ * database (meta): a fresh key pair wrapped under the passphrase key of
+ * this very unlock (same salt and parameters), bound by its AD to the
+ * register id and the future keyring-admin key, which the first admin to
+ * unlock makes. A staged slot is re-checked at every unlock of its user
+ * and made again if it no longer opens (a passwd, a role change, a
+ * replacement by someone holding the master key). Nothing reads a staged
+ * slot while the keyring is v1 but the switch (keys_convert).
+ */
+static int stage_v1(struct reg *r, unsigned flags)
+{
+	const struct keyring *kr = &r->st.kr;
+	const struct keyring_slot *s1, *creator = NULL;
+	uint8_t rec[STAGE_ADMIN_BYTES], slot[KEYRING_SLOT2_BYTES], cslot[KEYRING_SLOT2_BYTES];
+	uint8_t sec[KEYRING_SECRET_BYTES];
+	char key[64];
+	int have_rec, have_slot, have_cslot = 0, n = 0, ret;
+
+	if (kr->version != KEYRING_VERSION || !r->st.stage_kek || r->st.read_only ||
+	    (flags & REG_OPEN_CHECK))
+		return CDOP_OK;
+	s1 = keyring_slot_find(kr, r->ss.user);
+	if (!s1 || s1->state != KEYRING_SLOT_ACTIVE)
+		return CDOP_OK;
+	stage_slot_key(s1->user_id, key);
+	ret = stage_get(r, STAGE_ADMIN_KEY, rec, sizeof rec, &have_rec);
+	if (!ret)
+		ret = stage_get(r, key, slot, sizeof slot, &have_slot);
+	if (ret)
+		return ret;
+	if (have_rec) {
+		char ckey[64];
+
+		for (size_t i = 0; i < kr->nslots; i++)
+			if (kr->slots[i].kind == KEYRING_SLOT_USER &&
+			    !memcmp(kr->slots[i].user_id, rec, KEYRING_USERID_BYTES))
+				creator = &kr->slots[i];
+		stage_slot_key(rec, ckey);
+		ret = stage_get(r, ckey, cslot, sizeof cslot, &have_cslot);
+		if (ret)
+			return ret;
+		/* The record counts while its creator is an active admin whose
+		 * staged slot is there; the creator re-checks it in full. */
+		if (!creator || creator->state != KEYRING_SLOT_ACTIVE ||
+		    creator->role != KEYRING_ROLE_ADMIN || !have_cslot ||
+		    (creator == s1 && !stage_admin_ok(kr, s1, r->st.stage_kek, rec, cslot)))
+			have_rec = 0;
+	}
+	if (!have_rec) {
+		if (s1->role != KEYRING_ROLE_ADMIN)
+			return CDOP_OK; /* an admin's unlock starts the staging */
+		ret = db_begin(r);
+		if (!ret)
+			ret = stage_admin_new(r, s1, &n);
+	} else {
+		if (have_slot && !keyring2_stage_open(kr, s1, rec + 16, r->st.stage_kek,
+						      slot, sec, NULL)) {
+			if (creator == s1)
+				stage_keep(r, sec);
+			sodium_memzero(sec, sizeof sec);
+			return CDOP_OK; /* staged, and still this user's */
+		}
+		ret = db_begin(r);
+		if (!ret && (ret = keyring2_stage_make(kr, s1, rec + 16, r->st.stage_kek,
+						       slot, sec)))
+			ret = reg_fail(r, CDOP_ERR_INTERNAL, "cannot stage a v2 key slot: %s",
+				       crypto_strerror(ret));
+		if (!ret && creator == s1)
+			stage_keep(r, sec);
+		if (!ret)
+			ret = stage_put(r, key, slot, sizeof slot);
+		n = 1;
+	}
+	sodium_memzero(sec, sizeof sec);
+	if (!ret)
+		ret = audit_append(r, "key_stage", r->ss.user, n == 2 ?
+				   "v2 key slot and keyring-admin key staged (keyring "
+				   "conversion, docs/security.md 17)" :
+				   "v2 key slot staged (keyring conversion, "
+				   "docs/security.md 17)");
+	return db_end(r, ret);
+}
+
+int keys_stage_v1(struct reg *r, unsigned flags)
+{
+	int ret = stage_v1(r, flags);
+
+	/* The passphrase key is not kept past the unlock. */
+	secure_free(r->st.stage_kek);
+	r->st.stage_kek = NULL;
+	return ret;
 }
 
 static int is_manager(const struct keyset *ks)
@@ -124,6 +348,16 @@ static int id_epoch_new(struct reg *r, struct keyset *ks)
 	return keyring2_mgr_sign(kr, ks);
 }
 
+/* After a switch from v1 (§17): the old master key, granted as the K_reg of
+ * epoch 0 so that an open interrupted before the rekey still reads the
+ * database, is dropped once the database is under K_reg. 1 if dropped. */
+static int legacy_reg_drop(struct reg *r)
+{
+	if (!v2(r) || r->st.rekey_due || r->st.kr.reg_epoch != 1)
+		return 0;
+	return keyring2_grants_drop_epoch(&r->st.kr, GRANT_REG, 0) > 0;
+}
+
 /*
  * At every unlock but check's: a manager (or the recovery code) makes the
  * manager keys or a K_id epoch that is due, and every user hands on the
@@ -139,7 +373,12 @@ int keys_after_open(struct reg *r, unsigned flags)
 
 	if (!v2(r) || (flags & REG_OPEN_CHECK))
 		return CDOP_OK;
-	if (is_manager(ks) && kr->id_epoch == 0) {
+	if (is_manager(ks) && kr->id_epoch == 0 && (ks->have & KEYSET_MGR)) {
+		/* A converted v1 register: the legacy manager keys were granted
+		 * at the switch; the first K_id epoch is made now (§17). */
+		ret = id_epoch_new(r, ks);
+		changed = 1;
+	} else if (is_manager(ks) && kr->id_epoch == 0) {
 		ret = mgr_keys_create(r, ks);
 		changed = 1;
 	} else if (is_manager(ks) && (ks->have & KEYSET_MGR) &&
@@ -152,6 +391,7 @@ int keys_after_open(struct reg *r, unsigned flags)
 	if (ret)
 		return reg_fail(r, ret == CRYPTO_ERR_NOMEM ? CDOP_ERR_NOMEM : CDOP_ERR_INTERNAL,
 				"cannot grant role keys: %s", crypto_strerror(ret));
+	changed |= legacy_reg_drop(r);
 	return changed || added ? reg_keyring_save(r) : CDOP_OK;
 }
 
@@ -436,8 +676,7 @@ int keys_pending(struct reg *r, unsigned flags)
 	uint64_t g;
 	int found, ret;
 
-	if (r->st.kr.version != KEYRING_VERSION2)
-		return CDOP_OK;
+	/* A v1 keyring too: the switch to v2 (§17) is such a change. */
 	if (!(flags & REG_OPEN_CHECK))
 		stale_temps_remove(r);
 	ret = new_path(r, path, sizeof path);
@@ -482,7 +721,7 @@ static const uint8_t *id_key(struct reg *r, uint32_t epoch, uint8_t legacy[32])
 			return NULL;
 		return legacy;
 	}
-	if (epoch < 1 || epoch > KEYSET_MAX_EPOCHS || !r->st.ks->id_have[epoch] ||
+	if (epoch > KEYSET_MAX_EPOCHS || !r->st.ks->id_have[epoch] ||
 	    !is_manager(r->st.ks))
 		return NULL;
 	return r->st.ks->k_id[epoch];
@@ -606,4 +845,316 @@ int store_audit_key(struct reg *r, uint8_t out[32])
 	}
 	return subkey_derive(out, SUBKEY_AUDIT, r->st.master) ?
 		reg_fail(r, CDOP_ERR_INTERNAL, "cannot derive the audit key") : CDOP_OK;
+}
+
+/* ---- v1 -> v2: the switch (docs/security.md §17) ----------------------------- */
+
+/* The names of active users whose staged slot is missing or stale, as
+ * "'a', 'b'" (empty: every active user is staged). */
+static int convert_unstaged(struct reg *r, char *out, size_t n)
+{
+	struct db_stmt q = DB_STMT_INIT;
+	uint8_t slot[KEYRING_SLOT2_BYTES];
+	struct keyring_slot s2;
+	size_t o = 0;
+	int ret = CDOP_OK;
+
+	*out = 0;
+	db_prepare(r, &q, "SELECT name FROM users WHERE state = 'active' ORDER BY name");
+	while (!ret && db_step(&q) == DB_ROW) {
+		const char *name = db_column_text(&q, 0);
+		const struct keyring_slot *s1 = keyring_slot_find(&r->st.kr, name);
+		char key[64];
+		int have = 0;
+
+		if (s1) {
+			stage_slot_key(s1->user_id, key);
+			ret = stage_get(r, key, slot, sizeof slot, &have);
+			have = have && !keyring2_stage_parse(&r->st.kr, s1, slot, &s2);
+		}
+		if (!ret && !have && o + strlen(name) + 5 < n)
+			o += (size_t)snprintf(out + o, n - o, "%s'%s'", o ? ", " : "", name);
+	}
+	sodium_memzero(&s2, sizeof s2);
+	return ret ? (db_finalize(&q), ret) : db_finalize(&q);
+}
+
+/* The admin record's seed, opened with the converting admin's staged key. */
+static int convert_admin_seed(struct reg *r, const uint8_t rec[STAGE_ADMIN_BYTES],
+			      uint8_t seed[32])
+{
+	uint8_t x_pk[32], pk[32], sk[64];
+	int ok;
+
+	crypto_scalarmult_base(x_pk, r->st.stage_sec);
+	ok = !crypto_box_seal_open(seed, rec + 48, crypto_box_SEALBYTES + 32, x_pk,
+				   r->st.stage_sec);
+	if (ok) {
+		crypto_sign_seed_keypair(pk, sk, seed);
+		ok = !memcmp(pk, rec + 16, 32);
+		sodium_memzero(sk, sizeof sk);
+	}
+	return ok ? CDOP_OK : reg_fail(r, CDOP_ERR_DAMAGED, "the staged keyring-admin key "
+				       "does not open with your staged key slot");
+}
+
+/* The recovery slot's keys for the switch: K_reg and K_audit, the admin
+ * key, and the legacy keys derived from the master key (K_id epoch 0,
+ * K_dup, the age identity, the report key) that managers keep. */
+static int convert_recovery_keys(struct reg *r, struct keyset *rk, const struct keyset *ks,
+				 struct keyring *kn)
+{
+	uint8_t seed[32], pk[32];
+	int ret;
+
+	memcpy(rk->k_reg, ks->k_reg, 32);
+	memcpy(rk->k_audit, ks->k_audit, 32);
+	memcpy(rk->admin_sk, ks->admin_sk, 64);
+	rk->reg_epoch = ks->reg_epoch;
+	ret = subkey_derive(rk->k_dup, SUBKEY_LEGACY_DUP, r->st.master) ||
+	      subkey_derive(rk->age_sk, SUBKEY_LEGACY_AGE, r->st.master) ||
+	      subkey_derive(rk->k_id[0], SUBKEY_LEGACY_ID, r->st.master) ||
+	      subkey_derive(seed, SUBKEY_SIGN, r->st.master);
+	if (!ret) {
+		crypto_sign_seed_keypair(pk, rk->report_sk, seed);
+		memcpy(kn->report_pk, pk, 32);
+		crypto_scalarmult_base(kn->age_pk, rk->age_sk);
+		rk->id_have[0] = 1;
+		rk->id_latest = 0;
+		rk->have = KEYSET_REG | KEYSET_ADMIN | KEYSET_MGR | KEYSET_REPORT;
+		kn->id_epoch = 0; /* the first manager's unlock makes epoch 1 */
+		ret = keyring2_mgr_sign(kn, rk);
+	}
+	sodium_memzero(seed, sizeof seed);
+	return ret;
+}
+
+/* The v2 keyring: the staged slots (disabled users as tombstones), a new
+ * recovery slot, K_reg epoch 1, K_audit and the admin key as staged, the
+ * legacy keys to managers, and the old master key as K_reg epoch 0 (so an
+ * open interrupted before the rekey reads the database). */
+static int convert_build(struct reg *r, struct keyring *kn, struct keyset *ks,
+			 struct keyset *rk, const uint8_t rec[STAGE_ADMIN_BYTES],
+			 const uint8_t seed[32], const struct kdf_params *kdf,
+			 int64_t next_seq, char code[RECOVERY_CODE_TEXT])
+{
+	const struct keyring *kr1 = &r->st.kr;
+	uint8_t slot[KEYRING_SLOT2_BYTES], buf[64];
+	int ret, added = 0, have;
+	size_t i;
+
+	ret = keyring2_from_v1(kn, kr1, ks);
+	if (ret)
+		goto out;
+	crypto_sign_seed_keypair(kn->admin_pk, ks->admin_sk, seed);
+	ret = subkey_derive(ks->k_audit, SUBKEY_AUDIT, r->st.master); /* the old chain */
+	keyring2_self_keys(ks, rec, KEYRING_SLOT_USER, KEYRING_ROLE_ADMIN, r->st.stage_sec);
+	kn->signed_from = (uint64_t)next_seq;
+	memcpy(kn->file_mac, kr1->file_mac, sizeof kn->file_mac);
+	kn->file_size = kr1->file_size;
+	kn->dirty = 1; /* the transaction under way; the close reseals */
+	for (i = 0; !ret && i < kr1->nslots; i++) {
+		const struct keyring_slot *s1 = &kr1->slots[i];
+		struct keyring_slot s2;
+		char key[64];
+
+		if (s1->kind != KEYRING_SLOT_USER)
+			continue;
+		if (s1->state != KEYRING_SLOT_ACTIVE) {
+			ret = keyring2_slot_adopt(kn, s1);
+			continue;
+		}
+		stage_slot_key(s1->user_id, key);
+		if ((ret = stage_get(r, key, slot, sizeof slot, &have)) != CDOP_OK)
+			return ret;
+		ret = have ? keyring2_stage_parse(kr1, s1, slot, &s2) : CRYPTO_ERR_AUTH;
+		if (!ret)
+			ret = keyring2_slot_adopt(kn, &s2);
+		sodium_memzero(&s2, sizeof s2);
+	}
+	if (!ret)
+		ret = keyring2_recovery_new_self(kn, kdf, code, rk);
+	if (!ret)
+		ret = convert_recovery_keys(r, rk, ks, kn);
+	memcpy(buf, r->st.master, 32);
+	memcpy(buf + 32, ks->k_audit, 32);
+	for (i = 0; !ret && i < kn->nslots; i++) {
+		if (kn->slots[i].state != KEYRING_SLOT_ACTIVE)
+			continue;
+		ret = keyring2_grant_role(kn, rk, &kn->slots[i], &added);
+		if (!ret)
+			ret = keyring2_grant(kn, rk, kn->slots[i].user_id, GRANT_REG, 0, buf, 64);
+	}
+	sodium_memzero(buf, sizeof buf);
+	if (!ret)
+		ret = keyring2_admin_sign(kn, ks);
+out:
+	return ret ? reg_fail(r, ret == CRYPTO_ERR_NOMEM ? CDOP_ERR_NOMEM : CDOP_ERR_INTERNAL,
+			      "cannot make the v2 keyring: %s", crypto_strerror(ret)) : CDOP_OK;
+}
+
+/* In the switch's transaction: the staging rows go, the legacy re-seal is
+ * flagged for the first manager. */
+static int convert_next_seq(struct reg *r, int64_t *next_seq)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	db_prepare(r, &q, "SELECT coalesce(max(seq), 0) + 1 FROM audit");
+	if (db_step(&q) == DB_ROW)
+		*next_seq = db_column_int(&q, 0);
+	return db_finalize(&q);
+}
+
+static int convert_txn(struct reg *r)
+{
+	static const char *const sql[] = {
+		"DELETE FROM meta WHERE substr(key, 1, 11) = 'keyring_v2_'",
+		"INSERT OR REPLACE INTO meta(key, value) VALUES ('" ID_LEGACY_KEY "', '1')",
+	};
+	struct db_stmt q = DB_STMT_INIT;
+	int ret = CDOP_OK;
+	size_t i;
+
+	for (i = 0; !ret && i < sizeof sql / sizeof sql[0]; i++) {
+		db_prepare(r, &q, sql[i]);
+		db_run(&q);
+		ret = db_finalize(&q);
+	}
+	return ret;
+}
+
+int keys_convert(struct reg *r, const char *recovery_out, char code[RECOVERY_CODE_TEXT])
+{
+	struct keyring old = KEYRING_INIT, kn = KEYRING_INIT;
+	struct keyset *ks = NULL, *rk = NULL;
+	uint8_t rec[STAGE_ADMIN_BYTES], seed[32];
+	char who[1024], why[REG_ERR_MAX];
+	struct kdf_params kdf;
+	int64_t next_seq = 0;
+	int have, ret, wrote = 0;
+
+	if (r->st.kr.version != KEYRING_VERSION)
+		return reg_fail(r, CDOP_ERR_CONFLICT, "keyring '%s' already holds keys by "
+				"role (version 2): there is nothing to convert",
+				r->st.keys_path);
+	ret = stage_get(r, STAGE_ADMIN_KEY, rec, sizeof rec, &have);
+	if (ret)
+		return ret;
+	if (!have || !r->st.stage_sec)
+		return reg_fail(r, CDOP_ERR_CONFLICT, "the conversion is made by the admin "
+				"whose unlock started it (the staged keyring-admin key is "
+				"sealed to them)%s", have ? "" : ": no admin has unlocked yet");
+	ret = convert_unstaged(r, who, sizeof who);
+	if (!ret && *who)
+		ret = reg_fail(r, CDOP_ERR_CONFLICT, "not every active user has a v2 key "
+			       "slot yet: %s must unlock once (any command), or be given a "
+			       "new passphrase with 'recover' and unlock with it, or be "
+			       "disabled; then run the conversion again", who);
+	if (!ret)
+		ret = reg_kdf_params(r, &kdf);
+	if (ret)
+		return ret;
+	ks = keyset_new();
+	rk = keyset_new();
+	if (!ks || !rk) {
+		ret = keys_oom(r);
+		goto out;
+	}
+	ret = db_begin(r);
+	if (ret)
+		goto out;
+	ret = convert_next_seq(r, &next_seq);
+	if (!ret)
+		ret = convert_admin_seed(r, rec, seed);
+	if (!ret)
+		ret = convert_build(r, &kn, ks, rk, rec, seed, &kdf, next_seq, code);
+	if (!ret)
+		ret = convert_txn(r);
+	sodium_memzero(seed, sizeof seed);
+	if (!ret && !(r->st.k_reg_prev = secure_alloc(MASTER_KEY_BYTES)))
+		ret = keys_oom(r);
+	if (ret) {
+		db_rollback(r);
+		goto out;
+	}
+	/* From here the session is the v2 keyring's: the entry is signed with
+	 * the admin's new key, the commit is keys_commit's (.new, commit,
+	 * rename). */
+	old = r->st.kr;
+	r->st.kr = kn;
+	keyring_init(&kn);
+	memcpy(r->st.k_reg_prev, r->st.master, MASTER_KEY_BYTES);
+	memcpy(r->st.master, ks->k_reg, MASTER_KEY_BYTES);
+	r->st.ks = ks;
+	ret = audit_append(r, "key_convert", "register", "keyring converted to keys by "
+			   "role (version 2): new register key, slots as staged, new "
+			   "recovery code (docs/security.md 17)");
+	if (!ret && recovery_out) {
+		ret = reg_recovery_write(r, recovery_out, code);
+		wrote = !ret;
+		if (!ret && file_fsync_dir(recovery_out))
+			ret = reg_fail_field(r, CDOP_ERR_IO, "recovery-out", "cannot sync the "
+					     "directory of '%s'", recovery_out);
+	}
+	if (!ret)
+		ret = keys_commit(r);
+	if (ret && !r->st.in_txn) {
+		/* Committed, the rename failed: the next open completes it (and
+		 * the rekey); the code file stays, it is the register's now. */
+		ks = NULL;
+		goto out;
+	}
+	if (ret) {
+		db_rollback(r);
+		if (wrote)
+			(void)unlink(recovery_out);
+		keyring_release(&r->st.kr);
+		r->st.kr = old;
+		keyring_init(&old);
+		memcpy(r->st.master, r->st.k_reg_prev, MASTER_KEY_BYTES);
+		secure_free(r->st.k_reg_prev);
+		r->st.k_reg_prev = NULL;
+		r->st.ks = NULL;
+		goto out;
+	}
+	ks = NULL; /* the session's now */
+	r->st.rekey_due = 1;
+	ret = keys_rekey(r);
+	if (ret) {
+		snprintf(why, sizeof why, "%s", r->e.msg);
+		ret = reg_fail(r, CDOP_ERR_IO, "the conversion is committed, but the register "
+			       "could not be re-encrypted under its new key (%s); the next "
+			       "open finishes it", why);
+	}
+	else if (legacy_reg_drop(r))
+		ret = reg_keyring_save(r);
+out:
+	keyring_release(&old);
+	keyring_release(&kn);
+	keyset_free(ks);
+	keyset_free(rk);
+	sodium_memzero(rec, sizeof rec);
+	return ret;
+}
+
+int store_id_legacy_due(struct reg *r, int *due)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	*due = 0;
+	if (!v2(r) || !is_manager(r->st.ks) || !r->st.ks->id_have[0] ||
+	    r->st.ks->id_latest < 1)
+		return CDOP_OK;
+	db_prepare(r, &q, "SELECT 1 FROM meta WHERE key = '" ID_LEGACY_KEY "'");
+	*due = db_step(&q) == DB_ROW;
+	return db_finalize(&q);
+}
+
+int store_id_legacy_done(struct reg *r)
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	db_prepare(r, &q, "DELETE FROM meta WHERE key = '" ID_LEGACY_KEY "'");
+	db_run(&q);
+	return db_finalize(&q);
 }

@@ -956,6 +956,8 @@ static int reg_open_once(struct reg *r, const struct reg_open_opts *o)
 	    ((ret = reg_mark_dirty(r)) || (ret = keys_rekey(r))))
 		return ret;
 	ret = import_failures(r);
+	if (!ret)
+		ret = keys_stage_v1(r, o->flags);
 	return ret ? ret : keys_after_open(r, o->flags);
 fail_fd:
 	if (fd >= 0 && r->st.lock_fd != fd)
@@ -1035,7 +1037,7 @@ static int create_contents(struct reg *r, const struct reg_create_opts *o,
 }
 
 /* Writes the recovery code to TMP (O_EXCL, 0600) and fsyncs it. */
-static int recovery_write(struct reg *r, const char *tmp, const char *code)
+int reg_recovery_write(struct reg *r, const char *tmp, const char *code)
 {
 	char line[RECOVERY_CODE_TEXT + 1];
 	size_t n = (size_t)snprintf(line, sizeof line, "%s\n", code);
@@ -1152,7 +1154,7 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 		ret = reg_fail(r, CDOP_ERR_IO, "cannot write register '%s': %s",
 			       final_path, strerror(errno));
 	if (!ret && o->recovery_out)
-		ret = recovery_write(r, trec, o->recovery_code);
+		ret = reg_recovery_write(r, trec, o->recovery_code);
 	if (ret)
 		goto out;
 	/* Keyring, recovery code, then the register: its name is the commit. */

@@ -32,7 +32,7 @@ int signing_key(struct reg *r, struct sign_key *k)
 		if (!(r->st.ks->have & KEYSET_REPORT))
 			return reg_fail(r, CDOP_ERR_ACCESS, "the report-signing key is "
 					"held by the manager and analyst roles only%s",
-					r->st.kr.id_epoch ? "" : " (and is made when a "
+					!sodium_is_zero(r->st.kr.report_pk, 32) ? "" : " (and is made when a "
 					"manager first unlocks the register)");
 		crypto_sign_ed25519_sk_to_seed(seed, r->st.ks->report_sk);
 		ret = sign_keypair_from_seed(k, seed);
@@ -58,7 +58,7 @@ static int signing_pub(struct reg *r, struct sign_key *k)
 	if (r->st.kr.version != KEYRING_VERSION2 || !r->st.ks)
 		return signing_key(r, k);
 	*k = (struct sign_key)SIGN_KEY_INIT;
-	if (!r->st.kr.id_epoch)
+	if (sodium_is_zero(r->st.kr.report_pk, SIGN_PUBKEY_BYTES))
 		return reg_fail(r, CDOP_ERR_NOTFOUND, "this register has no report-signing "
 				"key yet: it is made when a manager first unlocks the "
 				"register");

@@ -105,6 +105,11 @@ struct store {
 	struct keyset *ks;
 	uint8_t *k_reg_prev;      /* the K_reg before a rotation, until rekeyed */
 	int rekey_due;            /* the database is still under k_reg_prev */
+	/* v1 keyring: the user's passphrase key from the unlock, until the
+	 * v2 slot is staged (keys_stage_v1; docs/security.md §17). */
+	uint8_t *stage_kek;
+	/* The creator admin's staged secrets, for `key convert` (§17). */
+	uint8_t *stage_sec;
 };
 
 /* Who is acting, and when: the user, their role and the clock. */
@@ -240,11 +245,26 @@ int store_id_seal(struct reg *r, const char *ctx, int64_t id, const char *text,
 /* *text is malloc'd, NUL-terminated; wipe it after use. */
 int store_id_open(struct reg *r, const char *ctx, int64_t id, const void *blob,
 		  size_t len, char **text);
+/* A converted v1 register (docs/security.md §17): *due is 1 while rows
+ * sealed under the legacy K_id (epoch 0) await a re-seal under the newest
+ * epoch and this session can make it (a manager holding both); the
+ * re-seal's transaction then calls store_id_legacy_done. */
+int store_id_legacy_due(struct reg *r, int *due);
+int store_id_legacy_done(struct reg *r);
 /* Keyed BLAKE2b-128 (manager-only key) of text, as 32 hex digits: equal
  * values match for duplicate checks without being readable. */
 int store_dup_hash(struct reg *r, const char *text, char out[33]);
 /* The audit chain key. */
 int store_audit_key(struct reg *r, uint8_t out[32]);
+/*
+ * Keyring v1 -> v2 (docs/security.md §17), `key convert`: by the admin whose
+ * unlock started the staging, once every active user has a staged slot.
+ * Writes the v2 keyring (new K_reg, the staged slots, a new recovery slot
+ * whose code is returned in code and, if recovery_out is not NULL, written
+ * there first, 0600), commits it with its audit entry as a key-slot change
+ * does, then re-encrypts the database under the new K_reg.
+ */
+int keys_convert(struct reg *r, const char *recovery_out, char code[RECOVERY_CODE_TEXT]);
 /* The register's age X25519 identity (manager, recovery; else
  * CDOP_ERR_ACCESS) and recipient (any role). */
 int store_age_identity(struct reg *r, uint8_t sk[32]);

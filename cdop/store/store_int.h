@@ -41,6 +41,8 @@ int keys_unlock(struct reg *r, const struct reg_open_opts *o,
 		const struct keyring_slot **slot);
 void keys_release(struct reg *r);
 int keys_after_open(struct reg *r, unsigned flags);
+/* A v1 register: stages the unlocking user's v2 slot (docs/security.md §17). */
+int keys_stage_v1(struct reg *r, unsigned flags);
 int keys_create(struct reg *r, struct reg_create_opts *o, const struct kdf_params *kdf);
 int keys_slot_set(struct reg *r, const char *name, int role, const char *pass,
 		  size_t passlen, const struct kdf_params *kdf);
@@ -50,5 +52,8 @@ int keys_db_key_text(struct reg *r, int prev, char **out);
 int keys_rekey(struct reg *r);
 int keys_commit(struct reg *r);
 int keys_pending(struct reg *r, unsigned flags);
+/* Writes "CODE\n" to a new file PATH (0600, O_EXCL, fsync'd); errors name
+ * the field recovery-out. */
+int reg_recovery_write(struct reg *r, const char *path, const char *code);
 
 #endif

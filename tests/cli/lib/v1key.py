@@ -6,6 +6,11 @@ database key derived from it (docs/security.md §4, "Version 1").
 
   v1key.py KEYS USER PASS REG SQL   print the sqlcipher output; exit 3 when
                                     the key does not open REG
+  v1key.py KEYS USER PASS --tryblobs BLOBS
+                                    the master key and each of its subkeys
+                                    on every sealed notification saved by
+                                    insider.py blobs (with cdop's AD and
+                                    none); exit 1 if any opens
 Nothing here calls cdop."""
 import ctypes, hashlib, struct, subprocess, sys
 
@@ -62,5 +67,28 @@ def main(keys, user, pw, reg, sql):
     sys.stdout.write(out)
 
 
+def tryblobs(keys, user, pw, path):
+    import json
+    m = master_key(keys, user, pw.encode())
+    cands = [m] + [subkey(m, i) for i in range(1, 16)]
+    opened = 0
+    for cid, h in json.load(open(path)):
+        b = bytes.fromhex(h)
+        epoch = struct.unpack_from("<I", b, 0)[0]
+        ad = b"cdop-id\0notification\0" + struct.pack("<qI", cid, epoch)
+        for k in cands:
+            for a in (ad, b""):
+                out, n = buf(len(b)), ctypes.c_ulonglong()
+                if na.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                        out, ctypes.byref(n), None, b[28:], ctypes.c_ulonglong(len(b) - 28),
+                        a, ctypes.c_ulonglong(len(a)), b[4:28], k) == 0:
+                    opened += 1
+                    print("v1key: case %d (epoch %d) opened" % (cid, epoch))
+    print("v1key: %d sealed notifications, %d opened" % (len(json.load(open(path))), opened))
+    sys.exit(1 if opened else 0)
+
+
 if __name__ == "__main__":
+    if sys.argv[4:5] == ["--tryblobs"]:
+        tryblobs(*sys.argv[1:4], sys.argv[5])
     main(*sys.argv[1:6])
