@@ -4,9 +4,9 @@
 # each fuzz target for a bounded time (CDOP_FUZZ_SECONDS, default 10) from
 # the sanitizer build (its fuzz_* programs: no third build).
 # Phases overlap where a core would otherwise idle: the sanitizer build runs
-# at a low priority (nice) while the normal tests run, which mostly wait on
-# locks, kill points and the browser at times. Timings: docs/operations.md,
-# "Test suite time".
+# at a low priority (nice) from the start, beside the normal build and the
+# normal tests, which wait on locks, kill points and the browser at times.
+# Timings: docs/operations.md, "Test suite time".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -25,11 +25,15 @@ normal_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 # (CDOP_FUZZ is on by default there).
 asan_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCDOP_SANITIZE=ON -DCMAKE_C_COMPILER=clang)
 
-phase "build (normal)"
-bash scripts/build.sh "$normal" "${normal_args[@]}"
-phase "build (asan), at low priority beside the normal tests"
+# The sanitizer build starts first, at low priority: it takes what the
+# normal build leaves idle (its configure and link steps use one core),
+# then what the normal tests leave.
+phase "build (asan), at low priority beside the normal build and tests"
 ( nice -n 15 bash scripts/build.sh "$asan" "${asan_args[@]}" ) >"$top/build-test-asan.log" 2>&1 &
 asan_build=$!
+trap 'kill "$asan_build" 2>/dev/null || true' EXIT
+phase "build (normal)"
+bash scripts/build.sh "$normal" "${normal_args[@]}"
 
 run_tests() { # VARIANT DIR
   local variant=$1 dir=$2 line f n
