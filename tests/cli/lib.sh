@@ -112,6 +112,71 @@ flip_byte() {
     dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
 }
 
+# py EXPR WHAT [N]: pass when the Python expression EXPR (d: the JSON in
+# $T/out) is true, else fail showing N (600) bytes of $T/out. One python
+# process (a coprocess, started at the first check) evaluates every check of
+# a test: a python start costs more than most cdop commands. A check in a
+# subshell (no coprocess there) starts its own.
+py() {
+  if py_eval "$T/out" "$1"; then pass; else fail "$2: $(head -c "${3:-600}" "$T/out")"; fi
+}
+PY_EVAL_SRC='
+import json, sys
+def field():
+    b = bytearray()
+    while True:
+        c = sys.stdin.buffer.read(1)
+        if not c:
+            sys.exit(0)
+        if c == b"\0":
+            return b.decode()
+        b += c
+def check(path, expr):
+    try:
+        d = json.load(open(path))
+        return bool(eval("(" + expr + "\n)", {"json": json, "sys": sys, "d": d}))
+    except Exception as e:
+        print("py: %s: %r" % (expr, e), file=sys.stderr)
+        return False
+if len(sys.argv) > 2:
+    sys.exit(0 if check(sys.argv[1], sys.argv[2]) else 1)
+while True:
+    path = field()
+    print(1 if check(path, field()) else 0, flush=True)
+'
+PY_EVAL_SHELL=
+# py_eval FILE EXPR: 0 when EXPR is true of the JSON in FILE (as py)
+py_eval() {
+  local ok
+  if [ "$PY_EVAL_SHELL" != "$BASHPID" ]; then
+    if [ "$BASHPID" != "$$" ]; then "$PYTHON3" -c "$PY_EVAL_SRC" "$1" "$2"; return; fi
+    coproc PY_EVAL { "$PYTHON3" -u -c "$PY_EVAL_SRC"; }
+    PY_EVAL_SHELL=$BASHPID
+  fi
+  printf '%s\0%s\0' "$1" "$2" >&"${PY_EVAL[1]}" && read -r ok <&"${PY_EVAL[0]}" && [ "$ok" = 1 ]
+}
+
+# fault_features LOG: "N kind:KIND file:NAME KIND" for each call in a log of
+# tests/crash/faultshim.c, NAME the file's name with its random parts as
+# "*" (temp names differ per run; the crash harnesses' samples cover every
+# kind and file): a part after a "-" that starts with 6 letters or digits,
+# or more with a digit or a capital among them.
+fault_features() {
+  awk '{ f = $3; if (f ~ /^#[0-9]+$/) f = "#unnamed"
+         n = split(f, part, "-"); g = part[1]
+         for (i = 2; i <= n; i++) {
+           p = part[i]; match(p, /^[A-Za-z0-9]+/); tok = substr(p, 1, RLENGTH)
+           if (RLENGTH == 6 || (RLENGTH > 6 && tok ~ /[0-9A-Z]/)) p = "*" substr(p, RLENGTH + 1)
+           g = g "-" p
+         }
+         print $1, "kind:" $2, "file:" g, $2 }' "$1"
+}
+
+# json_count [FILE]: the members of the JSON array of objects in FILE as cdop
+# prints it (standard input without FILE; jansson, two-space indent: each member opens with a line
+# "  {"). A python start per count cost more than the command it counts.
+json_count() { grep -c '^  {' "${1:--}" || true; }
+
 finish() {
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]

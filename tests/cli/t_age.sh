@@ -26,7 +26,7 @@ second_register() {
 # on2 USER ARGS: as, on the second register
 on2() { local keep=$REG; REG=$REG2; as "$@"; REG=$keep; }
 cases_in() { "$CDOP" --register "$1" --user mo --passphrase-file "$T/mo.pass" case list --json 2>/dev/null |
-  python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+  json_count; }
 
 second_register
 

@@ -15,15 +15,7 @@ EOF2
 as mo notify --json "$T/n.json"; expect_rc 0 "notify"
 A=$(cat "$T/out")
 as mo key show --age; R=$(cat "$T/out")
-py() {
-  if python3 - "$T/out" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ok = eval("(" + sys.argv[2] + "\n)")
-sys.exit(0 if ok else 1)
-PY
-  then pass; else fail "$2: $(head -c 600 "$T/out")"; fi
-}
+# py EXPR WHAT: lib.sh
 gp_report() { as mo case show "$A" --json; }
 
 # the agency's form (docs/guide.md "For agencies") and two documents

@@ -18,18 +18,10 @@ notify() { # FILE -> $CASE
   [ "$RC" -eq 0 ] || { echo "notify $1 failed: $(cat "$T/err")" >&2; exit 1; }
   CASE=$(cat "$T/out")
 }
-py() {
-  if python3 - "$T/out" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ok = eval("(" + sys.argv[2] + "\n)")
-sys.exit(0 if ok else 1)
-PY
-  then pass; else fail "$2: $(head -c 600 "$T/out")"; fi
-}
+# py EXPR WHAT: lib.sh
 audit_count() {
   as ada audit list --json
-  python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/out"
+  json_count "$T/out"
 }
 # reports REF: the case's agency_reports as the manager sees them, in $T/out
 reports() {

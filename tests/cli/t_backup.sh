@@ -6,19 +6,21 @@
 # the backup (admin passphrase then current, or the recovery code).
 . "$(dirname "$0")/lib.sh"
 
-# notify_json N LEN: a notification for child N with LEN characters of
-# circumstances, in $T/case-N.json
+# notify_json LEN N...: a notification for each child N with LEN characters
+# of circumstances, in $T/case-N.json (one python for all)
 notify_json() {
-  python3 - "$1" "$2" > "$T/case-$1.json" <<'PY'
+  python3 - "$T" "$@" <<'PY'
 import json, sys
-n, size = int(sys.argv[1]), int(sys.argv[2])
-print(json.dumps({
-  "child": {"forename": "Child%d" % n, "surname": "Surname%d" % n,
-            "date_of_birth": "2024-03-%02d" % (n % 28 + 1), "sex": "female",
-            "postcode": "SN1 1AA", "resident": True},
-  "death": {"date": "2025-05-03", "place": "home", "expected": "unexpected",
-            "circumstances": ("circumstances of case %d " % n * 400)[:size]},
-  "notified": {"date": "2025-05-04", "by_agency": "hospital"}}))
+size = int(sys.argv[2])
+for n in map(int, sys.argv[3:]):
+    with open("%s/case-%d.json" % (sys.argv[1], n), "w") as f:
+        print(json.dumps({
+          "child": {"forename": "Child%d" % n, "surname": "Surname%d" % n,
+                    "date_of_birth": "2024-03-%02d" % (n % 28 + 1), "sex": "female",
+                    "postcode": "SN1 1AA", "resident": True},
+          "death": {"date": "2025-05-03", "place": "home", "expected": "unexpected",
+                    "circumstances": ("circumstances of case %d " % n * 400)[:size]},
+          "notified": {"date": "2025-05-04", "by_agency": "hospital"}}), file=f)
 PY
 }
 
@@ -81,8 +83,8 @@ restore_as() {
 new_register
 add_user mo manager
 add_user pat panel
+notify_json 4000 1 2 3 4 5 6
 for n in 1 2 3 4 5 6; do
-  notify_json $n 4000
   as mo notify --json "$T/case-$n.json"; expect_rc 0 "notify $n"
 done
 

@@ -5,7 +5,7 @@
 export CDOP_TODAY=2025-10-01
 from_template  # new_register; add_user mo manager, pat panel, ann analyst
 M() { as mo "$@"; }
-count() { as mo case list --json; python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$T/out"; }
+count() { as mo case list --json; json_count "$T/out"; }
 
 cat > "$T/n.json" <<'EOJ'
 {"child": {"forename": "Ottoline", "surname": "Vexworthy", "nhs_number": "943 476 5919",

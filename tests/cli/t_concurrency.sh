@@ -14,22 +14,25 @@ bg_as() {
 }
 bg_rc() { cat "$T/bg-$1.rc"; }
 
+# notify_json N...: a notification for each child N in $T/case-N.json (one
+# python for all)
 notify_json() {
-  python3 - "$1" > "$T/case-$1.json" <<'PY'
+  python3 - "$T" "$@" <<'PY'
 import json, sys
-n = int(sys.argv[1])
-print(json.dumps({
-  "child": {"forename": "Child%d" % n, "surname": "Surname%d" % n,
-            "date_of_birth": "20%02d-%02d-%02d" % (10 + n % 7, n % 12 + 1, n % 28 + 1),
-            "sex": "male", "resident": True},
-  "death": {"date": "2025-05-03", "place": "home", "expected": "unexpected"},
-  "notified": {"date": "2025-05-04", "by_agency": "hospital"}}))
+for n in map(int, sys.argv[2:]):
+    with open("%s/case-%d.json" % (sys.argv[1], n), "w") as f:
+        print(json.dumps({
+          "child": {"forename": "Child%d" % n, "surname": "Surname%d" % n,
+                    "date_of_birth": "20%02d-%02d-%02d" % (10 + n % 7, n % 12 + 1, n % 28 + 1),
+                    "sex": "male", "resident": True},
+          "death": {"date": "2025-05-03", "place": "home", "expected": "unexpected"},
+          "notified": {"date": "2025-05-04", "by_agency": "hospital"}}), file=f)
 PY
 }
 
 new_register
 add_user mo manager
-for n in $(seq 1 24); do notify_json "$n"; done
+notify_json $(seq 1 24)
 mkpass u1; mkpass u2
 
 # -- two user adds started together: both succeed, both present

@@ -8,15 +8,7 @@
 from_template
 export CDOP_TODAY=2025-06-10
 
-py() {
-  if python3 - "$T/out" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ok = eval("(" + sys.argv[2] + "\n)")
-sys.exit(0 if ok else 1)
-PY
-  then pass; else fail "$2: $(head -c 600 "$T/out")"; fi
-}
+# py EXPR WHAT: lib.sh
 cat > "$T/a.json" <<'EOF'
 {"child": {"forename": "Ottoline", "surname": "Vexworthy", "date_of_birth": "2024-03-01",
            "sex": "female", "nhs_number": "9434765919", "postcode": "ZZ9 4QQ", "resident": true,

@@ -12,24 +12,29 @@
 #     HTML; backup: restores)
 #   - init and restore: everything or nothing at the target, and the same
 #     command run again succeeds
-# CI runs a sample of points per command (spread over the calls that are
-# not page writes, plus a page write or two), kills and EIO alternating.
-# Under the sanitizers (CDOP_SANITIZED=1, scripts/test.sh), where every
-# command costs several times more, every second point of that sample,
-# from the first or the second in turn per command: the normal run has
-# already checked each sampled point's outcome, and the sanitizers look for
-# memory errors on paths (recovery, error returns) that the half still
-# walks for every command.
-# The full run, every point of every command with kill, eio and enospc:
-#   CDOP_FAULT_FULL=1 ctest -R cli/t_faults --output-on-failure
+# CI (scripts/test.sh, both the normal and the sanitizer run) runs a
+# deterministic sample of points: every command at least once, and every
+# kind of call and every file that any command's calls touch at least
+# once. Per command, in the order below, the sample takes the call that
+# adds the most not yet covered (kind, file) features (the first such in
+# call order), and goes on while a call still adds one; a command that
+# adds none gets its middle or, every second command, its last call that is
+# not a page write (one before its commit, one after). The modes
+# rotate kill, eio, kill, enospc over the points. The test prints the
+# features it covered and fails if one of the logged ones was missed.
+# The full run, every point of every command with kill, eio and enospc,
+# and user add/disable/passwd as well: CDOP_FULL=1 (docs/operations.md,
+# "Test suite time", has its last counts and outcomes):
+#   CDOP_FULL=1 ctest -R cli/t_faults --output-on-failure
 # (or CDOP_BIN=build/cdop-test CDOP_FAULTSHIM=build/libcdop_faultshim.so
-#  CDOP_FAULT_FULL=1 bash tests/cli/t_faults.sh). CDOP_FAULT_ONLY=NAME runs
-# one command; CDOP_FAULT_USERS=1 adds user add/disable/passwd/recover.
+#  CDOP_FULL=1 bash tests/cli/t_faults.sh). CDOP_FAULT_ONLY=NAME runs
+# one command; CDOP_FAULT_FULL=1 every point without the user commands,
+# CDOP_FAULT_USERS=1 the user commands alone added.
 . "$(dirname "$0")/lib.sh"
 export CDOP_TODAY=2026-03-31
 SHIM=${CDOP_FAULTSHIM:?CDOP_FAULTSHIM must point at libcdop_faultshim.so}
-FULL=${CDOP_FAULT_FULL:-0}
-SAMPLE=${CDOP_FAULT_SAMPLE:-2}
+FULL=${CDOP_FAULT_FULL:-${CDOP_FULL:-0}}
+USERS=${CDOP_FAULT_USERS:-${CDOP_FULL:-0}}
 W="$T/w"; S="$T/scratch"; mkdir -p "$W" "$S"
 REG="$W/reg.cdop"
 from_template
@@ -99,7 +104,7 @@ COMMANDS=(
   "restore|ada|restore $T/base.bak --to $W/new.cdop|new.cdop new.cdop.keys"
   "init|ada|init --admin ada --kdf test --recovery-out $W/rec.txt|new.cdop new.cdop.keys rec.txt"
 )
-if [ "${CDOP_FAULT_USERS:-0}" = 1 ]; then
+if [ "$USERS" = 1 ]; then
   mkpass zed; mkpass newpass
   COMMANDS+=(
     "user_add|ada|user add zed --role panel --new-passphrase-file $T/zed.pass|"
@@ -123,14 +128,18 @@ run_cmd() {
 state() {
   cp "$REG" "$S/reg.cdop"; cp "$REG.keys" "$S/reg.cdop.keys"
   local a d u
-  a=$("$CDOP" --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json </dev/null 2>/dev/null |
-      python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  "$CDOP" --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json \
+    </dev/null >"$S/audit.json" 2>/dev/null
+  a=$(json_count "$S/audit.json")
   u=$("$CDOP" --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" user list --json </dev/null 2>/dev/null | sha1sum | cut -c1-12)
   d=$("$CDOP" --register "$S/reg.cdop" --user mo --passphrase-file "$T/mo.pass" export --out - </dev/null 2>/dev/null | sha1sum | cut -c1-12)
   echo "$d$u $a"
 }
 strays() { ls -A "$W" | grep -v -x -e reg.cdop -e reg.cdop.keys $(for f in $1; do printf -- '-e %s ' "$f"; done) | tr '\n' ' '; }
 
+ROTATE=(kill eio kill enospc)
+: > "$T/covered"; : > "$T/logged"
+base_state=$(reset_base; state)
 total_points=0; summary=""; ci=0
 for spec in "${COMMANDS[@]}"; do
   IFS='|' read -r name user args outs <<<"$spec"
@@ -138,33 +147,39 @@ for spec in "${COMMANDS[@]}"; do
   [ -n "${CDOP_FAULT_ONLY:-}" ] && [ "$CDOP_FAULT_ONLY" != "$name" ] && continue
   # a clean run: the new state, and how many points the command has
   reset_base
-  old=$(state)
   rm -f "$T/log"
   run_cmd "$name" "$user" "$args" LD_PRELOAD="$SHIM" CDOP_FAULT_LOG="$T/log"
   [ "$CRC" -eq 0 ] && pass || { fail "$name: clean run exit $CRC: $(head -c 300 "$T/cerr")"; continue; }
   new=$(state)
   if [ "$name" = export ]; then cp "$W/e.jsonl" "$T/clean-export"; fi
   n=$(wc -l < "$T/log")
-  # the points: every one (full), or a sample spread over the calls that
-  # are not page writes, and one page write
+  fault_features "$T/log" > "$T/feat"; sort -u "$T/feat" >> "$T/logged"
+  # the points: every one (full), or the sample (see the top of the file)
   if [ "$FULL" = 1 ]; then
     points=$(seq 1 "$n"); modes="kill eio enospc"
   else
-    points=$(awk -v k="$SAMPLE" '$2 != "pwrite" { a[++m] = $1 } $2 == "pwrite" { p[++q] = $1 }
-      END { for (i = 1; i <= k; i++) { j = int((i - 0.5) * m / k) + 1; if (j <= m) print a[j] }
-            if (q) print p[int(q / 2) + 1] }' "$T/log" | sort -n -u)
+    points=$(awk -v cov="$T/covered" -v ci="$ci" 'FILENAME == cov { have[$0] = 1; next }
+      { pt[++m] = $1; f[m, 1] = $2; f[m, 2] = $3; if ($4 != "pwrite") np[++k] = $1 }
+      END {
+        for (;;) {
+          best = 0; gain = 0
+          for (i = 1; i <= m; i++) {
+            g = !(f[i, 1] in have) + !(f[i, 2] in have)
+            if (g > gain) { gain = g; best = i }
+          }
+          if (!best) break
+          print pt[best]; have[f[best, 1]] = 1; have[f[best, 2]] = 1; took = 1
+        }
+        if (!took) print np[ci % 2 ? int((k + 1) / 2) : k]
+      }' "$T/covered" "$T/feat" | sort -n)
     modes=sample
-    if [ "${CDOP_SANITIZED:-0}" = 1 ]; then
-      half=$(echo "$points" | awk -v o=$((ci % 2)) 'NR % 2 == o')
-      [ -n "$half" ] || half=$(echo "$points" | head -1)
-      points=$half
-    fi
+    for p in $points; do awk -v p="$p" '$1 == p { print $2; print $3 }' "$T/feat"; done >> "$T/covered"
   fi
   outcomes=""
   for p in $points; do
-    kind=$(awk -v p="$p" '$1 == p { print $2 }' "$T/log")
+    kind=$(awk -v p="$p" '$1 == p { print $4 "@" substr($3, 6) }' "$T/feat")
     for mode in $modes; do
-      [ "$FULL" != 1 ] && { [ $(( p % 2 )) -eq 0 ] && mode=kill || mode=eio; }
+      [ "$FULL" != 1 ] && mode=${ROTATE[total_points % 4]}
       total_points=$((total_points + 1))
       reset_base
       run_cmd "$name" "$user" "$args" LD_PRELOAD="$SHIM" CDOP_FAULT_AT="$p" CDOP_FAULT_MODE="$mode"
@@ -200,8 +215,8 @@ for spec in "${COMMANDS[@]}"; do
       as ada check
       expect_rc 0 "$where: check afterwards"
       st=$(state)
-      if [ "$st" = "$old" ]; then res=old; elif [ "$st" = "$new" ]; then res=new; else
-        res=mixed; fail "$where: neither old nor new state ($st; old $old, new $new)"; fi
+      if [ "$st" = "$base_state" ]; then res=old; elif [ "$st" = "$new" ]; then res=new; else
+        res=mixed; fail "$where: neither old nor new state ($st; old $base_state, new $new)"; fi
       for u in pat ann; do # ada and mo unlocked for check and state
         as "$u" key show; expect_rc 0 "$where: $u unlocks"
       done
@@ -256,5 +271,10 @@ if [ -z "${CDOP_FAULT_ONLY:-}" ]; then
   expect_err "not closed cleanly" "the next command rechecks"
   as mo case list --json; grep -q Gamma "$T/out" && pass || fail "the committed case is gone"
 fi
-echo "points: $total_points (exit code and outcome per point: CALL:KIND:MODE:EXIT:STATE)$summary"
+echo "points: $total_points (exit code and outcome per point: CALL:KIND@FILE:MODE:EXIT:STATE)$summary"
+if [ "$FULL" != 1 ] && [ -z "${CDOP_FAULT_ONLY:-}" ]; then
+  missed=$(sort -u "$T/logged" | awk '{ print $2; print $3 }' | sort -u | grep -v -x -F -f "$T/covered" | tr '\n' ' ')
+  echo "sample covers: $(sort -u "$T/covered" | tr '\n' ' ')"
+  [ -z "$missed" ] && pass || fail "the sample missed: $missed"
+fi
 finish

@@ -12,15 +12,7 @@
 export CDOP_TODAY=2025-06-10
 INS="/usr/bin/python3 $SRC/tests/cli/insider.py"
 
-py() {
-  if python3 - "$T/out" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ok = eval("(" + sys.argv[2] + "\n)")
-sys.exit(0 if ok else 1)
-PY
-  then pass; else fail "$2: $(head -c 800 "$T/out")"; fi
-}
+# py EXPR WHAT: lib.sh
 
 from_template
 cat > "$T/n.json" <<'EOF'

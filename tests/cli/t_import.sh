@@ -8,11 +8,10 @@ GEN="$SRC/bench/gen_cases.py"
 from_template  # new_register; add_user mo manager, pat panel, ann analyst
 
 # count: the number of cases the manager sees
-count() { as mo case list --json; python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/out"; }
+count() { as mo case list --json; json_count "$T/out"; }
 # imports: the number of import entries in the audit trail
-imports() { as ada audit list --json; python3 -c '
-import json, sys
-print(sum(1 for e in json.load(open(sys.argv[1])) if e["action"] == "import"))' "$T/out"; }
+# (the audit list is printed one member a line: one "action" line each)
+imports() { as ada audit list --json; grep -c '^    "action": "import",$' "$T/out"; }
 
 # -- a synthetic data set with every part of the format
 python3 "$GEN" 200 42 > "$T/gen.jsonl"
@@ -109,70 +108,72 @@ PY
 # -- bad lines: each breaks one rule on line 6 of 10; exit 1, the line and
 #    the field named, nothing written
 python3 "$GEN" 10 43 --surname-prefix Zz > "$T/good10.jsonl"
-# mk_bad NAME: $T/bad.jsonl = good10 with line 6 broken as NAME says
+# mk_bad NAME...: $T/bad-NAME.jsonl = good10 with line 6 broken as NAME
+# says, for each NAME (one python for all of them)
 mk_bad() {
-  python3 - "$T/good10.jsonl" "$T/bad.jsonl" "$1" <<'PY'
+  python3 - "$T/good10.jsonl" "$T/bad-%s.jsonl" "$@" <<'PY'
 import json, sys
-src, dst, what = sys.argv[1:]
+src, dst = sys.argv[1:3]
 lines = open(src).read().splitlines()
-L = [json.loads(l) for l in lines]
-x = L[5]
-n = x['notification']; c = n['child']; d = n['death']; nt = n['notified']
-def only_notification():
-    for k in ('rapid_response', 'agency_reports', 'review'):
-        x.pop(k, None)
-    x['status'] = 'notified'
-def review():
-    return {"category": 5, "domains": {"child": 1, "social_environment": 1,
-            "physical_environment": 1, "service_provision": 1}, "modifiable": "no",
-            "meeting_date": "2025-05-15"}
-if what == 'nhs':            c['nhs_number'] = '1234567890'
-elif what == 'nhs_short':    c['nhs_number'] = '943476591'
-elif what == 'date':         d['date'] = '2024-02-30'
-elif what == 'dob_after':    only_notification(); c['date_of_birth'] = d['date']; d['date'] = '2010-01-01'; c['date_of_birth'] = '2010-01-02'
-elif what == 'death_after':  only_notification(); nt['date'] = d['date']; d['date'] = '2025-05-20'; nt['date'] = '2025-05-19'
-elif what == 'future':       only_notification(); nt['date'] = '2025-06-02'
-elif what == 'age18':        only_notification(); d['date'] = '2025-05-01'; nt['date'] = '2025-05-02'; c['date_of_birth'] = '2007-05-01'
-elif what == 'required':     del c['forename']
-elif what == 'unknown_member': c['shoe_size'] = 3
-elif what == 'sex':          c['sex'] = 'femal'
-elif what == 'ethnicity':    c['ethnicity'] = 'Q'
-elif what == 'place':        d['place'] = 'car'
-elif what == 'expected':     d['expected'] = 'maybe'
-elif what == 'looked_after': c['looked_after'] = 'perhaps'
-elif what == 'cpp':          c['child_protection_plan'] = 'perhaps'
-elif what == 'by_agency':    nt['by_agency'] = 'fire'
-elif what == 'rr_action':    x['rapid_response'] = [{"action": "dance", "on": d['date']}]
-elif what == 'rr_before':    x['rapid_response'] = [{"action": "home_visit", "on": "2000-01-01"}]
-elif what == 'agency':       x['agency_reports'] = [{"agency": "mayor", "requested": nt['date']}]
-elif what == 'status':       x['status'] = 'lost'
-elif what == 'status_review': x.pop('review', None); x['status'] = 'reviewed'
-elif what == 'category':     r = review(); r['category'] = 11; x['review'] = r
-elif what == 'domain':       r = review(); r['domains']['child'] = 3; x['review'] = r
-elif what == 'modifiable':   r = review(); r['modifiable'] = 'maybe'; x['review'] = r
-elif what == 'contradiction': r = review(); r['domains']['child'] = 2; x['review'] = r
-elif what == 'insufficient': r = review(); r['modifiable'] = 'insufficient_information'; x['review'] = r
-elif what == 'theme':        r = review(); r['themes'] = ['weather']; x['review'] = r
-elif what == 'owner':        r = review(); r['recommendations'] = [{"text": "t", "owner": "mayor", "due": "2026-01-01"}]; x['review'] = r
-elif what == 'dup_nhs':      c['nhs_number'] = L[1]['notification']['child']['nhs_number']
-elif what == 'dup_person':
-    o = L[1]['notification']
-    o['child'].pop('nhs_number', None); c.pop('nhs_number', None)
-    c['surname'] = o['child']['surname'].upper(); c['date_of_birth'] = o['child']['date_of_birth']
-    d['date'] = o['death']['date']; nt['date'] = o['notified']['date']
-    only_notification()
-elif what == 'dup_register': pass  # replaced below
-else: raise SystemExit('unknown mutation ' + what)
-out = [json.dumps(y) for y in L]
-if what == 'dup_register':
-    out[5] = open(sys.argv[1].replace('good10', 'gen')).readline().rstrip('\n')
-open(dst, 'w').write('\n'.join(out) + '\n')
+for what in sys.argv[3:]:
+    L = [json.loads(l) for l in lines]
+    x = L[5]
+    n = x['notification']; c = n['child']; d = n['death']; nt = n['notified']
+    def only_notification():
+        for k in ('rapid_response', 'agency_reports', 'review'):
+            x.pop(k, None)
+        x['status'] = 'notified'
+    def review():
+        return {"category": 5, "domains": {"child": 1, "social_environment": 1,
+                "physical_environment": 1, "service_provision": 1}, "modifiable": "no",
+                "meeting_date": "2025-05-15"}
+    if what == 'nhs':            c['nhs_number'] = '1234567890'
+    elif what == 'nhs_short':    c['nhs_number'] = '943476591'
+    elif what == 'date':         d['date'] = '2024-02-30'
+    elif what == 'dob_after':    only_notification(); c['date_of_birth'] = d['date']; d['date'] = '2010-01-01'; c['date_of_birth'] = '2010-01-02'
+    elif what == 'death_after':  only_notification(); nt['date'] = d['date']; d['date'] = '2025-05-20'; nt['date'] = '2025-05-19'
+    elif what == 'future':       only_notification(); nt['date'] = '2025-06-02'
+    elif what == 'age18':        only_notification(); d['date'] = '2025-05-01'; nt['date'] = '2025-05-02'; c['date_of_birth'] = '2007-05-01'
+    elif what == 'required':     del c['forename']
+    elif what == 'unknown_member': c['shoe_size'] = 3
+    elif what == 'sex':          c['sex'] = 'femal'
+    elif what == 'ethnicity':    c['ethnicity'] = 'Q'
+    elif what == 'place':        d['place'] = 'car'
+    elif what == 'expected':     d['expected'] = 'maybe'
+    elif what == 'looked_after': c['looked_after'] = 'perhaps'
+    elif what == 'cpp':          c['child_protection_plan'] = 'perhaps'
+    elif what == 'by_agency':    nt['by_agency'] = 'fire'
+    elif what == 'rr_action':    x['rapid_response'] = [{"action": "dance", "on": d['date']}]
+    elif what == 'rr_before':    x['rapid_response'] = [{"action": "home_visit", "on": "2000-01-01"}]
+    elif what == 'agency':       x['agency_reports'] = [{"agency": "mayor", "requested": nt['date']}]
+    elif what == 'status':       x['status'] = 'lost'
+    elif what == 'status_review': x.pop('review', None); x['status'] = 'reviewed'
+    elif what == 'category':     r = review(); r['category'] = 11; x['review'] = r
+    elif what == 'domain':       r = review(); r['domains']['child'] = 3; x['review'] = r
+    elif what == 'modifiable':   r = review(); r['modifiable'] = 'maybe'; x['review'] = r
+    elif what == 'contradiction': r = review(); r['domains']['child'] = 2; x['review'] = r
+    elif what == 'insufficient': r = review(); r['modifiable'] = 'insufficient_information'; x['review'] = r
+    elif what == 'theme':        r = review(); r['themes'] = ['weather']; x['review'] = r
+    elif what == 'owner':        r = review(); r['recommendations'] = [{"text": "t", "owner": "mayor", "due": "2026-01-01"}]; x['review'] = r
+    elif what == 'dup_nhs':      c['nhs_number'] = L[1]['notification']['child']['nhs_number']
+    elif what == 'dup_person':
+        o = L[1]['notification']
+        o['child'].pop('nhs_number', None); c.pop('nhs_number', None)
+        c['surname'] = o['child']['surname'].upper(); c['date_of_birth'] = o['child']['date_of_birth']
+        d['date'] = o['death']['date']; nt['date'] = o['notified']['date']
+        only_notification()
+    elif what == 'dup_register': pass  # replaced below
+    else: raise SystemExit('unknown mutation ' + what)
+    out = [json.dumps(y) for y in L]
+    if what == 'dup_register':
+        out[5] = open(sys.argv[1].replace('good10', 'gen')).readline().rstrip('\n')
+    open(dst % what, 'w').write('\n'.join(out) + '\n')
 PY
 }
 # bad_case NAME FIELD [TEXT]: line 6 broken as NAME is refused, naming FIELD
 # (and saying TEXT)
 bad_case() {
-  mk_bad "$1"
+  cp "$T/bad-$1.jsonl" "$T/bad.jsonl"
   as mo import "$T/bad.jsonl"
   expect_rc 1 "bad line ($1)"
   expect_err "line 6: " "bad line ($1): names the line"
@@ -182,6 +183,10 @@ bad_case() {
   [ "$(count)" = 200 ] && pass || fail "bad line ($1): case count changed"
 }
 before=$(imports)
+mk_bad nhs nhs_short date dob_after death_after future age18 required \
+  unknown_member sex ethnicity place expected looked_after cpp by_agency \
+  rr_action rr_before agency status status_review category domain modifiable \
+  contradiction insufficient theme owner dup_nhs dup_person dup_register
 bad_case nhs            "notification.child.nhs_number"
 bad_case nhs_short      "notification.child.nhs_number"
 bad_case date           "notification.death.date"
@@ -249,7 +254,7 @@ expect_out "would import 10 cases" "dry run: report"
 expect_out "nothing was written" "dry run: says so"
 [ "$(count)" = 200 ] && pass || fail "dry run wrote cases"
 [ "$(imports)" = "$before" ] && pass || fail "dry run was audited as an import"
-mk_bad nhs
+cp "$T/bad-nhs.jsonl" "$T/bad.jsonl"
 as mo import --dry-run "$T/bad.jsonl"
 expect_rc 1 "dry run of a bad file"
 expect_err "line 6: notification.child.nhs_number" "dry run of a bad file: message"

@@ -56,7 +56,7 @@ review() { # category modifiable domains(child social physical service) [themes]
  "referred_for_review": false}
 EOJ
 }
-audit_len() { as ada audit list --json; python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$T/out"; }
+audit_len() { as ada audit list --json; json_count "$T/out"; }
 
 # -- each rule: exit 1, clear message, nothing written
 before=$(audit_len)

@@ -6,15 +6,7 @@
 from_template
 export CDOP_TODAY=2025-06-10
 
-py() {
-  if python3 - "$T/out" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ok = eval("(" + sys.argv[2] + "\n)")
-sys.exit(0 if ok else 1)
-PY
-  then pass; else fail "$2: $(head -c 600 "$T/out")"; fi
-}
+# py EXPR WHAT: lib.sh
 # mknote FILE FORENAME SURNAME DOB DEATH EXPECTED NOTIFIED [NHS] [POSTCODE]
 mknote() {
   local extra=""

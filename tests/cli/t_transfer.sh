@@ -7,15 +7,7 @@
 export CDOP_TODAY=2025-06-20
 from_template
 M() { as mo "$@"; [ "$RC" -eq 0 ] || fail "mo $*: exit $RC: $(head -c 300 "$T/err")"; }
-py() {
-  if python3 - "$T/out" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ok = eval("(" + sys.argv[2] + "\n)")
-sys.exit(0 if ok else 1)
-PY
-  then pass; else fail "$2: $(head -c 600 "$T/out")"; fi
-}
+# py EXPR WHAT: lib.sh
 # the home register: unrelated keys
 HOME_REG="$T/home.cdop"
 "$CDOP" --register "$HOME_REG" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \

@@ -7,8 +7,10 @@
  * that call fail with EIO or ENOSPC (eio, enospc) and lets the program go
  * on. Writes to descriptors 0-2 (the terminal, pipes of the test) are not
  * counted. CDOP_FAULT_LOG names a file that gets one line per counted call
- * ("N KIND") and, for the faulted call, "N KIND fault MODE"; it is how the
- * harness learns how many points a command has and what each one is.
+ * ("N KIND FILE", FILE the file's name without its directory: the target
+ * of a rename or link) and, for the faulted call, "N KIND FILE fault
+ * MODE"; it is how the harness learns how many points a command has and
+ * what each one is (the CI sample covers every kind and every file).
  * CDOP_FAULT_KINDS (say "fsync,rename,link,unlink") limits the counted
  * calls to those kinds (fdatasync is an fsync, renameat a rename, and so
  * on); the others pass through uncounted. The one shim serves both crash
@@ -82,21 +84,42 @@ static ssize_t raw_write(int fd, const void *p, size_t n)
 	return real_write(fd, p, n);
 }
 
-static void note(long n, const char *kind, const char *extra)
+/* The name of the file behind FD or at PATH, without its directory, in
+ * BUF ("?" when unknown). */
+static const char *file_name(int fd, const char *path, char *buf, size_t size)
 {
-	char line[128];
+	char proc[64];
+	const char *slash;
+	ssize_t len;
+
+	if (!path) {
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		len = readlink(proc, buf, size - 1);
+		if (len < 0)
+			return "?";
+		buf[len] = '\0';
+		path = buf;
+	}
+	slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static void note(long n, const char *kind, int fd, const char *path, const char *extra)
+{
+	char line[640], name[512];
 	int len;
 
 	if (log_fd < 0)
 		return;
-	len = snprintf(line, sizeof line, "%ld %s%s\n", n, kind, extra);
+	len = snprintf(line, sizeof line, "%ld %s %s%s\n", n, kind,
+		       file_name(fd, path, name, sizeof name), extra);
 	if (len > 0)
 		(void)raw_write(log_fd, line, (size_t)len);
 }
 
-/* 1 when this call is the one to fail (errno set); never returns when
- * the process is to be killed. */
-static int hit(const char *kind)
+/* 1 when this call (on descriptor FD, or PATH when not NULL) is the one
+ * to fail (errno set); never returns when the process is to be killed. */
+static int hit(const char *kind, int fd, const char *path)
 {
 	long n;
 
@@ -105,10 +128,10 @@ static int hit(const char *kind)
 	n = ++calls;
 
 	if (n != fault_at) {
-		note(n, kind, "");
+		note(n, kind, fd, path, "");
 		return 0;
 	}
-	note(n, kind, fault_errno ? (fault_errno == EIO ? " fault eio" : " fault enospc") :
+	note(n, kind, fd, path, fault_errno ? (fault_errno == EIO ? " fault eio" : " fault enospc") :
 	     " fault kill");
 	if (!fault_errno) {
 		kill(getpid(), SIGKILL);
@@ -121,7 +144,7 @@ static int hit(const char *kind)
 
 ssize_t write(int fd, const void *p, size_t n)
 {
-	if (fd > 2 && fd != log_fd && hit("write"))
+	if (fd > 2 && fd != log_fd && hit("write", fd, NULL))
 		return -1;
 	return raw_write(fd, p, n);
 }
@@ -129,7 +152,7 @@ ssize_t write(int fd, const void *p, size_t n)
 ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
 {
 	REAL(ssize_t, pwrite, (int, const void *, size_t, off_t));
-	if (hit("pwrite"))
+	if (hit("pwrite", fd, NULL))
 		return -1;
 	return real_pwrite(fd, p, n, off);
 }
@@ -137,7 +160,7 @@ ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
 ssize_t pwrite64(int fd, const void *p, size_t n, off_t off)
 {
 	REAL(ssize_t, pwrite64, (int, const void *, size_t, off_t));
-	if (hit("pwrite"))
+	if (hit("pwrite", fd, NULL))
 		return -1;
 	return real_pwrite64(fd, p, n, off);
 }
@@ -145,7 +168,7 @@ ssize_t pwrite64(int fd, const void *p, size_t n, off_t off)
 ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
 	REAL(ssize_t, writev, (int, const struct iovec *, int));
-	if (fd > 2 && hit("write"))
+	if (fd > 2 && hit("write", fd, NULL))
 		return -1;
 	return real_writev(fd, iov, cnt);
 }
@@ -153,7 +176,7 @@ ssize_t writev(int fd, const struct iovec *iov, int cnt)
 int fsync(int fd)
 {
 	REAL(int, fsync, (int));
-	if (hit("fsync"))
+	if (hit("fsync", fd, NULL))
 		return -1;
 	return real_fsync(fd);
 }
@@ -161,7 +184,7 @@ int fsync(int fd)
 int fdatasync(int fd)
 {
 	REAL(int, fdatasync, (int));
-	if (hit("fsync"))
+	if (hit("fsync", fd, NULL))
 		return -1;
 	return real_fdatasync(fd);
 }
@@ -169,7 +192,7 @@ int fdatasync(int fd)
 int rename(const char *a, const char *b)
 {
 	REAL(int, rename, (const char *, const char *));
-	if (hit("rename"))
+	if (hit("rename", -1, b))
 		return -1;
 	return real_rename(a, b);
 }
@@ -177,7 +200,7 @@ int rename(const char *a, const char *b)
 int renameat(int da, const char *a, int db, const char *b)
 {
 	REAL(int, renameat, (int, const char *, int, const char *));
-	if (hit("rename"))
+	if (hit("rename", -1, b))
 		return -1;
 	return real_renameat(da, a, db, b);
 }
@@ -185,7 +208,7 @@ int renameat(int da, const char *a, int db, const char *b)
 int link(const char *a, const char *b)
 {
 	REAL(int, link, (const char *, const char *));
-	if (hit("link"))
+	if (hit("link", -1, b))
 		return -1;
 	return real_link(a, b);
 }
@@ -193,7 +216,7 @@ int link(const char *a, const char *b)
 int linkat(int da, const char *a, int db, const char *b, int flags)
 {
 	REAL(int, linkat, (int, const char *, int, const char *, int));
-	if (hit("link"))
+	if (hit("link", -1, b))
 		return -1;
 	return real_linkat(da, a, db, b, flags);
 }
@@ -201,7 +224,7 @@ int linkat(int da, const char *a, int db, const char *b, int flags)
 int unlink(const char *a)
 {
 	REAL(int, unlink, (const char *));
-	if (hit("unlink"))
+	if (hit("unlink", -1, a))
 		return -1;
 	return real_unlink(a);
 }
@@ -209,7 +232,7 @@ int unlink(const char *a)
 int unlinkat(int d, const char *a, int flags)
 {
 	REAL(int, unlinkat, (int, const char *, int));
-	if (hit("unlink"))
+	if (hit("unlink", -1, a))
 		return -1;
 	return real_unlinkat(d, a, flags);
 }
@@ -218,7 +241,7 @@ int unlinkat(int d, const char *a, int flags)
 int fflush(FILE *f)
 {
 	REAL(int, fflush, (FILE *));
-	if (f && f != stdout && f != stderr && fileno(f) > 2 && hit("fflush"))
+	if (f && f != stdout && f != stderr && fileno(f) > 2 && hit("fflush", fileno(f), NULL))
 		return EOF;
 	return real_fflush(f);
 }
