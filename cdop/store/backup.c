@@ -732,7 +732,11 @@ static int restore_verify_open(struct reg *r, const struct backup_restore_opts *
 }
 
 /* Keyring first: a cdop that finds PATH also finds PATH.keys. Both are in
- * one directory, so the second file_place's fsync covers the first link. */
+ * one directory, so the second file_place's fsync covers the first link.
+ * The keyring is linked, not moved: until PATH appears (the commit) its
+ * temp name stays, so a retry after a kill recognises PATH.keys as this
+ * restore's own (reg_interrupted_cleanup) instead of refusing it; the temp
+ * name goes with the others at the end (restore_tmp_remove). */
 static int restore_place(struct reg *r, const char *path, const struct restore_tmp *t)
 {
 	char keys[PATH_MAX];
@@ -740,7 +744,7 @@ static int restore_place(struct reg *r, const char *path, const struct restore_t
 
 	if (snprintf(keys, sizeof keys, "%s.keys", path) >= (int)sizeof keys)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "to", "path too long");
-	if (file_place(t->keys, keys, FILE_EXCL) == -1)
+	if (link(t->keys, keys) == -1)
 		return errno == EEXIST ?
 			reg_fail_field(r, CDOP_ERR_CONFLICT, "to", "keyring '%s' already "
 				 "exists; nothing was restored", keys) :
