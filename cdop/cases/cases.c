@@ -648,32 +648,65 @@ int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *col
 	return store_id_open(r, ctx, case_id, b, n, out);
 }
 
+int case_texts_make(const json_t *n, struct case_texts *t)
+{
+	json_t *a = anonymise_notification(n);
+
+	t->text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
+	t->anon = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	t->ids = idset_fields_text(n);
+	json_decref(a);
+	if (t->text && t->anon && t->ids)
+		return 0;
+	case_texts_release(t);
+	return -1;
+}
+
+void case_texts_release(struct case_texts *t)
+{
+	wipe_free(t->text);
+	wipe_free(t->ids);
+	free(t->anon);
+	t->text = t->anon = t->ids = NULL;
+}
+
 /* Binds :sealed (the notification text sealed under K_id for case id),
  * :anon (what the panel sees, made now: the panel cannot make it) and
  * :ids (its identifier fields, sealed too, for idset_load). */
-static int doc_bind(struct reg *r, struct db_stmt *q, int64_t id, const json_t *n,
-		    const char *text)
+static int doc_bind(struct reg *r, struct db_stmt *q, int64_t id,
+		    const struct case_texts *t)
 {
-	json_t *a = anonymise_notification(n);
-	char *atext = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	char *ids = atext ? idset_fields_text(n) : NULL;
 	uint8_t *blob = NULL, *iblob = NULL;
 	size_t len = 0, ilen = 0;
-	int ret = ids ? store_id_seal(r, "notification", id, text, &blob, &len) :
-		  reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	int ret = store_id_seal(r, "notification", id, t->text, &blob, &len);
 
 	if (!ret)
-		ret = store_id_seal(r, "notification.ids", id, ids, &iblob, &ilen);
+		ret = store_id_seal(r, "notification.ids", id, t->ids, &iblob, &ilen);
 	if (!ret) {
 		db_bind_blob(q, ":sealed", blob, len);
 		db_bind_blob(q, ":ids", iblob, ilen);
-		ret = db_bind_text(q, ":anon", atext);
+		ret = db_bind_text(q, ":anon", t->anon);
 	}
 	free(blob);
 	free(iblob);
-	wipe_free(ids);
-	free(atext);
-	json_decref(a);
+	return ret;
+}
+
+/* doc_bind of n, whose text as stored is `text` (a legacy row's). */
+static int doc_bind_json(struct reg *r, struct db_stmt *q, int64_t id, const json_t *n,
+			 const char *text)
+{
+	struct case_texts t = { NULL, NULL, NULL };
+	char *own;
+	int ret;
+
+	if (case_texts_make(n, &t))
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	own = t.text;
+	t.text = (char *)text;
+	ret = doc_bind(r, q, id, &t);
+	t.text = own;
+	case_texts_release(&t);
 	return ret;
 }
 
@@ -681,9 +714,16 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 		    const char *status, const json_t *done, char ref[CASE_REF_MAX],
 		    int64_t *case_id)
 {
+	return case_writer_add_made(w, notification, NULL, status, done, ref, case_id);
+}
+
+int case_writer_add_made(struct case_writer *w, const json_t *notification,
+			 const struct case_texts *made, const char *status,
+			 const json_t *done, char ref[CASE_REF_MAX], int64_t *case_id)
+{
 	struct db_stmt *q = &w->ins_case, *d = &w->ins_doc;
+	struct case_texts own = { NULL, NULL, NULL };
 	json_t *n = NULL;
-	char *text = NULL;
 	uint64_t used = 0;
 	int ret, year;
 
@@ -702,9 +742,11 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 		goto out;
 	year = atoi(jstr(n, "notified.date"));
 	ret = next_ref(w, year, ref);
-	text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!ret && !text)
-		ret = reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && !made) {
+		if (case_texts_make(n, &own))
+			ret = reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
+		made = &own;
+	}
 	if (ret)
 		goto out;
 	db_bind_text(q, ":ref", ref);
@@ -716,7 +758,7 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 		goto out;
 	*case_id = db_last_id(w->r);
 	db_bind_int(d, ":case", *case_id);
-	ret = doc_bind(w->r, d, *case_id, n, text);
+	ret = doc_bind(w->r, d, *case_id, made);
 	if (!ret)
 		ret = run_reset(d);
 	if (!ret && w->targets_text[0])
@@ -726,7 +768,7 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	if (!ret && done)
 		ret = store_done_rest(w, *case_id, done, used);
 out:
-	wipe_free(text);
+	case_texts_release(&own);
 	json_decref(n);
 	return ret;
 }
@@ -940,7 +982,7 @@ static int seal_one(struct reg *r, struct db_stmt *doc, struct db_stmt *cols, in
 
 	if (!ret) {
 		db_bind_int(doc, ":id", id);
-		ret = doc_bind(r, doc, id, n, json);
+		ret = doc_bind_json(r, doc, id, n, json);
 	}
 	if (!ret)
 		ret = run_reset(doc);
@@ -1110,10 +1152,11 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 	static const char doc[] = "UPDATE case_documents SET json = '', sealed = :sealed, "
 		"anon = :anon, ids = :ids WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT, d = DB_STMT_INIT;
-	char now[21], *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
+	struct case_texts t = { NULL, NULL, NULL };
+	char now[21];
 	int ret;
 
-	if (!text)
+	if (case_texts_make(n, &t))
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	reg_now(now);
 	column_sql_make();
@@ -1128,14 +1171,14 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 
 		db_prepare(r, &d, doc);
 		db_bind_int(&d, ":id", id);
-		ret = doc_bind(r, &d, id, n, text);
+		ret = doc_bind(r, &d, id, &t);
 		if (!ret)
 			db_run(&d);
 		fin = db_finalize(&d);
 		if (!ret)
 			ret = fin;
 	}
-	wipe_free(text);
+	case_texts_release(&t);
 	return ret;
 }
 

@@ -35,11 +35,23 @@ struct id_entry {
 struct id_list {
 	struct id_entry *v;
 	size_t n, alloc;
+	/* idset_load_for: while probing, every key looked up is recorded in
+	 * `probe` (and none is found); while loading, only keys in `want`
+	 * (the probe, sorted) are kept. */
+	struct id_list *probe;
+	const struct id_list *want;
+	int oom;            /* a probe that could not record a key */
 };
+
+/* The longest run of words a probe records as a place: a place of more
+ * words is kept whatever the texts hold. */
+#define PROBE_PLACE_WORDS 16
 
 struct idset {
 	struct id_list k[ID_NKINDS];
 	size_t longest_place; /* most words in an ID_PLACE key */
+	int probing;
+	struct id_list probe[ID_NKINDS];
 };
 
 /* Titles are not names: "Dr A" must not make "Dr" an identifier. */
@@ -48,10 +60,30 @@ static const char *const not_names[] = {
 	"nurse", "sister", "unknown", "baby", "the", "of", "and", NULL,
 };
 
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct id_entry *)a)->key, ((const struct id_entry *)b)->key);
+}
+
+static size_t key_words(const char *key)
+{
+	size_t n = 1;
+
+	for (; *key; key++)
+		n += *key == ' ';
+	return n;
+}
+
 static int list_add(struct id_list *l, const char *key, const char *what)
 {
+	struct id_entry probe = { (char *)key, NULL };
 	char *k;
 
+	/* Only places have keys of several words. */
+	if (l->want && (!l->want->n || !bsearch(&probe, l->want->v, l->want->n,
+						 sizeof *l->v, key_cmp)) &&
+	    key_words(key) <= PROBE_PLACE_WORDS)
+		return 0;
 	if (l->n == l->alloc) {
 		size_t n = l->alloc ? 2 * l->alloc : 64;
 		struct id_entry *p = realloc(l->v, n * sizeof *p);
@@ -70,16 +102,31 @@ static int list_add(struct id_list *l, const char *key, const char *what)
 	return 0;
 }
 
+/* By key, then by what: a key held as two kinds of identifier (a date of
+ * birth that is another child's date of death) is named by the first, so
+ * the answer does not depend on what else the set holds. */
 static int entry_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct id_entry *)a)->key, ((const struct id_entry *)b)->key);
+	const struct id_entry *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : strcmp(x->what ? x->what : "", y->what ? y->what : "");
 }
 
 static const struct id_entry *list_find(const struct id_list *l, const char *key)
 {
 	struct id_entry probe = { (char *)key, NULL };
+	const struct id_entry *e;
 
-	return l->n ? bsearch(&probe, l->v, l->n, sizeof *l->v, entry_cmp) : NULL;
+	if (l->probe) {
+		if (list_add(l->probe, key, NULL))
+			l->probe->oom = 1;
+		return NULL;
+	}
+	e = l->n ? bsearch(&probe, l->v, l->n, sizeof *l->v, key_cmp) : NULL;
+	while (e && e > l->v && !strcmp(e[-1].key, key))
+		e--;
+	return e;
 }
 
 /* ---- words ---------------------------------------------------------------- */
@@ -443,16 +490,23 @@ struct idset *idset_new(void)
 	return calloc(1, sizeof(struct idset));
 }
 
+static void list_free(struct id_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		secure_wipe(l->v[i].key, strlen(l->v[i].key));
+		free(l->v[i].key);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
 void idset_free(struct idset *s)
 {
 	if (!s)
 		return;
 	for (size_t k = 0; k < ID_NKINDS; k++) {
-		for (size_t i = 0; i < s->k[k].n; i++) {
-			secure_wipe(s->k[k].v[i].key, strlen(s->k[k].v[i].key));
-			free(s->k[k].v[i].key);
-		}
-		free(s->k[k].v);
+		list_free(&s->k[k]);
+		list_free(&s->probe[k]);
 	}
 	free(s);
 }
@@ -488,23 +542,18 @@ static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
 	return ret;
 }
 
-int idset_load(struct reg *r, struct idset **out)
+/* Every stored document's identifiers into s (kept as s's lists say). */
+static int load_documents(struct reg *r, struct idset *s)
 {
 	static const char sql[] = "SELECT case_id, json, sealed, ids FROM case_documents";
 	struct db_stmt q = DB_STMT_INIT;
-	struct idset *s = idset_new();
 	int ret = CDOP_OK;
 
-	*out = NULL;
-	if (!s)
-		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	/* Keys by role: the identifiers are sealed under the manager's K_id.
 	 * Without it (panel, analyst) the set stays empty and text is stored
 	 * or published as written (docs/security.md, residual risks). */
-	if (!store_has_id(r)) {
-		*out = s;
+	if (!store_has_id(r))
 		return CDOP_OK;
-	}
 	db_prepare(r, &q, sql);
 	while (!ret && db_step(&q) == DB_ROW)
 		if (add_document(r, s, &q))
@@ -514,6 +563,65 @@ int idset_load(struct reg *r, struct idset **out)
 	else
 		db_finalize(&q);
 	sort_all(s);
+	return ret;
+}
+
+int idset_load(struct reg *r, struct idset **out)
+{
+	struct idset *s = idset_new();
+	int ret = s ? load_documents(r, s) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+
+	if (ret)
+		idset_free(s);
+	*out = ret ? NULL : s;
+	return ret;
+}
+
+/*
+ * Only the identifiers that some lookup of these texts could find: the
+ * texts are first checked against an empty set that records every key it
+ * looks up (the probe), then each document's identifiers are kept only
+ * when the probe asked for them. Checking the same texts against the
+ * result answers as against the whole set (list_find names a key's kinds
+ * in a fixed order), and the set's size follows the texts, not the
+ * register.
+ */
+int idset_load_for(struct reg *r, const char *const *texts, size_t n, struct idset **out)
+{
+	struct idset *s = idset_new();
+	struct idcheck_match m;
+	int ret = s ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory"), any = 0;
+
+	*out = NULL;
+	if (ret)
+		return ret;
+	s->probing = 1;
+	s->longest_place = PROBE_PLACE_WORDS;
+	for (size_t k = 0; k < ID_NKINDS; k++)
+		s->k[k].probe = &s->probe[k];
+	for (size_t i = 0; !ret && i < n; i++)
+		if (idset_find(s, texts[i], NULL, 0, &m, NULL) < 0)
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	s->probing = 0;
+	s->longest_place = 0;
+	for (size_t k = 0; k < ID_NKINDS; k++) {
+		struct id_list *p = &s->probe[k];
+
+		if (p->oom && !ret)
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		if (p->n)
+			qsort(p->v, p->n, sizeof *p->v, key_cmp);
+		any |= p->n > 0;
+		s->k[k].probe = NULL;
+		s->k[k].want = p;
+	}
+	/* Nothing looked up: nothing any document holds can be found. */
+	if (!ret && any)
+		ret = load_documents(r, s);
+	for (size_t k = 0; k < ID_NKINDS; k++) {
+		s->k[k].want = NULL;
+		list_free(&s->probe[k]);
+	}
 	if (ret)
 		idset_free(s);
 	else
@@ -716,7 +824,7 @@ static int find_nhs(struct finder *f)
 {
 	const char *t = f->text;
 
-	if (!f->s->k[ID_NHS].n)
+	if (!f->s->k[ID_NHS].n && !f->s->probing)
 		return 0;
 	for (size_t i = 0; t[i];) {
 		char digits[64];

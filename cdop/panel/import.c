@@ -581,6 +581,7 @@ struct prepared {
 	uint64_t consumed;      /* bytes read up to its end */
 	int more, err;
 	json_t *obj, *parts, *n;
+	struct case_texts texts; /* PREP_CASE: n's, as the writer stores them */
 	json_error_t jerr;
 	struct form_errors errs;
 };
@@ -603,6 +604,7 @@ static void prepared_clear(struct prepared *p)
 	json_decref(p->parts);
 	json_decref(p->obj);
 	form_errors_release(&p->errs);
+	case_texts_release(&p->texts);
 	p->obj = p->parts = p->n = NULL;
 }
 
@@ -648,7 +650,7 @@ static enum prep_kind prepare_case(struct prepared *p, const struct cdate *today
 	}
 	p->parts = normalise_parts(in);
 	p->n = form_normalise(&form_notification, json_object_get(in, "notification"));
-	if (p->parts && p->n)
+	if (p->parts && p->n && !case_texts_make(p->n, &p->texts))
 		kind = PREP_CASE;
 out:
 	json_decref(in);
@@ -762,8 +764,8 @@ static int import_line(struct importer *im, const struct prepared *p)
 	/* The actions done go in with the case: one insert each, complete.
 	 * The notification, normalised once, is stored by the writer and is
 	 * what the review's text is scrubbed against. */
-	ret = case_writer_add(&im->w, p->n, status, json_object_get(parts, "rapid_response"),
-			      ref, &case_id);
+	ret = case_writer_add_made(&im->w, p->n, &p->texts, status,
+				   json_object_get(parts, "rapid_response"), ref, &case_id);
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
 	if (!ret && json_is_object(review))
