@@ -608,53 +608,34 @@ static void prepared_clear(struct prepared *p)
 	p->obj = p->parts = p->n = NULL;
 }
 
-/*
- * The line without its notification, normalised (strings trimmed):
- * the notification is normalised on its own, once, for the writer and the
- * review's scrub.
- */
-static json_t *normalise_parts(const json_t *in)
-{
-	json_t *shallow = json_copy((json_t *)in), *out = NULL;
-
-	if (shallow && !json_object_del(shallow, "notification"))
-		out = form_normalise(&form_import_line, shallow);
-	json_decref(shallow);
-	return out;
-}
-
-/* A case line checked and normalised: parts (the line without notification
- * and the register's transfer members) and n (the notification). */
+/* A case line checked and normalised in place: parts (the line without
+ * the register's transfer members) and n (its notification). */
 static enum prep_kind prepare_case(struct prepared *p, const struct cdate *today)
 {
 	const json_t *transfer = json_object_get(p->obj, "transfer");
 	const json_t *history = json_object_get(p->obj, "transfers");
 	json_t *in = json_copy(p->obj);
-	enum prep_kind kind = PREP_NOMEM;
 	int rc;
 
 	/* The transfer members are the register's, not the form's. */
 	if (!in)
 		return PREP_NOMEM;
+	p->parts = in;
 	json_object_del(in, "transfer");
 	json_object_del(in, "transfers");
-	if ((transfer && !json_is_object(transfer)) || (history && !json_is_array(history))) {
-		kind = PREP_SHAPE;
-		goto out;
-	}
+	if ((transfer && !json_is_object(transfer)) || (history && !json_is_array(history)))
+		return PREP_SHAPE;
 	form_dates_iso(&form_import_line, in, today);
 	rc = form_validate(&form_import_line, in, today, &p->errs);
-	if (rc) {
-		kind = rc == FORM_EINVALID ? PREP_INVALID : PREP_NOMEM;
-		goto out;
-	}
-	p->parts = normalise_parts(in);
-	p->n = form_normalise(&form_notification, json_object_get(in, "notification"));
-	if (p->parts && p->n && !case_texts_make(p->n, &p->texts))
-		kind = PREP_CASE;
-out:
-	json_decref(in);
-	return kind;
+	if (rc)
+		return rc == FORM_EINVALID ? PREP_INVALID : PREP_NOMEM;
+	/* Normalised once, where it is (strings trimmed, blanks dropped): the
+	 * notification is stored by the writer and is what the review's text
+	 * is scrubbed against. */
+	if (form_normalise_here(&form_import_line, in))
+		return PREP_NOMEM;
+	p->n = json_incref(json_object_get(in, "notification"));
+	return p->n && !case_texts_make(p->n, &p->texts) ? PREP_CASE : PREP_NOMEM;
 }
 
 static enum prep_kind prepare_meeting(struct prepared *p, const struct cdate *today)
@@ -663,8 +644,8 @@ static enum prep_kind prepare_meeting(struct prepared *p, const struct cdate *to
 
 	if (rc)
 		return rc == FORM_EINVALID ? PREP_INVALID : PREP_NOMEM;
-	p->parts = form_normalise(&form_meeting_line, p->obj);
-	return p->parts ? PREP_MEETING : PREP_NOMEM;
+	p->parts = json_incref(p->obj);
+	return form_normalise_here(&form_meeting_line, p->parts) ? PREP_NOMEM : PREP_MEETING;
 }
 
 /* The next line that is not blank, made ready; 1 when it ends the work. */
