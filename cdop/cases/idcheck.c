@@ -45,7 +45,7 @@ struct id_list {
 
 /* The longest run of words a probe records as a place: a place of more
  * words is kept whatever the texts hold. */
-#define PROBE_PLACE_WORDS 16
+#define PROBE_PLACE_WORDS 8
 
 struct idset {
 	struct id_list k[ID_NKINDS];
@@ -511,29 +511,34 @@ void idset_free(struct idset *s)
 	free(s);
 }
 
-/* The identifiers of one stored document: from its sealed ids when it has
- * them, else from the notification. 0, or -1 on ENOMEM. */
-static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
+/* The identifiers of one document's sealed ids: 0, -1 on ENOMEM, -2 when
+ * they cannot be opened or are not well made (the notification decides). */
+static int add_ids(struct reg *r, struct idset *s, struct db_stmt *q)
 {
 	int64_t id = db_column_int(q, 0);
 	size_t len = 0;
-	const void *blob;
-	json_t *n = NULL;
+	const void *blob = db_column_blob(q, 1, &len);
 	char *text = NULL;
 	int ret = -2;
 
-	if (!db_column_is_null(q, 3)) {
-		blob = db_column_blob(q, 3, &len);
-		if (!store_id_open(r, "notification.ids", id, blob, len, &text)) {
-			ret = add_fields_text(s, text);
-			secure_wipe(text, strlen(text));
-			free(text);
-		}
-		/* Not opened or not well made: the notification decides. */
-		if (ret != -2)
-			return ret;
+	if (!store_id_open(r, "notification.ids", id, blob, len, &text)) {
+		ret = add_fields_text(s, text);
+		secure_wipe(text, strlen(text));
+		free(text);
 	}
-	blob = db_column_blob(q, 2, &len);
+	return ret;
+}
+
+/* The identifiers of one document's notification (case_id, json, sealed):
+ * 0, or -1 on ENOMEM. */
+static int add_notification(struct reg *r, struct idset *s, struct db_stmt *q)
+{
+	int64_t id = db_column_int(q, 0);
+	size_t len = 0;
+	const void *blob = db_column_blob(q, 2, &len);
+	json_t *n = NULL;
+	int ret;
+
 	/* A record that cannot be opened: its own view reports it. */
 	if (cases_notification_parse(r, id, db_column_text(q, 1), blob, len, &n))
 		n = NULL;
@@ -542,26 +547,66 @@ static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
 	return ret;
 }
 
-/* Every stored document's identifiers into s (kept as s's lists say). */
+/*
+ * Every stored document's identifiers into s (kept as s's lists say): from
+ * its sealed ids when it has them, read through their own index (018) so
+ * the notifications' pages are not read; else, and when they cannot be
+ * used, from the notification.
+ */
 static int load_documents(struct reg *r, struct idset *s)
 {
-	static const char sql[] = "SELECT case_id, json, sealed, ids FROM case_documents";
+	static const char with_ids[] =
+		"SELECT case_id, ids FROM case_documents WHERE ids IS NOT NULL";
+	static const char without[] =
+		"SELECT case_id, json, sealed FROM case_documents WHERE ids IS NULL";
+	static const char one[] =
+		"SELECT case_id, json, sealed FROM case_documents WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	int ret = CDOP_OK;
+	int64_t *bad = NULL;
+	size_t nbad = 0, alloc = 0;
+	int ret = CDOP_OK, rc, fin;
 
 	/* Keys by role: the identifiers are sealed under the manager's K_id.
 	 * Without it (panel, analyst) the set stays empty and text is stored
 	 * or published as written (docs/security.md, residual risks). */
 	if (!store_has_id(r))
 		return CDOP_OK;
-	db_prepare(r, &q, sql);
-	while (!ret && db_step(&q) == DB_ROW)
-		if (add_document(r, s, &q))
+	db_prepare(r, &q, with_ids);
+	while (!ret && db_step(&q) == DB_ROW) {
+		rc = add_ids(r, s, &q);
+		if (rc == -2 && nbad == alloc) {
+			int64_t *p = realloc(bad, (alloc = alloc ? 2 * alloc : 16) * sizeof *p);
+
+			rc = p ? -2 : -1;
+			bad = p ? p : bad;
+		}
+		if (rc == -2)
+			bad[nbad++] = db_column_int(&q, 0);
+		else if (rc)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret)
-		ret = db_finalize(&q);
-	else
-		db_finalize(&q);
+	}
+	fin = db_finalize(&q);
+	ret = ret ? ret : fin;
+	if (!ret) {
+		db_prepare(r, &q, without);
+		while (!ret && db_step(&q) == DB_ROW)
+			if (add_notification(r, s, &q))
+				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		fin = db_finalize(&q);
+		ret = ret ? ret : fin;
+	}
+	if (!ret && nbad) {
+		db_prepare(r, &q, one);
+		for (size_t i = 0; !ret && i < nbad; i++) {
+			db_bind_int(&q, ":id", bad[i]);
+			if (db_step(&q) == DB_ROW && add_notification(r, s, &q))
+				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+			db_reset(&q);
+		}
+		fin = db_finalize(&q);
+		ret = ret ? ret : fin;
+	}
+	free(bad);
 	sort_all(s);
 	return ret;
 }
