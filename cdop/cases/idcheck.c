@@ -353,7 +353,11 @@ static int add_date(struct idset *s, const char *iso, const char *what)
 
 	if (!iso || strlen(iso) != 10)
 		return 0;
-	snprintf(key, sizeof key, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+	/* YYYY-MM-DD as YYYYMMDD (copies: a set is made of many). */
+	memcpy(key, iso, 4);
+	memcpy(key + 4, iso + 5, 2);
+	memcpy(key + 6, iso + 8, 2);
+	key[8] = 0;
 	return list_add(&s->k[ID_DATE], key, what);
 }
 
