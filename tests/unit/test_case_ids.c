@@ -233,40 +233,60 @@ static void plan_of(struct reg *r, const char *sql, char *out, size_t len)
 	assert_int_equal(db_finalize(&q), 0);
 }
 
+/* The v1 register (tests/fixtures/v1) copied into a new folder and opened
+ * by the manager, which upgrades it; v1_close removes it again. */
+struct v1 {
+	char *dir, *path, *keys;
+	struct reg r;
+};
+
+static void v1_open(struct v1 *v)
+{
+	v->dir = t_mkdtemp();
+	v->path = t_path(v->dir, T_REG_NAME);
+	v->keys = t_path(v->dir, T_KEYS_NAME);
+	t_copy(CDOP_FIXTURES "/v1/register.cdop", v->path);
+	t_copy(CDOP_FIXTURES "/v1/register.cdop.keys", v->keys);
+	t_ok(t_reg_open(&v->r, v->path, "mo", "mo-long-passphrase"), &v->r);
+	v->r.ss.today = T_TODAY;
+}
+
+static void v1_close(struct v1 *v)
+{
+	reg_release(&v->r);
+	t_rmtree(v->dir);
+	free(v->dir);
+	free(v->path);
+	free(v->keys);
+}
+
 /* The v1 register (tests/fixtures/v1) upgraded through 016: the column,
  * the trigger and the index are there, and the question every manager's
  * command asks uses the index instead of reading every document. */
 static void test_upgrade_from_v1(void **state)
 {
-	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
-	char *keys = t_path(dir, T_KEYS_NAME), plan[512], ref[CASE_REF_MAX];
-	struct reg r;
+	char plan[512], ref[CASE_REF_MAX];
+	struct v1 v;
+	struct reg *r = &v.r;
 
 	(void)state;
-	t_copy(CDOP_FIXTURES "/v1/register.cdop", path);
-	t_copy(CDOP_FIXTURES "/v1/register.cdop.keys", keys);
-	t_ok(t_reg_open(&r, path, "mo", "mo-long-passphrase"), &r);
-	r.ss.today = T_TODAY;
-	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+	v1_open(&v);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM sqlite_master WHERE "
 				 "name = 'case_documents_unsealed' AND type = 'index'"), 1);
-	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+	assert_int_equal(t_count(r, "SELECT count(*) FROM sqlite_master WHERE "
 				 "name = 'case_documents_ids_stale' AND type = 'trigger'"), 1);
-	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+	assert_int_equal(t_count(r, "SELECT count(*) FROM sqlite_master WHERE "
 				 "name = 'case_documents' AND sql LIKE '%ids BLOB%'"), 1);
-	plan_of(&r, "SELECT 1 FROM case_documents WHERE sealed IS NULL LIMIT 1",
+	plan_of(r, "SELECT 1 FROM case_documents WHERE sealed IS NULL LIMIT 1",
 		plan, sizeof plan);
 	if (!strstr(plan, "case_documents_unsealed"))
 		fail_msg("plan does not use the index: %s", plan);
-	t_notify(&r, t_notification("Upgraded", NULL), ref);
-	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_documents "
+	t_notify(r, t_notification("Upgraded", NULL), ref);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents "
 				 "WHERE ids IS NOT NULL AND sealed IS NOT NULL"), 1);
-	assert_int_equal(t_count(&r, "SELECT count(*) FROM case_documents "
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_documents "
 				 "WHERE sealed IS NULL"), 0);
-	reg_release(&r);
-	t_rmtree(dir);
-	free(dir);
-	free(path);
-	free(keys);
+	v1_close(&v);
 }
 
 /* The v1 register upgraded through 018: the question every manager's
@@ -284,39 +304,32 @@ static void test_upgrade_018(void **state)
 		{ "SELECT case_id, json, sealed FROM case_documents WHERE ids IS NULL",
 		  "case_documents_no_ids" },
 	};
-	char *dir = t_mkdtemp(), *path = t_path(dir, T_REG_NAME);
-	char *keys = t_path(dir, T_KEYS_NAME), plan[512];
+	char plan[512];
 	struct idset *s = NULL;
 	struct idcheck_match m;
 	const char *text = "We spoke to the Quenby family.";
-	struct reg r;
+	struct v1 v;
+	struct reg *r = &v.r;
 
 	(void)state;
-	t_copy(CDOP_FIXTURES "/v1/register.cdop", path);
-	t_copy(CDOP_FIXTURES "/v1/register.cdop.keys", keys);
-	t_ok(t_reg_open(&r, path, "mo", "mo-long-passphrase"), &r);
-	r.ss.today = T_TODAY;
+	v1_open(&v);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "type = 'index' AND name IN ('rr_actions_unsealed', "
+				 "'agency_reports_unsealed', 'case_documents_ids', "
+				 "'case_documents_no_ids')"), 4);
 	for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
-		assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
-					 "type = 'index' AND name IN ('rr_actions_unsealed', "
-					 "'agency_reports_unsealed', 'case_documents_ids', "
-					 "'case_documents_no_ids')"), 4);
-		plan_of(&r, uses[i][0], plan, sizeof plan);
+		plan_of(r, uses[i][0], plan, sizeof plan);
 		if (!strstr(plan, uses[i][1]))
 			fail_msg("plan of '%s' does not use %s: %s", uses[i][0], uses[i][1], plan);
 	}
 	/* Sealed at the manager's open: nothing left for the partial indexes. */
-	assert_int_equal(t_count(&r, "SELECT count(*) FROM rr_actions WHERE "
+	assert_int_equal(t_count(r, "SELECT count(*) FROM rr_actions WHERE "
 				 "typeof(done_by) = 'text' OR typeof(notes) = 'text'"), 0);
-	notify_three(&r);
-	t_ok(idset_load_for(&r, &text, 1, &s), &r);
+	notify_three(r);
+	t_ok(idset_load_for(r, &text, 1, &s), r);
 	assert_int_equal(idset_find(s, text, NULL, 0, &m, NULL), 1);
 	idset_free(s);
-	reg_release(&r);
-	t_rmtree(dir);
-	free(dir);
-	free(path);
-	free(keys);
+	v1_close(&v);
 }
 
 int main(void)
