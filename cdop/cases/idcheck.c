@@ -17,6 +17,7 @@
 #include "crypto/secure.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +33,22 @@ struct id_entry {
 	const char *what;   /* "a name", "a street", ... */
 };
 
+/* Keys as 64-bit hashes, sorted and without repeats once `done`. */
+struct key_hashes {
+	uint64_t *v;
+	size_t n, alloc;
+	int oom;            /* a key that could not be recorded */
+};
+
 struct id_list {
 	struct id_entry *v;
 	size_t n, alloc;
 	/* idset_load_for: while probing, every key looked up is recorded in
-	 * `probe` (and none is found); while loading, only keys in `want`
-	 * (the probe, sorted) are kept. */
-	struct id_list *probe;
-	const struct id_list *want;
-	int oom;            /* a probe that could not record a key */
+	 * `probe` (and none is found); while loading, only keys whose hash is
+	 * in `want` (the probe) are kept. A hash that two keys share only
+	 * keeps a key no text can name. */
+	struct key_hashes *probe;
+	const struct key_hashes *want;
 };
 
 /* The longest run of words a probe records as a place: a place of more
@@ -51,7 +59,7 @@ struct idset {
 	struct id_list k[ID_NKINDS];
 	size_t longest_place; /* most words in an ID_PLACE key */
 	int probing;
-	struct id_list probe[ID_NKINDS];
+	struct key_hashes probe[ID_NKINDS];
 };
 
 /* Titles are not names: "Dr A" must not make "Dr" an identifier. */
@@ -74,15 +82,69 @@ static size_t key_words(const char *key)
 	return n;
 }
 
+/* FNV-1a, 64 bits. */
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return h;
+}
+
+static int hash_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorted, repeats dropped: a year's texts repeat their words. */
+static void hashes_settle(struct key_hashes *h)
+{
+	size_t o = 0;
+
+	if (h->n)
+		qsort(h->v, h->n, sizeof *h->v, hash_cmp);
+	for (size_t i = 0; i < h->n; i++)
+		if (!o || h->v[i] != h->v[o - 1])
+			h->v[o++] = h->v[i];
+	h->n = o;
+}
+
+static void hashes_add(struct key_hashes *h, const char *key)
+{
+	/* Full: settled, and grown only when that did not free a quarter. */
+	if (h->n == h->alloc) {
+		hashes_settle(h);
+		if (h->n >= h->alloc / 2 + h->alloc / 4) {
+			size_t n = h->alloc ? 2 * h->alloc : 1024;
+			uint64_t *p = realloc(h->v, n * sizeof *p);
+
+			if (!p) {
+				h->oom = 1;
+				return;
+			}
+			h->v = p;
+			h->alloc = n;
+		}
+	}
+	h->v[h->n++] = key_hash(key);
+}
+
+static int hashes_has(const struct key_hashes *h, const char *key)
+{
+	uint64_t k = key_hash(key);
+
+	return h->n && bsearch(&k, h->v, h->n, sizeof *h->v, hash_cmp);
+}
+
 static int list_add(struct id_list *l, const char *key, const char *what)
 {
-	struct id_entry probe = { (char *)key, NULL };
 	char *k;
 
 	/* Only places have keys of several words. */
-	if (l->want && (!l->want->n || !bsearch(&probe, l->want->v, l->want->n,
-						 sizeof *l->v, key_cmp)) &&
-	    key_words(key) <= PROBE_PLACE_WORDS)
+	if (l->want && !hashes_has(l->want, key) && key_words(key) <= PROBE_PLACE_WORDS)
 		return 0;
 	if (l->n == l->alloc) {
 		size_t n = l->alloc ? 2 * l->alloc : 64;
@@ -119,8 +181,7 @@ static const struct id_entry *list_find(const struct id_list *l, const char *key
 	const struct id_entry *e;
 
 	if (l->probe) {
-		if (list_add(l->probe, key, NULL))
-			l->probe->oom = 1;
+		hashes_add(l->probe, key);
 		return NULL;
 	}
 	e = l->n ? bsearch(&probe, l->v, l->n, sizeof *l->v, key_cmp) : NULL;
@@ -510,7 +571,7 @@ void idset_free(struct idset *s)
 		return;
 	for (size_t k = 0; k < ID_NKINDS; k++) {
 		list_free(&s->k[k]);
-		list_free(&s->probe[k]);
+		free(s->probe[k].v);
 	}
 	free(s);
 }
@@ -654,12 +715,11 @@ int idset_load_for(struct reg *r, const char *const *texts, size_t n, struct ids
 	s->probing = 0;
 	s->longest_place = 0;
 	for (size_t k = 0; k < ID_NKINDS; k++) {
-		struct id_list *p = &s->probe[k];
+		struct key_hashes *p = &s->probe[k];
 
 		if (p->oom && !ret)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-		if (p->n)
-			qsort(p->v, p->n, sizeof *p->v, key_cmp);
+		hashes_settle(p);
 		any |= p->n > 0;
 		s->k[k].probe = NULL;
 		s->k[k].want = p;
@@ -669,7 +729,8 @@ int idset_load_for(struct reg *r, const char *const *texts, size_t n, struct ids
 		ret = load_documents(r, s);
 	for (size_t k = 0; k < ID_NKINDS; k++) {
 		s->k[k].want = NULL;
-		list_free(&s->probe[k]);
+		free(s->probe[k].v);
+		memset(&s->probe[k], 0, sizeof s->probe[k]);
 	}
 	if (ret)
 		idset_free(s);

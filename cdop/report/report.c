@@ -235,12 +235,12 @@ static const char *learning_scrubbed(const char *text)
 struct learning_row {
 	int64_t case_id;
 	char *ref, *state, *what;
-	json_t *review;
+	char *learning;     /* NULL when the form has none */
 };
 
 static const char *row_learning(const struct learning_row *l)
 {
-	return json_string_value(json_object_get(l->review, "learning"));
+	return l->learning;
 }
 
 /* Whether the identifier check reads this row's learning. */
@@ -320,7 +320,7 @@ static void rows_free(struct learning_row *v, size_t n)
 		free(v[i].ref);
 		free(v[i].state);
 		free(v[i].what);
-		json_decref(v[i].review);
+		wipe_free(v[i].learning);
 	}
 	free(v);
 }
@@ -347,6 +347,7 @@ static int learning_rows(struct reg *r, const struct stats *s, struct learning_r
 	while (!ret && db_step(&q) == DB_ROW) {
 		const char *form = db_column_text(&q, 1), *ref = db_column_text(&q, 2);
 		const char *what = db_column_text(&q, 4);
+		const char *learning;
 		json_t *review;
 		struct learning_row *l;
 
@@ -375,13 +376,16 @@ static int learning_rows(struct reg *r, const struct stats *s, struct learning_r
 			v = p;
 			alloc = k;
 		}
+		/* Only the text is kept: the year's forms are not held. */
+		learning = json_string_value(json_object_get(review, "learning"));
 		l = &v[(*n)++];
 		l->case_id = db_column_int(&q, 0);
-		l->review = review;
+		l->learning = learning ? strdup(learning) : NULL;
 		l->ref = strdup(ref ? ref : "");
 		l->state = strdup(db_column_text(&q, 3));
 		l->what = what ? strdup(what) : NULL;
-		if (!l->ref || !l->state || (what && !l->what))
+		json_decref(review);
+		if (!l->ref || !l->state || (what && !l->what) || (learning && !l->learning))
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
 	rc = db_finalize(&q);
