@@ -164,6 +164,10 @@ void form_dates_iso(const struct form *f, json_t *obj, const struct cdate *today
  * Unknown members are copied unchanged. NULL only when out of memory.
  */
 json_t *form_normalise(const struct form *f, const json_t *obj);
+/* The same change made to obj itself, leaving alone what would be copied
+ * unchanged (no new tree to make and free): 0, or -1 when out of memory
+ * (obj then partly normalised). Objects obj shares are changed too. */
+int form_normalise_here(const struct form *f, json_t *obj);
 
 /*
  * A copy of `obj` without the fields whose flags share a bit with `mask`,

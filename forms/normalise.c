@@ -134,6 +134,81 @@ json_t *form_redact(const struct form *f, const json_t *obj, unsigned mask)
 	return obj ? copy_object(f, obj, mask, 1) : NULL;
 }
 
+/* ---- in place: what copy_object would make, changing only what differs ---- */
+
+/* The string copy_string (fld) or a code array (fld NULL) would make of v,
+ * or NULL when it would be the same; *nomem when it cannot be made. */
+static json_t *string_normal(const struct field *fld, const json_t *v, int *nomem)
+{
+	struct span s = span_json(v);
+	json_t *out;
+
+	if (fld && (fld->type == FIELD_DATE || fld->type == FIELD_DATETIME ||
+		    fld->type == FIELD_NHS_NUMBER))
+		out = copy_string(fld, v);
+	else if (s.n == json_string_length(v))
+		return NULL;
+	else
+		out = json_stringn(s.p, s.n);
+	if (!out)
+		*nomem = 1;
+	else if (json_equal(out, (json_t *)v)) {
+		json_decref(out);
+		out = NULL;
+	}
+	return out;
+}
+
+static void here_object(const struct form *f, json_t *obj, int *nomem);
+
+static void here_array(const struct field *fld, json_t *arr, int *nomem)
+{
+	json_t *el, *c;
+	size_t i;
+
+	json_array_foreach(arr, i, el) {
+		if (fld->type == FIELD_OBJECT_ARRAY)
+			here_object(fld->sub, el, nomem);
+		else if (json_is_string(el) && (c = string_normal(NULL, el, nomem)) &&
+			 json_array_set_new(arr, i, c))
+			*nomem = 1;
+	}
+}
+
+static void here_object(const struct form *f, json_t *obj, int *nomem)
+{
+	const struct field *fld;
+	const char *key;
+	json_t *v, *c;
+	void *tmp;
+
+	if (!json_is_object(obj))
+		return;
+	json_object_foreach_safe(obj, tmp, key, v) {
+		fld = form_field_named(f, key);
+		if (!value_is_given(v))
+			json_object_del(obj, key);
+		else if (!fld)
+			continue;
+		else if (json_is_string(v)) {
+			if ((c = string_normal(fld, v, nomem)) && json_object_set_new(obj, key, c))
+				*nomem = 1;
+		} else if (fld->type == FIELD_OBJECT && fld->sub)
+			here_object(fld->sub, v, nomem);
+		else if (json_is_array(v) && (fld->type == FIELD_OBJECT_ARRAY ||
+					      fld->type == FIELD_CODE_ARRAY))
+			here_array(fld, v, nomem);
+	}
+}
+
+int form_normalise_here(const struct form *f, json_t *obj)
+{
+	int nomem = 0;
+
+	here_object(f, obj, &nomem);
+	return nomem ? -1 : 0;
+}
+
 /* The field of f at member key of an object, for form_dates_iso. */
 static void dates_iso_object(const struct form *f, json_t *obj,
 			     const struct cdate *today);

@@ -662,24 +662,43 @@ int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *col
 	return store_id_open(r, ctx, case_id, b, n, out);
 }
 
-/* Writes the notification n (its text TEXT) of case id: sealed under K_id
+int case_texts_make(const json_t *n, struct case_texts *t)
+{
+	json_t *a = anonymise_notification(n);
+
+	t->text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
+	t->anon = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	t->ids = idset_fields_text(n);
+	t->ncmd = form_json_get(n, "notified.ncmd_date") != NULL;
+	json_decref(a);
+	if (t->text && t->anon && t->ids)
+		return 0;
+	case_texts_release(t);
+	return -1;
+}
+
+void case_texts_release(struct case_texts *t)
+{
+	wipe_free(t->text);
+	wipe_free(t->ids);
+	free(t->anon);
+	t->text = t->anon = t->ids = NULL;
+}
+
+/* Writes the notification of case id from its texts t: sealed under K_id
  * by statement doc (:sealed, :case), then its short values by ids (:ncmd:
  * whether it has notified.ncmd_date, for Today's clock; :ids its
  * identifier fields sealed too, for idset_load and search) and anon
  * (:anon, what the panel sees, made now: the panel cannot make it). */
 static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
-		     struct db_stmt *anon_q, int64_t id, const json_t *n, const char *text)
+		     struct db_stmt *anon_q, int64_t id, const struct case_texts *t)
 {
-	json_t *a = anonymise_notification(n);
-	char *atext = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	char *ids = atext ? idset_fields_text(n) : NULL;
 	uint8_t *blob = NULL, *iblob = NULL;
 	size_t len = 0, ilen = 0;
-	int ret = ids ? store_id_seal(r, "notification", id, text, &blob, &len) :
-		  reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	int ret = store_id_seal(r, "notification", id, t->text, &blob, &len);
 
 	if (!ret)
-		ret = store_id_seal(r, "notification.ids", id, ids, &iblob, &ilen);
+		ret = store_id_seal(r, "notification.ids", id, t->ids, &iblob, &ilen);
 	if (!ret) {
 		db_bind_int(doc, ":case", id);
 		db_bind_blob(doc, ":sealed", blob, len);
@@ -687,20 +706,36 @@ static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
 	}
 	if (!ret) {
 		db_bind_int(ids_q, ":case", id);
-		db_bind_int(ids_q, ":ncmd", form_json_get(n, "notified.ncmd_date") != NULL);
+		db_bind_int(ids_q, ":ncmd", t->ncmd);
 		db_bind_blob(ids_q, ":ids", iblob, ilen);
 		ret = run_reset(ids_q);
 	}
 	if (!ret) {
 		db_bind_int(anon_q, ":case", id);
-		db_bind_text(anon_q, ":anon", atext);
+		db_bind_text(anon_q, ":anon", t->anon);
 		ret = run_reset(anon_q);
 	}
 	free(blob);
 	free(iblob);
-	wipe_free(ids);
-	free(atext);
-	json_decref(a);
+	return ret;
+}
+
+/* doc_write of n, whose text as stored is `text` (a legacy row's). */
+static int doc_write_json(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
+			  struct db_stmt *anon_q, int64_t id, const json_t *n,
+			  const char *text)
+{
+	struct case_texts t = CASE_TEXTS_INIT;
+	char *own;
+	int ret;
+
+	if (case_texts_make(n, &t))
+		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	own = t.text;
+	t.text = (char *)text;
+	ret = doc_write(r, doc, ids_q, anon_q, id, &t);
+	t.text = own;
+	case_texts_release(&t);
 	return ret;
 }
 
@@ -734,9 +769,16 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 		    const char *status, const json_t *done, char ref[CASE_REF_MAX],
 		    int64_t *case_id)
 {
+	return case_writer_add_made(w, notification, NULL, status, done, ref, case_id);
+}
+
+int case_writer_add_made(struct case_writer *w, const json_t *notification,
+			 const struct case_texts *made, const char *status,
+			 const json_t *done, char ref[CASE_REF_MAX], int64_t *case_id)
+{
 	struct db_stmt *q = &w->ins_case, *d = &w->ins_doc;
+	struct case_texts own = CASE_TEXTS_INIT;
 	json_t *n = NULL;
-	char *text = NULL;
 	uint64_t used = 0;
 	int ret, year;
 
@@ -755,9 +797,11 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 		goto out;
 	year = atoi(jstr(n, "notified.date"));
 	ret = next_ref(w, year, ref);
-	text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!ret && !text)
-		ret = reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret && !made) {
+		if (case_texts_make(n, &own))
+			ret = reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
+		made = &own;
+	}
 	if (ret)
 		goto out;
 	db_bind_text(q, ":ref", ref);
@@ -768,7 +812,7 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	if (ret)
 		goto out;
 	*case_id = db_last_id(w->r);
-	ret = doc_write(w->r, d, &w->ins_ids, &w->ins_anon, *case_id, n, text);
+	ret = doc_write(w->r, d, &w->ins_ids, &w->ins_anon, *case_id, made);
 	if (!ret && w->targets_text[0])
 		ret = targets_store(w->r, *case_id, w->targets_text);
 	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
@@ -776,7 +820,7 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 	if (!ret && done)
 		ret = store_done_rest(w, *case_id, done, used);
 out:
-	wipe_free(text);
+	case_texts_release(&own);
 	json_decref(n);
 	return ret;
 }
@@ -990,7 +1034,7 @@ static int seal_one(struct reg *r, struct doc_rewrite *doc, struct db_stmt *cols
 					"case %" PRId64 " is not JSON", id);
 
 	if (!ret)
-		ret = doc_write(r, &doc->doc, &doc->ids, &doc->anon, id, n, json);
+		ret = doc_write_json(r, &doc->doc, &doc->ids, &doc->anon, id, n, json);
 	if (!ret) {
 		db_bind_int(cols, ":id", id);
 		db_bind_text(cols, ":now", NULL);
@@ -1194,10 +1238,11 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 {
 	struct db_stmt q = DB_STMT_INIT;
 	struct doc_rewrite d;
-	char now[21], *text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
+	struct case_texts t = CASE_TEXTS_INIT;
+	char now[21];
 	int ret;
 
-	if (!text)
+	if (case_texts_make(n, &t))
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	reg_now(now);
 	column_sql_make();
@@ -1211,12 +1256,12 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 		int fin;
 
 		doc_rewrite_prepare(r, &d);
-		ret = doc_write(r, &d.doc, &d.ids, &d.anon, id, n, text);
+		ret = doc_write(r, &d.doc, &d.ids, &d.anon, id, &t);
 		fin = doc_rewrite_finalize(&d);
 		if (!ret)
 			ret = fin;
 	}
-	wipe_free(text);
+	case_texts_release(&t);
 	return ret;
 }
 

@@ -147,6 +147,26 @@ void case_writer_release(struct case_writer *w);
 int case_writer_add(struct case_writer *w, const json_t *notification,
 		    const char *status, const json_t *done, char ref[CASE_REF_MAX],
 		    int64_t *case_id);
+/*
+ * What case_writer_add stores of a normalised notification besides its
+ * columns, made from it alone (no register, no key: another thread may
+ * make them, as import does): its text, its anonymised copy (what the
+ * panel sees), its identifier fields (idset_fields_text) and whether it
+ * has notified.ncmd_date (Today's clock). 0, or -1 on ENOMEM (nothing
+ * held).
+ */
+struct case_texts {
+	char *text, *anon, *ids;
+	int ncmd;
+};
+#define CASE_TEXTS_INIT { NULL, NULL, NULL, 0 }
+
+int case_texts_make(const json_t *notification, struct case_texts *t);
+void case_texts_release(struct case_texts *t);
+/* case_writer_add with those texts made ahead (NULL: made here). */
+int case_writer_add_made(struct case_writer *w, const json_t *notification,
+			 const struct case_texts *made, const char *status,
+			 const json_t *done, char ref[CASE_REF_MAX], int64_t *case_id);
 /* Records an action as done (creating it if the death was expected). */
 int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *action,
 			const char *on, const char *by, const char *notes);
@@ -538,6 +558,11 @@ struct idcheck_match {
 
 /* Every identifier of every case in the register. */
 int idset_load(struct reg *r, struct idset **out);
+/* The identifiers of every case that checking these n texts could find
+ * (idset_find answers for them as with idset_load's set): its memory
+ * follows the texts, not the register; empty when n is 0. */
+int idset_load_for(struct reg *r, const char *const *texts, size_t n,
+		   struct idset **out);
 struct idset *idset_new(void);
 /* Adds one notification's identifiers (one not stored yet); -1 on ENOMEM. */
 int idset_add_notification(struct idset *s, const json_t *notification);

@@ -17,6 +17,7 @@
 #include "crypto/secure.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +33,33 @@ struct id_entry {
 	const char *what;   /* "a name", "a street", ... */
 };
 
+/* Keys as 64-bit hashes, sorted and without repeats once `done`. */
+struct key_hashes {
+	uint64_t *v;
+	size_t n, alloc;
+	int oom;            /* a key that could not be recorded */
+};
+
 struct id_list {
 	struct id_entry *v;
 	size_t n, alloc;
+	/* idset_load_for: while probing, every key looked up is recorded in
+	 * `probe` (and none is found); while loading, only keys whose hash is
+	 * in `want` (the probe) are kept. A hash that two keys share only
+	 * keeps a key no text can name. */
+	struct key_hashes *probe;
+	const struct key_hashes *want;
 };
+
+/* The longest run of words a probe records as a place: a place of more
+ * words is kept whatever the texts hold. */
+#define PROBE_PLACE_WORDS 8
 
 struct idset {
 	struct id_list k[ID_NKINDS];
 	size_t longest_place; /* most words in an ID_PLACE key */
+	int probing;
+	struct key_hashes probe[ID_NKINDS];
 };
 
 /* Titles are not names: "Dr A" must not make "Dr" an identifier. */
@@ -48,10 +68,84 @@ static const char *const not_names[] = {
 	"nurse", "sister", "unknown", "baby", "the", "of", "and", NULL,
 };
 
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct id_entry *)a)->key, ((const struct id_entry *)b)->key);
+}
+
+static size_t key_words(const char *key)
+{
+	size_t n = 1;
+
+	for (; *key; key++)
+		n += *key == ' ';
+	return n;
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 1099511628211ULL;
+	return h;
+}
+
+static int hash_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorted, repeats dropped: a year's texts repeat their words. */
+static void hashes_settle(struct key_hashes *h)
+{
+	size_t o = 0;
+
+	if (h->n)
+		qsort(h->v, h->n, sizeof *h->v, hash_cmp);
+	for (size_t i = 0; i < h->n; i++)
+		if (!o || h->v[i] != h->v[o - 1])
+			h->v[o++] = h->v[i];
+	h->n = o;
+}
+
+static void hashes_add(struct key_hashes *h, const char *key)
+{
+	/* Full: settled, and grown only when that did not free a quarter. */
+	if (h->n == h->alloc) {
+		hashes_settle(h);
+		if (h->n >= h->alloc / 2 + h->alloc / 4) {
+			size_t n = h->alloc ? 2 * h->alloc : 1024;
+			uint64_t *p = realloc(h->v, n * sizeof *p);
+
+			if (!p) {
+				h->oom = 1;
+				return;
+			}
+			h->v = p;
+			h->alloc = n;
+		}
+	}
+	h->v[h->n++] = key_hash(key);
+}
+
+static int hashes_has(const struct key_hashes *h, const char *key)
+{
+	uint64_t k = key_hash(key);
+
+	return h->n && bsearch(&k, h->v, h->n, sizeof *h->v, hash_cmp);
+}
+
 static int list_add(struct id_list *l, const char *key, const char *what)
 {
 	char *k;
 
+	/* Only places have keys of several words. */
+	if (l->want && !hashes_has(l->want, key) && key_words(key) <= PROBE_PLACE_WORDS)
+		return 0;
 	if (l->n == l->alloc) {
 		size_t n = l->alloc ? 2 * l->alloc : 64;
 		struct id_entry *p = realloc(l->v, n * sizeof *p);
@@ -70,16 +164,30 @@ static int list_add(struct id_list *l, const char *key, const char *what)
 	return 0;
 }
 
+/* By key, then by what: a key held as two kinds of identifier (a date of
+ * birth that is another child's date of death) is named by the first, so
+ * the answer does not depend on what else the set holds. */
 static int entry_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct id_entry *)a)->key, ((const struct id_entry *)b)->key);
+	const struct id_entry *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : strcmp(x->what ? x->what : "", y->what ? y->what : "");
 }
 
 static const struct id_entry *list_find(const struct id_list *l, const char *key)
 {
 	struct id_entry probe = { (char *)key, NULL };
+	const struct id_entry *e;
 
-	return l->n ? bsearch(&probe, l->v, l->n, sizeof *l->v, entry_cmp) : NULL;
+	if (l->probe) {
+		hashes_add(l->probe, key);
+		return NULL;
+	}
+	e = l->n ? bsearch(&probe, l->v, l->n, sizeof *l->v, key_cmp) : NULL;
+	while (e && e > l->v && !strcmp(e[-1].key, key))
+		e--;
+	return e;
 }
 
 /* ---- words ---------------------------------------------------------------- */
@@ -306,7 +414,11 @@ static int add_date(struct idset *s, const char *iso, const char *what)
 
 	if (!iso || strlen(iso) != 10)
 		return 0;
-	snprintf(key, sizeof key, "%.4s%.2s%.2s", iso, iso + 5, iso + 8);
+	/* YYYY-MM-DD as YYYYMMDD (copies: a set is made of many). */
+	memcpy(key, iso, 4);
+	memcpy(key + 4, iso + 5, 2);
+	memcpy(key + 6, iso + 8, 2);
+	key[8] = 0;
 	return list_add(&s->k[ID_DATE], key, what);
 }
 
@@ -443,78 +555,186 @@ struct idset *idset_new(void)
 	return calloc(1, sizeof(struct idset));
 }
 
+static void list_free(struct id_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		secure_wipe(l->v[i].key, strlen(l->v[i].key));
+		free(l->v[i].key);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
 void idset_free(struct idset *s)
 {
 	if (!s)
 		return;
 	for (size_t k = 0; k < ID_NKINDS; k++) {
-		for (size_t i = 0; i < s->k[k].n; i++) {
-			secure_wipe(s->k[k].v[i].key, strlen(s->k[k].v[i].key));
-			free(s->k[k].v[i].key);
-		}
-		free(s->k[k].v);
+		list_free(&s->k[k]);
+		free(s->probe[k].v);
 	}
 	free(s);
 }
 
-/* The identifiers of one case (a row of case_ids): from its sealed ids
- * when it has them, else from the notification. 0, or -1 on ENOMEM. */
-static int add_document(struct reg *r, struct idset *s, struct db_stmt *q)
+/* The identifiers of one document's sealed ids: 0, -1 on ENOMEM, -2 when
+ * they cannot be opened or are not well made (the notification decides). */
+static int add_ids(struct reg *r, struct idset *s, struct db_stmt *q)
 {
 	int64_t id = db_column_int(q, 0);
 	size_t len = 0;
-	const void *blob;
-	json_t *n = NULL;
+	const void *blob = db_column_blob(q, 1, &len);
 	char *text = NULL;
 	int ret = -2;
 
-	if (!db_column_is_null(q, 1)) {
-		blob = db_column_blob(q, 1, &len);
-		if (!store_id_open(r, "notification.ids", id, blob, len, &text)) {
-			ret = add_fields_text(s, text);
-			secure_wipe(text, strlen(text));
-			free(text);
-		}
-		/* Not opened or not well made: the notification decides. */
-		if (ret != -2)
-			return ret;
+	if (!store_id_open(r, "notification.ids", id, blob, len, &text)) {
+		ret = add_fields_text(s, text);
+		secure_wipe(text, strlen(text));
+		free(text);
 	}
+	return ret;
+}
+
+/* The identifiers of one document's notification (case_id, json, sealed):
+ * 0, or -1 on ENOMEM. */
+static int add_notification(struct reg *r, struct idset *s, struct db_stmt *q)
+{
+	int64_t id = db_column_int(q, 0);
+	size_t len = 0;
+	const void *blob = db_column_blob(q, 2, &len);
+	json_t *n = NULL;
+	int ret;
+
 	/* A record that cannot be opened: its own view reports it. */
-	if (cases_notification(r, id, &n))
+	if (cases_notification_parse(r, id, db_column_text(q, 1), blob, len, &n))
 		n = NULL;
 	ret = n ? add_all(s, n) : 0;
 	json_decref(n);
 	return ret;
 }
 
-int idset_load(struct reg *r, struct idset **out)
+/*
+ * Every stored document's identifiers into s (kept as s's lists say): from
+ * its sealed ids when it has them, read from case_ids (017) so the
+ * notifications' pages are not read; else, and when they cannot be
+ * used, from the notification.
+ */
+static int load_documents(struct reg *r, struct idset *s)
 {
+	static const char with_ids[] =
+		"SELECT case_id, ids FROM case_ids WHERE ids IS NOT NULL";
 	/* Every case_documents row has its case_ids row (migration 017 and
-	 * the writers), so the notifications are not read unless needed. */
-	static const char sql[] = "SELECT case_id, ids FROM case_ids";
+	 * the writers); ids is NULL only when not known. */
+	static const char without[] =
+		"SELECT d.case_id, d.json, d.sealed FROM case_documents d "
+		"LEFT JOIN case_ids i ON i.case_id = d.case_id WHERE i.ids IS NULL";
+	static const char one[] =
+		"SELECT case_id, json, sealed FROM case_documents WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	struct idset *s = idset_new();
-	int ret = CDOP_OK;
+	int64_t *bad = NULL;
+	size_t nbad = 0, alloc = 0;
+	int ret = CDOP_OK, rc, fin;
 
-	*out = NULL;
-	if (!s)
-		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	/* Keys by role: the identifiers are sealed under the manager's K_id.
 	 * Without it (panel, analyst) the set stays empty and text is stored
 	 * or published as written (docs/security.md, residual risks). */
-	if (!store_has_id(r)) {
-		*out = s;
+	if (!store_has_id(r))
 		return CDOP_OK;
-	}
-	db_prepare(r, &q, sql);
-	while (!ret && db_step(&q) == DB_ROW)
-		if (add_document(r, s, &q))
+	db_prepare(r, &q, with_ids);
+	while (!ret && db_step(&q) == DB_ROW) {
+		rc = add_ids(r, s, &q);
+		if (rc == -2 && nbad == alloc) {
+			int64_t *p = realloc(bad, (alloc = alloc ? 2 * alloc : 16) * sizeof *p);
+
+			rc = p ? -2 : -1;
+			bad = p ? p : bad;
+		}
+		if (rc == -2)
+			bad[nbad++] = db_column_int(&q, 0);
+		else if (rc)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret)
-		ret = db_finalize(&q);
-	else
-		db_finalize(&q);
+	}
+	fin = db_finalize(&q);
+	ret = ret ? ret : fin;
+	if (!ret) {
+		db_prepare(r, &q, without);
+		while (!ret && db_step(&q) == DB_ROW)
+			if (add_notification(r, s, &q))
+				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		fin = db_finalize(&q);
+		ret = ret ? ret : fin;
+	}
+	if (!ret && nbad) {
+		db_prepare(r, &q, one);
+		for (size_t i = 0; !ret && i < nbad; i++) {
+			db_bind_int(&q, ":id", bad[i]);
+			if (db_step(&q) == DB_ROW && add_notification(r, s, &q))
+				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+			db_reset(&q);
+		}
+		fin = db_finalize(&q);
+		ret = ret ? ret : fin;
+	}
+	free(bad);
 	sort_all(s);
+	return ret;
+}
+
+int idset_load(struct reg *r, struct idset **out)
+{
+	struct idset *s = idset_new();
+	int ret = s ? load_documents(r, s) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+
+	if (ret)
+		idset_free(s);
+	*out = ret ? NULL : s;
+	return ret;
+}
+
+/*
+ * Only the identifiers that some lookup of these texts could find: the
+ * texts are first checked against an empty set that records every key it
+ * looks up (the probe), then each document's identifiers are kept only
+ * when the probe asked for them. Checking the same texts against the
+ * result answers as against the whole set (list_find names a key's kinds
+ * in a fixed order), and the set's size follows the texts, not the
+ * register.
+ */
+int idset_load_for(struct reg *r, const char *const *texts, size_t n, struct idset **out)
+{
+	struct idset *s = idset_new();
+	struct idcheck_match m;
+	int ret = s ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory"), any = 0;
+
+	*out = NULL;
+	if (ret)
+		return ret;
+	s->probing = 1;
+	s->longest_place = PROBE_PLACE_WORDS;
+	for (size_t k = 0; k < ID_NKINDS; k++)
+		s->k[k].probe = &s->probe[k];
+	for (size_t i = 0; !ret && i < n; i++)
+		if (idset_find(s, texts[i], NULL, 0, &m, NULL) < 0)
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	s->probing = 0;
+	s->longest_place = 0;
+	for (size_t k = 0; k < ID_NKINDS; k++) {
+		struct key_hashes *p = &s->probe[k];
+
+		if (p->oom && !ret)
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		hashes_settle(p);
+		any |= p->n > 0;
+		s->k[k].probe = NULL;
+		s->k[k].want = p;
+	}
+	/* Nothing looked up: nothing any document holds can be found. */
+	if (!ret && any)
+		ret = load_documents(r, s);
+	for (size_t k = 0; k < ID_NKINDS; k++) {
+		s->k[k].want = NULL;
+		free(s->probe[k].v);
+		memset(&s->probe[k], 0, sizeof s->probe[k]);
+	}
 	if (ret)
 		idset_free(s);
 	else
@@ -717,7 +937,7 @@ static int find_nhs(struct finder *f)
 {
 	const char *t = f->text;
 
-	if (!f->s->k[ID_NHS].n)
+	if (!f->s->k[ID_NHS].n && !f->s->probing)
 		return 0;
 	for (size_t i = 0; t[i];) {
 		char digits[64];

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -465,21 +466,6 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *revi
 	return ret;
 }
 
-/*
- * The line without its notification, normalised (strings trimmed):
- * case_writer_add validates and normalises the notification itself, so
- * copying it here too would only cost time.
- */
-static json_t *normalise_parts(const json_t *in)
-{
-	json_t *shallow = json_copy((json_t *)in), *out = NULL;
-
-	if (shallow && !json_object_del(shallow, "notification"))
-		out = form_normalise(&form_import_line, shallow);
-	json_decref(shallow);
-	return out;
-}
-
 /* One row of case_transfers; TEXT members may be absent. */
 static int transfer_insert(struct importer *im, int64_t case_id, const char *dir,
 			   const char *their, const char *peer, const char *on,
@@ -575,64 +561,204 @@ static int import_transfers(struct importer *im, int64_t case_id, const char *re
 	return ret;
 }
 
-/* Validated, normalised, then stored through the same writer as notify. */
-static int import_line(struct importer *im, const json_t *line)
+/* ---- the reader thread ----------------------------------------------------------
+ *
+ * What needs no database (reading the line, parsing it, checking it
+ * against its form, normalising) is done by a second thread a few lines
+ * ahead, while this one stores line after line in order in the one
+ * transaction. The reader thread touches neither the register nor its
+ * error: it hands each line over as a `struct prepared`, errors included,
+ * and stops at the first. The JSON trees it made are freed by it too, when
+ * it fills the slot again.
+ */
+enum prep_kind {
+	PREP_CASE,      /* obj, parts, n */
+	PREP_MEETING,   /* obj, parts: the meeting line normalised */
+	PREP_END,       /* more: reader_next's last answer; err: its errno */
+	PREP_JSON,      /* jerr */
+	PREP_INVALID,   /* errs */
+	PREP_SHAPE,     /* transfer or transfers of the wrong type */
+	PREP_NOMEM,
+};
+
+struct prepared {
+	enum prep_kind kind;
+	size_t line;            /* physical line, blank ones counted */
+	uint64_t consumed;      /* bytes read up to its end */
+	int more, err;
+	json_t *obj, *parts, *n;
+	struct case_texts texts; /* PREP_CASE: n's, as the writer stores them */
+	json_error_t jerr;
+	struct form_errors errs;
+};
+
+#define PIPE_SLOTS 64
+
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t filled, freed;
+	size_t made, taken;     /* slots filled by the reader, given back */
+	int stop;
+	struct line_reader *lr;
+	const struct cdate *today;
+	struct prepared slot[PIPE_SLOTS];
+};
+
+static void prepared_clear(struct prepared *p)
 {
-	struct form_errors errs = FORM_ERRORS_INIT;
-	json_t *parts = NULL, *in = NULL, *n = NULL;
-	const json_t *review, *transfer, *history;
+	json_decref(p->n);
+	json_decref(p->parts);
+	json_decref(p->obj);
+	form_errors_release(&p->errs);
+	case_texts_release(&p->texts);
+	p->obj = p->parts = p->n = NULL;
+}
+
+/* A case line checked and normalised in place: parts (the line without
+ * the register's transfer members) and n (its notification). */
+static enum prep_kind prepare_case(struct prepared *p, const struct cdate *today)
+{
+	const json_t *transfer = json_object_get(p->obj, "transfer");
+	const json_t *history = json_object_get(p->obj, "transfers");
+	json_t *in = json_copy(p->obj);
+	int rc;
+
+	/* The transfer members are the register's, not the form's. */
+	if (!in)
+		return PREP_NOMEM;
+	p->parts = in;
+	json_object_del(in, "transfer");
+	json_object_del(in, "transfers");
+	if ((transfer && !json_is_object(transfer)) || (history && !json_is_array(history)))
+		return PREP_SHAPE;
+	form_dates_iso(&form_import_line, in, today);
+	rc = form_validate(&form_import_line, in, today, &p->errs);
+	if (rc)
+		return rc == FORM_EINVALID ? PREP_INVALID : PREP_NOMEM;
+	/* Normalised once, where it is (strings trimmed, blanks dropped): the
+	 * notification is stored by the writer and is what the review's text
+	 * is scrubbed against. */
+	if (form_normalise_here(&form_import_line, in))
+		return PREP_NOMEM;
+	p->n = json_incref(json_object_get(in, "notification"));
+	return p->n && !case_texts_make(p->n, &p->texts) ? PREP_CASE : PREP_NOMEM;
+}
+
+static enum prep_kind prepare_meeting(struct prepared *p, const struct cdate *today)
+{
+	int rc = form_validate(&form_meeting_line, p->obj, today, &p->errs);
+
+	if (rc)
+		return rc == FORM_EINVALID ? PREP_INVALID : PREP_NOMEM;
+	p->parts = json_incref(p->obj);
+	return form_normalise_here(&form_meeting_line, p->parts) ? PREP_NOMEM : PREP_MEETING;
+}
+
+/* The next line that is not blank, made ready; 1 when it ends the work. */
+static int prepare_next(struct pipe *pp, struct prepared *p, size_t *line)
+{
+	const char *s;
+	size_t len;
+	int more;
+
+	while ((more = reader_next(pp->lr, &s, &len)) == 1) {
+		++*line;
+		strip_bom(*line, &s, &len);
+		if (!blank(s, len))
+			break;
+	}
+	p->err = errno;
+	p->line = *line;
+	p->consumed = pp->lr->consumed;
+	if (more != 1) {
+		p->kind = PREP_END;
+		p->more = more;
+		return 1;
+	}
+	p->obj = json_loadb(s, len, JSON_REJECT_DUPLICATES, &p->jerr);
+	if (!p->obj)
+		p->kind = PREP_JSON;
+	else if (json_object_get(p->obj, "meeting") && !json_object_get(p->obj, "notification"))
+		p->kind = prepare_meeting(p, pp->today);
+	else
+		p->kind = prepare_case(p, pp->today);
+	return p->kind != PREP_CASE && p->kind != PREP_MEETING;
+}
+
+static void *pipe_reader(void *arg)
+{
+	struct pipe *pp = arg;
+	size_t line = 0;
+	int done = 0;
+
+	while (!done) {
+		struct prepared *p;
+
+		pthread_mutex_lock(&pp->mu);
+		while (!pp->stop && pp->made - pp->taken == PIPE_SLOTS)
+			pthread_cond_wait(&pp->freed, &pp->mu);
+		done = pp->stop;
+		pthread_mutex_unlock(&pp->mu);
+		if (done)
+			break;
+		p = &pp->slot[pp->made % PIPE_SLOTS];
+		prepared_clear(p);
+		done = prepare_next(pp, p, &line);
+		pthread_mutex_lock(&pp->mu);
+		pp->made++;
+		pthread_cond_signal(&pp->filled);
+		pthread_mutex_unlock(&pp->mu);
+	}
+	return NULL;
+}
+
+/* The next line in order, once the reader has made it. */
+static struct prepared *pipe_take(struct pipe *pp)
+{
+	struct prepared *p;
+
+	pthread_mutex_lock(&pp->mu);
+	while (pp->taken == pp->made)
+		pthread_cond_wait(&pp->filled, &pp->mu);
+	p = &pp->slot[pp->taken % PIPE_SLOTS];
+	pthread_mutex_unlock(&pp->mu);
+	return p;
+}
+
+static void pipe_give_back(struct pipe *pp)
+{
+	pthread_mutex_lock(&pp->mu);
+	pp->taken++;
+	pthread_cond_signal(&pp->freed);
+	pthread_mutex_unlock(&pp->mu);
+}
+
+/* Stored through the same writer as notify. */
+static int import_line(struct importer *im, const struct prepared *p)
+{
+	const json_t *parts = p->parts, *review, *transfer, *history;
 	const char *status;
 	char ref[CASE_REF_MAX];
 	int64_t case_id = 0;
 	int ret;
 
-	/* The transfer members are the register's, not the form's. */
-	transfer = json_object_get(line, "transfer");
-	history = json_object_get(line, "transfers");
-	in = json_copy((json_t *)line);
-	if (!in)
-		return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
-	json_object_del(in, "transfer");
-	json_object_del(in, "transfers");
-	if ((transfer && !json_is_object(transfer)) || (history && !json_is_array(history))) {
-		ret = reg_fail(im->r, CDOP_ERR_INPUT, "transfer: an object, transfers: an "
-			       "array, as export and transfer write them");
-		goto out;
-	}
-	form_dates_iso(&form_import_line, in, &im->today);
-	ret = form_validate(&form_import_line, in, &im->today, &errs);
-	if (ret == FORM_EINVALID)
-		ret = cases_invalid(im->r, "", &errs);
-	else if (ret)
-		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
-	form_errors_release(&errs);
-	if (ret)
-		goto out;
-	parts = normalise_parts(in);
-	/* Normalised once: stored by the writer, and what the review's text
-	 * is scrubbed against (it is not read back from the register). */
-	n = form_normalise(&form_notification, json_object_get(in, "notification"));
-	if (!parts || !n) {
-		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	transfer = json_object_get(p->obj, "transfer");
+	history = json_object_get(p->obj, "transfers");
 	review = json_object_get(parts, "review");
 	status = member(parts, "status");
 	if (!status)
 		status = json_is_object(review) ? "reviewed" : "notified";
-	/* The actions done go in with the case: one insert each, complete. */
-	ret = case_writer_add(&im->w, n, status, json_object_get(parts, "rapid_response"),
-			      ref, &case_id);
+	/* The actions done go in with the case: one insert each, complete.
+	 * The notification, normalised once, is stored by the writer and is
+	 * what the review's text is scrubbed against. */
+	ret = case_writer_add_made(&im->w, p->n, &p->texts, status,
+				   json_object_get(parts, "rapid_response"), ref, &case_id);
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
 	if (!ret && json_is_object(review))
-		ret = store_review(im, case_id, review, n);
+		ret = store_review(im, case_id, review, p->n);
 	if (!ret && (transfer || history))
 		ret = import_transfers(im, case_id, ref, transfer, history);
-out:
-	json_decref(n);
-	json_decref(parts);
-	json_decref(in);
 	return ret;
 }
 
@@ -685,8 +811,9 @@ static int agenda_place(struct importer *im)
 	return ret;
 }
 
-/* A meeting line: the meeting (its id kept when free) and attendance. */
-static int import_meeting(struct importer *im, const json_t *in)
+/* A meeting line, checked and normalised (n): the meeting (its id kept
+ * when free) and attendance. */
+static int import_meeting(struct importer *im, const json_t *n)
 {
 	static const char taken[] = "SELECT count(*) FROM meetings WHERE id = :id";
 	static const char ins[] =
@@ -694,23 +821,12 @@ static int import_meeting(struct importer *im, const json_t *in)
 	static const char att[] =
 		"INSERT INTO attendance(meeting_id, name, agency, role) "
 		"VALUES (:m, :name, :agency, :role)";
-	struct form_errors errs = FORM_ERRORS_INIT;
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *n = NULL, *m, *a;
+	const json_t *m, *a;
 	int64_t id, used = 0;
 	size_t i;
 	int ret;
 
-	ret = form_validate(&form_meeting_line, in, &im->today, &errs);
-	if (ret == FORM_EINVALID)
-		ret = cases_invalid(im->r, "", &errs);
-	else if (ret)
-		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
-	form_errors_release(&errs);
-	if (!ret && !(n = form_normalise(&form_meeting_line, in)))
-		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
-	if (ret)
-		return ret;
 	m = json_object_get(n, "meeting");
 	id = json_integer_value(json_object_get(m, "id"));
 	db_prepare(im->r, &q, taken);
@@ -743,7 +859,6 @@ static int import_meeting(struct importer *im, const json_t *in)
 		}
 		ret = db_finalize(&q);
 	}
-	json_decref(n);
 	return ret;
 }
 
@@ -872,51 +987,95 @@ out:
 	return ret;
 }
 
+/* One line made ready by the reader, stored or turned into its error. */
+static int store_prepared(struct importer *im, const struct prepared *p, const char *path)
+{
+	struct reg *r = im->r;
+	int ret = CDOP_OK;
+
+	r->e.msg[0] = 0;
+	switch (p->kind) {
+	case PREP_CASE:
+		ret = import_line(im, p);
+		im->res->cases += !ret;
+		break;
+	case PREP_MEETING:
+		ret = import_meeting(im, p->parts);
+		break;
+	case PREP_JSON:
+		ret = json_error_at(r, p->line, &p->jerr);
+		break;
+	case PREP_INVALID:
+		ret = cases_invalid(r, "", &p->errs);
+		break;
+	case PREP_SHAPE:
+		ret = reg_fail(r, CDOP_ERR_INPUT, "transfer: an object, transfers: an "
+			       "array, as export and transfer write them");
+		break;
+	case PREP_NOMEM:
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		break;
+	case PREP_END:
+		if (p->more == CDOP_ERR_INPUT)
+			ret = reg_fail(r, p->more, "line %zu: longer than %d bytes; is '%s' "
+				       "a JSON Lines file (one case per line)?",
+				       p->line + 1, IMPORT_LINE_MAX, path);
+		else if (p->more < 0)
+			ret = reg_fail(r, p->more, "cannot read '%s' after line %zu: %s",
+				       path, p->line, strerror(p->err));
+		break;
+	}
+	return ret;
+}
+
 static int read_lines(struct importer *im, struct line_reader *lr, const char *path,
 		      const struct import_opts *o, uint64_t size)
 {
-	struct reg *r = im->r;
-	const char *s;
-	size_t len;
-	int ret = CDOP_OK, more;
+	struct pipe *pp = calloc(1, sizeof *pp);
+	pthread_t reader;
+	enum prep_kind kind = PREP_CASE;
+	int ret = CDOP_OK, started = 0;
 
-	while (!ret && (more = reader_next(lr, &s, &len)) == 1) {
-		json_error_t jerr;
-		json_t *obj;
+	if (!pp)
+		return reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&pp->mu, NULL);
+	pthread_cond_init(&pp->filled, NULL);
+	pthread_cond_init(&pp->freed, NULL);
+	pp->lr = lr;
+	pp->today = &im->today;
+	for (size_t i = 0; i < PIPE_SLOTS; i++)
+		form_errors_init(&pp->slot[i].errs);
+	started = !pthread_create(&reader, NULL, pipe_reader, pp);
+	if (!started)
+		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "cannot start the import's reader "
+			       "thread: out of resources");
+	while (started && !ret && kind != PREP_END) {
+		const struct prepared *p = pipe_take(pp);
 
-		im->res->lines++;
+		kind = p->kind;
+		im->res->lines = p->line;
 		if (o->progress)
-			o->progress(o->progress_ctx, lr->consumed, size);
-		strip_bom(im->res->lines, &s, &len);
-		if (blank(s, len))
-			continue;
-		obj = json_loadb(s, len, JSON_REJECT_DUPLICATES, &jerr);
-		if (!obj) {
-			ret = json_error_at(r, im->res->lines, &jerr);
-			break;
-		}
-		r->e.msg[0] = 0;
-		if (json_object_get(obj, "meeting") && !json_object_get(obj, "notification")) {
-			ret = import_meeting(im, obj);
-			json_decref(obj);
-			if (ret)
-				ret = line_error(im, lr, im->res->lines, ret);
-			continue;
-		}
-		ret = import_line(im, obj);
-		json_decref(obj);
-		if (ret)
-			ret = line_error(im, lr, im->res->lines, ret);
-		else
-			im->res->cases++;
+			o->progress(o->progress_ctx, p->consumed, size);
+		ret = store_prepared(im, p, path);
+		pipe_give_back(pp);
 	}
-	if (!ret && more == CDOP_ERR_INPUT)
-		ret = reg_fail(r, more, "line %zu: longer than %d bytes; is '%s' a "
-			       "JSON Lines file (one case per line)?",
-			       im->res->lines + 1, IMPORT_LINE_MAX, path);
-	else if (!ret && more < 0)
-		ret = reg_fail(r, more, "cannot read '%s' after line %zu: %s", path,
-			       im->res->lines, strerror(errno));
+	if (started) {
+		pthread_mutex_lock(&pp->mu);
+		pp->stop = 1;
+		pthread_cond_signal(&pp->freed);
+		pthread_mutex_unlock(&pp->mu);
+		pthread_join(reader, NULL);
+	}
+	/* The reader is stopped: a duplicate may read the file again. The
+	 * reader's own messages already name the line. */
+	if (ret && kind != PREP_END && kind != PREP_JSON)
+		ret = line_error(im, lr, im->res->lines, ret);
+	for (size_t i = 0; i < PIPE_SLOTS; i++)
+		prepared_clear(&pp->slot[i]);
+	pthread_cond_destroy(&pp->freed);
+	pthread_cond_destroy(&pp->filled);
+	pthread_mutex_destroy(&pp->mu);
+	free(pp);
 	return ret;
 }
 

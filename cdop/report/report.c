@@ -231,22 +231,41 @@ static const char *learning_scrubbed(const char *text)
 	return NULL;
 }
 
+/* A publishable review of the year, read before any is checked. */
+struct learning_row {
+	int64_t case_id;
+	char *ref, *state, *what;
+	char *learning;     /* NULL when the form has none */
+};
+
+static const char *row_learning(const struct learning_row *l)
+{
+	return l->learning;
+}
+
+/* Whether the identifier check reads this row's learning. */
+static int row_checked(const struct learning_row *l)
+{
+	const char *learning = row_learning(l);
+
+	return learning && *learning && !strcmp(l->state, "checked") &&
+	       !learning_scrubbed(learning);
+}
+
 static int learning_one(struct reg *r, struct report_model *m, const struct idset *ids,
-			int64_t case_id, const char *ref, const char *form,
-			const char *state, const char *what, char **out)
+			const struct learning_row *l, char **out)
 {
 	struct idcheck_match hit;
 	int found;
-	json_t *review = json_loads(form, 0, NULL), *n = NULL;
-	const char *learning = json_string_value(json_object_get(review, "learning"));
+	json_t *n = NULL;
+	const char *learning = row_learning(l), *ref = l->ref, *state = l->state;
+	const char *what = l->what;
+	int64_t case_id = l->case_id;
 	char *clean = NULL;
 	int ret = CDOP_OK;
 
 	*out = NULL;
-	if (!review)
-		return reg_fail(r, CDOP_ERR_DAMAGED, "a stored review cannot be read (JSON)");
-	if (!json_is_true(json_object_get(review, "learning_publishable")) || !learning ||
-	    !*learning)
+	if (!learning || !*learning)
 		goto out;
 	memset(&hit, 0, sizeof hit);
 	/* Migration 012: only text checked for identifiers is published. A
@@ -292,12 +311,23 @@ static int learning_one(struct reg *r, struct report_model *m, const struct idse
 out:
 	wipe_free(clean);
 	json_decref(n);
-	json_decref(review);
 	return ret;
 }
 
-/* Every publishable learning text of the year, scrubbed, in meeting order. */
-static int learning_collect(struct reg *r, struct report_model *m)
+static void rows_free(struct learning_row *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].ref);
+		free(v[i].state);
+		free(v[i].what);
+		wipe_free(v[i].learning);
+	}
+	free(v);
+}
+
+/* The year's reviews whose learning is publishable, in meeting order. */
+static int learning_rows(struct reg *r, const struct stats *s, struct learning_row **out,
+			 size_t *n)
 {
 	/* The meeting-date index gives this order without a sort. */
 	static const char sql[] =
@@ -306,30 +336,95 @@ static int learning_collect(struct reg *r, struct report_model *m)
 		"FROM reviews WHERE meeting_date BETWEEN :first AND :last "
 		"ORDER BY meeting_date, case_id";
 	struct db_stmt q = DB_STMT_INIT;
-	struct idset *ids = NULL;
+	struct learning_row *v = NULL;
 	size_t alloc = 0;
-	int ret = idset_load(r, &ids), rc;
+	int ret = CDOP_OK, rc;
 
-	if (ret)
-		return ret;
+	*n = 0;
 	db_prepare(r, &q, sql);
-	db_bind_text(&q, ":first", m->s->first);
-	db_bind_text(&q, ":last", m->s->last);
+	db_bind_text(&q, ":first", s->first);
+	db_bind_text(&q, ":last", s->last);
 	while (!ret && db_step(&q) == DB_ROW) {
-		const char *form = db_column_text(&q, 1);
-		char *text = NULL;
+		const char *form = db_column_text(&q, 1), *ref = db_column_text(&q, 2);
+		const char *what = db_column_text(&q, 4);
+		const char *learning;
+		json_t *review;
+		struct learning_row *l;
 
 		/* Stored forms are compact JSON: skip the rest unparsed. */
 		if (!strstr(form, "\"learning_publishable\":true"))
 			continue;
-		ret = learning_one(r, m, ids, db_column_int(&q, 0), db_column_text(&q, 2),
-				   form, db_column_text(&q, 3), db_column_text(&q, 4), &text);
+		review = json_loads(form, 0, NULL);
+		if (!review) {
+			ret = reg_fail(r, CDOP_ERR_DAMAGED, "a stored review cannot be read "
+				       "(JSON)");
+			break;
+		}
+		if (!json_is_true(json_object_get(review, "learning_publishable"))) {
+			json_decref(review);
+			continue;
+		}
+		if (*n == alloc) {
+			size_t k = alloc ? 2 * alloc : 64;
+			struct learning_row *p = realloc(v, k * sizeof *p);
+
+			if (!p) {
+				json_decref(review);
+				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+				break;
+			}
+			v = p;
+			alloc = k;
+		}
+		/* Only the text is kept: the year's forms are not held. */
+		learning = json_string_value(json_object_get(review, "learning"));
+		l = &v[(*n)++];
+		l->case_id = db_column_int(&q, 0);
+		l->learning = learning ? strdup(learning) : NULL;
+		l->ref = strdup(ref ? ref : "");
+		l->state = strdup(db_column_text(&q, 3));
+		l->what = what ? strdup(what) : NULL;
+		json_decref(review);
+		if (!l->ref || !l->state || (what && !l->what) || (learning && !l->learning))
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	rc = db_finalize(&q);
+	*out = v;
+	return ret ? ret : rc;
+}
+
+/*
+ * Every publishable learning text of the year, scrubbed, in meeting order.
+ * The identifier set holds only what these texts could name
+ * (idset_load_for): its size follows the year's learning, not the
+ * register.
+ */
+static int learning_collect(struct reg *r, struct report_model *m)
+{
+	struct learning_row *rows = NULL;
+	struct idset *ids = NULL;
+	const char **texts = NULL;
+	size_t n = 0, nt = 0, alloc = 0;
+	int ret = learning_rows(r, m->s, &rows, &n);
+
+	if (!ret && n && !(texts = calloc(n, sizeof *texts)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; !ret && i < n; i++)
+		if (row_checked(&rows[i]))
+			texts[nt++] = row_learning(&rows[i]);
+	if (!ret)
+		ret = idset_load_for(r, texts, nt, &ids);
+	for (size_t i = 0; !ret && i < n; i++) {
+		char *text = NULL;
+
+		ret = learning_one(r, m, ids, &rows[i], &text);
 		if (!ret && text)
 			ret = learning_keep(r, m, text, &alloc);
 	}
-	rc = db_finalize(&q);
+	free(texts);
 	idset_free(ids);
-	return ret ? ret : rc;
+	rows_free(rows, n);
+	return ret;
 }
 
 static void model_release(struct report_model *m)
@@ -467,7 +562,7 @@ static int narrative_accept(struct reg *r, struct report_model *m, const char *m
 	if (strlen(md) > 65536)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "narrative", "longer than 64 KiB; "
 				      "a foreword and priorities fit in a few pages");
-	ret = idset_load(r, &ids);
+	ret = idset_load_for(r, &md, 1, &ids);
 	if (!ret)
 		ret = idcheck_text(r, ids, "narrative", md, NULL);
 	idset_free(ids);

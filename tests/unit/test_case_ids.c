@@ -141,6 +141,84 @@ static void test_ids_moved_or_stale(void **state)
 	assert_int_equal(t_count(r, "SELECT count(*) FROM case_anon WHERE case_id = 3"), 1);
 }
 
+/* idset_load_for: the set made for some texts answers for them as the
+ * whole set does, and holds nothing they could not name. */
+static void test_load_for_same_answers(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct idset *all = NULL, *some = NULL;
+	struct idcheck_match m1, m2;
+	char ref[CASE_REF_MAX];
+	json_t *n = t_notification("Vantreece", NULL);
+	/* An address line longer than the probe records as a place. */
+	static const char long_line[] = "4 Upper Little Saint Aldwyn Market Cross Yard";
+	static const char long_text[] = "Seen at 4 Upper Little Saint Aldwyn Market Cross Yard.";
+	const char *texts[NPROBES + 1];
+
+	notify_three(r);
+	t_set(n, "child.address", json_string(long_line));
+	t_notify(r, n, ref);
+	for (size_t i = 0; i < NPROBES; i++)
+		texts[i] = probes[i];
+	texts[NPROBES] = long_text;
+	t_ok(idset_load(r, &all), r);
+	/* All the texts together, and each on its own. */
+	t_ok(idset_load_for(r, texts, NPROBES + 1, &some), r);
+	for (size_t i = 0; i <= NPROBES; i++) {
+		struct idset *one = NULL;
+		struct idcheck_match m3;
+		int a = idset_find(all, texts[i], NULL, 0, &m1, NULL);
+
+		t_ok(idset_load_for(r, &texts[i], 1, &one), r);
+		assert_int_equal(idset_find(some, texts[i], NULL, 0, &m2, NULL), a);
+		assert_int_equal(idset_find(one, texts[i], NULL, 0, &m3, NULL), a);
+		if (a == 1) {
+			assert_string_equal(m1.text, m2.text);
+			assert_string_equal(m1.what, m2.what);
+			assert_string_equal(m1.text, m3.text);
+			assert_string_equal(m1.what, m3.what);
+		}
+		idset_free(one);
+	}
+	assert_int_equal(idset_find(some, long_text, NULL, 0, &m2, NULL), 1);
+	assert_string_equal(m2.what, "an address");
+	idset_free(some);
+	/* Made for a text naming nothing, it holds nothing another text names. */
+	t_ok(idset_load_for(r, &probes[NPROBES - 1], 1, &some), r);
+	assert_int_equal(idset_find(some, "We spoke to the Quenby family.", NULL, 0, &m2, NULL), 0);
+	idset_free(some);
+	t_ok(idset_load_for(r, NULL, 0, &some), r);
+	assert_int_equal(idset_find(some, "Amy Quenby", NULL, 0, &m2, NULL), 0);
+	idset_free(some);
+	idset_free(all);
+}
+
+/* A date held as two kinds (one child's date of birth, another's date of
+ * death) is named by the first kind in order, whatever else is held. */
+static void test_two_kinds_one_answer(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct idset *s = NULL;
+	struct idcheck_match m;
+	char ref[CASE_REF_MAX];
+	json_t *n = t_notification("Born-Then", NULL);
+	const char *text = "Died 3rd May 2025.";
+
+	notify_three(r);
+	t_set(n, "child.date_of_birth", json_string("2025-05-03"));
+	t_notify(r, n, ref);
+	t_ok(idset_load(r, &s), r);
+	assert_int_equal(idset_find(s, text, NULL, 0, &m, NULL), 1);
+	assert_string_equal(m.what, "a date of birth");
+	idset_free(s);
+	t_ok(idset_load_for(r, &text, 1, &s), r);
+	assert_int_equal(idset_find(s, text, NULL, 0, &m, NULL), 1);
+	assert_string_equal(m.what, "a date of birth");
+	idset_free(s);
+}
+
 /* The query plan's detail rows of sql, joined. */
 static void plan_of(struct reg *r, const char *sql, char *out, size_t len)
 {
@@ -259,6 +337,44 @@ static void test_upgrade_017_from_v11(void **state)
 	fixture_close(&r, dir);
 }
 
+/* The v1 register upgraded through 018: the question every manager's
+ * command asks about plain-text columns uses its partial indexes instead
+ * of reading every row, and the identifier set made for a text from
+ * case_ids (017) finds it. */
+static void test_upgrade_018(void **state)
+{
+	static const char *const uses[][2] = {
+		{ "SELECT 1 FROM rr_actions WHERE typeof(done_by) = 'text' OR "
+		  "typeof(notes) = 'text'", "rr_actions_unsealed" },
+		{ "SELECT 1 FROM agency_reports WHERE typeof(form) = 'text'",
+		  "agency_reports_unsealed" },
+	};
+	char plan[512], *dir;
+	struct idset *s = NULL;
+	struct idcheck_match m;
+	const char *text = "We spoke to the Quenby family.";
+	struct reg r;
+
+	(void)state;
+	dir = fixture_open("v1", &r);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "type = 'index' AND name IN ('rr_actions_unsealed', "
+				 "'agency_reports_unsealed')"), 2);
+	for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
+		plan_of(&r, uses[i][0], plan, sizeof plan);
+		if (!strstr(plan, uses[i][1]))
+			fail_msg("plan of '%s' does not use %s: %s", uses[i][0], uses[i][1], plan);
+	}
+	/* Sealed at the manager's open: nothing left for the partial indexes. */
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM rr_actions WHERE "
+				 "typeof(done_by) = 'text' OR typeof(notes) = 'text'"), 0);
+	notify_three(&r);
+	t_ok(idset_load_for(&r, &text, 1, &s), &r);
+	assert_int_equal(idset_find(s, text, NULL, 0, &m, NULL), 1);
+	idset_free(s);
+	fixture_close(&r, dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +383,9 @@ int main(void)
 		T_TEST(test_ids_moved_or_stale),
 		cmocka_unit_test(test_upgrade_from_v1),
 		cmocka_unit_test(test_upgrade_017_from_v11),
+		T_TEST(test_load_for_same_answers),
+		T_TEST(test_two_kinds_one_answer),
+		cmocka_unit_test(test_upgrade_018),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);

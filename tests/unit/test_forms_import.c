@@ -290,6 +290,37 @@ static void test_standalone_forms(void **state)
 	assert_int_equal(e.n, 0);
 }
 
+/* form_normalise_here makes of the line what form_normalise copies, in
+ * the same member order. */
+static void test_normalise_here(void **state)
+{
+	json_t *n = load(line), *out, *here;
+	char *a, *b;
+
+	(void)state;
+	set_path(n, "rapid_response.0.by", json_string("  Dr B  "));
+	set_path(n, "review.themes", load("[\" smoking \", \"alcohol\"]"));
+	set_path(n, "notification.child.forename", json_string(" Ann "));
+	set_path(n, "notification.child.surname", json_string(""));
+	set_path(n, "notification.death.place", json_null());
+	set_path(n, "review.unknown_member", load("{\"kept\": \" as is \", \"gone\": null}"));
+	out = form_normalise(&form_import_line, n);
+	here = json_deep_copy(n);
+	assert_non_null(out);
+	assert_int_equal(form_normalise_here(&form_import_line, here), 0);
+	a = json_dumps(out, JSON_COMPACT);
+	b = json_dumps(here, JSON_COMPACT);
+	assert_string_equal(a, b);
+	assert_null(form_json_get(here, "notification.child.surname"));
+	assert_string_equal(json_string_value(form_json_get(here, "notification.child.nhs_number")),
+			    "9434765919");
+	free(a);
+	free(b);
+	json_decref(here);
+	json_decref(out);
+	json_decref(n);
+}
+
 static void test_normalise_line(void **state)
 {
 	json_t *n = load(line), *out;
@@ -344,6 +375,7 @@ int main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_standalone_forms),
 		cmocka_unit_test(test_normalise_line),
+		cmocka_unit_test(test_normalise_here),
 		cmocka_unit_test(test_lookup),
 	};
 
