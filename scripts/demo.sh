@@ -112,3 +112,6 @@ echo "Annual report: $board (+ .minisig), public edition $public (+ .minisig)"
 echo "Signing key:   $demo/cdop-signing.pub  (minisign -Vm FILE -p $demo/cdop-signing.pub)"
 echo "Try: $cdop --register $reg --user ada --passphrase-file $demo/ada.pass user list"
 echo " or: $cdop --register $reg --user mo --passphrase-file $demo/mo.pass case list"
+echo
+echo "In the browser (log in as mo, the manager; passphrase: first line of $demo/mo.pass):"
+echo "  $cdop --register $reg ui"
