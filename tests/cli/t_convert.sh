@@ -10,8 +10,8 @@
 # nothing is staged before an admin has unlocked; a passwd re-stages; the
 # keyring stays v1 and every user still unlocks; check and audit verify
 # pass. The staging commits of ada's and mo's unlocks are killed
-# (tests/crash/faultshim.c) at every second fsync, rename, link and unlink
-# (CDOP_CONVERT_CRASH_ALL=1: every one; CDOP_CONVERT_CRASH_WRITES=1 adds every write and pwrite: the full run,
+# (tests/crash/faultshim.c) at every fourth fsync, rename, link and unlink
+# and the last (CDOP_CONVERT_CRASH_ALL=1 or CDOP_FULL=1: every one; CDOP_CONVERT_CRASH_WRITES=1 adds every write and pwrite: the full run,
 # docs/security.md §17): each leaves the staging fully there (with its
 # audit entry) or not at all, and every user unlocks after it.
 . "$(dirname "$0")/lib.sh"
@@ -95,7 +95,8 @@ run_op() { # ada: admin record + slot (base1); mo: mo's slot (base2)
   "$CDOP" --register "$REG" --user "$1" --passphrase-file "$T/$1.pass" key show \
     >/dev/null 2>&1 </dev/null
 }
-STEP=2; [ "${CDOP_CONVERT_CRASH_ALL:-0}" = 1 ] && STEP=1 # every second point, or all
+# Every fourth point and the last (the one after the commit), or all.
+STEP=4; [ "${CDOP_CONVERT_CRASH_ALL:-0}" = 1 ] || [ "${CDOP_FULL:-0}" = 1 ] && STEP=1
 total=0
 for op in ada mo; do
   # rows and key_stage entries before and after the staging
@@ -103,7 +104,7 @@ for op in ada mo; do
   cp "$base.cdop" "$REG"; cp "$base.keys" "$REG.keys"; rm -f "$T/log"
   CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" run_op $op
   n=$(wc -l < "$T/log"); landed=0 kept=0
-  for k in $(seq 1 "$STEP" "$n"); do
+  for k in $( (seq 1 "$STEP" "$n"; echo "$n") | sort -nu); do
     cp "$base.cdop" "$REG"; cp "$base.keys" "$REG.keys"; rm -f "$REG-journal" "$REG.keys.new"
     CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op $op
     # What a reader sees: a copy (with any journal, which the shell rolls back).

@@ -136,7 +136,8 @@ as ada check; expect_rc 0 "check"
 KINDS=fsync,rename,link,unlink
 [ "${CDOP_CONVERT_CRASH_WRITES:-0}" = 1 ] && KINDS=$KINDS,write,pwrite
 mkpass ann
-STEP=4; [ "${CDOP_CONVERT_CRASH_ALL:-0}" = 1 ] && STEP=1 # every fourth point by default
+# Every fourth point and the last by default; all with CDOP_CONVERT_CRASH_ALL=1 or CDOP_FULL=1.
+STEP=4; [ "${CDOP_CONVERT_CRASH_ALL:-0}" = 1 ] || [ "${CDOP_FULL:-0}" = 1 ] && STEP=1
 run_op() {
   "$CDOP" --register "$REG" --user ada --passphrase-file "$T/ada.pass" key convert \
     >/dev/null 2>&1 </dev/null
@@ -144,7 +145,7 @@ run_op() {
 cp "$T/staged.cdop" "$REG"; cp "$T/staged.keys" "$REG.keys"; rm -f "$T/log"
 CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" run_op
 n=$(wc -l < "$T/log"); v1=0 v2=0
-for k in $(seq 1 "$STEP" "$n"); do
+for k in $( (seq 1 "$STEP" "$n"; echo "$n") | sort -nu); do
   cp "$T/staged.cdop" "$REG"; cp "$T/staged.keys" "$REG.keys"; rm -f "$REG-journal" "$REG.keys.new"
   CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op
   for u in pat ada bob mo ann; do
