@@ -46,5 +46,7 @@ char *idset_fields_text(const json_t *n);
 enum { IDF_FORENAME, IDF_SURNAME, IDF_BY_NAME, IDF_NHS, IDF_DOB, IDF_DEATH,
        IDF_POSTCODE, IDF_ADDRESS, IDSET_FIELDS };
 int idset_fields_parse(const char *text, char **buf, const char *f[IDSET_FIELDS]);
+/* Wipes and frees the *buf idset_fields_parse made of text (NULL: none). */
+void idset_fields_release(const char *text, char *buf);
 
 #endif

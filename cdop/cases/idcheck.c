@@ -518,6 +518,14 @@ int idset_fields_parse(const char *text, char **out, const char *f[IDSET_FIELDS]
 	return ret;
 }
 
+void idset_fields_release(const char *text, char *buf)
+{
+	if (!buf)
+		return;
+	secure_wipe(buf, strlen(text) + IDSET_FIELDS + 1);
+	free(buf);
+}
+
 /* Adds the identifiers of a text made by idset_fields_text: 0, -1 on
  * ENOMEM, -2 (nothing added) when it is not one. */
 static int add_fields_text(struct idset *s, const char *text)
@@ -528,10 +536,7 @@ static int add_fields_text(struct idset *s, const char *text)
 
 	if (!ret)
 		ret = add_fields(s, f);
-	if (buf) {
-		secure_wipe(buf, strlen(text) + IDSET_FIELDS + 1);
-		free(buf);
-	}
+	idset_fields_release(text, buf);
 	return ret;
 }
 

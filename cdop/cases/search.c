@@ -142,6 +142,34 @@ static const char *match(const struct query *q, const char *ref, const struct id
 	return NULL;
 }
 
+/* A case's sealed identifier fields (case_ids.ids), opened and split. */
+struct opened_ids {
+	char *text, *buf;
+	const char *f[IDSET_FIELDS];
+};
+
+/* Opens case id's sealed ids (blob, len; NULL: none) into o: 0, -1 on
+ * ENOMEM, -2 when they cannot decide (none, not opened or not well made:
+ * the notification decides, and reports). ids_release after, always. */
+static int ids_open(struct reg *r, int64_t id, const void *blob, size_t len,
+		    struct opened_ids *o)
+{
+	o->text = o->buf = NULL;
+	if (!blob || store_id_open(r, "notification.ids", id, blob, len, &o->text))
+		return -2;
+	return idset_fields_parse(o->text, &o->buf, o->f);
+}
+
+static void ids_release(struct opened_ids *o)
+{
+	if (!o->text)
+		return;
+	idset_fields_release(o->text, o->buf);
+	secure_wipe(o->text, strlen(o->text));
+	free(o->text);
+	o->text = o->buf = NULL;
+}
+
 /*
  * Whether case ID matches, from its sealed ids (column 2 of s) when they
  * can be opened: *why the identifier matched (NULL when none), or
@@ -150,21 +178,15 @@ static const char *match(const struct query *q, const char *ref, const struct id
 static int match_ids(struct reg *r, const struct query *q, int64_t id, const char *ref,
 		     struct db_stmt *s, const char **why)
 {
-	const char *f[IDSET_FIELDS];
-	const void *blob;
 	size_t len = 0;
-	char *text = NULL, *buf = NULL;
+	const void *blob = db_column_is_null(s, 2) ? NULL : db_column_blob(s, 2, &len);
+	struct opened_ids o;
 	struct ident ident;
 	int ret = CDOP_ERR_NOTFOUND;
 
-	if (db_column_is_null(s, 2))
-		return ret;
-	blob = db_column_blob(s, 2, &len);
-	if (store_id_open(r, "notification.ids", id, blob, len, &text))
-		return ret; /* the notification decides, and reports */
-	switch (idset_fields_parse(text, &buf, f)) {
+	switch (ids_open(r, id, blob, len, &o)) {
 	case 0:
-		ident_of_fields(f, &ident);
+		ident_of_fields(o.f, &ident);
 		*why = match(q, ref, &ident);
 		ret = CDOP_OK;
 		break;
@@ -174,12 +196,7 @@ static int match_ids(struct reg *r, const struct query *q, int64_t id, const cha
 	default:
 		break;
 	}
-	if (buf) {
-		secure_wipe(buf, strlen(text) + IDSET_FIELDS + 1);
-		free(buf);
-	}
-	secure_wipe(text, strlen(text));
-	free(text);
+	ids_release(&o);
 	return ret;
 }
 
@@ -191,8 +208,7 @@ int cases_child_name(struct reg *r, const char *ref, char *out, size_t len)
 	static const char sql[] = "SELECT c.id, i.ids FROM cases c "
 		"LEFT JOIN case_ids i ON i.case_id = c.id WHERE c.ref = :ref";
 	struct db_stmt q = DB_STMT_INIT;
-	const char *f[IDSET_FIELDS];
-	char *text = NULL, *buf = NULL;
+	struct opened_ids o;
 	json_t *n = NULL;
 	int64_t id = 0;
 	int ret, found, done = 0;
@@ -205,22 +221,14 @@ int cases_child_name(struct reg *r, const char *ref, char *out, size_t len)
 		const void *blob = db_column_is_null(&q, 1) ? NULL : db_column_blob(&q, 1, &blen);
 
 		id = db_column_int(&q, 0);
-		if (blob && !store_id_open(r, "notification.ids", id, blob, blen, &text) &&
-		    idset_fields_parse(text, &buf, f) == 0) {
-			snprintf(out, len, "%s %s", f[IDF_FORENAME] ? f[IDF_FORENAME] : "",
-				 f[IDF_SURNAME] ? f[IDF_SURNAME] : "");
+		if (ids_open(r, id, blob, blen, &o) == 0) {
+			snprintf(out, len, "%s %s", o.f[IDF_FORENAME] ? o.f[IDF_FORENAME] : "",
+				 o.f[IDF_SURNAME] ? o.f[IDF_SURNAME] : "");
 			done = 1;
 		}
+		ids_release(&o);
 	}
 	ret = db_finalize(&q);
-	if (buf) {
-		secure_wipe(buf, strlen(text) + IDSET_FIELDS + 1);
-		free(buf);
-	}
-	if (text) {
-		secure_wipe(text, strlen(text));
-		free(text);
-	}
 	if (ret || done)
 		return ret;
 	if (!found)
