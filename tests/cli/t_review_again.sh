@@ -80,26 +80,27 @@ assert paths["recommendations[0].text"]["new"] == "Leaflet for parents", paths
 assert paths["recommendations[1].text"]["new"] is None, paths' "$T/out" \
   && pass || fail "history: the rewording and the removal, old and new: $(head -c 600 "$T/out")"
 
-# a later meeting adds its own (the number the removed one had is free again)
+# a later meeting adds its own; the removed one's number (2) is never given
+# again (schema 22: an audit entry about action 2 names only the removed one)
 export CDOP_TODAY=2024-09-01
 M meeting add "$M2" "$A"
 form '[{"text": "Audit sleep checks", "owner": "health_visiting", "due": "2025-10-01"}]' > "$T/r3.json"
 M review "$A" --meeting "$M2" --json "$T/r3.json"
 want "a later meeting adds" "1 2024-06-10 Leaflet_for_parents 2024-06-30
-2 2024-09-01 Audit_sleep_checks None"
+3 2024-09-01 Audit_sleep_checks None"
 
 # the first meeting's record corrected after the later one: only its own change,
 # and the review still stands at the later meeting (the export's amendment)
 form '[{"text": "Leaflet for carers", "owner": "public_health", "due": "2025-01-31"}]' > "$T/r4.json"
 M review "$A" --meeting "$M1" --json "$T/r4.json"
 want "the first meeting's record corrected later" "1 2024-06-10 Leaflet_for_carers 2024-06-30
-2 2024-09-01 Audit_sleep_checks None"
+3 2024-09-01 Audit_sleep_checks None"
 # a record without recommendations leaves the meeting's as they are
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); del r["recommendations"]; print(json.dumps(r))' \
   "$T/r4.json" > "$T/r5.json"
 M review "$A" --meeting "$M1" --json "$T/r5.json"
 want "no recommendations given: kept" "1 2024-06-10 Leaflet_for_carers 2024-06-30
-2 2024-09-01 Audit_sleep_checks None"
+3 2024-09-01 Audit_sleep_checks None"
 M export --out "$T/e.jsonl"
 grep -F '"Ottoline"' "$T/e.jsonl" | python3 -c '
 import json, sys

@@ -375,6 +375,28 @@ static void test_upgrade_018(void **state)
 	fixture_close(&r, dir);
 }
 
+/* Migration 022 from the schema-11 register: recommendations rebuilt with
+ * AUTOINCREMENT (a removed recommendation's number is never given again:
+ * tests/cli/t_review_again.sh), with its three indexes and rows kept. */
+static void test_upgrade_022(void **state)
+{
+	struct reg r;
+	char *dir;
+
+	(void)state;
+	dir = fixture_open("v11", &r);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "type = 'table' AND name = 'recommendations' AND "
+				 "sql LIKE '%AUTOINCREMENT%'"), 1);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "type = 'index' AND tbl_name = 'recommendations' AND name IN "
+				 "('recommendations_case', 'recommendations_text_check', "
+				 "'recommendations_open')"), 3);
+	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
+				 "name = 'recommendations_022'"), 0);
+	fixture_close(&r, dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +408,7 @@ int main(void)
 		T_TEST(test_load_for_same_answers),
 		T_TEST(test_two_kinds_one_answer),
 		cmocka_unit_test(test_upgrade_018),
+		cmocka_unit_test(test_upgrade_022),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
