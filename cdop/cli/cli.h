@@ -94,6 +94,9 @@ int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,
 int cli_out_force(struct cli *c, int argc, char **argv, const char **out, int *force);
 /* --json as the only option; -1 on anything else. */
 int cli_json_flag(int argc, char **argv, int *json);
+/* One REF and --json as the only option (case show, case history, rr
+ * list); -1 on anything else or without a REF. */
+int cli_ref_json(int argc, char **argv, const char **ref, int *json);
 /* A listing whose only option is --json: list() fills an array, printed
  * as JSON, or as `empty` when it has no rows (NULL: the header anyway), or
  * as a table: row(NULL) prints the header, then row(r) each row. */

@@ -110,17 +110,9 @@ int cmd_case_show(struct cli *c, int argc, char **argv)
 {
 	json_t *obj = NULL;
 	const char *ref = NULL;
-	int i, json = 0, ret;
+	int json = 0, ret;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!ref && argv[i][0] != '-')
-			ref = argv[i];
-		else
-			return cli_usage(c);
-	}
-	if (!ref)
+	if (cli_ref_json(argc, argv, &ref, &json))
 		return cli_usage(c);
 	ret = cases_show(&c->reg, ref, mode_for(c), &obj);
 	if (ret)

@@ -32,18 +32,10 @@ int cmd_case_history(struct cli *c, int argc, char **argv)
 {
 	json_t *list = NULL, *e, *ch, *one;
 	const char *ref = NULL;
-	int i, json = 0, ret;
+	int json = 0, ret;
 	size_t k, j;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!ref && argv[i][0] != '-')
-			ref = argv[i];
-		else
-			return cli_usage(c);
-	}
-	if (!ref)
+	if (cli_ref_json(argc, argv, &ref, &json))
 		return cli_usage(c);
 	ret = cases_history(&c->reg, ref, c->reg.ss.role == ROLE_MANAGER, &list);
 	if (ret)

@@ -64,15 +64,7 @@ int cmd_rr_list(struct cli *c, int argc, char **argv)
 	size_t i;
 	int json = 0, ret;
 
-	for (i = 1; i < (size_t)argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = 1;
-		else if (!ref && argv[i][0] != '-')
-			ref = argv[i];
-		else
-			return cli_usage(c);
-	}
-	if (!ref)
+	if (cli_ref_json(argc, argv, &ref, &json))
 		return cli_usage(c);
 	ret = rr_list(&c->reg, ref, &list);
 	if (ret)

@@ -89,6 +89,23 @@ int cli_json_flag(int argc, char **argv, int *json)
 	return 0;
 }
 
+int cli_ref_json(int argc, char **argv, const char **ref, int *json)
+{
+	int i;
+
+	*ref = NULL;
+	*json = 0;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			*json = 1;
+		else if (!*ref && argv[i][0] != '-')
+			*ref = argv[i];
+		else
+			return -1;
+	}
+	return *ref ? 0 : -1;
+}
+
 int cli_interactive(void)
 {
 	return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
