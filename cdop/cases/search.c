@@ -313,6 +313,23 @@ static int secure_grow(void **p, size_t used, size_t *cap, size_t need, size_t u
 	return 0;
 }
 
+/* The secure buffer *p cut to the used units (its room was doubled). */
+static int secure_fit(void **p, size_t used, size_t *cap, size_t unit)
+{
+	void *np;
+
+	if (!*p || used == *cap)
+		return 0;
+	np = secure_alloc(used ? used * unit : 1);
+	if (!np)
+		return -1;
+	memcpy(np, *p, used * unit);
+	secure_free(*p);
+	*p = np;
+	*cap = used;
+	return 0;
+}
+
 void cases_search_index_free(struct search_index *ix)
 {
 	if (!ix)
@@ -392,6 +409,9 @@ static int index_build(struct reg *r, int has_id, struct search_index *ix)
 		ids_release(&o);
 	}
 	fret = db_finalize(&s);
+	if (!ret && (secure_fit((void **)&ix->text, ix->len, &ix->tcap, 1) ||
+		     secure_fit((void **)&ix->e, ix->n, &ix->ecap, sizeof *ix->e)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	return ret ? ret : fret;
 }
 
