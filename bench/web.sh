@@ -45,7 +45,7 @@ curl -s -b "$jar" -d "csrf=$csrf&user=mo&passphrase=mo-long-passphrase" "$base/l
 rounds=${ROUNDS:-3}
 many=${MANY:-200}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-mem() { awk '/^VmRSS|^VmHWM/ {printf "%s %d MB  ", $1, $2 / 1024}' "/proc/$pid/status"; }
+mem() { awk '/^VmRSS|^VmHWM/ {printf "%s %d kB  ", $1, $2}' "/proc/$pid/status"; }
 hz=$(getconf CLK_TCK)
 pages=(/ /cases "/cases?status=ready" "/cases?q=tarby" "/cases/$ref" "/cases/$ref/edit"
        /meetings /meetings/1 /actions /reports)
@@ -53,11 +53,13 @@ declare -A first
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 for page in "${pages[@]}"; do
   r0=$(rss_kb)
+  c0=$(cpu_ticks)
   first[$page]=$(curl -s -o /dev/null -b "$jar" -w '%{time_total}' "$base$page") || first[$page]=error
+  first[$page]="${first[$page]}/$(python3 -c "print(round(($(cpu_ticks) - $c0) / $hz, 2))")"
   case $page in *q=*) index_kb=$(( $(rss_kb) - r0 )) ;; esac
 done
 mem_first=$(mem)
-echo "cdop ui, $n cases ($(du -h "$reg" | cut -f1) register), seconds per page (first request; best of $rounds; CPU s per request):"
+echo "cdop ui, $n cases ($(du -h "$reg" | cut -f1) register), seconds per page (first request: wall/CPU; best of $rounds; CPU s per request):"
 for page in "${pages[@]}"; do
   best=
   c0=$(cpu_ticks)
@@ -67,7 +69,7 @@ for page in "${pages[@]}"; do
     best=$(python3 -c "print(min(float('${best:-1e9}'), $t))")
   done
   cpu=$(python3 -c "print(round(($(cpu_ticks) - $c0) / $hz / $rounds, 3))")
-  printf '  %-28s first %-9s best %-9s cpu %s\n' "$page" "${first[$page]}" "$best" "$cpu"
+  printf '  %-28s first %-14s best %-9s cpu %s\n' "$page" "${first[$page]}" "$best" "$cpu"
 done
 echo "server memory after the first request of each page: $mem_first(the first search: +$index_kb kB VmRSS)"
 if [ "$many" -gt 0 ]; then

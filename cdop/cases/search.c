@@ -6,7 +6,9 @@
  * migrations 016 and 017), so a search opens those and reads the whole
  * notification (cases_notification, the one reader) only of the cases
  * that match, or of a case whose ids are not there (written before 016)
- * or cannot be opened.
+ * or cannot be opened. The identifiers are prepared once into an index
+ * (below); the browser UI's manager keeps it between searches while the
+ * register's identifiers are unchanged (cases_search_in; migration 019).
  */
 #include "cdop/cases/cases.h"
 #include "cdop/cases/cases_int.h"
@@ -110,9 +112,11 @@ static void ident_of_fields(const char *const f[IDSET_FIELDS], struct ident *id)
  * and without spaces, the NHS number and date of birth as stored, the
  * postcode without spaces and its outward code ("" unless it has a space),
  * and "forename surname" in lower case with spaces squeezed. Seven
- * strings, one after another, each NUL-terminated (prepared_add).
+ * strings (index_add keeps them one after another, each NUL-terminated).
+ * An outward code is at most OUTWARD_MAX - 1 characters (longer: cut).
  */
 enum { P_REF, P_REFC, P_NHS, P_DOB, P_PC, P_OUTWARD, P_NAME, P_FIELDS };
+#define OUTWARD_MAX 16
 
 /* The prepared fields of ident as seven strings in out[]. */
 static void prepare(const char *ref, const struct ident *id,
@@ -128,7 +132,7 @@ static void prepare(const char *ref, const struct ident *id,
 	snprintf(out[P_DOB], sizeof out[P_DOB], "%s", id->dob);
 	squeeze(pc, out[P_PC], sizeof out[P_PC], 1);
 	/* the outward code alone ("SN1") */
-	for (k = 0; pc[k] && !isspace((unsigned char)pc[k]) && k + 1 < 16; k++)
+	for (k = 0; pc[k] && !isspace((unsigned char)pc[k]) && k + 1 < OUTWARD_MAX; k++)
 		out[P_OUTWARD][k] = (char)tolower((unsigned char)pc[k]);
 	out[P_OUTWARD][strchr(pc, ' ') ? k : 0] = '\0';
 	snprintf(name, sizeof name, "%s %s", id->forename, id->surname);
