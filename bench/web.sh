@@ -5,6 +5,10 @@
 # request (user + system, from /proc, averaged over the rounds: the machine
 # is shared, so CPU is the steadier figure). Uses the test build (cdop-test) for the
 # fixed date and the cheap key derivation; the pages are the same code.
+# "first" is the page's first request after login (a search makes the
+# session's search index then). Memory: the server's VmRSS and VmHWM
+# (/proc/PID/status) after that first pass over the pages and after MANY
+# (default 200) more requests of each page; MANY=0 skips them.
 set -eu
 n=${1:-26000}
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,20 +43,43 @@ curl -s -c "$jar" "$url" >/dev/null
 csrf=$(curl -s -b "$jar" "$base/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//;s/"//')
 curl -s -b "$jar" -d "csrf=$csrf&user=mo&passphrase=mo-long-passphrase" "$base/login" -o /dev/null
 rounds=${ROUNDS:-3}
+many=${MANY:-200}
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+mem() { awk '/^VmRSS|^VmHWM/ {printf "%s %d kB  ", $1, $2}' "/proc/$pid/status"; }
 hz=$(getconf CLK_TCK)
-echo "cdop ui, $n cases ($(du -h "$reg" | cut -f1) register), seconds per page (best of $rounds; CPU s per request):"
-for page in / /cases "/cases?status=ready" "/cases?q=tarby" "/cases/$ref" "/cases/$ref/edit" \
-            /meetings /meetings/1 /actions /reports; do
+pages=(/ /cases "/cases?status=ready" "/cases?q=tarby" "/cases/$ref" "/cases/$ref/edit"
+       /meetings /meetings/1 /actions /reports)
+declare -A first
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
+for page in "${pages[@]}"; do
+  r0=$(rss_kb)
+  c0=$(cpu_ticks)
+  first[$page]=$(curl -s -o /dev/null -b "$jar" -w '%{time_total}' "$base$page") || first[$page]=error
+  first[$page]="${first[$page]}/$(python3 -c "print(round(($(cpu_ticks) - $c0) / $hz, 2))")"
+  case $page in *q=*) index_kb=$(( $(rss_kb) - r0 )) ;; esac
+done
+mem_first=$(mem)
+echo "cdop ui, $n cases ($(du -h "$reg" | cut -f1) register), seconds per page (first request: wall/CPU; best of $rounds; CPU s per request):"
+for page in "${pages[@]}"; do
   best=
-  c0=
-  for i in $(seq 0 "$rounds"); do
-    [ "$i" -eq 1 ] && c0=$(cpu_ticks)
+  c0=$(cpu_ticks)
+  for _ in $(seq "$rounds"); do
     t=$(curl -s -o /dev/null -b "$jar" -w '%{time_total}' "$base$page") || t=error
-    [ "$i" -eq 0 ] && continue
     [ "$t" = error ] && { best=error; break; }
     best=$(python3 -c "print(min(float('${best:-1e9}'), $t))")
   done
   cpu=$(python3 -c "print(round(($(cpu_ticks) - $c0) / $hz / $rounds, 3))")
-  printf '  %-28s %-10s cpu %s\n' "$page" "$best" "$cpu"
+  printf '  %-28s first %-14s best %-9s cpu %s\n' "$page" "${first[$page]}" "$best" "$cpu"
 done
+echo "server memory after the first request of each page: $mem_first(the first search: +$index_kb kB VmRSS)"
+if [ "$many" -gt 0 ]; then
+  for page in "${pages[@]}"; do
+    args=()
+    for _ in $(seq "$many"); do args+=(-o /dev/null "$base$page"); done
+    c0=$(cpu_ticks)
+    curl -s -b "$jar" "${args[@]}"
+    printf '  %-28s %d requests, cpu %s s per request; %s\n' "$page" "$many" \
+      "$(python3 -c "print(round(($(cpu_ticks) - $c0) / $hz / $many, 4))")" "$(mem)"
+  done
+  echo "server memory after $many more requests of each page: $(mem)"
+fi

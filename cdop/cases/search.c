@@ -6,7 +6,9 @@
  * migrations 016 and 017), so a search opens those and reads the whole
  * notification (cases_notification, the one reader) only of the cases
  * that match, or of a case whose ids are not there (written before 016)
- * or cannot be opened.
+ * or cannot be opened. The identifiers are prepared once into an index
+ * (below); the browser UI's manager keeps it between searches while the
+ * register's identifiers are unchanged (cases_search_in; migration 019).
  */
 #include "cdop/cases/cases.h"
 #include "cdop/cases/cases_int.h"
@@ -105,39 +107,53 @@ static void ident_of_fields(const char *const f[IDSET_FIELDS], struct ident *id)
 	id->postcode = f[IDF_POSTCODE] ? f[IDF_POSTCODE] : "";
 }
 
-/* Which identifier of the case the query matches, or NULL. */
-static const char *match(const struct query *q, const char *ref, const struct ident *id)
+/*
+ * A case as a search compares it, worked out once: the reference as given
+ * and without spaces, the NHS number and date of birth as stored, the
+ * postcode without spaces and its outward code ("" unless it has a space),
+ * and "forename surname" in lower case with spaces squeezed. Seven
+ * strings (index_add keeps them one after another, each NUL-terminated).
+ * An outward code is at most OUTWARD_MAX - 1 characters (longer: cut).
+ */
+enum { P_REF, P_REFC, P_NHS, P_DOB, P_PC, P_OUTWARD, P_NAME, P_FIELDS };
+#define OUTWARD_MAX 16
+
+/* The prepared fields of ident as seven strings in out[]. */
+static void prepare(const char *ref, const struct ident *id,
+		    char out[P_FIELDS][SEARCH_TEXT_MAX * 2])
 {
-	char name[256], buf[SEARCH_TEXT_MAX * 2];
-	const char *pc;
+	char name[256];
+	const char *pc = id->postcode;
+	size_t k;
 
-	squeeze(ref, buf, sizeof buf, 1);
-	if (strstr(buf, q->compact))
+	snprintf(out[P_REF], sizeof out[P_REF], "%s", ref);
+	squeeze(ref, out[P_REFC], sizeof out[P_REFC], 1);
+	snprintf(out[P_NHS], sizeof out[P_NHS], "%s", id->nhs);
+	snprintf(out[P_DOB], sizeof out[P_DOB], "%s", id->dob);
+	squeeze(pc, out[P_PC], sizeof out[P_PC], 1);
+	/* the outward code alone ("SN1") */
+	for (k = 0; pc[k] && !isspace((unsigned char)pc[k]) && k + 1 < OUTWARD_MAX; k++)
+		out[P_OUTWARD][k] = (char)tolower((unsigned char)pc[k]);
+	out[P_OUTWARD][strchr(pc, ' ') ? k : 0] = '\0';
+	snprintf(name, sizeof name, "%s %s", id->forename, id->surname);
+	squeeze(name, out[P_NAME], sizeof out[P_NAME], 0);
+}
+
+/* Which identifier of the prepared case f[] the query matches, or NULL.
+ * An empty prepared field never matches: the query has two characters. */
+static const char *match(const struct query *q, const char *const f[P_FIELDS])
+{
+	if (strstr(f[P_REFC], q->compact))
 		return "reference";
-	if (q->digits && strlen(q->compact) == 10 && !strcmp(id->nhs, q->compact))
+	if (q->digits && strlen(q->compact) == 10 && !strcmp(f[P_NHS], q->compact))
 		return "nhs_number";
-	if (q->dob[0] && !strcmp(id->dob, q->dob))
+	if (q->dob[0] && !strcmp(f[P_DOB], q->dob))
 		return "date_of_birth";
-	pc = id->postcode;
-	if (*pc) {
-		char first[16];
-		size_t k;
-
-		squeeze(pc, buf, sizeof buf, 1);
-		if (!strcmp(buf, q->compact))
-			return "postcode";
-		/* the outward code alone ("SN1") */
-		for (k = 0; pc[k] && !isspace((unsigned char)pc[k]) && k + 1 < sizeof first; k++)
-			first[k] = (char)tolower((unsigned char)pc[k]);
-		first[k] = '\0';
-		if (strchr(pc, ' ') && !strcmp(first, q->text))
-			return "postcode";
-	}
+	if (!strcmp(f[P_PC], q->compact) || !strcmp(f[P_OUTWARD], q->text))
+		return "postcode";
 	if (q->digits)
 		return NULL;
-	snprintf(name, sizeof name, "%s %s", id->forename, id->surname);
-	squeeze(name, buf, sizeof buf, 0);
-	if (strstr(buf, q->text))
+	if (strstr(f[P_NAME], q->text))
 		return "name";
 	return NULL;
 }
@@ -168,36 +184,6 @@ static void ids_release(struct opened_ids *o)
 	secure_wipe(o->text, strlen(o->text));
 	free(o->text);
 	o->text = o->buf = NULL;
-}
-
-/*
- * Whether case ID matches, from its sealed ids (column 2 of s) when they
- * can be opened: *why the identifier matched (NULL when none), or
- * CDOP_ERR_NOTFOUND when the ids cannot decide (the notification does).
- */
-static int match_ids(struct reg *r, const struct query *q, int64_t id, const char *ref,
-		     struct db_stmt *s, const char **why)
-{
-	size_t len = 0;
-	const void *blob = db_column_is_null(s, 2) ? NULL : db_column_blob(s, 2, &len);
-	struct opened_ids o;
-	struct ident ident;
-	int ret = CDOP_ERR_NOTFOUND;
-
-	switch (ids_open(r, id, blob, len, &o)) {
-	case 0:
-		ident_of_fields(o.f, &ident);
-		*why = match(q, ref, &ident);
-		ret = CDOP_OK;
-		break;
-	case -1:
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-		break;
-	default:
-		break;
-	}
-	ids_release(&o);
-	return ret;
 }
 
 /* "Forename Surname" of the child of case REF, from its short sealed ids
@@ -287,50 +273,214 @@ static int hit_make(struct reg *r, struct db_stmt *c, int64_t id, const char *re
 }
 
 /*
- * Every case is tried from its short sealed ids (case_ids, migration 017:
- * the reference and ids only, not the rows of the sealed notifications);
- * a match is then read whole and ordered here, notified latest first.
+ * The search index: every case prepared (above), in guarded memory
+ * (secure_alloc: locked, wiped when freed). A case whose sealed ids cannot
+ * decide (none, or not opened) is kept by its reference alone and its
+ * notification decides at each search, as before. version is meta's
+ * ids_version when the index was made: migration 019 gives it a new random
+ * value at every change of case_ids' ids or of a case's reference, so an
+ * index is used only for the very state of the register it was made from
+ * (a restored copy included), whatever the clock says.
  */
-int cases_search(struct reg *r, const char *text, json_t **out)
+struct search_entry {
+	int64_t id;
+	uint32_t off;       /* its prepared strings in text */
+	uint32_t undecided; /* only P_REF is there */
+};
+
+struct search_index {
+	char version[IDS_VERSION_MAX];
+	struct search_entry *e;
+	size_t n, ecap;
+	char *text;
+	size_t len, tcap;
+};
+
+/* Room for need more units in the secure buffer *p (used of *cap taken). */
+static int secure_grow(void **p, size_t used, size_t *cap, size_t need, size_t unit)
+{
+	size_t ncap = *cap ? *cap : 65536 / unit;
+	void *np;
+
+	if (used + need <= *cap)
+		return 0;
+	while (used + need > ncap)
+		ncap *= 2;
+	np = secure_alloc(ncap * unit);
+	if (!np)
+		return -1;
+	if (*p)
+		memcpy(np, *p, used * unit);
+	secure_free(*p);
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+/* The secure buffer *p cut to the used units (its room was doubled). */
+static int secure_fit(void **p, size_t used, size_t *cap, size_t unit)
+{
+	void *np;
+
+	if (!*p || used == *cap)
+		return 0;
+	np = secure_alloc(used ? used * unit : 1);
+	if (!np)
+		return -1;
+	memcpy(np, *p, used * unit);
+	secure_free(*p);
+	*p = np;
+	*cap = used;
+	return 0;
+}
+
+void cases_search_index_free(struct search_index *ix)
+{
+	if (!ix)
+		return;
+	secure_free(ix->e);
+	secure_free(ix->text);
+	free(ix);
+}
+
+size_t cases_search_index_bytes(const struct search_index *ix)
+{
+	return ix ? ix->ecap * sizeof *ix->e + ix->tcap : 0;
+}
+
+/* Adds case id, prepared from ident (NULL: its notification decides). */
+static int index_add(struct reg *r, struct search_index *ix, int64_t id, const char *ref,
+		     const struct ident *ident)
+{
+	char f[P_FIELDS][SEARCH_TEXT_MAX * 2];
+	size_t len[P_FIELDS], total = 0, i, nf = ident ? P_FIELDS : 1;
+	int ret = CDOP_OK;
+
+	if (ident)
+		prepare(ref, ident, f);
+	else
+		snprintf(f[P_REF], sizeof f[P_REF], "%s", ref);
+	for (i = 0; i < nf; i++)
+		total += (len[i] = strlen(f[i]) + 1);
+	if (ix->len + total > UINT32_MAX ||
+	    secure_grow((void **)&ix->text, ix->len, &ix->tcap, total, 1) ||
+	    secure_grow((void **)&ix->e, ix->n, &ix->ecap, 1, sizeof *ix->e))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (!ret) {
+		ix->e[ix->n].id = id;
+		ix->e[ix->n].off = (uint32_t)ix->len;
+		ix->e[ix->n].undecided = !ident;
+		ix->n++;
+		for (i = 0; i < nf; i++) {
+			memcpy(ix->text + ix->len, f[i], len[i]);
+			ix->len += len[i];
+		}
+	}
+	secure_wipe(f, sizeof f);
+	return ret;
+}
+
+/* Every case into ix, from its sealed ids where this session opens them. */
+static int index_build(struct reg *r, int has_id, struct search_index *ix)
 {
 	static const char sql[] =
 		"SELECT c.id, c.ref, i.ids FROM cases c "
 		"LEFT JOIN case_ids i ON i.case_id = c.id";
-	static const char cols[] =
-		"SELECT status, death_date, notified_date FROM cases WHERE id = :id";
-	struct db_stmt s = DB_STMT_INIT, c = DB_STMT_INIT;
-	struct query q;
-	struct hit *hits = NULL;
-	size_t nhits = 0, cap = 0, i;
-	json_t *list = NULL, *n = NULL;
-	char detail[48];
-	int ret, has_id, fret;
+	struct db_stmt s = DB_STMT_INIT;
+	int ret = CDOP_OK, fret;
 
-	*out = NULL;
-	ret = query_make(r, text, &q);
-	if (ret)
-		return ret;
-	has_id = store_has_id(r);
 	db_prepare(r, &s, sql);
-	db_prepare(r, &c, cols);
 	while (!ret && db_step(&s) == DB_ROW) {
-		const char *ref = db_column_text(&s, 1), *why = NULL;
+		const char *ref = db_column_text(&s, 1);
 		int64_t id = db_column_int(&s, 0);
+		size_t len = 0;
+		const void *blob = db_column_is_null(&s, 2) ? NULL : db_column_blob(&s, 2, &len);
+		struct opened_ids o = { NULL, NULL, { NULL } };
 		struct ident ident;
 
-		ret = has_id ? match_ids(r, &q, id, ref, &s, &why) : CDOP_ERR_NOTFOUND;
-		if (ret == CDOP_OK && !why)
-			continue;
-		if (ret != CDOP_OK && ret != CDOP_ERR_NOTFOUND)
+		switch (has_id ? ids_open(r, id, blob, len, &o) : -2) {
+		case 0:
+			ident_of_fields(o.f, &ident);
+			ret = index_add(r, ix, id, ref, &ident);
 			break;
-		ret = cases_notification(r, id, &n);
-		if (ret)
+		case -1:
+			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 			break;
-		if (!why) {
-			ident_of_notification(n, &ident);
-			why = match(&q, ref, &ident);
+		default:
+			ret = index_add(r, ix, id, ref, NULL);
+			break;
 		}
-		if (why && nhits == cap) {
+		ids_release(&o);
+	}
+	fret = db_finalize(&s);
+	if (!ret && (secure_fit((void **)&ix->text, ix->len, &ix->tcap, 1) ||
+		     secure_fit((void **)&ix->e, ix->n, &ix->ecap, sizeof *ix->e)))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	return ret ? ret : fret;
+}
+
+/* The prepared strings of entry e. */
+static void entry_fields(const struct search_index *ix, const struct search_entry *e,
+			 const char *f[P_FIELDS])
+{
+	const char *p = ix->text + e->off;
+	size_t i;
+
+	for (i = 0; i < P_FIELDS; i++) {
+		f[i] = e->undecided && i ? "" : p;
+		if (!e->undecided)
+			p += strlen(p) + 1;
+	}
+}
+
+/* Why case e matches (NULL: it does not) from the index, or else from its
+ * notification *n (read here, and kept for the row). */
+static int entry_match(struct reg *r, const struct query *q, const struct search_index *ix,
+		       const struct search_entry *e, json_t **n, const char **why)
+{
+	const char *f[P_FIELDS];
+	char pf[P_FIELDS][SEARCH_TEXT_MAX * 2];
+	struct ident ident;
+	size_t i;
+	int ret;
+
+	entry_fields(ix, e, f);
+	*n = NULL;
+	*why = e->undecided ? NULL : match(q, f);
+	if (!e->undecided && !*why)
+		return CDOP_OK;
+	ret = cases_notification(r, e->id, n);
+	if (ret || !e->undecided)
+		return ret;
+	ident_of_notification(*n, &ident);
+	prepare(f[P_REF], &ident, pf);
+	for (i = 0; i < P_FIELDS; i++)
+		f[i] = pf[i];
+	*why = match(q, f);
+	secure_wipe(pf, sizeof pf);
+	return CDOP_OK;
+}
+
+/* The cases of ix that match q, as the rows cases_search gives, ordered. */
+static int index_search(struct reg *r, const struct search_index *ix, const struct query *q,
+			json_t **list)
+{
+	static const char cols[] =
+		"SELECT status, death_date, notified_date FROM cases WHERE id = :id";
+	struct db_stmt c = DB_STMT_INIT;
+	struct hit *hits = NULL;
+	size_t nhits = 0, cap = 0, i;
+	json_t *n = NULL;
+	int ret = CDOP_OK, fret;
+
+	*list = NULL;
+	db_prepare(r, &c, cols);
+	for (i = 0; !ret && i < ix->n; i++) {
+		const struct search_entry *e = &ix->e[i];
+		const char *why = NULL;
+
+		ret = entry_match(r, q, ix, e, &n, &why);
+		if (!ret && why && nhits == cap) {
 			struct hit *more = realloc(hits, (cap = cap ? 2 * cap : 16) * sizeof *hits);
 
 			if (!more)
@@ -339,30 +489,94 @@ int cases_search(struct reg *r, const char *text, json_t **out)
 				hits = more;
 		}
 		if (!ret && why) {
-			ret = hit_make(r, &c, id, ref, n, why, &hits[nhits]);
+			ret = hit_make(r, &c, e->id, ix->text + e->off, n, why, &hits[nhits]);
 			if (hits[nhits].row)
 				nhits++;
 		}
 		json_decref(n);
 		n = NULL;
 	}
-	fret = db_finalize(&s);
-	if (!ret)
-		ret = fret;
 	fret = db_finalize(&c);
 	if (!ret)
 		ret = fret;
 	if (nhits)
 		qsort(hits, nhits, sizeof *hits, hit_order);
-	list = ret ? NULL : json_array();
-	if (!ret && !list)
+	*list = ret ? NULL : json_array();
+	if (!ret && !*list)
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	for (i = 0; i < nhits; i++)
-		if (!ret && json_array_append(list, hits[i].row))
+		if (!ret && json_array_append(*list, hits[i].row))
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	for (i = 0; i < nhits; i++)
 		json_decref(hits[i].row);
 	free(hits);
+	if (ret) {
+		json_decref(*list);
+		*list = NULL;
+	}
+	return ret;
+}
+
+/* meta's ids_version (migration 019) into v, "" when there is none. */
+static int ids_version(struct reg *r, char v[IDS_VERSION_MAX])
+{
+	struct db_stmt s = DB_STMT_INIT;
+
+	v[0] = '\0';
+	db_prepare(r, &s, "SELECT value FROM meta WHERE key = 'ids_version'");
+	if (db_step(&s) == DB_ROW)
+		snprintf(v, IDS_VERSION_MAX, "%s", db_column_text(&s, 0));
+	return db_finalize(&s);
+}
+
+/*
+ * Every case is tried from its prepared identifiers (the index: made here
+ * from the short sealed ids of case_ids, migration 017, or kept by the
+ * caller from an earlier search while the register's ids_version is the
+ * same); a match is then read whole and ordered, notified latest first.
+ */
+int cases_search_in(struct reg *r, struct search_index **keep, const char *text,
+		    json_t **out)
+{
+	struct search_index *ix = NULL;
+	char version[IDS_VERSION_MAX] = "", detail[48];
+	struct query q;
+	json_t *list = NULL;
+	int ret, has_id, kept;
+
+	*out = NULL;
+	ret = query_make(r, text, &q);
+	if (ret)
+		return ret;
+	has_id = store_has_id(r);
+	if (keep && has_id)
+		ret = ids_version(r, version);
+	if (ret)
+		return ret;
+	/* Only a session that opens the ids keeps an index, and only one
+	 * made from this very state; any other is wiped now. */
+	kept = keep && has_id && version[0];
+	if (kept && *keep && !strcmp((*keep)->version, version)) {
+		ix = *keep;
+	} else {
+		if (keep) {
+			cases_search_index_free(*keep);
+			*keep = NULL;
+		}
+		ix = calloc(1, sizeof *ix);
+		ret = ix ? index_build(r, has_id, ix) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+		if (!ret && kept) {
+			snprintf(ix->version, sizeof ix->version, "%s", version);
+			*keep = ix;
+		}
+	}
+	if (!ret)
+		ret = index_search(r, ix, &q, &list);
+	if (!kept || ret) {
+		if (keep && *keep == ix)
+			*keep = NULL;
+		cases_search_index_free(ix);
+	}
 	/* Who looked for whom is in the trail; the text itself is an
 	 * identifier, so only the count is. */
 	if (!ret) {
@@ -374,4 +588,9 @@ int cases_search(struct reg *r, const char *text, json_t **out)
 	else
 		*out = list;
 	return ret;
+}
+
+int cases_search(struct reg *r, const char *text, json_t **out)
+{
+	return cases_search_in(r, NULL, text, out);
 }

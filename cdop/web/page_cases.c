@@ -83,10 +83,11 @@ int page_cases(struct web_req *q, const char *rest)
 		return web_deny(q); /* search reads identifiers: managers only */
 	cf.status = status;
 	/* A search is the library's (name, NHS number, date of birth,
-	 * postcode, reference; audited), narrowed by status here. A list is
-	 * read a page at a time. */
+	 * postcode, reference; audited), narrowed by status here, from the
+	 * session's index (made at its first search, made again when stale).
+	 * A list is read a page at a time. */
 	if (needle) {
-		ret = cases_search(q->r, needle, &list);
+		ret = cases_search_in(q->r, q->search, needle, &list);
 	} else {
 		ret = cases_count(q->r, &cf, &total);
 		if (!ret)

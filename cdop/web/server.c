@@ -51,6 +51,7 @@ struct web_session {
 	char csrf[TOKEN_HEX];
 	pthread_mutex_t mx;       /* one request of this session at a time */
 	struct reg *reg;          /* NULL until logged in, and after a lock */
+	struct search_index *six; /* a manager's search index, wiped with reg */
 	char user[REG_NAME_MAX + 1];
 	enum role role;
 	time_t last;
@@ -155,6 +156,8 @@ static int token_equal(const char *a, const char *b)
 /* Wipes a session's keys (the lock is held by the caller). */
 static void session_lock_keys(struct web_session *s)
 {
+	cases_search_index_free(s->six);
+	s->six = NULL;
 	if (!s->reg)
 		return;
 	reg_release(s->reg);
@@ -599,6 +602,7 @@ static void run_page(struct web_req *q, struct web_session *s, const struct rout
 		return;
 	}
 	q->r = s->reg;
+	q->search = s->role == ROLE_MANAGER ? &s->six : NULL;
 	if (!(rt->roles & ROLE_BIT(s->role))) {
 		char what[600];
 
@@ -617,6 +621,7 @@ static void run_page(struct web_req *q, struct web_session *s, const struct rout
 	ret = reg_suspend(s->reg);
 	pthread_mutex_unlock(&srv.reg_mx);
 	q->r = NULL;
+	q->search = NULL;
 	if (ret && q->status < 400)
 		web_fail(q, 500, "The register could not be closed", s->reg->e.msg);
 }

@@ -40,6 +40,7 @@ void web_form_release(struct web_form *f);
  */
 struct web_req {
 	struct reg *r;            /* the session's register, resumed; or NULL */
+	struct search_index **search; /* the session's search index (cases.h) */
 	struct MHD_Connection *conn;
 	const char *method;       /* "GET" or "POST" */
 	const char *path;         /* URL path */

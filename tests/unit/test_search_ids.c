@@ -176,12 +176,148 @@ static void test_child_name(void **state)
 			 CDOP_ERR_NOTFOUND);
 }
 
+/* The value of meta's ids_version (migration 019). */
+static void version_of(struct reg *r, char v[IDS_VERSION_MAX])
+{
+	struct db_stmt q = DB_STMT_INIT;
+
+	v[0] = 0;
+	db_prepare(r, &q, "SELECT value FROM meta WHERE key = 'ids_version'");
+	if (db_step(&q) == DB_ROW)
+		snprintf(v, IDS_VERSION_MAX, "%s", db_column_text(&q, 0));
+	t_ok(db_finalize(&q), r);
+	assert_int_equal(strlen(v), 32);
+}
+
+/* A search as a browser session makes it, keeping its index. */
+static char *answer_in(struct reg *r, struct search_index **keep, const char *q,
+		       size_t *count)
+{
+	json_t *res = NULL;
+	char *s;
+
+	t_ok(cases_search_in(r, keep, q, &res), r);
+	*count = json_array_size(res);
+	s = json_dumps(res, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_non_null(s);
+	json_decref(res);
+	return s;
+}
+
+/* A kept index (the browser UI's) gives the answers and the audit entry
+ * of a search without one; it is used again while ids_version is the same
+ * (shown by putting the value back after a change: the old name is still
+ * found), and made again when it changes: a new name is found, the old
+ * one is not. */
+static void test_search_index_kept(void **state)
+{
+	static const char *const qs[] = { "quenby", "amy", "cdop-2025", "sn1", "kelstow" };
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	struct search_index *ix = NULL;
+	char a[CASE_REF_MAX], b[CASE_REF_MAX], v0[IDS_VERSION_MAX], v1[IDS_VERSION_MAX];
+	char *plain, *kept, sql[128];
+	size_t n1, n2, i;
+	json_t *patch;
+
+	t_notify(r, t_notification("Quenby", "9434765919"), a);
+	t_notify(r, t_notification("Kelstow", NULL), b);
+	for (i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+		int64_t audit0 = t_count(r, "SELECT count(*) FROM audit WHERE action = 'search'");
+
+		plain = answer(r, qs[i], &n1);
+		kept = answer_in(r, &ix, qs[i], &n2);
+		assert_non_null(ix);
+		assert_string_equal(plain, kept);
+		assert_int_equal(t_count(r, "SELECT count(*) FROM audit WHERE action = 'search'"),
+				 audit0 + 2);
+		free(plain);
+		free(kept);
+	}
+	assert_true(cases_search_index_bytes(ix) > 0);
+	/* A change the triggers did not see: the kept index answers. */
+	version_of(r, v0);
+	patch = json_pack("{s:{s:s}}", "child", "surname", "Zorrow");
+	t_ok(cases_update(r, a, patch), r);
+	json_decref(patch);
+	version_of(r, v1);
+	assert_string_not_equal(v0, v1);
+	snprintf(sql, sizeof sql, "UPDATE meta SET value = '%s' WHERE key = 'ids_version'", v0);
+	t_ok(db_exec(r, sql), r);
+	free(answer_in(r, &ix, "quenby", &n1));
+	assert_int_equal(n1, 1);
+	/* The change as written: made again. */
+	snprintf(sql, sizeof sql, "UPDATE meta SET value = '%s' WHERE key = 'ids_version'", v1);
+	t_ok(db_exec(r, sql), r);
+	free(answer_in(r, &ix, "quenby", &n1));
+	assert_int_equal(n1, 0);
+	free(answer_in(r, &ix, "zorrow", &n1));
+	assert_int_equal(n1, 1);
+	/* A new case is found by the next search. */
+	t_notify(r, t_notification("Ulverd", NULL), b);
+	free(answer_in(r, &ix, "ulverd", &n1));
+	assert_int_equal(n1, 1);
+	cases_search_index_free(ix);
+}
+
+/* Every write that changes what a search compares gives ids_version a new
+ * value; one that does not (the NCMD flag) leaves it. */
+static void test_ids_version_changes(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	char ref[CASE_REF_MAX], v0[IDS_VERSION_MAX], v1[IDS_VERSION_MAX];
+	static const char *const writes[] = {
+		"UPDATE case_ids SET ids = NULL WHERE case_id = 1",
+		"UPDATE cases SET ref = 'CDOP-2025-9999' WHERE id = 1",
+		"DELETE FROM case_ids WHERE case_id = 1",
+	};
+
+	t_notify(r, t_notification("Quenby", NULL), ref);
+	for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+		version_of(r, v0);
+		t_ok(db_exec(r, writes[i]), r);
+		version_of(r, v1);
+		if (!strcmp(v0, v1))
+			fail_msg("'%s' left ids_version as it was", writes[i]);
+	}
+	t_notify(r, t_notification("Kelstow", NULL), ref);
+	version_of(r, v0);
+	t_ok(db_exec(r, "UPDATE case_ids SET ncmd = 1 - ncmd"), r);
+	version_of(r, v1);
+	assert_string_equal(v0, v1);
+}
+
+/* A session without the identifier key gets no index: the search fails
+ * as cases_search does, and nothing is kept. */
+static void test_search_index_not_for_panel(void **state)
+{
+	struct t_clone *c = *state;
+	struct search_index *ix = NULL;
+	json_t *res = NULL;
+	char ref[CASE_REF_MAX];
+	int plain, kept;
+
+	t_notify(&c->r, t_notification("Quenby", NULL), ref);
+	t_clone_reopen(c, T_PANEL);
+	plain = cases_search(&c->r, "quenby", &res);
+	assert_null(res);
+	kept = cases_search_in(&c->r, &ix, "quenby", &res);
+	assert_int_not_equal(kept, CDOP_OK);
+	assert_int_equal(kept, plain);
+	assert_null(res);
+	assert_null(ix);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T_TEST(test_search_ids_same_as_notifications),
 		T_TEST(test_search_ids_unusable),
 		T_TEST(test_child_name),
+		T_TEST(test_search_index_kept),
+		T_TEST(test_ids_version_changes),
+		T_TEST(test_search_index_not_for_panel),
 	};
 
 	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
