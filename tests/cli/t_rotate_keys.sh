@@ -53,6 +53,37 @@ expect_err "report-signing key was retired" "the analyst is told why"
 as pat key show; expect_rc 1 "key show prints no retired key"
 as pat key show --age; expect_rc 1 "key show --age prints no retired recipient"
 expect_err "age recipient was retired" "key show --age says why"
+# Kills (tests/crash/faultshim.c) at every fsync, rename, link and unlink of
+# the unlock that rotates (one keyring write): after each, the rotation is
+# done or still due, never half; every user unlocks, the in-flight file
+# still opens, check passes, no keyring temp file is left.
+SHIM=${CDOP_FAULTSHIM:-${CDOP_BUILD:-}/libcdop_faultshim.so}
+cp "$REG" "$T/win.cdop"; cp "$REG.keys" "$T/win.keys"
+meg_unlock() {
+  "$CDOP" --register "$REG" --user meg --passphrase-file "$T/meg.pass" key show >/dev/null 2>&1 </dev/null
+}
+if [ -e "$SHIM" ]; then
+  rm -f "$T/log"
+  CDOP_FAULT_KINDS=fsync,rename,link,unlink CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" meg_unlock
+  n=$(wc -l < "$T/log")
+  [ "$n" -gt 0 ] && pass || fail "the shim saw the rotation's writes"
+  for k in $(seq 1 "$n"); do
+    cp "$T/win.cdop" "$REG"; cp "$T/win.keys" "$REG.keys"
+    CDOP_FAULT_KINDS=fsync,rename,link,unlink CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill \
+      LD_PRELOAD="$SHIM" meg_unlock
+    as meg key show; expect_rc 0 "kill $k/$n: meg unlocks"
+    cmp -s "$T/out" "$T/old.pub" && fail "kill $k: a new report key" || pass
+    for u in ada pat ann; do as $u key show; expect_rc 0 "kill $k/$n: $u unlocks"; done
+    as meg agency receive "$A" --agency gp --on 2025-05-20 --age "$T/gp-inflight.age"
+    expect_rc 0 "kill $k/$n: the in-flight file opens"
+    as ada check; expect_rc 0 "kill $k/$n: check"
+    ls "$T" | grep -E 'reg\.cdop\.keys\.(new|tmp)' && fail "kill $k: stray keyring file" || pass
+  done
+  echo "rotation at unlock: $n kill points"
+else
+  fail "no fault shim at $SHIM"
+fi
+cp "$T/win.cdop" "$REG"; cp "$T/win.keys" "$REG.keys"
 as meg key show; expect_rc 0 "meg's unlock makes the new keys"
 cp "$T/out" "$T/new.pub"
 cmp -s "$T/new.pub" "$T/old.pub" && fail "a new report key" || pass
