@@ -311,6 +311,12 @@ int store_seal_identifiable(struct reg *r, const uint8_t *plain, size_t len,
 int store_open_identifiable(struct reg *r, const uint8_t *sealed, size_t len,
 			    uint8_t **out, size_t *outlen)
 {
-	return store_age_open(r, "a sealed document in the register", sealed, len, out,
-			      outlen);
+	/* What the register itself holds under a retired recipient is no
+	 * sender's to be told about: the note is for incoming files. */
+	struct keyring_retired note = r->st.age_retired;
+	int ret = store_age_open(r, "a sealed document in the register", sealed, len, out,
+				 outlen);
+
+	r->st.age_retired = note;
+	return ret;
 }

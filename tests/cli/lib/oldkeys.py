@@ -14,6 +14,11 @@ held), and their passphrase (docs/security.md §15, §17).
                                            as the stock age tool reads it
   oldkeys.py v1sign KEYS USER PASS FILE TC the same with M's report key
   oldkeys.py v1age KEYS USER PASS OUT      and M's age identity
+  oldkeys.py ablobs REG KEYS USER PASS DIR the audit trail's 'a'-sealed values
+                                           (age files to the register's
+                                           recipient) as DIR/SEQ.age, read
+                                           with the database key the slot
+                                           opens (the stock sqlcipher shell)
 
 Exit 0 when the key was found and used; nothing here calls cdop."""
 import base64, hashlib, os, sys
@@ -101,10 +106,27 @@ def write_identity(out, sk):
     os.chmod(out, 0o600)
 
 
+def ablobs(reg, keys, user, pw, outdir):
+    cands, _, _ = v2_seeds(keys, user, pw)
+    k = insider.db_key(reg, [insider.kdf(c, 1) for c in cands])
+    assert k, "oldkeys: the slot opens no database key"
+    rc, out, err = insider.sqlcipher(reg, k, "SELECT seq, hex(sealed) FROM audit "
+                                     "WHERE sealed IS NOT NULL;")
+    assert rc == 0, err
+    for line in out.splitlines():
+        if "|" in line:
+            seq, h = line.split("|")
+            b = bytes.fromhex(h)
+            if b[:1] == b"a":
+                open(os.path.join(outdir, "%s.age" % seq), "wb").write(b[1:])
+
+
 def main(a):
     if a[0] == "sign":
         pk, sk = report_seed(a[1], a[2], a[3])
         minisign(a[4], a[5], pk, sk)
+    elif a[0] == "ablobs":
+        ablobs(*a[1:6])
     elif a[0] == "age":
         write_identity(a[4], age_secret(a[1], a[2], a[3]))
     elif a[0] in ("v1sign", "v1age"):
