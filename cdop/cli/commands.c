@@ -220,7 +220,10 @@ const struct command commands[] = {
 	  "'cdop key show > cdop-report.pub', so that anyone can check a report with\n"
 	  "'minisign -Vm report.html -p cdop-report.pub'. With --age, print this\n"
 	  "register's age recipient (age1...): agencies and other registers seal\n"
-	  "files to it with 'age -r age1...'; only a manager can open them." },
+	  "files to it with 'age -r age1...'; only a manager can open them.\n"
+	  "Disabling a manager (both) or an analyst (the signing key) retires them;\n"
+	  "the next unlock by a manager makes new ones, printed from then on: give\n"
+	  "them to the board and the agencies again." },
 	{ "key", "convert", cmd_key_convert, CMD_UNLOCK, ADMIN,
 	  "key convert --recovery-out FILE",
 	  "Convert a register made before keys by role (keyring version 1: one\n"
@@ -240,7 +243,10 @@ const struct command commands[] = {
 	  "and print the signed (trusted) comment: register, year, edition and time.\n"
 	  "With --key PUBKEY (the file 'cdop key show' printed), no register, login\n"
 	  "or passphrase is needed: a board member checks a report with the key alone.\n"
-	  "Exit 1 if FILE or its signature is missing, changed or from another key." },
+	  "Exit 1 if FILE or its signature is missing, changed or from another key,\n"
+	  "or from a key this register retired when a user who held it was disabled\n"
+	  "(the message names it and when; a report signed before then checks with\n"
+	  "--key and the public key published then)." },
 	/* meeting, review and action commands */
 	{ "meeting", "new", cmd_meeting_new, CMD_UNLOCK, MANAGER,
 	  "meeting new --date DATE [--chair NAME]",

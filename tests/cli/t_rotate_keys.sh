@@ -40,6 +40,7 @@ as mo key show; expect_rc 0 "mo's unlock hands meg the manager keys"
 cp "$T/out" "$T/old.pub"
 as mo key show --age; R_OLD=$(cat "$T/out")
 form gp > "$T/gp.json"; age -r "$R_OLD" -o "$T/gp-inflight.age" "$T/gp.json"
+python3 "$SRC/bench/gen_cases.py" 2 7 > "$T/gen.jsonl"; age -r "$R_OLD" -o "$T/gen-old.age" "$T/gen.jsonl"
 as ann report annual --year 2024-25 --edition board --format md --out "$T/pre.md"
 expect_rc 0 "ann signs a report before the disable"
 # a panel member's review: its learning goes to the trail sealed to the
@@ -136,6 +137,8 @@ as meg agency receive "$A" --agency gp --on 2025-05-20 --age "$T/gp-inflight.age
 expect_rc 0 "a form sealed to the old recipient before the disable still opens"
 expect_err "retired age recipient $R_OLD" "with a note naming the retired recipient"
 as meg agency show "$A" --agency gp; expect_rc 0 "and is stored"
+as meg import "$T/gen-old.age"; expect_rc 0 "an import sealed to the old recipient"
+expect_err "retired age recipient $R_OLD" "import notes it too"
 python3 "$OLD" age "$T/mo-old.keys" mo mo-long-passphrase "$T/mo.id"
 age -d -i "$T/mo.id" "$T/gp-inflight.age" >/dev/null 2>&1 && pass ||
   fail "(mo's old identity is the real old one)"
