@@ -2,6 +2,7 @@
  * cdop/agekey — the register's age identity and sealed files; see store.h.
  */
 #include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
 #include "crypto/age.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Where the identity comes from: the manager role's keys (keys.c), or for
@@ -84,14 +84,11 @@ int store_age_retired_note(const struct reg *r, char *out, size_t outlen)
 {
 	const struct keyring_retired *t = &r->st.age_retired;
 	char text[AGE_RECIPIENT_LEN + 1], when[21];
-	time_t w = (time_t)t->when;
-	struct tm tm;
 
 	if (t->kind != RETIRED_AGE)
 		return 0;
 	age_recipient_encode(text, t->pk);
-	if (!gmtime_r(&w, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(when, sizeof when, "(unknown time)");
+	keys_retired_when(t, when);
 	snprintf(out, outlen, "a file was sealed to this register's retired age recipient "
 		 "%s (retired at %s) and opened with the retired identity the "
 		 "managers keep: tell the sender the current recipient ('cdop key "

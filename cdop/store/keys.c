@@ -356,6 +356,15 @@ static int id_epoch_new(struct reg *r, struct keyset *ks)
  * (GRANT_AGE_OLD), so files sealed to it still open; the old grants of the
  * pair are dropped and keys_after_open grants the new pair to every
  * manager, analyst (report key) and the recovery slot. docs/security.md §15. */
+void keys_retired_when(const struct keyring_retired *t, char out[21])
+{
+	time_t w = (time_t)t->when;
+	struct tm tm;
+
+	if (!gmtime_r(&w, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 21, "(unknown time)");
+}
+
 static int mgr_keys_due(const struct keyring *kr)
 {
 	return keyring2_retired_find(kr, RETIRED_REPORT, kr->report_pk) ||

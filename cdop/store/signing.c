@@ -2,6 +2,7 @@
  * cdop/signing — the register's report-signing key; see signing.h.
  */
 #include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
 #include "crypto/secure.h"
 #include "crypto/subkey.h"
 
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 /* A .minisig is four short lines; anything much bigger is not one. */
 #define SIG_FILE_MAX 8192
@@ -19,16 +19,6 @@ static int sign_fail(struct reg *r, int err, const char *what)
 {
 	return reg_fail(r, err == SIGN_ENOMEM ? CDOP_ERR_NOMEM : CDOP_ERR_INTERNAL,
 			"%s: %s", what, sign_strerror(err));
-}
-
-/* A retired key's date as the audit trail writes times. */
-static void retired_when(const struct keyring_retired *t, char out[21])
-{
-	time_t w = (time_t)t->when;
-	struct tm tm;
-
-	if (!gmtime_r(&w, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, 21, "(unknown time)");
 }
 
 /* The register's report key was retired (the admin disabled a user who
@@ -42,7 +32,7 @@ static int report_key_retiring(struct reg *r, int code, const char *then)
 
 	if (!t)
 		return CDOP_OK;
-	retired_when(t, when);
+	keys_retired_when(t, when);
 	return reg_fail(r, code, "the report-signing key was retired at %s (a user who "
 			"held it was disabled, or the keyring was converted): the new "
 			"key is made at the next unlock by a manager; %s", when, then);
@@ -262,7 +252,7 @@ static int verify_retired(struct reg *r, FILE *f, const char *sig, char *tc, siz
 		return CDOP_OK;
 	pub_from_pk(&pub, t->pk);
 	sign_keyid_hex(pub.key_id, id);
-	retired_when(t, when);
+	keys_retired_when(t, when);
 	if (tclen)
 		*tc = 0;
 	return reg_fail(r, CDOP_ERR_INPUT, "'%s' was signed with this register's retired "
