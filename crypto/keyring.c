@@ -54,6 +54,7 @@ void keyring_release(struct keyring *kr)
 {
 	grants_clear(kr);
 	free(kr->signers);
+	free(kr->retired);
 	if (kr->slots)
 		sodium_memzero(kr->slots, kr->nslots * sizeof *kr->slots);
 	free(kr->slots);
@@ -457,6 +458,7 @@ static void public_bytes(const struct keyring *kr, uint8_t out[KEYRING_PUBLIC_BY
 	le32_put(out + 12, kr->reg_epoch);
 	memcpy(out + 16, kr->admin_pk, 32);
 	le64_put(out + 48, kr->signed_from);
+	le16_put(out + 56, (uint16_t)kr->nretired);
 	memcpy(out + 64, kr->report_pk, 32);
 	memcpy(out + 96, kr->age_pk, 32);
 	le32_put(out + 128, kr->id_epoch);
@@ -478,7 +480,10 @@ static int public_parse(struct keyring *kr, const uint8_t *p)
 	memcpy(kr->mgr_signer, p + 136, KEYRING_USERID_BYTES);
 	memcpy(kr->mgr_sig, p + 152, 64);
 	memcpy(kr->admin_sig, p + 216, 64);
-	if (le32_get(p + 56) || le32_get(p + 60) || le32_get(p + 132) ||
+	/* The count only; keyring_parse reads the list after the grants. */
+	kr->nretired = le16_get(p + 56);
+	if (le16_get(p + 58) || le32_get(p + 60) || le32_get(p + 132) ||
+	    kr->nretired > KEYRING_MAX_RETIRED ||
 	    kr->id_epoch > KEYSET_MAX_EPOCHS || kr->id_epoch_wanted > KEYSET_MAX_EPOCHS)
 		return CRYPTO_ERR_FORMAT;
 	return CRYPTO_OK;
@@ -519,6 +524,15 @@ static int state_parse(struct keyring *kr, const uint8_t *p)
 	return CRYPTO_OK;
 }
 
+/* A retired entry: kind (1) ‖ 7 zero ‖ when (i64) ‖ public key (32). */
+static void retired_bytes(const struct keyring_retired *t, uint8_t out[KEYRING_RETIRED_BYTES])
+{
+	memset(out, 0, KEYRING_RETIRED_BYTES);
+	out[0] = t->kind;
+	le64_put(out + 8, (uint64_t)t->when);
+	memcpy(out + 16, t->pk, 32);
+}
+
 /* Everything before the state block, serialised (the MAC covers it). */
 static size_t body_len(const struct keyring *kr)
 {
@@ -527,7 +541,7 @@ static size_t body_len(const struct keyring *kr)
 
 	if (!L->lists)
 		return len;
-	len += kr->nsigners * 48;
+	len += kr->nsigners * 48 + kr->nretired * KEYRING_RETIRED_BYTES;
 	for (i = 0; i < kr->ngrants; i++)
 		len += KEYRING_GRANT_HEAD_BYTES + kr->grants[i].len + 64;
 	return len;
@@ -561,6 +575,8 @@ static void body_bytes(const struct keyring *kr, uint8_t *buf)
 		memcpy(buf + o, g->sig, 64);
 		o += 64;
 	}
+	for (i = 0; i < kr->nretired; i++, o += KEYRING_RETIRED_BYTES)
+		retired_bytes(&kr->retired[i], buf + o);
 }
 
 static int mac_compute(const struct keyring *kr, const uint8_t key[SUBKEY_BYTES],
@@ -707,7 +723,7 @@ static int failures_parse(struct keyring *kr, const uint8_t *p, size_t left)
 
 /* v2: signers and grants after the slots; *used gets their bytes. */
 static int v2_lists_parse(struct keyring *kr, const uint8_t *p, size_t left,
-			  size_t nsigners, size_t ngrants, size_t *used)
+			  size_t nsigners, size_t ngrants, size_t nretired, size_t *used)
 {
 	size_t o = 0, i;
 
@@ -735,7 +751,7 @@ static int v2_lists_parse(struct keyring *kr, const uint8_t *p, size_t left,
 		g->epoch = le32_get(p + o + 36);
 		len = le16_get(p + o + 40);
 		if (p[o + 33] || p[o + 34] || p[o + 35] || p[o + 42] || p[o + 43] ||
-		    g->kind < GRANT_REG || g->kind > GRANT_REPORT ||
+		    g->kind < GRANT_REG || g->kind > GRANT_AGE_OLD ||
 		    len <= crypto_box_SEALBYTES || len > 512)
 			return CRYPTO_ERR_FORMAT;
 		o += KEYRING_GRANT_HEAD_BYTES;
@@ -751,6 +767,20 @@ static int v2_lists_parse(struct keyring *kr, const uint8_t *p, size_t left,
 		memcpy(g->sig, p + o, 64);
 		o += 64;
 	}
+	if (nretired && !(kr->retired = calloc(nretired, sizeof *kr->retired)))
+		return CRYPTO_ERR_NOMEM;
+	for (i = 0; i < nretired; i++, o += KEYRING_RETIRED_BYTES) {
+		struct keyring_retired *t = &kr->retired[i];
+
+		if (left - o < KEYRING_RETIRED_BYTES || (p[o] != RETIRED_REPORT &&
+							 p[o] != RETIRED_AGE) ||
+		    !sodium_is_zero(p + o + 1, 7))
+			return CRYPTO_ERR_FORMAT;
+		t->kind = p[o];
+		t->when = (int64_t)le64_get(p + o + 8);
+		memcpy(t->pk, p + o + 16, 32);
+		kr->nretired = i + 1;
+	}
 	*used = o;
 	return CRYPTO_OK;
 }
@@ -761,7 +791,7 @@ static int v2_lists_parse(struct keyring *kr, const uint8_t *p, size_t left,
 int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len)
 {
 	const struct layout *L;
-	size_t nslots, i, o, ngrants, nsigners, used = 0;
+	size_t nslots, i, o, ngrants, nsigners, nretired = 0, used = 0;
 	int ret = CRYPTO_ERR_FORMAT;
 
 	keyring_init(kr);
@@ -786,6 +816,8 @@ int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len)
 	memcpy(kr->box_pk, buf + 32, KEYRING_BOXPK_BYTES);
 	if (L->public_len && (ret = public_parse(kr, buf + KEYRING_HEADER_BYTES)))
 		goto fail;
+	nretired = kr->nretired;
+	kr->nretired = 0;
 	kr->slots = calloc(nslots, sizeof *kr->slots);
 	if (!kr->slots)
 		return CRYPTO_ERR_NOMEM;
@@ -796,7 +828,7 @@ int keyring_parse(struct keyring *kr, const uint8_t *buf, size_t len)
 			goto fail;
 	}
 	if (L->lists) {
-		ret = v2_lists_parse(kr, buf + o, len - o, nsigners, ngrants, &used);
+		ret = v2_lists_parse(kr, buf + o, len - o, nsigners, ngrants, nretired, &used);
 		if (ret)
 			goto fail;
 		o += used;
@@ -1195,6 +1227,18 @@ static void admin_digest(const struct keyring *kr, uint8_t h[64])
 		crypto_generichash_update(&st, kr->signers[i].user_id, KEYRING_USERID_BYTES);
 		crypto_generichash_update(&st, kr->signers[i].s_pk, 32);
 	}
+	/* Retired keys (none in keyrings written before them: the digest is
+	 * then what it was). */
+	if (kr->nretired) {
+		uint8_t t[KEYRING_RETIRED_BYTES];
+
+		le32_put(b, (uint32_t)kr->nretired);
+		crypto_generichash_update(&st, b, 4);
+		for (i = 0; i < kr->nretired; i++) {
+			retired_bytes(&kr->retired[i], t);
+			crypto_generichash_update(&st, t, sizeof t);
+		}
+	}
 	crypto_generichash_final(&st, h, 64);
 }
 
@@ -1247,6 +1291,7 @@ static int role_may(uint8_t role, int is_recovery, uint8_t kind)
 		return role == KEYRING_ROLE_ADMIN;
 	case GRANT_ID:
 	case GRANT_MGR:
+	case GRANT_AGE_OLD:
 		return role == KEYRING_ROLE_MANAGER;
 	case GRANT_REPORT:
 		return role == KEYRING_ROLE_MANAGER || role == KEYRING_ROLE_ANALYST;
@@ -1391,6 +1436,7 @@ static int role_holds(uint8_t role, int is_recovery, uint8_t kind)
 		return role == KEYRING_ROLE_ADMIN;
 	case GRANT_ID:
 	case GRANT_MGR:
+	case GRANT_AGE_OLD:
 		return role == KEYRING_ROLE_MANAGER;
 	case GRANT_REPORT:
 		return role == KEYRING_ROLE_ANALYST;
@@ -1441,6 +1487,12 @@ int keyring2_grant_role(struct keyring *kr, const struct keyset *ks,
 		ret = keyring2_grant(kr, ks, s->user_id, GRANT_REPORT, 0, buf, 32);
 		*added += !ret;
 	}
+	for (e = 0; !ret && e < kr->nretired && WANTS(GRANT_AGE_OLD); e++)
+		if (ks->age_old_have[e] && !keyring2_has_grant(kr, s->user_id, GRANT_AGE_OLD, e + 1)) {
+			ret = keyring2_grant(kr, ks, s->user_id, GRANT_AGE_OLD, e + 1,
+					     ks->age_old[e], 32);
+			*added += !ret;
+		}
 #undef WANTS
 	sodium_memzero(buf, sizeof buf);
 	return ret;
@@ -1511,6 +1563,17 @@ static void grant_open(const struct keyring *kr, const struct keyring_grant *g,
 			}
 		}
 		break;
+	case GRANT_AGE_OLD:
+		/* Only the identity of the retired recipient it names. */
+		if (len == 32 && g->epoch >= 1 && g->epoch <= kr->nretired &&
+		    kr->retired[g->epoch - 1].kind == RETIRED_AGE) {
+			crypto_scalarmult_base(pk, buf);
+			if (!memcmp(pk, kr->retired[g->epoch - 1].pk, 32)) {
+				memcpy(ks->age_old[g->epoch - 1], buf, 32);
+				ks->age_old_have[g->epoch - 1] = 1;
+			}
+		}
+		break;
 	}
 	sodium_memzero(buf, sizeof buf);
 	sodium_memzero(sk, sizeof sk);
@@ -1570,6 +1633,38 @@ static int v2_open_reg(const struct keyring *kr, const char *user, const char *p
 		memcpy(master, ks->k_reg, MASTER_KEY_BYTES);
 	keyset_free(ks);
 	return ret;
+}
+
+/* ---- retired report keys and age recipients ---------------------------- */
+
+const struct keyring_retired *keyring2_retired_find(const struct keyring *kr, uint8_t kind,
+						    const uint8_t pk[32])
+{
+	size_t i;
+
+	for (i = 0; i < kr->nretired; i++)
+		if (kr->retired[i].kind == kind && !memcmp(kr->retired[i].pk, pk, 32))
+			return &kr->retired[i];
+	return NULL;
+}
+
+int keyring2_retire(struct keyring *kr, uint8_t kind, const uint8_t pk[32], int64_t when)
+{
+	struct keyring_retired *v;
+
+	if (sodium_is_zero(pk, 32) || keyring2_retired_find(kr, kind, pk))
+		return CRYPTO_OK;
+	if (kr->nretired >= KEYRING_MAX_RETIRED)
+		return CRYPTO_ERR_ARG;
+	v = realloc(kr->retired, (kr->nretired + 1) * sizeof *v);
+	if (!v)
+		return CRYPTO_ERR_NOMEM;
+	kr->retired = v;
+	v[kr->nretired].kind = kind;
+	v[kr->nretired].when = when;
+	memcpy(v[kr->nretired].pk, pk, 32);
+	kr->nretired++;
+	return CRYPTO_OK;
 }
 
 /* ==== v1 -> v2 staging (docs/security.md §17) ============================ */

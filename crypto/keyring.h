@@ -80,6 +80,22 @@ enum keyring_grant_kind {
 	GRANT_ID = 3,     /* K_id of one epoch: manager, recovery */
 	GRANT_MGR = 4,    /* K_dup, the age identity, the report seed: manager, recovery */
 	GRANT_REPORT = 5, /* the report seed: analyst */
+	GRANT_AGE_OLD = 6, /* a retired age identity (epoch = 1 + its place in
+			    * the retired list): manager, recovery */
+};
+
+/* v2: a report-signing key or age recipient retired (by the admin at the
+ * disable of a user who held it, or at the switch from v1); the admin
+ * signature covers the list. A retired report key no longer verifies as
+ * the register's; a retired age identity still opens what was sealed to
+ * it (GRANT_AGE_OLD). docs/security.md §15. */
+#define KEYRING_MAX_RETIRED 64
+#define KEYRING_RETIRED_BYTES 48
+enum keyring_retired_kind { RETIRED_REPORT = 1, RETIRED_AGE = 2 };
+struct keyring_retired {
+	uint8_t kind;
+	int64_t when;  /* seconds since 1970 (UTC) */
+	uint8_t pk[32];
 };
 
 struct keyring_grant {
@@ -135,10 +151,15 @@ struct keyring {
 	/* state block: how file_mac is computed, enum filemac_kind
 	 * (crypto/filemac.h); 0, the flat MAC, in older keyrings */
 	uint8_t file_mac_kind;
+	/* v2: retired report keys and age recipients (count: public block
+	 * bytes 56-57; the list after the grants) */
+	struct keyring_retired *retired;
+	size_t nretired;
 };
 
 #define KEYRING_INIT { 1, { 0 }, { 0 }, NULL, 0, { 0 }, 0, 0, { 0 }, NULL, 0, \
-		       0, 0, 0, { 0 }, 0, { 0 }, { 0 }, 0, { 0 }, { 0 }, { 0 }, NULL, 0, NULL, 0, 0 }
+		       0, 0, 0, { 0 }, 0, { 0 }, { 0 }, 0, { 0 }, { 0 }, { 0 }, NULL, 0, NULL, 0, 0, \
+		       NULL, 0 }
 
 void keyring_init(struct keyring *kr);
 void keyring_release(struct keyring *kr);
@@ -221,6 +242,9 @@ struct keyset {
 	uint32_t id_latest;            /* highest K_id epoch held (0: none) */
 	uint8_t id_have[KEYSET_MAX_EPOCHS + 1];
 	uint8_t k_id[KEYSET_MAX_EPOCHS + 1][32];
+	/* retired age identities, by their place in the keyring's retired list */
+	uint8_t age_old_have[KEYRING_MAX_RETIRED];
+	uint8_t age_old[KEYRING_MAX_RETIRED][32];
 };
 
 struct keyset *keyset_new(void);
@@ -285,6 +309,13 @@ struct keyring_slot *keyring2_slot_by_id(const struct keyring *kr,
 /* 1 if pk is (or was) a signing key of the slot with this id. */
 int keyring2_signer_known(const struct keyring *kr, const uint8_t id[KEYRING_USERID_BYTES],
 			  const uint8_t pk[32]);
+/* Retires pk (kind enum keyring_retired_kind) as of when: no-op if it is
+ * zero or already retired; CRYPTO_ERR_ARG when the list is full. The
+ * caller re-signs (admin). */
+int keyring2_retire(struct keyring *kr, uint8_t kind, const uint8_t pk[32], int64_t when);
+/* The retired entry for pk of kind, or NULL. */
+const struct keyring_retired *keyring2_retired_find(const struct keyring *kr, uint8_t kind,
+						    const uint8_t pk[32]);
 /* ==== v1 -> v2 staging (docs/security.md §17) ==== */
 /* keyring_slot_open of a v1 user slot that also hands back the passphrase
  * key (Argon2id of the passphrase with the slot's salt and parameters). */

@@ -61,6 +61,8 @@ extern const struct command commands[];
 int cli_fail(struct cli *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int cli_usage(struct cli *c);
+/* The note that a file opened with a retired age identity (cmd_agency.c). */
+void cli_note_age_retired(struct cli *c);
 /* Prints a library message on stderr, a line each, "cdop: " first, with
  * each field path renamed after the flag or argument cmd has for it. */
 void cli_error_print(const struct command *cmd, const char *msg);

@@ -49,6 +49,14 @@ int cmd_agency_request(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
+void cli_note_age_retired(struct cli *c)
+{
+	char note[512];
+
+	if (store_age_retired_note(&c->reg, note, sizeof note))
+		fprintf(stderr, "cdop: note: %s\n", note);
+}
+
 int cmd_agency_receive(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -107,6 +115,7 @@ int cmd_agency_receive(struct cli *c, int argc, char **argv)
 	if (res.attached)
 		printf(", %zu attachment%s", res.attached, res.attached == 1 ? "" : "s");
 	putchar('\n');
+	cli_note_age_retired(c);
 out:
 	free(attach);
 	json_decref(form);

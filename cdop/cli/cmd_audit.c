@@ -112,7 +112,7 @@ static int witness_one(struct cli *c, const char *arg)
 	if (!strcmp(report, arg) && is_backup(arg)) {
 		ret = backup_witness(&c->reg, arg);
 	} else {
-		ret = signing_verify_file(&c->reg, report, tc, sizeof tc);
+		ret = signing_verify_file_any(&c->reg, report, tc, sizeof tc);
 		if (!ret)
 			ret = audit_witness(&c->reg, tc);
 	}

@@ -86,6 +86,8 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		       res.meetings_created, res.ranges[0] ? " as " : "", res.ranges);
 	else if (!ret)
 		printf("imported %zu cases\n", res.cases);
+	if (!ret)
+		cli_note_age_retired(c);
 	if (!ret && res.flagged)
 		fprintf(stderr, "cdop: warning: %zu learning or recommendation text%s "
 			"name%s an identifier of %s case: stored flagged, never "

@@ -170,7 +170,7 @@ out:
 	return ret;
 }
 
-/* key convert [--recovery-out FILE]: keyring v1 -> v2 (docs/security.md §17). */
+/* key convert --recovery-out FILE: keyring v1 -> v2 (docs/security.md §17). */
 int cmd_key_convert(struct cli *c, int argc, char **argv)
 {
 	const char *out = NULL;
@@ -183,16 +183,13 @@ int cmd_key_convert(struct cli *c, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage(c);
 	memset(code, 0, sizeof code);
+	/* The code goes to --recovery-out before the commit (keys_convert
+	 * refuses without it): printed after, a crash could lose it. */
 	ret = keys_convert(&c->reg, out, code);
-	if (!ret && out)
+	if (!ret)
 		printf("keyring %s.keys converted to keys by role (version 2)\n"
 		       "new recovery code written to %s: keep it offline, apart from the "
 		       "register; the old one opens nothing now\n", c->register_path, out);
-	else if (!ret)
-		printf("keyring %s.keys converted to keys by role (version 2)\n\n"
-		       "New recovery code (shown once; write it down and keep it offline;\n"
-		       "the old one opens nothing now):\n\n    %s\n\n",
-		       c->register_path, code);
 	secure_wipe(code, sizeof code);
 	return ret;
 }

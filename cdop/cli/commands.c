@@ -220,23 +220,33 @@ const struct command commands[] = {
 	  "'cdop key show > cdop-report.pub', so that anyone can check a report with\n"
 	  "'minisign -Vm report.html -p cdop-report.pub'. With --age, print this\n"
 	  "register's age recipient (age1...): agencies and other registers seal\n"
-	  "files to it with 'age -r age1...'; only a manager can open them." },
+	  "files to it with 'age -r age1...'; only a manager can open them.\n"
+	  "Disabling a manager (both) or an analyst (the signing key) retires them;\n"
+	  "the next unlock by a manager makes new ones, printed from then on: give\n"
+	  "them to the board and the agencies again." },
 	{ "key", "convert", cmd_key_convert, CMD_UNLOCK, ADMIN,
-	  "key convert [--recovery-out FILE]",
+	  "key convert --recovery-out FILE",
 	  "Convert a register made before keys by role (keyring version 1: one\n"
 	  "master key in every slot) to keys by role. Each user's unlock has\n"
 	  "prepared their new key slot since the admin's first unlock; run by that\n"
 	  "admin once every active user has unlocked (or been disabled). The\n"
 	  "register gets a new key (the old keyring opens nothing written after)\n"
-	  "and a new recovery code, printed once (or written to FILE, mode 0600);\n"
-	  "passphrases are unchanged. Audited. docs/security.md section 17." },
+	  "and a new recovery code, written to FILE (a new file, mode 0600) before\n"
+	  "the conversion commits, so that no crash can lose it: --recovery-out is\n"
+	  "required. Passphrases are unchanged. The report-signing key and the age\n"
+	  "recipient are retired: the first manager unlock after makes new ones\n"
+	  "(give the board the new 'key show', agencies the new 'key show --age').\n"
+	  "Audited. docs/security.md section 17." },
 	{ "verify", NULL, cmd_verify, 0, ADMIN | MANAGER | PANEL | ANALYST,
 	  "verify FILE [--key PUBKEY]",
 	  "Check FILE against its signature FILE.minisig with this register's key\n"
 	  "and print the signed (trusted) comment: register, year, edition and time.\n"
 	  "With --key PUBKEY (the file 'cdop key show' printed), no register, login\n"
 	  "or passphrase is needed: a board member checks a report with the key alone.\n"
-	  "Exit 1 if FILE or its signature is missing, changed or from another key." },
+	  "Exit 1 if FILE or its signature is missing, changed or from another key,\n"
+	  "or from a key this register retired when a user who held it was disabled\n"
+	  "(the message names it and when; a report signed before then checks with\n"
+	  "--key and the public key published then)." },
 	/* meeting, review and action commands */
 	{ "meeting", "new", cmd_meeting_new, CMD_UNLOCK, MANAGER,
 	  "meeting new --date DATE [--chair NAME]",

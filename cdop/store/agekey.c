@@ -2,6 +2,7 @@
  * cdop/agekey — the register's age identity and sealed files; see store.h.
  */
 #include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
 #include "crypto/age.h"
 #include "crypto/error.h"
 #include "crypto/secure.h"
@@ -61,6 +62,15 @@ int store_age_recipient_text(struct reg *r, char *out, size_t outlen)
 	char text[AGE_RECIPIENT_LEN + 1];
 	int ret = store_age_recipient(r, pk);
 
+	/* Retired at a manager's disable and not yet replaced: not to be
+	 * handed to anyone as this register's recipient. */
+	if (!ret && r->st.kr.version == KEYRING_VERSION2 &&
+	    keyring2_retired_find(&r->st.kr, RETIRED_AGE, pk))
+		ret = reg_fail(r, CDOP_ERR_NOTFOUND, "this register's age recipient was "
+			       "retired (a manager was disabled, or the keyring was "
+			       "converted): the new one is made at the next unlock by a "
+			       "manager; 'cdop key show --age' prints it then");
+
 	if (!ret && outlen < sizeof text)
 		ret = reg_fail(r, CDOP_ERR_INTERNAL, "age recipient: buffer too small");
 	if (!ret) {
@@ -68,6 +78,22 @@ int store_age_recipient_text(struct reg *r, char *out, size_t outlen)
 		memcpy(out, text, sizeof text);
 	}
 	return ret;
+}
+
+int store_age_retired_note(const struct reg *r, char *out, size_t outlen)
+{
+	const struct keyring_retired *t = &r->st.age_retired;
+	char text[AGE_RECIPIENT_LEN + 1], when[21];
+
+	if (t->kind != RETIRED_AGE)
+		return 0;
+	age_recipient_encode(text, t->pk);
+	keys_retired_when(t, when);
+	snprintf(out, outlen, "a file was sealed to this register's retired age recipient "
+		 "%s (retired at %s) and opened with the retired identity the "
+		 "managers keep: tell the sender the current recipient ('cdop key "
+		 "show --age')", text, when);
+	return 1;
 }
 
 int store_age_recipients_parse(struct reg *r, const char *const *texts, size_t n,
@@ -102,6 +128,28 @@ int store_age_is_sealed(const uint8_t *buf, size_t len)
 	return age_is_age(buf, len);
 }
 
+/* A file sealed to a recipient the admin retired (keys.c) still opens
+ * with the retired identity the managers keep: whoever held it could open
+ * the file anyway. The front end says so (r->st.age_retired). */
+static int age_open_retired(struct reg *r, const uint8_t *in, size_t len, uint8_t **out,
+			    size_t *outlen)
+{
+	const struct keyset *ks = r->st.ks;
+	size_t i;
+	int c = CRYPTO_ERR_AUTH;
+
+	if (r->st.kr.version != KEYRING_VERSION2 || !ks)
+		return c;
+	for (i = 0; c == CRYPTO_ERR_AUTH && i < r->st.kr.nretired; i++) {
+		if (!ks->age_old_have[i])
+			continue;
+		c = age_decrypt(out, outlen, ks->age_old[i], in, len);
+		if (c == CRYPTO_OK)
+			r->st.age_retired = r->st.kr.retired[i];
+	}
+	return c;
+}
+
 int store_age_open(struct reg *r, const char *what, const uint8_t *in, size_t len,
 		   uint8_t **out, size_t *outlen)
 {
@@ -114,6 +162,8 @@ int store_age_open(struct reg *r, const char *what, const uint8_t *in, size_t le
 	if (ret)
 		return ret;
 	c = age_decrypt(out, outlen, sk, in, len);
+	if (c == CRYPTO_ERR_AUTH)
+		c = age_open_retired(r, in, len, out, outlen);
 	if (c == CRYPTO_ERR_AUTH) {
 		uint8_t pk[STORE_AGE_KEY];
 		if (!age_public_key(pk, sk))
@@ -258,6 +308,12 @@ int store_seal_identifiable(struct reg *r, const uint8_t *plain, size_t len,
 int store_open_identifiable(struct reg *r, const uint8_t *sealed, size_t len,
 			    uint8_t **out, size_t *outlen)
 {
-	return store_age_open(r, "a sealed document in the register", sealed, len, out,
-			      outlen);
+	/* What the register itself holds under a retired recipient is no
+	 * sender's to be told about: the note is for incoming files. */
+	struct keyring_retired note = r->st.age_retired;
+	int ret = store_age_open(r, "a sealed document in the register", sealed, len, out,
+				 outlen);
+
+	r->st.age_retired = note;
+	return ret;
 }

@@ -24,6 +24,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "crypto/file.h"
 
@@ -348,6 +349,52 @@ static int id_epoch_new(struct reg *r, struct keyset *ks)
 	return keyring2_mgr_sign(kr, ks);
 }
 
+/* The report key or age recipient the admin retired (at the disable of a
+ * user who held it, or at the switch from v1) is replaced by the next
+ * manager (or recovery) unlock: new key pairs, signed into the manager
+ * record. K_dup stays. The retired age identity stays with the managers
+ * (GRANT_AGE_OLD), so files sealed to it still open; the old grants of the
+ * pair are dropped and keys_after_open grants the new pair to every
+ * manager, analyst (report key) and the recovery slot. docs/security.md §15. */
+void keys_retired_when(const struct keyring_retired *t, char out[21])
+{
+	time_t w = (time_t)t->when;
+	struct tm tm;
+
+	if (!gmtime_r(&w, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 21, "(unknown time)");
+}
+
+static int mgr_keys_due(const struct keyring *kr)
+{
+	return keyring2_retired_find(kr, RETIRED_REPORT, kr->report_pk) ||
+	       keyring2_retired_find(kr, RETIRED_AGE, kr->age_pk);
+}
+
+static int mgr_keys_rotate(struct reg *r, struct keyset *ks)
+{
+	struct keyring *kr = &r->st.kr;
+	const struct keyring_retired *t = keyring2_retired_find(kr, RETIRED_AGE, kr->age_pk);
+	uint8_t seed[32];
+
+	if (t) {
+		size_t i = (size_t)(t - kr->retired);
+
+		memcpy(ks->age_old[i], ks->age_sk, 32);
+		ks->age_old_have[i] = 1;
+		randombytes_buf(ks->age_sk, sizeof ks->age_sk);
+		crypto_scalarmult_base(kr->age_pk, ks->age_sk);
+	}
+	if (keyring2_retired_find(kr, RETIRED_REPORT, kr->report_pk)) {
+		randombytes_buf(seed, sizeof seed);
+		crypto_sign_seed_keypair(kr->report_pk, ks->report_sk, seed);
+		sodium_memzero(seed, sizeof seed);
+	}
+	keyring2_grants_drop(kr, NULL, GRANT_MGR);
+	keyring2_grants_drop(kr, NULL, GRANT_REPORT);
+	return keyring2_mgr_sign(kr, ks);
+}
+
 /* After a switch from v1 (§17): the old master key, granted as the K_reg of
  * epoch 0 so that an open interrupted before the rekey still reads the
  * database, is dropped once the database is under K_reg. 1 if dropped. */
@@ -373,7 +420,13 @@ int keys_after_open(struct reg *r, unsigned flags)
 
 	if (!v2(r) || (flags & REG_OPEN_CHECK))
 		return CDOP_OK;
-	if (is_manager(ks) && kr->id_epoch == 0 && (ks->have & KEYSET_MGR)) {
+	if (is_manager(ks) && (ks->have & KEYSET_MGR) && mgr_keys_due(kr)) {
+		ret = mgr_keys_rotate(r, ks);
+		changed = 1;
+	}
+	if (ret) {
+		/* reported below */
+	} else if (is_manager(ks) && kr->id_epoch == 0 && (ks->have & KEYSET_MGR)) {
 		/* A converted v1 register: the legacy manager keys were granted
 		 * at the switch; the first K_id epoch is made now (§17). */
 		ret = id_epoch_new(r, ks);
@@ -474,6 +527,18 @@ int keys_disable(struct reg *r, const char *name)
 		return CRYPTO_ERR_ARG;
 	s = keyring_slot_find(kr, name);
 	keyring2_grants_drop(kr, s->user_id, 0);
+	/* A departing holder of the report key (manager, analyst) or the age
+	 * identity (manager): the admin retires the public keys now, the next
+	 * manager unlock makes new ones (keys_after_open). A full list is the
+	 * documented limit, as for the K_id epochs. */
+	if (s->role == KEYRING_ROLE_MANAGER || s->role == KEYRING_ROLE_ANALYST)
+		ret = keyring2_retire(kr, RETIRED_REPORT, kr->report_pk, (int64_t)time(NULL));
+	if (!ret && s->role == KEYRING_ROLE_MANAGER)
+		ret = keyring2_retire(kr, RETIRED_AGE, kr->age_pk, (int64_t)time(NULL));
+	if (ret == CRYPTO_ERR_ARG)
+		ret = CRYPTO_OK;
+	if (ret)
+		return ret;
 	/* Older than the previous epoch: nobody needs them. */
 	for (i = 0; i < kr->ngrants;) {
 		if (kr->grants[i].kind == GRANT_REG && kr->grants[i].epoch + 1 < kr->reg_epoch) {
@@ -924,6 +989,13 @@ static int convert_recovery_keys(struct reg *r, struct keyset *rk, const struct 
 		rk->have = KEYSET_REG | KEYSET_ADMIN | KEYSET_MGR | KEYSET_REPORT;
 		kn->id_epoch = 0; /* the first manager's unlock makes epoch 1 */
 		ret = keyring2_mgr_sign(kn, rk);
+		/* Every holder of M holds these two: retired at once, replaced
+		 * by the first manager unlock (keys_after_open). */
+		if (!ret)
+			ret = keyring2_retire(kn, RETIRED_REPORT, kn->report_pk,
+					      (int64_t)time(NULL));
+		if (!ret)
+			ret = keyring2_retire(kn, RETIRED_AGE, kn->age_pk, (int64_t)time(NULL));
 	}
 	sodium_memzero(seed, sizeof seed);
 	return ret;
@@ -1037,6 +1109,14 @@ int keys_convert(struct reg *r, const char *recovery_out, char code[RECOVERY_COD
 		return reg_fail(r, CDOP_ERR_CONFLICT, "keyring '%s' already holds keys by "
 				"role (version 2): there is nothing to convert",
 				r->st.keys_path);
+	/* The new code is written before the commit: printed after it, a
+	 * crash in between would lose it while the old one opens nothing. */
+	if (!recovery_out || !*recovery_out)
+		return reg_fail_field(r, CDOP_ERR_INPUT, "recovery_out", "give a file for "
+				      "the new recovery code (a new file, written mode "
+				      "0600 before the conversion commits, so that a "
+				      "crash cannot lose the code: the old one opens "
+				      "nothing after the conversion)");
 	ret = stage_get(r, STAGE_ADMIN_KEY, rec, sizeof rec, &have);
 	if (ret)
 		return ret;

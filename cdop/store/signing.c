@@ -2,6 +2,7 @@
  * cdop/signing — the register's report-signing key; see signing.h.
  */
 #include "cdop/store/store.h"
+#include "cdop/store/store_int.h"
 #include "crypto/secure.h"
 #include "crypto/subkey.h"
 
@@ -20,6 +21,32 @@ static int sign_fail(struct reg *r, int err, const char *what)
 			"%s: %s", what, sign_strerror(err));
 }
 
+/* The register's report key was retired (the admin disabled a user who
+ * held it, or converted the keyring) and no manager has unlocked since to
+ * make the new one (keys.c): nothing signs or is shown with it. */
+static int report_key_retiring(struct reg *r, int code, const char *then)
+{
+	const struct keyring_retired *t =
+		keyring2_retired_find(&r->st.kr, RETIRED_REPORT, r->st.kr.report_pk);
+	char when[21];
+
+	if (!t)
+		return CDOP_OK;
+	keys_retired_when(t, when);
+	return reg_fail(r, code, "the report-signing key was retired at %s (a user who "
+			"held it was disabled, or the keyring was converted): the new "
+			"key is made at the next unlock by a manager; %s", when, then);
+}
+
+static void pub_from_pk(struct sign_pubkey *pub, const uint8_t pk[SIGN_PUBKEY_BYTES])
+{
+	uint8_t h[32];
+
+	memcpy(pub->pk, pk, SIGN_PUBKEY_BYTES);
+	crypto_generichash(h, sizeof h, pub->pk, SIGN_PUBKEY_BYTES, NULL, 0);
+	memcpy(pub->key_id, h, SIGN_KEYID_BYTES);
+}
+
 int signing_key(struct reg *r, struct sign_key *k)
 {
 	uint8_t seed[SUBKEY_BYTES];
@@ -34,6 +61,8 @@ int signing_key(struct reg *r, struct sign_key *k)
 					"held by the manager and analyst roles only%s",
 					!sodium_is_zero(r->st.kr.report_pk, 32) ? "" : " (and is made when a "
 					"manager first unlocks the register)");
+		if ((ret = report_key_retiring(r, CDOP_ERR_CONFLICT, "sign after that")))
+			return ret;
 		crypto_sign_ed25519_sk_to_seed(seed, r->st.ks->report_sk);
 		ret = sign_keypair_from_seed(k, seed);
 		secure_wipe(seed, sizeof seed);
@@ -53,8 +82,6 @@ int signing_key(struct reg *r, struct sign_key *k)
  * record; v1 derives it. */
 static int signing_pub(struct reg *r, struct sign_key *k)
 {
-	uint8_t h[32];
-
 	if (r->st.kr.version != KEYRING_VERSION2 || !r->st.ks)
 		return signing_key(r, k);
 	*k = (struct sign_key)SIGN_KEY_INIT;
@@ -62,9 +89,7 @@ static int signing_pub(struct reg *r, struct sign_key *k)
 		return reg_fail(r, CDOP_ERR_NOTFOUND, "this register has no report-signing "
 				"key yet: it is made when a manager first unlocks the "
 				"register");
-	memcpy(k->pub.pk, r->st.kr.report_pk, SIGN_PUBKEY_BYTES);
-	crypto_generichash(h, sizeof h, k->pub.pk, SIGN_PUBKEY_BYTES, NULL, 0);
-	memcpy(k->pub.key_id, h, SIGN_KEYID_BYTES);
+	pub_from_pk(&k->pub, r->st.kr.report_pk);
 	return CDOP_OK;
 }
 
@@ -74,6 +99,8 @@ int signing_pubkey_text(struct reg *r, char *out, size_t outlen,
 	struct sign_key k = SIGN_KEY_INIT;
 	int ret = signing_pub(r, &k);
 
+	if (!ret && r->st.kr.version == KEYRING_VERSION2)
+		ret = report_key_retiring(r, CDOP_ERR_NOTFOUND, "'cdop key show' prints it then");
 	if (ret)
 		goto out;
 	ret = sign_pubkey_format(&k.pub, out, outlen);
@@ -183,16 +210,71 @@ static int verify_fail(struct reg *r, int err, const char *path, const char *sig
 	return ret;
 }
 
-/* FILE against FILE.minisig with pub (the register's key when NULL). */
+/*
+ * FILE was checked against the register's current report key (first: OK or
+ * another key id). A key the admin retired (keys.c) is one whoever held it
+ * may still sign with, and its signatures carry no time anyone can trust:
+ * one made with it is refused, naming the key and when it was retired, and
+ * how to check a report signed before then (docs/security.md §15) — unless
+ * any_key (a witness: a forged one can only claim a head the trail lacks).
+ */
+static int verify_retired(struct reg *r, FILE *f, const char *sig, char *tc, size_t tclen,
+			  int first, int any_key, const char *path, const char *sigpath)
+{
+	const struct keyring *kr = &r->st.kr;
+	const struct keyring_retired *t = NULL;
+	struct sign_pubkey pub;
+	char when[21], id[SIGN_KEYID_HEX_SIZE];
+	size_t i;
+	int ret = first;
+
+	if (kr->version != KEYRING_VERSION2 || !r->st.ks)
+		return first ? verify_fail(r, first, path, sigpath) : CDOP_OK;
+	if (first == SIGN_OK)
+		t = keyring2_retired_find(kr, RETIRED_REPORT, kr->report_pk);
+	for (i = 0; first == SIGN_EKEYID && i < kr->nretired; i++) {
+		if (kr->retired[i].kind != RETIRED_REPORT ||
+		    !memcmp(kr->retired[i].pk, kr->report_pk, SIGN_PUBKEY_BYTES))
+			continue;
+		pub_from_pk(&pub, kr->retired[i].pk);
+		rewind(f);
+		ret = sign_verify_fp(&pub, f, sig, tc, tclen);
+		if (ret == SIGN_EKEYID)
+			continue;
+		if (ret)
+			return verify_fail(r, ret, path, sigpath);
+		t = &kr->retired[i];
+		break;
+	}
+	if (ret)
+		return verify_fail(r, ret, path, sigpath);
+	if (!t || any_key)
+		return CDOP_OK;
+	pub_from_pk(&pub, t->pk);
+	sign_keyid_hex(pub.key_id, id);
+	keys_retired_when(t, when);
+	if (tclen)
+		*tc = 0;
+	return reg_fail(r, CDOP_ERR_INPUT, "'%s' was signed with this register's retired "
+			"report key %s, retired at %s when a user who held it was "
+			"disabled (or the keyring converted): whoever held it may still "
+			"sign with it, so the signature is not taken as this "
+			"register's. A report signed before then verifies with the "
+			"public key published then: 'cdop verify --key OLD.pub FILE'",
+			sigpath, id, when);
+}
+
+/* FILE against FILE.minisig with pub (the register's key when NULL; any_key:
+ * a retired one too). */
 static int verify_with(struct reg *r, const char *path, const struct sign_pubkey *pub,
-		       const char *keyfile, char *tc, size_t tclen)
+		       const char *keyfile, char *tc, size_t tclen, int any_key)
 {
 	struct sign_key k = SIGN_KEY_INIT;
 	struct stat st;
 	char *sigpath = NULL, *sig = NULL;
 	FILE *f = NULL;
 	size_t n = strlen(path);
-	int ret;
+	int ret, mine;
 
 	if (stat(path, &st)) {
 		ret = errno == ENOENT ?
@@ -215,6 +297,7 @@ static int verify_with(struct reg *r, const char *path, const struct sign_pubkey
 	ret = read_sig(r, sigpath, &sig);
 	if (ret)
 		goto out;
+	mine = !pub;
 	if (!pub) {
 		ret = signing_pub(r, &k);
 		if (ret)
@@ -227,7 +310,9 @@ static int verify_with(struct reg *r, const char *path, const struct sign_pubkey
 		goto out;
 	}
 	ret = sign_verify_fp(pub, f, sig, tc, tclen);
-	if (ret == SIGN_EKEYID && keyfile)
+	if (mine && (ret == SIGN_OK || ret == SIGN_EKEYID))
+		ret = verify_retired(r, f, sig, tc, tclen, ret, any_key, path, sigpath);
+	else if (ret == SIGN_EKEYID && keyfile)
 		ret = reg_fail(r, CDOP_ERR_INPUT, "'%s' was signed with another key, not "
 			       "the one in '%s'", sigpath, keyfile);
 	else if (ret)
@@ -243,7 +328,12 @@ out:
 
 int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen)
 {
-	return verify_with(r, path, NULL, NULL, tc, tclen);
+	return verify_with(r, path, NULL, NULL, tc, tclen, 0);
+}
+
+int signing_verify_file_any(struct reg *r, const char *path, char *tc, size_t tclen)
+{
+	return verify_with(r, path, NULL, NULL, tc, tclen, 1);
 }
 
 int signing_verify_file_key(struct reg *r, const char *path, const char *keyfile,
@@ -267,5 +357,5 @@ int signing_verify_file_key(struct reg *r, const char *path, const char *keyfile
 		ret = reg_fail_field(r, CDOP_ERR_INPUT, "key", "'%s' is not a minisign "
 				     "public key (as 'cdop key show' prints)", keyfile);
 	free(text);
-	return ret ? ret : verify_with(r, path, &pub, keyfile, tc, tclen);
+	return ret ? ret : verify_with(r, path, &pub, keyfile, tc, tclen, 0);
 }

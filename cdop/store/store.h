@@ -110,6 +110,9 @@ struct store {
 	uint8_t *stage_kek;
 	/* The creator admin's staged secrets, for `key convert` (§17). */
 	uint8_t *stage_sec;
+	/* Set when store_age_open opened a file with a retired age identity
+	 * (kind 0: none), for the front end's note (docs/security.md §15). */
+	struct keyring_retired age_retired;
 };
 
 /* Who is acting, and when: the user, their role and the clock. */
@@ -549,6 +552,10 @@ int signing_sign_fp(struct reg *r, const struct sign_key *k, FILE *fp, const cha
  * reason in reg->err.
  */
 int signing_verify_file(struct reg *r, const char *path, char *tc, size_t tclen);
+/* The same, and a signature by one of the register's retired report keys
+ * (docs/security.md §15) is accepted too: for `audit verify --witness`,
+ * where a forged head can only fail, never pass. */
+int signing_verify_file_any(struct reg *r, const char *path, char *tc, size_t tclen);
 /* `verify FILE --key PUBKEY`: the same against the minisign public key in
  * the file PUBKEY, with no register open (r only carries the error). */
 int signing_verify_file_key(struct reg *r, const char *path, const char *keyfile,
@@ -623,6 +630,9 @@ int store_age_identity(struct reg *r, uint8_t sk[STORE_AGE_KEY]);
 int store_age_recipient(struct reg *r, uint8_t pk[STORE_AGE_KEY]);
 /* The recipient as `age1…` text (out: at least 63 bytes). */
 int store_age_recipient_text(struct reg *r, char *out, size_t outlen);
+/* 1 (and the note in out) when this command opened a file sealed to a
+ * retired recipient of this register (docs/security.md §15), else 0. */
+int store_age_retired_note(const struct reg *r, char *out, size_t outlen);
 
 /* Parses `age1…` recipients (field "recipient"); *pks is malloc'd. */
 int store_age_recipients_parse(struct reg *r, const char *const *texts, size_t n,

@@ -48,6 +48,9 @@ int keys_slot_set(struct reg *r, const char *name, int role, const char *pass,
 		  size_t passlen, const struct kdf_params *kdf);
 int keys_disable(struct reg *r, const char *name);
 void keys_disable_undo(struct reg *r);
+struct keyring_retired;
+/* When a key was retired, as the audit trail writes times (UTC). */
+void keys_retired_when(const struct keyring_retired *t, char out[21]);
 int keys_db_key_text(struct reg *r, int prev, char **out);
 int keys_rekey(struct reg *r);
 int keys_commit(struct reg *r);

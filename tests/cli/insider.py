@@ -108,6 +108,8 @@ def parse_keyring(b):
         n = struct.unpack_from("<H", b, o + 40)[0]
         kr["grants"].append({"recipient": b[o:o + 16], "sealed": b[o + 44:o + 44 + n]})
         o += 44 + n + 64
+    # retired report keys and age recipients (count: public block 56-57)
+    o += 48 * struct.unpack_from("<H", b, 64 + 56)[0]
     kr["state_at"] = o
     return kr
 

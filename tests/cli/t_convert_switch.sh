@@ -37,17 +37,20 @@ fresh
 as mo case list; expect_rc 0 "the manager's unlock (seals legacy rows under the old key)"
 as ada user list; expect_rc 0 "ada's unlock starts the staging"
 as mo key show; as pat key show
-as ada key convert; expect_rc 1 "refused while ann has not unlocked"
+as ada key convert; expect_rc 1 "refused without --recovery-out (a printed code could be lost)"
+expect_err "--recovery-out" "the refusal names --recovery-out"
+as ada key convert --recovery-out "$T/rec-$RANDOM.txt"; expect_rc 1 "refused while ann has not unlocked"
 expect_err "'ann' must unlock once" "the refusal names ann"
 [ "$(version)" = 1 ] && pass || fail "still v1 after the refusal"
 cp "$REG" "$T/base.cdop"; cp "$REG.keys" "$T/base.keys" # ann not staged
 
 # A user who never stages: disabled by the admin, the switch goes ahead.
 as ada user disable ann; expect_rc 0 "ada disables ann (v1)"
-as ada key convert; expect_rc 0 "the switch without ann"
+as ada key convert --recovery-out "$T/rec-$RANDOM.txt"; expect_rc 0 "the switch without ann"
 [ "$(version)" = 2 ] && pass || fail "v2 after the switch without ann"
 as ann key show; expect_rc 3 "ann, disabled, is refused"
-for u in ada mo pat; do as $u key show; expect_rc 0 "$u unlocks"; done
+# mo first: the switch retired the report key (M's), a manager's unlock makes the new one
+for u in mo ada pat; do as $u key show; expect_rc 0 "$u unlocks"; done
 as ada check; expect_rc 0 "check (ann disabled)"
 
 # Or ann is given a new passphrase with the v1 recovery code: her first
@@ -58,7 +61,8 @@ printf 'ann-recovered-pass\n' > "$T/ann.rec"; chmod 600 "$T/ann.rec"
   --new-passphrase-file "$T/ann.rec" >"$T/out" 2>"$T/err" </dev/null; RC=$?
 expect_rc 0 "ann's passphrase reset with the v1 recovery code"
 cp "$T/ann.rec" "$T/ann.pass"; as ann key show; expect_rc 0 "ann unlocks (stages)"
-as ada key convert; expect_rc 0 "the switch after ann's recover"
+as ada key convert --recovery-out "$T/rec-$RANDOM.txt"; expect_rc 0 "the switch after ann's recover"
+as mo key show; expect_rc 0 "mo unlocks (the new report key)"
 as ann key show; expect_rc 0 "ann unlocks with the recovered passphrase after the switch"
 mkpass ann
 
@@ -69,14 +73,14 @@ cp "$T/out" "$T/key.before"
 mkpass bob
 as ada user add bob --role admin --new-passphrase-file "$T/bob.pass"; expect_rc 0 "a second admin (v1)"
 as bob key show; expect_rc 0 "bob stages"
-as bob key convert; expect_rc 1 "another admin than the one who started the staging is refused"
+as bob key convert --recovery-out "$T/rec-bob.txt"; expect_rc 1 "another admin than the one who started the staging is refused"
 expect_err "whose unlock started it" "bob is told who converts"
 cp "$REG" "$T/staged.cdop"; cp "$REG.keys" "$T/staged.keys" # everyone staged (kill base)
 as ada key convert --recovery-out "$T/rec.txt"; expect_rc 0 "ada converts"
 [ "$(version)" = 2 ] && pass || fail "the keyring is v2"
 [ "$(stat -c %a "$T/rec.txt")" = 600 ] && grep -qE '^([0-9a-f]{4}-){7}[0-9a-f]{4}$' "$T/rec.txt" &&
   pass || fail "the new recovery code written 0600"
-as ada key convert; expect_rc 1 "a second conversion is refused"
+as ada key convert --recovery-out "$T/rec-$RANDOM.txt"; expect_rc 1 "a second conversion is refused"
 # Before a manager's unlock the rows are still under the legacy K_id: the
 # old master key opens them (what it always could: the check is not empty).
 python3 "$SRC/tests/cli/insider.py" blobs "$REG" "$REG.keys" pat pat-long-passphrase "$T/blobs0.json"
@@ -87,8 +91,10 @@ v1sql "SELECT count(*) FROM sqlite_master;" "$REG" "$OLDKEYS"
 [ "$RC" = 3 ] && pass || fail "the OLD keyring opens nothing in the converted register: $(cat "$T/sql")"
 
 # Every user, their role's work.
-for u in ada bob mo pat ann; do as $u key show; expect_rc 0 "$u unlocks with the same passphrase"; done
-cmp -s "$T/out" "$T/key.before" && pass || fail "the report key is the register's as before"
+as pat key show; expect_rc 1 "no report key to show until a manager unlocks (M's is retired)"
+expect_err "report-signing key was retired" "key show says the key was retired"
+for u in mo ada bob pat ann; do as $u key show; expect_rc 0 "$u unlocks with the same passphrase"; done
+cmp -s "$T/out" "$T/key.before" && fail "the report key is new after the switch (M's is retired)" || pass
 as pat case list; expect_rc 0 "pat lists cases"
 grep -q "Wilhelmina" "$T/out" && fail "the panel sees no name" || pass
 as mo case show "$(cat "$FIX/case.txt")"; expect_rc 0 "mo reads the case"
@@ -139,8 +145,9 @@ mkpass ann
 # Every fourth point and the last by default; all with CDOP_CONVERT_CRASH_ALL=1 or CDOP_FULL=1.
 STEP=4; [ "${CDOP_CONVERT_CRASH_ALL:-0}" = 1 ] || [ "${CDOP_FULL:-0}" = 1 ] && STEP=1
 run_op() {
+  rm -f "$T/rec-kill.txt"
   "$CDOP" --register "$REG" --user ada --passphrase-file "$T/ada.pass" key convert \
-    >/dev/null 2>&1 </dev/null
+    --recovery-out "$T/rec-kill.txt" >/dev/null 2>&1 </dev/null
 }
 cp "$T/staged.cdop" "$REG"; cp "$T/staged.keys" "$REG.keys"; rm -f "$T/log"
 CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" run_op
@@ -148,7 +155,7 @@ n=$(wc -l < "$T/log"); v1=0 v2=0
 for k in $( (seq 1 "$STEP" "$n"; echo "$n") | sort -nu); do
   cp "$T/staged.cdop" "$REG"; cp "$T/staged.keys" "$REG.keys"; rm -f "$REG-journal" "$REG.keys.new"
   CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op
-  for u in pat ada bob mo ann; do
+  for u in mo pat ada bob ann; do # mo first: a converted register's new report key
     as $u key show; expect_rc 0 "kill $k/$n: $u unlocks"
   done
   as ada audit list; c=$(grep -c ' key_convert ' "$T/out")
@@ -167,7 +174,7 @@ done
 # A conversion a kill undid (at the first point) can be made again.
 cp "$T/staged.cdop" "$REG"; cp "$T/staged.keys" "$REG.keys"
 CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=1 CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op
-as ada key convert; expect_rc 0 "the conversion again after a kill"
+as ada key convert --recovery-out "$T/rec-$RANDOM.txt"; expect_rc 0 "the conversion again after a kill"
 [ "$(version)" = 2 ] && pass || fail "v2 after the second try"
 echo "switch: $n kill points, $v2 converted, $v1 left v1"
 finish

@@ -172,6 +172,72 @@ static void test_grant_moved(void **state)
 
 /* Serialised, parsed and serialised again gives the same bytes; every
  * truncation is refused. */
+/*
+ * Retired keys (docs/security.md §15): the admin retires the report key
+ * and the age recipient, a manager's unlock replaces them and keeps the
+ * retired identity for the managers (GRANT_AGE_OLD), through the file
+ * format; the list is covered by the admin signature.
+ */
+static void test_retired_keys(void **state)
+{
+	struct keyring kr;
+	struct keyset *ada = keyset_new(), *mo = keyset_new();
+	uint8_t old_age[32], old_report[32], seed[32], *buf;
+	size_t len, i;
+	int added = 0;
+
+	(void)state;
+	make(&kr);
+	memcpy(old_age, kr.age_pk, 32);
+	memcpy(old_report, kr.report_pk, 32);
+	assert_int_equal(keyring2_unlock(&kr, "ada", "a", 1, ada, NULL), CRYPTO_OK);
+	assert_int_equal(keyring2_retire(&kr, RETIRED_REPORT, kr.report_pk, 1700000000), 0);
+	assert_int_equal(keyring2_retire(&kr, RETIRED_AGE, kr.age_pk, 1700000000), 0);
+	assert_int_equal(keyring2_retire(&kr, RETIRED_AGE, kr.age_pk, 1800000000), 0);
+	assert_int_equal(kr.nretired, 2); /* once each */
+	assert_int_equal(keyring2_admin_sign(&kr, ada), CRYPTO_OK);
+	/* mo's unlock: new pair, the old identity kept (as cdop/store/keys.c) */
+	assert_int_equal(keyring2_unlock(&kr, "mo", "m", 1, mo, NULL), CRYPTO_OK);
+	assert_int_equal(mo->have & KEYSET_MGR, KEYSET_MGR);
+	memcpy(mo->age_old[1], mo->age_sk, 32);
+	mo->age_old_have[1] = 1;
+	randombytes_buf(mo->age_sk, 32);
+	crypto_scalarmult_base(kr.age_pk, mo->age_sk);
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(kr.report_pk, mo->report_sk, seed);
+	keyring2_grants_drop(&kr, NULL, GRANT_MGR);
+	keyring2_grants_drop(&kr, NULL, GRANT_REPORT);
+	assert_int_equal(keyring2_mgr_sign(&kr, mo), CRYPTO_OK);
+	for (i = 0; i < kr.nslots; i++)
+		assert_int_equal(keyring2_grant_role(&kr, mo, &kr.slots[i], &added), 0);
+	assert_int_equal(keyring_serialize(&kr, &buf, &len), CRYPTO_OK);
+	keyring_release(&kr);
+	assert_int_equal(keyring_parse(&kr, buf, len), CRYPTO_OK);
+	free(buf);
+	assert_int_equal(kr.nretired, 2);
+	assert_non_null(keyring2_retired_find(&kr, RETIRED_REPORT, old_report));
+	assert_int_equal(keyring2_retired_find(&kr, RETIRED_AGE, old_age)->when, 1700000000);
+	assert_null(keyring2_retired_find(&kr, RETIRED_AGE, kr.age_pk));
+	assert_int_equal(keyring2_unlock(&kr, "mo", "m", 1, mo, NULL), CRYPTO_OK);
+	assert_int_equal(mo->have & KEYSET_MGR, KEYSET_MGR);
+	crypto_scalarmult_base(seed, mo->age_old[1]);
+	assert_int_equal(mo->age_old_have[1], 1);
+	assert_memory_equal(seed, old_age, 32);
+	assert_int_equal(mo->age_old_have[0], 0);
+	assert_int_equal(keyring2_unlock(&kr, "pat", "p", 1, mo, NULL), CRYPTO_OK);
+	assert_int_equal(mo->age_old_have[1], 0);
+	/* a retired entry edited (or removed) without the admin key */
+	kr.retired[0].when++;
+	assert_int_equal(keyring2_unlock(&kr, "pat", "p", 1, mo, NULL), CRYPTO_ERR_TAMPER);
+	kr.retired[0].when--;
+	kr.nretired = 1;
+	assert_int_equal(keyring2_unlock(&kr, "pat", "p", 1, mo, NULL), CRYPTO_ERR_TAMPER);
+	kr.nretired = 2;
+	keyset_free(ada);
+	keyset_free(mo);
+	keyring_release(&kr);
+}
+
 static void round_trip(const struct keyring *kr)
 {
 	struct keyring back;
@@ -252,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_manager_record_signed),
 		cmocka_unit_test(test_grant_moved),
 		cmocka_unit_test(test_one_parser),
+		cmocka_unit_test(test_retired_keys),
 	};
 
 	if (crypto_init() != CRYPTO_OK)
