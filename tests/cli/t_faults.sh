@@ -155,7 +155,6 @@ for spec in "${COMMANDS[@]}"; do
   rm -f "$T/log"
   run_cmd "$name" "$user" "$args" LD_PRELOAD="$SHIM" CDOP_FAULT_LOG="$T/log"
   [ "$CRC" -eq 0 ] && pass || { fail "$name: clean run exit $CRC: $(head -c 300 "$T/cerr")"; continue; }
-  new=$(state)
   if [ "$name" = export ]; then cp "$W/e.jsonl" "$T/clean-export"; fi
   n=$(wc -l < "$T/log")
   fault_features "$T/log" > "$T/feat"; sort -u "$T/feat" >> "$T/logged"
@@ -180,6 +179,10 @@ for spec in "${COMMANDS[@]}"; do
     modes=sample
     for p in $points; do awk -v p="$p" '$1 == p { print $2; print $3 }' "$T/feat"; done >> "$T/covered"
   fi
+  # the clean run's state, which the points' outcomes are compared with:
+  # only when this run takes one of the command's points (CDOP_SAMPLE_PART)
+  new= pa=($points)
+  for ((j = 0; j < ${#pa[@]}; j++)); do sample_mine $((total_points + j)) && { new=$(state); break; }; done
   outcomes=""
   for p in $points; do
     kind=$(awk -v p="$p" '$1 == p { print $4 "@" substr($3, 6) }' "$T/feat")
