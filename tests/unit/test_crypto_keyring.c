@@ -55,43 +55,42 @@ static uint8_t *g_rbuf;
 static size_t g_rlen;
 static struct kdf_params g_real;
 
-static int group_setup(void **state)
+/* A sealed, serialised keyring in *buf: alice at kdf, and with bob and
+ * the recovery slot (code in g_code) when full. */
+static int base_keyring(uint8_t master[MASTER_KEY_BYTES], const struct kdf_params *kdf,
+			int full, uint8_t **buf, size_t *len)
 {
 	struct keyring kr;
-	int ret;
+	int ret = keyring_create(&kr, master);
 
+	if (!ret)
+		ret = keyring_slot_set(&kr, master, "alice", ROLE_A, PASS_A,
+				       strlen(PASS_A), kdf);
+	if (!ret && full)
+		ret = keyring_slot_set(&kr, master, "bob", ROLE_B, PASS_B,
+				       strlen(PASS_B), kdf);
+	if (!ret && full)
+		ret = keyring_recovery_set(&kr, master, kdf, g_code);
+	if (!ret)
+		ret = keyring_mac_seal(&kr, master);
+	if (!ret)
+		ret = keyring_serialize(&kr, buf, len);
+	keyring_release(&kr);
+	return ret;
+}
+
+static int group_setup(void **state)
+{
 	(void)state;
 	if (crypto_init() != CRYPTO_OK)
 		return -1;
 	kdf_allow_test_profile();
 	if (kdf_profile("test", &g_kdf) || kdf_profile("interactive", &g_real))
 		return -1;
-	ret = keyring_create(&kr, g_rmaster);
-	if (!ret)
-		ret = keyring_slot_set(&kr, g_rmaster, "alice", ROLE_A, PASS_A,
-				       strlen(PASS_A), &g_real);
-	if (!ret)
-		ret = keyring_mac_seal(&kr, g_rmaster);
-	if (!ret)
-		ret = keyring_serialize(&kr, &g_rbuf, &g_rlen);
-	keyring_release(&kr);
-	if (ret)
+	if (base_keyring(g_rmaster, &g_real, 0, &g_rbuf, &g_rlen) ||
+	    base_keyring(g_master, &g_kdf, 1, &g_buf, &g_len))
 		return -1;
-	ret = keyring_create(&kr, g_master);
-	if (!ret)
-		ret = keyring_slot_set(&kr, g_master, "alice", ROLE_A, PASS_A,
-				       strlen(PASS_A), &g_kdf);
-	if (!ret)
-		ret = keyring_slot_set(&kr, g_master, "bob", ROLE_B, PASS_B,
-				       strlen(PASS_B), &g_kdf);
-	if (!ret)
-		ret = keyring_recovery_set(&kr, g_master, &g_kdf, g_code);
-	if (!ret)
-		ret = keyring_mac_seal(&kr, g_master);
-	if (!ret)
-		ret = keyring_serialize(&kr, &g_buf, &g_len);
-	keyring_release(&kr);
-	return ret ? -1 : 0;
+	return 0;
 }
 
 static int group_teardown(void **state)
