@@ -5,7 +5,7 @@
 # its full check) with the case count either the old or the new one.
 . "$(dirname "$0")/lib.sh"
 export CDOP_TODAY=2026-03-31
-# CI (scripts/test.sh, both the normal and the sanitizer run): 12 kill
+# CI (scripts/test.sh: the normal and the sanitizer run, half each): 12 kill
 # points spread over a 500-case import. The full run (CDOP_FULL=1,
 # docs/operations.md "Test suite time"): 50 over a 2,000-case import. Each
 # kill lands at another moment of the same import and is followed by the

@@ -12,7 +12,7 @@
 #     HTML; backup: restores)
 #   - init and restore: everything or nothing at the target, and the same
 #     command run again succeeds
-# CI (scripts/test.sh, both the normal and the sanitizer run) runs a
+# CI (scripts/test.sh: the normal and the sanitizer run, half each) runs a
 # deterministic sample of points: every command at least once, and every
 # kind of call and every file that any command's calls touch at least
 # once. Per command, in the order below, the sample takes the call that

@@ -3,7 +3,7 @@
 # commit or not at all. `user add`, `user disable` (with its rotation),
 # `passwd` and `recover` are killed (SIGKILL, tests/crash/faultshim.c with
 # CDOP_FAULT_KINDS) just before fsync, fdatasync, rename, link and unlink
-# calls they make. CI (both the normal and the sanitizer run) kills at a
+# calls they make. CI (the normal and the sanitizer run, half each) kills at a
 # deterministic sample of those points: per operation, every kind of call
 # and every file its calls touch at least once, each at its last call
 # (from the end, the call adding the most not yet covered kinds and files,

@@ -73,7 +73,7 @@ echo "replayed pages: $differ; explained by check: $explained"
 
 # -- a zeroed page, each in turn (one of them the long text's overflow page)
 # in the full run (CDOP_FULL=1, docs/operations.md "Test suite time"). CI
-# (scripts/test.sh, both runs): every third page, the last page, and the
+# (scripts/test.sh, half in each run): every third page, the last page, and the
 # pages the replay above touched: every part of the file, and each check
 # is the same refusal.
 npages=$(( $(stat -c %s "$T/new.cdop") / PAGE ))
