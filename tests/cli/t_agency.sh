@@ -24,10 +24,13 @@ audit_count() {
   json_count "$T/out"
 }
 # reports REF: the case's agency_reports as the manager sees them, in $T/out
+# (written by lib.sh's python coprocess: a python start per call cost more
+# than the command)
 reports() {
   as mo case show "$1" --json
-  python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["agency_reports"]))' \
-    "$T/out" > "$T/reports.json"
+  rm -f "$T/reports.json"
+  py_eval "$T/out" 'open("'"$T/reports.json"'", "w").write(json.dumps(d["agency_reports"]) + "\n") > 0' ||
+    fail "case show $1: no agency_reports: $(head -c 300 "$T/out")"
   cp "$T/reports.json" "$T/out"
 }
 # before REF / after WHAT [AUDIT_GROWTH]: nothing changed in between

@@ -14,7 +14,12 @@
 # and the last (CDOP_CONVERT_CRASH_ALL=1 or CDOP_FULL=1: every one; CDOP_CONVERT_CRASH_WRITES=1 adds every write and pwrite: the full run,
 # docs/security.md §17): each leaves the staging fully there (with its
 # audit entry) or not at all, and every user unlocks after it.
+# scripts/test.sh runs half of the kill points (of each user's staging)
+# in each run (CDOP_SAMPLE_PART, tests/cli/lib/sample.sh: the
+# even-numbered ones in the normal run, the odd ones under the
+# sanitizers); a run by hand without it runs every fourth and the last.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib/sample.sh"
 export CDOP_TODAY=2025-06-01
 SHIM=${CDOP_FAULTSHIM:-$CDOP_BUILD/libcdop_faultshim.so}
 [ -e "$SHIM" ] || { echo "no fault shim at $SHIM" >&2; exit 1; }
@@ -104,7 +109,7 @@ for op in ada mo; do
   cp "$base.cdop" "$REG"; cp "$base.keys" "$REG.keys"; rm -f "$T/log"
   CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" run_op $op
   n=$(wc -l < "$T/log"); landed=0 kept=0
-  for k in $( (seq 1 "$STEP" "$n"; echo "$n") | sort -nu); do
+  for k in $( (seq 1 "$STEP" "$n"; echo "$n") | sort -nu | sample_filter); do
     cp "$base.cdop" "$REG"; cp "$base.keys" "$REG.keys"; rm -f "$REG-journal" "$REG.keys.new"
     CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op $op
     # What a reader sees: a copy (with any journal, which the shell rolls back).

@@ -16,7 +16,12 @@
 # and unlink (CDOP_CONVERT_CRASH_ALL=1: every one; CDOP_CONVERT_CRASH_WRITES=1
 # adds every write and pwrite): each leaves it fully v1 or fully v2, every
 # user unlocks, check passes, no keyring temp file is left.
+# scripts/test.sh runs half of the kill points in each run
+# (CDOP_SAMPLE_PART, tests/cli/lib/sample.sh: the even-numbered ones in the
+# normal run, the odd ones under the sanitizers); a run by hand without it
+# runs every fourth and the last.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib/sample.sh"
 export CDOP_TODAY=2025-06-01
 SHIM=${CDOP_FAULTSHIM:-$CDOP_BUILD/libcdop_faultshim.so}
 [ -e "$SHIM" ] || { echo "no fault shim at $SHIM" >&2; exit 1; }
@@ -152,7 +157,7 @@ run_op() {
 cp "$T/staged.cdop" "$REG"; cp "$T/staged.keys" "$REG.keys"; rm -f "$T/log"
 CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" run_op
 n=$(wc -l < "$T/log"); v1=0 v2=0
-for k in $( (seq 1 "$STEP" "$n"; echo "$n") | sort -nu); do
+for k in $( (seq 1 "$STEP" "$n"; echo "$n") | sort -nu | sample_filter); do
   cp "$T/staged.cdop" "$REG"; cp "$T/staged.keys" "$REG.keys"; rm -f "$REG-journal" "$REG.keys.new"
   CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op
   for u in mo pat ada bob ann; do # mo first: a converted register's new report key

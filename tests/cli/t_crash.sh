@@ -5,12 +5,16 @@
 # its full check) with the case count either the old or the new one.
 . "$(dirname "$0")/lib.sh"
 export CDOP_TODAY=2026-03-31
-# CI (scripts/test.sh, both the normal and the sanitizer run): 12 kill
+# CI (scripts/test.sh: the normal and the sanitizer run, half each): 12 kill
 # points spread over a 500-case import. The full run (CDOP_FULL=1,
 # docs/operations.md "Test suite time"): 50 over a 2,000-case import. Each
 # kill lands at another moment of the same import and is followed by the
 # same recovery and checks; CDOP_CRASH_KILLS and CDOP_CRASH_CASES set
-# either number.
+# either number. scripts/test.sh runs half of the kill points in each run
+# (CDOP_SAMPLE_PART, tests/cli/lib/sample.sh: the even-numbered moments in
+# the normal run, the odd ones under the sanitizers); a run by hand
+# without it runs them all.
+. "$(dirname "$0")/lib/sample.sh"
 FULL=${CDOP_FULL:-0}
 KILLS=${CDOP_CRASH_KILLS:-$([ "$FULL" = 1 ] && echo 50 || echo 12)}
 CASES=${CDOP_CRASH_CASES:-$([ "$FULL" = 1 ] && echo 2000 || echo 500)}
@@ -32,14 +36,19 @@ n1=$(count)
 ms=$(( (end - start) / 1000000 ))
 echo "full import: ${ms} ms, $n0 -> $n1 cases; $KILLS kill points"
 
-# Kill points spread over the first 90% of the import; a run that finished
-# before its kill does not count, so the loop goes on until KILLS kills have
-# landed mid-import (at most 3 x KILLS runs).
+# Kill points spread over the first 90% of the import (this run's part of
+# them: MINE); a run that finished before its kill does not count, so the
+# loop goes on until that many kills have landed mid-import (at most 3 x
+# as many runs).
+mine=()
+for ((j = 1; j <= KILLS; j++)); do sample_mine $((j - 1)) && mine+=("$(( (j % KILLS + 1) * ms * 9 / 10 / KILLS ))"); done
+want=${#mine[@]}
+sample_says
 completed=0 interrupted=0 i=0
-while [ "$interrupted" -lt "$KILLS" ] && [ "$i" -lt $((3 * KILLS)) ]; do
+while [ "$interrupted" -lt "$want" ] && [ "$i" -lt $((3 * want)) ]; do
   i=$((i + 1))
   cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"; rm -f "$REG-journal"
-  delay_ms=$(( (i % KILLS + 1) * ms * 9 / 10 / KILLS ))
+  delay_ms=${mine[(i - 1) % want]}
   "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" import "$T/big.jsonl" \
     >/dev/null 2>&1 </dev/null &
   pid=$!
@@ -54,5 +63,5 @@ while [ "$interrupted" -lt "$KILLS" ] && [ "$i" -lt $((3 * KILLS)) ]; do
   as ada audit verify; expect_rc 0 "audit chain after kill $i"
 done
 echo "kill points: $interrupted interrupted mid-import, $completed had already finished"
-[ "$interrupted" -ge "$KILLS" ] && pass || fail "only $interrupted kills landed mid-import"
+[ "$interrupted" -ge "$want" ] && pass || fail "only $interrupted of $want kills landed mid-import"
 finish

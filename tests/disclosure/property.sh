@@ -10,9 +10,15 @@
 #                      and the sanitizer run; CDOP_FULL=1, the full run of
 #                      docs/operations.md "Test suite time": 200)
 #   CDOP_DC_SEED       the random seed (default 1)
+#   CDOP_SAMPLE_PART   K/N (tests/cli/lib/sample.sh): the registers come in
+#                      two halves (seeds 2*SEED and 2*SEED+1); a run takes
+#                      the halves H with H % N = K. scripts/test.sh sets 0/2
+#                      in the normal run and 1/2 under the sanitizers (10
+#                      registers each, the 20 of a run by hand between them)
 set -euo pipefail
 driver=$1
 here=$(dirname "$0")
+. "$here/../cli/lib/sample.sh"
 out=$(mktemp -d "${TMPDIR:-/tmp}/cdop-dc-XXXXXX")
 trap 'rm -rf "$out"' EXIT
 mkdir "$out/rules" "$out/audited"
@@ -22,8 +28,8 @@ if /usr/bin/python3 "$here/attacker.py" "$out/rules" >"$out/rules.log"; then
   exit 1
 fi
 echo "rules alone: $(grep -c '^register' "$out/rules.log") scenarios with a pinned cell (expected)"
-# Two halves side by side (two cores): each makes its registers, then
-# attacks them.
+# Two halves side by side (two cores; one of them when CDOP_SAMPLE_PART
+# splits them between runs): each makes its registers, then attacks them.
 n=${CDOP_DC_REGISTERS:-$([ "${CDOP_FULL:-0}" = 1 ] && echo 200 || echo 20)}
 seed=${CDOP_DC_SEED:-1}
 half() {
@@ -31,10 +37,10 @@ half() {
   "$driver" "$((seed * 2 + $1))" "$2" "$out/audited$1" > "$out/driver$1.log" &&
     /usr/bin/python3 "$here/attacker.py" "$out/audited$1" > "$out/attacker$1.log"
 }
-half 0 $((n / 2)) & p0=$!
-half 1 $((n - n / 2)) & p1=$!
-rc=0
-wait $p0 || rc=1
-wait $p1 || rc=1
+sample_says
+rc=0 pids=()
+sample_mine 0 && { half 0 $((n / 2)) & pids+=($!); }
+sample_mine 1 && { half 1 $((n - n / 2)) & pids+=($!); }
+for p in "${pids[@]}"; do wait "$p" || rc=1; done
 cat "$out"/driver*.log "$out"/attacker*.log
 exit $rc

@@ -5,8 +5,14 @@
  * truncation, out-of-bounds KDF parameters, a slot from another keyring.
  *
  * One keyring (alice, bob, recovery) is made once for the whole group and
- * every test starts from its serialised bytes, so the Argon2 derivations
- * (interactive profile) stay few: about two dozen in all.
+ * every test starts from its serialised bytes. Its slots use the Argon2id
+ * "test" profile (kdf_allow_test_profile, as cdop-test does), since what
+ * these tests check (which field is authenticated, what parse refuses,
+ * what the MACs catch) does not depend on the cost. Where the parameters
+ * are the point (tampered or out-of-bounds opslimit and memlimit, opening
+ * a slot at a real cost) a second keyring, alice alone at "interactive"
+ * (the bounds' floor), is used: four derivations at a real cost in all.
+ * The production default ("moderate") is t_production's (tests/cli).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,30 +49,48 @@ static char g_code[RECOVERY_CODE_TEXT];
 static uint8_t *g_buf;
 static size_t g_len;
 static struct kdf_params g_kdf;
+/* the second keyring: alice alone, at a real profile (g_real) */
+static uint8_t g_rmaster[MASTER_KEY_BYTES];
+static uint8_t *g_rbuf;
+static size_t g_rlen;
+static struct kdf_params g_real;
+
+/* A sealed, serialised keyring in *buf: alice at kdf, and with bob and
+ * the recovery slot (code in g_code) when full. */
+static int base_keyring(uint8_t master[MASTER_KEY_BYTES], const struct kdf_params *kdf,
+			int full, uint8_t **buf, size_t *len)
+{
+	struct keyring kr;
+	int ret = keyring_create(&kr, master);
+
+	if (!ret)
+		ret = keyring_slot_set(&kr, master, "alice", ROLE_A, PASS_A,
+				       strlen(PASS_A), kdf);
+	if (!ret && full)
+		ret = keyring_slot_set(&kr, master, "bob", ROLE_B, PASS_B,
+				       strlen(PASS_B), kdf);
+	if (!ret && full)
+		ret = keyring_recovery_set(&kr, master, kdf, g_code);
+	if (!ret)
+		ret = keyring_mac_seal(&kr, master);
+	if (!ret)
+		ret = keyring_serialize(&kr, buf, len);
+	keyring_release(&kr);
+	return ret;
+}
 
 static int group_setup(void **state)
 {
-	struct keyring kr;
-	int ret;
-
 	(void)state;
-	if (crypto_init() != CRYPTO_OK || kdf_profile("interactive", &g_kdf))
+	if (crypto_init() != CRYPTO_OK)
 		return -1;
-	ret = keyring_create(&kr, g_master);
-	if (!ret)
-		ret = keyring_slot_set(&kr, g_master, "alice", ROLE_A, PASS_A,
-				       strlen(PASS_A), &g_kdf);
-	if (!ret)
-		ret = keyring_slot_set(&kr, g_master, "bob", ROLE_B, PASS_B,
-				       strlen(PASS_B), &g_kdf);
-	if (!ret)
-		ret = keyring_recovery_set(&kr, g_master, &g_kdf, g_code);
-	if (!ret)
-		ret = keyring_mac_seal(&kr, g_master);
-	if (!ret)
-		ret = keyring_serialize(&kr, &g_buf, &g_len);
-	keyring_release(&kr);
-	return ret ? -1 : 0;
+	kdf_allow_test_profile();
+	if (kdf_profile("test", &g_kdf) || kdf_profile("interactive", &g_real))
+		return -1;
+	if (base_keyring(g_rmaster, &g_real, 0, &g_rbuf, &g_rlen) ||
+	    base_keyring(g_master, &g_kdf, 1, &g_buf, &g_len))
+		return -1;
+	return 0;
 }
 
 static int group_teardown(void **state)
@@ -74,6 +98,8 @@ static int group_teardown(void **state)
 	(void)state;
 	free(g_buf);
 	g_buf = NULL;
+	free(g_rbuf);
+	g_rbuf = NULL;
 	return 0;
 }
 
@@ -215,6 +241,15 @@ static void test_open_right_pass(void **state)
 	assert_int_equal(s->state, KEYRING_SLOT_ACTIVE);
 	assert_int_equal(keyring_mac_check(&kr, m), CRYPTO_OK);
 	keyring_release(&kr);
+
+	/* and at a real cost: the second keyring's alice */
+	assert_int_equal(parse_copy(&kr, g_rbuf, g_rlen), CRYPTO_OK);
+	assert_string_equal(kdf_profile_name(&kr.slots[0].kdf), "interactive");
+	assert_int_equal(keyring_slot_open(&kr, "alice", PASS_A, strlen(PASS_A), m, &s),
+			 CRYPTO_OK);
+	assert_memory_equal(m, g_rmaster, sizeof m);
+	assert_int_equal(keyring_mac_check(&kr, m), CRYPTO_OK);
+	keyring_release(&kr);
 }
 
 static void test_open_wrong_pass(void **state)
@@ -257,7 +292,7 @@ static void test_open_unknown_user(void **state)
 static void test_slot_set_bad_args(void **state)
 {
 	struct keyring kr;
-	struct kdf_params bad = g_kdf;
+	struct kdf_params bad = g_real;
 	char longname[KEYRING_MAX_NAME + 2];
 
 	(void)state;
@@ -274,7 +309,7 @@ static void test_slot_set_bad_args(void **state)
 	bad.opslimit = KDF_OPS_MIN - 1;
 	assert_int_equal(keyring_slot_set(&kr, g_master, "carol", 1, "p", 1, &bad),
 			 CRYPTO_ERR_PARAMS);
-	bad = g_kdf;
+	bad = g_real;
 	bad.memlimit = KDF_MEM_MAX + 1024;
 	assert_int_equal(keyring_slot_set(&kr, g_master, "carol", 1, "p", 1, &bad),
 			 CRYPTO_ERR_PARAMS);
@@ -363,30 +398,32 @@ struct tamper {
 };
 
 /*
- * Applies each tamper to a copy of the base keyring: parse must fail with
- * the expected code, or opening alice must; and whenever it parses, the
- * keyring MAC must catch the change as well. Never a success.
+ * Applies each tamper to a copy of a base keyring (BUF, LEN, sealed with
+ * MASTER): parse must fail with the expected code, or opening alice must;
+ * and whenever it parses, the keyring MAC must catch the change as well.
+ * Never a success.
  */
-static void run_tampers(const struct tamper *t, size_t n)
+static void run_tampers_on(const uint8_t *buf, size_t len, const uint8_t *master,
+			   const struct tamper *t, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		uint8_t *b = dup_bytes(g_buf, g_len), m[MASTER_KEY_BYTES];
+		uint8_t *b = dup_bytes(buf, len), m[MASTER_KEY_BYTES];
 		struct keyring kr;
 		int ret;
 
 		b[t[i].off] ^= t[i].mask;
-		ret = parse_copy(&kr, b, g_len);
+		ret = parse_copy(&kr, b, len);
 		expect_code(ret, t[i].parse, t[i].what);
 		if (ret == CRYPTO_OK) {
 			ret = open_user(&kr, "alice", PASS_A, m);
 			expect_code(ret, t[i].open, t[i].what);
 			if (ret == CRYPTO_OK) /* fields only the keyring MAC covers */
-				assert_memory_equal(m, g_master, sizeof m);
+				assert_memory_equal(m, master, MASTER_KEY_BYTES);
 			else
-				assert_memory_not_equal(m, g_master, sizeof m);
-			expect_code(keyring_mac_check(&kr, g_master), CRYPTO_ERR_TAMPER,
+				assert_memory_not_equal(m, master, MASTER_KEY_BYTES);
+			expect_code(keyring_mac_check(&kr, master), CRYPTO_ERR_TAMPER,
 				    t[i].what);
 		} else {
 			/* a failed parse leaves nothing allocated */
@@ -396,6 +433,12 @@ static void run_tampers(const struct tamper *t, size_t n)
 		keyring_release(&kr);
 		free(b);
 	}
+}
+
+/* run_tampers_on the group's keyring */
+static void run_tampers(const struct tamper *t, size_t n)
+{
+	run_tampers_on(g_buf, g_len, g_master, t, n);
 }
 
 #define A(off) (SLOT_OFF(0) + (off))
@@ -413,6 +456,20 @@ static void test_tampered_slot_fields(void **state)
 		{ "state active->disabled", A(2), 0x01, CRYPTO_OK, CRYPTO_ERR_DISABLED },
 		{ "state active->2", A(2), 0x02, CRYPTO_ERR_FORMAT, 0 },
 		{ "reserved", A(3), 0x01, CRYPTO_ERR_FORMAT, 0 },
+		/* opslimit and memlimit: below, on the "interactive" keyring */
+		/* user id */
+		{ "user_id first", A(16), 0x01, CRYPTO_OK, CRYPTO_ERR_NOUSER },
+		{ "user_id last", A(31), 0x80, CRYPTO_OK, CRYPTO_ERR_NOUSER },
+		/* salt, nonce, wrapped key and tag */
+		{ "salt", A(32), 0x01, CRYPTO_OK, CRYPTO_ERR_AUTH },
+		{ "nonce", A(48 + 23), 0x01, CRYPTO_OK, CRYPTO_ERR_AUTH },
+		{ "wrapped key", A(72), 0x01, CRYPTO_OK, CRYPTO_ERR_AUTH },
+		{ "wrapped tag", A(119), 0x80, CRYPTO_OK, CRYPTO_ERR_AUTH },
+	};
+	/* The parameters, on alice's "interactive" slot (2 ops, 64 MiB): a
+	 * change within the bounds is authenticated data, one outside them
+	 * is refused at parse. */
+	static const struct tamper real[] = {
 		/* opslimit */
 		{ "opslimit 2->3", A(4), 0x01, CRYPTO_OK, CRYPTO_ERR_AUTH },
 		{ "opslimit 2->0", A(4), 0x02, CRYPTO_ERR_PARAMS, 0 },
@@ -423,18 +480,11 @@ static void test_tampered_slot_fields(void **state)
 		{ "memlimit 64->0 MiB", A(11), 0x04, CRYPTO_ERR_PARAMS, 0 },
 		{ "memlimit high byte", A(15), 0x80, CRYPTO_ERR_PARAMS, 0 },
 		{ "memlimit 4 GiB up", A(12), 0x01, CRYPTO_ERR_PARAMS, 0 },
-		/* user id */
-		{ "user_id first", A(16), 0x01, CRYPTO_OK, CRYPTO_ERR_NOUSER },
-		{ "user_id last", A(31), 0x80, CRYPTO_OK, CRYPTO_ERR_NOUSER },
-		/* salt, nonce, wrapped key and tag */
-		{ "salt", A(32), 0x01, CRYPTO_OK, CRYPTO_ERR_AUTH },
-		{ "nonce", A(48 + 23), 0x01, CRYPTO_OK, CRYPTO_ERR_AUTH },
-		{ "wrapped key", A(72), 0x01, CRYPTO_OK, CRYPTO_ERR_AUTH },
-		{ "wrapped tag", A(119), 0x80, CRYPTO_OK, CRYPTO_ERR_AUTH },
 	};
 
 	(void)state;
 	run_tampers(t, sizeof t / sizeof t[0]);
+	run_tampers_on(g_rbuf, g_rlen, g_rmaster, real, sizeof real / sizeof real[0]);
 }
 
 static void test_tampered_header(void **state)
@@ -658,9 +708,10 @@ static void test_slot_params_out_of_bounds(void **state)
 		parse_base(&kr);
 		kr.slots[0].kdf.memlimit = 1ull << 40;
 		expect_code(open_user(&kr, "alice", PASS_A, m), CRYPTO_ERR_PARAMS, "memory");
-		kr.slots[0].kdf = g_kdf;
+		kr.slots[0].kdf = g_real;
 		kr.slots[0].kdf.opslimit = 1;
 		expect_code(open_user(&kr, "alice", PASS_A, m), CRYPTO_ERR_PARAMS, "ops");
+		kr.slots[2].kdf = g_real;
 		kr.slots[2].kdf.opslimit = 100;
 		expect_code(keyring_recovery_open(&kr, g_code, m), CRYPTO_ERR_PARAMS,
 			    "recovery");
