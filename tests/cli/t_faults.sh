@@ -228,7 +228,11 @@ for spec in "${COMMANDS[@]}"; do
       if [ "$st" = "$base_state" ]; then res=old; elif [ "$st" = "$new" ]; then res=new; else
         res=mixed; fail "$where: neither old nor new state ($st; old $base_state, new $new)"; fi
       for u in pat ann; do # ada and mo unlocked for check and state
-        as "$u" key show; expect_rc 0 "$where: $u unlocks"
+        # (on a copy: after a disable of a report-key holder, key show
+        # says the key is retired until a manager unlocks: unlocked too)
+        as "$u" key show
+        [ "$RC" = 1 ] && grep -q 'signing key was retired' "$T/err" && RC=0
+        expect_rc 0 "$where: $u unlocks"
       done
       s=$(strays "$outs")
       # the one leftover allowed: a report's signature whose report was
