@@ -358,10 +358,9 @@ int cases_search(struct reg *r, const char *text, json_t **out);
  * at first), made at the first search from every case's sealed ids and
  * used again while the register's identifiers have not changed (meta's
  * ids_version, migration 019, and the greatest case id); a stale one is
- * wiped and made again. A
- * session without the identifier key never gets one. The index holds the
- * identifiers in guarded memory: cases_search_index_free at logout, at
- * the idle lock and at exit. Same rows and the same audit entry as
+ * wiped and made again. A session without the identifier key never gets
+ * one. The index holds the identifiers in guarded memory:
+ * cases_search_index_free at logout, at the idle lock and at exit. Same rows and the same audit entry as
  * cases_search (which is this with keep NULL: an index made and wiped).
  */
 struct search_index;
