@@ -357,14 +357,14 @@ int cases_search(struct reg *r, const char *text, json_t **out);
  * searches (the browser UI's manager): *keep is the session's index (NULL
  * at first), made at the first search from every case's sealed ids and
  * used again while the register's identifiers have not changed (meta's
- * ids_version, migration 019); a stale one is wiped and made again. A
- * session without the identifier key never gets one. The index holds the
- * identifiers in guarded memory: cases_search_index_free at logout, at
- * the idle lock and at exit. Same rows and the same audit entry as
+ * ids_version, migration 019, and the greatest case id); a stale one is
+ * wiped and made again. A session without the identifier key never gets
+ * one. The index holds the identifiers in guarded memory:
+ * cases_search_index_free at logout, at the idle lock and at exit. Same rows and the same audit entry as
  * cases_search (which is this with keep NULL: an index made and wiped).
  */
 struct search_index;
-#define IDS_VERSION_MAX 40
+#define IDS_VERSION_MAX 64
 int cases_search_in(struct reg *r, struct search_index **keep, const char *text,
 		    json_t **out);
 /* Wipes and frees (NULL: nothing). */

@@ -277,10 +277,11 @@ static int hit_make(struct reg *r, struct db_stmt *c, int64_t id, const char *re
  * (secure_alloc: locked, wiped when freed). A case whose sealed ids cannot
  * decide (none, or not opened) is kept by its reference alone and its
  * notification decides at each search, as before. version is meta's
- * ids_version when the index was made: migration 019 gives it a new random
- * value at every change of case_ids' ids or of a case's reference, so an
- * index is used only for the very state of the register it was made from
- * (a restored copy included), whatever the clock says.
+ * ids_version and the greatest case id when the index was made: migration
+ * 019 gives ids_version a new random value at every change of case_ids'
+ * ids or of a case's reference, and a new case has a greater id, so an
+ * index is used only for the state of the register it was made from (a
+ * restored copy included), whatever the clock says.
  */
 struct search_entry {
 	int64_t id;
@@ -517,15 +518,19 @@ static int index_search(struct reg *r, const struct search_index *ix, const stru
 	return ret;
 }
 
-/* meta's ids_version (migration 019) into v, "" when there is none. */
+/* What an index is made from (migration 019): meta's ids_version and the
+ * greatest case id, as "VERSION:ID" in v; "" when there is no version. */
 static int ids_version(struct reg *r, char v[IDS_VERSION_MAX])
 {
+	static const char sql[] = "SELECT value, (SELECT max(id) FROM cases) "
+		"FROM meta WHERE key = 'ids_version'";
 	struct db_stmt s = DB_STMT_INIT;
 
 	v[0] = '\0';
-	db_prepare(r, &s, "SELECT value FROM meta WHERE key = 'ids_version'");
+	db_prepare(r, &s, sql);
 	if (db_step(&s) == DB_ROW)
-		snprintf(v, IDS_VERSION_MAX, "%s", db_column_text(&s, 0));
+		snprintf(v, IDS_VERSION_MAX, "%s:%" PRId64, db_column_text(&s, 0),
+			 db_column_int(&s, 1));
 	return db_finalize(&s);
 }
 
