@@ -74,12 +74,13 @@ fs_usable() {
 # fs_start: the server, in the foreground as a command would be (bash gives
 # a background job SIGINT and SIGQUIT ignored); it forks, writes the
 # server's pid and exits. Both FIFOs are opened read-write here, so no
-# open blocks whatever the server does.
+# open blocks whatever the server does. LD_BIND_NOW: the libraries'
+# symbols are bound once in the server, not again in each child.
 fs_start() {
   FS_PID=-
   mkfifo -m 600 "$T/fs.req" "$T/fs.rsp" || return 1
   exec {FS_REQ}<>"$T/fs.req" {FS_RSP}<>"$T/fs.rsp"
-  CDOP_TEST_FORKSERVER="$T/fs" "$CDOP" </dev/null >/dev/null &&
+  LD_BIND_NOW=1 CDOP_TEST_FORKSERVER="$T/fs" "$CDOP" </dev/null >/dev/null &&
     read -r FS_PID <"$T/fs.pid" || { FS_PID=-; fs_stop; return 1; }
   FS_START=$FS_NOW
 }
