@@ -12,6 +12,7 @@ export XDG_DATA_HOME="$T/xdg" TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
 unset CDOP_REGISTER CDOP_USER CDOP_PASSPHRASE_FILE
 REG="$T/reg.cdop"
+FS_DIR=$T # the fork server's FIFOs and files (make_template changes T)
 # The tests run python3 hundreds of times; through a version manager's shim
 # (pyenv) each call starts a shell first (~1 s on a loaded machine). Find
 # the interpreter once. Debian's own starts in a third of the time of a
@@ -78,10 +79,10 @@ fs_usable() {
 # symbols are bound once in the server, not again in each child.
 fs_start() {
   FS_PID=-
-  mkfifo -m 600 "$T/fs.req" "$T/fs.rsp" || return 1
-  exec {FS_REQ}<>"$T/fs.req" {FS_RSP}<>"$T/fs.rsp"
-  LD_BIND_NOW=1 CDOP_TEST_FORKSERVER="$T/fs" "$CDOP" </dev/null >/dev/null &&
-    read -r FS_PID <"$T/fs.pid" || { FS_PID=-; fs_stop; return 1; }
+  mkfifo -m 600 "$FS_DIR/fs.req" "$FS_DIR/fs.rsp" || return 1
+  exec {FS_REQ}<>"$FS_DIR/fs.req" {FS_RSP}<>"$FS_DIR/fs.rsp"
+  LD_BIND_NOW=1 CDOP_TEST_FORKSERVER="$FS_DIR/fs" "$CDOP" </dev/null >/dev/null &&
+    read -r FS_PID <"$FS_DIR/fs.pid" || { FS_PID=-; fs_stop; return 1; }
   FS_START=$FS_NOW
 }
 # fs_call IN OUT ERR ARGV...: one request; RC the command's exit status
@@ -93,19 +94,19 @@ fs_call() {
   local -a _fs_req=("$PWD" "$1" "$2" "$3" $(($# - 3)))
   shift 3
   _fs_req+=("$@")
-  { compgen -e; declare -Fx; } >"$T/fs.env"
+  { compgen -e; declare -Fx; } >"$FS_DIR/fs.env"
   FS_ENV=()
   while read -r _fs_n; do
     case $_fs_n in
       "declare -fx "*)
         _fs_n=${_fs_n#declare -fx }
-        declare -f "$_fs_n" >"$T/fs.fn"
-        IFS= read -r -d "" _fs_body <"$T/fs.fn"
+        declare -f "$_fs_n" >"$FS_DIR/fs.fn"
+        IFS= read -r -d "" _fs_body <"$FS_DIR/fs.fn"
         _fs_body=${_fs_body#"$_fs_n "}
         FS_ENV+=("BASH_FUNC_$_fs_n%%=${_fs_body%$'\n'}") ;;
       *) FS_ENV+=("$_fs_n=${!_fs_n}") ;;
     esac
-  done <"$T/fs.env"
+  done <"$FS_DIR/fs.env"
   FS_ENV+=("_=$CDOP")
   printf '%s\0' "${_fs_req[@]}" ${#FS_ENV[@]} "${FS_ENV[@]}" >&"$FS_REQ"
   until read -r -t 5 _fs_line <&"$FS_RSP"; do
