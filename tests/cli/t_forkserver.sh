@@ -5,6 +5,7 @@
 # assignments, the working directory, its three files) and prints the same
 # bytes; lib.sh falls back to exec where it must.
 . "$(dirname "$0")/lib.sh"
+unset CDOP_NO_FORKSERVER # (a "before" timing run sets it for the others)
 from_template
 
 # both WHAT ARGS...: run ARGS with raw through the server, then by exec;
