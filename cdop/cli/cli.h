@@ -119,6 +119,8 @@ void cli_case_text(const json_t *view, const json_t *facts);
 /* `cdop --generate man|bash-completion`: the man page or the completion
  * script from the command table, on stdout; -1 for anything else. */
 int cli_generate(const char *what);
+/* The whole command line: main (testing.c) is only a call of it. */
+int cli_main(int argc, char **argv);
 /* Is stdin a terminal we may prompt on? */
 int cli_interactive(void);
 

@@ -424,7 +424,8 @@ static int run(struct cli *c, int argc, char **argv)
 	return c->cmd->fn(c, c->argc, c->argv);
 }
 
-int main(int argc, char **argv)
+/* The program: main (cdop/cli/testing.c, compiled per binary) calls it. */
+int cli_main(int argc, char **argv)
 {
 	struct cli c;
 	int ret, code;

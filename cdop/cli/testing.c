@@ -12,6 +12,18 @@
 
 #ifdef CDOP_TEST_BUILD
 
+/* CDOP_TEST_FORKSERVER=PATH: the end-to-end tests' fork server
+ * (tests/tools/forkserver.c, linked into cdop-test only), which runs
+ * cli_main in a fresh fork per request; nothing else runs before it. */
+int main(int argc, char **argv)
+{
+	const char *fs = getenv("CDOP_TEST_FORKSERVER");
+
+	if (fs && *fs)
+		return cli_forkserver(fs, cli_main);
+	return cli_main(argc, argv);
+}
+
 /* CDOP_TEST_BEFORE_SEAL: a shell command run just before the file MAC is
  * resealed, with CDOP_TEST_DIRTY_CHUNKS naming the chunks the command
  * wrote; how t_imac.sh changes the file behind cdop's back. */
@@ -61,6 +73,11 @@ unsigned cli_lock_timeout_ms(void)
 }
 
 #else
+
+int main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}
 
 void cli_testing_setup(void)
 {

@@ -15,4 +15,9 @@ const char *cli_testing_today(void);
 /* How long a command waits for the register lock, in milliseconds. */
 unsigned cli_lock_timeout_ms(void);
 
+/* cdop-test only (tests/tools/forkserver.c): serve the requests of
+ * tests/cli/lib.sh on the FIFOs PATH.req and PATH.rsp, each in a fork that
+ * runs main_fn as an exec'd cdop-test would; returns at end of input. */
+int cli_forkserver(const char *path, int (*main_fn)(int, char **));
+
 #endif

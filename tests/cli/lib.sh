@@ -7,11 +7,12 @@ CDOP=${CDOP_BIN:?CDOP_BIN must point at the cdop-test binary}
 CDOP_PROD=${CDOP_PROD_BIN:-$(dirname "$CDOP")/cdop}
 SRC=${CDOP_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 T=$(mktemp -d /tmp/cdop-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap 'fs_stop; rm -rf "$T"' EXIT
 export XDG_DATA_HOME="$T/xdg" TMPDIR="$T/tmp"
 mkdir -p "$TMPDIR"
 unset CDOP_REGISTER CDOP_USER CDOP_PASSPHRASE_FILE
 REG="$T/reg.cdop"
+FS_DIR=$T # the fork server's FIFOs and files (make_template changes T)
 # The tests run python3 hundreds of times; through a version manager's shim
 # (pyenv) each call starts a shell first (~1 s on a loaded machine). Find
 # the interpreter once. Debian's own starts in a third of the time of a
@@ -32,14 +33,98 @@ mkpass() { printf '%s-long-passphrase\n' "$1" > "$T/$1.pass"; chmod 600 "$T/$1.p
 # as USER ARGS...: run cdop as USER on $REG; stdout in $T/out, stderr in $T/err
 as() {
   local who=$1; shift
-  "$CDOP" --register "$REG" --user "$who" --passphrase-file "$T/$who.pass" "$@" \
-    >"$T/out" 2>"$T/err" </dev/null
+  run_cdop --register "$REG" --user "$who" --passphrase-file "$T/$who.pass" "$@"
+}
+
+# raw ARGS...: run cdop with exactly these arguments
+raw() { run_cdop "$@"; }
+
+# run_cdop ARGS...: "$CDOP" ARGS... with stdin /dev/null, stdout $T/out,
+# stderr $T/err; RC its exit status. Through the fork server when it can.
+run_cdop() {
+  if fs_usable; then fs_call /dev/null "$T/out" "$T/err" "$CDOP" "$@"; return 0; fi
+  if [ -z "${FS_REQ:-}" ]; then "$CDOP" "$@" >"$T/out" 2>"$T/err" </dev/null
+  else "$CDOP" "$@" >"$T/out" 2>"$T/err" </dev/null {FS_REQ}>&- {FS_RSP}>&-; fi
   RC=$?
   return 0
 }
 
-# raw ARGS...: run cdop with exactly these arguments
-raw() { "$CDOP" "$@" >"$T/out" 2>"$T/err" </dev/null; RC=$?; return 0; }
+# The fork server (tests/tools/forkserver.c, cdop-test only): a process
+# start is most of a short command's cost here (and more under ASan), so
+# as and raw ask one cdop-test, started at the first call, to fork per
+# command, each child set up as an exec would (working directory, the
+# three files, arguments, the exported environment with any prefix
+# assignments of the call). Real exec: in a subshell (a background or $(...)
+# call: the server answers one caller), with LD_PRELOAD (the fault shim),
+# when a variable read at a process's start (the dynamic loader's, glibc's
+# tunables, the sanitizers') differs from the server's start, for another
+# binary than $CDOP at the start, or with CDOP_NO_FORKSERVER=1 (a test that
+# needs a real process: its /proc/self/cmdline, rlimits, umask or signal
+# dispositions set after the start).
+FS_PID= FS_START=
+fs_now() {
+  FS_NOW="$CDOP|${LD_PRELOAD-}|${LD_LIBRARY_PATH-}|${LD_AUDIT-}|${GLIBC_TUNABLES-}|${MALLOC_CHECK_-}|${MALLOC_PERTURB_-}|${ASAN_OPTIONS-}|${UBSAN_OPTIONS-}|${LSAN_OPTIONS-}"
+}
+fs_usable() {
+  [ "$BASHPID" = "$$" ] && [ -z "${CDOP_NO_FORKSERVER:-}" ] && [ -z "${LD_PRELOAD:-}" ] &&
+    [ "$FS_PID" != - ] || return 1
+  fs_now
+  [ -n "$FS_PID" ] || fs_start || return 1
+  [ "$FS_NOW" = "$FS_START" ]
+}
+# fs_start: the server, in the foreground as a command would be (bash gives
+# a background job SIGINT and SIGQUIT ignored); it forks, writes the
+# server's pid and exits. Both FIFOs are opened read-write here, so no
+# open blocks whatever the server does. LD_BIND_NOW: the libraries'
+# symbols are bound once in the server, not again in each child.
+fs_start() {
+  FS_PID=-
+  mkfifo -m 600 "$FS_DIR/fs.req" "$FS_DIR/fs.rsp" || return 1
+  exec {FS_REQ}<>"$FS_DIR/fs.req" {FS_RSP}<>"$FS_DIR/fs.rsp"
+  LD_BIND_NOW=1 CDOP_TEST_FORKSERVER="$FS_DIR/fs" "$CDOP" </dev/null >/dev/null &&
+    read -r FS_PID <"$FS_DIR/fs.pid" || { FS_PID=-; fs_stop; return 1; }
+  FS_START=$FS_NOW
+}
+# fs_call IN OUT ERR ARGV...: one request; RC the command's exit status
+# (128 + N for a death by signal N, as bash). The environment is what bash
+# would pass an exec: the exported variables, exported functions, and $_.
+FS_ENV=()
+fs_call() {
+  local _fs_n _fs_line _fs_body
+  local -a _fs_req=("$PWD" "$1" "$2" "$3" $(($# - 3)))
+  shift 3
+  _fs_req+=("$@")
+  { compgen -e; declare -Fx; } >"$FS_DIR/fs.env"
+  FS_ENV=()
+  while read -r _fs_n; do
+    case $_fs_n in
+      "declare -fx "*)
+        _fs_n=${_fs_n#declare -fx }
+        declare -f "$_fs_n" >"$FS_DIR/fs.fn"
+        IFS= read -r -d "" _fs_body <"$FS_DIR/fs.fn"
+        _fs_body=${_fs_body#"$_fs_n "}
+        FS_ENV+=("BASH_FUNC_$_fs_n%%=${_fs_body%$'\n'}") ;;
+      *) FS_ENV+=("$_fs_n=${!_fs_n}") ;;
+    esac
+  done <"$FS_DIR/fs.env"
+  FS_ENV+=("_=$CDOP")
+  printf '%s\0' "${_fs_req[@]}" ${#FS_ENV[@]} "${FS_ENV[@]}" >&"$FS_REQ"
+  until read -r -t 5 _fs_line <&"$FS_RSP"; do
+    kill -0 "$FS_PID" 2>/dev/null && continue
+    echo "lib.sh: the fork server ($CDOP) is gone" >&2
+    FS_PID=-; RC=125; return 0
+  done
+  RC=$_fs_line
+}
+# fs_stop: at the end of the test (the EXIT trap): end of input ends the
+# server; a command still running in the background that holds the FIFO
+# open cannot keep it alive.
+fs_stop() {
+  [ -n "${FS_REQ:-}" ] || return 0
+  exec {FS_REQ}>&- {FS_RSP}>&-
+  [ -z "$FS_PID" ] || [ "$FS_PID" = - ] || kill "$FS_PID" 2>/dev/null
+  FS_REQ= FS_PID=-
+}
 
 # expect_rc N WHAT: the last command exited N
 expect_rc() {

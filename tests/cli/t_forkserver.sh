@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The fork server of lib.sh's as and raw (tests/tools/forkserver.c): each
+# command sees what an exec'd cdop-test would (exit status, a death by
+# signal as 128 + N, the exported environment with the call's prefix
+# assignments, the working directory, its three files) and prints the same
+# bytes; lib.sh falls back to exec where it must.
+. "$(dirname "$0")/lib.sh"
+unset CDOP_NO_FORKSERVER # (a "before" timing run sets it for the others)
+from_template
+
+# both WHAT ARGS...: run ARGS with raw through the server, then by exec;
+# the same exit status, stdout and stderr
+both() {
+  local what=$1; shift
+  raw "$@"; local rc=$RC; cp "$T/out" "$T/fs.out"; cp "$T/err" "$T/fs.err"
+  CDOP_NO_FORKSERVER=1 raw "$@"
+  if [ "$rc" = "$RC" ] && cmp -s "$T/out" "$T/fs.out" && cmp -s "$T/err" "$T/fs.err"
+  then pass; else fail "$what: fork server exit $rc, exec $RC; stderr: $(head -c 300 "$T/fs.err")"; fi
+}
+G=(--register "$REG" --passphrase-file "$T/mo.pass" --user)
+both "--version" --version
+[ "$FS_PID" -gt 1 ] 2>/dev/null && pass || fail "the first call started the server (pid '$FS_PID')"
+both "help" help
+both "usage error (exit 2)" case list --nosuch
+both "unknown command (exit 2)" nosuch
+both "wrong passphrase (exit 3)" --register "$REG" --passphrase-file "$T/pat.pass" --user mo case list
+both "role refused (exit 3)" "${G[@]}" mo user add zed --role panel
+both "not found (exit 1)" "${G[@]}" mo case show CDOP-1999-9999
+both "no register (exit 5 or 4)" --register "$T/none.cdop" --passphrase-file "$T/mo.pass" --user mo case list
+both "case list" "${G[@]}" mo case list --json
+CDOP_TODAY=2025-01-01 both "prefix assignment reaches the command" "${G[@]}" mo case list
+
+# What the command's own children see: the environment (exported functions
+# too), its parent (the server, or bash on the exec path), its open files.
+cat >"$T/hook.sh" <<'H'
+env | sort >"$T/env.$TAG"
+ps -o ppid= -p "$PPID" | tr -d ' ' >"$T/ppid.$TAG"
+ls -l /proc/$PPID/fd/ | grep -c -- '->' >"$T/fd.$TAG"
+ls -l /proc/$PPID/fd/ >>"$T/fd.$TAG"
+H
+# (sh -c runs the hook: exec, so that the hook's parent is cdop-test; dash
+# drops the exported functions' BASH_FUNC_ names from what it passes on)
+export CDOP_TEST_BEFORE_SEAL="exec bash $T/hook.sh" T
+TAG=fs as mo case list; expect_rc 0 "case list with the seal hook"
+CDOP_NO_FORKSERVER=1 TAG=exec as mo case list; expect_rc 0 "case list with the seal hook, exec"
+grep -v '^TAG=\|^CDOP_NO_FORKSERVER=' "$T/env.fs" >"$T/env.fs.cmp"
+grep -v '^TAG=\|^CDOP_NO_FORKSERVER=' "$T/env.exec" >"$T/env.exec.cmp"
+cmp -s "$T/env.fs.cmp" "$T/env.exec.cmp" && pass ||
+  fail "environment differs: $(diff "$T/env.exec.cmp" "$T/env.fs.cmp" | head -c 400)"
+grep -qx 'TAG=fs' "$T/env.fs" && pass || fail "the call's prefix assignment TAG=fs not passed"
+[ "$(cat "$T/ppid.fs")" = "$FS_PID" ] && pass || fail "served by the fork server: parent $(cat "$T/ppid.fs"), server $FS_PID"
+[ "$(cat "$T/ppid.exec")" = "$$" ] && pass || fail "CDOP_NO_FORKSERVER=1: exec by bash: parent $(cat "$T/ppid.exec")"
+# bash leaves its own open files to an exec'd command (lib.sh closes the
+# FIFOs there); the server's child has only 0-2 and what cdop-test opened.
+! grep -q 'fs\.r' "$T/fd.fs" && ! grep -q 'fs\.r' "$T/fd.exec" &&
+  [ "$(head -1 "$T/fd.fs")" -le "$(head -1 "$T/fd.exec")" ] &&
+  pass || fail "the child's open files: $(cat "$T/fd.fs") against exec: $(cat "$T/fd.exec")"
+# In a subshell (a background or $(...) call) the command is exec'd.
+( TAG=sub as mo case list; exit "$RC" ); expect_rc 0 "case list in a subshell"
+[ "$(cat "$T/ppid.sub")" != "$FS_PID" ] && pass || fail "a subshell's call went to the server"
+LD_PRELOAD= TAG=pre as mo case list
+[ "$(cat "$T/ppid.pre")" = "$FS_PID" ] && pass || fail "an empty LD_PRELOAD: served by the server"
+
+# A death by signal: 128 + N, as bash reports it.
+CDOP_TEST_BEFORE_SEAL='kill -TERM $PPID' as mo case list; expect_rc 143 "killed by SIGTERM"
+CDOP_NO_FORKSERVER=1 CDOP_TEST_BEFORE_SEAL='kill -TERM $PPID' as mo case list
+expect_rc 143 "killed by SIGTERM, exec"
+unset CDOP_TEST_BEFORE_SEAL
+as mo case list; expect_rc 0 "the server serves on after a child's death"
+
+# Standard input from a file, the output files where asked, the directory.
+mkdir -p "$T/dir"; cd "$T/dir"
+rm -f "$T/out"
+fs_call "$T/mo.pass" "$T/o2" "$T/e2" "$CDOP" --register ../reg.cdop --user mo \
+  --passphrase-file /dev/stdin case list
+[ "$RC" = 0 ] && pass || fail "passphrase from stdin, relative register: exit $RC: $(head -c 300 "$T/e2")"
+grep -q '^REF' "$T/o2" && [ ! -s "$T/e2" ] && [ ! -e "$T/out" ] && pass ||
+  fail "stdout and stderr where asked"
+fs_call /dev/null "$T/o3" "$T/e3" "$CDOP" --register ../reg.cdop --user mo \
+  --passphrase-file /dev/stdin case list
+[ "$RC" = 2 ] && [ ! -s "$T/o3" ] && grep -q 'empty first line' "$T/e3" && pass ||
+  fail "an empty passphrase on stdin: exit $RC: $(head -c 300 "$T/e3")"
+cd - >/dev/null
+finish
