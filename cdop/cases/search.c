@@ -540,44 +540,71 @@ static int ids_version(struct reg *r, char v[IDS_VERSION_MAX])
  * caller from an earlier search while the register's ids_version is the
  * same); a match is then read whole and ordered, notified latest first.
  */
+/* The index to search: *keep when it was made from this very state, else
+ * one made now (kept in *keep when the session keeps one: *kept). Only a
+ * session that opens the ids keeps an index; any other is wiped now. */
+static int index_get(struct reg *r, struct search_index **keep,
+		     struct search_index **out, int *kept)
+{
+	struct search_index *ix;
+	char version[IDS_VERSION_MAX] = "";
+	int ret = CDOP_OK, has_id = store_has_id(r);
+
+	*out = NULL;
+	if (keep && has_id)
+		ret = ids_version(r, version);
+	if (ret)
+		return ret;
+	*kept = keep && has_id && version[0];
+	if (*kept && *keep && !strcmp((*keep)->version, version)) {
+		*out = *keep;
+		return CDOP_OK;
+	}
+	if (keep) {
+		cases_search_index_free(*keep);
+		*keep = NULL;
+	}
+	ix = calloc(1, sizeof *ix);
+	ret = ix ? index_build(r, has_id, ix) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	if (ret) {
+		cases_search_index_free(ix);
+		return ret;
+	}
+	if (*kept) {
+		snprintf(ix->version, sizeof ix->version, "%s", version);
+		*keep = ix;
+	}
+	*out = ix;
+	return CDOP_OK;
+}
+
+int cases_search_prepare(struct reg *r, struct search_index **keep)
+{
+	struct search_index *ix = NULL;
+	int kept = 0, ret = index_get(r, keep, &ix, &kept);
+
+	if (!ret && !kept)
+		cases_search_index_free(ix);
+	return ret;
+}
+
 int cases_search_in(struct reg *r, struct search_index **keep, const char *text,
 		    json_t **out)
 {
 	struct search_index *ix = NULL;
-	char version[IDS_VERSION_MAX] = "", detail[48];
+	char detail[48];
 	struct query q;
 	json_t *list = NULL;
-	int ret, has_id, kept;
+	int ret, kept = 0;
 
 	*out = NULL;
 	ret = query_make(r, text, &q);
 	if (ret)
 		return ret;
-	has_id = store_has_id(r);
-	if (keep && has_id)
-		ret = ids_version(r, version);
-	if (ret)
-		return ret;
-	/* Only a session that opens the ids keeps an index, and only one
-	 * made from this very state; any other is wiped now. */
-	kept = keep && has_id && version[0];
-	if (kept && *keep && !strcmp((*keep)->version, version)) {
-		ix = *keep;
-	} else {
-		if (keep) {
-			cases_search_index_free(*keep);
-			*keep = NULL;
-		}
-		ix = calloc(1, sizeof *ix);
-		ret = ix ? index_build(r, has_id, ix) : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-		if (!ret && kept) {
-			snprintf(ix->version, sizeof ix->version, "%s", version);
-			*keep = ix;
-		}
-	}
+	ret = index_get(r, keep, &ix, &kept);
 	if (!ret)
 		ret = index_search(r, ix, &q, &list);
-	if (!kept || ret) {
+	if (ix && (!kept || ret)) {
 		if (keep && *keep == ix)
 			*keep = NULL;
 		cases_search_index_free(ix);

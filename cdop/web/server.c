@@ -545,6 +545,10 @@ static void login_post(struct web_req *q, struct web_session *s)
 		ret = reg_resume(r, srv.o->lock_timeout_ms);
 		if (!ret)
 			ret = cases_after_unlock(r); /* as the CLI's unlock */
+		/* A manager's search index is made now, with the unlock, so
+		 * that no search after the login pays for it. */
+		if (!ret && r->ss.role == ROLE_MANAGER)
+			ret = cases_search_prepare(r, &s->six);
 		if (!ret)
 			ret = reg_suspend(r);
 		else
@@ -555,6 +559,8 @@ static void login_post(struct web_req *q, struct web_session *s)
 		q->status = web_status_of(ret);
 		snprintf(s->locked_user, sizeof s->locked_user, "%s", user);
 		login_form(q, s, r->e.msg);
+		cases_search_index_free(s->six);
+		s->six = NULL;
 		reg_release(r);
 		sodium_memzero(r, sizeof *r);
 		free(r);
