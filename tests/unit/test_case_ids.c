@@ -375,7 +375,7 @@ static void test_upgrade_018(void **state)
 	fixture_close(&r, dir);
 }
 
-/* Migration 022 from the schema-11 register: recommendations rebuilt with
+/* Migrations 022 and 023 from the schema-11 register: recommendations rebuilt with
  * AUTOINCREMENT (a removed recommendation's number is never given again:
  * tests/cli/t_review_again.sh), with its three indexes and rows kept. */
 static void test_upgrade_022(void **state)
@@ -394,6 +394,15 @@ static void test_upgrade_022(void **state)
 				 "'recommendations_open')"), 3);
 	assert_int_equal(t_count(&r, "SELECT count(*) FROM sqlite_master WHERE "
 				 "name = 'recommendations_022'"), 0);
+	/* 023: the meetings page counts reviews from their own index. */
+	{
+		char plan[512];
+
+		plan_of(&r, "SELECT meeting_id, count(*) FROM reviews GROUP BY meeting_id",
+			plan, sizeof plan);
+		if (!strstr(plan, "COVERING INDEX reviews_meeting"))
+			fail_msg("plan does not use reviews_meeting: %s", plan);
+	}
 	fixture_close(&r, dir);
 }
 
