@@ -5,6 +5,7 @@
 #include "crypto/secure.h"
 #include "forms/date.h"
 #include "forms/form.h"
+#include "forms/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -412,7 +413,7 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 			agency_before(list, i) ? case_writer_agency : case_writer_agency_new;
 
 		if (json_is_object(form)) {
-			text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
+			text = form_json_dumps(form);
 			if (!text) {
 				ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
 				break;
@@ -675,7 +676,7 @@ static int prepare_next(struct pipe *pp, struct prepared *p, size_t *line)
 		p->more = more;
 		return 1;
 	}
-	p->obj = json_loadb(s, len, JSON_REJECT_DUPLICATES, &p->jerr);
+	p->obj = form_json_loadb(s, len, &p->jerr);
 	if (!p->obj)
 		p->kind = PREP_JSON;
 	else if (json_object_get(p->obj, "meeting") && !json_object_get(p->obj, "notification"))

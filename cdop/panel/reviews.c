@@ -4,6 +4,7 @@
 #include "cdop/cases/cases.h"
 #include "crypto/secure.h"
 #include "forms/form.h"
+#include "forms/json.h"
 
 #include <stdio.h>
 
@@ -245,7 +246,7 @@ int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
 		ret = review_scrub(r, case_id, form, recs, notification);
 	if (ret)
 		goto out;
-	text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
+	text = form_json_dumps(form);
 	if (!text) {
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		goto out;
