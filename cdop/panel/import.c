@@ -434,7 +434,7 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 }
 
 static int store_review(struct importer *im, int64_t case_id, const json_t *review,
-			const json_t *notification)
+			const struct review_made *made)
 {
 	const char *date = member(review, "meeting_date");
 	int64_t mid = 0;
@@ -445,8 +445,7 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *revi
 	size_t i;
 
 	if (!ret)
-		ret = reviews_store_known(im->r, case_id, mid, date, review, notification,
-					  &amended);
+		ret = reviews_store_made(im->r, case_id, mid, date, review, made, &amended);
 	/* Later meetings that amended it, oldest first. */
 	json_array_foreach(json_object_get(review, "amendments"), i, am) {
 		const char *d = member(am, "meeting_date");
@@ -459,9 +458,9 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *revi
 	}
 	/* Issue 11: text naming its own case's identifiers is kept but
 	 * flagged, never published (docs/guide.md). */
+	im->allowed += made->allowed;
 	if (!ret)
-		ret = reviews_flag_own(im->r, case_id, notification, review, &im->allowed,
-				       &im->res->flagged);
+		ret = reviews_flag_made(im->r, case_id, made, &im->res->flagged);
 	if (!ret)
 		im->res->reviews++;
 	return ret;
@@ -589,6 +588,7 @@ struct prepared {
 	int more, err;
 	json_t *obj, *parts, *n;
 	struct case_texts texts; /* PREP_CASE: n's, as the writer stores them */
+	struct review_made rev;  /* PREP_CASE with a review */
 	json_error_t jerr;
 	struct form_errors errs;
 };
@@ -602,6 +602,9 @@ struct pipe {
 	int stop;
 	struct line_reader *lr;
 	const struct cdate *today;
+	int scrub;              /* the writer holds K_id: review text scrubbed */
+	const char *const *allow;
+	size_t nallow;
 	struct prepared slot[PIPE_SLOTS];
 };
 
@@ -612,13 +615,16 @@ static void prepared_clear(struct prepared *p)
 	json_decref(p->obj);
 	form_errors_release(&p->errs);
 	case_texts_release(&p->texts);
+	review_made_release(&p->rev);
 	p->obj = p->parts = p->n = NULL;
 }
 
 /* A case line checked and normalised in place: parts (the line without
  * the register's transfer members) and n (its notification). */
-static enum prep_kind prepare_case(struct prepared *p, const struct cdate *today)
+static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 {
+	const struct cdate *today = pp->today;
+	const json_t *review;
 	const json_t *transfer = json_object_get(p->obj, "transfer");
 	const json_t *history = json_object_get(p->obj, "transfers");
 	json_t *in = json_copy(p->obj);
@@ -642,7 +648,15 @@ static enum prep_kind prepare_case(struct prepared *p, const struct cdate *today
 	if (form_normalise_here(&form_import_line, in))
 		return PREP_NOMEM;
 	p->n = json_incref(json_object_get(in, "notification"));
-	return p->n && !case_texts_make(p->n, &p->texts) ? PREP_CASE : PREP_NOMEM;
+	if (!p->n || case_texts_make(p->n, &p->texts))
+		return PREP_NOMEM;
+	/* The review as stored, and which of its texts are flagged. */
+	review = json_object_get(in, "review");
+	if (json_is_object(review) &&
+	    (review_made_make(review, p->n, pp->scrub, &p->rev) ||
+	     review_made_flags(&p->rev, review, p->n, pp->allow, pp->nallow)))
+		return PREP_NOMEM;
+	return PREP_CASE;
 }
 
 static enum prep_kind prepare_meeting(struct prepared *p, const struct cdate *today)
@@ -682,7 +696,7 @@ static int prepare_next(struct pipe *pp, struct prepared *p, size_t *line)
 	else if (json_object_get(p->obj, "meeting") && !json_object_get(p->obj, "notification"))
 		p->kind = prepare_meeting(p, pp->today);
 	else
-		p->kind = prepare_case(p, pp->today);
+		p->kind = prepare_case(pp, p);
 	return p->kind != PREP_CASE && p->kind != PREP_MEETING;
 }
 
@@ -757,7 +771,7 @@ static int import_line(struct importer *im, const struct prepared *p)
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
 	if (!ret && json_is_object(review))
-		ret = store_review(im, case_id, review, p->n);
+		ret = store_review(im, case_id, review, &p->rev);
 	if (!ret && (transfer || history))
 		ret = import_transfers(im, case_id, ref, transfer, history);
 	return ret;
@@ -1044,6 +1058,9 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 	pthread_cond_init(&pp->freed, NULL);
 	pp->lr = lr;
 	pp->today = &im->today;
+	pp->scrub = store_has_id(im->r);
+	pp->allow = im->r->ss.allow_words;
+	pp->nallow = im->r->ss.n_allow_words;
 	for (size_t i = 0; i < PIPE_SLOTS; i++)
 		form_errors_init(&pp->slot[i].errs);
 	started = !pthread_create(&reader, NULL, pipe_reader, pp);
