@@ -603,6 +603,7 @@ struct pipe {
 	struct line_reader *lr;
 	const struct cdate *today;
 	int scrub;              /* the writer holds K_id: review text scrubbed */
+	struct reg *keyed;      /* to read the hash key (case_texts_hash) */
 	const char *const *allow;
 	size_t nallow;
 	struct prepared slot[PIPE_SLOTS];
@@ -650,6 +651,8 @@ static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 	p->n = json_incref(json_object_get(in, "notification"));
 	if (!p->n || case_texts_make(p->n, &p->texts))
 		return PREP_NOMEM;
+	if (pp->keyed)
+		case_texts_hash(pp->keyed, p->n, &p->texts);
 	/* The review as stored, and which of its texts are flagged. */
 	review = json_object_get(in, "review");
 	if (json_is_object(review) &&
@@ -1047,6 +1050,7 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 		      const struct import_opts *o, uint64_t size)
 {
 	struct pipe *pp = calloc(1, sizeof *pp);
+	char probe[33];
 	pthread_t reader;
 	enum prep_kind kind = PREP_CASE;
 	int ret = CDOP_OK, started = 0;
@@ -1061,6 +1065,9 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 	pp->scrub = store_has_id(im->r);
 	pp->allow = im->r->ss.allow_words;
 	pp->nallow = im->r->ss.n_allow_words;
+	/* The columns' keyed hashes too, once one made here has shown that
+	 * the key is held (the reader only reads it; none can fail then). */
+	pp->keyed = pp->scrub && !store_dup_hash(im->r, "", probe) ? im->r : NULL;
 	for (size_t i = 0; i < PIPE_SLOTS; i++)
 		form_errors_init(&pp->slot[i].errs);
 	started = !pthread_create(&reader, NULL, pipe_reader, pp);
