@@ -399,32 +399,56 @@ static int store_attachments(struct importer *im, int64_t case_id, size_t k,
 	return ret;
 }
 
-static int store_agency(struct importer *im, int64_t case_id, const json_t *list)
+/* Each report's form as stored (NULL: none), made by the reader. */
+struct agency_forms {
+	char **text;
+	size_t n;
+};
+
+static void agency_forms_release(struct agency_forms *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->text[i]) {
+			secure_wipe(f->text[i], strlen(f->text[i]));
+			free(f->text[i]);
+		}
+	free(f->text);
+	f->text = NULL;
+	f->n = 0;
+}
+
+static int agency_forms_make(const json_t *list, struct agency_forms *f)
+{
+	size_t i, n = json_array_size(list);
+	const json_t *a, *form;
+
+	f->n = 0;
+	f->text = n ? calloc(n, sizeof *f->text) : NULL;
+	if (n && !f->text)
+		return -1;
+	f->n = n;
+	json_array_foreach(list, i, a)
+		if (json_is_object(form = json_object_get(a, "form")) &&
+		    !(f->text[i] = form_json_dumps(form)))
+			return -1;
+	return 0;
+}
+
+static int store_agency(struct importer *im, int64_t case_id, const json_t *list,
+			const struct agency_forms *forms)
 {
 	size_t i;
 	json_t *a;
 	int ret = CDOP_OK;
 
 	json_array_foreach(list, i, a) {
-		const json_t *form = json_object_get(a, "form");
-		char *text = NULL;
 		int (*row)(struct case_writer *, int64_t, const char *, const char *,
 			   const char *, const char *, const char *) =
 			agency_before(list, i) ? case_writer_agency : case_writer_agency_new;
 
-		if (json_is_object(form)) {
-			text = form_json_dumps(form);
-			if (!text) {
-				ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
-				break;
-			}
-		}
 		ret = row(&im->w, case_id, member(a, "agency"), member(a, "requested"),
-			  member(a, "due"), member(a, "received"), text);
-		if (text) {
-			secure_wipe(text, strlen(text));
-			free(text);
-		}
+			  member(a, "due"), member(a, "received"),
+			  i < forms->n ? forms->text[i] : NULL);
 		if (!ret)
 			ret = store_attachments(im, case_id, i, a);
 		if (ret)
@@ -589,6 +613,7 @@ struct prepared {
 	json_t *obj, *parts, *n;
 	struct case_texts texts; /* PREP_CASE: n's, as the writer stores them */
 	struct review_made rev;  /* PREP_CASE with a review */
+	struct agency_forms forms; /* PREP_CASE: agency_reports[].form as stored */
 	json_error_t jerr;
 	struct form_errors errs;
 };
@@ -617,6 +642,7 @@ static void prepared_clear(struct prepared *p)
 	form_errors_release(&p->errs);
 	case_texts_release(&p->texts);
 	review_made_release(&p->rev);
+	agency_forms_release(&p->forms);
 	p->obj = p->parts = p->n = NULL;
 }
 
@@ -649,7 +675,8 @@ static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 	if (form_normalise_here(&form_import_line, in))
 		return PREP_NOMEM;
 	p->n = json_incref(json_object_get(in, "notification"));
-	if (!p->n || case_texts_make(p->n, &p->texts))
+	if (!p->n || case_texts_make(p->n, &p->texts) ||
+	    agency_forms_make(json_object_get(in, "agency_reports"), &p->forms))
 		return PREP_NOMEM;
 	if (pp->keyed)
 		case_texts_hash(pp->keyed, p->n, &p->texts);
@@ -659,6 +686,7 @@ static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 	    (review_made_make(review, p->n, pp->scrub, &p->rev) ||
 	     review_made_flags(&p->rev, review, p->n, pp->allow, pp->nallow)))
 		return PREP_NOMEM;
+	p->rev.fresh = 1; /* the line's own case: no review before it */
 	return PREP_CASE;
 }
 
@@ -772,7 +800,8 @@ static int import_line(struct importer *im, const struct prepared *p)
 	ret = case_writer_add_made(&im->w, p->n, &p->texts, status,
 				   json_object_get(parts, "rapid_response"), ref, &case_id);
 	if (!ret)
-		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
+		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"),
+				   &p->forms);
 	if (!ret && json_is_object(review))
 		ret = store_review(im, case_id, review, &p->rev);
 	if (!ret && (transfer || history))

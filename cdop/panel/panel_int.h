@@ -46,12 +46,14 @@ struct review_made {
 	char *form;
 	json_t *recs;
 	size_t allowed;         /* identifier words let through (--allow-word) */
+	int fresh;              /* its case is new (import): none to amend */
 	size_t nflags;
 	struct review_flag {
 		long k;         /* the k-th recommendation stored; -1 the learning */
 		const char *what;
 	} *flags;
 };
+#define REVIEW_MADE_INIT { NULL, NULL, 0, 0, 0, NULL }
 int review_made_make(const json_t *review, const json_t *notification, int scrub,
 		     struct review_made *m);
 int review_made_flags(struct review_made *m, const json_t *review,

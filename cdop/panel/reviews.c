@@ -271,7 +271,7 @@ int review_made_make(const json_t *review, const json_t *notification, int scrub
 int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		  const char *meeting_date, const json_t *review, int *amended)
 {
-	struct review_made m = { NULL, NULL, 0, 0, NULL };
+	struct review_made m = REVIEW_MADE_INIT;
 	json_t *n = NULL;
 	int scrub = store_has_id(r);
 	int ret = scrub ? cases_notification(r, case_id, &n) : CDOP_OK;
@@ -314,11 +314,11 @@ int reviews_store_made(struct reg *r, int64_t case_id, int64_t meeting_id,
 
 	*amended = 0;
 	reg_now(now);
+	/* An amendment keeps the review's completion date: the case was
+	 * reviewed at its first meeting (SPEC §5 counts it there). */
 	db_prepare(r, &q, had);
 	db_bind_int(&q, ":case", case_id);
-	if (db_step(&q) == DB_ROW) {
-		/* An amendment keeps the review's completion date: the case was
-		 * reviewed at its first meeting (SPEC §5 counts it there). */
+	if (!m->fresh && db_step(&q) == DB_ROW) {
 		*amended = 1;
 		snprintf(first_date, sizeof first_date, "%s", db_column_text(&q, 0));
 		completed = first_date;
