@@ -154,9 +154,10 @@ static const struct field *field_named(const struct form *f, const char *name,
 	const struct field *found = NULL;
 	size_t i;
 
+	/* No strlen of each name: this runs for every member of every line. */
 	for (i = 0; f && i < f->n && !found; i++)
-		if (strlen(f->fields[i].name) == n &&
-		    memcmp(f->fields[i].name, name, n) == 0)
+		if (f->fields[i].name[0] == (n ? name[0] : 0) &&
+		    strncmp(f->fields[i].name, name, n) == 0 && f->fields[i].name[n] == 0)
 			found = &f->fields[i];
 	return found;
 }

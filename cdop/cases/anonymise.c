@@ -69,7 +69,7 @@ static int needle_usable(const char *t)
 char *anonymise_text(const char *text, const json_t *n)
 {
 	struct needle nd[8];
-	size_t nn = 0, i, o = 0, cap;
+	size_t nn = 0, i, o = 0, cap, k_usable;
 	char *out, dob_uk[11] = "";
 	const char *dob = jstr(n, "child.date_of_birth");
 
@@ -88,6 +88,11 @@ char *anonymise_text(const char *text, const json_t *n)
 	nd[nn++] = (struct needle){ jstr(n, "child.address"), "[address]", 0, 0 };
 	nd[nn++] = (struct needle){ dob, "[date of birth]", 0, 0 };
 	nd[nn++] = (struct needle){ dob_uk[0] ? dob_uk : NULL, "[date of birth]", 0, 0 };
+	/* Only the usable needles, checked once rather than at every place. */
+	for (i = k_usable = 0; i < nn; i++)
+		if (needle_usable(nd[i].text))
+			nd[k_usable++] = nd[i];
+	nn = k_usable;
 	cap = strlen(text) * 2 + 64;
 	out = malloc(cap);
 	if (!out)
@@ -97,8 +102,6 @@ char *anonymise_text(const char *text, const json_t *n)
 		const char *ph = NULL;
 
 		for (k = 0; k < nn && !len; k++) {
-			if (!needle_usable(nd[k].text))
-				continue;
 			if (nd[k].word && i > 0 && is_word_char(text[i - 1]))
 				continue;
 			len = match_at(text + i, nd[k].text, nd[k].loose);

@@ -93,32 +93,57 @@ static void lower_copy(char *out, size_t outlen, const char *in)
 	out[i] = 0;
 }
 
-/* Binds column i of notification n to its parameter in q. */
-static void bind_column(struct db_stmt *q, const json_t *n, size_t i)
+/* The keyed hash of hash column i of n into out ("" for none). */
+static int column_hash(struct reg *r, const json_t *n, size_t i, char out[33])
+{
+	const struct case_column *c = &case_columns[i];
+	const char *text = jstr(n, c->path);
+	char key[256];
+	int ret = CDOP_OK;
+
+	out[0] = 0;
+	if (text && c->type == CASE_COL_KEY_HASH) {
+		lower_copy(key, sizeof key, text);
+		text = key;
+	}
+	if (text && store_dup_hash(r, text, out))
+		ret = CDOP_ERR_ACCESS;
+	secure_wipe(key, sizeof key);
+	return ret;
+}
+
+int case_texts_hash(struct reg *r, const json_t *n, struct case_texts *t)
+{
+	int ret = CDOP_OK;
+
+	for (size_t i = 0; !ret && i < CASE_NCOLUMNS; i++)
+		if (case_columns[i].type == CASE_COL_HASH ||
+		    case_columns[i].type == CASE_COL_KEY_HASH)
+			ret = column_hash(r, n, i, t->hash[i]);
+	t->hashed = !ret;
+	return ret;
+}
+
+/* Binds column i of notification n to its parameter in q; a hash column
+ * from t when it holds the hashes. */
+static void bind_column(struct db_stmt *q, const json_t *n, size_t i,
+			const struct case_texts *t)
 {
 	const struct case_column *c = &case_columns[i];
 	const char *param = column_sql.param[i];
-	const char *text;
 	const json_t *v;
 	char key[256], hash[33];
 
 	switch (c->type) {
 	case CASE_COL_HASH:
 	case CASE_COL_KEY_HASH:
-		text = jstr(n, c->path);
-		if (text && c->type == CASE_COL_KEY_HASH) {
-			lower_copy(key, sizeof key, text);
-			text = key;
-		}
-		if (!text) {
-			db_bind_null(q, param);
-		} else if (store_dup_hash(q->r, text, hash)) {
-			if (!q->rc)
-				q->rc = CDOP_ERR_ACCESS;
-		} else {
-			db_bind_text(q, param, hash);
-		}
-		secure_wipe(key, sizeof key);
+		if (t && t->hashed)
+			memcpy(hash, t->hash[i], sizeof hash);
+		else if (column_hash(q->r, n, i, hash) && !q->rc)
+			q->rc = CDOP_ERR_ACCESS;
+		if (!q->rc)
+			db_bind_text(q, param, hash[0] ? hash : NULL);
+		secure_wipe(hash, sizeof hash);
 		break;
 	case CASE_COL_AGE_BAND:
 		db_bind_text(q, param, anonymise_age_band(n));
@@ -139,10 +164,11 @@ static void bind_column(struct db_stmt *q, const json_t *n, size_t i)
 	}
 }
 
-static void bind_case_columns(struct db_stmt *q, const json_t *n)
+static void bind_case_columns(struct db_stmt *q, const json_t *n,
+			      const struct case_texts *t)
 {
 	for (size_t i = 0; i < CASE_NCOLUMNS; i++)
-		bind_column(q, n, i);
+		bind_column(q, n, i, t);
 }
 
 /* The short values beside each notification (migration 017), inserted by
@@ -292,7 +318,8 @@ static int next_ref(struct case_writer *w, int year, char ref[CASE_REF_MAX])
 	return run_reset(&w->ref_set);
 }
 
-static int check_duplicate(struct case_writer *w, const json_t *n, int64_t self)
+static int check_duplicate(struct case_writer *w, const json_t *n, int64_t self,
+			   const struct case_texts *t)
 {
 	static const int used[] = { CASE_NHS_NUMBER, CASE_SURNAME_KEY, CASE_DATE_OF_BIRTH,
 				    CASE_DEATH_DATE };
@@ -300,7 +327,7 @@ static int check_duplicate(struct case_writer *w, const json_t *n, int64_t self)
 	int ret = CDOP_OK;
 
 	for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
-		bind_column(q, n, (size_t)used[i]);
+		bind_column(q, n, (size_t)used[i], t);
 	db_bind_int(q, ":self", self);
 	if (db_step(q) == DB_ROW)
 		ret = reg_fail(w->r, CDOP_ERR_CONFLICT, "duplicate: case %s already "
@@ -683,6 +710,9 @@ void case_texts_release(struct case_texts *t)
 	wipe_free(t->ids);
 	free(t->anon);
 	t->text = t->anon = t->ids = NULL;
+	if (t->hashed)
+		secure_wipe(t->hash, sizeof t->hash);
+	t->hashed = 0;
 }
 
 /* Writes the notification of case id from its texts t: sealed under K_id
@@ -791,23 +821,27 @@ int case_writer_add_made(struct case_writer *w, const json_t *notification,
 	} else {
 		ret = notification_accept(w->r, notification, "", &n);
 	}
+	/* Each hash made once, for the check and the row (made without
+	 * them: each bind makes its own). */
+	if (!ret && !made) {
+		if (case_texts_make(n, &own))
+			ret = reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
+		else
+			ret = case_texts_hash(w->r, n, &own);
+		made = &own;
+	}
 	if (!ret)
-		ret = check_duplicate(w, n, -1);
+		ret = check_duplicate(w, n, -1, made);
 	if (ret)
 		goto out;
 	year = atoi(jstr(n, "notified.date"));
 	ret = next_ref(w, year, ref);
-	if (!ret && !made) {
-		if (case_texts_make(n, &own))
-			ret = reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
-		made = &own;
-	}
 	if (ret)
 		goto out;
 	db_bind_text(q, ":ref", ref);
 	db_bind_text(q, ":status", status ? status : "notified");
 	db_bind_text(q, ":now", w->now);
-	bind_case_columns(q, n);
+	bind_case_columns(q, n, made);
 	ret = run_reset(q);
 	if (ret)
 		goto out;
@@ -1038,7 +1072,7 @@ static int seal_one(struct reg *r, struct doc_rewrite *doc, struct db_stmt *cols
 	if (!ret) {
 		db_bind_int(cols, ":id", id);
 		db_bind_text(cols, ":now", NULL);
-		bind_case_columns(cols, n);
+		bind_case_columns(cols, n, NULL);
 		ret = run_reset(cols);
 	}
 	json_decref(n);
@@ -1249,7 +1283,7 @@ static int update_row(struct reg *r, int64_t id, const json_t *n)
 	db_prepare(r, &q, column_sql.update);
 	db_bind_text(&q, ":now", now);
 	db_bind_int(&q, ":id", id);
-	bind_case_columns(&q, n);
+	bind_case_columns(&q, n, NULL);
 	db_run(&q);
 	ret = db_finalize(&q);
 	if (!ret) {
@@ -1302,7 +1336,7 @@ static int update_with(struct reg *r, const char *ref, const json_t *patch,
 		ret = case_writer_init(&w, r);
 		have_writer = 1;
 	}
-	if (!ret) ret = check_duplicate(&w, n, id);
+	if (!ret) ret = check_duplicate(&w, n, id, NULL);
 	if (!ret) ret = update_row(r, id, n);
 	if (!ret && death_changed(before, n))
 		ret = rr_retime(r, id, n);

@@ -158,11 +158,20 @@ int case_writer_add(struct case_writer *w, const json_t *notification,
 struct case_texts {
 	char *text, *anon, *ids;
 	int ncmd;
+	/* case_texts_hash: the keyed hash of each CASE_COL_HASH and
+	 * CASE_COL_KEY_HASH column ("" for NULL), when `hashed`. */
+	int hashed;
+	char hash[CASE_NCOLUMNS][33];
 };
-#define CASE_TEXTS_INIT { NULL, NULL, NULL, 0 }
+#define CASE_TEXTS_INIT { NULL, NULL, NULL, 0, 0, { "" } }
 
 int case_texts_make(const json_t *notification, struct case_texts *t);
 void case_texts_release(struct case_texts *t);
+/* The columns' keyed hashes of notification n into t (store_dup_hash,
+ * which only reads the register's keys: the import's reader thread makes
+ * them once a first hash made on the main thread has shown the key is
+ * held, so none can fail). */
+int case_texts_hash(struct reg *r, const json_t *n, struct case_texts *t);
 /* case_writer_add with those texts made ahead (NULL: made here). */
 int case_writer_add_made(struct case_writer *w, const json_t *notification,
 			 const struct case_texts *made, const char *status,

@@ -398,32 +398,56 @@ static int store_attachments(struct importer *im, int64_t case_id, size_t k,
 	return ret;
 }
 
-static int store_agency(struct importer *im, int64_t case_id, const json_t *list)
+/* Each report's form as stored (NULL: none), made by the reader. */
+struct agency_forms {
+	char **text;
+	size_t n;
+};
+
+static void agency_forms_release(struct agency_forms *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->text[i]) {
+			secure_wipe(f->text[i], strlen(f->text[i]));
+			free(f->text[i]);
+		}
+	free(f->text);
+	f->text = NULL;
+	f->n = 0;
+}
+
+static int agency_forms_make(const json_t *list, struct agency_forms *f)
+{
+	size_t i, n = json_array_size(list);
+	const json_t *a, *form;
+
+	f->n = 0;
+	f->text = n ? calloc(n, sizeof *f->text) : NULL;
+	if (n && !f->text)
+		return -1;
+	f->n = n;
+	json_array_foreach(list, i, a)
+		if (json_is_object(form = json_object_get(a, "form")) &&
+		    !(f->text[i] = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS)))
+			return -1;
+	return 0;
+}
+
+static int store_agency(struct importer *im, int64_t case_id, const json_t *list,
+			const struct agency_forms *forms)
 {
 	size_t i;
 	json_t *a;
 	int ret = CDOP_OK;
 
 	json_array_foreach(list, i, a) {
-		const json_t *form = json_object_get(a, "form");
-		char *text = NULL;
 		int (*row)(struct case_writer *, int64_t, const char *, const char *,
 			   const char *, const char *, const char *) =
 			agency_before(list, i) ? case_writer_agency : case_writer_agency_new;
 
-		if (json_is_object(form)) {
-			text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
-			if (!text) {
-				ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
-				break;
-			}
-		}
 		ret = row(&im->w, case_id, member(a, "agency"), member(a, "requested"),
-			  member(a, "due"), member(a, "received"), text);
-		if (text) {
-			secure_wipe(text, strlen(text));
-			free(text);
-		}
+			  member(a, "due"), member(a, "received"),
+			  i < forms->n ? forms->text[i] : NULL);
 		if (!ret)
 			ret = store_attachments(im, case_id, i, a);
 		if (ret)
@@ -433,7 +457,7 @@ static int store_agency(struct importer *im, int64_t case_id, const json_t *list
 }
 
 static int store_review(struct importer *im, int64_t case_id, const json_t *review,
-			const json_t *notification)
+			const struct review_made *made)
 {
 	const char *date = member(review, "meeting_date");
 	int64_t mid = 0;
@@ -444,8 +468,7 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *revi
 	size_t i;
 
 	if (!ret)
-		ret = reviews_store_known(im->r, case_id, mid, date, review, notification,
-					  &amended);
+		ret = reviews_store_made(im->r, case_id, mid, date, review, made, &amended);
 	/* Later meetings that amended it, oldest first. */
 	json_array_foreach(json_object_get(review, "amendments"), i, am) {
 		const char *d = member(am, "meeting_date");
@@ -458,9 +481,9 @@ static int store_review(struct importer *im, int64_t case_id, const json_t *revi
 	}
 	/* Issue 11: text naming its own case's identifiers is kept but
 	 * flagged, never published (docs/guide.md). */
+	im->allowed += made->allowed;
 	if (!ret)
-		ret = reviews_flag_own(im->r, case_id, notification, review, &im->allowed,
-				       &im->res->flagged);
+		ret = reviews_flag_made(im->r, case_id, made, &im->res->flagged);
 	if (!ret)
 		im->res->reviews++;
 	return ret;
@@ -588,6 +611,8 @@ struct prepared {
 	int more, err;
 	json_t *obj, *parts, *n;
 	struct case_texts texts; /* PREP_CASE: n's, as the writer stores them */
+	struct review_made rev;  /* PREP_CASE with a review */
+	struct agency_forms forms; /* PREP_CASE: agency_reports[].form as stored */
 	json_error_t jerr;
 	struct form_errors errs;
 };
@@ -601,6 +626,10 @@ struct pipe {
 	int stop;
 	struct line_reader *lr;
 	const struct cdate *today;
+	int scrub;              /* the writer holds K_id: review text scrubbed */
+	struct reg *keyed;      /* to read the hash key (case_texts_hash) */
+	const char *const *allow;
+	size_t nallow;
 	struct prepared slot[PIPE_SLOTS];
 };
 
@@ -611,13 +640,17 @@ static void prepared_clear(struct prepared *p)
 	json_decref(p->obj);
 	form_errors_release(&p->errs);
 	case_texts_release(&p->texts);
+	review_made_release(&p->rev);
+	agency_forms_release(&p->forms);
 	p->obj = p->parts = p->n = NULL;
 }
 
 /* A case line checked and normalised in place: parts (the line without
  * the register's transfer members) and n (its notification). */
-static enum prep_kind prepare_case(struct prepared *p, const struct cdate *today)
+static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 {
+	const struct cdate *today = pp->today;
+	const json_t *review;
 	const json_t *transfer = json_object_get(p->obj, "transfer");
 	const json_t *history = json_object_get(p->obj, "transfers");
 	json_t *in = json_copy(p->obj);
@@ -641,7 +674,19 @@ static enum prep_kind prepare_case(struct prepared *p, const struct cdate *today
 	if (form_normalise_here(&form_import_line, in))
 		return PREP_NOMEM;
 	p->n = json_incref(json_object_get(in, "notification"));
-	return p->n && !case_texts_make(p->n, &p->texts) ? PREP_CASE : PREP_NOMEM;
+	if (!p->n || case_texts_make(p->n, &p->texts) ||
+	    agency_forms_make(json_object_get(in, "agency_reports"), &p->forms))
+		return PREP_NOMEM;
+	if (pp->keyed)
+		case_texts_hash(pp->keyed, p->n, &p->texts);
+	/* The review as stored, and which of its texts are flagged. */
+	review = json_object_get(in, "review");
+	if (json_is_object(review) &&
+	    (review_made_make(review, p->n, pp->scrub, &p->rev) ||
+	     review_made_flags(&p->rev, review, p->n, pp->allow, pp->nallow)))
+		return PREP_NOMEM;
+	p->rev.fresh = 1; /* the line's own case: no review before it */
+	return PREP_CASE;
 }
 
 static enum prep_kind prepare_meeting(struct prepared *p, const struct cdate *today)
@@ -681,7 +726,7 @@ static int prepare_next(struct pipe *pp, struct prepared *p, size_t *line)
 	else if (json_object_get(p->obj, "meeting") && !json_object_get(p->obj, "notification"))
 		p->kind = prepare_meeting(p, pp->today);
 	else
-		p->kind = prepare_case(p, pp->today);
+		p->kind = prepare_case(pp, p);
 	return p->kind != PREP_CASE && p->kind != PREP_MEETING;
 }
 
@@ -754,9 +799,10 @@ static int import_line(struct importer *im, const struct prepared *p)
 	ret = case_writer_add_made(&im->w, p->n, &p->texts, status,
 				   json_object_get(parts, "rapid_response"), ref, &case_id);
 	if (!ret)
-		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"));
+		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"),
+				   &p->forms);
 	if (!ret && json_is_object(review))
-		ret = store_review(im, case_id, review, p->n);
+		ret = store_review(im, case_id, review, &p->rev);
 	if (!ret && (transfer || history))
 		ret = import_transfers(im, case_id, ref, transfer, history);
 	return ret;
@@ -1032,6 +1078,7 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 		      const struct import_opts *o, uint64_t size)
 {
 	struct pipe *pp = calloc(1, sizeof *pp);
+	char probe[33];
 	pthread_t reader;
 	enum prep_kind kind = PREP_CASE;
 	int ret = CDOP_OK, started = 0;
@@ -1043,6 +1090,12 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 	pthread_cond_init(&pp->freed, NULL);
 	pp->lr = lr;
 	pp->today = &im->today;
+	pp->scrub = store_has_id(im->r);
+	pp->allow = im->r->ss.allow_words;
+	pp->nallow = im->r->ss.n_allow_words;
+	/* The columns' keyed hashes too, once one made here has shown that
+	 * the key is held (the reader only reads it; none can fail then). */
+	pp->keyed = pp->scrub && !store_dup_hash(im->r, "", probe) ? im->r : NULL;
 	for (size_t i = 0; i < PIPE_SLOTS; i++)
 		form_errors_init(&pp->slot[i].errs);
 	started = !pthread_create(&reader, NULL, pipe_reader, pp);

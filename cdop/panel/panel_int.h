@@ -33,18 +33,39 @@ void mem_release(struct mem_out *m);
 #include <jansson.h>
 int reviews_store_amendment(struct reg *r, int64_t case_id, int64_t meeting_id,
 			    const char *meeting_date, const json_t *recs);
-/* reviews.c, for import (issue 11), after the line's review is stored: its
- * learning and every recommendation's text (its amendments' too) checked
- * against the identifiers of its own notification; a text that names one
- * is marked 'flagged' (never published; shown to the manager to fix) and
- * counted in *flagged. */
-int reviews_flag_own(struct reg *r, int64_t case_id, const json_t *notification,
-		     const json_t *review, size_t *allowed, size_t *flagged);
-/* reviews_store, for import: `notification` is the case's stored
- * (normalised) notification, so it is not read back and opened again. */
-int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
-			const char *meeting_date, const json_t *review,
-			const json_t *notification, int *amended);
+/* reviews.c, for import: a line's review made ready off the register (by
+ * the import's reader thread): the form as stored (the review without its
+ * recommendations, meeting date and amendments; its text scrubbed of the
+ * child's identifiers when `scrub`, i.e. the writer holds K_id), its
+ * recommendations (scrubbed too), and (review_made_flags, issue 11) which
+ * of its texts, the amendments' too, name an identifier of its own
+ * notification: stored 'flagged' (never published; shown to the manager
+ * to fix) by reviews_flag_made, each counted in *flagged. 0 or -1 (out of
+ * memory); m is released either way on failure. */
+struct review_made {
+	char *form;
+	json_t *recs;
+	size_t allowed;         /* identifier words let through (--allow-word) */
+	int fresh;              /* its case is new (import): none to amend */
+	size_t nflags;
+	struct review_flag {
+		long k;         /* the k-th recommendation stored; -1 the learning */
+		const char *what;
+	} *flags;
+};
+#define REVIEW_MADE_INIT { NULL, NULL, 0, 0, 0, NULL }
+int review_made_make(const json_t *review, const json_t *notification, int scrub,
+		     struct review_made *m);
+int review_made_flags(struct review_made *m, const json_t *review,
+		      const json_t *notification, const char *const *allow, size_t nallow);
+void review_made_release(struct review_made *m);
+/* reviews_store of a review made ready (m). */
+int reviews_store_made(struct reg *r, int64_t case_id, int64_t meeting_id,
+		       const char *meeting_date, const json_t *review,
+		       const struct review_made *m, int *amended);
+/* After the line's review and amendments are stored. */
+int reviews_flag_made(struct reg *r, int64_t case_id, const struct review_made *m,
+		      size_t *flagged);
 
 /* Seals m's text to the recipients into PATH's temp file (o). */
 struct outfile;

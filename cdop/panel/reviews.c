@@ -153,55 +153,141 @@ static int store_recommendations(struct reg *r, int64_t case_id, const char *mad
 	return ret;
 }
 
-/* A text member replaced by anonymise_text of it. */
-static int scrub_member(struct reg *r, json_t *obj, const char *key, const json_t *n)
+/* A text member replaced by anonymise_text of it; -1 out of memory. */
+static int scrub_member(json_t *obj, const char *key, const json_t *n)
 {
 	const char *t = json_string_value(json_object_get(obj, key));
 	char *clean;
+	int ret = 0;
 
 	if (!t)
-		return CDOP_OK;
+		return 0;
 	clean = anonymise_text(t, n);
-	if (!clean || json_object_set_new(obj, key, json_string(clean))) {
-		free(clean);
-		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	}
+	if (!clean || json_object_set_new(obj, key, json_string(clean)))
+		ret = -1;
 	free(clean);
-	return CDOP_OK;
+	return ret;
 }
 
 /* The learning and each recommendation's text, scrubbed of the child's
- * identifiers: those of `known` (the case's stored notification, when the
- * caller holds it: import), else read and opened here. */
-static int review_scrub(struct reg *r, int64_t case_id, json_t *form, json_t *recs,
-			const json_t *known)
+ * identifiers (those of notification n). */
+static int review_scrub(json_t *form, json_t *recs, const json_t *n)
 {
-	json_t *n = NULL, *rec;
+	json_t *rec;
 	size_t i;
-	int ret = known ? CDOP_OK : cases_notification(r, case_id, &n);
+	int ret = scrub_member(form, "learning", n);
 
-	if (known)
-		n = json_incref((json_t *)known);
-
-	if (!ret)
-		ret = scrub_member(r, form, "learning", n);
 	json_array_foreach(recs, i, rec)
 		if (!ret)
-			ret = scrub_member(r, rec, "text", n);
-	json_decref(n);
+			ret = scrub_member(rec, "text", n);
+	return ret;
+}
+
+void review_made_release(struct review_made *m)
+{
+	if (m->form) {
+		secure_wipe(m->form, strlen(m->form));
+		free(m->form);
+	}
+	json_decref(m->recs);
+	free(m->flags);
+	memset(m, 0, sizeof *m);
+}
+
+/* One text of the review: noted when it names an identifier of the set. */
+static int flag_find(struct review_made *m, const struct idset *s, long k,
+		     const char *text, const char *const *allow, size_t nallow)
+{
+	struct idcheck_match hit;
+	int found = idset_find(s, text, allow, nallow, &hit, &m->allowed);
+	struct review_flag *more;
+
+	secure_wipe(hit.text, sizeof hit.text);
+	if (found <= 0)
+		return found;
+	more = realloc(m->flags, (m->nflags + 1) * sizeof *more);
+	if (!more)
+		return -1;
+	m->flags = more;
+	m->flags[m->nflags].k = k;
+	m->flags[m->nflags++].what = hit.what;
+	return 0;
+}
+
+/* Issue 11: which of the review's texts (the learning, then each
+ * recommendation's, its amendments' too, in the order they are stored)
+ * name an identifier of its own notification. */
+int review_made_flags(struct review_made *m, const json_t *review,
+		      const json_t *notification, const char *const *allow, size_t nallow)
+{
+	struct idset *s = idset_new();
+	const json_t *am, *rec;
+	size_t i, j;
+	long k = 0;
+	int ret = s && !idset_add_notification(s, notification) ? 0 : -1;
+
+	if (!ret)
+		ret = flag_find(m, s, -1, member(review, "learning"), allow, nallow);
+	json_array_foreach(json_object_get(review, "recommendations"), i, rec)
+		if (!ret)
+			ret = flag_find(m, s, k++, member(rec, "text"), allow, nallow);
+	json_array_foreach(json_object_get(review, "amendments"), j, am)
+		json_array_foreach(json_object_get(am, "recommendations"), i, rec)
+			if (!ret)
+				ret = flag_find(m, s, k++, member(rec, "text"), allow, nallow);
+	idset_free(s);
+	return ret;
+}
+
+int review_made_make(const json_t *review, const json_t *notification, int scrub,
+		     struct review_made *m)
+{
+	json_t *form = json_deep_copy(review);
+	int ret = form ? 0 : -1;
+
+	memset(m, 0, sizeof *m);
+	/* Recommendations live in their own table (with ids and done dates);
+	 * meeting_date is the meeting's. The stored form is the rest. */
+	if (form) {
+		m->recs = json_incref(json_object_get(form, "recommendations"));
+		json_object_del(form, "recommendations");
+		json_object_del(form, "meeting_date");
+		json_object_del(form, "amendments"); /* import: reviews_store_amendment */
+	}
+	/* Keys by role: the panel and the analyst cannot open the notification
+	 * to take the child's identifiers out of this text when they read it,
+	 * so a writer holding K_id stores it scrubbed. */
+	if (!ret && scrub)
+		ret = review_scrub(form, m->recs, notification);
+	if (!ret && !(m->form = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS)))
+		ret = -1;
+	json_decref(form);
+	if (ret)
+		review_made_release(m);
 	return ret;
 }
 
 int reviews_store(struct reg *r, int64_t case_id, int64_t meeting_id,
 		  const char *meeting_date, const json_t *review, int *amended)
 {
-	return reviews_store_known(r, case_id, meeting_id, meeting_date, review, NULL,
-				   amended);
+	struct review_made m = REVIEW_MADE_INIT;
+	json_t *n = NULL;
+	int scrub = store_has_id(r);
+	int ret = scrub ? cases_notification(r, case_id, &n) : CDOP_OK;
+
+	if (!ret && review_made_make(review, n, scrub, &m))
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	else if (!ret)
+		ret = reviews_store_made(r, case_id, meeting_id, meeting_date, review, &m,
+					 amended);
+	review_made_release(&m);
+	json_decref(n);
+	return ret;
 }
 
-int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
-			const char *meeting_date, const json_t *review,
-			const json_t *notification, int *amended)
+int reviews_store_made(struct reg *r, int64_t case_id, int64_t meeting_id,
+		       const char *meeting_date, const json_t *review,
+		       const struct review_made *m, int *amended)
 {
 	/* INSERT for a first review, UPDATE for an amendment: OR REPLACE would
 	 * make SQLite keep a statement journal for every row (foreign keys). */
@@ -221,40 +307,17 @@ int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
 	static const char had[] = "SELECT meeting_date FROM reviews WHERE case_id = :case";
 	static const char unthemed[] = "DELETE FROM review_themes WHERE case_id = :case";
 	struct db_stmt q = DB_STMT_INIT;
-	json_t *form = json_deep_copy(review), *recs = NULL;
-	char now[21], first_date[11], *text = NULL;
+	char now[21], first_date[11];
 	const char *completed = meeting_date;
 	int ret;
 
 	*amended = 0;
 	reg_now(now);
-	/* Recommendations live in their own table (with ids and done dates);
-	 * meeting_date is the meeting's. The stored form is the rest. */
-	if (form) {
-		recs = json_object_get(form, "recommendations");
-		json_incref(recs);
-		json_object_del(form, "recommendations");
-		json_object_del(form, "meeting_date");
-		json_object_del(form, "amendments"); /* import: reviews_store_amendment */
-	}
-	/* Keys by role: the panel and the analyst cannot open the notification
-	 * to take the child's identifiers out of this text when they read it,
-	 * so a writer holding K_id stores it scrubbed. */
-	ret = form ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret && store_has_id(r))
-		ret = review_scrub(r, case_id, form, recs, notification);
-	if (ret)
-		goto out;
-	text = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!text) {
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	/* An amendment keeps the review's completion date: the case was
+	 * reviewed at its first meeting (SPEC §5 counts it there). */
 	db_prepare(r, &q, had);
 	db_bind_int(&q, ":case", case_id);
-	if (db_step(&q) == DB_ROW) {
-		/* An amendment keeps the review's completion date: the case was
-		 * reviewed at its first meeting (SPEC §5 counts it there). */
+	if (!m->fresh && db_step(&q) == DB_ROW) {
 		*amended = 1;
 		snprintf(first_date, sizeof first_date, "%s", db_column_text(&q, 0));
 		completed = first_date;
@@ -274,14 +337,14 @@ int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
 		ret = db_finalize(&q);
 	}
 	if (ret)
-		goto out;
+		return ret;
 	db_prepare(r, &q, *amended ? upd : ins);
 	db_bind_int(&q, ":case", case_id);
 	db_bind_int(&q, ":meeting", meeting_id);
 	db_bind_text(&q, ":date", completed);
 	if (*amended)
 		db_bind_text(&q, ":at", meeting_date);
-	db_bind_text(&q, ":form", text);
+	db_bind_text(&q, ":form", m->form);
 	db_bind_int(&q, ":category", json_integer_value(json_object_get(review, "category")));
 	db_bind_text(&q, ":modifiable", member(review, "modifiable"));
 	db_bind_int(&q, ":referred",
@@ -292,15 +355,8 @@ int reviews_store_known(struct reg *r, int64_t case_id, int64_t meeting_id,
 	ret = db_finalize(&q);
 	if (!ret)
 		ret = store_themes(r, case_id, json_object_get(review, "themes"));
-	if (!ret && recs)
-		ret = store_recommendations(r, case_id, meeting_date, recs, *amended);
-out:
-	if (text) {
-		secure_wipe(text, strlen(text));
-		free(text);
-	}
-	json_decref(recs);
-	json_decref(form);
+	if (!ret && m->recs)
+		ret = store_recommendations(r, case_id, meeting_date, m->recs, *amended);
 	return ret;
 }
 
@@ -391,45 +447,15 @@ static int flag_one(struct reg *r, int64_t case_id, long k, const char *what)
 	return db_finalize(&q);
 }
 
-/* One text of the import line: flagged when it names an identifier. */
-static int flag_if(struct reg *r, const struct idset *s, int64_t case_id, long k,
-		   const char *text, size_t *allowed, size_t *flagged)
+int reviews_flag_made(struct reg *r, int64_t case_id, const struct review_made *m,
+		      size_t *flagged)
 {
-	struct idcheck_match m;
-	int hit = idset_find(s, text, r->ss.allow_words, r->ss.n_allow_words, &m, allowed);
+	int ret = CDOP_OK;
 
-	if (hit < 0)
-		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	secure_wipe(m.text, sizeof m.text);
-	if (!hit)
-		return CDOP_OK;
-	(*flagged)++;
-	return flag_one(r, case_id, k, m.what);
-}
-
-int reviews_flag_own(struct reg *r, int64_t case_id, const json_t *notification,
-		     const json_t *review, size_t *allowed, size_t *flagged)
-{
-	struct idset *s = idset_new();
-	const json_t *am, *rec;
-	size_t i, j;
-	long k = 0;
-	int ret = s ? CDOP_OK : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-
-	if (!ret && idset_add_notification(s, notification))
-		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	if (!ret)
-		ret = flag_if(r, s, case_id, -1, member(review, "learning"), allowed, flagged);
-	/* Stored in this order: the review's, then each amendment's. */
-	json_array_foreach(json_object_get(review, "recommendations"), i, rec)
-		if (!ret)
-			ret = flag_if(r, s, case_id, k++, member(rec, "text"), allowed, flagged);
-	json_array_foreach(json_object_get(review, "amendments"), j, am)
-		json_array_foreach(json_object_get(am, "recommendations"), i, rec)
-			if (!ret)
-				ret = flag_if(r, s, case_id, k++, member(rec, "text"), allowed,
-					      flagged);
-	idset_free(s);
+	for (size_t i = 0; !ret && i < m->nflags; i++) {
+		(*flagged)++;
+		ret = flag_one(r, case_id, m->flags[i].k, m->flags[i].what);
+	}
 	return ret;
 }
 
