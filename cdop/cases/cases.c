@@ -3,7 +3,6 @@
 #include "cdop/store/store.h"
 #include "forms/codes.h"
 #include "forms/date.h"
-#include "forms/json.h"
 #include "crypto/secure.h"
 
 #include <inttypes.h>
@@ -694,8 +693,8 @@ int case_texts_make(const json_t *n, struct case_texts *t)
 {
 	json_t *a = anonymise_notification(n);
 
-	t->text = form_json_dumps(n);
-	t->anon = a ? form_json_dumps(a) : NULL;
+	t->text = json_dumps(n, JSON_COMPACT | JSON_SORT_KEYS);
+	t->anon = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	t->ids = idset_fields_text(n);
 	t->ncmd = form_json_get(n, "notified.ncmd_date") != NULL;
 	json_decref(a);

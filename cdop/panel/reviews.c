@@ -4,7 +4,6 @@
 #include "cdop/cases/cases.h"
 #include "crypto/secure.h"
 #include "forms/form.h"
-#include "forms/json.h"
 
 #include <stdio.h>
 
@@ -260,7 +259,7 @@ int review_made_make(const json_t *review, const json_t *notification, int scrub
 	 * so a writer holding K_id stores it scrubbed. */
 	if (!ret && scrub)
 		ret = review_scrub(form, m->recs, notification);
-	if (!ret && !(m->form = form_json_dumps(form)))
+	if (!ret && !(m->form = json_dumps(form, JSON_COMPACT | JSON_SORT_KEYS)))
 		ret = -1;
 	json_decref(form);
 	if (ret)
