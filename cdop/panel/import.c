@@ -322,6 +322,7 @@ struct importer {
 	size_t next_meeting;
 	struct import_result *res;
 	size_t allowed;          /* identifier words let through (--allow-word) */
+	int scrub;               /* the writer holds K_id: review text scrubbed */
 	/* Meeting lines' agendas, placed once the case lines are in. */
 	struct agenda_item {
 		int64_t meeting, place;
@@ -611,7 +612,6 @@ struct prepared {
 	int more, err;
 	json_t *obj, *parts, *n;
 	struct case_texts texts; /* PREP_CASE: n's, as the writer stores them */
-	struct review_made rev;  /* PREP_CASE with a review */
 	struct agency_forms forms; /* PREP_CASE: agency_reports[].form as stored */
 	json_error_t jerr;
 	struct form_errors errs;
@@ -626,10 +626,7 @@ struct pipe {
 	int stop;
 	struct line_reader *lr;
 	const struct cdate *today;
-	int scrub;              /* the writer holds K_id: review text scrubbed */
 	struct reg *keyed;      /* to read the hash key (case_texts_hash) */
-	const char *const *allow;
-	size_t nallow;
 	struct prepared slot[PIPE_SLOTS];
 };
 
@@ -640,7 +637,6 @@ static void prepared_clear(struct prepared *p)
 	json_decref(p->obj);
 	form_errors_release(&p->errs);
 	case_texts_release(&p->texts);
-	review_made_release(&p->rev);
 	agency_forms_release(&p->forms);
 	p->obj = p->parts = p->n = NULL;
 }
@@ -650,7 +646,6 @@ static void prepared_clear(struct prepared *p)
 static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 {
 	const struct cdate *today = pp->today;
-	const json_t *review;
 	const json_t *transfer = json_object_get(p->obj, "transfer");
 	const json_t *history = json_object_get(p->obj, "transfers");
 	json_t *in = json_copy(p->obj);
@@ -679,13 +674,6 @@ static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 		return PREP_NOMEM;
 	if (pp->keyed)
 		case_texts_hash(pp->keyed, p->n, &p->texts);
-	/* The review as stored, and which of its texts are flagged. */
-	review = json_object_get(in, "review");
-	if (json_is_object(review) &&
-	    (review_made_make(review, p->n, pp->scrub, &p->rev) ||
-	     review_made_flags(&p->rev, review, p->n, pp->allow, pp->nallow)))
-		return PREP_NOMEM;
-	p->rev.fresh = 1; /* the line's own case: no review before it */
 	return PREP_CASE;
 }
 
@@ -801,8 +789,20 @@ static int import_line(struct importer *im, const struct prepared *p)
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"),
 				   &p->forms);
-	if (!ret && json_is_object(review))
-		ret = store_review(im, case_id, review, &p->rev);
+	/* The review as stored, and which of its texts are flagged: made
+	 * here, as the reader thread has the larger share without it. */
+	if (!ret && json_is_object(review)) {
+		struct review_made rev = REVIEW_MADE_INIT;
+
+		if (review_made_make(review, p->n, im->scrub, &rev) ||
+		    review_made_flags(&rev, review, p->n, im->r->ss.allow_words,
+				      im->r->ss.n_allow_words))
+			ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
+		rev.fresh = 1; /* the line's own case: no review before it */
+		if (!ret)
+			ret = store_review(im, case_id, review, &rev);
+		review_made_release(&rev);
+	}
 	if (!ret && (transfer || history))
 		ret = import_transfers(im, case_id, ref, transfer, history);
 	return ret;
@@ -1090,12 +1090,10 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 	pthread_cond_init(&pp->freed, NULL);
 	pp->lr = lr;
 	pp->today = &im->today;
-	pp->scrub = store_has_id(im->r);
-	pp->allow = im->r->ss.allow_words;
-	pp->nallow = im->r->ss.n_allow_words;
+	im->scrub = store_has_id(im->r);
 	/* The columns' keyed hashes too, once one made here has shown that
 	 * the key is held (the reader only reads it; none can fail then). */
-	pp->keyed = pp->scrub && !store_dup_hash(im->r, "", probe) ? im->r : NULL;
+	pp->keyed = im->scrub && !store_dup_hash(im->r, "", probe) ? im->r : NULL;
 	for (size_t i = 0; i < PIPE_SLOTS; i++)
 		form_errors_init(&pp->slot[i].errs);
 	started = !pthread_create(&reader, NULL, pipe_reader, pp);
