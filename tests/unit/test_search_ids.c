@@ -270,8 +270,8 @@ static void test_ids_version_changes(void **state)
 	struct reg *r = &c->r;
 	char ref[CASE_REF_MAX], v0[IDS_VERSION_MAX], v1[IDS_VERSION_MAX];
 	static const char *const writes[] = {
-		"INSERT OR REPLACE INTO case_ids(case_id, ncmd, ids) "
-		"SELECT case_id, ncmd, ids FROM case_ids WHERE case_id = 1",
+		("INSERT OR REPLACE INTO case_ids(case_id, ncmd, ids) "
+		 "SELECT case_id, ncmd, ids FROM case_ids WHERE case_id = 1"),
 		"UPDATE case_ids SET ids = NULL WHERE case_id = 1",
 		"UPDATE cases SET ref = 'CDOP-2025-9999' WHERE id = 1",
 		"DELETE FROM case_ids WHERE case_id = 1",
