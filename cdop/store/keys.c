@@ -612,20 +612,36 @@ int keys_db_key_text(struct reg *r, int prev, char **out)
 	return key_text(r, prev ? r->st.k_reg_prev : r->st.master, out);
 }
 
-/* Re-encrypts every page under the current K_reg (after a rotation's
- * commit, or at the open that finds a rotation not yet done). */
+/*
+ * Re-encrypts every page under the current K_reg (after a rotation's
+ * commit, or at the open that finds a rotation not yet done). SQLCipher
+ * 3.4.1's rekey returns SQLITE_OK even when its own transaction failed (an
+ * EIO or ENOSPC on the journal or the file): it then rolls back, or leaves
+ * a hot journal, with the connection reading under the old key and
+ * writing under the new one, so a page written after it would be under
+ * the other key than the rest. Whatever it returns, the connection is
+ * therefore dropped and a new one finds which key the file is really
+ * under (reg_rekeyed): the rekey is all or nothing, and when nothing,
+ * rekey_due stays set (the next open does it) and this fails.
+ */
 int keys_rekey(struct reg *r)
 {
 	char *t = NULL;
-	int ret = key_text(r, r->st.master, &t);
+	int again, ret = key_text(r, r->st.master, &t);
 
 	if (ret)
 		return ret;
 	if (sqlite3_rekey(r->st.db, t, (int)strlen(t)) != SQLITE_OK)
 		ret = db_error(r, SQLITE_ERROR, "rekey");
 	secure_free(t);
-	if (!ret)
-		r->st.rekey_due = 0;
+	r->st.rekey_due = 0;
+	if ((again = reg_rekeyed(r)) != CDOP_OK)
+		return again;
+	r->st.rekey_pending = !ret && r->st.rekey_due;
+	if (r->st.rekey_pending)
+		ret = reg_fail(r, CDOP_ERR_IO, "register '%s' could not be re-encrypted "
+			       "under its new key (a write failed; the file is still "
+			       "wholly under the previous key)", r->st.path);
 	return ret;
 }
 

@@ -416,6 +416,34 @@ static int db_connect_probe(struct reg *r)
 	return ret;
 }
 
+/*
+ * After a rekey (keys_rekey): the connection is closed (rolling back what
+ * a failed rekey left open) and a new one probes the file, first under
+ * the current K_reg, then the previous one (rekey_due). The file MAC's
+ * chunk hashes are keyed by K_reg: those of chunks the rekey did not
+ * write (all of them, when it failed) were made under the previous K_reg,
+ * so the seal hashes the file whole.
+ */
+int reg_rekeyed(struct reg *r)
+{
+	int ret;
+
+	file_seen_forget();
+	r->st.mac_tree = 0;
+	db_cache_clear(r);
+	if (sqlite3_close(r->st.db) != SQLITE_OK) {
+		sqlite3_close_v2(r->st.db);
+		r->st.db = NULL;
+		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot close register '%s'",
+				r->st.path);
+	}
+	r->st.db = NULL;
+	r->st.rekey_due = 0;
+	ret = db_connect_probe(r);
+	r->st.allow_pragma = 0;
+	return ret;
+}
+
 static int user_version(struct reg *r, int *v)
 {
 	struct db_stmt q = DB_STMT_INIT;

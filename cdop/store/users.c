@@ -207,8 +207,14 @@ out:
 		keys_disable_undo(r);
 		return ret;
 	}
-	/* The register's new key: every page re-encrypted (keys.c). */
-	return r->st.rekey_due ? keys_rekey(r) : CDOP_OK;
+	/* The register's new key: every page re-encrypted (keys.c). A rekey
+	 * that failed left the file wholly under the previous key, which only
+	 * the remaining users hold (keys_disable): the disable stands, and
+	 * the next open re-encrypts; the caller warns (rekey_pending). */
+	if (!r->st.rekey_due)
+		return CDOP_OK;
+	ret = keys_rekey(r);
+	return r->st.rekey_pending ? CDOP_OK : ret;
 }
 
 int users_passwd(struct reg *r, const char *name, const char *pass, size_t passlen)
