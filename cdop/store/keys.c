@@ -770,10 +770,14 @@ int keys_pending(struct reg *r, unsigned flags)
 			     !memcmp(kn.register_id, r->st.kr.register_id, KEYRING_ID_BYTES);
 
 		keyring_release(&kn);
+		/* check renames and removes nothing: it takes the keyring that
+		 * agrees with the database, as an open would (docs/security.md
+		 * §14): PATH.keys.new if the change landed (reg_open checks
+		 * again with it), PATH.keys if not. */
+		if ((flags & REG_OPEN_CHECK) && landed)
+			return 2;
 		if (flags & REG_OPEN_CHECK)
-			return reg_fail(r, CDOP_ERR_DAMAGED, "keyring change interrupted: "
-					"'%s' is left beside the keyring; open the "
-					"register with any command to complete it", path);
+			goto generation;
 		if (!landed)
 			return unlink(path) ? reg_fail(r, CDOP_ERR_IO, "cannot remove "
 				"stale keyring '%s': %s", path, strerror(errno)) : CDOP_OK;
@@ -782,8 +786,9 @@ int keys_pending(struct reg *r, unsigned flags)
 					"place: %s", path, strerror(errno));
 		return 1;
 	}
-	if (errno != ENOENT && access(path, F_OK) == 0 && unlink(path))
+	if (errno != ENOENT && access(path, F_OK) == 0 && !(flags & REG_OPEN_CHECK) && unlink(path))
 		return reg_fail(r, CDOP_ERR_IO, "cannot remove malformed keyring '%s'", path);
+generation:
 	if (found && g != r->st.kr.generation)
 		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' (generation %llu) does "
 				"not agree with register '%s' (generation %llu): it is an "
