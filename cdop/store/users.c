@@ -94,7 +94,16 @@ static int change_begin(struct reg *r, struct keyring *old)
 /* Commits both, or puts both back. */
 static int change_end(struct reg *r, int ret, struct keyring *old)
 {
-	if (ret || (ret = commit_with_keyring(r, old))) {
+	if (!ret && (ret = commit_with_keyring(r, old)) && !r->st.in_txn) {
+		/* Committed; only the keyring's rename or its directory's sync
+		 * failed. The change stands with its keyring (putting the old
+		 * one back would leave it a generation behind the database):
+		 * the close writes it to PATH.keys, the next open completes a
+		 * PATH.keys.new left (keys_pending); the CLI warns, as for a
+		 * failed reseal. */
+		r->st.reseal_failed = 1;
+		ret = CDOP_OK;
+	} else if (ret) {
 		db_rollback(r);
 		keyring_restore(r, old);
 	}
