@@ -132,6 +132,8 @@ run_cmd() {
 # state: "FINGERPRINT AUDIT-ENTRIES" of the register at $REG, read on a copy
 state() {
   cp "$REG" "$S/reg.cdop"; cp "$REG.keys" "$S/reg.cdop.keys"
+  # a keyring change interrupted after its commit: its .new is the keyring
+  rm -f "$S/reg.cdop.keys.new"; [ ! -e "$REG.keys.new" ] || cp "$REG.keys.new" "$S/reg.cdop.keys.new"
   local a d u
   "$CDOP" --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json \
     </dev/null >"$S/audit.json" 2>/dev/null
