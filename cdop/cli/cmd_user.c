@@ -93,6 +93,9 @@ int cmd_user_disable(struct cli *c, int argc, char **argv)
 	ret = users_disable(&c->reg, argv[1]);
 	if (!ret)
 		printf("disabled user %s\n", argv[1]);
+	if (!ret && c->reg.st.rekey_pending)
+		fprintf(stderr, "cdop: warning: user %s is disabled, but %s; the next "
+			"command re-encrypts it\n", argv[1], c->reg.e.msg);
 	return ret;
 }
 

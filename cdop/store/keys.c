@@ -612,20 +612,36 @@ int keys_db_key_text(struct reg *r, int prev, char **out)
 	return key_text(r, prev ? r->st.k_reg_prev : r->st.master, out);
 }
 
-/* Re-encrypts every page under the current K_reg (after a rotation's
- * commit, or at the open that finds a rotation not yet done). */
+/*
+ * Re-encrypts every page under the current K_reg (after a rotation's
+ * commit, or at the open that finds a rotation not yet done). SQLCipher
+ * 3.4.1's rekey returns SQLITE_OK even when its own transaction failed (an
+ * EIO or ENOSPC on the journal or the file): it then rolls back, or leaves
+ * a hot journal, with the connection reading under the old key and
+ * writing under the new one, so a page written after it would be under
+ * the other key than the rest. Whatever it returns, the connection is
+ * therefore dropped and a new one finds which key the file is really
+ * under (reg_rekeyed): the rekey is all or nothing, and when nothing,
+ * rekey_due stays set (the next open does it) and this fails.
+ */
 int keys_rekey(struct reg *r)
 {
 	char *t = NULL;
-	int ret = key_text(r, r->st.master, &t);
+	int again, ret = key_text(r, r->st.master, &t);
 
 	if (ret)
 		return ret;
 	if (sqlite3_rekey(r->st.db, t, (int)strlen(t)) != SQLITE_OK)
 		ret = db_error(r, SQLITE_ERROR, "rekey");
 	secure_free(t);
-	if (!ret)
-		r->st.rekey_due = 0;
+	r->st.rekey_due = 0;
+	if ((again = reg_rekeyed(r)) != CDOP_OK)
+		return again;
+	r->st.rekey_pending = !ret && r->st.rekey_due;
+	if (r->st.rekey_pending)
+		ret = reg_fail(r, CDOP_ERR_IO, "register '%s' could not be re-encrypted "
+			       "under its new key (a write failed; the file is still "
+			       "wholly under the previous key)", r->st.path);
 	return ret;
 }
 
@@ -754,10 +770,14 @@ int keys_pending(struct reg *r, unsigned flags)
 			     !memcmp(kn.register_id, r->st.kr.register_id, KEYRING_ID_BYTES);
 
 		keyring_release(&kn);
+		/* check renames and removes nothing: it takes the keyring that
+		 * agrees with the database, as an open would (docs/security.md
+		 * §14): PATH.keys.new if the change landed (reg_open checks
+		 * again with it), PATH.keys if not. */
+		if ((flags & REG_OPEN_CHECK) && landed)
+			return 2;
 		if (flags & REG_OPEN_CHECK)
-			return reg_fail(r, CDOP_ERR_DAMAGED, "keyring change interrupted: "
-					"'%s' is left beside the keyring; open the "
-					"register with any command to complete it", path);
+			goto generation;
 		if (!landed)
 			return unlink(path) ? reg_fail(r, CDOP_ERR_IO, "cannot remove "
 				"stale keyring '%s': %s", path, strerror(errno)) : CDOP_OK;
@@ -766,8 +786,9 @@ int keys_pending(struct reg *r, unsigned flags)
 					"place: %s", path, strerror(errno));
 		return 1;
 	}
-	if (errno != ENOENT && access(path, F_OK) == 0 && unlink(path))
+	if (errno != ENOENT && access(path, F_OK) == 0 && !(flags & REG_OPEN_CHECK) && unlink(path))
 		return reg_fail(r, CDOP_ERR_IO, "cannot remove malformed keyring '%s'", path);
+generation:
 	if (found && g != r->st.kr.generation)
 		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' (generation %llu) does "
 				"not agree with register '%s' (generation %llu): it is an "

@@ -292,16 +292,18 @@ int reg_schema_latest(void)
 	return v;
 }
 
-static int set_paths(struct reg *r, const char *path)
+/* keys: ".keys", or ".keys.new" for a check of an interrupted keyring
+ * change that landed (reg_open). */
+static int set_paths(struct reg *r, const char *path, const char *keys)
 {
-	size_t n = strlen(path);
+	size_t n = strlen(path), k = strlen(keys) + 1;
 
 	r->st.path = strdup(path);
-	r->st.keys_path = malloc(n + sizeof ".keys");
+	r->st.keys_path = malloc(n + k);
 	if (!r->st.path || !r->st.keys_path)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	memcpy(r->st.keys_path, path, n);
-	memcpy(r->st.keys_path + n, ".keys", sizeof ".keys");
+	memcpy(r->st.keys_path + n, keys, k);
 	return CDOP_OK;
 }
 
@@ -413,6 +415,34 @@ static int db_connect_probe(struct reg *r)
 				"register '%s' cannot be decrypted with the key from "
 				"'%s': it is damaged, altered, or belongs to another keyring",
 				r->st.path, r->st.keys_path);
+	return ret;
+}
+
+/*
+ * After a rekey (keys_rekey): the connection is closed (rolling back what
+ * a failed rekey left open) and a new one probes the file, first under
+ * the current K_reg, then the previous one (rekey_due). The file MAC's
+ * chunk hashes are keyed by K_reg: those of chunks the rekey did not
+ * write (all of them, when it failed) were made under the previous K_reg,
+ * so the seal hashes the file whole.
+ */
+int reg_rekeyed(struct reg *r)
+{
+	int ret;
+
+	file_seen_forget();
+	r->st.mac_tree = 0;
+	db_cache_clear(r);
+	if (sqlite3_close(r->st.db) != SQLITE_OK) {
+		sqlite3_close_v2(r->st.db);
+		r->st.db = NULL;
+		return reg_fail(r, CDOP_ERR_INTERNAL, "cannot close register '%s'",
+				r->st.path);
+	}
+	r->st.db = NULL;
+	r->st.rekey_due = 0;
+	ret = db_connect_probe(r);
+	r->st.allow_pragma = 0;
 	return ret;
 }
 
@@ -876,31 +906,34 @@ static int connect_checked(struct reg *r, const struct reg_open_opts *o,
 	return o->recovery_code ? CDOP_OK : check_user(r, slot);
 }
 
-static int reg_open_once(struct reg *r, const struct reg_open_opts *o);
+static int reg_open_once(struct reg *r, const struct reg_open_opts *o, const char *keys);
 
 int reg_open(struct reg *r, const struct reg_open_opts *o)
 {
-	int ret = reg_open_once(r, o);
+	int ret = reg_open_once(r, o, ".keys");
 
 	/* A keyring change whose commit landed before a crash was completed
-	 * (keys_pending): open again with it, once. */
-	if (ret == 1) {
+	 * (keys_pending): open again with it, once. A check, which renames
+	 * nothing, reads PATH.keys.new as the keyring instead (2). */
+	if (ret == 1 || ret == 2) {
+		const char *keys = ret == 2 ? ".keys.new" : ".keys";
+
 		reg_release(r);
 		reg_init(r);
-		ret = reg_open_once(r, o);
-		if (ret == 1)
+		ret = reg_open_once(r, o, keys);
+		if (ret == 1 || ret == 2)
 			ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring change could not be "
 				       "completed");
 	}
 	return ret;
 }
 
-static int reg_open_once(struct reg *r, const struct reg_open_opts *o)
+static int reg_open_once(struct reg *r, const struct reg_open_opts *o, const char *keys)
 {
 	const struct keyring_slot *slot = NULL;
 	int fd = -1, ret;
 
-	ret = set_paths(r, o->path);
+	ret = set_paths(r, o->path, keys);
 	if (ret)
 		return ret;
 	if (o->user)
@@ -1084,7 +1117,7 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	int fd = -1, ret, made = 0, linked_keys = 0, linked_rec = 0;
 	struct stat st;
 
-	ret = set_paths(r, o->path);
+	ret = set_paths(r, o->path, ".keys");
 	if (ret)
 		return ret;
 	snprintf(r->ss.user, sizeof r->ss.user, "%s", o->admin);
@@ -1220,7 +1253,7 @@ int reg_unlock(struct reg *r, const struct reg_open_opts *o)
 
 	if (!o->user || o->recovery_code)
 		return reg_fail(r, CDOP_ERR_INTERNAL, "reg_unlock needs a user");
-	ret = set_paths(r, o->path);
+	ret = set_paths(r, o->path, ".keys");
 	if (ret)
 		return ret;
 	snprintf(r->ss.user, sizeof r->ss.user, "%s", o->user);

@@ -105,6 +105,8 @@ struct store {
 	struct keyset *ks;
 	uint8_t *k_reg_prev;      /* the K_reg before a rotation, until rekeyed */
 	int rekey_due;            /* the database is still under k_reg_prev */
+	int rekey_pending;        /* a rotation committed, its rekey failed: the
+				   next open does it (keys_rekey) */
 	/* v1 keyring: the user's passphrase key from the unlock, until the
 	 * v2 slot is staged (keys_stage_v1; docs/security.md §17). */
 	uint8_t *stage_kek;

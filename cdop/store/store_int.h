@@ -53,6 +53,10 @@ struct keyring_retired;
 void keys_retired_when(const struct keyring_retired *t, char out[21]);
 int keys_db_key_text(struct reg *r, int prev, char **out);
 int keys_rekey(struct reg *r);
+/* After a rekey (register.c): a new connection, whose probe decides which
+ * key the file is under (rekey_due), and the file MAC hashed whole at the
+ * seal. */
+int reg_rekeyed(struct reg *r);
 int keys_commit(struct reg *r);
 int keys_pending(struct reg *r, unsigned flags);
 /* Writes "CODE\n" to a new file PATH (0600, O_EXCL, fsync'd); errors name

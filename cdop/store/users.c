@@ -94,7 +94,16 @@ static int change_begin(struct reg *r, struct keyring *old)
 /* Commits both, or puts both back. */
 static int change_end(struct reg *r, int ret, struct keyring *old)
 {
-	if (ret || (ret = commit_with_keyring(r, old))) {
+	if (!ret && (ret = commit_with_keyring(r, old)) && !r->st.in_txn) {
+		/* Committed; only the keyring's rename or its directory's sync
+		 * failed. The change stands with its keyring (putting the old
+		 * one back would leave it a generation behind the database):
+		 * the close writes it to PATH.keys, the next open completes a
+		 * PATH.keys.new left (keys_pending); the CLI warns, as for a
+		 * failed reseal. */
+		r->st.reseal_failed = 1;
+		ret = CDOP_OK;
+	} else if (ret) {
 		db_rollback(r);
 		keyring_restore(r, old);
 	}
@@ -207,8 +216,14 @@ out:
 		keys_disable_undo(r);
 		return ret;
 	}
-	/* The register's new key: every page re-encrypted (keys.c). */
-	return r->st.rekey_due ? keys_rekey(r) : CDOP_OK;
+	/* The register's new key: every page re-encrypted (keys.c). A rekey
+	 * that failed left the file wholly under the previous key, which only
+	 * the remaining users hold (keys_disable): the disable stands, and
+	 * the next open re-encrypts; the caller warns (rekey_pending). */
+	if (!r->st.rekey_due)
+		return CDOP_OK;
+	ret = keys_rekey(r);
+	return r->st.rekey_pending ? CDOP_OK : ret;
 }
 
 int users_passwd(struct reg *r, const char *name, const char *pass, size_t passlen)
