@@ -205,7 +205,11 @@ int page_users(struct web_req *q, const char *rest)
 		}
 		if (!ret) {
 			snprintf(q->location, sizeof q->location, "/users");
-			snprintf(q->flash, sizeof q->flash, "Done.");
+			if (q->r->st.rekey_pending) /* as the CLI's warning */
+				snprintf(q->flash, sizeof q->flash, "Done, but %.400s; the next "
+					 "opening of the register re-encrypts it.", q->r->e.msg);
+			else
+				snprintf(q->flash, sizeof q->flash, "Done.");
 			return 0;
 		}
 		snprintf(err, sizeof err, "%s", q->r->e.msg);
