@@ -547,8 +547,11 @@ static void login_post(struct web_req *q, struct web_session *s)
 			ret = cases_after_unlock(r); /* as the CLI's unlock */
 		/* A manager's search index is made now, with the unlock, so
 		 * that no search after the login pays for it. */
-		if (!ret && r->ss.role == ROLE_MANAGER)
+		if (!ret && r->ss.role == ROLE_MANAGER) {
+			cases_search_index_free(s->six); /* never another login's */
+			s->six = NULL;
 			ret = cases_search_prepare(r, &s->six);
+		}
 		if (!ret)
 			ret = reg_suspend(r);
 		else
