@@ -6,8 +6,8 @@
 # programs: no third build).
 # No core idles: the two builds run side by side, then one ctest schedules
 # both variants' tests together (tests/tools/ctest_merge.py), longest
-# first by their COST (a sanitized test's counted three times: it costs
-# about that much more), so no long test is left running alone at the end.
+# first by the seconds each took in an earlier run (tests/tools/
+# ctest-costs.txt), so no long test is left running alone at the end.
 # Timings: docs/operations.md, "Test suite time".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,15 +65,10 @@ phase "test (normal and asan: one ctest -j $jobs, longest first)"
 if [ ${#merge[@]} -gt 0 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  /usr/bin/python3 tests/tools/ctest_merge.py "$all" "${merge[@]}" ||
+  # The order: each test's seconds in an earlier whole run of this script
+  # (tests/tools/ctest-costs.txt; a clean clone has no ctest history).
+  /usr/bin/python3 tests/tools/ctest_merge.py "$all" tests/tools/ctest-costs.txt "${merge[@]}" ||
     { echo "tests/tools/ctest_merge.py failed" >&2; exit 1; }
-  # Each test's seconds in an earlier run (ctest's own cost file, which
-  # it updates after each run), so the longest start first on a clean
-  # clone too: tests/tools/ctest-costs.txt, from a whole run of this script.
-  mkdir -p "$all/Testing/Temporary"
-  if [ ! -e "$all/Testing/Temporary/CTestCostData.txt" ] && [ -e tests/tools/ctest-costs.txt ]; then
-    cp tests/tools/ctest-costs.txt "$all/Testing/Temporary/CTestCostData.txt"
-  fi
   (cd "$all" && ctest --output-on-failure -j "$jobs") | tee "$all/ctest.log" || status=1
   line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$all/ctest.log" || true)
   if [ -n "$line" ]; then

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""ctest_merge.py OUT VARIANT=BUILD:FACTOR:ENV... : one ctest over several
+"""ctest_merge.py OUT COSTS VARIANT=BUILD:FACTOR:ENV... : one ctest over several
 build directories (scripts/test.sh: the normal and the sanitizer build), so
 that one scheduler runs both variants' tests side by side, longest first.
 
 Writes OUT/CTestTestfile.cmake with every test of each BUILD (as `ctest
---show-only=json-v1` lists it there) renamed VARIANT/NAME, its COST
-multiplied by FACTOR (a sanitized test costs several times a normal one:
-the order across variants is by expected seconds), its fixtures and
+--show-only=json-v1` lists it there) renamed VARIANT/NAME, its COST (ctest
+starts the highest first) the seconds it took in an earlier whole run as
+the file COSTS lists them ("VARIANT/NAME SECONDS" lines, made from a
+ctest log by --costs LOG), else its COST property (or 1) multiplied by
+FACTOR (a sanitized test costs several times a normal one), its fixtures and
 dependencies renamed per variant (each build keeps its own template
 register), and ENV ("NAME=value,NAME=value", may be empty) added to its
 environment (CDOP_SAMPLE_PART: the part of the harnesses' samples the
@@ -16,6 +18,7 @@ resource locks, the rest of the environment) is kept as it is.
 time"."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -47,8 +50,28 @@ def tests_of(build):
     return json.loads(j)["tests"]
 
 
+def costs_from_log(log):
+    """"VARIANT/NAME SECONDS" for each test that passed in a ctest log."""
+    pat = re.compile(r"Test +#\d+: (\S+) \.+ +Passed +([0-9.]+) sec")
+    for line in open(log):
+        m = pat.search(line)
+        if m:
+            print(m.group(1), m.group(2))
+
+
+def read_costs(path):
+    costs = {}
+    for line in open(path):
+        line = line.split("#")[0].split()
+        if len(line) == 2:
+            costs[line[0]] = float(line[1])
+    return costs
+
+
 def main():
-    out, specs = sys.argv[1], sys.argv[2:]
+    if sys.argv[1] == "--costs":
+        return costs_from_log(sys.argv[2])
+    out, costs, specs = sys.argv[1], read_costs(sys.argv[2]), sys.argv[3:]
     lines = []
     for spec in specs:
         variant, rest = spec.split("=", 1)
@@ -60,7 +83,7 @@ def main():
             if "command" not in t or not t["command"]:
                 sys.exit("ctest_merge: %s has no command (not built?)" % name)
             lines.append("add_test(%s %s)" % (bracket(name), " ".join(bracket(c) for c in t["command"])))
-            props["COST"] = float(props.get("COST", 0)) * float(factor)
+            props["COST"] = costs.get(name, float(props.get("COST", 1)) * float(factor))
             if extra:
                 props["ENVIRONMENT"] = (props.get("ENVIRONMENT") or []) + extra
             for k in sorted(props):
