@@ -19,9 +19,10 @@ notify() { # FILE -> $CASE
   CASE=$(cat "$T/out")
 }
 # py EXPR WHAT: lib.sh
+# (it sets N: a call in $(...) would start cdop, not ask the fork server)
 audit_count() {
   as ada audit list --json
-  json_count "$T/out"
+  N=$(json_count "$T/out")
 }
 # reports REF: the case's agency_reports as the manager sees them, in $T/out
 # (written by lib.sh's python coprocess: a python start per call cost more
@@ -37,10 +38,10 @@ reports() {
 before() {
   SNAP_REF=$1
   reports "$SNAP_REF"; cp "$T/out" "$T/snap.json"
-  N_BEFORE=$(audit_count)
+  audit_count; N_BEFORE=$N
 }
 after() {
-  local n; n=$(audit_count)
+  local n; audit_count; n=$N
   [ "$n" -eq $((N_BEFORE + ${2:-0})) ] && pass ||
     fail "$1: audit trail went from $N_BEFORE to $n entries"
   reports "$SNAP_REF"

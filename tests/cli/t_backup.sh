@@ -98,9 +98,7 @@ nothing_at() {
 # restore_as USER BACKUP TARGET [ARGS]: restore with USER's passphrase file
 restore_as() {
   local who=$1 file=$2 to=$3; shift 3
-  "$CDOP" --user "$who" --passphrase-file "$T/$who.pass" restore "$file" --to "$to" "$@" \
-    >"$T/out" 2>"$T/err" </dev/null
-  RC=$?
+  raw --user "$who" --passphrase-file "$T/$who.pass" restore "$file" --to "$to" "$@"
 }
 
 new_register
@@ -254,20 +252,20 @@ restore_as ada "$T/none.bak" "$T/x.cdop"; expect_rc 1 "missing backup file"
 
 # -- another register's backup (same admin name and passphrase)
 REG_B="$T/other.cdop"
-"$CDOP" --register "$REG_B" --passphrase-file "$T/ada.pass" init --admin ada \
-  --kdf test --recovery-out "$T/rec-b.txt" >/dev/null 2>&1 </dev/null
+raw --register "$REG_B" --passphrase-file "$T/ada.pass" init --admin ada \
+  --kdf test --recovery-out "$T/rec-b.txt"
 # the same users and cases as ours, so keyring and file have our sizes
 for u in "mo manager" "pat panel"; do
   set -- $u
-  "$CDOP" --register "$REG_B" --user ada --passphrase-file "$T/ada.pass" user add "$1" \
-    --role "$2" --new-passphrase-file "$T/$1.pass" >/dev/null 2>&1 </dev/null
+  raw --register "$REG_B" --user ada --passphrase-file "$T/ada.pass" user add "$1" \
+    --role "$2" --new-passphrase-file "$T/$1.pass"
 done
 for n in 1 2 3 4 5 6; do
-  "$CDOP" --register "$REG_B" --user mo --passphrase-file "$T/mo.pass" notify \
-    --json "$T/case-$n.json" >/dev/null 2>&1 </dev/null
+  raw --register "$REG_B" --user mo --passphrase-file "$T/mo.pass" notify \
+    --json "$T/case-$n.json"
 done
-"$CDOP" --register "$REG_B" --user ada --passphrase-file "$T/ada.pass" backup \
-  --out "$T/other.bak" >/dev/null 2>&1 </dev/null
+raw --register "$REG_B" --user ada --passphrase-file "$T/ada.pass" backup \
+  --out "$T/other.bak"
 restore_as ada "$T/other.bak" "$T/o.cdop"; expect_rc 0 "the other register's backup is sound"
 cp "$T/b2.bak" "$T/f.bak"; bk splice "$T/f.bak" "$T/other.bak"
 refused "$T/f.bak" "our header, another register's stream"

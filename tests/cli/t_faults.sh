@@ -83,7 +83,7 @@ with open(sys.argv[1], 'w') as f:
           "notified": {"date": "2025-06-04", "by_agency": "gp"}}}) + "\n")
 PY
 as ada backup --out "$T/base.bak"; expect_rc 0 "base: backup"
-cp "$REG" "$T/base.cdop"; cp "$REG.keys" "$T/base.keys"
+mkdir "$T/base"; cp -p "$REG" "$REG.keys" "$T/base/"
 rm -f "$T/out" "$T/err"
 [ -z "$(ls "$W" | grep -v '^reg.cdop$\|^reg.cdop.keys$')" ] && pass || fail "base: stray files $(ls "$W")"
 
@@ -118,7 +118,8 @@ if [ "$USERS" = 1 ]; then
   )
 fi
 
-reset_base() { rm -rf "$W"; mkdir -p "$W"; cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"; }
+# (two processes: a point's reset runs once per point)
+reset_base() { rm -rf "$W"; cp -rp "$T/base" "$W"; }
 # run NAME USER ARGS [env...]: the command on $W (init and restore on their own targets)
 run_cmd() {
   local name=$1 user=$2 args=$3; shift 3
@@ -129,24 +130,28 @@ run_cmd() {
     $args >"$T/cout" 2>"$T/cerr" </dev/null; exit $? ) 2>/dev/null
   CRC=$?
 }
-# state: "FINGERPRINT AUDIT-ENTRIES" of the register at $REG, read on a copy
+# state: STATE="FINGERPRINT AUDIT-ENTRIES" of the register at $REG, read on a
+# copy (export writes an audit entry). Through the fork server (raw), not a
+# process each: three commands per point.
 state() {
-  cp "$REG" "$S/reg.cdop"; cp "$REG.keys" "$S/reg.cdop.keys"
+  cp "$REG" "$REG.keys" "$S/"
   # a keyring change interrupted after its commit: its .new is the keyring
-  rm -f "$S/reg.cdop.keys.new"; [ ! -e "$REG.keys.new" ] || cp "$REG.keys.new" "$S/reg.cdop.keys.new"
-  local a d u
-  "$CDOP" --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json \
-    </dev/null >"$S/audit.json" 2>/dev/null
-  a=$(json_count "$S/audit.json")
-  u=$("$CDOP" --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" user list --json </dev/null 2>/dev/null | sha1sum | cut -c1-12)
-  d=$("$CDOP" --register "$S/reg.cdop" --user mo --passphrase-file "$T/mo.pass" export --out - </dev/null 2>/dev/null | sha1sum | cut -c1-12)
-  echo "$d$u $a"
+  if [ -e "$REG.keys.new" ]; then cp "$REG.keys.new" "$S/"
+  elif [ -e "$S/reg.cdop.keys.new" ]; then rm -f "$S/reg.cdop.keys.new"; fi
+  local a
+  raw --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json
+  a=$(json_count "$T/out")
+  raw --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" user list --json
+  mv "$T/out" "$S/users.json"
+  raw --register "$S/reg.cdop" --user mo --passphrase-file "$T/mo.pass" export --out -
+  local -a h=($(sha1sum "$T/out" "$S/users.json"))
+  STATE="${h[0]:0:12}${h[2]:0:12} $a"
 }
 strays() { ls -A "$W" | grep -v -x -e reg.cdop -e reg.cdop.keys $(for f in $1; do printf -- '-e %s ' "$f"; done) | tr '\n' ' '; }
 
 ROTATE=(kill eio kill enospc)
 : > "$T/covered"; : > "$T/logged"
-base_state=$(reset_base; state)
+reset_base; state; base_state=$STATE
 total_points=0; run_points=0; summary=""; ci=0
 for spec in "${COMMANDS[@]}"; do
   IFS='|' read -r name user args outs <<<"$spec"
@@ -184,7 +189,7 @@ for spec in "${COMMANDS[@]}"; do
   # the clean run's state, which the points' outcomes are compared with:
   # only when this run takes one of the command's points (CDOP_SAMPLE_PART)
   new= pa=($points)
-  for ((j = 0; j < ${#pa[@]}; j++)); do sample_mine $((total_points + j)) && { new=$(state); break; }; done
+  for ((j = 0; j < ${#pa[@]}; j++)); do sample_mine $((total_points + j)) && { state; new=$STATE; break; }; done
   outcomes=""
   for p in $points; do
     kind=$(awk -v p="$p" '$1 == p { print $4 "@" substr($3, 6) }' "$T/feat")
@@ -202,8 +207,8 @@ for spec in "${COMMANDS[@]}"; do
         # all or nothing at the target, and a retry succeeds
         t="$W/new.cdop"
         if [ -e "$t" ]; then
-          "$CDOP" --register "$t" --user ada --passphrase-file "$T/ada.pass" check >/dev/null 2>"$T/err" </dev/null
-          [ $? -eq 0 ] && pass || fail "$where: target left but check fails: $(head -c 300 "$T/err")"
+          raw --register "$t" --user ada --passphrase-file "$T/ada.pass" check
+          [ "$RC" -eq 0 ] && pass || fail "$where: target left but check fails: $(head -c 300 "$T/err")"
           [ "$name" != init ] || [ -s "$W/rec.txt" ] && pass || fail "$where: register without its recovery code"
           res=complete
         else
@@ -226,7 +231,7 @@ for spec in "${COMMANDS[@]}"; do
       fi
       as ada check
       expect_rc 0 "$where: check afterwards"
-      st=$(state)
+      state; st=$STATE
       if [ "$st" = "$base_state" ]; then res=old; elif [ "$st" = "$new" ]; then res=new; else
         res=mixed; fail "$where: neither old nor new state ($st; old $base_state, new $new)"; fi
       for u in pat ann; do # ada and mo unlocked for check and state

@@ -7,11 +7,12 @@ export CDOP_TODAY=2025-06-01
 GEN="$SRC/bench/gen_cases.py"
 from_template  # new_register; add_user mo manager, pat panel, ann analyst
 
-# count: the number of cases the manager sees
-count() { as mo case list --json; json_count "$T/out"; }
-# imports: the number of import entries in the audit trail
+# count: N, the number of cases the manager sees
+# (N, not printed: a call in $(...) would start cdop, not ask the fork server)
+count() { as mo case list --json; N=$(json_count "$T/out"); }
+# imports: N, the number of import entries in the audit trail
 # (the audit list is printed one member a line: one "action" line each)
-imports() { as ada audit list --json; grep -c '^    "action": "import",$' "$T/out"; }
+imports() { as ada audit list --json; N=$(grep -c '^    "action": "import",$' "$T/out"); }
 
 # -- a synthetic data set with every part of the format
 python3 "$GEN" 200 42 > "$T/gen.jsonl"
@@ -32,8 +33,8 @@ PY
 as mo import "$T/gen.jsonl"
 expect_rc 0 "import 200 cases"
 expect_out "imported 200 cases" "import: count on stdout"
-[ "$(count)" = 200 ] && pass || fail "200 cases after import"
-[ "$(imports)" = 1 ] && pass || fail "one import entry in the audit trail"
+count; [ "$N" = 200 ] && pass || fail "200 cases after import"
+imports; [ "$N" = 1 ] && pass || fail "one import entry in the audit trail"
 python3 - "$T/out" <<'PY' && pass || fail "import audit entry: count and references, no names"
 import json, sys
 e = [x for x in json.load(open(sys.argv[1])) if x['action'] == 'import'][-1]
@@ -180,9 +181,9 @@ bad_case() {
   expect_err "$2" "bad line ($1): names the field"
   [ -n "${SHOW_ERR:-}" ] && cat "$T/err"
   [ -z "${3:-}" ] || expect_err "$3" "bad line ($1): says '$3'"
-  [ "$(count)" = 200 ] && pass || fail "bad line ($1): case count changed"
+  count; [ "$N" = 200 ] && pass || fail "bad line ($1): case count changed"
 }
-before=$(imports)
+imports; before=$N
 mk_bad nhs nhs_short date dob_after death_after future age18 required \
   unknown_member sex ethnicity place expected looked_after cpp by_agency \
   rr_action rr_before agency status status_review category domain modifiable \
@@ -235,8 +236,8 @@ python3 -c 'print("{\"x\": \"" + "a" * (32 * 1024 * 1024 + 100) + "\"}")' >> "$T
 as mo import "$T/bad.jsonl"
 expect_rc 1 "an over-long line"
 expect_err "line 6: longer than" "over-long line: message"
-[ "$(count)" = 200 ] && pass || fail "case count changed by bad files"
-[ "$(imports)" = "$before" ] && pass || fail "a refused import was audited"
+count; [ "$N" = 200 ] && pass || fail "case count changed by bad files"
+imports; [ "$N" = "$before" ] && pass || fail "a refused import was audited"
 as ada check
 expect_rc 0 "check after refused imports"
 
@@ -252,8 +253,8 @@ as mo import "$T/good10.jsonl" --dry-run
 expect_rc 0 "dry run"
 expect_out "would import 10 cases" "dry run: report"
 expect_out "nothing was written" "dry run: says so"
-[ "$(count)" = 200 ] && pass || fail "dry run wrote cases"
-[ "$(imports)" = "$before" ] && pass || fail "dry run was audited as an import"
+count; [ "$N" = 200 ] && pass || fail "dry run wrote cases"
+imports; [ "$N" = "$before" ] && pass || fail "dry run was audited as an import"
 cp "$T/bad-nhs.jsonl" "$T/bad.jsonl"
 as mo import --dry-run "$T/bad.jsonl"
 expect_rc 1 "dry run of a bad file"
@@ -262,7 +263,7 @@ expect_err "line 6: notification.child.nhs_number" "dry run of a bad file: messa
 as mo import "$T/blank.jsonl"
 expect_rc 0 "import with a blank line"
 expect_out "imported 10 cases" "blank lines are not cases"
-[ "$(count)" = 210 ] && pass || fail "210 cases after the second import"
+count; [ "$N" = 210 ] && pass || fail "210 cases after the second import"
 
 # -- standard input (a pipe: no rereading), a byte order mark
 python3 "$GEN" 5 45 --surname-prefix Yy > "$T/five.jsonl"
@@ -280,7 +281,7 @@ python3 "$GEN" 5 46 --surname-prefix Xx > "$T/bom.jsonl"
 { printf '\xef\xbb\xbf'; cat "$T/bom.jsonl"; } > "$T/bom2.jsonl"
 as mo import "$T/bom2.jsonl"
 expect_rc 0 "import of a file with a byte order mark"
-[ "$(count)" = 220 ] && pass || fail "220 cases after stdin and BOM imports"
+count; [ "$N" = 220 ] && pass || fail "220 cases after stdin and BOM imports"
 
 # -- roles, usage, files
 as pat import "$T/good10.jsonl"

@@ -33,7 +33,7 @@ from_template
 as mo case list; expect_rc 0 "the manager's first unlock (its keys made)"
 mkpass zed; printf 'pat-new-passphrase\n' > "$T/pat.new"; printf 'ann-new-passphrase\n' > "$T/ann.new"
 chmod 600 "$T/pat.new" "$T/ann.new"
-cp "$REG" "$T/base.cdop"; cp "$REG.keys" "$T/base.keys"
+mkdir "$T/base"; cp -p "$REG" "$REG.keys" "$T/base/"
 cp "$T/pat.pass" "$T/pat.old"; cp "$T/ann.pass" "$T/ann.old"
 
 run_op() { # OP: the command, with the shim's environment from the caller
@@ -55,8 +55,9 @@ entry() {
   awk -v a="$1" -v o="$2" '$0 == "    \"action\": \"" a "\"," {
       getline; if ($0 == "    \"object\": \"" o "\",") n++ } END { print n + 0 }' "$T/out"
 }
-unlocks() { # USER PASSFILE: 0 if USER unlocks with PASSFILE (key show: any role)
-  "$CDOP" --register "$REG" --user "$1" --passphrase-file "$2" key show >/dev/null 2>&1 </dev/null
+unlocks() { # USER PASSFILE: 0 if USER unlocks with PASSFILE (key show: any role;
+  # through the fork server: five per point)
+  raw --register "$REG" --user "$1" --passphrase-file "$2" key show; [ "$RC" -eq 0 ]
 }
 # points LOG: the kill points of one operation's shim log, every one
 # ($ALL) or the sample (see the top of the file)
@@ -78,14 +79,14 @@ points() {
 
 total=0 index=0
 for op in add disable passwd recover; do
-  cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"
+  cp -p "$T/base/reg.cdop" "$T/base/reg.cdop.keys" "$T/"
   rm -f "$T/log"
   CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" run_op $op
   n=$(wc -l < "$T/log"); landed=0 kept=0 at=""
   for k in $(points "$T/log"); do
     index=$((index + 1)); sample_mine $((index - 1)) || continue
     at="$at $k($(fault_features "$T/log" | awk -v k="$k" '$1 == k { print $4 "@" substr($3, 6) }'))"
-    cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"; rm -f "$REG-journal" "$REG.keys.new"
+    cp -p "$T/base/reg.cdop" "$T/base/reg.cdop.keys" "$T/"; rm -f "$REG-journal" "$REG.keys.new"
     CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op $op
     # the next open (the audit list read for the entry below)
     as ada audit list --json; expect_rc 0 "$op, kill $k/$n: the next open"

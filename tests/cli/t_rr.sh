@@ -22,9 +22,10 @@ notify() { # FILE -> $CASE
   CASE=$(cat "$T/out")
 }
 # py EXPR WHAT: lib.sh
+# (it sets N: a call in $(...) would start cdop, not ask the fork server)
 audit_count() {
   as ada audit list --json
-  json_count "$T/out"
+  N=$(json_count "$T/out")
 }
 # before REF / after WHAT [AUDIT_GROWTH]: the command run between them left
 # REF's actions and the audit trail as they were (a refusal by role adds
@@ -32,10 +33,10 @@ audit_count() {
 before() {
   SNAP_REF=$1
   as mo rr list "$SNAP_REF" --json; cp "$T/out" "$T/snap.json"
-  N_BEFORE=$(audit_count)
+  audit_count; N_BEFORE=$N
 }
 after() {
-  local n; n=$(audit_count)
+  local n; audit_count; n=$N
   [ "$n" -eq $((N_BEFORE + ${2:-0})) ] && pass ||
     fail "$1: audit trail went from $N_BEFORE to $n entries"
   as mo rr list "$SNAP_REF" --json

@@ -4,7 +4,9 @@ must-show 2), written apart from cdop's suppression code: it reads only the
 published JSON files and SPEC §5, and uses scipy's MILP solver (HiGHS), not
 GLPK.
 
-    attacker.py DIR          DIR/manifest.json lists the scenarios
+    attacker.py DIR [K/N]    DIR/manifest.json lists the scenarios; with
+                             K/N only those of the registers whose number
+                             modulo N is K (a part of them: property.sh)
 
 For each scenario (one or more editions; "same": made from the same data,
 "grew": the later one after cases were added) it builds the integer
@@ -230,6 +232,9 @@ def attack(dirname, sc):
 def main():
     dirname = sys.argv[1]
     manifest = json.load(open(os.path.join(dirname, "manifest.json")))
+    if len(sys.argv) > 2:
+        k, n = (int(x) for x in sys.argv[2].split("/"))
+        manifest = [sc for sc in manifest if sc["register"] % n == k]
     bad = 0
     solves = 0
     kinds = {}

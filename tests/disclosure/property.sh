@@ -5,7 +5,8 @@
 # not GLPK) that must pin no hidden cell in any scenario: dfe alone, nhs
 # alone, both editions of one year, a re-issue after one more case. First
 # the attacker is shown to have teeth: on the rules alone (no audit) it
-# must pin something.
+# must pin something (10 registers; with CDOP_SAMPLE_PART each run attacks
+# its part of them, K/N by register number, and must pin something there).
 #   CDOP_DC_REGISTERS  how many registers (default 20: CI, both the normal
 #                      and the sanitizer run; CDOP_FULL=1, the full run of
 #                      docs/operations.md "Test suite time": 200)
@@ -23,7 +24,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/cdop-dc-XXXXXX")
 trap 'rm -rf "$out"' EXIT
 mkdir "$out/rules" "$out/audited"
 "$driver" 7 10 "$out/rules" rules-only >/dev/null
-if /usr/bin/python3 "$here/attacker.py" "$out/rules" >"$out/rules.log"; then
+if /usr/bin/python3 "$here/attacker.py" "$out/rules" "$SAMPLE_K/$SAMPLE_N" >"$out/rules.log"; then
   echo "FAIL: the attacker pinned nothing on the rules alone: it is not testing anything"
   exit 1
 fi
