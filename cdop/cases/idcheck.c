@@ -526,18 +526,85 @@ void idset_fields_release(const char *text, char *buf)
 	free(buf);
 }
 
-/* Adds the identifiers of a text made by idset_fields_text: 0, -1 on
- * ENOMEM, -2 (nothing added) when it is not one. */
-static int add_fields_text(struct idset *s, const char *text)
+/* Sets the string at a dotted path of at most two names, made as needed:
+ * 0, or -1 (out of memory, or not UTF-8). */
+static int json_path_set(json_t *obj, const char *path, const char *v)
 {
-	const char *f[IDSET_FIELDS];
-	char *buf = NULL;
-	int ret = idset_fields_parse(text, &buf, f);
+	const char *dot = strchr(path, '.');
+	char head[32];
+	json_t *sub;
 
-	if (!ret)
-		ret = add_fields(s, f);
-	idset_fields_release(text, buf);
+	if (!dot || (size_t)(dot - path) >= sizeof head)
+		return -1;
+	memcpy(head, path, (size_t)(dot - path));
+	head[dot - path] = 0;
+	sub = json_object_get(obj, head);
+	if (!sub && json_object_set_new(obj, head, sub = json_object()))
+		return -1;
+	return json_object_set_new(sub, dot + 1, json_string(v));
+}
+
+int ids_open(struct reg *r, int64_t id, const void *blob, size_t len, struct opened_ids *o)
+{
+	o->text = o->buf = NULL;
+	if (!blob || store_id_open(r, "notification.ids", id, blob, len, &o->text))
+		return -2;
+	return idset_fields_parse(o->text, &o->buf, o->f);
+}
+
+void ids_release(struct opened_ids *o)
+{
+	if (!o->text)
+		return;
+	idset_fields_release(o->text, o->buf);
+	secure_wipe(o->text, strlen(o->text));
+	free(o->text);
+	o->text = o->buf = NULL;
+}
+
+/* The object of one case's sealed ids (case_id, ids): 0, -1 on ENOMEM, -2
+ * when they cannot decide. */
+static int fields_object(struct reg *r, struct db_stmt *q, json_t **out)
+{
+	struct opened_ids o;
+	size_t len = 0;
+	const void *blob = db_column_is_null(q, 1) ? NULL : db_column_blob(q, 1, &len);
+	json_t *n = NULL;
+	int ret = ids_open(r, db_column_int(q, 0), blob, len, &o);
+
+	*out = NULL;
+	if (!ret && !(n = json_object()))
+		ret = -1;
+	for (size_t i = 0; !ret && i < IDSET_FIELDS; i++)
+		if (o.f[i] && json_path_set(n, id_paths[i], o.f[i]))
+			ret = -1;
+	ids_release(&o);
+	if (ret)
+		json_decref(n);
+	else
+		*out = n;
 	return ret;
+}
+
+int cases_id_fields(struct reg *r, int64_t id, json_t **out)
+{
+	static const char sql[] = "SELECT case_id, ids FROM case_ids WHERE case_id = :id";
+	struct db_stmt q = DB_STMT_INIT;
+	int rc = -2, fin;
+
+	*out = NULL;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW)
+		rc = fields_object(r, &q, out);
+	fin = db_finalize(&q);
+	if (fin || rc == -1) {
+		json_decref(*out);
+		*out = NULL;
+		return fin ? fin : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	/* Not sealed apart, or not usable: the notification decides. */
+	return rc ? cases_notification(r, id, out) : CDOP_OK;
 }
 
 static void sort_all(struct idset *s)
@@ -585,17 +652,14 @@ void idset_free(struct idset *s)
  * they cannot be opened or are not well made (the notification decides). */
 static int add_ids(struct reg *r, struct idset *s, struct db_stmt *q)
 {
-	int64_t id = db_column_int(q, 0);
+	struct opened_ids o;
 	size_t len = 0;
-	const void *blob = db_column_blob(q, 1, &len);
-	char *text = NULL;
-	int ret = -2;
+	const void *blob = db_column_is_null(q, 1) ? NULL : db_column_blob(q, 1, &len);
+	int ret = ids_open(r, db_column_int(q, 0), blob, len, &o);
 
-	if (!store_id_open(r, "notification.ids", id, blob, len, &text)) {
-		ret = add_fields_text(s, text);
-		secure_wipe(text, strlen(text));
-		free(text);
-	}
+	if (!ret)
+		ret = add_fields(s, o.f);
+	ids_release(&o);
 	return ret;
 }
 
@@ -617,53 +681,71 @@ static int add_notification(struct reg *r, struct idset *s, struct db_stmt *q)
 	return ret;
 }
 
+/* A document to read whole: its ids could not be used. */
+static int bad_add(int64_t **bad, size_t *n, size_t *alloc, int64_t id)
+{
+	if (*n == *alloc) {
+		size_t k = *alloc ? 2 * *alloc : 16;
+		int64_t *p = realloc(*bad, k * sizeof *p);
+
+		if (!p)
+			return -1;
+		*bad = p;
+		*alloc = k;
+	}
+	(*bad)[(*n)++] = id;
+	return 0;
+}
+
 /*
  * Every stored document's identifiers into s (kept as s's lists say): from
  * its sealed ids when it has them, read from case_ids (017) so the
  * notifications' pages are not read; else, and when they cannot be
- * used, from the notification.
+ * used, from the notification, read by its case id.
  */
 static int load_documents(struct reg *r, struct idset *s)
 {
-	static const char with_ids[] =
-		"SELECT case_id, ids FROM case_ids WHERE ids IS NOT NULL";
+	static const char ids_sql[] = "SELECT case_id, ids FROM case_ids";
 	/* Every case_documents row has its case_ids row (migration 017 and
-	 * the writers); ids is NULL only when not known. */
-	static const char without[] =
-		"SELECT d.case_id, d.json, d.sealed FROM case_documents d "
-		"LEFT JOIN case_ids i ON i.case_id = d.case_id WHERE i.ids IS NULL";
+	 * the writers), and every case_ids row a case (a foreign key): as
+	 * many rows as cases proves it without reading the documents. */
+	static const char cases_sql[] = "SELECT count(*) FROM cases";
+	static const char missing[] =
+		"SELECT d.case_id FROM case_documents d "
+		"WHERE NOT EXISTS (SELECT 1 FROM case_ids i WHERE i.case_id = d.case_id)";
 	static const char one[] =
 		"SELECT case_id, json, sealed FROM case_documents WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	int64_t *bad = NULL;
+	int64_t *bad = NULL, rows = 0;
 	size_t nbad = 0, alloc = 0;
-	int ret = CDOP_OK, rc, fin;
+	int ret = CDOP_OK, rc = 0, fin;
 
 	/* Keys by role: the identifiers are sealed under the manager's K_id.
 	 * Without it (panel, analyst) the set stays empty and text is stored
 	 * or published as written (docs/security.md, residual risks). */
 	if (!store_has_id(r))
 		return CDOP_OK;
-	db_prepare(r, &q, with_ids);
+	db_prepare(r, &q, ids_sql);
 	while (!ret && db_step(&q) == DB_ROW) {
+		rows++;
 		rc = add_ids(r, s, &q);
-		if (rc == -2 && nbad == alloc) {
-			int64_t *p = realloc(bad, (alloc = alloc ? 2 * alloc : 16) * sizeof *p);
-
-			rc = p ? -2 : -1;
-			bad = p ? p : bad;
-		}
-		if (rc == -2)
-			bad[nbad++] = db_column_int(&q, 0);
-		else if (rc)
+		if (rc == -2 && bad_add(&bad, &nbad, &alloc, db_column_int(&q, 0)))
+			rc = -1;
+		if (rc == -1)
 			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	}
 	fin = db_finalize(&q);
 	ret = ret ? ret : fin;
 	if (!ret) {
-		db_prepare(r, &q, without);
+		db_prepare(r, &q, cases_sql);
+		rc = db_step(&q) == DB_ROW && db_column_int(&q, 0) == rows;
+		fin = db_finalize(&q);
+		ret = fin;
+	}
+	if (!ret && !rc) {
+		db_prepare(r, &q, missing);
 		while (!ret && db_step(&q) == DB_ROW)
-			if (add_notification(r, s, &q))
+			if (bad_add(&bad, &nbad, &alloc, db_column_int(&q, 0)))
 				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		fin = db_finalize(&q);
 		ret = ret ? ret : fin;

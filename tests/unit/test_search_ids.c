@@ -21,6 +21,7 @@
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
 #include "crypto/error.h"
+#include "forms/form.h"
 #include "support.h"
 
 #define NCASES 300
@@ -176,6 +177,64 @@ static void test_child_name(void **state)
 			 CDOP_ERR_NOTFOUND);
 }
 
+/* The identifier fields from the ids (cases_id_fields, what the annual
+ * report's learning is anonymised with) are those of the notification,
+ * and so is what anonymise_text makes of a text with them; with the ids
+ * gone, or another case's, the notification is read instead. */
+static void same_id_fields(struct reg *r, int64_t id, const char *text)
+{
+	static const char *const paths[] = {
+		"child.forename", "child.surname", "notified.by_name", "child.nhs_number",
+		"child.date_of_birth", "death.date", "child.postcode", "child.address",
+	};
+	json_t *full = NULL, *f = NULL;
+	char *a, *b;
+
+	t_ok(cases_notification(r, id, &full), r);
+	t_ok(cases_id_fields(r, id, &f), r);
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		const json_t *x = form_json_get(full, paths[i]), *y = form_json_get(f, paths[i]);
+
+		if (json_is_string(x) != json_is_string(y) ||
+		    (json_is_string(x) && strcmp(json_string_value(x), json_string_value(y))))
+			fail_msg("case %lld: %s differs", (long long)id, paths[i]);
+	}
+	a = anonymise_text(text, full);
+	b = anonymise_text(text, f);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_equal(a, b);
+	assert_true(strstr(a, "[child]") != NULL);
+	free(a);
+	free(b);
+	json_decref(full);
+	json_decref(f);
+}
+
+static void test_id_fields(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	static const char text[] = "Amy was seen at 1 Any Street, Town, SN1 1AA, "
+		"born 01/03/2024 (2024-03-01), NHS 943 476 5919; Dr A called.";
+	char ref[CASE_REF_MAX];
+	json_t *n = t_notification("Quenby", "9434765919");
+
+	t_set(n, "child.postcode", NULL);
+	t_notify(r, n, ref);
+	t_notify(r, t_notification("Kelstow", NULL), ref);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids WHERE ids IS NULL"), 0);
+	same_id_fields(r, 1, text);
+	same_id_fields(r, 2, text);
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
+		     "WHERE case_id = 2) WHERE case_id = 1"), r);
+	same_id_fields(r, 1, text);
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL"), r);
+	same_id_fields(r, 2, text);
+	assert_int_equal(cases_id_fields(r, 99, &n), CDOP_ERR_NOTFOUND);
+	assert_null(n);
+}
+
 /* The value of meta's ids_version (migration 019). */
 static void version_of(struct reg *r, char v[IDS_VERSION_MAX])
 {
@@ -321,6 +380,7 @@ int main(void)
 		T_TEST(test_search_ids_same_as_notifications),
 		T_TEST(test_search_ids_unusable),
 		T_TEST(test_child_name),
+		T_TEST(test_id_fields),
 		T_TEST(test_search_index_kept),
 		T_TEST(test_ids_version_changes),
 		T_TEST(test_search_index_not_for_panel),
