@@ -20,6 +20,7 @@
 
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
+#include "cdop/cases/cases_int.h"
 #include "crypto/error.h"
 #include "forms/form.h"
 #include "support.h"
@@ -235,6 +236,61 @@ static void test_id_fields(void **state)
 	assert_null(n);
 }
 
+/* The identifier set made on two threads (a long case_ids: here the
+ * threshold lowered, so 300 rows make batches for both threads) answers
+ * as the set made on one, whole or kept for some texts; and with some
+ * ids unusable, which are read from the notifications. */
+static void same_answers(const struct idset *a, const struct idset *b,
+			 const char *const *texts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct idcheck_match x, y;
+		int fx = idset_find(a, texts[i], NULL, 0, &x, NULL);
+		int fy = idset_find(b, texts[i], NULL, 0, &y, NULL);
+
+		assert_int_equal(fx, fy);
+		if (fx == 1 && (strcmp(x.text, y.text) || strcmp(x.what, y.what)))
+			fail_msg("'%s': '%s' (%s) against '%s' (%s)", texts[i], x.text,
+				 x.what, y.text, y.what);
+	}
+}
+
+static void test_set_two_threads(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	static const char *const texts[] = {
+		"Amy met Grace", "the Tarby family", "seen at SN2 4BD by the team",
+		"born 2012-03-03", "born 03/03/2012", "Kelstow and O'Neill",
+		"Dr A said", "nothing here at all", "Finn Smith-Jones", "death on 2025-02-14",
+	};
+	int64_t keep = idset_thread_rows;
+	struct idset *one = NULL, *two = NULL;
+
+	notify_many(r);
+	for (int round = 0; round < 2; round++) {
+		idset_thread_rows = INT64_MAX;
+		t_ok(idset_load(r, &one), r);
+		idset_thread_rows = 0;
+		t_ok(idset_load(r, &two), r);
+		same_answers(one, two, texts, sizeof texts / sizeof texts[0]);
+		idset_free(one);
+		idset_free(two);
+		idset_thread_rows = INT64_MAX;
+		t_ok(idset_load_for(r, texts, sizeof texts / sizeof texts[0], &one), r);
+		idset_thread_rows = 0;
+		t_ok(idset_load_for(r, texts, sizeof texts / sizeof texts[0], &two), r);
+		same_answers(one, two, texts, sizeof texts / sizeof texts[0]);
+		idset_free(one);
+		idset_free(two);
+		/* the second round: some ids gone, some another case's */
+		t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL WHERE case_id % 7 = 0"), r);
+		t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
+			     "WHERE case_id = 2) WHERE case_id % 11 = 0"), r);
+	}
+	idset_thread_rows = keep;
+}
+
 /* The value of meta's ids_version (migration 019). */
 static void version_of(struct reg *r, char v[IDS_VERSION_MAX])
 {
@@ -381,6 +437,7 @@ int main(void)
 		T_TEST(test_search_ids_unusable),
 		T_TEST(test_child_name),
 		T_TEST(test_id_fields),
+		T_TEST(test_set_two_threads),
 		T_TEST(test_search_index_kept),
 		T_TEST(test_ids_version_changes),
 		T_TEST(test_search_index_not_for_panel),
