@@ -263,6 +263,8 @@ static void test_set_two_threads(void **state)
 		"Amy met Grace", "the Tarby family", "seen at SN2 4BD by the team",
 		"born 2012-03-03", "born 03/03/2012", "Kelstow and O'Neill",
 		"Dr A said", "nothing here at all", "Finn Smith-Jones", "death on 2025-02-14",
+		/* case 13's date of birth, and no other case's */
+		"born 2022-01-13",
 	};
 	int64_t keep = idset_thread_rows;
 	struct idset *one = NULL, *two = NULL;
@@ -288,6 +290,30 @@ static void test_set_two_threads(void **state)
 		t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
 			     "WHERE case_id = 2) WHERE case_id % 11 = 0"), r);
 	}
+	/* Some cases without a case_ids row at all: read from their
+	 * notifications, as the set made from every notification answers. */
+	t_ok(db_exec(r, "DELETE FROM case_ids WHERE case_id % 13 = 0"), r);
+	one = idset_new();
+	assert_non_null(one);
+	for (int64_t id = 1; id <= NCASES; id++) {
+		json_t *n = NULL;
+
+		t_ok(cases_notification(r, id, &n), r);
+		assert_int_equal(idset_add_notification(one, n), 0);
+		json_decref(n);
+	}
+	{
+		struct idcheck_match m;
+
+		assert_int_equal(idset_find(one, "born 2022-01-13", NULL, 0, &m, NULL), 1);
+	}
+	for (int k = 0; k < 2; k++) {
+		idset_thread_rows = k ? 0 : INT64_MAX;
+		t_ok(idset_load(r, &two), r);
+		same_answers(one, two, texts, sizeof texts / sizeof texts[0]);
+		idset_free(two);
+	}
+	idset_free(one);
 	idset_thread_rows = keep;
 }
 
