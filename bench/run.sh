@@ -15,6 +15,8 @@
 #   report: `cdop report annual --year Y --edition board --format json`
 #           on that register vs `baseline.py report DB Y OUT`, Y the
 #           reporting year with the most reviews.
+#   open:   `cdop key show` on that register (unlock and the whole-file
+#           MAC pass), so the report's CPU splits into the open and the rest.
 # Sizes up to 30k are the best of 3 runs (wall), larger ones one run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,6 +64,7 @@ for _ in 1 2 3; do fresh; timed "$work/t.fixed" "${cdop_as[@]}" key show; done
 fixed=$(best "$work/t.fixed")
 
 results=()
+opens=()
 for n in "${sizes[@]}"; do
   echo "bench: $n cases: generating" >&2
   python3 bench/gen_cases.py "$n" 2025 > "$work/cases.jsonl"
@@ -77,7 +80,7 @@ print(years.most_common(1)[0][0])
 EOF
 )
   reps=1; [ "$n" -le 30000 ] && reps=3
-  for f in ci bi cr br; do : > "$work/t.$f"; done
+  for f in ci bi cr br ko; do : > "$work/t.$f"; done
   for _ in $(seq "$reps"); do
     echo "bench: $n cases: import" >&2
     fresh
@@ -91,7 +94,10 @@ EOF
     timed "$work/t.cr" "${cdop_as[@]}" report annual --year "$year" --edition board \
       --format json --out "$work/report.json"
     timed "$work/t.br" python3 bench/baseline.py report "$work/base.db" "$year" "$work/base.json"
+    # The report's open alone on this register: unlock and the full MAC pass.
+    timed "$work/t.ko" "${cdop_as[@]}" key show
   done
+  opens+=("$n $(best "$work/t.ko") $(best "$work/t.cr")")
   results+=("$n $year $(best "$work/t.ci") $(best "$work/t.bi") $(best "$work/t.cr")"`
     `" $(best "$work/t.br") $(stat -c %s "$work/r.cdop") $(stat -c %s "$work/base.db")")
 done
@@ -111,6 +117,14 @@ for r in "${results[@]}"; do
     printf "%7d %7s | %6.2f %6.2f %5.2f %6.2f %6.2f %5.2f %6.0f %6.0f | %6.2f %6.2f %5.2f %6.2f %6.2f %5.2f %6.0f %6.0f | %5.0f %5.0f\n",
       n, y, cw, bw, q(cw, bw), cc, bc, q(cc, bc), ck / 1024, bk / 1024,
       rw, pw, q(rw, pw), rc, pc, q(rc, pc), rk / 1024, pk / 1024, cf / 1048576, bf / 1048576 }'
+done
+echo "the report's CPU split (cdop, best runs): the open (key show on the same register:"
+echo "Argon2id unlock and the whole-file MAC pass, on two threads) and the rest"
+for o in "${opens[@]}"; do
+  set -- $o
+  awk -v n="$1" -v ow="$2" -v oc="$3" -v rw="$5" -v rc="$6" 'BEGIN {
+    printf "%7d cases: open %.2f s wall, %.2f s cpu; rest of the report %.2f s wall, %.2f s cpu\n",
+      n, ow, oc, rw - ow, rc - oc }'
 done
 set -- $fixed
 echo "ratio: cdop / py (wall, then cpu). Targets: import <= 1.0, report <= 0.5."

@@ -3,10 +3,12 @@
 #include "crypto/error.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const unsigned char chunk_personal[16] = "cdop-fmac-chunk1";
@@ -107,18 +109,139 @@ static ssize_t chunk_read(int fd, uint64_t i, uint64_t limit, uint8_t *buf)
 	return (ssize_t)got;
 }
 
+/*
+ * Chunks [lo, hi) of the file hashed into t->h (entries allocated): a
+ * part of a scan, run on a thread of its own or on the caller's. It stops
+ * at the first chunk shorter than FILEMAC_CHUNK (the file ends there, or
+ * was cut meanwhile): short is its index (hi if none) and short_len its
+ * length (0 at the end of the file).
+ */
+struct scan_part {
+	int fd;
+	const uint8_t *key;
+	struct filemac *t;
+	uint64_t lo, hi, short_at;
+	size_t short_len;
+	int err;            /* errno of a failed read, else 0 */
+	int nomem;
+};
+
+static void *scan_part_run(void *arg)
+{
+	struct scan_part *p = arg;
+	uint8_t *buf = malloc(FILEMAC_CHUNK);
+	ssize_t got;
+
+	p->short_at = p->hi;
+	p->short_len = 0;
+	if (!buf) {
+		p->nomem = 1;
+		return NULL;
+	}
+	for (uint64_t i = p->lo; i < p->hi; i++) {
+		got = chunk_read(p->fd, i, UINT64_MAX, buf);
+		if (got < 0) {
+			p->err = errno ? errno : EIO;
+			break;
+		}
+		if (got)
+			chunk_hash(p->key, i, buf, (size_t)got, p->t->h[i]);
+		if ((size_t)got < FILEMAC_CHUNK) {
+			p->short_at = i;
+			p->short_len = (size_t)got;
+			break;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Below this many chunks a second thread costs more than it saves. */
+#define SCAN_THREAD_MIN 32
+#define SCAN_ALONE 1
+
+/*
+ * The chunks the file had when the scan began, hashed on two threads (the
+ * chunk hashes are independent; the tree is the same): the first half on
+ * the caller's, the second on another. The bytes read are those of one
+ * sequential pass; a chunk short of FILEMAC_CHUNK ends the file there, as
+ * in that pass. *total: the bytes covered; *more: the file may go on past
+ * them (every chunk was whole). CRYPTO_OK, CRYPTO_ERR_IO (errno) or
+ * CRYPTO_ERR_NOMEM; SCAN_ALONE when the file is small or no thread could
+ * be made (the caller reads it alone).
+ */
+static int scan_parallel(int fd, const uint8_t key[SUBKEY_BYTES], struct filemac *t,
+			 uint64_t *total, int *more)
+{
+	struct scan_part part[2];
+	struct stat st;
+	pthread_t th;
+	uint64_t n;
+	int ret = CRYPTO_OK;
+
+	if (fstat(fd, &st) || st.st_size <= 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return SCAN_ALONE;
+	n = (uint64_t)st.st_size / FILEMAC_CHUNK;
+	if (n < SCAN_THREAD_MIN || n >= SIZE_MAX / FILEMAC_BYTES)
+		return SCAN_ALONE;
+	if (grow(t, (size_t)n))
+		return CRYPTO_ERR_NOMEM;
+	memset(part, 0, sizeof part);
+	for (int k = 0; k < 2; k++) {
+		part[k].fd = fd;
+		part[k].key = key;
+		part[k].t = t;
+	}
+	part[0].hi = part[1].lo = n / 2;
+	part[1].hi = n;
+	if (pthread_create(&th, NULL, scan_part_run, &part[1]))
+		return SCAN_ALONE;
+	scan_part_run(&part[0]);
+	pthread_join(th, NULL);
+	for (int k = 0; k < 2 && !ret; k++) {
+		if (part[k].nomem)
+			ret = CRYPTO_ERR_NOMEM;
+		else if (part[k].err) {
+			errno = part[k].err;
+			ret = CRYPTO_ERR_IO;
+		}
+	}
+	if (ret)
+		return ret;
+	/* The first short chunk ends the file, whichever part met it. */
+	for (int k = 0; k < 2; k++) {
+		if (part[k].short_at < part[k].hi) {
+			*total = part[k].short_at * FILEMAC_CHUNK + part[k].short_len;
+			*more = 0;
+			return CRYPTO_OK;
+		}
+	}
+	*total = n * FILEMAC_CHUNK;
+	*more = 1;
+	return CRYPTO_OK;
+}
+
 int filemac_scan(int fd, const uint8_t master[MASTER_KEY_BYTES], struct filemac *t,
 		 uint8_t top[FILEMAC_BYTES], uint8_t flat[FILEMAC_BYTES])
 {
 	crypto_generichash_state fst;
 	uint8_t key[SUBKEY_BYTES], *buf = NULL;
-	uint64_t i, total = 0;
+	uint64_t i = 0, total = 0;
 	ssize_t got;
-	int ret = subkey_derive(key, SUBKEY_FILE_MAC, master);
+	int ret = subkey_derive(key, SUBKEY_FILE_MAC, master), more = 1;
 
 	t->valid = 0;
 	if (ret)
 		return ret;
+	/* The flat MAC of an older register is one sequential pass. */
+	if (!flat) {
+		ret = scan_parallel(fd, key, t, &total, &more);
+		if (ret == SCAN_ALONE)
+			ret = CRYPTO_OK;
+		else if (ret)
+			goto out;
+		i = total / FILEMAC_CHUNK;
+	}
 	buf = malloc(FILEMAC_CHUNK);
 	if (!buf) {
 		ret = CRYPTO_ERR_NOMEM;
@@ -126,7 +249,7 @@ int filemac_scan(int fd, const uint8_t master[MASTER_KEY_BYTES], struct filemac 
 	}
 	if (flat)
 		crypto_generichash_init(&fst, key, SUBKEY_BYTES, FILEMAC_BYTES);
-	for (i = 0;; i++) {
+	for (; more; i++) {
 		got = chunk_read(fd, i, UINT64_MAX, buf);
 		if (got < 0) {
 			ret = CRYPTO_ERR_IO;

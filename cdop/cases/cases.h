@@ -81,6 +81,12 @@ extern const struct case_column case_columns[CASE_NCOLUMNS];
  * CDOP_ERR_NOTFOUND without such a case; CDOP_ERR_ACCESS for a role
  * without the identifiable-data key (the notification is sealed). */
 int cases_notification(struct reg *r, int64_t id, json_t **out);
+/* Case ID's identifier fields (child.forename, child.surname,
+ * notified.by_name, child.nhs_number, child.date_of_birth, death.date,
+ * child.postcode, child.address) as an object shaped like its
+ * notification, enough for anonymise_text: from its sealed ids (case_ids)
+ * when usable, else from the notification itself. As cases_notification. */
+int cases_id_fields(struct reg *r, int64_t id, json_t **out);
 /* The notification as the panel sees it (anonymise_notification, stored
  * at write time): any role. */
 int cases_notification_anon(struct reg *r, int64_t id, json_t **out);

@@ -48,5 +48,18 @@ enum { IDF_FORENAME, IDF_SURNAME, IDF_BY_NAME, IDF_NHS, IDF_DOB, IDF_DEATH,
 int idset_fields_parse(const char *text, char **buf, const char *f[IDSET_FIELDS]);
 /* Wipes and frees the *buf idset_fields_parse made of text (NULL: none). */
 void idset_fields_release(const char *text, char *buf);
+/* A case's sealed identifier fields (case_ids.ids), opened and split. */
+struct opened_ids {
+	char *text, *buf;
+	const char *f[IDSET_FIELDS];
+};
+/* Opens case id's sealed ids (blob, len; NULL: none) into o: 0, -1 on
+ * ENOMEM, -2 when they cannot decide (none, not opened or not well made:
+ * the notification decides, and reports). ids_release after, always. */
+int ids_open(struct reg *r, int64_t id, const void *blob, size_t len, struct opened_ids *o);
+void ids_release(struct opened_ids *o);
+/* Rows of case_ids read before the identifier set is made on two threads
+ * (idcheck.c, ids_pass); tests lower it. */
+extern int64_t idset_thread_rows;
 
 #endif

@@ -17,11 +17,13 @@
 #include "crypto/secure.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 enum id_kind { ID_NAME, ID_PLACE, ID_POSTCODE, ID_NHS, ID_DATE, ID_NKINDS };
 
@@ -526,18 +528,85 @@ void idset_fields_release(const char *text, char *buf)
 	free(buf);
 }
 
-/* Adds the identifiers of a text made by idset_fields_text: 0, -1 on
- * ENOMEM, -2 (nothing added) when it is not one. */
-static int add_fields_text(struct idset *s, const char *text)
+/* Sets the string at a dotted path of at most two names, made as needed:
+ * 0, or -1 (out of memory, or not UTF-8). */
+static int json_path_set(json_t *obj, const char *path, const char *v)
 {
-	const char *f[IDSET_FIELDS];
-	char *buf = NULL;
-	int ret = idset_fields_parse(text, &buf, f);
+	const char *dot = strchr(path, '.');
+	char head[32];
+	json_t *sub;
 
-	if (!ret)
-		ret = add_fields(s, f);
-	idset_fields_release(text, buf);
+	if (!dot || (size_t)(dot - path) >= sizeof head)
+		return -1;
+	memcpy(head, path, (size_t)(dot - path));
+	head[dot - path] = 0;
+	sub = json_object_get(obj, head);
+	if (!sub && json_object_set_new(obj, head, sub = json_object()))
+		return -1;
+	return json_object_set_new(sub, dot + 1, json_string(v));
+}
+
+int ids_open(struct reg *r, int64_t id, const void *blob, size_t len, struct opened_ids *o)
+{
+	o->text = o->buf = NULL;
+	if (!blob || store_id_open(r, "notification.ids", id, blob, len, &o->text))
+		return -2;
+	return idset_fields_parse(o->text, &o->buf, o->f);
+}
+
+void ids_release(struct opened_ids *o)
+{
+	if (!o->text)
+		return;
+	idset_fields_release(o->text, o->buf);
+	secure_wipe(o->text, strlen(o->text));
+	free(o->text);
+	o->text = o->buf = NULL;
+}
+
+/* The object of one case's sealed ids (case_id, ids): 0, -1 on ENOMEM, -2
+ * when they cannot decide. */
+static int fields_object(struct reg *r, struct db_stmt *q, json_t **out)
+{
+	struct opened_ids o;
+	size_t len = 0;
+	const void *blob = db_column_is_null(q, 1) ? NULL : db_column_blob(q, 1, &len);
+	json_t *n = NULL;
+	int ret = ids_open(r, db_column_int(q, 0), blob, len, &o);
+
+	*out = NULL;
+	if (!ret && !(n = json_object()))
+		ret = -1;
+	for (size_t i = 0; !ret && i < IDSET_FIELDS; i++)
+		if (o.f[i] && json_path_set(n, id_paths[i], o.f[i]))
+			ret = -1;
+	ids_release(&o);
+	if (ret)
+		json_decref(n);
+	else
+		*out = n;
 	return ret;
+}
+
+int cases_id_fields(struct reg *r, int64_t id, json_t **out)
+{
+	static const char sql[] = "SELECT case_id, ids FROM case_ids WHERE case_id = :id";
+	struct db_stmt q = DB_STMT_INIT;
+	int rc = -2, fin;
+
+	*out = NULL;
+	db_prepare(r, &q, sql);
+	db_bind_int(&q, ":id", id);
+	if (db_step(&q) == DB_ROW)
+		rc = fields_object(r, &q, out);
+	fin = db_finalize(&q);
+	if (fin || rc == -1) {
+		json_decref(*out);
+		*out = NULL;
+		return fin ? fin : reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	}
+	/* Not sealed apart, or not usable: the notification decides. */
+	return rc ? cases_notification(r, id, out) : CDOP_OK;
 }
 
 static void sort_all(struct idset *s)
@@ -581,24 +650,6 @@ void idset_free(struct idset *s)
 	free(s);
 }
 
-/* The identifiers of one document's sealed ids: 0, -1 on ENOMEM, -2 when
- * they cannot be opened or are not well made (the notification decides). */
-static int add_ids(struct reg *r, struct idset *s, struct db_stmt *q)
-{
-	int64_t id = db_column_int(q, 0);
-	size_t len = 0;
-	const void *blob = db_column_blob(q, 1, &len);
-	char *text = NULL;
-	int ret = -2;
-
-	if (!store_id_open(r, "notification.ids", id, blob, len, &text)) {
-		ret = add_fields_text(s, text);
-		secure_wipe(text, strlen(text));
-		free(text);
-	}
-	return ret;
-}
-
 /* The identifiers of one document's notification (case_id, json, sealed):
  * 0, or -1 on ENOMEM. */
 static int add_notification(struct reg *r, struct idset *s, struct db_stmt *q)
@@ -617,53 +668,294 @@ static int add_notification(struct reg *r, struct idset *s, struct db_stmt *q)
 	return ret;
 }
 
+/* A document to read whole: its ids could not be used. */
+static int bad_add(int64_t **bad, size_t *n, size_t *alloc, int64_t id)
+{
+	if (*n == *alloc) {
+		size_t k = *alloc ? 2 * *alloc : 16;
+		int64_t *p = realloc(*bad, k * sizeof *p);
+
+		if (!p)
+			return -1;
+		*bad = p;
+		*alloc = k;
+	}
+	(*bad)[(*n)++] = id;
+	return 0;
+}
+
+/*
+ * The sealed ids of every case opened and split on two threads: the
+ * caller steps the statement and copies each row's blob into a batch; a
+ * full batch goes to a second thread while the queue has room, else the
+ * caller does it itself, so both stay busy. The second thread keeps its
+ * own lists (merged after: the lists are sorted at the end, so the set is
+ * the same) and its own error value: its handle is a copy of the caller's
+ * used only by store_id_open, which reads the keys.
+ */
+#define IDS_BATCH 128
+#define IDS_QUEUE 4
+#define IDS_POOL (IDS_QUEUE + 2)
+
+struct ids_batch {
+	size_t n, used, cap;
+	int64_t id[IDS_BATCH];
+	size_t off[IDS_BATCH], len[IDS_BATCH];
+	uint8_t *buf;
+};
+
+/* What one thread made of its batches. */
+struct ids_sink {
+	struct reg *r;
+	struct idset *s;
+	int64_t *bad;
+	size_t nbad, alloc;
+	int oom;
+};
+
+struct ids_loader {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct ids_batch pool[IDS_POOL];
+	struct ids_batch *queue[IDS_QUEUE], *spare[IDS_POOL];
+	size_t head, count, nspare;
+	int done;
+	struct reg wr;        /* the second thread's handle */
+	struct idset ws;      /* and its lists */
+	struct ids_sink sink;
+};
+
+/* One row's blob into b: 0, or -1 on ENOMEM. */
+static int batch_put(struct ids_batch *b, int64_t id, const void *blob, size_t len)
+{
+	if (b->used + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		uint8_t *p;
+
+		while (cap < b->used + len)
+			cap *= 2;
+		if (!(p = realloc(b->buf, cap)))
+			return -1;
+		b->buf = p;
+		b->cap = cap;
+	}
+	b->id[b->n] = id;
+	b->off[b->n] = b->used;
+	b->len[b->n] = blob ? len : SIZE_MAX;
+	if (blob && len)
+		memcpy(b->buf + b->used, blob, len);
+	b->used += blob ? len : 0;
+	b->n++;
+	return 0;
+}
+
+/* The batch's ids into k's set; those that cannot decide on its bad list. */
+static void batch_run(struct ids_sink *k, struct ids_batch *b)
+{
+	for (size_t i = 0; i < b->n && !k->oom; i++) {
+		struct opened_ids o;
+		const void *blob = b->len[i] == SIZE_MAX ? NULL : b->buf + b->off[i];
+		size_t len = b->len[i] == SIZE_MAX ? 0 : b->len[i];
+		int rc = ids_open(k->r, b->id[i], blob, len, &o);
+
+		if (!rc)
+			rc = add_fields(k->s, o.f);
+		ids_release(&o);
+		if (rc == -2 && bad_add(&k->bad, &k->nbad, &k->alloc, b->id[i]))
+			rc = -1;
+		k->oom |= rc == -1;
+	}
+	secure_wipe(b->buf, b->used);
+	b->n = b->used = 0;
+}
+
+static void *ids_worker(void *arg)
+{
+	struct ids_loader *l = arg;
+	struct ids_batch *b;
+
+	for (;;) {
+		pthread_mutex_lock(&l->mu);
+		while (!l->count && !l->done)
+			pthread_cond_wait(&l->cv, &l->mu);
+		if (!l->count) {
+			pthread_mutex_unlock(&l->mu);
+			return NULL;
+		}
+		b = l->queue[l->head];
+		l->head = (l->head + 1) % IDS_QUEUE;
+		l->count--;
+		pthread_mutex_unlock(&l->mu);
+		batch_run(&l->sink, b);
+		pthread_mutex_lock(&l->mu);
+		l->spare[l->nspare++] = b;
+		pthread_mutex_unlock(&l->mu);
+	}
+}
+
+/* A full batch to the second thread, or run here when the queue is full;
+ * the batch to fill next. */
+static struct ids_batch *batch_hand(struct ids_loader *l, struct ids_sink *own,
+				    struct ids_batch *b)
+{
+	pthread_mutex_lock(&l->mu);
+	if (l->count < IDS_QUEUE) {
+		l->queue[(l->head + l->count) % IDS_QUEUE] = b;
+		l->count++;
+		b = l->spare[--l->nspare];
+		pthread_cond_signal(&l->cv);
+		pthread_mutex_unlock(&l->mu);
+		return b;
+	}
+	pthread_mutex_unlock(&l->mu);
+	batch_run(own, b);
+	return b;
+}
+
+/* The second thread's lists and bad ids into s and the caller's. */
+static int ids_merge(struct idset *s, struct idset *w, struct ids_sink *own,
+		     const struct ids_sink *k)
+{
+	int ret = 0;
+
+	for (size_t t = 0; t < ID_NKINDS && !ret; t++) {
+		struct id_list *a = &s->k[t], *b = &w->k[t];
+
+		if (a->n + b->n > a->alloc) {
+			struct id_entry *p = realloc(a->v, (a->n + b->n) * sizeof *p);
+
+			if (!p) {
+				ret = -1;
+				break;
+			}
+			a->v = p;
+			a->alloc = a->n + b->n;
+		}
+		if (b->n)
+			memcpy(a->v + a->n, b->v, b->n * sizeof *b->v);
+		a->n += b->n;
+		b->n = 0;
+	}
+	if (w->longest_place > s->longest_place)
+		s->longest_place = w->longest_place;
+	for (size_t i = 0; i < k->nbad && !ret; i++)
+		ret = bad_add(&own->bad, &own->nbad, &own->alloc, k->bad[i]);
+	return ret;
+}
+
+int64_t idset_thread_rows = 1024;
+
+/*
+ * Every row of q (case_id, ids): its identifiers into s, the ids of those
+ * whose sealed ids cannot decide onto *bad; *rows counted.
+ */
+static int ids_pass(struct reg *r, struct idset *s, struct db_stmt *q, int64_t *rows,
+		    int64_t **bad, size_t *nbad, size_t *alloc)
+{
+	struct ids_loader *l = NULL;
+	struct ids_sink own = { r, s, *bad, *nbad, *alloc, 0 };
+	struct ids_batch one, *b = &one;
+	pthread_t th;
+	int threaded = 0, ret = CDOP_OK;
+
+	memset(&one, 0, sizeof one);
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && (l = calloc(1, sizeof *l)) != NULL) {
+		l->wr = *r;
+		l->sink = (struct ids_sink){ &l->wr, &l->ws, NULL, 0, 0, 0 };
+		for (size_t t = 0; t < ID_NKINDS; t++)
+			l->ws.k[t].want = s->k[t].want;
+		for (size_t i = 0; i < IDS_POOL; i++)
+			l->spare[l->nspare++] = &l->pool[i];
+		b = l->spare[--l->nspare];
+		pthread_mutex_init(&l->mu, NULL);
+		pthread_cond_init(&l->cv, NULL);
+	}
+	while (!own.oom && db_step(q) == DB_ROW) {
+		size_t len = 0;
+		const void *blob = db_column_is_null(q, 1) ? NULL : db_column_blob(q, 1, &len);
+
+		(*rows)++;
+		own.oom = batch_put(b, db_column_int(q, 0), blob, len) != 0;
+		if (b->n < IDS_BATCH)
+			continue;
+		/* A second thread only for a long table. */
+		if (l && !threaded && *rows >= idset_thread_rows)
+			threaded = !pthread_create(&th, NULL, ids_worker, l);
+		b = threaded ? batch_hand(l, &own, b) : (batch_run(&own, b), b);
+	}
+	batch_run(&own, b);
+	if (l) {
+		if (threaded) {
+			pthread_mutex_lock(&l->mu);
+			l->done = 1;
+			pthread_cond_broadcast(&l->cv);
+			pthread_mutex_unlock(&l->mu);
+			pthread_join(th, NULL);
+		}
+		own.oom |= l->sink.oom || ids_merge(s, &l->ws, &own, &l->sink);
+		for (size_t t = 0; t < ID_NKINDS; t++) {
+			l->ws.k[t].want = NULL;
+			list_free(&l->ws.k[t]);
+		}
+		free(l->sink.bad);
+		for (size_t i = 0; i < IDS_POOL; i++)
+			free(l->pool[i].buf);
+		pthread_mutex_destroy(&l->mu);
+		pthread_cond_destroy(&l->cv);
+		secure_wipe(&l->wr, sizeof l->wr);
+		free(l);
+	}
+	free(one.buf);
+	*bad = own.bad;
+	*nbad = own.nbad;
+	*alloc = own.alloc;
+	if (own.oom)
+		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	return ret;
+}
+
 /*
  * Every stored document's identifiers into s (kept as s's lists say): from
  * its sealed ids when it has them, read from case_ids (017) so the
  * notifications' pages are not read; else, and when they cannot be
- * used, from the notification.
+ * used, from the notification, read by its case id.
  */
 static int load_documents(struct reg *r, struct idset *s)
 {
-	static const char with_ids[] =
-		"SELECT case_id, ids FROM case_ids WHERE ids IS NOT NULL";
+	static const char ids_sql[] = "SELECT case_id, ids FROM case_ids";
 	/* Every case_documents row has its case_ids row (migration 017 and
-	 * the writers); ids is NULL only when not known. */
-	static const char without[] =
-		"SELECT d.case_id, d.json, d.sealed FROM case_documents d "
-		"LEFT JOIN case_ids i ON i.case_id = d.case_id WHERE i.ids IS NULL";
+	 * the writers), and every case_ids row a case (a foreign key): as
+	 * many rows as cases proves it without reading the documents. */
+	static const char cases_sql[] = "SELECT count(*) FROM cases";
+	static const char missing[] =
+		"SELECT d.case_id FROM case_documents d "
+		"WHERE NOT EXISTS (SELECT 1 FROM case_ids i WHERE i.case_id = d.case_id)";
 	static const char one[] =
 		"SELECT case_id, json, sealed FROM case_documents WHERE case_id = :id";
 	struct db_stmt q = DB_STMT_INIT;
-	int64_t *bad = NULL;
+	int64_t *bad = NULL, rows = 0;
 	size_t nbad = 0, alloc = 0;
-	int ret = CDOP_OK, rc, fin;
+	int ret = CDOP_OK, rc = 0, fin;
 
 	/* Keys by role: the identifiers are sealed under the manager's K_id.
 	 * Without it (panel, analyst) the set stays empty and text is stored
 	 * or published as written (docs/security.md, residual risks). */
 	if (!store_has_id(r))
 		return CDOP_OK;
-	db_prepare(r, &q, with_ids);
-	while (!ret && db_step(&q) == DB_ROW) {
-		rc = add_ids(r, s, &q);
-		if (rc == -2 && nbad == alloc) {
-			int64_t *p = realloc(bad, (alloc = alloc ? 2 * alloc : 16) * sizeof *p);
-
-			rc = p ? -2 : -1;
-			bad = p ? p : bad;
-		}
-		if (rc == -2)
-			bad[nbad++] = db_column_int(&q, 0);
-		else if (rc)
-			ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
-	}
+	db_prepare(r, &q, ids_sql);
+	ret = ids_pass(r, s, &q, &rows, &bad, &nbad, &alloc);
 	fin = db_finalize(&q);
 	ret = ret ? ret : fin;
 	if (!ret) {
-		db_prepare(r, &q, without);
+		db_prepare(r, &q, cases_sql);
+		rc = db_step(&q) == DB_ROW && db_column_int(&q, 0) == rows;
+		fin = db_finalize(&q);
+		ret = fin;
+	}
+	if (!ret && !rc) {
+		db_prepare(r, &q, missing);
 		while (!ret && db_step(&q) == DB_ROW)
-			if (add_notification(r, s, &q))
+			if (bad_add(&bad, &nbad, &alloc, db_column_int(&q, 0)))
 				ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 		fin = db_finalize(&q);
 		ret = ret ? ret : fin;

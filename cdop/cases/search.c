@@ -158,34 +158,6 @@ static const char *match(const struct query *q, const char *const f[P_FIELDS])
 	return NULL;
 }
 
-/* A case's sealed identifier fields (case_ids.ids), opened and split. */
-struct opened_ids {
-	char *text, *buf;
-	const char *f[IDSET_FIELDS];
-};
-
-/* Opens case id's sealed ids (blob, len; NULL: none) into o: 0, -1 on
- * ENOMEM, -2 when they cannot decide (none, not opened or not well made:
- * the notification decides, and reports). ids_release after, always. */
-static int ids_open(struct reg *r, int64_t id, const void *blob, size_t len,
-		    struct opened_ids *o)
-{
-	o->text = o->buf = NULL;
-	if (!blob || store_id_open(r, "notification.ids", id, blob, len, &o->text))
-		return -2;
-	return idset_fields_parse(o->text, &o->buf, o->f);
-}
-
-static void ids_release(struct opened_ids *o)
-{
-	if (!o->text)
-		return;
-	idset_fields_release(o->text, o->buf);
-	secure_wipe(o->text, strlen(o->text));
-	free(o->text);
-	o->text = o->buf = NULL;
-}
-
 /* "Forename Surname" of the child of case REF, from its short sealed ids
  * (case_ids) when they open, else from the notification; a part not given
  * is "". Identifiable: the caller audits what it shows. */

@@ -301,7 +301,7 @@ static int learning_one(struct reg *r, struct report_model *m, const struct idse
 	 * holding K_id; an analyst's report is scrubbed by the generic rules
 	 * alone (docs/security.md, residual risks). */
 	if (store_has_id(r))
-		ret = cases_notification(r, case_id, &n);
+		ret = cases_id_fields(r, case_id, &n);
 	if (ret)
 		goto out;
 	clean = anonymise_text(learning, n);

@@ -213,6 +213,7 @@ struct stats {
 	char year_end[11];   /* "2026-03-31" */
 	int interim;         /* the year had not ended when counted (SPEC §5) */
 	enum dc_method method;
+	int trend;           /* counted for a trend only (stats_compute_trend) */
 	struct stats_table tab[STATS_NTABLES];
 };
 
@@ -227,6 +228,13 @@ void stats_release(struct stats *s);
  * dated after today is not held, and "outstanding" and "overdue" are as at
  * today (the tables' titles say so). */
 int stats_compute(struct reg *r, int year, struct stats *s);
+/* The counts an earlier year of the five-year trend shows (its
+ * notifications and its reviews by category), to be protected by method m
+ * as that year's own edition would be: with m DfE, whose rules link cells
+ * across every table, all of stats_compute; else only the tables the
+ * trend reads (the notifications without their actions, the reviews).
+ * The other tables are left empty. */
+int stats_compute_trend(struct reg *r, int year, enum dc_method m, struct stats *s);
 
 /* Makes the tables from the scratch counts (acc): interior cells as
  * counted, totals summed. stats_compute() ends with it; tests that build

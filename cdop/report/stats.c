@@ -275,7 +275,7 @@ static void bind_year(struct db_stmt *q, const struct stats *s, int with_first)
 /* The queries on `cases`, their columns named by case_columns (the one
  * list of the columns copied from the notification), made once. */
 static struct {
-	char notifications[512], reviews[512], outstanding[768];
+	char notifications[512], notified[256], reviews[512], outstanding[768];
 } case_sql;
 
 static const char *col(enum case_column_id i)
@@ -302,6 +302,12 @@ static void case_sql_make(void)
 		 "WHERE c.%s BETWEEN :first AND :last",
 		 col(CASE_EXPECTED), col(CASE_RESIDENT), col(CASE_EXPECTED),
 		 col(CASE_NOTIFIED_DATE));
+	/* The same without the actions (a trend's year, stats_compute_trend):
+	 * the joint agency response table is not published there. */
+	snprintf(case_sql.notified, sizeof case_sql.notified,
+		 "SELECT c.id, c.ref, c.%s, c.%s, NULL, NULL, NULL FROM cases c "
+		 "WHERE c.%s BETWEEN :first AND :last",
+		 col(CASE_EXPECTED), col(CASE_RESIDENT), col(CASE_NOTIFIED_DATE));
 	/* The year's reviews by the meeting-date index, each case by its id. */
 	snprintf(case_sql.reviews, sizeof case_sql.reviews,
 		 "SELECT c.ref, r.category, r.modifiable, r.referred, r.meeting_date, "
@@ -361,7 +367,7 @@ static int notifications_pass(struct reg *r, struct stats *s)
 	long unexpected = 0;
 	int ret = CDOP_OK;
 
-	db_prepare(r, &q, case_sql.notifications);
+	db_prepare(r, &q, s->trend ? case_sql.notified : case_sql.notifications);
 	bind_year(&q, s, 1);
 	while (!ret && db_step(&q) == DB_ROW) {
 		int64_t id = db_column_int(&q, 0);
@@ -624,11 +630,16 @@ static void interim_titles(struct stats *s)
 		"for it; for meetings held, those with any attendance recorded.";
 }
 
-int stats_compute(struct reg *r, int year, struct stats *s)
+static int compute(struct reg *r, int year, int trend, struct stats *s)
 {
 	static int (*const passes[])(struct reg *, struct stats *) = {
 		notifications_pass, reviews_pass, themes_pass, outstanding_pass,
 		recommendations_pass, meetings_pass, stats_tables_make,
+	};
+	/* A trend's year: the notifications (without their actions) and the
+	 * reviews, the only tables year_from reads. */
+	static int (*const trend_passes[])(struct reg *, struct stats *) = {
+		notifications_pass, reviews_pass, stats_tables_make,
 	};
 	struct cdate first, last, today;
 	char today_text[11];
@@ -637,6 +648,7 @@ int stats_compute(struct reg *r, int year, struct stats *s)
 	stats_release(s);
 	stats_init(s);
 	s->year = year;
+	s->trend = trend;
 	date_report_year_bounds(year, &first, &last);
 	date_format(&first, s->first);
 	date_format(&last, s->last);
@@ -653,9 +665,20 @@ int stats_compute(struct reg *r, int year, struct stats *s)
 	}
 	case_sql_make();
 	ret = CDOP_OK;
-	for (size_t i = 0; !ret && i < NELEM(passes); i++)
-		ret = passes[i](r, s);
+	for (size_t i = 0; !ret && i < (trend ? NELEM(trend_passes) : NELEM(passes)); i++)
+		ret = (trend ? trend_passes[i] : passes[i])(r, s);
 	return ret;
+}
+
+int stats_compute(struct reg *r, int year, struct stats *s)
+{
+	return compute(r, year, 0, s);
+}
+
+int stats_compute_trend(struct reg *r, int year, enum dc_method m, struct stats *s)
+{
+	/* DfE rules link cells across every table: all are counted. */
+	return compute(r, year, m != DC_METHOD_DFE, s);
 }
 
 int stats_tables_make(struct reg *r, struct stats *s)

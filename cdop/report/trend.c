@@ -111,7 +111,8 @@ int report_trend_make(struct reg *r, struct report_model *m)
 			continue;
 		}
 		stats_init(&s);
-		if (stats_compute(r, year, &s) || stats_disclose(r, &s, m->s->method))
+		if (stats_compute_trend(r, year, m->s->method, &s) ||
+		    stats_disclose(r, &s, m->s->method))
 			year_unknown(y);
 		else
 			year_from(y, &s, t->population);

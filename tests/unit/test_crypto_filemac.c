@@ -256,6 +256,39 @@ static void test_edges(void **state)
 	assert_memory_not_equal(top2, flat2, 32);
 }
 
+/* A file of many chunks is hashed on two threads without the flat MAC
+ * (and in one pass with it): the same chunk hashes and the same top, for
+ * a last chunk short, whole, and a file of one chunk more than a part. */
+static void test_two_threads(void **state)
+{
+	struct fx *f = *state;
+	static const uint64_t sizes[] = { 70 * C + 123, 64 * C, 33 * C + 1, 32 * C, 0 };
+	uint8_t *data = malloc(70 * C + 123), one[32], two[32], flat[32];
+	struct filemac seq;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < 70 * C + 123; i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 11));
+	put(f, 0, data, 70 * C + 123, 0);
+	free(data);
+	for (size_t k = 0; sizes[k]; k++) {
+		assert_int_equal(ftruncate(f->fd, (off_t)sizes[k]), 0);
+		filemac_init(&seq);
+		assert_int_equal(filemac_scan(f->fd, g_master, &seq, one, flat), CRYPTO_OK);
+		assert_int_equal(filemac_scan(f->fd, g_master, &f->t, two, NULL), CRYPTO_OK);
+		assert_int_equal(seq.size, sizes[k]);
+		assert_int_equal(f->t.size, sizes[k]);
+		assert_int_equal(f->t.n, seq.n);
+		assert_memory_equal(f->t.h[0], seq.h[0], seq.n * 32);
+		assert_memory_equal(one, two, 32);
+		filemac_free(&seq);
+	}
+	/* a change in the second thread's half is seen */
+	t_flip(f->path, 20 * C + 5, 0x40);
+	assert_int_equal(filemac_scan(f->fd, g_master, &f->t, one, NULL), CRYPTO_OK);
+	assert_memory_not_equal(one, two, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +299,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_reseal_without_scan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_threads, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

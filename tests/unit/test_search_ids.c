@@ -20,7 +20,9 @@
 
 #include "cdop/store/store.h"
 #include "cdop/cases/cases.h"
+#include "cdop/cases/cases_int.h"
 #include "crypto/error.h"
+#include "forms/form.h"
 #include "support.h"
 
 #define NCASES 300
@@ -176,6 +178,145 @@ static void test_child_name(void **state)
 			 CDOP_ERR_NOTFOUND);
 }
 
+/* The identifier fields from the ids (cases_id_fields, what the annual
+ * report's learning is anonymised with) are those of the notification,
+ * and so is what anonymise_text makes of a text with them; with the ids
+ * gone, or another case's, the notification is read instead. */
+static void same_id_fields(struct reg *r, int64_t id, const char *text)
+{
+	static const char *const paths[] = {
+		"child.forename", "child.surname", "notified.by_name", "child.nhs_number",
+		"child.date_of_birth", "death.date", "child.postcode", "child.address",
+	};
+	json_t *full = NULL, *f = NULL;
+	char *a, *b;
+
+	t_ok(cases_notification(r, id, &full), r);
+	t_ok(cases_id_fields(r, id, &f), r);
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		const json_t *x = form_json_get(full, paths[i]), *y = form_json_get(f, paths[i]);
+
+		if (json_is_string(x) != json_is_string(y) ||
+		    (json_is_string(x) && strcmp(json_string_value(x), json_string_value(y))))
+			fail_msg("case %lld: %s differs", (long long)id, paths[i]);
+	}
+	a = anonymise_text(text, full);
+	b = anonymise_text(text, f);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_equal(a, b);
+	assert_true(strstr(a, "[child]") != NULL);
+	free(a);
+	free(b);
+	json_decref(full);
+	json_decref(f);
+}
+
+static void test_id_fields(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	static const char text[] = "Amy was seen at 1 Any Street, Town, SN1 1AA, "
+		"born 01/03/2024 (2024-03-01), NHS 943 476 5919; Dr A called.";
+	char ref[CASE_REF_MAX];
+	json_t *n = t_notification("Quenby", "9434765919");
+
+	t_set(n, "child.postcode", NULL);
+	t_notify(r, n, ref);
+	t_notify(r, t_notification("Kelstow", NULL), ref);
+	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids WHERE ids IS NULL"), 0);
+	same_id_fields(r, 1, text);
+	same_id_fields(r, 2, text);
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
+		     "WHERE case_id = 2) WHERE case_id = 1"), r);
+	same_id_fields(r, 1, text);
+	t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL"), r);
+	same_id_fields(r, 2, text);
+	assert_int_equal(cases_id_fields(r, 99, &n), CDOP_ERR_NOTFOUND);
+	assert_null(n);
+}
+
+/* The identifier set made on two threads (a long case_ids: here the
+ * threshold lowered, so 300 rows make batches for both threads) answers
+ * as the set made on one, whole or kept for some texts; and with some
+ * ids unusable, which are read from the notifications. */
+static void same_answers(const struct idset *a, const struct idset *b,
+			 const char *const *texts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct idcheck_match x, y;
+		int fx = idset_find(a, texts[i], NULL, 0, &x, NULL);
+		int fy = idset_find(b, texts[i], NULL, 0, &y, NULL);
+
+		assert_int_equal(fx, fy);
+		if (fx == 1 && (strcmp(x.text, y.text) || strcmp(x.what, y.what)))
+			fail_msg("'%s': '%s' (%s) against '%s' (%s)", texts[i], x.text,
+				 x.what, y.text, y.what);
+	}
+}
+
+static void test_set_two_threads(void **state)
+{
+	struct t_clone *c = *state;
+	struct reg *r = &c->r;
+	static const char *const texts[] = {
+		"Amy met Grace", "the Tarby family", "seen at SN2 4BD by the team",
+		"born 2012-03-03", "born 03/03/2012", "Kelstow and O'Neill",
+		"Dr A said", "nothing here at all", "Finn Smith-Jones", "death on 2025-02-14",
+		/* case 13's date of birth, and no other case's */
+		"born 2022-01-13",
+	};
+	int64_t keep = idset_thread_rows;
+	struct idset *one = NULL, *two = NULL;
+
+	notify_many(r);
+	for (int round = 0; round < 2; round++) {
+		idset_thread_rows = INT64_MAX;
+		t_ok(idset_load(r, &one), r);
+		idset_thread_rows = 0;
+		t_ok(idset_load(r, &two), r);
+		same_answers(one, two, texts, sizeof texts / sizeof texts[0]);
+		idset_free(one);
+		idset_free(two);
+		idset_thread_rows = INT64_MAX;
+		t_ok(idset_load_for(r, texts, sizeof texts / sizeof texts[0], &one), r);
+		idset_thread_rows = 0;
+		t_ok(idset_load_for(r, texts, sizeof texts / sizeof texts[0], &two), r);
+		same_answers(one, two, texts, sizeof texts / sizeof texts[0]);
+		idset_free(one);
+		idset_free(two);
+		/* the second round: some ids gone, some another case's */
+		t_ok(db_exec(r, "UPDATE case_ids SET ids = NULL WHERE case_id % 7 = 0"), r);
+		t_ok(db_exec(r, "UPDATE case_ids SET ids = (SELECT ids FROM case_ids "
+			     "WHERE case_id = 2) WHERE case_id % 11 = 0"), r);
+	}
+	/* Some cases without a case_ids row at all: read from their
+	 * notifications, as the set made from every notification answers. */
+	t_ok(db_exec(r, "DELETE FROM case_ids WHERE case_id % 13 = 0"), r);
+	one = idset_new();
+	assert_non_null(one);
+	for (int64_t id = 1; id <= NCASES; id++) {
+		json_t *n = NULL;
+
+		t_ok(cases_notification(r, id, &n), r);
+		assert_int_equal(idset_add_notification(one, n), 0);
+		json_decref(n);
+	}
+	{
+		struct idcheck_match m;
+
+		assert_int_equal(idset_find(one, "born 2022-01-13", NULL, 0, &m, NULL), 1);
+	}
+	for (int k = 0; k < 2; k++) {
+		idset_thread_rows = k ? 0 : INT64_MAX;
+		t_ok(idset_load(r, &two), r);
+		same_answers(one, two, texts, sizeof texts / sizeof texts[0]);
+		idset_free(two);
+	}
+	idset_free(one);
+	idset_thread_rows = keep;
+}
+
 /* The value of meta's ids_version (migration 019). */
 static void version_of(struct reg *r, char v[IDS_VERSION_MAX])
 {
@@ -321,6 +462,8 @@ int main(void)
 		T_TEST(test_search_ids_same_as_notifications),
 		T_TEST(test_search_ids_unusable),
 		T_TEST(test_child_name),
+		T_TEST(test_id_fields),
+		T_TEST(test_set_two_threads),
 		T_TEST(test_search_index_kept),
 		T_TEST(test_ids_version_changes),
 		T_TEST(test_search_index_not_for_panel),
