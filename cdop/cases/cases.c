@@ -280,16 +280,6 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	return CDOP_OK;
 }
 
-void case_writer_release(struct case_writer *w)
-{
-	struct db_stmt *s[WRITER_STMTS];
-	size_t i;
-
-	writer_stmts(w, s);
-	for (i = 0; i < WRITER_STMTS; i++)
-		db_finalize(s[i]);
-}
-
 /* Runs a row-less statement and makes it ready for the next row. */
 static int run_reset(struct db_stmt *q)
 {
@@ -298,6 +288,118 @@ static int run_reset(struct db_stmt *q)
 	db_reset(q);
 	return ret;
 }
+
+/* case_ids rows kept by a batching writer; one statement inserts
+ * IDS_BATCH of them (3 parameters a row, under SQLite's 999). */
+#define IDS_BATCH 128
+struct case_ids_batch {
+	struct db_stmt many;
+	size_t n;
+	struct {
+		int64_t id;
+		int ncmd;
+		uint8_t *blob;
+		size_t len;
+	} row[IDS_BATCH];
+};
+
+static char ids_many_sql[64 + IDS_BATCH * 24];
+
+static void ids_many_sql_make(void)
+{
+	size_t i;
+
+	if (ids_many_sql[0])
+		return;
+	cat(ids_many_sql, sizeof ids_many_sql, "INSERT INTO case_ids(case_id, ncmd, ids) "
+	    "VALUES ", "", "");
+	for (i = 0; i < IDS_BATCH; i++) {
+		char row[32];
+
+		snprintf(row, sizeof row, "%s(?%zu, ?%zu, ?%zu)", i ? ", " : "",
+			 3 * i + 1, 3 * i + 2, 3 * i + 3);
+		cat(ids_many_sql, sizeof ids_many_sql, row, "", "");
+	}
+}
+
+static void ids_batch_drop(struct case_ids_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->row[i].blob);
+	b->n = 0;
+}
+
+int case_writer_batch(struct case_writer *w)
+{
+	struct case_ids_batch *b = calloc(1, sizeof *b);
+
+	if (!b)
+		return reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
+	ids_many_sql_make();
+	w->batch = b;
+	return db_prepare(w->r, &b->many, ids_many_sql);
+}
+
+/* The kept rows: a full batch in one statement, fewer one by one. */
+int case_writer_flush(struct case_writer *w)
+{
+	struct case_ids_batch *b = w->batch;
+	struct db_stmt *q;
+	int ret = CDOP_OK;
+	size_t i;
+
+	if (!b || !b->n)
+		return CDOP_OK;
+	if (b->n == IDS_BATCH) {
+		q = &b->many;
+		for (i = 0; i < b->n; i++) {
+			int at = (int)(3 * i);
+
+			db_bind_int_at(q, at + 1, b->row[i].id);
+			db_bind_int_at(q, at + 2, b->row[i].ncmd);
+			db_bind_blob_at(q, at + 3, b->row[i].blob, b->row[i].len);
+		}
+		ret = run_reset(q);
+	}
+	for (i = 0, q = &w->ins_ids; !ret && b->n < IDS_BATCH && i < b->n; i++) {
+		db_bind_int(q, ":case", b->row[i].id);
+		db_bind_int(q, ":ncmd", b->row[i].ncmd);
+		db_bind_blob(q, ":ids", b->row[i].blob, b->row[i].len);
+		ret = run_reset(q);
+	}
+	ids_batch_drop(b);
+	return ret;
+}
+
+/* Keeps case id's row (its sealed ids: taken), inserting when full. */
+static int ids_keep(struct case_writer *w, int64_t id, int ncmd, uint8_t *blob,
+		    size_t len)
+{
+	struct case_ids_batch *b = w->batch;
+
+	b->row[b->n].id = id;
+	b->row[b->n].ncmd = ncmd;
+	b->row[b->n].blob = blob;
+	b->row[b->n].len = len;
+	return ++b->n == IDS_BATCH ? case_writer_flush(w) : CDOP_OK;
+}
+
+void case_writer_release(struct case_writer *w)
+{
+	struct db_stmt *s[WRITER_STMTS];
+	size_t i;
+
+	writer_stmts(w, s);
+	for (i = 0; i < WRITER_STMTS; i++)
+		db_finalize(s[i]);
+	if (w->batch) {
+		ids_batch_drop(w->batch);
+		db_finalize(&w->batch->many);
+		free(w->batch);
+		w->batch = NULL;
+	}
+}
+
 
 /* CDOP-YYYY-NNNN: year of notification, running number within it. */
 static int next_ref(struct case_writer *w, int year, char ref[CASE_REF_MAX])
@@ -719,9 +821,11 @@ void case_texts_release(struct case_texts *t)
  * by statement doc (:sealed, :case), then its short values by ids (:ncmd:
  * whether it has notified.ncmd_date, for Today's clock; :ids its
  * identifier fields sealed too, for idset_load and search) and anon
- * (:anon, what the panel sees, made now: the panel cannot make it). */
-static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
-		     struct db_stmt *anon_q, int64_t id, const struct case_texts *t)
+ * (:anon, what the panel sees, made now: the panel cannot make it); the
+ * ids row kept instead when writer w (or NULL) batches them. */
+static int doc_write_kept(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
+			  struct db_stmt *anon_q, struct case_writer *w, int64_t id,
+			  const struct case_texts *t)
 {
 	uint8_t *blob = NULL, *iblob = NULL;
 	size_t len = 0, ilen = 0;
@@ -734,7 +838,10 @@ static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
 		db_bind_blob(doc, ":sealed", blob, len);
 		ret = run_reset(doc);
 	}
-	if (!ret) {
+	if (!ret && w && w->batch) {
+		ret = ids_keep(w, id, t->ncmd, iblob, ilen);
+		iblob = NULL;
+	} else if (!ret) {
 		db_bind_int(ids_q, ":case", id);
 		db_bind_int(ids_q, ":ncmd", t->ncmd);
 		db_bind_blob(ids_q, ":ids", iblob, ilen);
@@ -748,6 +855,12 @@ static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
 	free(blob);
 	free(iblob);
 	return ret;
+}
+
+static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
+		     struct db_stmt *anon_q, int64_t id, const struct case_texts *t)
+{
+	return doc_write_kept(r, doc, ids_q, anon_q, NULL, id, t);
 }
 
 /* doc_write of n, whose text as stored is `text` (a legacy row's). */
@@ -846,7 +959,7 @@ int case_writer_add_made(struct case_writer *w, const json_t *notification,
 	if (ret)
 		goto out;
 	*case_id = db_last_id(w->r);
-	ret = doc_write(w->r, d, &w->ins_ids, &w->ins_anon, *case_id, made);
+	ret = doc_write_kept(w->r, d, &w->ins_ids, &w->ins_anon, w, *case_id, made);
 	if (!ret && w->targets_text[0])
 		ret = targets_store(w->r, *case_id, w->targets_text);
 	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))

@@ -162,6 +162,22 @@ int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n)
 						    SQLITE_TRANSIENT)) : q->rc;
 }
 
+int db_bind_int_at(struct db_stmt *q, int i, int64_t v)
+{
+	if (q->rc || !q->s)
+		return q->rc;
+	return bind_result(q, sqlite3_bind_int64(q->s, i, v));
+}
+
+int db_bind_blob_at(struct db_stmt *q, int i, const void *v, size_t n)
+{
+	if (q->rc || !q->s)
+		return q->rc;
+	if (!v)
+		return bind_result(q, sqlite3_bind_null(q->s, i));
+	return bind_result(q, sqlite3_bind_blob(q->s, i, v, (int)n, SQLITE_TRANSIENT));
+}
+
 int db_bind_null(struct db_stmt *q, const char *name)
 {
 	int i = bind_index(q, name);

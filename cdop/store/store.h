@@ -312,6 +312,10 @@ int db_bind_text(struct db_stmt *q, const char *name, const char *v);
 int db_bind_int(struct db_stmt *q, const char *name, int64_t v);
 int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n);
 int db_bind_null(struct db_stmt *q, const char *name);
+/* By position (1-based): for a statement of many rows alike, whose
+ * parameters are numbered (?1, ?2, ...) rather than named. */
+int db_bind_int_at(struct db_stmt *q, int i, int64_t v);
+int db_bind_blob_at(struct db_stmt *q, int i, const void *v, size_t n);
 /* DB_ROW, DB_DONE, or the (sticky) negative cdop_error. */
 int db_step(struct db_stmt *q);
 /* Steps a statement that returns no rows: CDOP_OK or the sticky error. */
