@@ -289,6 +289,16 @@ static int run_reset(struct db_stmt *q)
 	return ret;
 }
 
+/* run_reset for a writer's statement, each of whose parameters is bound
+ * again for every row: the values stay bound (db_rewind). */
+static int run_rewind(struct db_stmt *q)
+{
+	int ret = db_run(q);
+
+	db_rewind(q);
+	return ret;
+}
+
 /* case_ids rows kept by a batching writer; one statement inserts
  * IDS_BATCH of them (3 parameters a row, under SQLite's 999). */
 #define IDS_BATCH 128
@@ -359,13 +369,13 @@ int case_writer_flush(struct case_writer *w)
 			db_bind_int_at(q, at + 2, b->row[i].ncmd);
 			db_bind_blob_at(q, at + 3, b->row[i].blob, b->row[i].len);
 		}
-		ret = run_reset(q);
+		ret = run_rewind(q);
 	}
 	for (i = 0, q = &w->ins_ids; !ret && b->n < IDS_BATCH && i < b->n; i++) {
 		db_bind_int(q, ":case", b->row[i].id);
 		db_bind_int(q, ":ncmd", b->row[i].ncmd);
 		db_bind_blob(q, ":ids", b->row[i].blob, b->row[i].len);
-		ret = run_reset(q);
+		ret = run_rewind(q);
 	}
 	ids_batch_drop(b);
 	return ret;
@@ -417,7 +427,7 @@ static int next_ref(struct case_writer *w, int year, char ref[CASE_REF_MAX])
 	db_bind_int(&w->ref_set, ":year", year);
 	db_bind_int(&w->ref_set, ":last", last);
 	snprintf(ref, CASE_REF_MAX, "CDOP-%04d-%04" PRId64, year, last);
-	return run_reset(&w->ref_set);
+	return run_rewind(&w->ref_set);
 }
 
 static int check_duplicate(struct case_writer *w, const json_t *n, int64_t self,
@@ -491,7 +501,7 @@ static int insert_rr(struct case_writer *w, int64_t case_id, const char *action,
 			  done ? member(done, "by") : NULL);
 	cases_bind_sealed(w->r, q, ":notes", "rr_actions.notes", action, case_id,
 			  done ? member(done, "notes") : NULL);
-	return run_reset(q);
+	return run_rewind(q);
 }
 
 /* Every target action with its due time, done ones complete at once;
@@ -836,7 +846,7 @@ static int doc_write_kept(struct reg *r, struct db_stmt *doc, struct db_stmt *id
 	if (!ret) {
 		db_bind_int(doc, ":case", id);
 		db_bind_blob(doc, ":sealed", blob, len);
-		ret = run_reset(doc);
+		ret = run_rewind(doc);
 	}
 	if (!ret && w && w->batch) {
 		ret = ids_keep(w, id, t->ncmd, iblob, ilen);
@@ -845,12 +855,12 @@ static int doc_write_kept(struct reg *r, struct db_stmt *doc, struct db_stmt *id
 		db_bind_int(ids_q, ":case", id);
 		db_bind_int(ids_q, ":ncmd", t->ncmd);
 		db_bind_blob(ids_q, ":ids", iblob, ilen);
-		ret = run_reset(ids_q);
+		ret = run_rewind(ids_q);
 	}
 	if (!ret) {
 		db_bind_int(anon_q, ":case", id);
 		db_bind_text(anon_q, ":anon", t->anon);
-		ret = run_reset(anon_q);
+		ret = run_rewind(anon_q);
 	}
 	free(blob);
 	free(iblob);
@@ -955,7 +965,7 @@ int case_writer_add_made(struct case_writer *w, const json_t *notification,
 	db_bind_text(q, ":status", status ? status : "notified");
 	db_bind_text(q, ":now", w->now);
 	bind_case_columns(q, n, made);
-	ret = run_reset(q);
+	ret = run_rewind(q);
 	if (ret)
 		goto out;
 	*case_id = db_last_id(w->r);
@@ -983,7 +993,7 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	db_bind_text(u, ":on", on);
 	cases_bind_sealed(w->r, u, ":by", "rr_actions.done_by", action, case_id, by);
 	cases_bind_sealed(w->r, u, ":notes", "rr_actions.notes", action, case_id, notes);
-	ret = run_reset(u);
+	ret = run_rewind(u);
 	if (ret || db_changes(w->r) > 0)
 		return ret;
 	db_bind_int(&w->ins_rr, ":case", case_id);
@@ -993,7 +1003,7 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	cases_bind_sealed(w->r, &w->ins_rr, ":by", "rr_actions.done_by", action, case_id, by);
 	cases_bind_sealed(w->r, &w->ins_rr, ":notes", "rr_actions.notes", action, case_id,
 			  notes);
-	return run_reset(&w->ins_rr);
+	return run_rewind(&w->ins_rr);
 }
 
 static int agency_row(struct case_writer *w, int first, int64_t case_id,
@@ -1012,7 +1022,7 @@ static int agency_row(struct case_writer *w, int first, int64_t case_id,
 		db_bind_text(q, ":received", received);
 		cases_bind_sealed(w->r, q, ":form", "agency_reports.form", agency, case_id,
 				  form);
-		ret = run_reset(q);
+		ret = run_rewind(q);
 		if (ret || db_changes(w->r) > 0)
 			break;
 		q = &w->ins_agency;

@@ -283,12 +283,17 @@ struct reg;
  * so db_finalize() is always safe, and errors turned into cdop_error codes
  * with the SQLite message in reg->err.
  */
+#define DB_STMT_NAMES 16
 struct db_stmt {
 	sqlite3_stmt *s;
 	struct reg *r;
 	int rc;        /* the first error, sticky: later calls do nothing */
+	/* Parameter names bound (by pointer) and their indexes: a statement
+	 * bound row after row finds each without SQLite's search by name. */
+	const char *name[DB_STMT_NAMES];
+	int index[DB_STMT_NAMES];
 };
-#define DB_STMT_INIT { NULL, NULL, 0 }
+#define DB_STMT_INIT { NULL, NULL, 0, { NULL }, { 0 } }
 
 enum { DB_DONE = 0, DB_ROW = 1 };
 
@@ -322,6 +327,9 @@ int db_step(struct db_stmt *q);
 int db_run(struct db_stmt *q);
 /* Ready to bind and step again; keeps the sticky error. */
 int db_reset(struct db_stmt *q);
+/* db_reset keeping the values bound, for a statement whose every
+ * parameter is bound again before each step (a writer's, row after row). */
+int db_rewind(struct db_stmt *q);
 const char *db_column_text(struct db_stmt *q, int col);
 int64_t db_column_int(struct db_stmt *q, int col);
 const void *db_column_blob(struct db_stmt *q, int col, size_t *n);
