@@ -613,7 +613,6 @@ struct prepared {
 	int more, err;
 	json_t *obj, *parts, *n;
 	struct case_texts texts; /* PREP_CASE: n's, as the writer stores them */
-	struct agency_forms forms; /* PREP_CASE: agency_reports[].form as stored */
 	json_error_t jerr;
 	struct form_errors errs;
 };
@@ -690,7 +689,6 @@ static void prepared_clear(struct prepared *p)
 	json_decref(p->obj);
 	form_errors_release(&p->errs);
 	case_texts_release(&p->texts);
-	agency_forms_release(&p->forms);
 	p->obj = p->parts = p->n = NULL;
 }
 
@@ -724,8 +722,7 @@ static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 	p->n = json_incref(json_object_get(in, "notification"));
 	/* What is dumped is freed with free(): from malloc. */
 	arena_now = NULL;
-	if (!p->n || case_texts_make(p->n, &p->texts) ||
-	    agency_forms_make(json_object_get(in, "agency_reports"), &p->forms))
+	if (!p->n || case_texts_make(p->n, &p->texts))
 		return PREP_NOMEM;
 	if (pp->keyed)
 		case_texts_hash(pp->keyed, p->n, &p->texts);
@@ -818,8 +815,14 @@ static struct prepared *pipe_take(struct pipe *pp)
 	return p;
 }
 
+/* The slot just stored given back to the reader, its trees and texts
+ * freed and its arena wiped here: the storing thread has the smaller
+ * share of a line's work. */
 static void pipe_give_back(struct pipe *pp)
 {
+	prepared_clear(&pp->slot[pp->taken % PIPE_SLOTS]);
+	if (pp->map)
+		arena_empty(&pp->arena[pp->taken % PIPE_SLOTS]);
 	pthread_mutex_lock(&pp->mu);
 	pp->taken++;
 	pthread_cond_signal(&pp->freed);
@@ -830,6 +833,7 @@ static void pipe_give_back(struct pipe *pp)
 static int import_line(struct importer *im, const struct prepared *p)
 {
 	const json_t *parts = p->parts, *review, *transfer, *history;
+	struct agency_forms forms = { NULL, 0 };
 	const char *status;
 	char ref[CASE_REF_MAX];
 	int64_t case_id = 0;
@@ -846,9 +850,14 @@ static int import_line(struct importer *im, const struct prepared *p)
 	 * what the review's text is scrubbed against. */
 	ret = case_writer_add_made(&im->w, p->n, &p->texts, status,
 				   json_object_get(parts, "rapid_response"), ref, &case_id);
+	/* The agency forms as stored: made here, as the reader thread has the
+	 * larger share of a line's work without them. */
+	if (!ret && agency_forms_make(json_object_get(parts, "agency_reports"), &forms))
+		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"),
-				   &p->forms);
+				   &forms);
+	agency_forms_release(&forms);
 	/* The review as stored, and which of its texts are flagged: made
 	 * here, as the reader thread has the larger share without it. */
 	if (!ret && json_is_object(review)) {
