@@ -35,7 +35,8 @@ static void after_death(const json_t *obj, const char *prefix,
 	size_t i;
 
 	for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++) {
-		if (!rule_datetime(json_array_get(arr, i), "on", &on))
+		if (!rule_datetime(json_array_get(arr, i), "on", &on) ||
+		    date_compare(&on.date, death) >= 0)
 			continue;
 		snprintf(rel, sizeof(rel), "rapid_response[%zu].on", i);
 		rule_not_before(e, prefix, rel, &on.date,
@@ -43,7 +44,8 @@ static void after_death(const json_t *obj, const char *prefix,
 	}
 	arr = json_object_get(obj, "agency_reports");
 	for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++) {
-		if (!rule_date(json_array_get(arr, i), "requested", &d))
+		if (!rule_date(json_array_get(arr, i), "requested", &d) ||
+		    date_compare(&d, death) >= 0)
 			continue;
 		snprintf(rel, sizeof(rel), "agency_reports[%zu].requested", i);
 		rule_not_before(e, prefix, rel, &d, "notification.death.date",

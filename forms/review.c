@@ -158,7 +158,7 @@ static void modifiable_rule(const json_t *obj, const char *prefix,
 {
 	json_int_t s[4];
 	char mod[FORM_SHORT_MAX], scores[160];
-	int has0 = 0, has2 = 0, i, n = 0;
+	int has0 = 0, has2 = 0, yes, bad, i, n = 0;
 
 	if (!domain_scores(obj, s) ||
 	    !rule_code(obj, "modifiable", &codes_modifiable, mod))
@@ -166,18 +166,25 @@ static void modifiable_rule(const json_t *obj, const char *prefix,
 	for (i = 0; i < 4; i++) {
 		has0 |= s[i] == 0;
 		has2 |= s[i] == 2;
+	}
+	yes = !strcmp(mod, "yes");
+	bad = has2 && !yes ? 1 : !has2 && yes ? 2 :
+		!has0 && !has2 && !strcmp(mod, "insufficient_information") ? 3 : 0;
+	if (!bad)
+		goto out;
+	/* The scores are written out for an error only. */
+	for (i = 0; i < 4; i++)
 		n += snprintf(scores + n, sizeof(scores) - (size_t)n, "%s%s %d",
 			      i ? ", " : "", domain_names[i], (int)s[i]);
-	}
-	if (has2 && strcmp(mod, "yes") != 0)
+	if (bad == 1)
 		rule_error(e, prefix, "modifiable",
 			   "\"%s\" contradicts the domain scores (%s): a domain scoring 2 means \"yes\"",
 			   mod, scores);
-	else if (!has2 && strcmp(mod, "yes") == 0)
+	else if (bad == 2)
 		rule_error(e, prefix, "modifiable",
 			   "\"yes\" contradicts the domain scores (%s): \"yes\" needs a domain scoring 2; these scores mean %s",
 			   scores, has0 ? "\"no\" or \"insufficient_information\"" : "\"no\"");
-	else if (!has0 && !has2 && strcmp(mod, "insufficient_information") == 0)
+	else
 		rule_error(e, prefix, "modifiable",
 			   "\"insufficient_information\" contradicts the domain scores (%s): it needs a domain scoring 0; these scores mean \"no\"",
 			   scores);
@@ -199,7 +206,8 @@ static void meeting_rule(const json_t *obj, const char *prefix,
 		goto out;
 	rule_not_future(e, prefix, "meeting_date", &meeting, today);
 	for (i = 0; json_is_array(recs) && i < json_array_size(recs); i++) {
-		if (!rule_date(json_array_get(recs, i), "completed", &done))
+		if (!rule_date(json_array_get(recs, i), "completed", &done) ||
+		    date_compare(&done, &meeting) >= 0)
 			continue;
 		snprintf(rel, sizeof(rel), "recommendations[%zu].completed", i);
 		rule_not_before(e, prefix, rel, &done, "meeting_date", &meeting);

@@ -370,13 +370,31 @@ int value_check_code(const struct code_list *l, struct span s, char *msg,
 	return ret;
 }
 
+/* v in decimal into out (room for 21 bytes); its length. Every member
+ * of every array of every line names its path: no printf for that. */
+static size_t decimal(char out[21], unsigned long long v)
+{
+	char rev[20];
+	size_t n = 0, k = 0;
+
+	do {
+		rev[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		out[k++] = rev[--n];
+	out[k] = 0;
+	return k;
+}
+
 int value_check_int_code(const struct code_list *l, json_int_t v, char *msg,
 			 size_t len)
 {
 	char num[32], valid[FORM_MSG_MAX / 2];
 	int ret;
 
-	snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, v);
+	num[0] = '-';
+	decimal(num + (v < 0), v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
 	ret = code_list_index(l, num);
 	if (ret < 0) {
 		value_codes_valid(l, valid, sizeof(valid));
@@ -452,7 +470,22 @@ void path_join(char *out, size_t len, const char *prefix, const char *name)
 	out[o + n] = 0;
 }
 
+/* "prefix[i]", cut to len as snprintf would. */
 void path_index(char *out, size_t len, const char *prefix, size_t i)
 {
-	snprintf(out, len, "%s[%zu]", prefix, i);
+	char idx[24];
+	size_t p = strlen(prefix), n;
+
+	if (!len)
+		return;
+	idx[0] = '[';
+	n = 1 + decimal(idx + 1, i);
+	idx[n++] = ']';
+	if (p > len - 1)
+		p = len - 1;
+	memcpy(out, prefix, p);
+	if (n > len - 1 - p)
+		n = len - 1 - p;
+	memcpy(out + p, idx, n);
+	out[p + n] = 0;
 }

@@ -280,16 +280,6 @@ int case_writer_init(struct case_writer *w, struct reg *r)
 	return CDOP_OK;
 }
 
-void case_writer_release(struct case_writer *w)
-{
-	struct db_stmt *s[WRITER_STMTS];
-	size_t i;
-
-	writer_stmts(w, s);
-	for (i = 0; i < WRITER_STMTS; i++)
-		db_finalize(s[i]);
-}
-
 /* Runs a row-less statement and makes it ready for the next row. */
 static int run_reset(struct db_stmt *q)
 {
@@ -298,6 +288,128 @@ static int run_reset(struct db_stmt *q)
 	db_reset(q);
 	return ret;
 }
+
+/* run_reset for a writer's statement, each of whose parameters is bound
+ * again for every row: the values stay bound (db_rewind). */
+static int run_rewind(struct db_stmt *q)
+{
+	int ret = db_run(q);
+
+	db_rewind(q);
+	return ret;
+}
+
+/* case_ids rows kept by a batching writer; one statement inserts
+ * IDS_BATCH of them (3 parameters a row, under SQLite's 999). */
+#define IDS_BATCH 128
+struct case_ids_batch {
+	struct db_stmt many;
+	size_t n;
+	struct {
+		int64_t id;
+		int ncmd;
+		uint8_t *blob;
+		size_t len;
+	} row[IDS_BATCH];
+};
+
+static char ids_many_sql[64 + IDS_BATCH * 24];
+
+static void ids_many_sql_make(void)
+{
+	size_t i;
+
+	if (ids_many_sql[0])
+		return;
+	cat(ids_many_sql, sizeof ids_many_sql, "INSERT INTO case_ids(case_id, ncmd, ids) "
+	    "VALUES ", "", "");
+	for (i = 0; i < IDS_BATCH; i++) {
+		char row[32];
+
+		snprintf(row, sizeof row, "%s(?%zu, ?%zu, ?%zu)", i ? ", " : "",
+			 3 * i + 1, 3 * i + 2, 3 * i + 3);
+		cat(ids_many_sql, sizeof ids_many_sql, row, "", "");
+	}
+}
+
+static void ids_batch_drop(struct case_ids_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->row[i].blob);
+	b->n = 0;
+}
+
+int case_writer_batch(struct case_writer *w)
+{
+	struct case_ids_batch *b = calloc(1, sizeof *b);
+
+	if (!b)
+		return reg_fail(w->r, CDOP_ERR_NOMEM, "out of memory");
+	ids_many_sql_make();
+	w->batch = b;
+	return db_prepare(w->r, &b->many, ids_many_sql);
+}
+
+/* The kept rows: a full batch in one statement, fewer one by one. */
+int case_writer_flush(struct case_writer *w)
+{
+	struct case_ids_batch *b = w->batch;
+	struct db_stmt *q;
+	int ret = CDOP_OK;
+	size_t i;
+
+	if (!b || !b->n)
+		return CDOP_OK;
+	if (b->n == IDS_BATCH) {
+		q = &b->many;
+		for (i = 0; i < b->n; i++) {
+			int at = (int)(3 * i);
+
+			db_bind_int_at(q, at + 1, b->row[i].id);
+			db_bind_int_at(q, at + 2, b->row[i].ncmd);
+			db_bind_blob_at(q, at + 3, b->row[i].blob, b->row[i].len);
+		}
+		ret = run_rewind(q);
+	}
+	for (i = 0, q = &w->ins_ids; !ret && b->n < IDS_BATCH && i < b->n; i++) {
+		db_bind_int(q, ":case", b->row[i].id);
+		db_bind_int(q, ":ncmd", b->row[i].ncmd);
+		db_bind_blob(q, ":ids", b->row[i].blob, b->row[i].len);
+		ret = run_rewind(q);
+	}
+	ids_batch_drop(b);
+	return ret;
+}
+
+/* Keeps case id's row (its sealed ids: taken), inserting when full. */
+static int ids_keep(struct case_writer *w, int64_t id, int ncmd, uint8_t *blob,
+		    size_t len)
+{
+	struct case_ids_batch *b = w->batch;
+
+	b->row[b->n].id = id;
+	b->row[b->n].ncmd = ncmd;
+	b->row[b->n].blob = blob;
+	b->row[b->n].len = len;
+	return ++b->n == IDS_BATCH ? case_writer_flush(w) : CDOP_OK;
+}
+
+void case_writer_release(struct case_writer *w)
+{
+	struct db_stmt *s[WRITER_STMTS];
+	size_t i;
+
+	writer_stmts(w, s);
+	for (i = 0; i < WRITER_STMTS; i++)
+		db_finalize(s[i]);
+	if (w->batch) {
+		ids_batch_drop(w->batch);
+		db_finalize(&w->batch->many);
+		free(w->batch);
+		w->batch = NULL;
+	}
+}
+
 
 /* CDOP-YYYY-NNNN: year of notification, running number within it. */
 static int next_ref(struct case_writer *w, int year, char ref[CASE_REF_MAX])
@@ -315,7 +427,7 @@ static int next_ref(struct case_writer *w, int year, char ref[CASE_REF_MAX])
 	db_bind_int(&w->ref_set, ":year", year);
 	db_bind_int(&w->ref_set, ":last", last);
 	snprintf(ref, CASE_REF_MAX, "CDOP-%04d-%04" PRId64, year, last);
-	return run_reset(&w->ref_set);
+	return run_rewind(&w->ref_set);
 }
 
 static int check_duplicate(struct case_writer *w, const json_t *n, int64_t self,
@@ -389,7 +501,7 @@ static int insert_rr(struct case_writer *w, int64_t case_id, const char *action,
 			  done ? member(done, "by") : NULL);
 	cases_bind_sealed(w->r, q, ":notes", "rr_actions.notes", action, case_id,
 			  done ? member(done, "notes") : NULL);
-	return run_reset(q);
+	return run_rewind(q);
 }
 
 /* Every target action with its due time, done ones complete at once;
@@ -719,9 +831,11 @@ void case_texts_release(struct case_texts *t)
  * by statement doc (:sealed, :case), then its short values by ids (:ncmd:
  * whether it has notified.ncmd_date, for Today's clock; :ids its
  * identifier fields sealed too, for idset_load and search) and anon
- * (:anon, what the panel sees, made now: the panel cannot make it). */
-static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
-		     struct db_stmt *anon_q, int64_t id, const struct case_texts *t)
+ * (:anon, what the panel sees, made now: the panel cannot make it); the
+ * ids row kept instead when writer w (or NULL) batches them. */
+static int doc_write_kept(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
+			  struct db_stmt *anon_q, struct case_writer *w, int64_t id,
+			  const struct case_texts *t)
 {
 	uint8_t *blob = NULL, *iblob = NULL;
 	size_t len = 0, ilen = 0;
@@ -732,22 +846,31 @@ static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
 	if (!ret) {
 		db_bind_int(doc, ":case", id);
 		db_bind_blob(doc, ":sealed", blob, len);
-		ret = run_reset(doc);
+		ret = run_rewind(doc);
 	}
-	if (!ret) {
+	if (!ret && w && w->batch) {
+		ret = ids_keep(w, id, t->ncmd, iblob, ilen);
+		iblob = NULL;
+	} else if (!ret) {
 		db_bind_int(ids_q, ":case", id);
 		db_bind_int(ids_q, ":ncmd", t->ncmd);
 		db_bind_blob(ids_q, ":ids", iblob, ilen);
-		ret = run_reset(ids_q);
+		ret = run_rewind(ids_q);
 	}
 	if (!ret) {
 		db_bind_int(anon_q, ":case", id);
 		db_bind_text(anon_q, ":anon", t->anon);
-		ret = run_reset(anon_q);
+		ret = run_rewind(anon_q);
 	}
 	free(blob);
 	free(iblob);
 	return ret;
+}
+
+static int doc_write(struct reg *r, struct db_stmt *doc, struct db_stmt *ids_q,
+		     struct db_stmt *anon_q, int64_t id, const struct case_texts *t)
+{
+	return doc_write_kept(r, doc, ids_q, anon_q, NULL, id, t);
 }
 
 /* doc_write of n, whose text as stored is `text` (a legacy row's). */
@@ -842,11 +965,11 @@ int case_writer_add_made(struct case_writer *w, const json_t *notification,
 	db_bind_text(q, ":status", status ? status : "notified");
 	db_bind_text(q, ":now", w->now);
 	bind_case_columns(q, n, made);
-	ret = run_reset(q);
+	ret = run_rewind(q);
 	if (ret)
 		goto out;
 	*case_id = db_last_id(w->r);
-	ret = doc_write(w->r, d, &w->ins_ids, &w->ins_anon, *case_id, made);
+	ret = doc_write_kept(w->r, d, &w->ins_ids, &w->ins_anon, w, *case_id, made);
 	if (!ret && w->targets_text[0])
 		ret = targets_store(w->r, *case_id, w->targets_text);
 	if (!ret && !strcmp(jstr(n, "death.expected"), "unexpected"))
@@ -870,7 +993,7 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	db_bind_text(u, ":on", on);
 	cases_bind_sealed(w->r, u, ":by", "rr_actions.done_by", action, case_id, by);
 	cases_bind_sealed(w->r, u, ":notes", "rr_actions.notes", action, case_id, notes);
-	ret = run_reset(u);
+	ret = run_rewind(u);
 	if (ret || db_changes(w->r) > 0)
 		return ret;
 	db_bind_int(&w->ins_rr, ":case", case_id);
@@ -880,7 +1003,7 @@ int case_writer_rr_done(struct case_writer *w, int64_t case_id, const char *acti
 	cases_bind_sealed(w->r, &w->ins_rr, ":by", "rr_actions.done_by", action, case_id, by);
 	cases_bind_sealed(w->r, &w->ins_rr, ":notes", "rr_actions.notes", action, case_id,
 			  notes);
-	return run_reset(&w->ins_rr);
+	return run_rewind(&w->ins_rr);
 }
 
 static int agency_row(struct case_writer *w, int first, int64_t case_id,
@@ -899,7 +1022,7 @@ static int agency_row(struct case_writer *w, int first, int64_t case_id,
 		db_bind_text(q, ":received", received);
 		cases_bind_sealed(w->r, q, ":form", "agency_reports.form", agency, case_id,
 				  form);
-		ret = run_reset(q);
+		ret = run_rewind(q);
 		if (ret || db_changes(w->r) > 0)
 			break;
 		q = &w->ins_agency;

@@ -123,6 +123,7 @@ int cases_open_sealed(struct reg *r, struct db_stmt *q, int col, const char *col
  */
 #define CASE_RR_ACTIONS_MAX 16
 
+struct case_ids_batch;
 struct case_writer {
 	struct reg *r;
 	struct db_stmt ref_get, ref_set, dup, ins_case, ins_doc, ins_rr,
@@ -136,10 +137,21 @@ struct case_writer {
 	char now[21];
 	int validated; /* the caller validated each notification (import) */
 	int normalised; /* ... and normalised it too (form_normalise) */
+	struct case_ids_batch *batch; /* case_writer_batch: case_ids rows kept */
 };
 
 int case_writer_init(struct case_writer *w, struct reg *r);
 void case_writer_release(struct case_writer *w);
+/*
+ * For a bulk import: each new case's case_ids row is kept and inserted
+ * with others in one statement (that table's trigger makes SQLite keep a
+ * statement journal for every insert into it, and SQLCipher encrypts
+ * each page copied into one: about 110,000 instructions a row alone).
+ * case_writer_flush inserts those kept; it must be called before the
+ * transaction commits (release drops any still kept).
+ */
+int case_writer_batch(struct case_writer *w);
+int case_writer_flush(struct case_writer *w);
 
 /*
  * Validates (form_notification), normalises, refuses duplicates, stores,

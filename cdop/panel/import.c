@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -612,12 +613,61 @@ struct prepared {
 	int more, err;
 	json_t *obj, *parts, *n;
 	struct case_texts texts; /* PREP_CASE: n's, as the writer stores them */
-	struct agency_forms forms; /* PREP_CASE: agency_reports[].form as stored */
 	json_error_t jerr;
 	struct form_errors errs;
 };
 
 #define PIPE_SLOTS 64
+
+/*
+ * The reader's trees in arenas. Each slot's trees (the line parsed, its
+ * copy, what normalising adds) are all freed when the slot is reused, so
+ * the reader thread takes their memory from that slot's arena instead of
+ * malloc, one bump each, through jansson's allocation hooks
+ * (json_set_alloc_funcs: process-wide, set while the import runs). Only
+ * the reader thread has an arena (thread-local), and only while it builds
+ * a slot's trees: the texts it dumps, and everything the main thread
+ * allocates, come from malloc as before. The free hook tells an arena
+ * block (nothing to do: the arena is wiped and emptied with its slot) from
+ * a heap one by its address: the arenas are one mapping. A tree larger
+ * than its arena takes the rest from malloc.
+ */
+#define ARENA_BYTES ((size_t)256 * 1024)
+
+struct arena {
+	char *base;
+	size_t used;
+};
+
+static _Thread_local struct arena *arena_now;
+static uintptr_t arena_lo, arena_hi; /* set before the reader starts */
+
+static void *arena_malloc(size_t n)
+{
+	struct arena *a = arena_now;
+	size_t at;
+
+	if (a && n <= ARENA_BYTES) {
+		at = (a->used + 15) & ~(size_t)15;
+		if (at <= ARENA_BYTES - n) {
+			a->used = at + n;
+			return a->base + at;
+		}
+	}
+	return malloc(n);
+}
+
+static void arena_free(void *p)
+{
+	if ((uintptr_t)p < arena_lo || (uintptr_t)p >= arena_hi)
+		free(p);
+}
+
+static void arena_empty(struct arena *a)
+{
+	secure_wipe(a->base, a->used);
+	a->used = 0;
+}
 
 struct pipe {
 	pthread_mutex_t mu;
@@ -628,6 +678,8 @@ struct pipe {
 	const struct cdate *today;
 	struct reg *keyed;      /* to read the hash key (case_texts_hash) */
 	struct prepared slot[PIPE_SLOTS];
+	struct arena arena[PIPE_SLOTS]; /* each slot's; none when not mapped */
+	char *map;
 };
 
 static void prepared_clear(struct prepared *p)
@@ -637,7 +689,6 @@ static void prepared_clear(struct prepared *p)
 	json_decref(p->obj);
 	form_errors_release(&p->errs);
 	case_texts_release(&p->texts);
-	agency_forms_release(&p->forms);
 	p->obj = p->parts = p->n = NULL;
 }
 
@@ -669,8 +720,9 @@ static enum prep_kind prepare_case(const struct pipe *pp, struct prepared *p)
 	if (form_normalise_here(&form_import_line, in))
 		return PREP_NOMEM;
 	p->n = json_incref(json_object_get(in, "notification"));
-	if (!p->n || case_texts_make(p->n, &p->texts) ||
-	    agency_forms_make(json_object_get(in, "agency_reports"), &p->forms))
+	/* What is dumped is freed with free(): from malloc. */
+	arena_now = NULL;
+	if (!p->n || case_texts_make(p->n, &p->texts))
 		return PREP_NOMEM;
 	if (pp->keyed)
 		case_texts_hash(pp->keyed, p->n, &p->texts);
@@ -736,7 +788,12 @@ static void *pipe_reader(void *arg)
 			break;
 		p = &pp->slot[pp->made % PIPE_SLOTS];
 		prepared_clear(p);
+		if (pp->map) {
+			arena_empty(&pp->arena[pp->made % PIPE_SLOTS]);
+			arena_now = &pp->arena[pp->made % PIPE_SLOTS];
+		}
 		done = prepare_next(pp, p, &line);
+		arena_now = NULL;
 		pthread_mutex_lock(&pp->mu);
 		pp->made++;
 		pthread_cond_signal(&pp->filled);
@@ -758,8 +815,14 @@ static struct prepared *pipe_take(struct pipe *pp)
 	return p;
 }
 
+/* The slot just stored given back to the reader, its trees and texts
+ * freed and its arena wiped here: the storing thread has the smaller
+ * share of a line's work. */
 static void pipe_give_back(struct pipe *pp)
 {
+	prepared_clear(&pp->slot[pp->taken % PIPE_SLOTS]);
+	if (pp->map)
+		arena_empty(&pp->arena[pp->taken % PIPE_SLOTS]);
 	pthread_mutex_lock(&pp->mu);
 	pp->taken++;
 	pthread_cond_signal(&pp->freed);
@@ -770,6 +833,7 @@ static void pipe_give_back(struct pipe *pp)
 static int import_line(struct importer *im, const struct prepared *p)
 {
 	const json_t *parts = p->parts, *review, *transfer, *history;
+	struct agency_forms forms = { NULL, 0 };
 	const char *status;
 	char ref[CASE_REF_MAX];
 	int64_t case_id = 0;
@@ -786,9 +850,14 @@ static int import_line(struct importer *im, const struct prepared *p)
 	 * what the review's text is scrubbed against. */
 	ret = case_writer_add_made(&im->w, p->n, &p->texts, status,
 				   json_object_get(parts, "rapid_response"), ref, &case_id);
+	/* The agency forms as stored: made here, as the reader thread has the
+	 * larger share of a line's work without them. */
+	if (!ret && agency_forms_make(json_object_get(parts, "agency_reports"), &forms))
+		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "out of memory");
 	if (!ret)
 		ret = store_agency(im, case_id, json_object_get(parts, "agency_reports"),
-				   &p->forms);
+				   &forms);
+	agency_forms_release(&forms);
 	/* The review as stored, and which of its texts are flagged: made
 	 * here, as the reader thread has the larger share without it. */
 	if (!ret && json_is_object(review)) {
@@ -1074,10 +1143,48 @@ static int store_prepared(struct importer *im, const struct prepared *p, const c
 	return ret;
 }
 
+struct alloc_funcs {
+	json_malloc_t m;
+	json_free_t f;
+};
+
+/* The arenas mapped and jansson's hooks set; without a mapping, none. */
+static void arenas_start(struct pipe *pp, struct alloc_funcs *saved)
+{
+	size_t len = PIPE_SLOTS * ARENA_BYTES;
+	void *map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	json_get_alloc_funcs(&saved->m, &saved->f);
+	if (map == MAP_FAILED)
+		return;
+	(void)madvise(map, len, MADV_DONTDUMP); /* identifiable text */
+	pp->map = map;
+	for (size_t i = 0; i < PIPE_SLOTS; i++)
+		pp->arena[i] = (struct arena){ pp->map + i * ARENA_BYTES, 0 };
+	arena_lo = (uintptr_t)map;
+	arena_hi = arena_lo + len;
+	json_set_alloc_funcs(arena_malloc, arena_free);
+}
+
+/* After the reader has stopped and every slot's trees are freed. */
+static void arenas_stop(struct pipe *pp, const struct alloc_funcs *saved)
+{
+	if (!pp->map)
+		return;
+	json_set_alloc_funcs(saved->m, saved->f);
+	for (size_t i = 0; i < PIPE_SLOTS; i++)
+		arena_empty(&pp->arena[i]);
+	munmap(pp->map, PIPE_SLOTS * ARENA_BYTES);
+	pp->map = NULL;
+	arena_lo = arena_hi = 0;
+}
+
 static int read_lines(struct importer *im, struct line_reader *lr, const char *path,
 		      const struct import_opts *o, uint64_t size)
 {
 	struct pipe *pp = calloc(1, sizeof *pp);
+	struct alloc_funcs saved;
 	char probe[33];
 	pthread_t reader;
 	enum prep_kind kind = PREP_CASE;
@@ -1096,6 +1203,7 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 	pp->keyed = im->scrub && !store_dup_hash(im->r, "", probe) ? im->r : NULL;
 	for (size_t i = 0; i < PIPE_SLOTS; i++)
 		form_errors_init(&pp->slot[i].errs);
+	arenas_start(pp, &saved);
 	started = !pthread_create(&reader, NULL, pipe_reader, pp);
 	if (!started)
 		ret = reg_fail(im->r, CDOP_ERR_NOMEM, "cannot start the import's reader "
@@ -1123,6 +1231,7 @@ static int read_lines(struct importer *im, struct line_reader *lr, const char *p
 		ret = line_error(im, lr, im->res->lines, ret);
 	for (size_t i = 0; i < PIPE_SLOTS; i++)
 		prepared_clear(&pp->slot[i]);
+	arenas_stop(pp, &saved);
 	pthread_cond_destroy(&pp->freed);
 	pthread_cond_destroy(&pp->filled);
 	pthread_mutex_destroy(&pp->mu);
@@ -1191,7 +1300,9 @@ int import_file(struct reg *r, const char *path, const struct import_opts *o,
 		im->w.normalised = 1;
 		have_writer = 1;
 	}
+	if (!ret) ret = case_writer_batch(&im->w);
 	if (!ret) ret = read_lines(im, &lr, path, o, size);
+	if (!ret) ret = case_writer_flush(&im->w);
 	if (!ret) ret = agenda_place(im);
 	if (have_writer)
 		case_writer_release(&im->w);

@@ -104,6 +104,7 @@ int db_prepare(struct reg *r, struct db_stmt *q, const char *sql)
 	q->r = r;
 	q->s = NULL;
 	q->rc = CDOP_OK;
+	q->name[0] = NULL;
 	if (c) {
 		c->busy = 1;
 		q->s = c->s;
@@ -117,17 +118,34 @@ int db_prepare(struct reg *r, struct db_stmt *q, const char *sql)
 	return CDOP_OK;
 }
 
-/* The parameter's index, or 0 after recording the error. */
+/* The parameter's index, or 0 after recording the error. A name met
+ * before at the same address is checked against the index's own name
+ * (the caller may have reused a buffer). */
 static int bind_index(struct db_stmt *q, const char *name)
 {
+	const char *had;
+	size_t k;
 	int i;
 
 	if (q->rc || !q->s)
 		return 0;
+	for (k = 0; k < DB_STMT_NAMES && q->name[k]; k++)
+		if (q->name[k] == name) {
+			had = sqlite3_bind_parameter_name(q->s, q->index[k]);
+			if (had && !strcmp(had, name))
+				return q->index[k];
+			break;
+		}
 	i = sqlite3_bind_parameter_index(q->s, name);
 	if (i == 0)
 		stmt_fail(q, reg_fail(q->r, CDOP_ERR_INTERNAL,
 				      "no parameter %s in statement", name));
+	else if (k < DB_STMT_NAMES && !q->name[k]) {
+		q->name[k] = name;
+		q->index[k] = i;
+		if (k + 1 < DB_STMT_NAMES)
+			q->name[k + 1] = NULL;
+	}
 	return i;
 }
 
@@ -160,6 +178,22 @@ int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n)
 
 	return i ? bind_result(q, sqlite3_bind_blob(q->s, i, v, (int)n,
 						    SQLITE_TRANSIENT)) : q->rc;
+}
+
+int db_bind_int_at(struct db_stmt *q, int i, int64_t v)
+{
+	if (q->rc || !q->s)
+		return q->rc;
+	return bind_result(q, sqlite3_bind_int64(q->s, i, v));
+}
+
+int db_bind_blob_at(struct db_stmt *q, int i, const void *v, size_t n)
+{
+	if (q->rc || !q->s)
+		return q->rc;
+	if (!v)
+		return bind_result(q, sqlite3_bind_null(q->s, i));
+	return bind_result(q, sqlite3_bind_blob(q->s, i, v, (int)n, SQLITE_TRANSIENT));
 }
 
 int db_bind_null(struct db_stmt *q, const char *name)
@@ -198,6 +232,13 @@ int db_reset(struct db_stmt *q)
 		sqlite3_reset(q->s);
 		sqlite3_clear_bindings(q->s);
 	}
+	return q->rc;
+}
+
+int db_rewind(struct db_stmt *q)
+{
+	if (q->s)
+		sqlite3_reset(q->s);
 	return q->rc;
 }
 
@@ -244,6 +285,7 @@ int db_finalize(struct db_stmt *q)
 	}
 	q->s = NULL;
 	q->rc = CDOP_OK;
+	q->name[0] = NULL;
 	return rc;
 }
 

@@ -283,12 +283,17 @@ struct reg;
  * so db_finalize() is always safe, and errors turned into cdop_error codes
  * with the SQLite message in reg->err.
  */
+#define DB_STMT_NAMES 16
 struct db_stmt {
 	sqlite3_stmt *s;
 	struct reg *r;
 	int rc;        /* the first error, sticky: later calls do nothing */
+	/* Parameter names bound (by pointer) and their indexes: a statement
+	 * bound row after row finds each without SQLite's search by name. */
+	const char *name[DB_STMT_NAMES];
+	int index[DB_STMT_NAMES];
 };
-#define DB_STMT_INIT { NULL, NULL, 0 }
+#define DB_STMT_INIT { NULL, NULL, 0, { NULL }, { 0 } }
 
 enum { DB_DONE = 0, DB_ROW = 1 };
 
@@ -312,12 +317,19 @@ int db_bind_text(struct db_stmt *q, const char *name, const char *v);
 int db_bind_int(struct db_stmt *q, const char *name, int64_t v);
 int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n);
 int db_bind_null(struct db_stmt *q, const char *name);
+/* By position (1-based): for a statement of many rows alike, whose
+ * parameters are numbered (?1, ?2, ...) rather than named. */
+int db_bind_int_at(struct db_stmt *q, int i, int64_t v);
+int db_bind_blob_at(struct db_stmt *q, int i, const void *v, size_t n);
 /* DB_ROW, DB_DONE, or the (sticky) negative cdop_error. */
 int db_step(struct db_stmt *q);
 /* Steps a statement that returns no rows: CDOP_OK or the sticky error. */
 int db_run(struct db_stmt *q);
 /* Ready to bind and step again; keeps the sticky error. */
 int db_reset(struct db_stmt *q);
+/* db_reset keeping the values bound, for a statement whose every
+ * parameter is bound again before each step (a writer's, row after row). */
+int db_rewind(struct db_stmt *q);
 const char *db_column_text(struct db_stmt *q, int col);
 int64_t db_column_int(struct db_stmt *q, int col);
 const void *db_column_blob(struct db_stmt *q, int col, size_t *n);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "forms/form.h"
+#include "forms/form_internal.h"
 
 static const struct cdate today = { 2025, 6, 1 };
 
@@ -364,10 +365,28 @@ static void test_lookup(void **state)
 	assert_ptr_equal(form_by_name("import_line"), &form_import_line);
 }
 
+/* An array member's path is written without printf (forms/value.c): the
+ * same text as "%s[%zu]", cut at every length as snprintf cuts it. */
+static void test_path_index_as_snprintf(void **state)
+{
+	static const size_t idx[] = { 0, 7, 10, 99, 12345, SIZE_MAX };
+	char got[40], want[40];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof idx / sizeof idx[0]; k++)
+		for (size_t len = 1; len <= sizeof got; len++) {
+			memset(got, 'x', sizeof got);
+			path_index(got, len, "agency_reports", idx[k]);
+			snprintf(want, len, "%s[%zu]", "agency_reports", idx[k]);
+			assert_string_equal(got, want);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_line_passes),
+		cmocka_unit_test(test_path_index_as_snprintf),
 		cmocka_unit_test(test_nested_paths),
 		cmocka_unit_test(test_meeting_date),
 		cmocka_unit_test(test_rapid_response),

@@ -225,6 +225,87 @@ static void test_export_round_trip(void **state)
 	free(e2);
 }
 
+/* More cases than one batch of case_ids rows (128, cdop/cases/cases.c):
+ * every case has its row, sealed to its own id (store_id_open checks
+ * the id), its NCMD flag known, and the import leaves ids_version as it
+ * was (new cases need no new value, migration 019). */
+static void test_import_case_ids_batched(void **state)
+{
+	struct fx *f = *state;
+	struct import_opts o = { 0, NULL, NULL };
+	struct import_result res;
+	struct db_stmt q = DB_STMT_INIT;
+	char *path = write_lines(f, "i.jsonl", 300, "\n"), v0[80], v1[80];
+	const char *ver = "SELECT value FROM meta WHERE key = 'ids_version'";
+	size_t opened = 0;
+
+	assert_int_equal(db_prepare(&f->r, &q, ver), 0);
+	assert_int_equal(db_step(&q), DB_ROW);
+	snprintf(v0, sizeof v0, "%s", db_column_text(&q, 0));
+	db_finalize(&q);
+	assert_int_equal(import_file(&f->r, path, &o, &res), 0);
+	assert_int_equal(res.cases, 300);
+	assert_int_equal(count(&f->r, "SELECT count(*) FROM case_ids"), 300);
+	assert_int_equal(count(&f->r, "SELECT count(*) FROM cases c JOIN case_ids i "
+			       "ON i.case_id = c.id WHERE i.ids IS NOT NULL "
+			       "AND i.ncmd = 0"), 300);
+	db_prepare(&f->r, &q, "SELECT case_id, ids FROM case_ids ORDER BY case_id");
+	while (db_step(&q) == DB_ROW) {
+		int64_t id = db_column_int(&q, 0);
+		size_t n = 0;
+		const void *b = db_column_blob(&q, 1, &n);
+		char *text = NULL, want[32];
+
+		assert_int_equal(store_id_open(&f->r, "notification.ids", id, b, n, &text), 0);
+		snprintf(want, sizeof want, "Testcase%u", (unsigned)(id - 1));
+		assert_non_null(strstr(text, want));
+		secure_wipe(text, strlen(text));
+		free(text);
+		opened++;
+	}
+	assert_int_equal(db_finalize(&q), 0);
+	assert_int_equal(opened, 300);
+	db_prepare(&f->r, &q, ver);
+	assert_int_equal(db_step(&q), DB_ROW);
+	snprintf(v1, sizeof v1, "%s", db_column_text(&q, 0));
+	db_finalize(&q);
+	assert_string_equal(v0, v1);
+	free(path);
+}
+
+/* A line whose trees are larger than the reader's arena for it (256 KiB,
+ * cdop/panel/import.c): the rest comes from malloc, and the line is
+ * stored whole. */
+static void test_import_line_past_arena(void **state)
+{
+	struct fx *f = *state;
+	struct import_opts o = { 0, NULL, NULL };
+	struct import_result res;
+	static const char recs[] = "\"recommendations\": [";
+	char *path = t_path(f->dir, "big.jsonl"), line[2048], text[1901], *at;
+	FILE *fp = fopen(path, "w");
+	unsigned i;
+
+	assert_non_null(fp);
+	memset(text, 'x', sizeof text - 1);
+	text[sizeof text - 1] = 0;
+	case_line(0, line, sizeof line); /* with a review: i % 3 == 0 */
+	/* Its recommendations: 150 more, each 1,900 bytes of text. */
+	at = strstr(line, recs);
+	assert_non_null(at);
+	at += strlen(recs);
+	fwrite(line, 1, (size_t)(at - line), fp);
+	for (i = 0; i < 150; i++)
+		fprintf(fp, "{\"text\": \"%u %s\", \"owner\": \"public_health\", "
+			"\"due\": \"2025-12-31\"}, ", i, text);
+	fprintf(fp, "%s\n", at);
+	fclose(fp);
+	assert_int_equal(import_file(&f->r, path, &o, &res), 0);
+	assert_int_equal(res.cases, 1);
+	assert_int_equal(count(&f->r, "SELECT count(*) FROM recommendations"), 151);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +314,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import_dry_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_long_line_and_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_case_ids_batched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_line_past_arena, setup, teardown),
 	};
 
 	if (crypto_init())
