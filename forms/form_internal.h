@@ -91,6 +91,11 @@ void rule_error(struct form_errors *e, const char *prefix, const char *rel,
 void rule_not_before(struct form_errors *e, const char *prefix,
 		     const char *later_rel, const struct cdate *later,
 		     const char *earlier_rel, const struct cdate *earlier);
+/* rule_not_before at ARRAY[i].NAME (the path made only for an error). */
+void rule_item_not_before(struct form_errors *e, const char *prefix,
+			  const char *array, size_t i, const char *name,
+			  const struct cdate *later, const char *earlier_rel,
+			  const struct cdate *earlier);
 /* Error at rel if d is after today (skipped when today is NULL). */
 void rule_not_future(struct form_errors *e, const char *prefix,
 		     const char *rel, const struct cdate *d,

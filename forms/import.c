@@ -31,26 +31,17 @@ static void after_death(const json_t *obj, const char *prefix,
 	const json_t *arr = json_object_get(obj, "rapid_response");
 	struct cdatetime on;
 	struct cdate d;
-	char rel[64];
 	size_t i;
 
-	for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++) {
-		if (!rule_datetime(json_array_get(arr, i), "on", &on) ||
-		    date_compare(&on.date, death) >= 0)
-			continue;
-		snprintf(rel, sizeof(rel), "rapid_response[%zu].on", i);
-		rule_not_before(e, prefix, rel, &on.date,
-				"notification.death.date", death);
-	}
+	for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++)
+		if (rule_datetime(json_array_get(arr, i), "on", &on))
+			rule_item_not_before(e, prefix, "rapid_response", i, "on", &on.date,
+					     "notification.death.date", death);
 	arr = json_object_get(obj, "agency_reports");
-	for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++) {
-		if (!rule_date(json_array_get(arr, i), "requested", &d) ||
-		    date_compare(&d, death) >= 0)
-			continue;
-		snprintf(rel, sizeof(rel), "agency_reports[%zu].requested", i);
-		rule_not_before(e, prefix, rel, &d, "notification.death.date",
-				death);
-	}
+	for (i = 0; json_is_array(arr) && i < json_array_size(arr); i++)
+		if (rule_date(json_array_get(arr, i), "requested", &d))
+			rule_item_not_before(e, prefix, "agency_reports", i, "requested", &d,
+					     "notification.death.date", death);
 	if (rule_date(obj, "review.meeting_date", &d))
 		rule_not_before(e, prefix, "review.meeting_date", &d,
 				"notification.death.date", death);

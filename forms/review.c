@@ -199,19 +199,15 @@ static void meeting_rule(const json_t *obj, const char *prefix,
 {
 	const json_t *recs = json_object_get(obj, "recommendations");
 	struct cdate meeting, done;
-	char rel[64];
 	size_t i;
 
 	if (!rule_date(obj, "meeting_date", &meeting))
 		goto out;
 	rule_not_future(e, prefix, "meeting_date", &meeting, today);
-	for (i = 0; json_is_array(recs) && i < json_array_size(recs); i++) {
-		if (!rule_date(json_array_get(recs, i), "completed", &done) ||
-		    date_compare(&done, &meeting) >= 0)
-			continue;
-		snprintf(rel, sizeof(rel), "recommendations[%zu].completed", i);
-		rule_not_before(e, prefix, rel, &done, "meeting_date", &meeting);
-	}
+	for (i = 0; json_is_array(recs) && i < json_array_size(recs); i++)
+		if (rule_date(json_array_get(recs, i), "completed", &done))
+			rule_item_not_before(e, prefix, "recommendations", i, "completed",
+					     &done, "meeting_date", &meeting);
 out:
 	return;
 }

@@ -76,6 +76,22 @@ void rule_not_before(struct form_errors *e, const char *prefix,
 	}
 }
 
+void rule_item_not_before(struct form_errors *e, const char *prefix,
+			  const char *array, size_t i, const char *name,
+			  const struct cdate *later, const char *earlier_rel,
+			  const struct cdate *earlier)
+{
+	char item[FORM_PATH_MAX], rel[FORM_PATH_MAX];
+
+	/* The path is made for an error only: an import checks every
+	 * member of every array of every line. */
+	if (date_compare(later, earlier) >= 0)
+		return;
+	path_index(item, sizeof(item), array, i);
+	path_join(rel, sizeof(rel), item, name);
+	rule_not_before(e, prefix, rel, later, earlier_rel, earlier);
+}
+
 void rule_not_future(struct form_errors *e, const char *prefix,
 		     const char *rel, const struct cdate *d,
 		     const struct cdate *today)

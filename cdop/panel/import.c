@@ -786,12 +786,10 @@ static void *pipe_reader(void *arg)
 		pthread_mutex_unlock(&pp->mu);
 		if (done)
 			break;
+		/* Fresh, or cleared and its arena wiped by pipe_give_back. */
 		p = &pp->slot[pp->made % PIPE_SLOTS];
-		prepared_clear(p);
-		if (pp->map) {
-			arena_empty(&pp->arena[pp->made % PIPE_SLOTS]);
+		if (pp->map)
 			arena_now = &pp->arena[pp->made % PIPE_SLOTS];
-		}
 		done = prepare_next(pp, p, &line);
 		arena_now = NULL;
 		pthread_mutex_lock(&pp->mu);

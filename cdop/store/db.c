@@ -169,15 +169,14 @@ int db_bind_int(struct db_stmt *q, const char *name, int64_t v)
 {
 	int i = bind_index(q, name);
 
-	return i ? bind_result(q, sqlite3_bind_int64(q->s, i, v)) : q->rc;
+	return i ? db_bind_int_at(q, i, v) : q->rc;
 }
 
 int db_bind_blob(struct db_stmt *q, const char *name, const void *v, size_t n)
 {
 	int i = bind_index(q, name);
 
-	return i ? bind_result(q, sqlite3_bind_blob(q->s, i, v, (int)n,
-						    SQLITE_TRANSIENT)) : q->rc;
+	return i ? db_bind_blob_at(q, i, v, n) : q->rc;
 }
 
 int db_bind_int_at(struct db_stmt *q, int i, int64_t v)
