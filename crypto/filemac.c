@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const unsigned char chunk_personal[16] = "cdop-fmac-chunk1";
-static const unsigned char top_personal[16] = "cdop-fmac-top-v1";
+static const unsigned char chunk1_personal[16] = "cdop-fmac-chunk1";
+static const unsigned char top1_personal[16] = "cdop-fmac-top-v1";
+static const unsigned char chunk2_personal[16] = "cdop-fmac-chunk2";
+static const unsigned char top2_personal[16] = "cdop-fmac-top-v2";
+
+/*
+ * A pass over the chunks the file had when it began, shared by up to two
+ * workers (the caller and a thread of its own), each claiming the next
+ * chunk from one counter: every chunk's kind-2 hash into t->h and, for a
+ * kind-1 register, its kind-1 hash (keyed with key1) into old. A worker
+ * stops at the first chunk shorter than FILEMAC_CHUNK (the file ends
+ * there, or was cut meanwhile): short_at is its index (n if none) and
+ * short_len its length.
+ */
+struct pass_worker {
+	struct filemac_pass *p;
+	uint64_t short_at;
+	size_t short_len;
+	int err;            /* errno of a failed read, else 0 */
+	int nomem;
+};
+
+struct filemac_pass {
+	int fd;
+	struct filemac *t;
+	const uint8_t *key1;        /* kind 1's key, or NULL */
+	uint8_t (*old)[FILEMAC_BYTES];
+	size_t old_cap;
+	uint64_t n;                 /* whole chunks when the pass began */
+	atomic_uint_fast64_t next;  /* the next chunk to claim */
+	struct pass_worker w[2];    /* the caller's, the thread's */
+	pthread_t th;
+	int threaded;
+};
 
 void filemac_init(struct filemac *t)
 {
@@ -21,6 +54,7 @@ void filemac_init(struct filemac *t)
 
 void filemac_free(struct filemac *t)
 {
+	filemac_stop(t);
 	free(t->h);
 	free(t->dirty);
 	filemac_init(t);
@@ -55,32 +89,52 @@ static int grow(struct filemac *t, size_t want)
 	return 0;
 }
 
-static void chunk_hash(const uint8_t key[SUBKEY_BYTES], uint64_t index, const uint8_t *p,
-		       size_t len, uint8_t out[FILEMAC_BYTES])
+/* Room for want kind-1 chunk hashes (a kind-1 scan only). */
+static int old_grow(struct filemac_pass *p, size_t want)
+{
+	size_t cap = p->old_cap ? p->old_cap : 64;
+	uint8_t(*h)[FILEMAC_BYTES];
+
+	if (!p->key1 || want <= p->old_cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	h = realloc(p->old, cap * sizeof *h);
+	if (!h)
+		return -1;
+	p->old = h;
+	p->old_cap = cap;
+	return 0;
+}
+
+/* Chunk INDEX's hash: kind 2 (key NULL, unkeyed) or kind 1 (keyed). */
+static void chunk_hash(const uint8_t *key, const unsigned char personal[16], uint64_t index,
+		       const uint8_t *p, size_t len, uint8_t out[FILEMAC_BYTES])
 {
 	crypto_generichash_blake2b_state st;
 	unsigned char salt[16] = { 0 };
 
 	le64_put(salt, index);
-	crypto_generichash_blake2b_init_salt_personal(&st, key, SUBKEY_BYTES, FILEMAC_BYTES,
-						      salt, chunk_personal);
+	crypto_generichash_blake2b_init_salt_personal(&st, key, key ? SUBKEY_BYTES : 0,
+						      FILEMAC_BYTES, salt, personal);
 	crypto_generichash_blake2b_update(&st, p, len);
 	crypto_generichash_blake2b_final(&st, out, FILEMAC_BYTES);
 }
 
-static void top_hash(const uint8_t key[SUBKEY_BYTES], const struct filemac *t,
-		     uint8_t out[FILEMAC_BYTES])
+/* The keyed top over le64(size) || le64(n) || the n chunk hashes at h. */
+static void top_hash(const uint8_t key[SUBKEY_BYTES], const unsigned char personal[16],
+		     uint64_t size, size_t n, const uint8_t *h, uint8_t out[FILEMAC_BYTES])
 {
 	crypto_generichash_blake2b_state st;
 	uint8_t head[16];
 
-	le64_put(head, t->size);
-	le64_put(head + 8, (uint64_t)t->n);
+	le64_put(head, size);
+	le64_put(head + 8, (uint64_t)n);
 	crypto_generichash_blake2b_init_salt_personal(&st, key, SUBKEY_BYTES, FILEMAC_BYTES,
-						      NULL, top_personal);
+						      NULL, personal);
 	crypto_generichash_blake2b_update(&st, head, sizeof head);
-	if (t->n)
-		crypto_generichash_blake2b_update(&st, t->h[0], t->n * FILEMAC_BYTES);
+	if (n)
+		crypto_generichash_blake2b_update(&st, h, n * FILEMAC_BYTES);
 	crypto_generichash_blake2b_final(&st, out, FILEMAC_BYTES);
 }
 
@@ -109,46 +163,37 @@ static ssize_t chunk_read(int fd, uint64_t i, uint64_t limit, uint8_t *buf)
 	return (ssize_t)got;
 }
 
-/*
- * Chunks [lo, hi) of the file hashed into t->h (entries allocated): a
- * part of a scan, run on a thread of its own or on the caller's. It stops
- * at the first chunk shorter than FILEMAC_CHUNK (the file ends there, or
- * was cut meanwhile): short is its index (hi if none) and short_len its
- * length (0 at the end of the file).
- */
-struct scan_part {
-	int fd;
-	const uint8_t *key;
-	struct filemac *t;
-	uint64_t lo, hi, short_at;
-	size_t short_len;
-	int err;            /* errno of a failed read, else 0 */
-	int nomem;
-};
-
-static void *scan_part_run(void *arg)
+/* Chunk I read (LEN bytes) hashed into the pass's tables. */
+static void pass_hash(struct filemac_pass *p, uint64_t i, const uint8_t *buf, size_t len)
 {
-	struct scan_part *p = arg;
+	chunk_hash(NULL, chunk2_personal, i, buf, len, p->t->h[i]);
+	if (p->key1)
+		chunk_hash(p->key1, chunk1_personal, i, buf, len, p->old[i]);
+}
+
+static void *pass_work(void *arg)
+{
+	struct pass_worker *w = arg;
+	struct filemac_pass *p = w->p;
 	uint8_t *buf = malloc(FILEMAC_CHUNK);
+	uint64_t i;
 	ssize_t got;
 
-	p->short_at = p->hi;
-	p->short_len = 0;
 	if (!buf) {
-		p->nomem = 1;
+		w->nomem = 1;
 		return NULL;
 	}
-	for (uint64_t i = p->lo; i < p->hi; i++) {
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
 		got = chunk_read(p->fd, i, UINT64_MAX, buf);
 		if (got < 0) {
-			p->err = errno ? errno : EIO;
+			w->err = errno ? errno : EIO;
 			break;
 		}
 		if (got)
-			chunk_hash(p->key, i, buf, (size_t)got, p->t->h[i]);
+			pass_hash(p, i, buf, (size_t)got);
 		if ((size_t)got < FILEMAC_CHUNK) {
-			p->short_at = i;
-			p->short_len = (size_t)got;
+			w->short_at = i;
+			w->short_len = (size_t)got;
 			break;
 		}
 	}
@@ -156,100 +201,153 @@ static void *scan_part_run(void *arg)
 	return NULL;
 }
 
-/* Below this many chunks a second thread costs more than it saves. */
+/* Below this many chunks a second thread costs more than it saves: in a
+ * scan after the unlock, and in one started before it (which has the
+ * whole Argon2id derivation to run beside). */
 #define SCAN_THREAD_MIN 32
-#define SCAN_ALONE 1
+#define START_THREAD_MIN 4
+#define PASS_NONE UINT64_MAX /* no chunks: the caller reads them in turn */
 
 /*
- * The chunks the file had when the scan began, hashed on two threads (the
- * chunk hashes are independent; the tree is the same): the first half on
- * the caller's, the second on another. The bytes read are those of one
- * sequential pass; a chunk short of FILEMAC_CHUNK ends the file there, as
- * in that pass. *total: the bytes covered; *more: the file may go on past
- * them (every chunk was whole). CRYPTO_OK, CRYPTO_ERR_IO (errno) or
- * CRYPTO_ERR_NOMEM; SCAN_ALONE when the file is small or no thread could
- * be made (the caller reads it alone).
+ * Sets up a pass over the whole chunks fd has now (none when the file
+ * cannot be measured, or thread_min is PASS_NONE: the caller's sequential
+ * reading then does it all) and starts the second worker when there are at least thread_min of
+ * them and two CPUs. CRYPTO_OK or CRYPTO_ERR_NOMEM.
  */
-static int scan_parallel(int fd, const uint8_t key[SUBKEY_BYTES], struct filemac *t,
-			 uint64_t *total, int *more)
+static int pass_begin(struct filemac_pass *p, int fd, struct filemac *t, const uint8_t *key1,
+		      uint64_t thread_min)
 {
-	struct scan_part part[2];
 	struct stat st;
-	pthread_t th;
-	uint64_t n;
-	int ret = CRYPTO_OK;
+	uint64_t n = 0;
 
-	if (fstat(fd, &st) || st.st_size <= 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return SCAN_ALONE;
-	n = (uint64_t)st.st_size / FILEMAC_CHUNK;
-	if (n < SCAN_THREAD_MIN || n >= SIZE_MAX / FILEMAC_BYTES)
-		return SCAN_ALONE;
-	if (grow(t, (size_t)n))
+	memset(p, 0, sizeof *p);
+	p->fd = fd;
+	p->t = t;
+	p->key1 = key1;
+	if (thread_min != PASS_NONE && !fstat(fd, &st) && st.st_size > 0)
+		n = (uint64_t)st.st_size / FILEMAC_CHUNK;
+	if (n >= SIZE_MAX / FILEMAC_BYTES)
+		n = 0;
+	if (grow(t, (size_t)n) || old_grow(p, (size_t)n))
 		return CRYPTO_ERR_NOMEM;
-	memset(part, 0, sizeof part);
+	p->n = n;
+	atomic_init(&p->next, 0);
 	for (int k = 0; k < 2; k++) {
-		part[k].fd = fd;
-		part[k].key = key;
-		part[k].t = t;
+		p->w[k].p = p;
+		p->w[k].short_at = n;
 	}
-	part[0].hi = part[1].lo = n / 2;
-	part[1].hi = n;
-	if (pthread_create(&th, NULL, scan_part_run, &part[1]))
-		return SCAN_ALONE;
-	scan_part_run(&part[0]);
-	pthread_join(th, NULL);
-	for (int k = 0; k < 2 && !ret; k++) {
-		if (part[k].nomem)
-			ret = CRYPTO_ERR_NOMEM;
-		else if (part[k].err) {
-			errno = part[k].err;
-			ret = CRYPTO_ERR_IO;
+	if (n >= thread_min && sysconf(_SC_NPROCESSORS_ONLN) >= 2 &&
+	    !pthread_create(&p->th, NULL, pass_work, &p->w[1]))
+		p->threaded = 1;
+	return CRYPTO_OK;
+}
+
+/*
+ * The caller works through what is left of the pass, then waits for the
+ * thread. *total: the bytes covered; *more: the file may go on past them
+ * (every chunk was whole). CRYPTO_OK, CRYPTO_ERR_IO (errno) or
+ * CRYPTO_ERR_NOMEM.
+ */
+static int pass_end(struct filemac_pass *p, uint64_t *total, int *more)
+{
+	pass_work(&p->w[0]);
+	if (p->threaded)
+		pthread_join(p->th, NULL);
+	p->threaded = 0;
+	for (int k = 0; k < 2; k++) {
+		if (p->w[k].nomem)
+			return CRYPTO_ERR_NOMEM;
+		if (p->w[k].err) {
+			errno = p->w[k].err;
+			return CRYPTO_ERR_IO;
 		}
 	}
-	if (ret)
-		return ret;
-	/* The first short chunk ends the file, whichever part met it. */
-	for (int k = 0; k < 2; k++) {
-		if (part[k].short_at < part[k].hi) {
-			*total = part[k].short_at * FILEMAC_CHUNK + part[k].short_len;
-			*more = 0;
-			return CRYPTO_OK;
-		}
+	/* The first short chunk ends the file, whichever worker met it. */
+	if (p->w[0].short_at < p->n || p->w[1].short_at < p->n) {
+		int k = p->w[1].short_at < p->w[0].short_at;
+
+		*total = p->w[k].short_at * FILEMAC_CHUNK + p->w[k].short_len;
+		*more = 0;
+		return CRYPTO_OK;
 	}
-	*total = n * FILEMAC_CHUNK;
+	*total = p->n * FILEMAC_CHUNK;
 	*more = 1;
 	return CRYPTO_OK;
 }
 
-int filemac_scan(int fd, const uint8_t master[MASTER_KEY_BYTES], struct filemac *t,
-		 uint8_t top[FILEMAC_BYTES], uint8_t flat[FILEMAC_BYTES])
+void filemac_start(int fd, struct filemac *t)
 {
+	struct filemac_pass *p;
+
+	filemac_stop(t);
+	t->valid = 0;
+	p = malloc(sizeof *p);
+	if (!p)
+		return;
+	if (pass_begin(p, fd, t, NULL, START_THREAD_MIN) || !p->threaded) {
+		free(p);
+		return;
+	}
+	t->pass = p;
+}
+
+void filemac_stop(struct filemac *t)
+{
+	struct filemac_pass *p = t->pass;
+
+	if (!p)
+		return;
+	/* No chunk is claimed after this; the thread ends its current one. */
+	atomic_store(&p->next, p->n);
+	pthread_join(p->th, NULL);
+	free(p);
+	t->pass = NULL;
+	t->valid = 0;
+}
+
+int filemac_scan(int fd, const uint8_t master[MASTER_KEY_BYTES], struct filemac *t,
+		 enum filemac_kind kind, uint8_t mac[FILEMAC_BYTES])
+{
+	struct filemac_pass local, *p = t->pass;
 	crypto_generichash_state fst;
 	uint8_t key[SUBKEY_BYTES], *buf = NULL;
-	uint64_t i = 0, total = 0;
+	uint64_t i, total = 0;
 	ssize_t got;
-	int ret = subkey_derive(key, SUBKEY_FILE_MAC, master), more = 1;
+	int ret, more = 1;
 
-	t->valid = 0;
-	if (ret)
-		return ret;
-	/* The flat MAC of an older register is one sequential pass. */
-	if (!flat) {
-		ret = scan_parallel(fd, key, t, &total, &more);
-		if (ret == SCAN_ALONE)
-			ret = CRYPTO_OK;
-		else if (ret)
-			goto out;
-		i = total / FILEMAC_CHUNK;
+	/* A pass started for this file is finished here; any other is not
+	 * what is asked for. */
+	if (p && (kind != FILEMAC_TREE2 || p->fd != fd)) {
+		filemac_stop(t);
+		p = NULL;
 	}
+	t->pass = NULL;
+	t->valid = 0;
+	ret = subkey_derive(key, SUBKEY_FILE_MAC, master);
+	if (!p && !ret) {
+		/* The flat MAC of an older register is one sequential pass. */
+		ret = pass_begin(&local, fd, t, kind == FILEMAC_TREE ? key : NULL,
+				 kind == FILEMAC_FLAT ? PASS_NONE : SCAN_THREAD_MIN);
+		if (ret)
+			free(local.old);
+		else
+			p = &local;
+	}
+	if (p) {
+		int end = pass_end(p, &total, &more);
+
+		ret = ret ? ret : end;
+	}
+	if (ret)
+		goto out;
 	buf = malloc(FILEMAC_CHUNK);
 	if (!buf) {
 		ret = CRYPTO_ERR_NOMEM;
 		goto out;
 	}
-	if (flat)
+	if (kind == FILEMAC_FLAT)
 		crypto_generichash_init(&fst, key, SUBKEY_BYTES, FILEMAC_BYTES);
-	for (; more; i++) {
+	for (i = total / FILEMAC_CHUNK; more; i++) {
 		got = chunk_read(fd, i, UINT64_MAX, buf);
 		if (got < 0) {
 			ret = CRYPTO_ERR_IO;
@@ -257,28 +355,36 @@ int filemac_scan(int fd, const uint8_t master[MASTER_KEY_BYTES], struct filemac 
 		}
 		if (got == 0)
 			break;
-		if (grow(t, (size_t)i + 1)) {
+		if (grow(t, (size_t)i + 1) || old_grow(p, (size_t)i + 1)) {
 			ret = CRYPTO_ERR_NOMEM;
 			goto out;
 		}
-		chunk_hash(key, i, buf, (size_t)got, t->h[i]);
-		if (flat)
+		pass_hash(p, i, buf, (size_t)got);
+		if (kind == FILEMAC_FLAT)
 			crypto_generichash_update(&fst, buf, (size_t)got);
 		total += (uint64_t)got;
 		if ((size_t)got < FILEMAC_CHUNK)
 			break;
 	}
-	if (flat)
-		crypto_generichash_final(&fst, flat, FILEMAC_BYTES);
 	t->size = t->cur = total;
 	t->n = chunks_of(total);
 	if (t->cap)
 		memset(t->dirty, 0, t->cap);
 	t->lost = 0;
 	t->valid = 1;
-	top_hash(key, t, top);
+	if (kind == FILEMAC_FLAT)
+		crypto_generichash_final(&fst, mac, FILEMAC_BYTES);
+	else if (kind == FILEMAC_TREE)
+		top_hash(key, top1_personal, total, t->n, p->old ? p->old[0] : NULL, mac);
+	else
+		top_hash(key, top2_personal, total, t->n, t->h ? t->h[0] : NULL, mac);
 out:
 	sodium_memzero(key, sizeof key);
+	if (p) {
+		free(p->old);
+		if (p != &local)
+			free(p);
+	}
 	free(buf);
 	return ret;
 }
@@ -333,7 +439,7 @@ int filemac_reseal(int fd, const uint8_t master[MASTER_KEY_BYTES], struct filema
 	int ret;
 
 	if (!t->valid || t->lost)
-		return filemac_scan(fd, master, t, top, NULL);
+		return filemac_scan(fd, master, t, FILEMAC_TREE2, top);
 	ret = subkey_derive(key, SUBKEY_FILE_MAC, master);
 	if (ret)
 		return ret;
@@ -359,13 +465,13 @@ int filemac_reseal(int fd, const uint8_t master[MASTER_KEY_BYTES], struct filema
 			t->valid = 0;
 			goto out;
 		}
-		chunk_hash(key, i, buf, (size_t)got, t->h[i]);
+		chunk_hash(NULL, chunk2_personal, i, buf, (size_t)got, t->h[i]);
 	}
 	if (t->cap)
 		memset(t->dirty, 0, t->cap);
 	t->size = size;
 	t->n = n;
-	top_hash(key, t, top);
+	top_hash(key, top2_personal, size, n, t->h ? t->h[0] : NULL, top);
 out:
 	sodium_memzero(key, sizeof key);
 	free(buf);

@@ -515,8 +515,8 @@ static int state_parse(struct keyring *kr, const uint8_t *p)
 	memcpy(kr->file_mac, p, KEYRING_MAC_BYTES);
 	kr->file_size = le64_get(p + 32);
 	kr->dirty = p[40];
-	kr->file_mac_kind = p[41]; /* 0 flat, 1 tree (crypto/filemac.h) */
-	if (kr->dirty > 1 || kr->file_mac_kind > 1)
+	kr->file_mac_kind = p[41]; /* 0 flat, 1 and 2 trees (crypto/filemac.h) */
+	if (kr->dirty > 1 || kr->file_mac_kind > 2)
 		return CRYPTO_ERR_FORMAT;
 	for (i = 42; i < KEYRING_STATE_BYTES; i++)
 		if (p[i])

@@ -128,8 +128,8 @@ static int file_state_seal(struct reg *r)
 				r->st.path, strerror(errno));
 	}
 	r->st.kr.file_size = file_seen.tree.size;
-	r->st.kr.file_mac_kind = FILEMAC_TREE;
-	file_seen_set(r, r->st.kr.file_mac, r->st.kr.file_size, FILEMAC_TREE);
+	r->st.kr.file_mac_kind = FILEMAC_TREE2;
+	file_seen_set(r, r->st.kr.file_mac, r->st.kr.file_size, FILEMAC_TREE2);
 	r->st.kr.dirty = 0;
 	return CDOP_OK;
 }
@@ -719,10 +719,8 @@ static int import_failures(struct reg *r)
  */
 static int check_file_state(struct reg *r, unsigned flags)
 {
-	uint8_t top[KEYRING_MAC_BYTES], flat[KEYRING_MAC_BYTES];
-	const uint8_t *mac = top;
+	uint8_t mac[KEYRING_MAC_BYTES];
 	uint64_t size;
-	int flat_kind = r->st.kr.file_mac_kind == FILEMAC_FLAT;
 
 	macvfs_arm(&file_seen.tree);
 	if (r->st.kr.dirty) {
@@ -735,16 +733,15 @@ static int check_file_state(struct reg *r, unsigned flags)
 		r->st.mac_tree = 1;
 		return CDOP_OK;
 	}
-	/* An older register's flat MAC is checked in the same pass; its next
-	 * seal writes the tree MAC. */
-	if (filemac_scan(r->st.lock_fd, r->st.master, &file_seen.tree, top,
-			 flat_kind ? flat : NULL)) {
+	/* The MAC of the kind the keyring records (an older register's too,
+	 * checked in the same pass; its next seal writes kind 2), finishing
+	 * the chunk hashes begun during the unlock (file_check_begin). */
+	if (filemac_scan(r->st.lock_fd, r->st.master, &file_seen.tree,
+			 (enum filemac_kind)r->st.kr.file_mac_kind, mac)) {
 		file_seen_forget();
 		return reg_fail(r, CDOP_ERR_IO, "cannot read register '%s': %s",
 				r->st.path, strerror(errno));
 	}
-	if (flat_kind)
-		mac = flat;
 	size = file_seen.tree.size;
 	if (size == r->st.kr.file_size &&
 	    !secure_memcmp(mac, r->st.kr.file_mac, KEYRING_MAC_BYTES)) {
@@ -762,6 +759,22 @@ static int check_file_state(struct reg *r, unsigned flags)
 			"altered or replaced in part; run 'cdop check' for details, "
 			"or restore from a backup", r->st.path,
 			(unsigned long long)size, (unsigned long long)r->st.kr.file_size);
+}
+
+/*
+ * A kind-2 file's chunk hashes need no key: they are hashed on a thread of
+ * their own while the caller derives the key (Argon2id), and
+ * check_file_state finishes them and compares the keyed top before SQLite
+ * reads anything. Not for a file the check would not hash (dirty, or
+ * unchanged since this process hashed it) nor an older kind (its chunk
+ * hashes, or its flat MAC, are keyed).
+ */
+static void file_check_begin(struct reg *r)
+{
+	if (r->st.kr.file_mac_kind != FILEMAC_TREE2 || r->st.kr.dirty ||
+	    (file_seen_matches(r) && file_seen.tree.valid))
+		return;
+	filemac_start(r->st.lock_fd, &file_seen.tree);
 }
 
 /* After a crash mid-write: SQLite has rolled back; prove what is left. */
@@ -964,13 +977,16 @@ static int reg_open_once(struct reg *r, const struct reg_open_opts *o, const cha
 	r->st.master = secure_alloc(MASTER_KEY_BYTES);
 	if (!r->st.master)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
+	file_check_begin(r);
 	ret = unlock(r, o, &slot);
-	if (ret)
+	if (!ret && keyring_mac_check(&r->st.kr, r->st.master))
+		ret = reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has been altered: "
+			       "its slots do not match their authentication code",
+			       r->st.keys_path);
+	if (ret) {
+		filemac_stop(&file_seen.tree);
 		return ret;
-	if (keyring_mac_check(&r->st.kr, r->st.master))
-		return reg_fail(r, CDOP_ERR_DAMAGED, "keyring '%s' has been altered: "
-				"its slots do not match their authentication code",
-				r->st.keys_path);
+	}
 	ret = check_file_state(r, o->flags);
 	if (ret)
 		return ret;

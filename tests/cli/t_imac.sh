@@ -4,8 +4,8 @@
 # shim records them); a change made behind cdop's back, between a command's
 # check and its seal, to a chunk it did not write is not taken into the
 # seal, so the next command refuses the file (exit 4). An older register's
-# flat MAC is still accepted and is replaced by the tree MAC at its next
-# write. CDOP_TEST_BEFORE_SEAL (cdop-test only) runs a command just before
+# flat MAC (kind 0) and keyed tree (kind 1) are still accepted and are
+# replaced by the kind-2 tree (docs/security.md §5) at its next write. CDOP_TEST_BEFORE_SEAL (cdop-test only) runs a command just before
 # the seal, with the written chunks in CDOP_TEST_DIRTY_CHUNKS.
 . "$(dirname "$0")/lib.sh"
 
@@ -102,11 +102,76 @@ flip_byte "$REG" $(( $(stat -c %s "$REG") - 1 ))
 as mo case list; expect_rc 4 "a flat-MAC register changed in a page's reserve bytes"
 cp -p "$T/old.cdop" "$REG"
 as mo case list; expect_rc 0 "a flat-MAC register opens"
-[ "$(kind "$REG.keys")" = 1 ] && pass || fail "resealed as a tree at its first write (kind $(kind "$REG.keys"))"
+[ "$(kind "$REG.keys")" = 2 ] && pass || fail "resealed as a kind-2 tree at its first write (kind $(kind "$REG.keys"))"
 as mo case show CDOP-2025-0001; expect_rc 0 "the upgraded register opens and writes"
 as ada check; expect_rc 0 "check on the upgraded register"
 flip_byte "$REG" $(( $(stat -c %s "$REG") - 1 ))
 as mo case list; expect_rc 4 "the upgraded register changed in a page's reserve bytes"
+
+# 5. A kind-1 register (keyed chunk hashes, issue 12): checked as it is,
+# resealed as kind 2 (unkeyed chunk hashes under the keyed top, hashed
+# while the unlock runs) at its first write.
+cp "$SRC/tests/fixtures/v23-tree1/register.cdop" "$REG"
+cp "$SRC/tests/fixtures/v23-tree1/register.cdop.keys" "$REG.keys"
+chmod 600 "$REG" "$REG.keys"
+[ "$(kind "$REG.keys")" = 1 ] && pass || fail "the fixture's keyring records a kind-1 tree"
+cp -p "$REG" "$T/old.cdop"
+flip_byte "$REG" 65535
+as mo case list; expect_rc 4 "a kind-1 register changed in a page's reserve bytes"
+cp -p "$T/old.cdop" "$REG"
+as mo case show CDOP-2025-0001; expect_rc 0 "a kind-1 register opens and writes"
+[ "$(kind "$REG.keys")" = 2 ] && pass || fail "resealed as kind 2 (kind $(kind "$REG.keys"))"
+as ada check; expect_rc 0 "check on the register resealed as kind 2"
+flip_byte "$REG" 65535
+as mo case list; expect_rc 4 "the kind-2 register changed in a page's reserve bytes"
+
+# 6. Kind 2 refuses what kind 1 refused: a byte changed in the first, a
+# middle or the last chunk, two chunks swapped, a chunk replayed from an
+# older copy, the file cut or extended by a page (exit 4, nothing read).
+kind2() {
+  cp -p "$T/good.cdop" "$REG"; cp -p "$T/good.cdop.keys" "$REG.keys"
+}
+kind2
+[ "$(kind "$REG.keys")" = 2 ] && pass || fail "a register written now records kind 2"
+as mo case list; expect_rc 0 "the kind-2 register opens"
+size=$(stat -c %s "$REG"); last=$(( size / 65536 - 1 ))
+for off in 100 $(( 2 * 65536 + 4095 )) $(( size - 1 )); do
+  kind2; flip_byte "$REG" "$off"
+  as mo case list; expect_rc 4 "kind 2: a byte changed at $off"
+done
+kind2
+python3 - "$REG" "$last" <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    a, b = 1, int(sys.argv[2])
+    f.seek(a * 65536); ca = f.read(65536)
+    f.seek(b * 65536); cb = f.read(65536)
+    f.seek(a * 65536); f.write(cb)
+    f.seek(b * 65536); f.write(ca)
+PY
+as mo case list; expect_rc 4 "kind 2: two chunks swapped"
+kind2
+as mo case show "$ref"; expect_rc 0 "a write after the copy"
+python3 - "$T/good.cdop" "$REG" <<'PY'
+import sys
+old = open(sys.argv[1], "rb").read()
+with open(sys.argv[2], "r+b") as f:
+    new = f.read()
+    for i in range(len(new) // 65536):
+        o = i * 65536
+        if old[o:o + 65536] != new[o:o + 65536]:
+            f.seek(o); f.write(old[o:o + 65536]); break
+    else:
+        sys.exit(1)
+PY
+[ $? = 0 ] && pass || fail "no chunk differs from the older copy"
+as mo case list; expect_rc 4 "kind 2: a chunk replayed from an older copy"
+kind2; truncate -s $(( size - 4096 )) "$REG"
+as mo case list; expect_rc 4 "kind 2: the file cut by a page"
+kind2; truncate -s $(( size + 4096 )) "$REG"
+as mo case list; expect_rc 4 "kind 2: the file extended by a page"
+kind2
+as mo case list; expect_rc 0 "the unchanged copy still opens"
 
 echo "dirty chunks of a case show: $dirty (of $((size / 65536)) whole chunks)"
 echo "t_imac: $PASSES passed, $FAILS failed"
