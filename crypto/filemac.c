@@ -107,7 +107,8 @@ static int old_grow(struct filemac_pass *p, size_t want)
 	return 0;
 }
 
-/* Chunk INDEX's hash: kind 2 (key NULL, unkeyed) or kind 1 (keyed). */
+/* Chunk INDEX's hash: kind 2 (key NULL, unkeyed: not secret) or kind 1
+ * (keyed: the state is wiped, as the key is by the callers). */
 static void chunk_hash(const uint8_t *key, const unsigned char personal[16], uint64_t index,
 		       const uint8_t *p, size_t len, uint8_t out[FILEMAC_BYTES])
 {
@@ -119,6 +120,8 @@ static void chunk_hash(const uint8_t *key, const unsigned char personal[16], uin
 						      FILEMAC_BYTES, salt, personal);
 	crypto_generichash_blake2b_update(&st, p, len);
 	crypto_generichash_blake2b_final(&st, out, FILEMAC_BYTES);
+	if (key)
+		sodium_memzero(&st, sizeof st);
 }
 
 /* The keyed top over le64(size) || le64(n) || the n chunk hashes at h. */
@@ -136,6 +139,7 @@ static void top_hash(const uint8_t key[SUBKEY_BYTES], const unsigned char person
 	if (n)
 		crypto_generichash_blake2b_update(&st, h, n * FILEMAC_BYTES);
 	crypto_generichash_blake2b_final(&st, out, FILEMAC_BYTES);
+	sodium_memzero(&st, sizeof st);
 }
 
 /* Up to FILEMAC_CHUNK bytes at chunk I, fewer at the end of the file or at
@@ -380,6 +384,7 @@ int filemac_scan(int fd, const uint8_t master[MASTER_KEY_BYTES], struct filemac 
 		top_hash(key, top2_personal, total, t->n, t->h ? t->h[0] : NULL, mac);
 out:
 	sodium_memzero(key, sizeof key);
+	sodium_memzero(&fst, sizeof fst);
 	if (p) {
 		free(p->old);
 		if (p != &local)
