@@ -41,7 +41,8 @@ void reg_init(struct reg *r)
  * file as this process last read or wrote it (crypto/filemac.h), which
  * the VFS shim (macvfs.c) marks as SQLite writes, so a reseal hashes only
  * what was written. Only used under the register lock; a one-shot command
- * starts with it empty. The chunk hashes are keyed MACs, not secrets.
+ * starts with it empty. The chunk hashes (kind 2: unkeyed BLAKE2b of
+ * ciphertext) are not secrets.
  */
 static struct file_seen {
 	int valid;
