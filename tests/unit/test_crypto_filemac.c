@@ -59,8 +59,8 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
+	filemac_free(&f->t); /* first: a pass started may still read fd */
 	close(f->fd);
-	filemac_free(&f->t);
 	t_rmtree(f->dir);
 	free(f->dir);
 	free(f->path);
