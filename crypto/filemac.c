@@ -65,21 +65,35 @@ static size_t chunks_of(uint64_t size)
 	return (size_t)((size + FILEMAC_CHUNK - 1) / FILEMAC_CHUNK);
 }
 
+/* Hashes for want chunks in *h (cap of them now; *cap grows by doubling).
+ * 0 or -1 (out of memory: *h unchanged). */
+static int hashes_room(uint8_t (**h)[FILEMAC_BYTES], size_t *cap, size_t want)
+{
+	size_t n = *cap ? *cap : 64;
+	uint8_t(*p)[FILEMAC_BYTES];
+
+	if (want <= *cap)
+		return 0;
+	while (n < want)
+		n *= 2;
+	p = realloc(*h, n * sizeof *p);
+	if (!p)
+		return -1;
+	*h = p;
+	*cap = n;
+	return 0;
+}
+
 /* Room for chunk indexes below want; new entries are clean. */
 static int grow(struct filemac *t, size_t want)
 {
-	size_t cap = t->cap ? t->cap : 64;
-	uint8_t(*h)[FILEMAC_BYTES];
+	size_t cap = t->cap;
 	uint8_t *dirty;
 
 	if (want <= t->cap)
 		return 0;
-	while (cap < want)
-		cap *= 2;
-	h = realloc(t->h, cap * sizeof *h);
-	if (!h)
+	if (hashes_room(&t->h, &cap, want))
 		return -1;
-	t->h = h;
 	dirty = realloc(t->dirty, cap);
 	if (!dirty)
 		return -1;
@@ -92,19 +106,7 @@ static int grow(struct filemac *t, size_t want)
 /* Room for want kind-1 chunk hashes (a kind-1 scan only). */
 static int old_grow(struct filemac_pass *p, size_t want)
 {
-	size_t cap = p->old_cap ? p->old_cap : 64;
-	uint8_t(*h)[FILEMAC_BYTES];
-
-	if (!p->key1 || want <= p->old_cap)
-		return 0;
-	while (cap < want)
-		cap *= 2;
-	h = realloc(p->old, cap * sizeof *h);
-	if (!h)
-		return -1;
-	p->old = h;
-	p->old_cap = cap;
-	return 0;
+	return p->key1 ? hashes_room(&p->old, &p->old_cap, want) : 0;
 }
 
 /* Chunk INDEX's hash: kind 2 (key NULL, unkeyed: not secret) or kind 1
