@@ -301,16 +301,19 @@ def cmd_audit(reg, keys_path, user, pw, victim):
 
 def file_mac(data, key, kind):
     """The register file's MAC as the keyring's kind says (docs/security.md
-    §5): 0 flat keyed BLAKE2b, 1 the keyed tree over 64 KiB chunks."""
+    §5): 0 flat keyed BLAKE2b, 1 the keyed tree over 64 KiB chunks, 2 the
+    tree with unkeyed chunk hashes under the keyed top."""
     if kind == 0:
         return b2b(data, key, 32)
     c = 65536
     n = (len(data) + c - 1) // c
-    hs = b"".join(hashlib.blake2b(data[i * c:(i + 1) * c], digest_size=32, key=key,
+    ck = {"key": key} if kind == 1 else {}
+    hs = b"".join(hashlib.blake2b(data[i * c:(i + 1) * c], digest_size=32,
                                   salt=struct.pack("<Q", i) + bytes(8),
-                                  person=b"cdop-fmac-chunk1").digest() for i in range(n))
+                                  person=b"cdop-fmac-chunk%d" % kind, **ck).digest()
+                  for i in range(n))
     return hashlib.blake2b(struct.pack("<QQ", len(data), n) + hs, digest_size=32, key=key,
-                           person=b"cdop-fmac-top-v1").digest()
+                           person=b"cdop-fmac-top-v%d" % kind).digest()
 
 
 def apply_and_reseal(reg, keys_path, kr, k_reg, dbk, sqls):
