@@ -123,7 +123,7 @@ done
 cp "$T/b.bak" "$T/b.copy"
 as ada backup --out "$T/b.bak"; expect_rc 1 "backup over an existing file"
 expect_err "already exists" "backup over existing: message"
-cmp -s "$T/b.bak" "$T/b.copy" && pass || fail "existing backup file was changed"
+same_file "$T/b.bak" "$T/b.copy" && pass || fail "existing backup file was changed"
 as ada backup --out "$T/no/such/dir/b.bak"; expect_rc 5 "backup into a missing directory"
 expect_err "cannot create a file beside" "missing directory: message"
 read -r plen nchunks < <(bk info "$T/b.bak")
@@ -157,11 +157,11 @@ PY
 as mo export --out "$T/a.jsonl"; expect_rc 0 "export original"
 raw --register "$T/r2.cdop" --user mo --passphrase-file "$T/mo.pass" export --out "$T/b.jsonl"
 expect_rc 0 "export restored"
-cmp -s "$T/a.jsonl" "$T/b.jsonl" && pass || fail "exports differ"
+same_file "$T/a.jsonl" "$T/b.jsonl" && pass || fail "exports differ"
 [ "$(wc -l < "$T/a.jsonl")" -eq 6 ] && pass || fail "export has $(wc -l < "$T/a.jsonl") lines"
 as mo case list --json; cp "$T/out" "$T/list-a.json"
 raw --register "$T/r2.cdop" --user mo --passphrase-file "$T/mo.pass" case list --json
-cmp -s "$T/list-a.json" "$T/out" && pass || fail "case lists differ"
+same_file "$T/list-a.json" "$T/out" && pass || fail "case lists differ"
 
 # -- never over an existing register or keyring
 restore_as ada "$T/b.bak" "$REG"; expect_rc 1 "restore over an existing register"

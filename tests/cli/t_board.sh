@@ -43,9 +43,9 @@ rev() { cat > "$T/r.json" <<EOJ
 EOJ
 }
 add() { # surname nhs died notified meeting category learning
-  n "$1" "$2" "$3" "$4" > "$T/n.json"; M notify --json "$T/n.json"; local ref; ref=$(cat "$T/out")
+  n "$1" "$2" "$3" "$4" > "$T/n.json"; M notify --json "$T/n.json"; local ref; text_of ref "$T/out"
   M case status "$ref" gathering; M case status "$ref" ready
-  M meeting new --date "$5"; local mt; mt=$(cat "$T/out")
+  M meeting new --date "$5"; local mt; text_of mt "$T/out"
   M meeting add "$mt" "$ref"; rev "$6" "$7"
   as pat review "$ref" --meeting "$mt" --json "$T/r.json" --allow-word Brackley
   expect_rc 0 "review $1"

@@ -17,7 +17,7 @@ cat > "$T/n.json" <<'EOJ'
            "expected": "unexpected", "circumstances": "Ottoline Vexworthy was found at ZZ9 4QQ."},
  "notified": {"date": "2025-05-04", "by_name": "Dr A", "by_role": "Paediatrician", "by_agency": "hospital"}}
 EOJ
-M notify --json "$T/n.json"; expect_rc 0 "notify"; REF=$(cat "$T/out")
+M notify --json "$T/n.json"; expect_rc 0 "notify"; text_of REF "$T/out"
 [ "$REF" = CDOP-2025-0001 ] && pass || fail "reference '$REF'"
 "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" notify --json - \
   < "$T/n.json" > "$T/out" 2> "$T/err"; RC=$?

@@ -17,7 +17,7 @@ cat > "$T/a.json" <<'EOF'
            "cause": "1a Sudden unexpected death in infancy", "post_mortem": "yes", "coroner": "referred"},
  "notified": {"date": "2025-05-04", "by_agency": "hospital"}}
 EOF
-as mo notify --json "$T/a.json"; A=$(cat "$T/out")
+as mo notify --json "$T/a.json"; text_of A "$T/out"
 
 # -- case update: old and new values in the history, identifiable ones withheld
 echo '{"death": {"time": "15:45", "coroner": "inquest_opened"}, "child": {"postcode": "ZZ9 4QR"}}' > "$T/u.json"
@@ -55,8 +55,8 @@ py 'd[-1]["action"] == "status" and d[-1]["changes"] == [{"path": "status", "old
 
 # -- meeting: show, duplicate attendance, remove
 as mo case status "$A" ready
-as mo meeting new --date 2025-06-09 --chair "Dr Chair"; M=$(cat "$T/out")
-as mo meeting new --date 2025-06-20; M2=$(cat "$T/out")
+as mo meeting new --date 2025-06-09 --chair "Dr Chair"; text_of M "$T/out"
+as mo meeting new --date 2025-06-20; text_of M2 "$T/out"
 as mo meeting add "$M" "$A"; expect_rc 0 "meeting add"
 as mo meeting attend "$M" --name "Pat Panel" --agency police --role DI
 expect_rc 0 "attend"

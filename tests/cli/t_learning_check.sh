@@ -30,9 +30,9 @@ review() { cat <<EOJ
 EOJ
 }
 notification Millie Quenby "943 476 5919" "17 Larkspur Close" > "$T/n.json"
-M notify --json "$T/n.json"; expect_rc 0 "notify"; A=$(cat "$T/out")
+M notify --json "$T/n.json"; expect_rc 0 "notify"; text_of A "$T/out"
 M case status "$A" gathering; M case status "$A" ready
-M meeting new --date 2025-09-10; MT=$(cat "$T/out")
+M meeting new --date 2025-09-10; text_of MT "$T/out"
 M meeting add "$MT" "$A"; expect_rc 0 "on the agenda"
 
 # The panel holds no K_id: its learning naming the child is stored unchecked.

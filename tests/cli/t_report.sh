@@ -28,7 +28,7 @@ cp "$T/out" "$T/cdop.pub"
 [ "$(wc -l < "$T/cdop.pub")" -eq 2 ] && pass || fail "key show: two lines"
 expect_out "untrusted comment: cdop report signing key" "key show: comment line"
 as ada key show
-cmp -s "$T/out" "$T/cdop.pub" && pass || fail "every user sees the same key"
+same_file "$T/out" "$T/cdop.pub" && pass || fail "every user sees the same key"
 
 # -- every format and edition; analysts may report
 R="$T/reports"; mkdir -p "$R"

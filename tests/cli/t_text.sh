@@ -19,7 +19,7 @@ cat > "$T/n.json" <<EOJ
  "notified": {"date": "2025-05-04", "by_name": "Dr Okonkwo", "by_agency": "hospital"},
  "panel_summary": "A one-year-old girl was found unresponsive at home in the early morning after a night in a shared bed."}
 EOJ
-M notify --json "$T/n.json"; expect_rc 0 "notify with circumstances and a summary"; A=$(cat "$T/out")
+M notify --json "$T/n.json"; expect_rc 0 "notify with circumstances and a summary"; text_of A "$T/out"
 
 # The manager sees the circumstances; the panel never does.
 M case show "$A" --json; expect_out "Larkspur" "manager sees circumstances"
@@ -29,7 +29,7 @@ P case show "$A"; cp "$T/out" "$T/panel-show.txt"
 P case list --json; cp "$T/out" "$T/panel-list.json"
 grep -q "shared bed" "$T/panel-show.json" && pass || fail "panel sees the panel_summary"
 M case status "$A" gathering; M case status "$A" ready
-M meeting new --date 2025-09-10; MT=$(cat "$T/out")
+M meeting new --date 2025-09-10; text_of MT "$T/out"
 M meeting add "$MT" "$A"
 P meeting pack "$MT" --out "$T/pack.html"; expect_rc 0 "panel pack"
 grep -q "shared bed" "$T/pack.html" && pass || fail "pack shows the panel_summary"
