@@ -305,18 +305,25 @@ fault_features() {
          print $1, "kind:" $2, "file:" g, $2 }' "$1"
 }
 
-# json_count [FILE]: the members of the JSON array of objects in FILE as cdop
-# prints it (standard input without FILE; jansson, two-space indent: each member opens with a line
-# "  {"). A python start per count cost more than the command it counts.
-# A FILE as file_has reads (text under 64 KiB) is counted by the shell: the
-# "\n  {" in a newline and the file, bytes (LC_ALL=C) removed / 4.
+# json_count [-v VAR] [FILE]: the members of the JSON array of objects in
+# FILE as cdop prints it (standard input without FILE; jansson, two-space
+# indent: each member opens with a line "  {"), printed, or with -v VAR put
+# in VAR (as printf -v: no $(...) subshell). A python start per count cost
+# more than the command it counts. A FILE as file_has reads (text under
+# 64 KiB) is counted by the shell: the "\n  {" in a newline and the file,
+# bytes (LC_ALL=C) removed / 4.
 json_count() {
-  local s t LC_ALL=C
+  local s t LC_ALL=C _jc_v=
+  if [ "${1:-}" = -v ]; then _jc_v=$2; shift 2; fi
   if [ -n "${1:-}" ] && [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 s <"$1"; then
     s=$'\n'$s t=${s//$'\n  {'/}
-    echo $(((${#s} - ${#t}) / 4)); return
+    s=$(((${#s} - ${#t}) / 4))
+  elif [ -n "$_jc_v" ]; then
+    s=$(grep -c '^  {' "${1:--}" || true)
+  else
+    grep -c '^  {' "${1:--}" || true; return
   fi
-  grep -c '^  {' "${1:--}" || true
+  if [ -n "$_jc_v" ]; then printf -v "$_jc_v" '%s' "$s"; else echo "$s"; fi
 }
 
 finish() {

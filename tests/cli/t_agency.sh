@@ -22,7 +22,7 @@ notify() { # FILE -> $CASE
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
 audit_count() {
   as ada audit list --json
-  N=$(json_count "$T/out")
+  json_count -v N "$T/out"
 }
 # reports REF: the case's agency_reports as the manager sees them, in $T/out
 # (written by lib.sh's python coprocess: a python start per call cost more

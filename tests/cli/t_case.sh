@@ -6,7 +6,7 @@ export CDOP_TODAY=2025-10-01
 from_template  # new_register; add_user mo manager, pat panel, ann analyst
 M() { as mo "$@"; }
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
-count() { as mo case list --json; N=$(json_count "$T/out"); }
+count() { as mo case list --json; json_count -v N "$T/out"; }
 
 cat > "$T/n.json" <<'EOJ'
 {"child": {"forename": "Ottoline", "surname": "Vexworthy", "nhs_number": "943 476 5919",

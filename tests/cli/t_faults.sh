@@ -142,7 +142,7 @@ state() {
   elif [ -e "$S/reg.cdop.keys.new" ]; then rm -f "$S/reg.cdop.keys.new"; fi
   local a
   raw --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json
-  a=$(json_count "$T/out")
+  json_count -v a "$T/out"
   raw --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" user list --json
   mv "$T/out" "$S/users.json"
   raw --register "$S/reg.cdop" --user mo --passphrase-file "$T/mo.pass" export --out -

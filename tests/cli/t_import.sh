@@ -9,7 +9,7 @@ from_template  # new_register; add_user mo manager, pat panel, ann analyst
 
 # count: N, the number of cases the manager sees
 # (N, not printed: a call in $(...) would start cdop, not ask the fork server)
-count() { as mo case list --json; N=$(json_count "$T/out"); }
+count() { as mo case list --json; json_count -v N "$T/out"; }
 # imports: N, the number of import entries in the audit trail
 # (the audit list is printed one member a line: one "action" line each)
 imports() { as ada audit list --json; N=$(grep -c '^    "action": "import",$' "$T/out"); }

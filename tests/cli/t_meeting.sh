@@ -57,7 +57,7 @@ review() { # category modifiable domains(child social physical service) [themes]
 EOJ
 }
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
-audit_len() { as ada audit list --json; N=$(json_count "$T/out"); }
+audit_len() { as ada audit list --json; json_count -v N "$T/out"; }
 
 # -- each rule: exit 1, clear message, nothing written
 audit_len; before=$N

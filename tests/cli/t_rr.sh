@@ -25,7 +25,7 @@ notify() { # FILE -> $CASE
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
 audit_count() {
   as ada audit list --json
-  N=$(json_count "$T/out")
+  json_count -v N "$T/out"
 }
 # before REF / after WHAT [AUDIT_GROWTH]: the command run between them left
 # REF's actions and the audit trail as they were (a refusal by role adds
