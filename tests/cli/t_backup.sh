@@ -154,7 +154,7 @@ done
 ls "$T" | grep -q 'r2.cdop.restore' && fail "restore left a temp file" || pass
 raw --register "$T/r2.cdop" --user ada --passphrase-file "$T/ada.pass" check
 expect_rc 0 "restored register checks"
-grep -q "not closed cleanly" "$T/err" && fail "restored register was not sealed" || pass
+file_has "$T/err" "not closed cleanly" -F && fail "restored register was not sealed" || pass
 raw --register "$T/r2.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json
 python3 - "$T/audit-before.json" "$T/out" <<'PY' && pass || fail "restored audit trail differs"
 import json, sys

@@ -313,7 +313,7 @@ if [ -z "${CDOP_FAULT_ONLY:-}" ]; then
   reset_base
   run_cmd notify mo "notify --json $T/n3.json" LD_PRELOAD="$SHIM" CDOP_FAULT_AT="$last" CDOP_FAULT_MODE=eio
   [ "$CRC" -eq 0 ] && pass || fail "failed reseal after commit: exit $CRC, want 0"
-  grep -q "warning: the change was saved" "$T/cerr" && pass || fail "failed reseal: no warning: $(cat "$T/cerr")"
+  file_has "$T/cerr" "warning: the change was saved" -F && pass || fail "failed reseal: no warning: $(cat "$T/cerr")"
   as ada check; expect_rc 0 "check after a failed reseal"
   expect_err "not closed cleanly" "the next command rechecks"
   as mo case list --json; grep -q Gamma "$T/out" && pass || fail "the committed case is gone"

@@ -107,7 +107,7 @@ M meeting new --date 2025-09-25; text_of LATER "$T/out"
 M meeting add "$LATER" "$A"; expect_rc 0 "reviewed case back for amendment"
 review 10 yes 1 2 2 1 '"safe_sleeping"' > "$T/r3.json"
 as pat review "$A" --meeting "$LATER" --json "$T/r3.json" --allow-word Zephyrine; expect_rc 0 "amend"; expect_out "amended" "amend: says so"
-as ada audit list --json; grep -q '"review_amend"' "$T/out" && pass || fail "amendment not audited"
+as ada audit list --json; file_has "$T/out" '"review_amend"' -F && pass || fail "amendment not audited"
 
 # -- closure
 M case status "$A" closed; expect_rc 1 "close with a report outstanding"; expect_err "police" "names it"
@@ -121,11 +121,11 @@ for s in Zephyrine Quackenbush Bartholomew Fizzlewick 9434765919 "943 476 5919" 
          Chairperson "Jo Bloggs"; do
   file_lacks "$T/pack.html" "$s" "pack"
 done
-grep -q "has not written a summary" "$T/pack.html" && pass || fail "pack without a panel_summary says so"
+file_has "$T/pack.html" "has not written a summary" -F && pass || fail "pack without a panel_summary says so"
 grep -qiE '(src|href)="(https?:)?//' "$T/pack.html" && fail "pack has a network reference" || pass
-grep -q "Content-Security-Policy" "$T/pack.html" && pass || fail "pack lacks a CSP"
+file_has "$T/pack.html" "Content-Security-Policy" -F && pass || fail "pack lacks a CSP"
 [ "$(stat -c %a "$T/pack.html")" = 600 ] && pass || fail "pack mode"
-as ada audit list --json; grep -q '"meeting_pack"' "$T/out" && pass || fail "pack not audited"
+as ada audit list --json; file_has "$T/out" '"meeting_pack"' -F && pass || fail "pack not audited"
 as ann meeting pack "$MT" --out "$T/p2.html"; expect_rc 3 "analyst may not make a pack"
 if [ -x /usr/bin/chromium ]; then
   prof=$(mktemp -d)

@@ -154,7 +154,7 @@ expect_err "another key" "other key: message"
 # -- the report is audited
 as ada audit list
 expect_out "report" "audit: report entry"
-grep -q "2025-26" "$T/out" && grep -q "public/nhs/md" "$T/out" && pass || fail "audit: year and detail"
+file_has "$T/out" "2025-26" -F && file_has "$T/out" "public/nhs/md" -F && pass || fail "audit: year and detail"
 
 # -- roles
 as ann case show CDOP-2025-0001

@@ -163,7 +163,7 @@ done
 [ "$nab" = 2 ] && [ "$nopen" = 1 ] && pass ||
   fail "two 'a'-sealed values, only the one before the rotation opens with mo's old identity: $nab, $nopen"
 as meg case history "$A" --json
-grep -q 'was unclear' "$T/out" && grep -q 'was missing' "$T/out" && pass ||
+file_has "$T/out" 'was unclear' -F && file_has "$T/out" 'was missing' -F && pass ||
   fail "meg reads both, old recipient and new: $(head -c 300 "$T/out")"
 grep -q retired "$T/err" && fail "no note for what the register holds" || pass
 
