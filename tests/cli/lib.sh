@@ -169,6 +169,18 @@ text_of() {
   printf -v "$1" '%s' "$_t"
 }
 
+# ls_grep DIR ERE: ls DIR | grep -E ERE (DIR's names but dot files, in the
+# order ls gives, printed when they match ERE; 0 when one did) by a glob and
+# =~, not two processes
+ls_grep() {
+  local f hit=1
+  for f in "$1"/*; do
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    [[ ${f##*/} =~ $2 ]] && { printf '%s\n' "${f##*/}"; hit=0; }
+  done
+  return $hit
+}
+
 # expect_rc N WHAT: the last command exited N
 expect_rc() {
   if [ "$RC" -eq "$1" ]; then pass; else

@@ -117,7 +117,7 @@ for op in ada mo; do
     [ -e "$REG-journal" ] && cp "$REG-journal" "$T/peek/r-journal"
     if ! stage "$T/peek/r"; then fail "$op, kill $k/$n: a staged slot does not open: $(cat "$T/stageerr")"; continue; fi
     v1sql "SELECT count(*) FROM audit WHERE action = 'key_stage';" "$T/peek/r"
-    got="$(nrows) $(cat "$T/sql")"
+    text_of sql "$T/sql"; got="$(nrows) $sql"
     if [ "$got" = "$new" ]; then landed=$((landed + 1)); pass
     elif [ "$got" = "$old" ]; then kept=$((kept + 1)); pass
     else fail "$op, kill $k/$n: half a staging (rows, entries): $got"; fi
@@ -126,7 +126,7 @@ for op in ada mo; do
     done
     as ada check; expect_rc 0 "$op, kill $k/$n: check"
     v1ring && pass || fail "$op, kill $k/$n: the keyring is no longer v1"
-    ls "$T" | grep -E 'reg\.cdop\.keys\.(new|tmp)' && fail "$op, kill $k: stray keyring file" || pass
+    ls_grep "$T" 'reg\.cdop\.keys\.(new|tmp)' && fail "$op, kill $k: stray keyring file" || pass
   done
   echo "$op: $n kill points, $landed staged, $kept left as it was"
   total=$((total + n))

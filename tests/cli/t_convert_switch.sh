@@ -174,7 +174,7 @@ for k in $( (seq 1 "$STEP" "$n"; echo "$n") | sort -nu | sample_filter); do
     *) fail "kill $k/$n: half a conversion (keyring version, key_convert entries): $(version) $c";;
   esac
   as ada check; expect_rc 0 "kill $k/$n: check"
-  ls "$T" | grep -E 'reg\.cdop\.keys\.(new|tmp)' && fail "kill $k: stray keyring file" || pass
+  ls_grep "$T" 'reg\.cdop\.keys\.(new|tmp)' && fail "kill $k: stray keyring file" || pass
 done
 # A conversion a kill undid (at the first point) can be made again.
 cp "$T/staged.cdop" "$REG"; cp "$T/staged.keys" "$REG.keys"

@@ -4,7 +4,8 @@
 # json_count (and -v) as grep -c '^  {', on the edge cases (empty file and
 # pattern, a pattern of two lines, NUL bytes, a file over 64 KiB, bytes
 # that are not UTF-8, control bytes, trailing newlines, a missing file) and
-# on random binary files. No cdop command: the helpers alone.
+# on random binary files; ls_grep as ls | grep -E (names, order, status).
+# No cdop command: the helpers alone.
 . "$(dirname "$0")/lib.sh"
 D="$T/h"; mkdir -p "$D"
 printf '' > "$D/empty"; printf 'abc\ndef\n' > "$D/two"; printf 'abc\ndef' > "$D/nonl"
@@ -37,6 +38,11 @@ for a in two nul utf big rnd1 rnd2; do
     same_file "$D/$a" "$D/$b" 2>/dev/null; x=$?
     cmp -s "$D/$a" "$D/$b" 2>/dev/null; differ "$x" $? "same_file $a $b"
   done
+done
+mkdir "$D/ls"; touch "$D/ls/reg.cdop" "$D/ls/reg.cdop.keys.new" "$D/ls/.reg.cdop.keys.tmp" \
+  "$D/ls/a reg.cdop.keys.tmp b" "$D/ls/Zreg.cdop.keys.new" "$D/ls/reg-cdop-keys-new"
+for e in 'reg\.cdop\.keys\.(new|tmp)' '^reg' 'zzz'; do
+  differ "$(ls_grep "$D/ls" "$e"; echo "rc $?")" "$(ls "$D/ls" | grep -E "$e"; echo "rc $?")" "ls_grep $e"
 done
 [ "$bad" = 0 ] && pass || fail "$bad of $n answers differ from the processes'"
 echo "$n answers compared"

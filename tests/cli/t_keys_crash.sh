@@ -123,12 +123,7 @@ for op in add disable passwd recover; do
       [ "$u" = "$who" ] && continue
       unlocks $u "$T/$u.pass" && pass || fail "$op, kill $k: $u cannot unlock"
     done
-    # (as ls "$T" | grep -E: the names that match, printed; a glob, no process)
-    stray=0
-    for f in "$T"/*; do
-      [[ ${f##*/} =~ reg\.cdop\.keys\.(new|tmp) ]] && { printf '%s\n' "${f##*/}"; stray=1; }
-    done
-    [ "$stray" = 1 ] && fail "$op, kill $k: stray keyring file" || pass
+    ls_grep "$T" 'reg\.cdop\.keys\.(new|tmp)' && fail "$op, kill $k: stray keyring file" || pass
   done
   echo "$op: $n kill points, killed at$at: $landed landed, $kept left the register as it was"
   [ "$landed" -gt 0 ] && [ "$kept" -gt 0 ] && pass ||

@@ -95,7 +95,7 @@ if [ -e "$SHIM" ]; then
     as meg agency receive "$A" --agency gp --on 2025-05-20 --age "$T/gp-inflight.age"
     expect_rc 0 "kill $k/$n: the in-flight file opens"
     as ada check; expect_rc 0 "kill $k/$n: check"
-    ls "$T" | grep -E 'reg\.cdop\.keys\.(new|tmp)' && fail "kill $k: stray keyring file" || pass
+    ls_grep "$T" 'reg\.cdop\.keys\.(new|tmp)' && fail "kill $k: stray keyring file" || pass
   done
   echo "rotation at unlock: $n kill points"
 else
