@@ -94,9 +94,13 @@ fs_call() {
   local -a _fs_req=("$PWD" "$1" "$2" "$3" $(($# - 3)))
   shift 3
   _fs_req+=("$@")
+  local -a _fs_names
   { compgen -e; declare -Fx; } >"$FS_DIR/fs.env"
+  # (one mapfile, not a read per line: a read from a file is a read and an
+  # lseek system call each)
+  mapfile -t _fs_names <"$FS_DIR/fs.env"
   FS_ENV=()
-  while read -r _fs_n; do
+  for _fs_n in "${_fs_names[@]}"; do
     case $_fs_n in
       "declare -fx "*)
         _fs_n=${_fs_n#declare -fx }
@@ -106,7 +110,7 @@ fs_call() {
         FS_ENV+=("BASH_FUNC_$_fs_n%%=${_fs_body%$'\n'}") ;;
       *) FS_ENV+=("$_fs_n=${!_fs_n}") ;;
     esac
-  done <"$FS_DIR/fs.env"
+  done
   FS_ENV+=("_=$CDOP")
   printf '%s\0' "${_fs_req[@]}" ${#FS_ENV[@]} "${FS_ENV[@]}" >&"$FS_REQ"
   until read -r -t 5 _fs_line <&"$FS_RSP"; do
@@ -126,6 +130,57 @@ fs_stop() {
   FS_REQ= FS_PID=-
 }
 
+# file_has FILE TEXT GREP-OPTION...: grep -q GREP-OPTION... -- TEXT FILE,
+# the fixed string TEXT (-F among the options). A grep is a process start,
+# several milliseconds of CPU, more than most checks' commands: a file of
+# text (no NUL byte) under 64 KiB and a TEXT of one line of ASCII are read
+# and matched by the shell, as bytes (LC_ALL=C: read in a UTF-8 locale
+# does not keep every byte; one line: grep -F takes each line of TEXT as a
+# pattern; not empty: an empty pattern matches no line of an empty file).
+file_has() {
+  local s LC_ALL=C
+  if [ -n "$2" ] && [[ $2 != *[![:ascii:]]* && $2 != *$'\n'* ]] && [ -f "$1" ] && [ -r "$1" ] &&
+     ! IFS= read -r -d '' -n 65536 s <"$1"; then
+    [[ $s == *"$2"* ]]; return
+  fi
+  grep -q "${@:3}" -- "$2" "$1"
+}
+
+# same_file A B: cmp -s A B (the same bytes), by the shell for two files of
+# text under 64 KiB each, else cmp.
+same_file() {
+  local a b LC_ALL=C
+  if [ -f "$1" ] && [ -r "$1" ] && [ -f "$2" ] && [ -r "$2" ] &&
+     ! IFS= read -r -d '' -n 65536 a <"$1" && ! IFS= read -r -d '' -n 65536 b <"$2"; then
+    [ "$a" = "$b" ]; return
+  fi
+  cmp -s "$1" "$2"
+}
+
+# text_of VAR FILE: VAR=$(cat FILE) (the text, its final newlines removed),
+# by the shell for a file of text under 64 KiB, else $(cat FILE).
+text_of() {
+  local _t LC_ALL=C
+  if [ -f "$2" ] && [ -r "$2" ] && ! IFS= read -r -d '' -n 65536 _t <"$2"; then
+    while [[ $_t == *$'\n' ]]; do _t=${_t%$'\n'}; done
+  else
+    _t=$(cat "$2")
+  fi
+  printf -v "$1" '%s' "$_t"
+}
+
+# ls_grep DIR ERE: ls DIR | grep -E ERE (DIR's names but dot files, in the
+# order ls gives, printed when they match ERE; 0 when one did) by a glob and
+# =~, not two processes
+ls_grep() {
+  local f hit=1
+  for f in "$1"/*; do
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    [[ ${f##*/} =~ $2 ]] && { printf '%s\n' "${f##*/}"; hit=0; }
+  done
+  return $hit
+}
+
 # expect_rc N WHAT: the last command exited N
 expect_rc() {
   if [ "$RC" -eq "$1" ]; then pass; else
@@ -133,21 +188,22 @@ expect_rc() {
 }
 # expect_err TEXT WHAT: stderr contains TEXT
 expect_err() {
-  if grep -qF -- "$1" "$T/err"; then pass; else
+  if file_has "$T/err" "$1" -F; then pass; else
     fail "$2: stderr lacks '$1': $(head -c 400 "$T/err")"; fi
 }
 expect_out() {
-  if grep -qF -- "$1" "$T/out"; then pass; else
+  if file_has "$T/out" "$1" -F; then pass; else
     fail "$2: stdout lacks '$1': $(head -c 400 "$T/out")"; fi
 }
 # expect_no_crash WHAT: exit code below 128 and no sanitizer report
 expect_no_crash() {
-  if [ "$RC" -lt 6 ] && ! grep -q -E 'Sanitizer|runtime error' "$T/err"; then pass; else
+  if [ "$RC" -lt 6 ] && ! file_has "$T/err" Sanitizer -F && ! file_has "$T/err" "runtime error" -F
+  then pass; else
     fail "$1: crashed (exit $RC): $(head -c 600 "$T/err")"; fi
 }
 # file_lacks FILE TEXT WHAT: TEXT does not occur in FILE's bytes
 file_lacks() {
-  if ! grep -qaF -- "$2" "$1"; then pass; else fail "$3: '$2' found in $1"; fi
+  if ! file_has "$1" "$2" -aF; then pass; else fail "$3: '$2' found in $1"; fi
 }
 
 # new_register: init $REG with admin ada ("test" KDF: tests stay fast;
@@ -177,6 +233,10 @@ make_template() {
 from_template() {
   local dir=${CDOP_TEMPLATE:-$T/template}
   [ -e "$dir/reg.cdop.keys" ] || make_template "$dir"
+  # (one cp, a process, when $REG is $T/reg.cdop, as in most tests)
+  if [ "$REG" = "$T/reg.cdop" ]; then
+    cp -p "$dir/reg.cdop" "$dir/reg.cdop.keys" "$dir"/*.pass "$dir/recovery.txt" "$T/"; return
+  fi
   cp -p "$dir/reg.cdop" "$REG"; cp -p "$dir/reg.cdop.keys" "$REG.keys"
   cp -p "$dir"/*.pass "$dir/recovery.txt" "$T/"
 }
@@ -257,10 +317,26 @@ fault_features() {
          print $1, "kind:" $2, "file:" g, $2 }' "$1"
 }
 
-# json_count [FILE]: the members of the JSON array of objects in FILE as cdop
-# prints it (standard input without FILE; jansson, two-space indent: each member opens with a line
-# "  {"). A python start per count cost more than the command it counts.
-json_count() { grep -c '^  {' "${1:--}" || true; }
+# json_count [-v VAR] [FILE]: the members of the JSON array of objects in
+# FILE as cdop prints it (standard input without FILE; jansson, two-space
+# indent: each member opens with a line "  {"), printed, or with -v VAR put
+# in VAR (as printf -v: no $(...) subshell). A python start per count cost
+# more than the command it counts. A FILE as file_has reads (text under
+# 64 KiB) is counted by the shell: the "\n  {" in a newline and the file,
+# bytes (LC_ALL=C) removed / 4.
+json_count() {
+  local s t LC_ALL=C _jc_v=
+  if [ "${1:-}" = -v ]; then _jc_v=$2; shift 2; fi
+  if [ -n "${1:-}" ] && [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 s <"$1"; then
+    s=$'\n'$s t=${s//$'\n  {'/}
+    s=$(((${#s} - ${#t}) / 4))
+  elif [ -n "$_jc_v" ]; then
+    s=$(grep -c '^  {' "${1:--}" || true)
+  else
+    grep -c '^  {' "${1:--}" || true; return
+  fi
+  if [ -n "$_jc_v" ]; then printf -v "$_jc_v" '%s' "$s"; else echo "$s"; fi
+}
 
 finish() {
   echo "$PASSES passed, $FAILS failed"

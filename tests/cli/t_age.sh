@@ -21,7 +21,7 @@ second_register() {
   REG2=$REG
   REG=$keep
   on2 mo key show --age
-  R2=$(cat "$T/out")
+  text_of R2 "$T/out"
 }
 # on2 USER ARGS: as, on the second register
 on2() { local keep=$REG; REG=$REG2; as "$@"; REG=$keep; }
@@ -33,7 +33,7 @@ second_register
 # -- key show --age: an age1 recipient, the same for every role, another register's differs
 as mo key show --age
 expect_rc 0 "key show --age"
-R1=$(cat "$T/out")
+text_of R1 "$T/out"
 case "$R1" in age1*) [ ${#R1} -eq 62 ] && pass || fail "recipient length ${#R1}";; *) fail "not age1: $R1";; esac
 for u in ada pat ann; do
   as $u key show --age
@@ -57,7 +57,7 @@ expect_out "sealed to 2 age recipients" "sealed export says so"
 head -c 22 "$T/sealed.age" | grep -q '^age-encryption.org/v1' && pass || fail "sealed export is an age file"
 [ "$(stat -c %a "$T/sealed.age")" = 600 ] && pass || fail "sealed export mode 0600"
 file_lacks "$T/sealed.age" '"notification"' "sealed export holds no plaintext"
-age -d -i "$T/k" -o "$T/opened.jsonl" "$T/sealed.age" && cmp -s "$T/opened.jsonl" "$T/plain.jsonl" &&
+age -d -i "$T/k" -o "$T/opened.jsonl" "$T/sealed.age" && same_file "$T/opened.jsonl" "$T/plain.jsonl" &&
   pass || fail "age -d of the sealed export gives the plain export's bytes"
 as mo export --out "$T/sealed.age" --recipient "$RK"
 expect_rc 1 "sealed export never overwrites"
@@ -79,7 +79,7 @@ on2 mo import "$T/sealed.age"
 expect_rc 0 "import of a file sealed to the second register"
 [ "$(cases_in "$REG2")" = 20 ] && pass || fail "20 cases arrive sealed"
 on2 mo export --out "$T/again.jsonl"
-cmp -s "$T/again.jsonl" "$T/plain.jsonl" && pass || fail "sealed round trip keeps every byte"
+same_file "$T/again.jsonl" "$T/plain.jsonl" && pass || fail "sealed round trip keeps every byte"
 
 # -- import of what the stock age tool sealed to this register (age -r R2)
 python3 "$GEN" 5 8 > "$T/five.jsonl"

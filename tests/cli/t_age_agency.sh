@@ -13,8 +13,8 @@ cat > "$T/n.json" <<'EOF2'
  "notified": {"date": "2025-05-04", "by_agency": "hospital"}}
 EOF2
 as mo notify --json "$T/n.json"; expect_rc 0 "notify"
-A=$(cat "$T/out")
-as mo key show --age; R=$(cat "$T/out")
+text_of A "$T/out"
+as mo key show --age; text_of R "$T/out"
 # py EXPR WHAT: lib.sh
 gp_report() { as mo case show "$A" --json; }
 
@@ -59,7 +59,7 @@ mkdir "$T/saved"
 as mo agency show "$A" --agency gp --save-attachments "$T/saved"
 expect_rc 0 "save attachments"
 expect_out "attachments[2].name: minutes.docx" "text view names the attachments"
-cmp -s "$T/saved/scan.pdf" "$T/scan.pdf" && cmp -s "$T/saved/minutes.docx" "$T/minutes.docx" &&
+same_file "$T/saved/scan.pdf" "$T/scan.pdf" && same_file "$T/saved/minutes.docx" "$T/minutes.docx" &&
   pass || fail "saved attachments are the documents sent"
 [ "$(stat -c %a "$T/saved/scan.pdf")" = 600 ] && pass || fail "saved attachment mode 0600"
 as mo agency show "$A" --agency gp --save-attachments "$T/saved"
@@ -85,7 +85,7 @@ refused() { # RC WHAT ARGS...
   as mo agency receive "$A" --agency police --on 2025-05-15 "$@"
   expect_rc "$want" "$what"
   cp "$T/err" "$T/err.keep"
-  reports; cmp -s "$T/reports.json" "$T/snap.json" && pass || fail "$what: something was written"
+  reports; same_file "$T/reports.json" "$T/snap.json" && pass || fail "$what: something was written"
   cp "$T/err.keep" "$T/err"
 }
 sed 's/"gp"/"police"/' "$T/form.json" > "$T/police.json"

@@ -16,23 +16,22 @@ EOF
 notify() { # FILE -> $CASE
   as mo notify --json "$1"
   [ "$RC" -eq 0 ] || { echo "notify $1 failed: $(cat "$T/err")" >&2; exit 1; }
-  CASE=$(cat "$T/out")
+  text_of CASE "$T/out"
 }
 # py EXPR WHAT: lib.sh
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
 audit_count() {
   as ada audit list --json
-  N=$(json_count "$T/out")
+  json_count -v N "$T/out"
 }
 # reports REF: the case's agency_reports as the manager sees them, in $T/out
 # (written by lib.sh's python coprocess: a python start per call cost more
-# than the command)
+# than the command; over $T/out, read before, and only once the text is
+# made: no rm and cp, two processes, per call)
 reports() {
   as mo case show "$1" --json
-  rm -f "$T/reports.json"
-  py_eval "$T/out" 'open("'"$T/reports.json"'", "w").write(json.dumps(d["agency_reports"]) + "\n") > 0' ||
+  py_eval "$T/out" '(lambda s: open("'"$T/out"'", "w").write(s))(json.dumps(d["agency_reports"]) + "\n") > 0' ||
     fail "case show $1: no agency_reports: $(head -c 300 "$T/out")"
-  cp "$T/reports.json" "$T/out"
 }
 # before REF / after WHAT [AUDIT_GROWTH]: nothing changed in between
 before() {
@@ -45,7 +44,7 @@ after() {
   [ "$n" -eq $((N_BEFORE + ${2:-0})) ] && pass ||
     fail "$1: audit trail went from $N_BEFORE to $n entries"
   reports "$SNAP_REF"
-  cmp -s "$T/out" "$T/snap.json" && pass || fail "$1: agency reports changed"
+  same_file "$T/out" "$T/snap.json" && pass || fail "$1: agency reports changed"
 }
 
 export CDOP_TODAY=2025-04-22
@@ -275,7 +274,7 @@ PY
   "$CDOP" --register "$REG2" --user mo --passphrase-file "$T/mo.pass" export --out "$T/export2.jsonl" \
     >"$T/out" 2>"$T/err" </dev/null; RC=$?
   expect_rc 0 "export again"
-  cmp -s "$T/export.jsonl" "$T/export2.jsonl" && pass || fail "export, import, export differs"
+  same_file "$T/export.jsonl" "$T/export2.jsonl" && pass || fail "export, import, export differs"
 else
   fail "export failed: $(head -c 300 "$T/err")"
 fi

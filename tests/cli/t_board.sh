@@ -25,7 +25,7 @@ python3 -c "
 import json,sys; c={x['key']:x['value'] for x in json.load(open(sys.argv[1]))}
 assert c=={'panel.name':'Wessex','panel.area':'Wiltshire and Swindon','population.under_18':'2500'}, c" "$T/out" \
   && pass || fail "config show --json"
-as ada audit list --json; grep -q '"config_set"' "$T/out" && pass || fail "config audited"
+as ada audit list --json; file_has "$T/out" '"config_set"' -F && pass || fail "config audited"
 
 # -- cases over three years: 2023-24 (2 notified, 1 reviewed), 2024-25, 2025-26
 n() { # surname nhs died notified
@@ -43,9 +43,9 @@ rev() { cat > "$T/r.json" <<EOJ
 EOJ
 }
 add() { # surname nhs died notified meeting category learning
-  n "$1" "$2" "$3" "$4" > "$T/n.json"; M notify --json "$T/n.json"; local ref; ref=$(cat "$T/out")
+  n "$1" "$2" "$3" "$4" > "$T/n.json"; M notify --json "$T/n.json"; local ref; text_of ref "$T/out"
   M case status "$ref" gathering; M case status "$ref" ready
-  M meeting new --date "$5"; local mt; mt=$(cat "$T/out")
+  M meeting new --date "$5"; local mt; text_of mt "$T/out"
   M meeting add "$mt" "$ref"; rev "$6" "$7"
   as pat review "$ref" --meeting "$mt" --json "$T/r.json" --allow-word Brackley
   expect_rc 0 "review $1"
@@ -71,25 +71,25 @@ EOF2
 for fmt in html md csv json; do
   M report annual --year 2025-26 --edition board --format $fmt --out "$T/board.$fmt" --narrative "$T/narr.md"
   expect_rc 0 "board $fmt with narrative"
-  grep -q "Wessex Child Death Overview Panel" "$T/board.$fmt" && pass || fail "panel name in board $fmt"
+  file_has "$T/board.$fmt" "Wessex Child Death Overview Panel" -F && pass || fail "panel name in board $fmt"
   M report annual --year 2025-26 --edition public --format $fmt --out "$T/public.$fmt"
   expect_rc 0 "public $fmt"
-  grep -q "Wessex Child Death Overview Panel" "$T/public.$fmt" && pass || fail "panel name in public $fmt"
+  file_has "$T/public.$fmt" "Wessex Child Death Overview Panel" -F && pass || fail "panel name in public $fmt"
 done
 expect_err "learning left out" "withheld learning named on stderr"
 expect_err "CDOP-2025-0001: a name" "names the case and kind"
-grep -q "Brackley" "$T/err" && fail "the word itself printed" || pass
+file_has "$T/err" "Brackley" -F && fail "the word itself printed" || pass
 for f in board.html board.md board.csv board.json public.html; do
-  grep -q "Brackley" "$T/$f" && fail "withheld learning in $f" || pass
+  file_has "$T/$f" "Brackley" -F && fail "withheld learning in $f" || pass
 done
-grep -q "Infants need safe sleep advice" "$T/board.html" && pass || fail "clean learning kept"
+file_has "$T/board.html" "Infants need safe sleep advice" -F && pass || fail "clean learning kept"
 # narrative: rendered by cdop, escaped, signed
-grep -q "<h3>Foreword</h3>" "$T/board.html" && pass || fail "narrative heading"
-grep -q "<strong>six</strong>" "$T/board.html" && pass || fail "narrative strong"
-grep -q "<em>never</em>" "$T/board.html" && pass || fail "narrative emphasis"
-grep -q "<li>Water <em>safety</em></li>" "$T/board.html" && pass || fail "narrative list"
-grep -q "<script>" "$T/board.html" && fail "narrative HTML not escaped" || pass
-grep -q "&lt;script&gt;alert(1)&lt;/script&gt; &amp; friends" "$T/board.html" && pass || fail "narrative escaped"
+file_has "$T/board.html" "<h3>Foreword</h3>" -F && pass || fail "narrative heading"
+file_has "$T/board.html" "<strong>six</strong>" -F && pass || fail "narrative strong"
+file_has "$T/board.html" "<em>never</em>" -F && pass || fail "narrative emphasis"
+file_has "$T/board.html" "<li>Water <em>safety</em></li>" -F && pass || fail "narrative list"
+file_has "$T/board.html" "<script>" -F && fail "narrative HTML not escaped" || pass
+file_has "$T/board.html" "&lt;script&gt;alert(1)&lt;/script&gt; &amp; friends" -F && pass || fail "narrative escaped"
 grep -q '\\<script\\>' "$T/board.md" && pass || fail "narrative escaped in md"
 as ann verify "$T/board.html"; expect_rc 0 "narrative signed with the report"
 echo "Born 1 March 2024; remember Rowan." > "$T/bad.md"
@@ -111,7 +111,7 @@ assert c['4'] == [0, 0, 1, 0, 0] and c['9'] == [0, 0, 0, 1, 1] and c['10'] == [0
 assert j['panel'] == {'name': 'Wessex Child Death Overview Panel', 'area': 'Wiltshire and Swindon'}
 PY
 grep -q "<svg role=\"img\" aria-labelledby=\"chart-trend-t" "$T/board.html" && pass || fail "trend chart"
-grep -q "per 10,000 children" "$T/board.html" && pass || fail "rates"
+file_has "$T/board.html" "per 10,000 children" -F && pass || fail "rates"
 # public trend: small numbers withheld like the tables
 python3 - "$T/public.json" <<'PY' && pass || fail "public trend withheld"
 import json, sys
@@ -122,13 +122,13 @@ PY
 # Markdown: titles and labels, never table ids or codes as headings
 grep -E '^## (notifications|reviews_by_category|joint_agency_response|learning)$' "$T/board.md" && fail "table id as md heading" || pass
 grep -q "^## Reviews by category of death" "$T/board.md" && pass || fail "md table title"
-grep -q "| Sudden unexpected, unexplained death |" "$T/board.md" && pass || fail "md row label"
+file_has "$T/board.md" "| Sudden unexpected, unexplained death |" -F && pass || fail "md row label"
 grep -q "| hospital_ed\|| 28-364d\|| not_stated |" "$T/board.md" && fail "md codes as labels" || pass
-grep -q '<code class="id">' "$T/board.html" && fail "html table id in heading" || pass
+file_has "$T/board.html" '<code class="id">' -F && fail "html table id in heading" || pass
 
 # -- the panel's name heads the meeting pack too
 as pat meeting pack 1 --out "$T/pack.html"; expect_rc 0 "pack"
-grep -q "<h1>Wessex Child Death Overview Panel: case pack</h1>" "$T/pack.html" && pass || fail "panel name in the pack"
+file_has "$T/pack.html" "<h1>Wessex Child Death Overview Panel: case pack</h1>" -F && pass || fail "panel name in the pack"
 
 # -- verify with the key alone: no register, no login
 as mo key show; cp "$T/out" "$T/cdop-report.pub"

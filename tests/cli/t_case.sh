@@ -6,7 +6,7 @@ export CDOP_TODAY=2025-10-01
 from_template  # new_register; add_user mo manager, pat panel, ann analyst
 M() { as mo "$@"; }
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
-count() { as mo case list --json; N=$(json_count "$T/out"); }
+count() { as mo case list --json; json_count -v N "$T/out"; }
 
 cat > "$T/n.json" <<'EOJ'
 {"child": {"forename": "Ottoline", "surname": "Vexworthy", "nhs_number": "943 476 5919",
@@ -17,7 +17,7 @@ cat > "$T/n.json" <<'EOJ'
            "expected": "unexpected", "circumstances": "Ottoline Vexworthy was found at ZZ9 4QQ."},
  "notified": {"date": "2025-05-04", "by_name": "Dr A", "by_role": "Paediatrician", "by_agency": "hospital"}}
 EOJ
-M notify --json "$T/n.json"; expect_rc 0 "notify"; REF=$(cat "$T/out")
+M notify --json "$T/n.json"; expect_rc 0 "notify"; text_of REF "$T/out"
 [ "$REF" = CDOP-2025-0001 ] && pass || fail "reference '$REF'"
 "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" notify --json - \
   < "$T/n.json" > "$T/out" 2> "$T/err"; RC=$?

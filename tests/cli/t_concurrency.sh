@@ -138,7 +138,7 @@ expect_rc 5 "notify while another holds the lock past the timeout"
 expect_err "in use by another cdop" "lock timeout: message"
 expect_err "waited 1500 ms" "lock timeout: the message says how long it waited"
 [ "$elapsed" -ge 1500 ] && pass || fail "notify gave up before the timeout (${elapsed} ms)"
-cmp -s "$REG" "$T/before.cdop" && pass || fail "register changed by a refused command"
+same_file "$REG" "$T/before.cdop" && pass || fail "register changed by a refused command"
 kill "$holder"; wait "$holder" 2>/dev/null; rm -f "$REG.held"
 as ada check; expect_rc 0 "check at the end"
 finish

@@ -58,7 +58,7 @@ stage && [ "$(grep -c ' ok$' "$T/stage")" = 5 ] && pass ||
 v1sql "SELECT key || value FROM meta WHERE key LIKE 'keyring_v2%' ORDER BY key;"; cp "$T/sql" "$T/rows1"
 for u in ada mo pat ann; do as $u key show; expect_rc 0 "$u unlocks again"; done
 v1sql "SELECT key || value FROM meta WHERE key LIKE 'keyring_v2%' ORDER BY key;"
-cmp -s "$T/sql" "$T/rows1" && pass || fail "a second unlock stages nothing again"
+same_file "$T/sql" "$T/rows1" && pass || fail "a second unlock stages nothing again"
 v1sql "SELECT user || ' ' || object FROM audit WHERE action = 'key_stage' ORDER BY seq;"
 [ "$(tr '\n' ' ' < "$T/sql")" = "ada ada mo mo pat pat ann ann " ] && pass ||
   fail "one key_stage entry per user: $(cat "$T/sql")"
@@ -81,7 +81,7 @@ as ada passwd --new-passphrase-file "$T/ada.new"; expect_rc 0 "ada's passwd"
 cp "$T/ada.new" "$T/ada.pass"
 as ada user list; expect_rc 0 "ada unlocks with the new passphrase"
 v1sql "SELECT value FROM meta WHERE key = 'keyring_v2_admin';"
-cmp -s "$T/sql" "$T/adm1" && fail "a new admin key after the creator's passwd" || pass
+same_file "$T/sql" "$T/adm1" && fail "a new admin key after the creator's passwd" || pass
 PW2="ada ada-new-passphrase mo mo-long-passphrase pat pat-new-passphrase ann ann-long-passphrase"
 stage "$REG" $PW2 && [ "$(tr '\n' ' ' < "$T/stage")" = "slot ada ok admin ada ok " ] && pass ||
   fail "only ada's slot is staged under the new admin key: $(cat "$T/stage" "$T/stageerr")"
@@ -117,7 +117,7 @@ for op in ada mo; do
     [ -e "$REG-journal" ] && cp "$REG-journal" "$T/peek/r-journal"
     if ! stage "$T/peek/r"; then fail "$op, kill $k/$n: a staged slot does not open: $(cat "$T/stageerr")"; continue; fi
     v1sql "SELECT count(*) FROM audit WHERE action = 'key_stage';" "$T/peek/r"
-    got="$(nrows) $(cat "$T/sql")"
+    text_of sql "$T/sql"; got="$(nrows) $sql"
     if [ "$got" = "$new" ]; then landed=$((landed + 1)); pass
     elif [ "$got" = "$old" ]; then kept=$((kept + 1)); pass
     else fail "$op, kill $k/$n: half a staging (rows, entries): $got"; fi
@@ -126,7 +126,7 @@ for op in ada mo; do
     done
     as ada check; expect_rc 0 "$op, kill $k/$n: check"
     v1ring && pass || fail "$op, kill $k/$n: the keyring is no longer v1"
-    ls "$T" | grep -E 'reg\.cdop\.keys\.(new|tmp)' && fail "$op, kill $k: stray keyring file" || pass
+    ls_grep "$T" 'reg\.cdop\.keys\.(new|tmp)' && fail "$op, kill $k: stray keyring file" || pass
   done
   echo "$op: $n kill points, $landed staged, $kept left as it was"
   total=$((total + n))

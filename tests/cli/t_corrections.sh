@@ -17,7 +17,7 @@ cat > "$T/a.json" <<'EOF'
            "cause": "1a Sudden unexpected death in infancy", "post_mortem": "yes", "coroner": "referred"},
  "notified": {"date": "2025-05-04", "by_agency": "hospital"}}
 EOF
-as mo notify --json "$T/a.json"; A=$(cat "$T/out")
+as mo notify --json "$T/a.json"; text_of A "$T/out"
 
 # -- case update: old and new values in the history, identifiable ones withheld
 echo '{"death": {"time": "15:45", "coroner": "inquest_opened"}, "child": {"postcode": "ZZ9 4QR"}}' > "$T/u.json"
@@ -55,8 +55,8 @@ py 'd[-1]["action"] == "status" and d[-1]["changes"] == [{"path": "status", "old
 
 # -- meeting: show, duplicate attendance, remove
 as mo case status "$A" ready
-as mo meeting new --date 2025-06-09 --chair "Dr Chair"; M=$(cat "$T/out")
-as mo meeting new --date 2025-06-20; M2=$(cat "$T/out")
+as mo meeting new --date 2025-06-09 --chair "Dr Chair"; text_of M "$T/out"
+as mo meeting new --date 2025-06-20; text_of M2 "$T/out"
 as mo meeting add "$M" "$A"; expect_rc 0 "meeting add"
 as mo meeting attend "$M" --name "Pat Panel" --agency police --role DI
 expect_rc 0 "attend"
@@ -145,7 +145,7 @@ expect_out "Days since death:" "days since death"
 expect_out "Waiting for:" "what it waits for"
 expect_out "Cause of death:" "grouped labels"
 expect_out "Inquest opened" "code labels"
-if grep -q "null" "$T/out"; then fail "null lines in case show: $(grep null "$T/out")"; else pass; fi
+if file_has "$T/out" "null" -F; then fail "null lines in case show: $(grep null "$T/out")"; else pass; fi
 if grep -q "notification\.child" "$T/out"; then fail "raw paths in case show"; else pass; fi
 as mo case show "$A" --json
 py 'set(d) >= {"ref", "status", "notification", "rapid_response", "agency_reports", "review", "recommendations"}' "JSON shape"
@@ -158,8 +158,8 @@ done
 # -- case print: one page, identifiable for the manager, anonymised for the panel
 as mo case print "$A" --out "$T/a.html"
 expect_rc 0 "case print"
-grep -q "Ottoline" "$T/a.html" && pass || fail "manager's print names the child"
-grep -q "Waiting for" "$T/a.html" && pass || fail "print: waiting for"
+file_has "$T/a.html" "Ottoline" -F && pass || fail "manager's print names the child"
+file_has "$T/a.html" "Waiting for" -F && pass || fail "print: waiting for"
 as mo case print "$A" --out "$T/a.html"
 expect_rc 1 "print never replaces a file"
 as pat case print "$A" --out "$T/p.html"
@@ -167,7 +167,7 @@ expect_rc 0 "panel case print"
 for s in Ottoline Vexworthy 9434765919 "ZZ9" "2024-03-01" "Sudden unexpected death"; do
   file_lacks "$T/p.html" "$s" "panel print"
 done
-grep -q "Anonymised" "$T/p.html" && pass || fail "panel print says anonymised"
+file_has "$T/p.html" "Anonymised" -F && pass || fail "panel print says anonymised"
 if grep -qiE "https?://" "$T/p.html"; then fail "print fetches from the network"; else pass; fi
 
 finish

@@ -24,7 +24,7 @@ python3 "$SRC/bench/gen_cases.py" 40 7 > "$T/base.jsonl"
 python3 "$SRC/bench/gen_cases.py" "$CASES" 8 --surname-prefix Crash > "$T/big.jsonl"
 as mo import "$T/base.jsonl"; expect_rc 0 "base import"
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
-count() { as mo case list --json; N=$(json_count "$T/out"); }
+count() { as mo case list --json; json_count -v N "$T/out"; }
 count; n0=$N
 cp "$REG" "$T/base.cdop"; cp "$REG.keys" "$T/base.keys"
 

@@ -38,7 +38,7 @@ no_raw "$T/out" "audit list"
 as ada audit verify; expect_rc 0 "chain sound"
 
 # -- input: C0, C1 and bidi overrides refused, naming the field
-as mo meeting new --date 2026-03-01; mid=$(cat "$T/out")
+as mo meeting new --date 2026-03-01; text_of mid "$T/out"
 for bad in $'Eve\x1b[31m' $'Eve\xc2\x9b31m' $'Eve\xe2\x80\xaemirrored' $'Eve\xe2\x81\xa6x'; do
   as mo meeting attend "$mid" --name "$bad" --agency police
   expect_rc 1 "attendee name with a control"; expect_err "--name" "attendee: names the flag"

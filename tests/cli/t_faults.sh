@@ -52,11 +52,11 @@ notif() { # SURNAME DOB
 }
 notif Alpha 2024-01-01 > "$T/n1.json"; notif Beta 2024-02-01 > "$T/n2.json"
 notif Gamma 2024-03-01 > "$T/n3.json"
-as mo notify --json "$T/n1.json"; R1=$(cat "$T/out")
-as mo notify --json "$T/n2.json"; R2=$(cat "$T/out")
+as mo notify --json "$T/n1.json"; text_of R1 "$T/out"
+as mo notify --json "$T/n2.json"; text_of R2 "$T/out"
 as mo case status "$R1" gathering
 as mo agency request "$R1" --agency police
-as mo meeting new --date 2026-03-01 --chair Chair; M=$(cat "$T/out")
+as mo meeting new --date 2026-03-01 --chair Chair; text_of M "$T/out"
 as mo case status "$R2" gathering; as mo case status "$R2" ready
 as mo meeting add "$M" "$R2"; expect_rc 0 "base: meeting add"
 cat > "$T/rev.json" <<'J'
@@ -125,8 +125,10 @@ run_cmd() {
   local name=$1 user=$2 args=$3; shift 3
   local reg=$REG
   [ "$name" = init ] && reg="$W/new.cdop"
-  # (a subshell that is not exec'ed, so the shell's "Killed" goes to /dev/null)
-  ( env "$@" "$CDOP" --register "$reg" --user "$user" --passphrase-file "$T/$user.pass" \
+  # (a subshell that is not exec'ed, so the shell's "Killed" goes to /dev/null;
+  # the variables exported in it, not an env process more per point)
+  ( [ $# -eq 0 ] || export "$@"
+    "$CDOP" --register "$reg" --user "$user" --passphrase-file "$T/$user.pass" \
     $args >"$T/cout" 2>"$T/cerr" </dev/null; exit $? ) 2>/dev/null
   CRC=$?
 }
@@ -140,14 +142,27 @@ state() {
   elif [ -e "$S/reg.cdop.keys.new" ]; then rm -f "$S/reg.cdop.keys.new"; fi
   local a
   raw --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" audit list --json
-  a=$(json_count "$T/out")
+  json_count -v a "$T/out"
   raw --register "$S/reg.cdop" --user ada --passphrase-file "$T/ada.pass" user list --json
   mv "$T/out" "$S/users.json"
   raw --register "$S/reg.cdop" --user mo --passphrase-file "$T/mo.pass" export --out -
   local -a h=($(sha1sum "$T/out" "$S/users.json"))
   STATE="${h[0]:0:12}${h[2]:0:12} $a"
 }
-strays() { ls -A "$W" | grep -v -x -e reg.cdop -e reg.cdop.keys $(for f in $1; do printf -- '-e %s ' "$f"; done) | tr '\n' ' '; }
+# strays OUTS: STRAYS="NAME NAME " the names in $W (as ls -A, in its order)
+# but the register, its keyring and OUTS (a glob and a loop: the ls, grep
+# and tr this was, five processes with the subshells, ran after every point)
+strays() {
+  local f n o
+  STRAYS=
+  for f in "$W"/.* "$W"/*; do
+    n=${f##*/}
+    case $n in .|..) continue ;; reg.cdop|reg.cdop.keys) continue ;; esac
+    [ -e "$f" ] || [ -L "$f" ] || continue
+    for o in $1; do [ "$n" = "$o" ] && continue 2; done
+    STRAYS+="$n "
+  done
+}
 
 ROTATE=(kill eio kill enospc)
 : > "$T/covered"; : > "$T/logged"
@@ -165,6 +180,12 @@ for spec in "${COMMANDS[@]}"; do
   if [ "$name" = export ]; then cp "$W/e.jsonl" "$T/clean-export"; fi
   n=$(wc -l < "$T/log")
   fault_features "$T/log" > "$T/feat"; sort -u "$T/feat" >> "$T/logged"
+  # each call's features, by its number: FEAT_COV the two the sample counts,
+  # FEAT_KIND its KIND@NAME (read once here, not an awk per point)
+  declare -A FEAT_COV=() FEAT_KIND=()
+  while read -r fn fk ff fkind; do
+    FEAT_COV[$fn]=$fk$'\n'$ff FEAT_KIND[$fn]=$fkind@${ff:5}
+  done < "$T/feat"
   # the points: every one (full), or the sample (see the top of the file)
   if [ "$FULL" = 1 ]; then
     points=$(seq 1 "$n"); modes="kill eio enospc"
@@ -184,7 +205,7 @@ for spec in "${COMMANDS[@]}"; do
         if (!took) print np[ci % 2 ? int((k + 1) / 2) : k]
       }' "$T/covered" "$T/feat" | sort -n)
     modes=sample
-    for p in $points; do awk -v p="$p" '$1 == p { print $2; print $3 }' "$T/feat"; done >> "$T/covered"
+    for p in $points; do [ -z "${FEAT_COV[$p]+set}" ] || printf '%s\n' "${FEAT_COV[$p]}"; done >> "$T/covered"
   fi
   # the clean run's state, which the points' outcomes are compared with:
   # only when this run takes one of the command's points (CDOP_SAMPLE_PART)
@@ -192,7 +213,7 @@ for spec in "${COMMANDS[@]}"; do
   for ((j = 0; j < ${#pa[@]}; j++)); do sample_mine $((total_points + j)) && { state; new=$STATE; break; }; done
   outcomes=""
   for p in $points; do
-    kind=$(awk -v p="$p" '$1 == p { print $4 "@" substr($3, 6) }' "$T/feat")
+    kind=${FEAT_KIND[$p]-}
     for mode in $modes; do
       [ "$FULL" != 1 ] && mode=${ROTATE[total_points % 4]}
       total_points=$((total_points + 1))
@@ -218,7 +239,7 @@ for spec in "${COMMANDS[@]}"; do
           [ "$CRC" -eq 0 ] && pass || fail "$where: the retry failed: $(head -c 300 "$T/cerr")"
           res=nothing+retried
         fi
-        s=$(strays "$outs")
+        strays "$outs"; s=$STRAYS
         # known window: init killed between naming the register and
         # removing the recovery code's temp name leaves that second name
         # (the same complete file) beside --recovery-out (docs/security.md)
@@ -238,7 +259,7 @@ for spec in "${COMMANDS[@]}"; do
         as "$u" key show
         # a disable of a report-key holder (ann) retires the key until a
         # manager's next unlock: key show then says so (exit 1), unlocked
-        [ "$RC" = 1 ] && grep -q "report-signing key was retired" "$T/err" && RC=0
+        [ "$RC" = 1 ] && file_has "$T/err" "report-signing key was retired" -F && RC=0
         # ann disabled: refused once the disable committed, unlocks before
         if [ "$name" = user_disable ] && [ "$u" = ann ] && [ "${res#new}" != "$res" ]; then
           expect_rc 3 "$where: the disabled ann is refused"
@@ -246,21 +267,21 @@ for spec in "${COMMANDS[@]}"; do
           expect_rc 0 "$where: $u unlocks"
         fi
       done
-      s=$(strays "$outs")
+      strays "$outs"; s=$STRAYS
       # the one leftover allowed: a report's signature whose report was
       # not yet named (inert; the retry below replaces it)
       if [ "$name" = report ] && [ -e "$W/r.md.minisig" ] && [ ! -e "$W/r.md" ]; then
         [ "$res" = new ] && pass || fail "$where: a signature without its entry"
         run_cmd "$name" "$user" "$args"
         [ "$CRC" -eq 0 ] && pass || fail "$where: retry over the leftover signature: $(head -c 300 "$T/cerr")"
-        res="$res+sig-only(retried)"; s=$(strays "$outs")
+        res="$res+sig-only(retried)"; strays "$outs"; s=$STRAYS
       fi
       [ -z "$s" ] && pass || fail "$where: stray files: $s"
       for f in $outs; do
         [ -e "$W/$f" ] || continue
         [ "$res" = new ] || [ "${res#new}" != "$res" ] && pass || fail "$where: $f exists without its audit entry"
         case $f in
-          e.jsonl) cmp -s "$W/$f" "$T/clean-export" && pass || fail "$where: export incomplete" ;;
+          e.jsonl) same_file "$W/$f" "$T/clean-export" && pass || fail "$where: export incomplete" ;;
           r.md) as mo verify "$W/r.md"; expect_rc 0 "$where: report verifies" ;;
           p.html) tail -c 20 "$W/$f" | grep -q '</html>' && pass || fail "$where: pack incomplete" ;;
           b.bak) rm -rf "$S/rt"; mkdir "$S/rt"
@@ -292,7 +313,7 @@ if [ -z "${CDOP_FAULT_ONLY:-}" ]; then
   reset_base
   run_cmd notify mo "notify --json $T/n3.json" LD_PRELOAD="$SHIM" CDOP_FAULT_AT="$last" CDOP_FAULT_MODE=eio
   [ "$CRC" -eq 0 ] && pass || fail "failed reseal after commit: exit $CRC, want 0"
-  grep -q "warning: the change was saved" "$T/cerr" && pass || fail "failed reseal: no warning: $(cat "$T/cerr")"
+  file_has "$T/cerr" "warning: the change was saved" -F && pass || fail "failed reseal: no warning: $(cat "$T/cerr")"
   as ada check; expect_rc 0 "check after a failed reseal"
   expect_err "not closed cleanly" "the next command rechecks"
   as mo case list --json; grep -q Gamma "$T/out" && pass || fail "the committed case is gone"

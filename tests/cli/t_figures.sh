@@ -23,8 +23,8 @@ due_of() { # REF ACTION -> prints due
 }
 n Xander 9434765919 2025-05-03 '"time": "14:20",' unexpected > "$T/x.json"
 n Yardley 4010232137 2025-06-01 '' expected > "$T/y.json"
-M notify --json "$T/x.json"; X=$(cat "$T/out")
-M notify --json "$T/y.json"; Y=$(cat "$T/out")
+M notify --json "$T/x.json"; text_of X "$T/out"
+M notify --json "$T/y.json"; text_of Y "$T/out"
 M rr add "$X" --action home_visit --on 2025-05-04T10:00; expect_rc 0 "x home visit"
 M rr add "$Y" --action home_visit --on 2025-06-02T09:00; expect_rc 0 "y home visit (expected death)"
 
@@ -53,7 +53,7 @@ python3 -c "import json,sys; a=json.load(open(sys.argv[1])); assert [x['action']
 
 # D2: a target changed after notification does not move this case's due times
 n Zeller 4857773457 2025-07-01 '"time": "10:00",' unexpected > "$T/z.json"
-M notify --json "$T/z.json"; Z=$(cat "$T/out")
+M notify --json "$T/z.json"; text_of Z "$T/out"
 M rr target home_visit 12h; expect_rc 0 "target changed"
 echo '{"child": {"local_authority": "Wiltshire"}}' > "$T/u2.json"; M case update "$Z" --json "$T/u2.json"; expect_rc 0 "typo fixed"
 [ "$(due_of "$Z" home_visit)" = "2025-07-02T10:00" ] && pass || fail "typo fix moved a due time: $(due_of "$Z" home_visit)"
@@ -61,14 +61,14 @@ echo '{"death": {"time": "11:00"}}' > "$T/u3.json"; M case update "$Z" --json "$
 [ "$(due_of "$Z" home_visit)" = "2025-07-02T11:00" ] && pass || fail "re-timed with today's target: $(due_of "$Z" home_visit)"
 # a case notified after the change keeps the 12h target through corrections
 n Quill 1234567881 2025-08-01 '"time": "10:00",' unexpected > "$T/q.json"
-M notify --json "$T/q.json"; Q=$(cat "$T/out"); expect_rc 0 "notify after target change"
+M notify --json "$T/q.json"; text_of Q "$T/out"; expect_rc 0 "notify after target change"
 M rr target home_visit 24h
 echo '{"death": {"time": "09:00"}}' > "$T/u4.json"; M case update "$Q" --json "$T/u4.json"
 [ "$(due_of "$Q" home_visit)" = "2025-08-01T21:00" ] && pass || fail "target at notification not kept: $(due_of "$Q" home_visit)"
 
 # D3: a reviewed case's death cannot move after its meeting
 M case status "$X" gathering; M case status "$X" ready
-M meeting new --date 2025-09-10; MT=$(cat "$T/out")
+M meeting new --date 2025-09-10; text_of MT "$T/out"
 M meeting add "$MT" "$X"
 cat > "$T/rev.json" <<'EOJ'
 {"category": 10, "domains": {"child": 1, "social_environment": 1, "physical_environment": 1,
@@ -82,17 +82,17 @@ M report annual --year 2025-26 --edition board --format json --out "$T/r2.json";
 
 # D3: nor a review at a meeting held before the death
 M case status "$Q" gathering; M case status "$Q" ready
-M meeting new --date 2025-07-15; OLD=$(cat "$T/out")
+M meeting new --date 2025-07-15; text_of OLD "$T/out"
 M meeting add "$OLD" "$Q"
 as pat review "$Q" --meeting "$OLD" --json "$T/rev.json"; expect_rc 1 "review before the death refused"
 expect_err "before the death" "says why"
 
 # D6: an amendment at a meeting before the first review is refused
-M meeting new --date 2025-09-01; EARLY=$(cat "$T/out")
+M meeting new --date 2025-09-01; text_of EARLY "$T/out"
 M meeting add "$EARLY" "$X"; expect_rc 0 "reviewed case on an earlier agenda"
 as pat review "$X" --meeting "$EARLY" --json "$T/rev.json"; expect_rc 1 "amendment before the first review"
 expect_err "--meeting" "names the meeting flag"
-M meeting new --date 2025-09-10; SAME=$(cat "$T/out")
+M meeting new --date 2025-09-10; text_of SAME "$T/out"
 M meeting add "$SAME" "$X"
 as pat review "$X" --meeting "$SAME" --json "$T/rev.json"; expect_rc 0 "amendment on the same day"
 finish

@@ -22,7 +22,7 @@ cat > "$T/n.json" <<'EOF'
            "circumstances": "Found unresponsive by Aunt Marchbanks after a feed"},
  "notified": {"date": "2025-05-04", "by_agency": "hospital"}}
 EOF
-as mo notify --json "$T/n.json"; expect_rc 0 "notify"; A=$(cat "$T/out")
+as mo notify --json "$T/n.json"; expect_rc 0 "notify"; text_of A "$T/out"
 cat > "$T/u.json" <<'EOF'
 {"child": {"surname": "Brackenbury"}, "death": {"place": "hospital_ward",
  "circumstances": "Collapsed at Wexcombe nursery, taken to hospital by Mr Tollard"}}
@@ -106,7 +106,7 @@ expect_rc 0 "rr add again: a correction"
 as mo agency request "$A" --agency police --on 2025-05-06; expect_rc 0 "agency request"
 printf '{"summary": "known to Sergeant Ormskirk"}\n' > "$T/form.json"
 as mo agency receive "$A" --agency police --on 2025-05-20 --json "$T/form.json"; expect_rc 0 "agency receive with a form"
-as mo meeting new --date 2025-06-05; expect_rc 0 "meeting"; M=$(cat "$T/out")
+as mo meeting new --date 2025-06-05; expect_rc 0 "meeting"; text_of M "$T/out"
 as mo case status "$A" gathering; expect_rc 0 "status"
 as mo case status "$A" ready; expect_rc 0 "status again"
 as mo meeting add "$M" "$A"; expect_rc 0 "on the agenda"
@@ -122,7 +122,7 @@ as pat review "$A" --meeting "$M" --json "$T/rev.json"; expect_rc 0 "the panel's
 sed 's/Advice on Fennimore cots was unclear./Advice on Fennimore cots was missing./; s/"category": 10/"category": 9/; s/Safe sleep campaign", "owner": "public_health", "due": "2025-09-30/Cot leaflet from Dunnockfield clinic", "owner": "health_visiting", "due": "2025-10-31/' "$T/rev.json" > "$T/rev2.json"
 # at a later meeting, which adds its recommendation (one recorded again at
 # the same meeting would replace that meeting's: t_review_again)
-as mo meeting new --date 2025-06-06; expect_rc 0 "a later meeting"; M2=$(cat "$T/out")
+as mo meeting new --date 2025-06-06; expect_rc 0 "a later meeting"; text_of M2 "$T/out"
 as mo meeting add "$M2" "$A"; expect_rc 0 "on the later agenda"
 as pat review "$A" --meeting "$M2" --json "$T/rev2.json"; expect_rc 0 "the panel amends it"
 as mo action list --json

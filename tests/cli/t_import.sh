@@ -9,7 +9,7 @@ from_template  # new_register; add_user mo manager, pat panel, ann analyst
 
 # count: N, the number of cases the manager sees
 # (N, not printed: a call in $(...) would start cdop, not ask the fork server)
-count() { as mo case list --json; N=$(json_count "$T/out"); }
+count() { as mo case list --json; json_count -v N "$T/out"; }
 # imports: N, the number of import entries in the audit trail
 # (the audit list is printed one member a line: one "action" line each)
 imports() { as ada audit list --json; N=$(grep -c '^    "action": "import",$' "$T/out"); }
@@ -54,12 +54,12 @@ cp "$T/e1.jsonl" "$T/e1.copy"
 as mo export --out "$T/e1.jsonl"
 expect_rc 1 "export over an existing file"
 expect_err "already exists" "export over existing: message"
-cmp -s "$T/e1.jsonl" "$T/e1.copy" && pass || fail "existing file changed by a refused export"
+same_file "$T/e1.jsonl" "$T/e1.copy" && pass || fail "existing file changed by a refused export"
 as mo export --out "$T/no/such/dir/e.jsonl"
 expect_rc 5 "export into a missing directory"  # one outfile rule: exit 5, as pack and backup
 "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" export --out - \
   2>"$T/err" </dev/null | cat > "$T/e1.pipe"
-cmp -s "$T/e1.jsonl" "$T/e1.pipe" && pass || fail "export --out - differs from the file"
+same_file "$T/e1.jsonl" "$T/e1.pipe" && pass || fail "export --out - differs from the file"
 as ada audit list --json
 python3 - "$T/out" <<'PY' && pass || fail "export audit entries"
 import json, sys
@@ -96,7 +96,7 @@ as mo import "$T/e1.jsonl"
 expect_rc 0 "import the export into an empty register"
 as mo export --out "$T/e2.jsonl"
 expect_rc 0 "export again"
-cmp -s "$T/e1.jsonl" "$T/e2.jsonl" && pass || fail "export -> import -> export is not byte-identical"
+same_file "$T/e1.jsonl" "$T/e2.jsonl" && pass || fail "export -> import -> export is not byte-identical"
 as mo case list --json; cp "$T/out" "$T/list2.json"
 REG=$REG1
 as mo case list --json; cp "$T/out" "$T/list1.json"

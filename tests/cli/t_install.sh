@@ -21,8 +21,8 @@ while read -r line; do
   grep -qF -- "$(echo "$first" | sed 's/-/\\-/g')" "$T/cdop.1" || { fail "man page lacks '$first'"; n=1; }
 done < "$T/help"
 [ $n -eq 0 ] && pass
-grep -q 'cdop today' "$T/cdop.1" && pass || fail "man page has today"
-grep -q 'cdop case history' "$T/cdop.1" && pass || fail "man page has case history"
+file_has "$T/cdop.1" 'cdop today' -F && pass || fail "man page has today"
+file_has "$T/cdop.1" 'cdop case history' -F && pass || fail "man page has case history"
 if command -v man >/dev/null; then
   MANWIDTH=80 man -l "$T/cdop.1" >"$T/out" 2>"$T/err"; RC=$?
   expect_rc 0 "man renders it"

@@ -51,8 +51,8 @@ python3 "$SRC/tests/cli/pty_drive.py" "$T/notify.script" -- "${M[@]}" notify > "
 RC=$?
 expect_rc 0 "interactive notify"
 grep -q "not a valid NHS number\|modulus 11\|check digit" "$T/notify.out" && pass || fail "bad NHS number was not explained: $(grep -a nhs_number "$T/notify.out" | head -5)"
-grep -q "2024-02-30" "$T/notify.out" && pass || fail "impossible date not echoed"
-grep -q "CDOP-2025-0001" "$T/notify.out" && pass || fail "REF not printed"
+file_has "$T/notify.out" "2024-02-30" -F && pass || fail "impossible date not echoed"
+file_has "$T/notify.out" "CDOP-2025-0001" -F && pass || fail "REF not printed"
 "${M[@]}" case show CDOP-2025-0001 --json > "$T/case.json" 2>/dev/null
 python3 - "$T/case.json" <<'PY' && pass || fail "stored interactive notification differs"
 import json, sys
@@ -94,7 +94,7 @@ EOS
 python3 "$SRC/tests/cli/pty_drive.py" "$T/review.script" -- "${P[@]}" review CDOP-2025-0001 --meeting "$mid" > "$T/review.out" 2>&1
 RC=$?
 expect_rc 0 "interactive review"; [ "$RC" -eq 0 ] || tail -25 "$T/review.out" >&2
-grep -q "Enter accepts yes" "$T/review.out" && pass || fail "implied modifiable not offered: $(tail -20 "$T/review.out")"
+file_has "$T/review.out" "Enter accepts yes" -F && pass || fail "implied modifiable not offered: $(tail -20 "$T/review.out")"
 "${M[@]}" case show CDOP-2025-0001 --json > "$T/case.json" 2>/dev/null
 python3 - "$T/case.json" <<'PY' && pass || fail "stored interactive review differs"
 import json, sys

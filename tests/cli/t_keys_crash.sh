@@ -48,12 +48,20 @@ run_op() { # OP: the command, with the shim's environment from the caller
            --user ann --new-passphrase-file "$T/ann.new" ;;
   esac >/dev/null 2>&1 </dev/null
 }
-# entry ACTION OBJECT: how many entries of the audit list in $T/out record it
-# (the JSON array is printed one member a line, "object" right after
-# "action"; the values here need no escaping)
+# entry ACTION OBJECT: E, how many entries of the audit list in $T/out record
+# it (the JSON array is printed one member a line, "object" right after
+# "action"; the values here need no escaping). The shell's loop, not an awk
+# and a subshell per point.
 entry() {
-  awk -v a="$1" -v o="$2" '$0 == "    \"action\": \"" a "\"," {
-      getline; if ($0 == "    \"object\": \"" o "\",") n++ } END { print n + 0 }' "$T/out"
+  local -a l
+  local i
+  mapfile -t l < "$T/out"
+  E=0
+  for ((i = 0; i < ${#l[@]}; i++)); do
+    [ "${l[i]}" = "    \"action\": \"$1\"," ] || continue
+    i=$((i + 1))
+    [ "${l[i]-}" = "    \"object\": \"$2\"," ] && E=$((E + 1))
+  done
 }
 unlocks() { # USER PASSFILE: 0 if USER unlocks with PASSFILE (key show: any role;
   # through the fork server: five per point)
@@ -83,19 +91,23 @@ for op in add disable passwd recover; do
   rm -f "$T/log"
   CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" run_op $op
   n=$(wc -l < "$T/log"); landed=0 kept=0 at=""
+  # each call's KIND@NAME by its number (read once, not two awks per point)
+  declare -A kind_at=()
+  while read -r fn fk ff fkind; do kind_at[$fn]=$fkind@${ff:5}; done < <(fault_features "$T/log")
   for k in $(points "$T/log"); do
     index=$((index + 1)); sample_mine $((index - 1)) || continue
-    at="$at $k($(fault_features "$T/log" | awk -v k="$k" '$1 == k { print $4 "@" substr($3, 6) }'))"
+    at="$at $k(${kind_at[$k]-})"
     cp -p "$T/base/reg.cdop" "$T/base/reg.cdop.keys" "$T/"; rm -f "$REG-journal" "$REG.keys.new"
     CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op $op
     # the next open (the audit list read for the entry below)
     as ada audit list --json; expect_rc 0 "$op, kill $k/$n: the next open"
     case $op in
-      add) e=$(entry user_add zed); who=zed; new="$T/zed.pass"; old= ;;
-      disable) e=$(entry user_disable pat); who=pat; new=; old="$T/pat.old" ;;
-      passwd) e=$(entry passwd pat); who=pat; new="$T/pat.new"; old="$T/pat.old" ;;
-      recover) e=$(entry passwd ann); who=ann; new="$T/ann.new"; old="$T/ann.old" ;;
+      add) entry user_add zed; who=zed; new="$T/zed.pass"; old= ;;
+      disable) entry user_disable pat; who=pat; new=; old="$T/pat.old" ;;
+      passwd) entry passwd pat; who=pat; new="$T/pat.new"; old="$T/pat.old" ;;
+      recover) entry passwd ann; who=ann; new="$T/ann.new"; old="$T/ann.old" ;;
     esac
+    e=$E
     as ada check; expect_rc 0 "$op, kill $k/$n: check"
     [ "$e" = 0 ] || [ "$e" = 1 ] && pass || fail "$op, kill $k: $e audit entries"
     if [ "$e" = 1 ]; then
@@ -111,7 +123,7 @@ for op in add disable passwd recover; do
       [ "$u" = "$who" ] && continue
       unlocks $u "$T/$u.pass" && pass || fail "$op, kill $k: $u cannot unlock"
     done
-    ls "$T" | grep -E 'reg\.cdop\.keys\.(new|tmp)' && fail "$op, kill $k: stray keyring file" || pass
+    ls_grep "$T" 'reg\.cdop\.keys\.(new|tmp)' && fail "$op, kill $k: stray keyring file" || pass
   done
   echo "$op: $n kill points, killed at$at: $landed landed, $kept left the register as it was"
   [ "$landed" -gt 0 ] && [ "$kept" -gt 0 ] && pass ||

@@ -14,7 +14,7 @@ cat > "$T/n.json" <<'J'
  "notified": {"date": "2025-05-04", "by_agency": "hospital"}}
 J
 as mo notify --json "$T/n.json"; expect_rc 0 "notify"
-ref=$(cat "$T/out")
+text_of ref "$T/out"
 cp "$REG" "$T/old.cdop"
 as mo case status "$ref" gathering; expect_rc 0 "status"
 cp "$REG" "$T/new.cdop"

@@ -30,9 +30,9 @@ review() { cat <<EOJ
 EOJ
 }
 notification Millie Quenby "943 476 5919" "17 Larkspur Close" > "$T/n.json"
-M notify --json "$T/n.json"; expect_rc 0 "notify"; A=$(cat "$T/out")
+M notify --json "$T/n.json"; expect_rc 0 "notify"; text_of A "$T/out"
 M case status "$A" gathering; M case status "$A" ready
-M meeting new --date 2025-09-10; MT=$(cat "$T/out")
+M meeting new --date 2025-09-10; text_of MT "$T/out"
 M meeting add "$MT" "$A"; expect_rc 0 "on the agenda"
 
 # The panel holds no K_id: its learning naming the child is stored unchecked.
@@ -70,9 +70,9 @@ PY
 
 reports 1
 counts "$T/board1.json" 0 1 0 && pass || fail "board JSON: one learning text unchecked"
-grep -q "1 learning text was withheld as not yet checked" "$T/board1.md" && pass ||
+file_has "$T/board1.md" "1 learning text was withheld as not yet checked" -F && pass ||
   fail "board edition says one was withheld as not yet checked"
-grep -q "1 learning text was withheld as not yet checked" "$T/pub1.md" && pass ||
+file_has "$T/pub1.md" "1 learning text was withheld as not yet checked" -F && pass ||
   fail "public edition says one was withheld as not yet checked"
 grep -q "1 publishable learning text left out: written without the identifier key" \
   "$T/pub1.err" && pass || fail "the analyst is told: $(cat "$T/pub1.err")"
@@ -110,7 +110,7 @@ grep -q "Millie\|Larkspur" "$T/out" && fail "audit holds the words" || pass
 
 reports 2 board
 counts "$T/board2.json" 1 0 0 && pass || fail "flagged: withheld as naming an identifier"
-grep -q "1 learning text was left out because it named an identifier" "$T/board2.md" && pass ||
+file_has "$T/board2.md" "1 learning text was left out because it named an identifier" -F && pass ||
   fail "board edition says it was left out"
 
 # The panel amends with clean text: unchecked again until a manager looks.
@@ -126,7 +126,7 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert 'to_fix' not
 A_ report annual --year 2025-26 --edition public --format json --out "$T/pub4.json"
 expect_rc 0 "analyst report after the check"
 counts "$T/pub4.json" 0 0 1 && pass || fail "checked learning is published"
-grep -q "Co-sleeping on a sofa" "$T/pub4.json" && pass || fail "the text is there"
+file_has "$T/pub4.json" "Co-sleeping on a sofa" -F && pass || fail "the text is there"
 
 # The manager's own rewrite is checked when written, and published.
 review "Millie slept on a sofa." "Safe sleep advice." > "$T/r3.json"
@@ -136,7 +136,7 @@ review "Sofa sleeping after alcohol is dangerous for infants." "Safe sleep advic
 M review "$A" --meeting "$MT" --json "$T/r3.json"; expect_rc 0 "manager rewrites the learning"
 A_ report annual --year 2025-26 --edition board --format json --out "$T/board5.json"
 counts "$T/board5.json" 0 0 1 && pass || fail "manager's rewrite published at once"
-grep -q "Sofa sleeping after alcohol" "$T/board5.json" && pass || fail "rewrite published"
+file_has "$T/board5.json" "Sofa sleeping after alcohol" -F && pass || fail "rewrite published"
 
 # Import (a manager): a text naming its own case is kept, flagged, never published.
 notification Poppy Wetherall "401 023 2137" "2 Moat Row" > "$T/n2.json"

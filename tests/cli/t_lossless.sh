@@ -17,7 +17,7 @@ cat > "$T/a.json" <<'EOJ'
  "death": {"date": "2024-05-03", "place": "home", "expected": "unexpected"},
  "notified": {"date": "2024-05-04", "by_agency": "hospital"}}
 EOJ
-M notify --json "$T/a.json"; A=$(cat "$T/out")
+M notify --json "$T/a.json"; text_of A "$T/out"
 M rr add "$A" --action home_visit --on 2024-05-03T18:00 --by "PC Plod"
 M agency request "$A" --agency gp --due 2024-06-01
 printf '%s' '{"seen": "twice", "by": "Dr Lemuel Gathergood"}' > "$T/gpform.json"
@@ -27,12 +27,12 @@ export CDOP_TODAY=2024-05-30
 M agency receive "$A" --agency gp --on 2024-05-29 --json "$T/gpform.json" \
   --attach "$T/summary.txt" --attach "$T/scan.pdf"
 M case status "$A" ready
-M meeting new --date 2024-06-10 --chair "Dr Chair Person"; M1=$(cat "$T/out")
+M meeting new --date 2024-06-10 --chair "Dr Chair Person"; text_of M1 "$T/out"
 M meeting attend "$M1" --name "Insp Quayle" --agency police --role "DI"
 M meeting attend "$M1" --name "Dr Nib" --agency gp
 M meeting new --date 2024-09-01; M2=$(cat "$T/out")   # no reviews, attendance only
 M meeting attend "$M2" --name "Insp Quayle" --agency police
-M meeting new --date 2025-05-01 --chair "Dr Other"; M3=$(cat "$T/out")
+M meeting new --date 2025-05-01 --chair "Dr Other"; text_of M3 "$T/out"
 M meeting add "$M1" "$A"
 cat > "$T/r1.json" <<'EOJ'
 {"category": 10, "domains": {"child": 1, "social_environment": 2, "physical_environment": 1,
@@ -98,13 +98,13 @@ REG="$T/two.cdop"
 "$CDOP" --register "$REG" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \
   --recovery-out "$T/rec2.txt" >/dev/null 2>&1 </dev/null
 as ada user add mo --role manager --new-passphrase-file "$T/mo.pass"
-as mo key show --age; R2=$(cat "$T/out")
+as mo key show --age; text_of R2 "$T/out"
 REG=$KEEP
 M export --out "$T/e1.age" --recipient "$R2"
 REG="$T/two.cdop"
 M import "$T/e1.age"
 M export --out "$T/e2.jsonl"
-cmp -s "$T/e1.jsonl" "$T/e2.jsonl" && pass || fail "export -> import -> export is not byte-identical: $(diff <(tr ',' '\n' < "$T/e1.jsonl") <(tr ',' '\n' < "$T/e2.jsonl") | head -20)"
+same_file "$T/e1.jsonl" "$T/e2.jsonl" && pass || fail "export -> import -> export is not byte-identical: $(diff <(tr ',' '\n' < "$T/e1.jsonl") <(tr ',' '\n' < "$T/e2.jsonl") | head -20)"
 as mo meeting show 1 --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [c["ref"] for c in d["cases"]] == [sys.argv[2]], d' "$T/out" "$A" \
   && pass || fail "the imported meeting has its agenda: $(head -c 300 "$T/out")"

@@ -77,7 +77,7 @@ as mo notify --json "$T/bad.json"
 expect_rc 1 "a notification with many errors"
 n=$(grep -c '^cdop: ' "$T/err")
 [ "$n" -ge 15 ] && pass || fail "every error on its own line ($n lines): $(cat "$T/err")"
-if grep -q "more)" "$T/err"; then fail "errors cut short: $(cat "$T/err")"; else pass; fi
+if file_has "$T/err" "more)" -F; then fail "errors cut short: $(cat "$T/err")"; else pass; fi
 expect_err "child.date_of_birth" "dob named"
 expect_err "death.date: \"03/14/2025\" is not a real date: there is no month 14" "US order refused naming the field"
 expect_err "child.date_of_birth: \"31/02/2025\" is not a real date; 2025-02 has 28 days" "31/02 refused naming the field"
@@ -94,7 +94,7 @@ cat > "$T/ok.json" <<'EOF'
 EOF
 as mo notify --json "$T/ok.json"
 expect_rc 0 "notify with DD/MM/YYYY and today"
-REF=$(cat "$T/out")
+text_of REF "$T/out"
 as mo case show "$REF" --json
 expect_out '"date": "2025-03-14"' "14/03/2025 stored as 2025-03-14"
 expect_out '"date_of_birth": "2024-03-01"' "1/3/2024 stored as 2024-03-01"
@@ -106,7 +106,7 @@ file_lacks "$T/out" "Pneumonia" "cause of death is identifiable: not for the pan
 expect_out '"gestation_weeks": 39' "the panel sees gestation"
 as mo meeting new --date 09/06/2025
 expect_rc 0 "meeting new --date DD/MM/YYYY"
-M=$(cat "$T/out")
+text_of M "$T/out"
 as mo meeting list --json
 expect_out '"2025-06-09"' "meeting date stored ISO"
 as mo meeting new --date 31/02/2025

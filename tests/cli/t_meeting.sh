@@ -18,13 +18,13 @@ EOJ
 }
 notif Zephyrine Quackenbush 9434765919 2023-11-15 "QX9 9ZZ" 2025-06-02 unexpected > "$T/a.json"
 notif Bartholomew Fizzlewick 4010232137 2012-01-30 "QY8 8YY" 2025-07-09 expected > "$T/b.json"
-M notify --json "$T/a.json"; A=$(cat "$T/out"); expect_rc 0 "notify a"
-M notify --json "$T/b.json"; B=$(cat "$T/out"); expect_rc 0 "notify b"
+M notify --json "$T/a.json"; text_of A "$T/out"; expect_rc 0 "notify a"
+M notify --json "$T/b.json"; text_of B "$T/out"; expect_rc 0 "notify b"
 M agency request "$A" --agency police
 M rr add "$A" --action home_visit --on 2025-06-02T09:00 --by "PC Plod"
 
-M meeting new --date 2025-09-10 --chair "Dr Chairperson"; expect_rc 0 "meeting new"; MT=$(cat "$T/out")
-M meeting new --date 2025-12-01; FUT=$(cat "$T/out")
+M meeting new --date 2025-09-10 --chair "Dr Chairperson"; expect_rc 0 "meeting new"; text_of MT "$T/out"
+M meeting new --date 2025-12-01; text_of FUT "$T/out"
 M meeting new --date 2025-02-30; expect_rc 1 "impossible meeting date"; expect_err "--date" "meeting date: message"
 
 # adding: notified is refused; gathering warns; ready is fine
@@ -37,7 +37,7 @@ M meeting add "$MT" "$B"; expect_rc 0 "ready case added"
 M meeting add "$MT" "$B"; expect_rc 1 "added twice"
 M meeting add 99 "$B"; expect_rc 1 "unknown meeting"
 # all or none: a bad reference among good ones adds nothing
-M meeting new --date 2025-09-11; M2=$(cat "$T/out")
+M meeting new --date 2025-09-11; text_of M2 "$T/out"
 M meeting add "$M2" "$B" CDOP-2099-0009; expect_rc 1 "one bad REF"; expect_err "CDOP-2099-0009" "bad REF: named"
 M meeting list --json
 python3 -c "import json,sys; m=[x for x in json.load(open(sys.argv[1])) if x['id']==int(sys.argv[2])][0]; assert m['cases']==0, m" "$T/out" "$M2" \
@@ -57,7 +57,7 @@ review() { # category modifiable domains(child social physical service) [themes]
 EOJ
 }
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
-audit_len() { as ada audit list --json; N=$(json_count "$T/out"); }
+audit_len() { as ada audit list --json; json_count -v N "$T/out"; }
 
 # -- each rule: exit 1, clear message, nothing written
 audit_len; before=$N
@@ -69,7 +69,7 @@ review 10 yes 1 2 1 1 '"bad_theme"' > "$T/r.json"
 as pat review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 1 "unknown theme"; expect_err "themes" "theme: names field"
 review 10 yes 1 2 1 1 > "$T/r.json"
 as pat review "$A" --meeting "$FUT" --json "$T/r.json"; expect_rc 1 "review at a future meeting"; expect_err "future" "future meeting: message"
-M meeting new --date 2025-09-20; OTHER=$(cat "$T/out")
+M meeting new --date 2025-09-20; text_of OTHER "$T/out"
 audit_len; before=$N
 as pat review "$A" --meeting "$OTHER" --json "$T/r.json"; expect_rc 1 "case not on that meeting"; expect_err "not on meeting" "not on meeting: message"
 printf '{"category": 10,' > "$T/broken.json"
@@ -103,11 +103,11 @@ M action done 999 --on 2025-09-30; expect_rc 1 "unknown action"
 M action list --overdue --json; python3 -c "import json,sys; assert len(json.load(open(sys.argv[1])))==1" "$T/out" && pass || fail "overdue list after done"
 
 # -- amendment at a later meeting, audited as such
-M meeting new --date 2025-09-25; LATER=$(cat "$T/out")
+M meeting new --date 2025-09-25; text_of LATER "$T/out"
 M meeting add "$LATER" "$A"; expect_rc 0 "reviewed case back for amendment"
 review 10 yes 1 2 2 1 '"safe_sleeping"' > "$T/r3.json"
 as pat review "$A" --meeting "$LATER" --json "$T/r3.json" --allow-word Zephyrine; expect_rc 0 "amend"; expect_out "amended" "amend: says so"
-as ada audit list --json; grep -q '"review_amend"' "$T/out" && pass || fail "amendment not audited"
+as ada audit list --json; file_has "$T/out" '"review_amend"' -F && pass || fail "amendment not audited"
 
 # -- closure
 M case status "$A" closed; expect_rc 1 "close with a report outstanding"; expect_err "police" "names it"
@@ -121,11 +121,11 @@ for s in Zephyrine Quackenbush Bartholomew Fizzlewick 9434765919 "943 476 5919" 
          Chairperson "Jo Bloggs"; do
   file_lacks "$T/pack.html" "$s" "pack"
 done
-grep -q "has not written a summary" "$T/pack.html" && pass || fail "pack without a panel_summary says so"
+file_has "$T/pack.html" "has not written a summary" -F && pass || fail "pack without a panel_summary says so"
 grep -qiE '(src|href)="(https?:)?//' "$T/pack.html" && fail "pack has a network reference" || pass
-grep -q "Content-Security-Policy" "$T/pack.html" && pass || fail "pack lacks a CSP"
+file_has "$T/pack.html" "Content-Security-Policy" -F && pass || fail "pack lacks a CSP"
 [ "$(stat -c %a "$T/pack.html")" = 600 ] && pass || fail "pack mode"
-as ada audit list --json; grep -q '"meeting_pack"' "$T/out" && pass || fail "pack not audited"
+as ada audit list --json; file_has "$T/out" '"meeting_pack"' -F && pass || fail "pack not audited"
 as ann meeting pack "$MT" --out "$T/p2.html"; expect_rc 3 "analyst may not make a pack"
 if [ -x /usr/bin/chromium ]; then
   prof=$(mktemp -d)

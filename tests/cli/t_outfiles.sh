@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 export CDOP_TODAY=2026-03-31
 from_template
-as mo meeting new --date 2026-03-01; expect_rc 0 "meeting new"; mid=$(cat "$T/out")
+as mo meeting new --date 2026-03-01; expect_rc 0 "meeting new"; text_of mid "$T/out"
 rep() { as mo report annual --year 2025-26 --edition board --format md "$@"; }
 pack() { as mo meeting pack "$mid" "$@"; }
 mkdir "$T/adir"; echo precious > "$T/target.txt"; ln -s "$T/target.txt" "$T/link"

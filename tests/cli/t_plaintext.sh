@@ -78,6 +78,9 @@ mkdir -p "$T/copies"
 "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" import "$T/second.jsonl" \
   >"$T/out" 2>"$T/err" </dev/null &
 pid=$!
+# (the pause between looks: a read that times out on a FIFO nobody writes,
+# not a sleep process each time)
+mkfifo "$T/tick"; exec {TICK}<>"$T/tick"
 n=0
 while kill -0 "$pid" 2>/dev/null; do
   if [ -e "$REG-journal" ] && [ "$n" -lt 20 ]; then
@@ -86,10 +89,11 @@ while kill -0 "$pid" 2>/dev/null; do
     cp "$REG-journal" "$T/copies/journal.$n" 2>/dev/null && n=$((n + 1))
   fi
   for f in "$TMPDIR"/* "$TMPDIR"/.[!.]*; do
-    [ -f "$f" ] && cp "$f" "$T/copies/tmp.$n.$(basename "$f")" 2>/dev/null
+    [ -f "$f" ] && cp "$f" "$T/copies/tmp.$n.${f##*/}" 2>/dev/null
   done
-  sleep 0.02
+  read -r -t 0.02 -u "$TICK"
 done
+exec {TICK}>&-
 wait "$pid"; RC=$?
 expect_rc 0 "second import"
 expect_out "imported 12000 cases" "second import: count"

@@ -28,7 +28,7 @@ cp "$T/out" "$T/cdop.pub"
 [ "$(wc -l < "$T/cdop.pub")" -eq 2 ] && pass || fail "key show: two lines"
 expect_out "untrusted comment: cdop report signing key" "key show: comment line"
 as ada key show
-cmp -s "$T/out" "$T/cdop.pub" && pass || fail "every user sees the same key"
+same_file "$T/out" "$T/cdop.pub" && pass || fail "every user sees the same key"
 
 # -- every format and edition; analysts may report
 R="$T/reports"; mkdir -p "$R"
@@ -154,7 +154,7 @@ expect_err "another key" "other key: message"
 # -- the report is audited
 as ada audit list
 expect_out "report" "audit: report entry"
-grep -q "2025-26" "$T/out" && grep -q "public/nhs/md" "$T/out" && pass || fail "audit: year and detail"
+file_has "$T/out" "2025-26" -F && file_has "$T/out" "public/nhs/md" -F && pass || fail "audit: year and detail"
 
 # -- roles
 as ann case show CDOP-2025-0001

@@ -38,11 +38,11 @@ cat > "$T/a.json" <<'EOJ'
  "death": {"date": "2024-05-03", "place": "home", "expected": "unexpected"},
  "notified": {"date": "2024-05-04", "by_agency": "hospital"}}
 EOJ
-M notify --json "$T/a.json"; A=$(cat "$T/out")
+M notify --json "$T/a.json"; text_of A "$T/out"
 M case status "$A" gathering
 M case status "$A" ready
-M meeting new --date 2024-06-10; M1=$(cat "$T/out")
-M meeting new --date 2024-09-01; M2=$(cat "$T/out")
+M meeting new --date 2024-06-10; text_of M1 "$T/out"
+M meeting new --date 2024-09-01; text_of M2 "$T/out"
 M meeting add "$M1" "$A"
 export CDOP_TODAY=2024-06-10
 form '[{"text": "Leaflet", "owner": "public_health", "due": "2024-12-31"},
@@ -116,10 +116,10 @@ assert [(a["meeting_date"], [r["text"] for r in a["recommendations"]]) for a in 
 export CDOP_TODAY=2024-09-10
 sed 's/Ottoline/Wilberforce/; s/Brackenbury/Quennell/; s/2024-05-03/2024-08-01/; s/2024-05-04/2024-08-02/' \
   "$T/a.json" > "$T/b.json"
-M notify --json "$T/b.json"; B=$(cat "$T/out")
+M notify --json "$T/b.json"; text_of B "$T/out"
 M case status "$B" gathering
 M case status "$B" ready
-M meeting new --date 2024-09-10; M3=$(cat "$T/out")
+M meeting new --date 2024-09-10; text_of M3 "$T/out"
 M meeting add "$M3" "$B"
 form '[{"text": "Support the Quennell family", "owner": "public_health", "due": "2025-03-31"}]' > "$T/b1.json"
 as pat review "$B" --meeting "$M3" --json "$T/b1.json"; expect_rc 0 "the panel's review, unchecked"

@@ -35,10 +35,10 @@ form() { # AGENCY: a reporting form from AGENCY
                   "details": "Seen twice."}, "concerns": "None.", "services": "Primary care."}\n' "$1"
 }
 as mo notify --json "$T/n.json"; expect_rc 0 "notify"
-A=$(cat "$T/out")
+text_of A "$T/out"
 as mo key show; expect_rc 0 "mo's unlock hands meg the manager keys"
 cp "$T/out" "$T/old.pub"
-as mo key show --age; R_OLD=$(cat "$T/out")
+as mo key show --age; text_of R_OLD "$T/out"
 form gp > "$T/gp.json"; age -r "$R_OLD" -o "$T/gp-inflight.age" "$T/gp.json"
 python3 "$SRC/bench/gen_cases.py" 2 7 > "$T/gen.jsonl"; age -r "$R_OLD" -o "$T/gen-old.age" "$T/gen.jsonl"
 as ann report annual --year 2024-25 --edition board --format md --out "$T/pre.md"
@@ -52,7 +52,7 @@ cat > "$T/rev.json" <<'EOF2'
 EOF2
 sed 's/was unclear/was missing/' "$T/rev.json" > "$T/rev2.json"
 review_at() { # DATE JSON
-  as mo meeting new --date "$1"; M=$(cat "$T/out")
+  as mo meeting new --date "$1"; text_of M "$T/out"
   as mo meeting add "$M" "$A"; as pat review "$A" --meeting "$M" --json "$2"
 }
 as mo case status "$A" gathering; as mo case status "$A" ready
@@ -90,12 +90,12 @@ if [ -e "$SHIM" ]; then
     CDOP_FAULT_KINDS=fsync,rename,link,unlink CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill \
       LD_PRELOAD="$SHIM" meg_unlock
     as meg key show; expect_rc 0 "kill $k/$n: meg unlocks"
-    cmp -s "$T/out" "$T/old.pub" && fail "kill $k: a new report key" || pass
+    same_file "$T/out" "$T/old.pub" && fail "kill $k: a new report key" || pass
     for u in pat ann; do as $u key show; expect_rc 0 "kill $k/$n: $u unlocks"; done
     as meg agency receive "$A" --agency gp --on 2025-05-20 --age "$T/gp-inflight.age"
     expect_rc 0 "kill $k/$n: the in-flight file opens"
     as ada check; expect_rc 0 "kill $k/$n: check"
-    ls "$T" | grep -E 'reg\.cdop\.keys\.(new|tmp)' && fail "kill $k: stray keyring file" || pass
+    ls_grep "$T" 'reg\.cdop\.keys\.(new|tmp)' && fail "kill $k: stray keyring file" || pass
   done
   echo "rotation at unlock: $n kill points"
 else
@@ -104,9 +104,9 @@ fi
 cp "$T/win.cdop" "$REG"; cp "$T/win.keys" "$REG.keys"
 as meg key show; expect_rc 0 "meg's unlock makes the new keys"
 cp "$T/out" "$T/new.pub"
-cmp -s "$T/new.pub" "$T/old.pub" && fail "a new report key" || pass
-as pat key show; cmp -s "$T/out" "$T/new.pub" && pass || fail "every role shows the new key"
-as ann key show --age; R_NEW=$(cat "$T/out")
+same_file "$T/new.pub" "$T/old.pub" && fail "a new report key" || pass
+as pat key show; same_file "$T/out" "$T/new.pub" && pass || fail "every role shows the new key"
+as ann key show --age; text_of R_NEW "$T/out"
 [ -n "$R_NEW" ] && [ "$R_NEW" != "$R_OLD" ] && pass || fail "a new age recipient: $R_NEW"
 
 # Reports: the one signed before is refused without --key, naming the key.
@@ -150,7 +150,7 @@ as meg key show; as zed agency receive "$A" --agency gp --on 2025-05-21 --age "$
 expect_rc 0 "a manager added after the rotation opens the in-flight file"
 
 # The panel's sealed audit values: after the rotation to the new recipient.
-as meg meeting new --date 2025-05-30; M=$(cat "$T/out")
+as meg meeting new --date 2025-05-30; text_of M "$T/out"
 as meg meeting add "$M" "$A"; as pat review "$A" --meeting "$M" --json "$T/rev2.json"
 expect_rc 0 "pat's review after the rotation"
 mkdir -p "$T/ab"
@@ -163,13 +163,13 @@ done
 [ "$nab" = 2 ] && [ "$nopen" = 1 ] && pass ||
   fail "two 'a'-sealed values, only the one before the rotation opens with mo's old identity: $nab, $nopen"
 as meg case history "$A" --json
-grep -q 'was unclear' "$T/out" && grep -q 'was missing' "$T/out" && pass ||
+file_has "$T/out" 'was unclear' -F && file_has "$T/out" 'was missing' -F && pass ||
   fail "meg reads both, old recipient and new: $(head -c 300 "$T/out")"
 grep -q retired "$T/err" && fail "no note for what the register holds" || pass
 
 # ---- an analyst leaves: the report key only -------------------------------------
 as ada user disable ann; expect_rc 0 "ada disables ann"
-as meg key show; cmp -s "$T/out" "$T/new.pub" && fail "a new report key after ann" || pass
+as meg key show; same_file "$T/out" "$T/new.pub" && fail "a new report key after ann" || pass
 as meg key show --age; [ "$(cat "$T/out")" = "$R_NEW" ] && pass || fail "the age recipient stays"
 as pat verify "$T/post.md"; expect_rc 1 "ann's key is retired in turn"
 as ada audit verify; expect_rc 0 "audit verify"
@@ -181,7 +181,7 @@ cp "$FIX/register.cdop" "$REG"; cp "$FIX/register.cdop.keys" "$REG.keys"; chmod 
 for u in ada mo pat ann; do mkpass "$u"; done
 for u in ada mo pat ann; do as $u key show; expect_rc 0 "$u unlocks the v1 register (stages)"; done
 cp "$T/out" "$T/v1.pub"
-as mo key show --age; R_V1=$(cat "$T/out")
+as mo key show --age; text_of R_V1 "$T/out"
 form gp > "$T/gp.json"; age -r "$R_V1" -o "$T/gp-v1.age" "$T/gp.json"
 as ada key convert; expect_rc 1 "key convert without --recovery-out is refused"
 expect_err "--recovery-out" "naming --recovery-out"
@@ -189,9 +189,9 @@ expect_err "--recovery-out" "naming --recovery-out"
 as ada key convert --recovery-out "$T/rec-conv.txt"; expect_rc 0 "ada converts"
 as pat key show; expect_rc 1 "M's report key is retired"
 as mo key show; expect_rc 0 "mo's unlock makes the new keys"
-cmp -s "$T/out" "$T/v1.pub" && fail "a new report key after the switch" || pass
+same_file "$T/out" "$T/v1.pub" && fail "a new report key after the switch" || pass
 cp "$T/out" "$T/conv.pub"
-as mo key show --age; R_CONV=$(cat "$T/out")
+as mo key show --age; text_of R_CONV "$T/out"
 [ "$R_CONV" != "$R_V1" ] && pass || fail "a new age recipient after the switch"
 # pat (an M holder) signs with M's report key: refused as retired.
 python3 "$OLD" v1sign "$FIX/register.cdop.keys" pat pat-long-passphrase "$T/forged.md" \
@@ -208,7 +208,7 @@ form police > "$T/police.json"; age -r "$R_CONV" -o "$T/police-conv.age" "$T/pol
 age -d -i "$T/m.id" "$T/gp-v1.age" >/dev/null 2>&1 && pass || fail "(M's real identity)"
 age -d -i "$T/m.id" "$T/police-conv.age" >/dev/null 2>&1 &&
   fail "M's age identity opens a file sealed to the new recipient" || pass
-CASE=$(cat "$FIX/case.txt")
+text_of CASE "$FIX/case.txt"
 as mo agency receive "$CASE" --agency police --on 2025-05-25 --age "$T/police-conv.age"
 expect_rc 0 "a form sealed to the new recipient"
 as mo agency receive "$CASE" --agency gp --on 2025-05-25 --age "$T/gp-v1.age"

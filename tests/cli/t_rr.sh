@@ -19,13 +19,13 @@ EOF
 notify() { # FILE -> $CASE
   as mo notify --json "$1"
   [ "$RC" -eq 0 ] || { echo "notify $1 failed: $(cat "$T/err")" >&2; exit 1; }
-  CASE=$(cat "$T/out")
+  text_of CASE "$T/out"
 }
 # py EXPR WHAT: lib.sh
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
 audit_count() {
   as ada audit list --json
-  N=$(json_count "$T/out")
+  json_count -v N "$T/out"
 }
 # before REF / after WHAT [AUDIT_GROWTH]: the command run between them left
 # REF's actions and the audit trail as they were (a refusal by role adds
@@ -40,7 +40,7 @@ after() {
   [ "$n" -eq $((N_BEFORE + ${2:-0})) ] && pass ||
     fail "$1: audit trail went from $N_BEFORE to $n entries"
   as mo rr list "$SNAP_REF" --json
-  cmp -s "$T/out" "$T/snap.json" && pass || fail "$1: rr list changed"
+  same_file "$T/out" "$T/snap.json" && pass || fail "$1: rr list changed"
 }
 
 # -- an unexpected death gets all seven actions, due from the time of death
@@ -268,7 +268,7 @@ for bad in 0h 53w 12 h 1.5d 72H -3d 72hh "" 9999999h; do
   expect_rc 1 "rr target '$bad'"
   expect_err "DURATION: '$bad' is not a target" "rr target '$bad': message"
   as mo rr targets --json
-  cmp -s "$T/out" "$T/targets.json" && pass || fail "rr target '$bad' changed targets"
+  same_file "$T/out" "$T/targets.json" && pass || fail "rr target '$bad' changed targets"
 done
 as mo rr target visit 24h
 expect_rc 1 "rr target unknown TYPE"

@@ -11,7 +11,7 @@ FIX=$SRC/tests/fixtures/pre008
 cp "$FIX/register.cdop" "$REG"; cp "$FIX/register.cdop.keys" "$REG.keys"
 chmod 600 "$REG" "$REG.keys"
 for u in ada mo pat ann; do mkpass "$u"; done
-A=$(cat "$FIX/case.txt")
+text_of A "$FIX/case.txt"
 # What anyone holding the (v1) master key reads with the stock shell.
 v1sql() {
   python3 "$SRC/tests/cli/lib/v1key.py" "$REG.keys" pat pat-long-passphrase "$REG" "$1" \

@@ -19,7 +19,7 @@ cat > "$T/n.json" <<EOJ
  "notified": {"date": "2025-05-04", "by_name": "Dr Okonkwo", "by_agency": "hospital"},
  "panel_summary": "A one-year-old girl was found unresponsive at home in the early morning after a night in a shared bed."}
 EOJ
-M notify --json "$T/n.json"; expect_rc 0 "notify with circumstances and a summary"; A=$(cat "$T/out")
+M notify --json "$T/n.json"; expect_rc 0 "notify with circumstances and a summary"; text_of A "$T/out"
 
 # The manager sees the circumstances; the panel never does.
 M case show "$A" --json; expect_out "Larkspur" "manager sees circumstances"
@@ -27,13 +27,13 @@ P case show "$A" --json; expect_rc 0 "panel case show"
 cp "$T/out" "$T/panel-show.json"
 P case show "$A"; cp "$T/out" "$T/panel-show.txt"
 P case list --json; cp "$T/out" "$T/panel-list.json"
-grep -q "shared bed" "$T/panel-show.json" && pass || fail "panel sees the panel_summary"
+file_has "$T/panel-show.json" "shared bed" -F && pass || fail "panel sees the panel_summary"
 M case status "$A" gathering; M case status "$A" ready
-M meeting new --date 2025-09-10; MT=$(cat "$T/out")
+M meeting new --date 2025-09-10; text_of MT "$T/out"
 M meeting add "$MT" "$A"
 P meeting pack "$MT" --out "$T/pack.html"; expect_rc 0 "panel pack"
-grep -q "shared bed" "$T/pack.html" && pass || fail "pack shows the panel_summary"
-grep -q "names removed" "$T/pack.html" && fail "pack promises names removed" || pass
+file_has "$T/pack.html" "shared bed" -F && pass || fail "pack shows the panel_summary"
+file_has "$T/pack.html" "names removed" -F && fail "pack promises names removed" || pass
 for w in Millie Jay Jasmine Quenby Larkspur "3 May 2025" "1 March 2024" "1/3/2024" \
          943-476-5919 9434765919 Greenfield "GF1 2AB" Okonkwo; do
   for f in panel-show.json panel-show.txt panel-list.json pack.html; do
@@ -59,7 +59,7 @@ sumtry "Summary of a girl from a Greenfield school, seen by a GP on 2 May 2025."
 sumtry "The Quenby family had moved recently." --allow-word Quenby; expect_rc 0 "allowed word"
 as ada audit list --json
 grep -q 'allowed_words\\":1' "$T/out" && pass || fail "allowed word audited"
-grep -q "Quenby" "$T/out" && fail "audit trail shows the allowed word to the admin" || pass
+file_has "$T/out" "Quenby" -F && fail "audit trail shows the allowed word to the admin" || pass
 
 # Another case's identifiers count too, and a new notification's own.
 sed -e 's/"Millie"/"Zed"/; s/"Quenby"/"Arbuthnot"/; s/943 476 5919/401 023 2137/' \
@@ -100,7 +100,7 @@ P review "$A" --meeting "$MT" --json "$T/r.json"; expect_rc 0 "clean review"
 # The public and board reports carry none of the words.
 M report annual --year 2025-26 --edition public --format html --out "$T/pub.html"; expect_rc 0 "public report"
 M report annual --year 2025-26 --edition board --format md --out "$T/board.md"; expect_rc 0 "board report"
-grep -q "Co-sleeping after alcohol" "$T/pub.html" && pass || fail "publishable learning published"
+file_has "$T/pub.html" "Co-sleeping after alcohol" -F && pass || fail "publishable learning published"
 for w in Millie Jay Jasmine Quenby Larkspur "1 March 2024" 943-476-5919 Greenfield "GF1 2AB"; do
   for f in pub.html board.md; do
     grep -qi -- "$w" "$T/$f" && fail "'$w' in $f" || pass

@@ -19,7 +19,7 @@ mknote() {
  "notified": {"date": "$7", "by_agency": "hospital"}}
 EOF
 }
-notify() { as mo notify --json "$1"; [ "$RC" -eq 0 ] || { echo "notify: $(cat "$T/err")" >&2; exit 1; }; CASE=$(cat "$T/out"); }
+notify() { as mo notify --json "$1"; [ "$RC" -eq 0 ] || { echo "notify: $(cat "$T/err")" >&2; exit 1; }; text_of CASE "$T/out"; }
 
 mknote "$T/a.json" Amy Hartley 2024-03-01 2025-06-01 unexpected 2025-06-02 "943 476 5919" "SN1 1AA"
 notify "$T/a.json"; A=$CASE
@@ -76,7 +76,7 @@ figures >/dev/null && pass || fail "today's figures equal rr due, agency due and
 python3 -c 'import json,sys; sys.exit(0 if len(json.load(open(sys.argv[1]))) == 7 else 1)' "$T/rr.json" && pass || fail "seven rr actions due"
 
 # with a review and recommendations (one overdue, one not)
-as mo meeting new --date 2025-06-08; M=$(cat "$T/out")
+as mo meeting new --date 2025-06-08; text_of M "$T/out"
 as mo meeting add "$M" "$B"
 cat > "$T/rev.json" <<'EOF'
 {"category": 6, "domains": {"child": 1, "social_environment": 1, "physical_environment": 1, "service_provision": 2},

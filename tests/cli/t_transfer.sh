@@ -14,8 +14,8 @@ HOME_REG="$T/home.cdop"
   --recovery-out "$T/rec-home.txt" >/dev/null 2>&1 </dev/null
 on_home() { local k=$REG; REG=$HOME_REG; as "$@"; REG=$k; }
 on_home ada user add mo --role manager --new-passphrase-file "$T/mo.pass"
-on_home mo key show --age; R_HOME=$(cat "$T/out")
-as mo key show --age; R_AREA=$(cat "$T/out")
+on_home mo key show --age; text_of R_HOME "$T/out"
+as mo key show --age; text_of R_AREA "$T/out"
 
 cat > "$T/n.json" <<'EOJ'
 {"child": {"forename": "Peregrine", "surname": "Ashdown-Vale", "date_of_birth": "2021-08-14",
@@ -23,7 +23,7 @@ cat > "$T/n.json" <<'EOJ'
  "death": {"date": "2025-06-01", "time": "03:10", "place": "hospital_ed", "expected": "unexpected"},
  "notified": {"date": "2025-06-02", "by_agency": "hospital"}}
 EOJ
-M notify --json "$T/n.json"; A=$(cat "$T/out")
+M notify --json "$T/n.json"; text_of A "$T/out"
 M rr add "$A" --action home_visit --on 2025-06-01T12:00 --by "DC Rook"
 cat > "$T/form.json" <<'EOJ'
 {"agency": "police", "contact": {"name": "DC Imelda Rook"},
@@ -77,7 +77,7 @@ py '[x for x in d["agency_reports"] if x["agency"] == "police"][0]["form"]["cont
 mkdir -p "$T/got"
 on_home mo agency show "$B" --agency police --save-attachments "$T/got" --json
 expect_rc 0 "the attachments can be saved"
-cmp -s "$T/got/statement.txt" "$T/statement.txt" && cmp -s "$T/got/photo.jpg" "$T/photo.jpg" &&
+same_file "$T/got/statement.txt" "$T/statement.txt" && same_file "$T/got/photo.jpg" "$T/photo.jpg" &&
   pass || fail "both attachments arrive whole"
 on_home mo export --out "$T/home.jsonl"
 grep -F 'Ashdown-Vale' "$T/home.jsonl" > "$T/line.json"
@@ -107,7 +107,7 @@ cat > "$T/n2.json" <<'EOJ'
  "death": {"date": "2025-06-05", "place": "home", "expected": "expected"},
  "notified": {"date": "2025-06-06", "by_agency": "gp"}}
 EOJ
-M notify --json "$T/n2.json"; C=$(cat "$T/out")
+M notify --json "$T/n2.json"; text_of C "$T/out"
 M transfer "$C" --recipient "$(age-keygen -y "$T/k")" --out "$T/c2.age"
 age -d -i "$T/k" "$T/c2.age" | python3 -c '
 import json, sys
