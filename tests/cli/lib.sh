@@ -139,7 +139,8 @@ fs_stop() {
 # pattern; not empty: an empty pattern matches no line of an empty file).
 file_has() {
   local s LC_ALL=C
-  if [ -n "$2" ] && [[ $2 != *[![:ascii:]]* && $2 != *$'\n'* ]] && [ -f "$1" ] && [ -r "$1" ] &&
+  if [[ $# = 3 && ($3 = -F || $3 = -aF) && -n $2 && $2 != *[![:ascii:]]* && $2 != *$'\n'* ]] &&
+     [ -f "$1" ] && [ -r "$1" ] &&
      ! IFS= read -r -d '' -n 65536 s <"$1"; then
     [[ $s == *"$2"* ]]; return
   fi
