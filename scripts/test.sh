@@ -39,8 +39,12 @@ normal_args=("${common_args[@]}" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBU
 # The sanitizer build is clang's (gcc builds the normal one): both
 # compilers' warnings stay clean, and clang's ASan is the fuzzers' too
 # (CDOP_FUZZ is on by default there).
+# It compiles the libraries in unity batches (CDOP_UNITY, CMakeLists.txt:
+# one clang start and header pass per batch, ~0.2 s of CPU a file under
+# ASan); the normal build compiles every file alone, as a user's does, so
+# each file is still checked to compile on its own.
 asan_args=("${common_args[@]}" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG"
-           -DCDOP_SANITIZE=ON -DCMAKE_C_COMPILER=clang)
+           -DCDOP_SANITIZE=ON -DCMAKE_C_COMPILER=clang -DCDOP_UNITY=ON)
 
 # A build directory an older script made with make is made again (cmake
 # refuses to switch a directory's generator).
