@@ -4,4 +4,4 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$1; shift
 cmake -S "$top" -B "$dir" "$@" >/dev/null
-cmake --build "$dir" -j "$(nproc)" -- --no-print-directory >/dev/null
+cmake --build "$dir" -j "$(nproc)" >/dev/null

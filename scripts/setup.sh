@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config       # toolchain
+  ninja-build                            # the test builds' generator (scripts/test.sh)
   libsqlcipher-dev libsodium-dev         # the register and its keys
   libjansson-dev libcmocka-dev           # JSON, unit tests
   sqlcipher minisign                     # CLI tools the tests compare against

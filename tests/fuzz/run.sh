@@ -30,8 +30,7 @@ if [ ! -e "$dir/CMakeCache.txt" ]; then
 fi
 grep -q '^CDOP_FUZZ:BOOL=ON' "$dir/CMakeCache.txt" ||
   { echo "fuzz: $dir is not a CDOP_FUZZ build (clang, -DCDOP_SANITIZE=ON)" >&2; exit 1; }
-cmake --build "$dir" -j "$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}") \
-  -- --no-print-directory >/dev/null
+cmake --build "$dir" -j "$jobs" --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/null
 
 # fuzz_one TARGET: run it for SECONDS; a summary in $dir/fuzz-TARGET.summary
 # and 0, or 1 if it found a problem, in $dir/fuzz-TARGET.rc.
