@@ -24,26 +24,6 @@
 
 extern const struct embedded_file cdop_schema[];
 
-static void exec_ok(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err ? err : "?");
-}
-
-static int64_t count_of(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *q = NULL;
-	int64_t n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return n;
-}
-
 /* An in-memory database at the schema of the migrations before FROM
  * (0: all), with a case reviewed in 2023 and one still open. */
 static sqlite3 *db_at(int from)
@@ -54,13 +34,13 @@ static sqlite3 *db_at(int from)
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	for (f = cdop_schema; f->name; f++)
 		if (!from || atoi(f->name) < from)
-			exec_ok(db, (const char *)f->data);
+			t_sql_exec(db, (const char *)f->data);
 	return db;
 }
 
 static void rows_add(sqlite3 *db)
 {
-	exec_ok(db, "INSERT INTO cases(id, ref, status, surname_key, date_of_birth, "
+	t_sql_exec(db, "INSERT INTO cases(id, ref, status, surname_key, date_of_birth, "
 		"death_date, notified_date, expected, resident, sex, place, created_at, "
 		"updated_at, age_band) VALUES "
 		"(1, 'CDOP-2022-0001', 'reviewed', 'a', '2020-01-01', '2022-05-01', "
@@ -110,17 +90,17 @@ static void test_upgrade(void **state)
 	assert_int_equal(index_columns(db, "cases_notified_ref"), 2);
 	for (f = cdop_schema; f->name; f++)
 		if (atoi(f->name) == 24) {
-			exec_ok(db, (const char *)f->data);
+			t_sql_exec(db, (const char *)f->data);
 			saw = 1;
 		}
 	assert_true(saw);
 	assert_int_equal(index_columns(db, "cases_notified_ref"), 4);
 	assert_int_equal(index_columns(db, "cases_status"), 4);
 	assert_int_equal(index_columns(db, "reviews_meeting_date"), 4);
-	assert_int_equal(count_of(db, "SELECT count(*) FROM cases INDEXED BY "
+	assert_int_equal(t_sql_count(db, "SELECT count(*) FROM cases INDEXED BY "
 				  "cases_notified_ref WHERE notified_date >= '2022' "
 				  "AND expected = 'unexpected'"), 1);
-	assert_int_equal(count_of(db, "SELECT count(*) FROM reviews INDEXED BY "
+	assert_int_equal(t_sql_count(db, "SELECT count(*) FROM reviews INDEXED BY "
 				  "reviews_meeting_date WHERE meeting_date >= '2023' "
 				  "AND category = 3"), 1);
 	assert_int_equal(pragma_rows(db, "PRAGMA integrity_check", "ok"), 1);
