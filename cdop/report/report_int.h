@@ -137,4 +137,10 @@ void report_write_csv(const struct report_model *m, FILE *f);
 void report_write_json(const struct report_model *m, FILE *f);
 void report_write_md(const struct report_model *m, FILE *f);
 
+/* The statements of the statistics passes on cases (stats.c): 0 the
+ * year's notifications with their actions, 1 without, 2 the reviews, 3
+ * the outstanding cases; NULL past the last. Their query plans are
+ * tested (migration 024's indexes). */
+const char *stats_case_sql(size_t i);
+
 #endif

@@ -3,6 +3,7 @@
  * and how.
  */
 #include "cdop/report/report.h"
+#include "cdop/report/report_int.h"
 #include "cdop/cases/cases.h"
 #include "cdop/store/store.h"
 #include "forms/codes.h"
@@ -316,21 +317,33 @@ static void case_sql_make(void)
 		 "WHERE r.meeting_date BETWEEN :first AND :last",
 		 col(CASE_AGE_BAND), col(CASE_DEATH_DATE), col(CASE_SEX),
 		 col(CASE_ETHNICITY), col(CASE_EXPECTED), col(CASE_PLACE));
-	/* Both parts use an index (status, meeting date) rather than reading
-	 * every case; in the second, CROSS JOIN and the unary + keep SQLite
-	 * from walking every reviewed case by status instead of the few
-	 * reviews held after the year end. */
+	/* Both parts read only indexes (migration 024): the cases by status
+	 * and notified date with their reference and death date
+	 * (cases_status), and the reviews' case ids by meeting date
+	 * (reviews_meeting_date, built once per part as a list); looking each
+	 * case up in `reviews` or `cases` instead read a table page per case. */
 	snprintf(case_sql.outstanding, sizeof case_sql.outstanding,
 		 "SELECT c.ref, c.%s FROM cases c "
 		 "WHERE c.status IN ('notified', 'gathering', 'ready', 'scheduled') "
-		 "AND c.%s <= :last AND NOT EXISTS (SELECT 1 FROM reviews r "
-		 "WHERE r.case_id = c.id AND r.meeting_date <= :last) "
+		 "AND c.%s <= :last AND c.id NOT IN (SELECT r.case_id FROM reviews r "
+		 "WHERE r.meeting_date <= :last) "
 		 "UNION ALL "
-		 "SELECT c.ref, c.%s FROM reviews r CROSS JOIN cases c ON c.id = r.case_id "
-		 "WHERE r.meeting_date > :last AND c.%s <= :last "
-		 "AND +c.status IN ('reviewed', 'closed')",
+		 "SELECT c.ref, c.%s FROM cases c "
+		 "WHERE c.status IN ('reviewed', 'closed') AND c.%s <= :last "
+		 "AND c.id IN (SELECT r.case_id FROM reviews r WHERE r.meeting_date > :last)",
 		 col(CASE_DEATH_DATE), col(CASE_NOTIFIED_DATE), col(CASE_DEATH_DATE),
 		 col(CASE_NOTIFIED_DATE));
+}
+
+const char *stats_case_sql(size_t i)
+{
+	const char *const sql[] = {
+		case_sql.notifications, case_sql.notified, case_sql.reviews,
+		case_sql.outstanding,
+	};
+
+	case_sql_make();
+	return i < NELEM(sql) ? sql[i] : NULL;
 }
 
 static int uncountable(struct reg *r, const char *ref, const char *field, const char *value)

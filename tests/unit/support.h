@@ -313,6 +313,29 @@ static inline char *t_reg_clone(const char *template_dir, char **reg_path)
 	free(to);
 	return dir;
 }
+
+/* On a plain SQLite handle (a schema built from the migrations in
+ * memory): run sql, failing the test on an error; the first column of
+ * the first row of sql, an integer (-1: no row). */
+static inline void t_sql_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err ? err : "?");
+}
+
+static inline int64_t t_sql_count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
 #endif
 
 

@@ -25,26 +25,6 @@
 
 extern const struct embedded_file cdop_schema[];
 
-static void exec_ok(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err ? err : "?");
-}
-
-static int64_t count_of(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *q = NULL;
-	int64_t n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return n;
-}
-
 /* Upgrade: rows written at schema 11 become 'unchecked', the state is
  * constrained, and the pending texts are found through the partial index. */
 static void test_migration(void **state)
@@ -57,8 +37,8 @@ static void test_migration(void **state)
 	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
 	for (f = cdop_schema; f->name; f++)
 		if (atoi(f->name) < 12)
-			exec_ok(db, (const char *)f->data);
-	exec_ok(db, "INSERT INTO meetings(id, date) VALUES (1, '2025-05-20');"
+			t_sql_exec(db, (const char *)f->data);
+	t_sql_exec(db, "INSERT INTO meetings(id, date) VALUES (1, '2025-05-20');"
 		"INSERT INTO reviews(case_id, meeting_id, meeting_date, form, category, "
 		"modifiable, referred, updated_at) VALUES (7, 1, '2025-05-20', "
 		"'{\"learning\":\"x\",\"learning_publishable\":true}', 10, 'yes', 0, "
@@ -67,21 +47,21 @@ static void test_migration(void **state)
 		"(7, '2025-05-20', 'y', 'public_health', '2025-12-31')");
 	for (f = cdop_schema; f->name; f++)
 		if (atoi(f->name) == 12) {
-			exec_ok(db, (const char *)f->data);
+			t_sql_exec(db, (const char *)f->data);
 			saw12 = 1;
 		}
 	assert_true(saw12);
-	assert_int_equal(count_of(db, "SELECT count(*) FROM reviews WHERE "
+	assert_int_equal(t_sql_count(db, "SELECT count(*) FROM reviews WHERE "
 				  "text_check = 'unchecked' AND check_what IS NULL"), 1);
-	assert_int_equal(count_of(db, "SELECT count(*) FROM recommendations WHERE "
+	assert_int_equal(t_sql_count(db, "SELECT count(*) FROM recommendations WHERE "
 				  "text_check = 'unchecked' AND check_what IS NULL"), 1);
 	assert_int_not_equal(sqlite3_exec(db, "UPDATE reviews SET text_check = 'maybe'",
 					  NULL, NULL, NULL), SQLITE_OK);
-	exec_ok(db, "UPDATE reviews SET text_check = 'flagged', check_what = 'a name'");
+	t_sql_exec(db, "UPDATE reviews SET text_check = 'flagged', check_what = 'a name'");
 	/* a new row, written as at schema 12 by a writer without K_id */
-	exec_ok(db, "INSERT INTO recommendations(case_id, made_on, text, owner, due) "
+	t_sql_exec(db, "INSERT INTO recommendations(case_id, made_on, text, owner, due) "
 		"VALUES (8, '2025-05-20', 'z', 'public_health', '2025-12-31')");
-	assert_int_equal(count_of(db, "SELECT count(*) FROM recommendations WHERE "
+	assert_int_equal(t_sql_count(db, "SELECT count(*) FROM recommendations WHERE "
 				  "text_check = 'unchecked'"), 2);
 	{
 		sqlite3_stmt *q = NULL;
