@@ -7,8 +7,10 @@
  * `raw` call. It runs no cdop code itself: each request is served by a
  * fresh fork that sets up what an exec by bash would give the command and
  * calls cli_main, so the child starts as a new process would (libsodium,
- * stdio, the time zone and every global still untouched) and leaves
- * through exit(), where LeakSanitizer checks it.
+ * stdio, the time zone and every cdop global still untouched; only SQLite
+ * and OpenSSL are started, by the server: crypto_start says why no
+ * command can tell) and leaves as exit() would, less the libraries'
+ * destructors (leave(): LeakSanitizer's check, stdio flushed, _exit).
  *
  * Protocol, on two FIFOs that lib.sh holds open (PATH.req, PATH.rsp): a
  * request is NUL-terminated fields: the working directory, the paths of
@@ -28,6 +30,7 @@
 #include "cdop/cli/testing.h"
 
 #include <errno.h>
+#include <sqlcipher/sqlite3.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -560,6 +563,62 @@ static void leave(int st)
 	_exit(st);
 }
 
+/*
+ * SQLCipher's crypto provider, OpenSSL, initialised in the server: each
+ * child would otherwise pay OpenSSL's start at its first keyed read
+ * (~7,600 mallocs: its configuration file, the default provider, the
+ * algorithms fetched, the random generator). The server makes a keyed
+ * database PATH.warm with a raw key as cdop's (SQLCipher's defaults:
+ * AES-256-CBC, HMAC-SHA1, PBKDF2 for the HMAC key), writes a table to it,
+ * closes and removes it, before it reads the first request (lib.sh waits
+ * for that answer, so no test sees the file). That leaves initialised:
+ * - OpenSSL: its library context with the configuration read from the
+ *   server's environment (OPENSSL_CONF), the default provider and the
+ *   methods fetched, its random generator (instantiated for the pages'
+ *   IVs), its exit handler. The generator is fork-safe: OpenSSL 3
+ *   compares the pid at each use and reseeds in a new process
+ *   (openssl_get_fork_id), so no two children draw the same bytes.
+ *   lib.sh starts a command by exec when a variable OpenSSL reads once per
+ *   process (OPENSSL_CONF, OPENSSL_MODULES, OPENSSL_ia32cap) differs from
+ *   the server's start (fs_now), as for the sanitizers' options.
+ * - SQLite: sqlite3_initialize (its mutexes, the default allocator, the
+ *   page cache, the built-in functions, the unix VFSes registered). A
+ *   command does it at its first open anyway; cdop calls no sqlite3_config
+ *   (the one call initialisation forbids after) and registers its VFS
+ *   (cdop/store/macvfs.c) after, as before. What SQLite reads lazily
+ *   stays unread: no temporary file is made (no journal, no sort), so
+ *   TMPDIR and SQLITE_TMPDIR are read in the child as before, and its
+ *   random generator, which randomblob() uses, is reset to seed itself
+ *   again in each child (sqlite3_randomness(0, NULL)). No file stays
+ *   open and no lock held.
+ * - SQLCipher: nothing. Its provider and counts are back where they
+ *   started once the last codec is freed (sqlcipher_deactivate).
+ * What a command prints, writes or exits with depends on none of these
+ * being made in the server rather than in the child.
+ */
+static void crypto_start(const char *path)
+{
+	static const char sql[] =
+		"PRAGMA key = \"x'"
+		"0000000000000000000000000000000000000000000000000000000000000000"
+		"'\"; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+		"CREATE TABLE t(x); SELECT count(*) FROM t;";
+	char name[4096];
+	sqlite3 *db = NULL;
+
+	snprintf(name, sizeof name, "%s.warm", path);
+	if (sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "cdop-test: fork server: %s: %s\n", name,
+			db ? sqlite3_errmsg(db) : "out of memory");
+		exit(1);
+	}
+	if (sqlite3_close(db) != SQLITE_OK || unlink(name))
+		die(name);
+	sqlite3_randomness(0, NULL);
+}
+
 int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 {
 	char name[4096];
@@ -580,13 +639,15 @@ int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		crypto_start(path);
 #ifdef FS_LSAN
 		/* LeakSanitizer's check at each child's exit reads every page of
 		 * the globals it scans; pages never touched fault in each child
 		 * (this kernel maps no shared zero page), most of a short
 		 * command's time under ASan. One check here, with nothing
-		 * allocated yet, reads them once: the children inherit them
-		 * present. (The runtime's tables left out of the scan stay
+		 * allocated yet but OpenSSL's and SQLite's state (reachable
+		 * from their globals), reads them once: the children inherit
+		 * them present. (The ranges left out of the scan stay
 		 * untouched.) */
 		use_split = 1;
 		__lsan_do_recoverable_leak_check();
