@@ -57,13 +57,14 @@ run_cdop() {
 # assignments of the call). Real exec: in a subshell (a background or $(...)
 # call: the server answers one caller), with LD_PRELOAD (the fault shim),
 # when a variable read at a process's start (the dynamic loader's, glibc's
-# tunables, the sanitizers') differs from the server's start, for another
+# tunables, the sanitizers', OpenSSL's: the server starts OpenSSL)
+# differs from the server's start, for another
 # binary than $CDOP at the start, or with CDOP_NO_FORKSERVER=1 (a test that
 # needs a real process: its /proc/self/cmdline, rlimits, umask or signal
 # dispositions set after the start).
 FS_PID= FS_START=
 fs_now() {
-  FS_NOW="$CDOP|${LD_PRELOAD-}|${LD_LIBRARY_PATH-}|${LD_AUDIT-}|${GLIBC_TUNABLES-}|${MALLOC_CHECK_-}|${MALLOC_PERTURB_-}|${ASAN_OPTIONS-}|${UBSAN_OPTIONS-}|${LSAN_OPTIONS-}"
+  FS_NOW="$CDOP|${LD_PRELOAD-}|${LD_LIBRARY_PATH-}|${LD_AUDIT-}|${GLIBC_TUNABLES-}|${MALLOC_CHECK_-}|${MALLOC_PERTURB_-}|${ASAN_OPTIONS-}|${UBSAN_OPTIONS-}|${LSAN_OPTIONS-}|${OPENSSL_CONF-}|${OPENSSL_MODULES-}|${OPENSSL_ia32cap-}"
 }
 fs_usable() {
   [ "$BASHPID" = "$$" ] && [ -z "${CDOP_NO_FORKSERVER:-}" ] && [ -z "${LD_PRELOAD:-}" ] &&

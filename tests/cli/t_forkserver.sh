@@ -20,6 +20,8 @@ both() {
 G=(--register "$REG" --passphrase-file "$T/mo.pass" --user)
 both "--version" --version
 [ "$FS_PID" -gt 1 ] 2>/dev/null && pass || fail "the first call started the server (pid '$FS_PID')"
+# (the server's start of SQLite and OpenSSL: its keyed database is gone)
+[ ! -e "$FS_DIR/fs.warm" ] && pass || fail "the server left $FS_DIR/fs.warm"
 both "help" help
 both "usage error (exit 2)" case list --nosuch
 both "unknown command (exit 2)" nosuch

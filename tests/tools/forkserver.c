@@ -7,8 +7,10 @@
  * `raw` call. It runs no cdop code itself: each request is served by a
  * fresh fork that sets up what an exec by bash would give the command and
  * calls cli_main, so the child starts as a new process would (libsodium,
- * stdio, the time zone and every global still untouched) and leaves
- * through exit(), where LeakSanitizer checks it.
+ * stdio, the time zone and every cdop global still untouched; only SQLite
+ * and OpenSSL are started, by the server: crypto_start says why no
+ * command can tell) and leaves as exit() would, less the libraries'
+ * destructors (leave(): LeakSanitizer's check, stdio flushed, _exit).
  *
  * Protocol, on two FIFOs that lib.sh holds open (PATH.req, PATH.rsp): a
  * request is NUL-terminated fields: the working directory, the paths of
@@ -28,6 +30,7 @@
 #include "cdop/cli/testing.h"
 
 #include <errno.h>
+#include <sqlcipher/sqlite3.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +157,8 @@ static void redirect(const char *path, int fd, int flags)
 		exit(1);
 }
 
+static void leave(int st) __attribute__((noreturn));
+
 static void child(int (*main_fn)(int, char **))
 {
 	int argc = (int)count_at(4);
@@ -171,7 +176,7 @@ static void child(int (*main_fn)(int, char **))
 		exit(1);
 	field[5 + argc] = NULL; /* argv's end, in place of the count */
 	environ = field + 6 + argc;
-	exit(main_fn(argc, field + 5));
+	leave(main_fn(argc, field + 5));
 }
 
 static int serve(int req, int rsp, int (*main_fn)(int, char **))
@@ -202,38 +207,57 @@ static int serve(int req, int rsp, int (*main_fn)(int, char **))
 
 #ifdef FS_LSAN
 /*
- * LeakSanitizer's global roots without the sanitizer runtime's own tables.
+ * LeakSanitizer's global roots without the sanitizer runtime's tables and
+ * without what cannot hold a heap pointer.
  *
- * At each exit LSan scans, as roots, every writable PT_LOAD segment of
- * every loaded module, as dl_iterate_phdr reports them. cdop-test has the
- * ASan runtime linked in, and ~10 of the ~12 MB it scanned per command
- * were the runtime's own tables in the executable's .bss (the stack
- * depot's, the internal allocator's arena and cache, ASan's allocator):
- * a quarter of a short command's CPU, no root of the program's. So
- * cdop-test is linked with --wrap=dl_iterate_phdr (tests/CMakeLists.txt:
- * the runtime's own calls come here; the libraries' go to glibc as
- * before), and in the fork server's processes, from the atexit handler
- * below on (and for the server's one check before its first fork), the
- * executable's writable segment is reported as its pieces between the
- * runtime's objects of FS_SKIP_MIN bytes or more, found by name (the
- * __sanitizer, __asan, __lsan and __ubsan namespaces) in the executable's
- * symbol table. Nothing else changes: every other module's segments, and
- * the rest of the executable's, are reported as they are.
+ * At each check LSan scans, as roots, every writable PT_LOAD segment of
+ * every loaded module, as dl_iterate_phdr reports them. cdop-test is
+ * linked with --wrap=dl_iterate_phdr (tests/CMakeLists.txt: the runtime's
+ * own calls come here; the libraries' go to glibc as before), and in the
+ * fork server's processes, while use_split is set (each child's check in
+ * leave(), the server's first check, the atexit handlers of the
+ * foreground process and the server), every module's writable segments
+ * are reported as their pieces outside these ranges:
  *
- * Why no leak goes unreported: LSan's roots are then a subset of its
- * usual ones, and fewer roots can only make it report more. Why none is
- * reported falsely: every byte of every writable segment is still a root
- * (the program's globals, each library's, the dynamic loader's) except
- * those runtime objects, which hold the runtime's own state: its
- * internal allocator's memory is mmap'd, not the heap LSan checks, and
- * the object that knows the heap's chunks, ASan's allocator, LSan leaves
- * out of its scan itself. The handler sets the switch after every
- * handler the child adds and before LSan's check (the runtime registered
- * that at its start, so it runs last). Checked: the suite under ASan
- * reports no leak; a leak planted in a scratch build is reported when
- * nothing points to it and not when a program's or a library's global
- * does (docs/operations.md). Exec'd cdop-test processes never set the
- * switch: LSan scans everything there, as it did.
+ * - in every module, the part of its PT_GNU_RELRO range that the dynamic
+ *   linker makes read-only (from its start to its end rounded down to a
+ *   page, as _dl_protect_relro does): the GOT, .data.rel.ro (vtables,
+ *   const tables of pointers), .dynamic, .init_array/.fini_array. The
+ *   dynamic linker writes them only while it relocates that module, and
+ *   makes them read-only before any of its constructors runs (at the
+ *   start, for every module before the first constructor; at dlopen,
+ *   before the new modules' constructors): they hold relocation results,
+ *   addresses of symbols or TLS offsets, and no code can store in them
+ *   after. An ifunc's resolver runs during relocation and returns a
+ *   function's address. The one heap object a relocation can point to is
+ *   a TLS descriptor's argument of a dlopen'd module (TLSDESC, dynamic
+ *   TLS), which glibc's ld.so mallocs: LSan treats every chunk allocated
+ *   from the dynamic linker as reachable (use_tls, its "linker" module),
+ *   as it does the dynamic TLS blocks and link maps, whatever points to
+ *   them. (libcrypto alone has ~400 KB of RELRO.)
+ * - in the executable, the runtime's objects of FS_SKIP_MIN bytes or more,
+ *   found by name (the __sanitizer, __asan, __lsan and __ubsan
+ *   namespaces) in its symbol table: ~9.8 of the ~12 MB scanned per
+ *   command before (the stack depot's tables, the internal allocator's
+ *   arena and cache, ASan's allocator). They hold the runtime's own state
+ *   in memory it maps itself, not the heap LSan checks; the object that
+ *   knows the heap's chunks, ASan's allocator, LSan leaves out itself.
+ * - in the executable, the coverage tables of -fsanitize=fuzzer-no-link
+ *   (the crypto and forms libraries: __sancov_pcs, the PC of each
+ *   instrumented block and a flag, relocated at the start and read only;
+ *   __sancov_cntrs, one 8-bit counter per block, only ever incremented).
+ *
+ * Why no leak goes unreported: the roots are a subset of LSan's usual
+ * ones, and fewer roots can only make it report more. Why none is
+ * reported falsely: every other byte of every writable segment is still a
+ * root (the program's globals, each library's .data and .bss, the
+ * dynamic loader's; a module dlopen'd by the command too: the list and
+ * each module's headers are read at the check), and the ranges left out
+ * hold no pointer to the program's heap, as above. Checked: the suite
+ * under ASan reports no leak; a leak planted in a scratch build is
+ * reported when nothing points to it and not when a program's or a
+ * library's global does (docs/operations.md). Exec'd cdop-test processes
+ * never set use_split: LSan scans everything there, as it does anywhere.
  *
  * (LSan's __lsan_register_root_region with use_globals=0 would do the
  * same without the wrap, but this runtime reads /proc/self/maps, ~300
@@ -244,16 +268,26 @@ static int serve(int req, int rsp, int (*main_fn)(int, char **))
 /* The runtime's objects this large or more are left out: 10 of its 640
  * objects in the writable segment, 99.9% of their bytes. */
 #define FS_SKIP_MIN 4096
+/* Program headers of one module as reported: its own and the pieces. */
+#define FS_PIECES 128
+/* dl_iterate_phdr calls in progress at once (LSan's check calls it from
+ * within its own call's callback); deeper ones see the modules whole. */
+#define FS_DEPTH 4
 
 struct span {
 	uintptr_t lo, hi;
 };
-static struct span skip[64]; /* the runtime's objects (link-time addresses) */
+/* The executable's ranges left out (link-time addresses), sorted. */
+static struct span skip[64];
 static size_t nskip;
 static const ElfW(Phdr) *exe_phdr; /* the executable's headers, as loaded */
-static ElfW(Phdr) split[256];     /* the same, its writable segment in pieces */
-static size_t nsplit;
+static uintptr_t page_size;
+static ElfW(Phdr) pieces[FS_DEPTH][FS_PIECES];
+static volatile int depth;
 static volatile int use_split;
+/* Whether the runtime checks for leaks at exit (leak_check_at_exit, on
+ * unless an option says otherwise): leave() then checks as exit() would. */
+static int check_at_exit;
 
 /* ld's --wrap: __real_ is glibc's; __wrap_ (below) what calls reach. */
 int __real_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *),
@@ -280,9 +314,23 @@ static int span_cmp(const void *a, const void *b)
 	return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
-/* skip: the runtime's large objects in the executable's .symtab (none
- * if it is stripped: then nothing is left out). */
-static void find_runtime_objects(void)
+static void add_skip(uintptr_t lo, uintptr_t hi)
+{
+	if (nskip == sizeof skip / sizeof *skip)
+		die("/proc/self/exe: ranges left out");
+	skip[nskip].lo = lo;
+	skip[nskip++].hi = hi;
+}
+
+/* A NUL-terminated name at off in the string table of size n. */
+static const char *elf_name(const char *str, size_t n, size_t off)
+{
+	return off < n && memchr(str + off, 0, n - off) ? str + off : "";
+}
+
+/* skip: the runtime's large objects in the executable's .symtab (none if
+ * it is stripped) and its coverage tables (none without them). */
+static void find_exe_skips(void)
 {
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	const unsigned char *m;
@@ -301,14 +349,23 @@ static void find_runtime_objects(void)
 	eh = (const void *)m;
 	if (size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
 	    eh->e_shentsize != sizeof *sh || eh->e_shoff > size ||
-	    eh->e_shnum > (size - eh->e_shoff) / sizeof *sh)
+	    eh->e_shnum > (size - eh->e_shoff) / sizeof *sh ||
+	    eh->e_shstrndx >= eh->e_shnum)
 		die("/proc/self/exe");
 	sh = (const void *)(m + eh->e_shoff);
 	for (i = 0; i < eh->e_shnum; i++) {
 		const ElfW(Shdr) *ss = sh + sh[i].sh_link;
+		const ElfW(Shdr) *ns = sh + eh->e_shstrndx;
 		const ElfW(Sym) *sym;
-		const char *str;
+		const char *str, *name;
 
+		if (ns->sh_offset > size || ns->sh_size > size - ns->sh_offset)
+			die("/proc/self/exe: section names");
+		name = elf_name((const char *)m + ns->sh_offset, ns->sh_size,
+				sh[i].sh_name);
+		if ((sh[i].sh_flags & SHF_ALLOC) &&
+		    (!strcmp(name, "__sancov_pcs") || !strcmp(name, "__sancov_cntrs")))
+			add_skip(sh[i].sh_addr, sh[i].sh_addr + sh[i].sh_size);
 		if (sh[i].sh_type != SHT_SYMTAB)
 			continue;
 		if (sh[i].sh_link >= eh->e_shnum || sh[i].sh_offset > size ||
@@ -320,15 +377,10 @@ static void find_runtime_objects(void)
 		for (j = 0; j < sh[i].sh_size / sizeof *sym; j++) {
 			const ElfW(Sym) *y = sym + j;
 
-			if (ELF64_ST_TYPE(y->st_info) != STT_OBJECT ||
-			    y->st_size < FS_SKIP_MIN || y->st_name >= ss->sh_size ||
-			    !memchr(str + y->st_name, 0, ss->sh_size - y->st_name) ||
-			    !runtime_name(str + y->st_name))
-				continue;
-			if (nskip == sizeof skip / sizeof *skip)
-				die("/proc/self/exe: runtime objects");
-			skip[nskip].lo = y->st_value;
-			skip[nskip++].hi = y->st_value + y->st_size;
+			if (ELF64_ST_TYPE(y->st_info) == STT_OBJECT &&
+			    y->st_size >= FS_SKIP_MIN &&
+			    runtime_name(elf_name(str, ss->sh_size, y->st_name)))
+				add_skip(y->st_value, y->st_value + y->st_size);
 		}
 	}
 	errno = 0;
@@ -336,54 +388,76 @@ static void find_runtime_objects(void)
 	qsort(skip, nskip, sizeof *skip, span_cmp);
 }
 
-/* A copy of the header ph, as its part [lo, hi) if it is a segment. */
-static void add_split(const ElfW(Phdr) *ph, uintptr_t lo, uintptr_t hi)
+/* out[*n]: a copy of the header ph, as its part [lo, hi) if it is a
+ * segment; 0 when out is full. */
+__attribute__((no_sanitize("address"))) static int
+add_piece(ElfW(Phdr) *out, size_t *n, const ElfW(Phdr) *ph, uintptr_t lo,
+	  uintptr_t hi)
 {
-	ElfW(Phdr) *p = split + nsplit;
+	ElfW(Phdr) *p = out + *n;
 	uintptr_t file_end = ph->p_vaddr + ph->p_filesz;
 
-	if (nsplit == sizeof split / sizeof *split) {
-		errno = E2BIG;
-		die("the executable's program headers");
-	}
+	if (*n == FS_PIECES)
+		return 0;
 	*p = *ph;
-	nsplit++;
+	++*n;
 	if (lo == ph->p_vaddr && hi == ph->p_vaddr + ph->p_memsz)
-		return;
+		return 1;
 	p->p_vaddr = p->p_paddr = lo;
 	p->p_offset = ph->p_offset + (lo - ph->p_vaddr);
 	p->p_memsz = hi - lo;
 	p->p_filesz = file_end > lo ? (file_end < hi ? file_end : hi) - lo : 0;
+	return 1;
 }
 
-/* split: the executable's program headers, each writable PT_LOAD as its
- * pieces between the runtime's objects (link-time addresses: p_vaddr). */
-static int split_exe(struct dl_phdr_info *info, size_t size, void *data)
+/* out: the module's program headers, each writable PT_LOAD as its pieces
+ * outside its RELRO range and, for the executable, outside skip (all
+ * link-time addresses: p_vaddr). The number of headers, or 0 if they do
+ * not fit (the module is then reported whole). */
+__attribute__((no_sanitize("address"))) static size_t
+split_module(const struct dl_phdr_info *info, ElfW(Phdr) *out)
 {
-	size_t j, i;
+	struct span left[sizeof skip / sizeof *skip + 1], relro = { 0, 0 };
+	size_t n = 0, nl = 0, i, j, ns = info->dlpi_phdr == exe_phdr ? nskip : 0;
 
-	(void)size;
-	(void)data;
-	exe_phdr = info->dlpi_phdr; /* the first module is the executable */
+	for (j = 0; j < info->dlpi_phnum; j++) {
+		const ElfW(Phdr) *ph = info->dlpi_phdr + j;
+
+		if (ph->p_type == PT_GNU_RELRO) {
+			relro.lo = ph->p_vaddr;
+			relro.hi = (ph->p_vaddr + ph->p_memsz) & ~(page_size - 1);
+		}
+	}
+	/* left: skip's spans (the executable's) with relro in its place */
+	for (i = 0; i < ns; i++) {
+		if (relro.hi > relro.lo && relro.lo <= skip[i].lo) {
+			left[nl++] = relro;
+			relro.hi = relro.lo;
+		}
+		left[nl++] = skip[i];
+	}
+	if (relro.hi > relro.lo)
+		left[nl++] = relro;
 	for (j = 0; j < info->dlpi_phnum; j++) {
 		const ElfW(Phdr) *ph = info->dlpi_phdr + j;
 		uintptr_t at = ph->p_vaddr, hi = ph->p_vaddr + ph->p_memsz;
 
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W)) {
-			add_split(ph, at, hi);
+			if (!add_piece(out, &n, ph, at, hi))
+				return 0;
 			continue;
 		}
-		for (i = 0; i < nskip; i++) {
-			if (skip[i].hi <= at || skip[i].lo >= hi)
+		for (i = 0; i < nl; i++) {
+			if (left[i].hi <= at || left[i].lo >= hi)
 				continue;
-			if (skip[i].lo > at)
-				add_split(ph, at, skip[i].lo);
-			at = skip[i].hi;
+			if (left[i].lo > at && !add_piece(out, &n, ph, at, left[i].lo))
+				return 0;
+			at = left[i].hi;
 		}
-		if (at < hi)
-			add_split(ph, at, hi);
+		if (at < hi && !add_piece(out, &n, ph, at, hi))
+			return 0;
 	}
-	return 1;
+	return n;
 }
 
 struct iter {
@@ -396,13 +470,19 @@ split_view(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct iter *it = arg;
 	struct dl_phdr_info copy;
+	int d = depth, ret;
 
-	if (info->dlpi_phdr != exe_phdr || size < sizeof copy)
+	if (size < sizeof copy || d >= FS_DEPTH)
 		return it->cb(info, size, it->data);
 	memcpy(&copy, info, sizeof copy);
-	copy.dlpi_phdr = split;
-	copy.dlpi_phnum = (ElfW(Half))nsplit;
-	return it->cb(&copy, sizeof copy, it->data);
+	copy.dlpi_phdr = pieces[d];
+	copy.dlpi_phnum = (ElfW(Half))split_module(info, pieces[d]);
+	if (!copy.dlpi_phnum)
+		return it->cb(info, size, it->data);
+	depth = d + 1;
+	ret = it->cb(&copy, sizeof copy, it->data);
+	depth = d;
+	return ret;
 }
 
 /* Every dl_iterate_phdr call of cdop-test's own code and the runtime's. */
@@ -416,21 +496,130 @@ __wrap_dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *d
 	return __real_dl_iterate_phdr(split_view, &it);
 }
 
+static int find_exe(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	exe_phdr = info->dlpi_phdr; /* the first module is the executable */
+	return 1;
+}
+
 static void split_on(void)
 {
 	use_split = 1;
+}
+
+/* An option naming leak_check_at_exit (or including a file of options)
+ * leaves it to exit(): the child then leaves as it did before. */
+static int mentions(const char *var)
+{
+	const char *v = getenv(var);
+
+	return v && (strstr(v, "leak_check_at_exit") || strstr(v, "include"));
 }
 
 /* Before the fork: in the foreground process, the server and each child
  * from their atexit handlers on. */
 static void lsan_split(void)
 {
-	find_runtime_objects();
-	__real_dl_iterate_phdr(split_exe, NULL);
+	long ps = sysconf(_SC_PAGESIZE);
+
+	if (ps <= 0 || (ps & (ps - 1)))
+		die("page size");
+	page_size = (uintptr_t)ps;
+	find_exe_skips();
+	__real_dl_iterate_phdr(find_exe, NULL);
+	check_at_exit = !mentions("ASAN_OPTIONS") && !mentions("LSAN_OPTIONS");
 	if (atexit(split_on))
 		die("atexit");
 }
 #endif
+
+/*
+ * The child leaves as exit() would, less what cannot show: cdop registers
+ * no atexit handler and never calls exit() (cli_main returns, its
+ * register closed and its memory freed); exit() would then run the
+ * shared libraries' destructors and handlers (OpenSSL's cleanup, gnutls's,
+ * p11-kit's, libmicrohttpd's: frees, in memory the process is about to
+ * lose) and, under ASan, unregister every instrumented global: of a
+ * `--version`, ~110 of its ~160 page faults in the normal build, ~150 of
+ * ~380 under ASan (docs/operations.md). What it does that shows is kept,
+ * in its order: LeakSanitizer's check (its handler, registered at the
+ * runtime's start, would run after every other; __lsan_do_leak_check is
+ * the same check: a leak is reported as at exit and ends the process
+ * with the same status or abort), then every stdio stream flushed
+ * (exit()'s flush, whose failure does not change the status), then
+ * _exit(). The libraries' objects are still allocated at the check,
+ * each reachable from its library's globals as it was while the command
+ * ran.
+ */
+static void leave(int st)
+{
+#ifdef FS_LSAN
+	if (!check_at_exit)
+		exit(st);
+	use_split = 1;
+	__lsan_do_leak_check();
+#endif
+	fflush(NULL);
+	_exit(st);
+}
+
+/*
+ * SQLCipher's crypto provider, OpenSSL, initialised in the server: each
+ * child would otherwise pay OpenSSL's start at its first keyed read
+ * (~7,600 mallocs: its configuration file, the default provider, the
+ * algorithms fetched, the random generator). The server makes a keyed
+ * database PATH.warm with a raw key as cdop's (SQLCipher's defaults:
+ * AES-256-CBC, HMAC-SHA1, PBKDF2 for the HMAC key), writes a table to it,
+ * closes and removes it, before it reads the first request (lib.sh waits
+ * for that answer, so no test sees the file). That leaves initialised:
+ * - OpenSSL: its library context with the configuration read from the
+ *   server's environment (OPENSSL_CONF), the default provider and the
+ *   methods fetched, its random generator (instantiated for the pages'
+ *   IVs), its exit handler. The generator is fork-safe: OpenSSL 3
+ *   compares the pid at each use and reseeds in a new process
+ *   (openssl_get_fork_id), so no two children draw the same bytes.
+ *   lib.sh starts a command by exec when a variable OpenSSL reads once per
+ *   process (OPENSSL_CONF, OPENSSL_MODULES, OPENSSL_ia32cap) differs from
+ *   the server's start (fs_now), as for the sanitizers' options.
+ * - SQLite: sqlite3_initialize (its mutexes, the default allocator, the
+ *   page cache, the built-in functions, the unix VFSes registered). A
+ *   command does it at its first open anyway; cdop calls no sqlite3_config
+ *   (the one call initialisation forbids after) and registers its VFS
+ *   (cdop/store/macvfs.c) after, as before. What SQLite reads lazily
+ *   stays unread: no temporary file is made (no journal, no sort), so
+ *   TMPDIR and SQLITE_TMPDIR are read in the child as before, and its
+ *   random generator, which randomblob() uses, is reset to seed itself
+ *   again in each child (sqlite3_randomness(0, NULL)). No file stays
+ *   open and no lock held.
+ * - SQLCipher: nothing. Its provider and counts are back where they
+ *   started once the last codec is freed (sqlcipher_deactivate).
+ * What a command prints, writes or exits with depends on none of these
+ * being made in the server rather than in the child.
+ */
+static void crypto_start(const char *path)
+{
+	static const char sql[] =
+		"PRAGMA key = \"x'"
+		"0000000000000000000000000000000000000000000000000000000000000000"
+		"'\"; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+		"CREATE TABLE t(x); SELECT count(*) FROM t;";
+	char name[4096];
+	sqlite3 *db = NULL;
+
+	snprintf(name, sizeof name, "%s.warm", path);
+	if (sqlite3_open_v2(name, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "cdop-test: fork server: %s: %s\n", name,
+			db ? sqlite3_errmsg(db) : "out of memory");
+		exit(1);
+	}
+	if (sqlite3_close(db) != SQLITE_OK || unlink(name))
+		die(name);
+	sqlite3_randomness(0, NULL);
+}
 
 int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 {
@@ -452,13 +641,15 @@ int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		crypto_start(path);
 #ifdef FS_LSAN
 		/* LeakSanitizer's check at each child's exit reads every page of
 		 * the globals it scans; pages never touched fault in each child
 		 * (this kernel maps no shared zero page), most of a short
 		 * command's time under ASan. One check here, with nothing
-		 * allocated yet, reads them once: the children inherit them
-		 * present. (The runtime's tables left out of the scan stay
+		 * allocated yet but OpenSSL's and SQLite's state (reachable
+		 * from their globals), reads them once: the children inherit
+		 * them present. (The ranges left out of the scan stay
 		 * untouched.) */
 		use_split = 1;
 		__lsan_do_recoverable_leak_check();
