@@ -302,6 +302,26 @@ py_eval() {
   printf '%s\0%s\0' "$1" "$2" >&"${PY_EVAL[1]}" && read -r ok <&"${PY_EVAL[0]}" && [ "$ok" = 1 ]
 }
 
+# gen_cases "FILE N SEED [OPTION VALUE]..." ...: each FILE the output of
+# `python3 bench/gen_cases.py N SEED [OPTION VALUE]...`, the same bytes,
+# all of them from one python (a start each cost more than the smaller
+# sets). Its main() is run once per set with stdout the FILE: each run
+# seeds its own random.Random, nothing else is kept between runs. Words
+# split on blanks (no FILE or option with a blank in it).
+gen_cases() {
+  "$PYTHON3" - "$SRC/bench/gen_cases.py" "$@" <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("gen_cases", sys.argv[1])
+gen = importlib.util.module_from_spec(spec); spec.loader.exec_module(gen)
+keep = sys.stdout
+for job in sys.argv[2:]:
+    w = job.split()
+    with open(w[0], "w") as sys.stdout:
+        gen.main([sys.argv[1]] + w[1:])
+    sys.stdout = keep
+PY
+}
+
 # fault_features LOG: "N kind:KIND file:NAME KIND" for each call in a log of
 # tests/crash/faultshim.c, NAME the file's name with its random parts as
 # "*" (temp names differ per run; the crash harnesses' samples cover every
