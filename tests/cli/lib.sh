@@ -170,6 +170,25 @@ text_of() {
   printf -v "$1" '%s' "$_t"
 }
 
+# snap_take FILE / snap_same FILE: keep FILE's bytes, then whether FILE has
+# them (cmp -s against a copy): kept by the shell for a file of text under
+# 64 KiB (read as same_file reads), else in a copy $T/snap. Where a test
+# snapshots an output before a refused command and compares after: the cp
+# per snapshot was a process start each.
+SNAP= SNAP_COPY=
+snap_take() {
+  local LC_ALL=C
+  SNAP_COPY=
+  if [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 SNAP <"$1"; then return 0; fi
+  SNAP_COPY=$T/snap
+  cp "$1" "$SNAP_COPY"
+}
+snap_same() {
+  local s LC_ALL=C
+  [ -z "$SNAP_COPY" ] || { cmp -s "$1" "$SNAP_COPY"; return; }
+  [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 s <"$1" && [ "$s" = "$SNAP" ]
+}
+
 # ls_grep DIR ERE: ls DIR | grep -E ERE (DIR's names but dot files, in the
 # order ls gives, printed when they match ERE; 0 when one did) by a glob and
 # =~, not two processes
