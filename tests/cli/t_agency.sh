@@ -34,20 +34,19 @@ reports() {
     fail "case show $1: no agency_reports: $(head -c 300 "$T/out")"
 }
 # before REF / after WHAT [AUDIT_GROWTH]: nothing changed in between
-# (the snapshot kept in the shell, not a cp each: the reports are one line
-# of JSON, "\n"-ended, as reports writes them)
+# (lib.sh's snap_take and snap_same: the snapshot kept in the shell, not
+# a cp each)
 before() {
   SNAP_REF=$1
-  reports "$SNAP_REF"; text_of SNAP "$T/out"
+  reports "$SNAP_REF"; snap_take "$T/out"
   audit_count; N_BEFORE=$N
 }
 after() {
   local n; audit_count; n=$N
   [ "$n" -eq $((N_BEFORE + ${2:-0})) ] && pass ||
     fail "$1: audit trail went from $N_BEFORE to $n entries"
-  local now
-  reports "$SNAP_REF"; text_of now "$T/out"
-  [ "$now" = "$SNAP" ] && pass || fail "$1: agency reports changed"
+  reports "$SNAP_REF"
+  snap_same "$T/out" && pass || fail "$1: agency reports changed"
 }
 
 export CDOP_TODAY=2025-04-22
