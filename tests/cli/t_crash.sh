@@ -20,8 +20,7 @@ KILLS=${CDOP_CRASH_KILLS:-$([ "$FULL" = 1 ] && echo 50 || echo 12)}
 CASES=${CDOP_CRASH_CASES:-$([ "$FULL" = 1 ] && echo 2000 || echo 500)}
 new_register
 add_user mo manager
-python3 "$SRC/bench/gen_cases.py" 40 7 > "$T/base.jsonl"
-python3 "$SRC/bench/gen_cases.py" "$CASES" 8 --surname-prefix Crash > "$T/big.jsonl"
+gen_cases "$T/base.jsonl 40 7" "$T/big.jsonl $CASES 8 --surname-prefix Crash"  # (one python)
 as mo import "$T/base.jsonl"; expect_rc 0 "base import"
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
 count() { as mo case list --json; json_count -v N "$T/out"; }
