@@ -341,6 +341,15 @@ for job in sys.argv[2:]:
 PY
 }
 
+# py_value VAR EXPR: VAR = str(EXPR), d the JSON in $T/out, what
+# VAR=$(python3 -c 'print(EXPR)') would give (its final newlines removed),
+# by the coprocess of py (a python start each cost more than the command)
+py_value() {
+  py_eval "$T/out" '(lambda v: open("'"$T/py.value"'", "w").write(str(v)) >= 0)('"$2"'
+)' || { fail "py_value $2: $(head -c 300 "$T/out")"; return 1; }
+  text_of "$1" "$T/py.value"
+}
+
 # fault_features LOG: "N kind:KIND file:NAME KIND" for each call in a log of
 # tests/crash/faultshim.c, NAME the file's name with its random parts as
 # "*" (temp names differ per run; the crash harnesses' samples cover every
