@@ -247,7 +247,9 @@ def main():
     bad = 0
     solves = 0
     kinds = {}
+    attacked = set()
     for sc in manifest:
+        attacked.add(sc["register"])
         problems, k = attack(dirname, sc)
         solves += k
         kinds[sc["scenario"]] = kinds.get(sc["scenario"], 0) + 1
@@ -257,7 +259,7 @@ def main():
             if first:
                 print("attacker: stopped at the first scenario with a pinned cell (--first)")
                 break
-    regs = len({sc["register"] for sc in manifest})
+    regs = len(attacked)
     print(f"attacker: {regs} registers, scenarios {kinds}, {solves} integer programs, "
           f"{bad} scenarios with a pinned hidden cell")
     return 1 if bad else 0
