@@ -171,6 +171,25 @@ text_of() {
   printf -v "$1" '%s' "$_t"
 }
 
+# snap_take FILE / snap_same FILE: keep FILE's bytes, then whether FILE has
+# them (cmp -s against a copy): kept by the shell for a file of text under
+# 64 KiB (read as same_file reads), else in a copy $T/snap. Where a test
+# snapshots an output before a refused command and compares after: the cp
+# per snapshot was a process start each.
+SNAP= SNAP_COPY=
+snap_take() {
+  local LC_ALL=C
+  SNAP_COPY=
+  if [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 SNAP <"$1"; then return 0; fi
+  SNAP_COPY=$T/snap
+  cp "$1" "$SNAP_COPY"
+}
+snap_same() {
+  local s LC_ALL=C
+  [ -z "$SNAP_COPY" ] || { cmp -s "$1" "$SNAP_COPY"; return; }
+  [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 s <"$1" && [ "$s" = "$SNAP" ]
+}
+
 # ls_grep DIR ERE: ls DIR | grep -E ERE (DIR's names but dot files, in the
 # order ls gives, printed when they match ERE; 0 when one did) by a glob and
 # =~, not two processes
@@ -301,6 +320,35 @@ py_eval() {
     PY_EVAL_SHELL=$BASHPID
   fi
   printf '%s\0%s\0' "$1" "$2" >&"${PY_EVAL[1]}" && read -r ok <&"${PY_EVAL[0]}" && [ "$ok" = 1 ]
+}
+
+# gen_cases "FILE N SEED [OPTION VALUE]..." ...: each FILE the output of
+# `python3 bench/gen_cases.py N SEED [OPTION VALUE]...`, the same bytes,
+# all of them from one python (a start each cost more than the smaller
+# sets). Its main() is run once per set with stdout the FILE: each run
+# seeds its own random.Random, nothing else is kept between runs. Words
+# split on blanks (no FILE or option with a blank in it).
+gen_cases() {
+  "$PYTHON3" - "$SRC/bench/gen_cases.py" "$@" <<'PY'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("gen_cases", sys.argv[1])
+gen = importlib.util.module_from_spec(spec); spec.loader.exec_module(gen)
+keep = sys.stdout
+for job in sys.argv[2:]:
+    w = job.split()
+    with open(w[0], "w") as sys.stdout:
+        gen.main([sys.argv[1]] + w[1:])
+    sys.stdout = keep
+PY
+}
+
+# py_value VAR EXPR: VAR = str(EXPR), d the JSON in $T/out, what
+# VAR=$(python3 -c 'print(EXPR)') would give (its final newlines removed),
+# by the coprocess of py (a python start each cost more than the command)
+py_value() {
+  py_eval "$T/out" '(lambda v: open("'"$T/py.value"'", "w").write(str(v)) >= 0)('"$2"'
+)' || { fail "py_value $2: $(head -c 300 "$T/out")"; return 1; }
+  text_of "$1" "$T/py.value"
 }
 
 # fault_features LOG: "N kind:KIND file:NAME KIND" for each call in a log of

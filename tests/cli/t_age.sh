@@ -6,7 +6,6 @@
 
 export CDOP_TODAY=2025-06-01
 from_template
-GEN="$SRC/bench/gen_cases.py"
 
 # a second, unrelated register (its own keys): REG2, manager mo
 second_register() {
@@ -44,7 +43,9 @@ as mo key show --bogus
 expect_rc 2 "key show --bogus is a usage error"
 
 # -- export --recipient: sealed; age -d with a key from age-keygen reads it
-python3 "$GEN" 20 7 > "$T/gen.jsonl"
+# (every data set of the test from one python: lib.sh gen_cases)
+gen_cases "$T/gen.jsonl 20 7" "$T/five.jsonl 5 8" "$T/three.jsonl 3 9" "$T/padsrc.jsonl 5 12" \
+  "$T/four.jsonl 4 10"
 as mo import "$T/gen.jsonl"
 expect_rc 0 "import 20 plain cases"
 age-keygen -o "$T/k" 2>/dev/null
@@ -82,7 +83,6 @@ on2 mo export --out "$T/again.jsonl"
 same_file "$T/again.jsonl" "$T/plain.jsonl" && pass || fail "sealed round trip keeps every byte"
 
 # -- import of what the stock age tool sealed to this register (age -r R2)
-python3 "$GEN" 5 8 > "$T/five.jsonl"
 age -r "$R2" -o "$T/by-age.age" "$T/five.jsonl"
 on2 mo import --dry-run "$T/by-age.age"
 expect_rc 0 "dry run of an age -r file"
@@ -90,22 +90,23 @@ on2 mo import "$T/by-age.age"
 expect_rc 0 "import of an age -r file"
 [ "$(cases_in "$REG2")" = 25 ] && pass || fail "age -r file imported"
 # and from standard input
-python3 "$GEN" 3 9 | age -r "$R2" > "$T/three.age"
+age -r "$R2" < "$T/three.jsonl" > "$T/three.age"
 "$CDOP" --register "$REG2" --user mo --passphrase-file "$T/mo.pass" import - < "$T/three.age" >"$T/out" 2>"$T/err"
 RC=$?; expect_rc 0 "import - of a sealed file on stdin"
 [ "$(cases_in "$REG2")" = 28 ] && pass || fail "sealed stdin imported"
 
 # -- sealed imports at the chunk boundaries (blank lines pad the file to
 #    the exact size; they are skipped): 0, 65,535, 65,536, 65,537 bytes, 3 MiB
-python3 "$GEN" 5 12 > "$T/padsrc.jsonl"
-for n in 0 65535 65536 65537 3145728; do
-  python3 - "$T/padsrc.jsonl" "$T/pad.jsonl" $n <<'PY'
+# (the padded files $T/pad-N.jsonl all made by one python)
+python3 - "$T/padsrc.jsonl" "$T/pad-%d.jsonl" 0 65535 65536 65537 3145728 <<'PY'
 import sys
-b = open(sys.argv[1], 'rb').read() if int(sys.argv[3]) else b''
-open(sys.argv[2], 'wb').write(b + b'\n' * (int(sys.argv[3]) - len(b)))
+for n in map(int, sys.argv[3:]):
+    b = open(sys.argv[1], 'rb').read() if n else b''
+    open(sys.argv[2] % n, 'wb').write(b + b'\n' * (n - len(b)))
 PY
-  [ "$(stat -c %s "$T/pad.jsonl")" = $n ] || fail "pad to $n"
-  age -r "$R2" -o "$T/pad.age" "$T/pad.jsonl"
+for n in 0 65535 65536 65537 3145728; do
+  [ "$(stat -c %s "$T/pad-$n.jsonl")" = $n ] || fail "pad to $n"
+  age -r "$R2" -o "$T/pad.age" "$T/pad-$n.jsonl"
   on2 mo import --dry-run "$T/pad.age"
   expect_rc 0 "dry run of a $n-byte sealed file"
   [ $n = 0 ] && want=0 || want=5
@@ -113,7 +114,6 @@ PY
 done
 
 # -- refusals: exit 4, nothing written, the register unchanged
-python3 "$GEN" 4 10 > "$T/four.jsonl"
 age -r "$R2" -o "$T/by-age.age" "$T/four.jsonl"
 bad() {
   on2 mo import "$1"

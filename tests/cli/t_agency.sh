@@ -34,9 +34,11 @@ reports() {
     fail "case show $1: no agency_reports: $(head -c 300 "$T/out")"
 }
 # before REF / after WHAT [AUDIT_GROWTH]: nothing changed in between
+# (lib.sh's snap_take and snap_same: the snapshot kept in the shell, not
+# a cp each)
 before() {
   SNAP_REF=$1
-  reports "$SNAP_REF"; cp "$T/out" "$T/snap.json"
+  reports "$SNAP_REF"; snap_take "$T/out"
   audit_count; N_BEFORE=$N
 }
 after() {
@@ -44,7 +46,7 @@ after() {
   [ "$n" -eq $((N_BEFORE + ${2:-0})) ] && pass ||
     fail "$1: audit trail went from $N_BEFORE to $n entries"
   reports "$SNAP_REF"
-  same_file "$T/out" "$T/snap.json" && pass || fail "$1: agency reports changed"
+  snap_same "$T/out" && pass || fail "$1: agency reports changed"
 }
 
 export CDOP_TODAY=2025-04-22
@@ -256,23 +258,19 @@ py '[(x["ref"], x["agency"]) for x in d] == [("'"$A"'", "hospital"), ("'"$A"'", 
 # -- the form travels in the export and back through import
 as mo export --out "$T/export.jsonl"
 if [ "$RC" -eq 0 ]; then
-  python3 - "$T/export.jsonl" "$T/form.json" "$A" <<'PY' && pass || fail "export lacks agency_reports[].form"
-import json, sys
-lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-form = json.load(open(sys.argv[2]))
-gp = [a for l in lines for a in l.get("agency_reports", []) if a["agency"] == "gp" and "form" in a]
-assert gp and gp[0]["form"] == form, gp
-PY
+  # (by lib.sh's python coprocess, d the form: not a python start)
+  py_eval "$T/form.json" '(lambda gp: bool(gp) and gp[0]["form"] == d)([a
+      for l in open("'"$T/export.jsonl"'") if l.strip() for a in json.loads(l).get("agency_reports", [])
+      if a["agency"] == "gp" and "form" in a])' && pass || fail "export lacks agency_reports[].form"
   REG2="$T/reg2.cdop"
-  "$CDOP" --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \
-    --recovery-out "$T/rec2.txt" >/dev/null 2>&1 </dev/null
-  "$CDOP" --register "$REG2" --user ada --passphrase-file "$T/ada.pass" user add mo \
-    --role manager --new-passphrase-file "$T/mo.pass" >/dev/null 2>&1 </dev/null
-  "$CDOP" --register "$REG2" --user mo --passphrase-file "$T/mo.pass" import "$T/export.jsonl" \
-    >"$T/out" 2>"$T/err" </dev/null; RC=$?
+  # (raw: through the fork server, not an exec each)
+  raw --register "$REG2" --passphrase-file "$T/ada.pass" init --admin ada --kdf test \
+    --recovery-out "$T/rec2.txt"
+  raw --register "$REG2" --user ada --passphrase-file "$T/ada.pass" user add mo \
+    --role manager --new-passphrase-file "$T/mo.pass"
+  raw --register "$REG2" --user mo --passphrase-file "$T/mo.pass" import "$T/export.jsonl"
   expect_rc 0 "import the export"
-  "$CDOP" --register "$REG2" --user mo --passphrase-file "$T/mo.pass" export --out "$T/export2.jsonl" \
-    >"$T/out" 2>"$T/err" </dev/null; RC=$?
+  raw --register "$REG2" --user mo --passphrase-file "$T/mo.pass" export --out "$T/export2.jsonl"
   expect_rc 0 "export again"
   same_file "$T/export.jsonl" "$T/export2.jsonl" && pass || fail "export, import, export differs"
 else

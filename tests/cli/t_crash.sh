@@ -20,13 +20,13 @@ KILLS=${CDOP_CRASH_KILLS:-$([ "$FULL" = 1 ] && echo 50 || echo 12)}
 CASES=${CDOP_CRASH_CASES:-$([ "$FULL" = 1 ] && echo 2000 || echo 500)}
 new_register
 add_user mo manager
-python3 "$SRC/bench/gen_cases.py" 40 7 > "$T/base.jsonl"
-python3 "$SRC/bench/gen_cases.py" "$CASES" 8 --surname-prefix Crash > "$T/big.jsonl"
+gen_cases "$T/base.jsonl 40 7" "$T/big.jsonl $CASES 8 --surname-prefix Crash"  # (one python)
 as mo import "$T/base.jsonl"; expect_rc 0 "base import"
 # (it sets N: a call in $(...) would start cdop, not ask the fork server)
 count() { as mo case list --json; json_count -v N "$T/out"; }
 count; n0=$N
-cp "$REG" "$T/base.cdop"; cp "$REG.keys" "$T/base.keys"
+# (the base under the register's own names: one cp per kill, not two)
+mkdir "$T/base"; cp "$REG" "$REG.keys" "$T/base/"
 
 # How long a whole import takes, so the kill points spread across it.
 start=$(date +%s%N)
@@ -46,14 +46,19 @@ for ((j = 1; j <= KILLS; j++)); do sample_mine $((j - 1)) && mine+=("$(( (j % KI
 want=${#mine[@]}
 sample_says
 completed=0 interrupted=0 i=0
+mkfifo "$T/tick"; exec {TICK}<>"$T/tick"
 while [ "$interrupted" -lt "$want" ] && [ "$i" -lt $((3 * want)) ]; do
   i=$((i + 1))
-  cp "$T/base.cdop" "$REG"; cp "$T/base.keys" "$REG.keys"; rm -f "$REG-journal"
+  cp "$T/base/${REG##*/}" "$T/base/${REG##*/}.keys" "${REG%/*}/"
+  [ ! -e "$REG-journal" ] || rm -f "$REG-journal"  # (a process only when there is one)
   delay_ms=${mine[(i - 1) % want]}
   "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" import "$T/big.jsonl" \
     >/dev/null 2>&1 </dev/null &
   pid=$!
-  sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+  # (the pause: a read that times out on a FIFO nobody writes, not a
+  # subshell and a sleep process per kill)
+  printf -v pause '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000))
+  read -r -t "$pause" -u "$TICK"
   kill -9 "$pid" 2>/dev/null && interrupted=$((interrupted + 1)) || completed=$((completed + 1))
   wait "$pid" 2>/dev/null
   as ada check

@@ -68,7 +68,7 @@ as pat case history "$A"; expect_rc 3 "panel may not read history"
 # -- swapping sealed values between two entries is caught
 if command -v sqlcipher >/dev/null; then
   as ada audit list --json
-  SEQS=$(python3 -c 'import json,sys; print(" ".join(str(e["seq"]) for e in json.load(open(sys.argv[1])) if e["action"] in ("notify", "update")))' "$T/out")
+  py_value SEQS '" ".join(str(e["seq"]) for e in d if e["action"] in ("notify", "update"))'
   set -- $SEQS; S1=$1; S2=$2
   for mode in plain rehash; do
     cp "$REG" "$T/s.cdop"; cp "$REG.keys" "$T/s.cdop.keys"
@@ -126,7 +126,7 @@ as mo meeting new --date 2025-06-06; expect_rc 0 "a later meeting"; text_of M2 "
 as mo meeting add "$M2" "$A"; expect_rc 0 "on the later agenda"
 as pat review "$A" --meeting "$M2" --json "$T/rev2.json"; expect_rc 0 "the panel amends it"
 as mo action list --json
-ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["id"])' "$T/out")
+py_value ID 'd[0]["id"]'
 as mo action done "$ID" --on 2025-06-08; expect_rc 0 "action done"
 as mo action reopen "$ID" --reason "not finished"; expect_rc 0 "action reopen"
 as mo case history "$A" --json; expect_rc 0 "history of every writer"
@@ -223,7 +223,7 @@ print(json.dumps({"notification": n}))
 PY
 as mo import "$T/imp.jsonl"; expect_rc 0 "import one case"
 as mo case list --json
-B=$(python3 -c 'import json,sys; print(max(c["ref"] for c in json.load(open(sys.argv[1]))))' "$T/out")
+py_value B 'max(c["ref"] for c in d)'
 echo '{"child": {"surname": "Ashampstead"}, "death": {"circumstances": null}}' > "$T/u4.json"
 as mo case update "$B" --json "$T/u4.json"; expect_rc 0 "update the imported case"
 as mo case history "$B" --json; expect_rc 0 "history of an imported case"

@@ -4,7 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 
 export CDOP_TODAY=2025-06-01
-GEN="$SRC/bench/gen_cases.py"
 from_template  # new_register; add_user mo manager, pat panel, ann analyst
 
 # count: N, the number of cases the manager sees
@@ -14,8 +13,11 @@ count() { as mo case list --json; json_count -v N "$T/out"; }
 # (the audit list is printed one member a line: one "action" line each)
 imports() { as ada audit list --json; N=$(grep -c '^    "action": "import",$' "$T/out"); }
 
-# -- a synthetic data set with every part of the format
-python3 "$GEN" 200 42 > "$T/gen.jsonl"
+# -- a synthetic data set with every part of the format (and the smaller
+#    ones used below: one python for all of them)
+gen_cases "$T/gen.jsonl 200 42" "$T/good10.jsonl 10 43 --surname-prefix Zz" \
+  "$T/five.jsonl 5 45 --surname-prefix Yy" "$T/dupin.jsonl 10 47 --surname-prefix Ww" \
+  "$T/bom.jsonl 5 46 --surname-prefix Xx"
 python3 - "$T/gen.jsonl" <<'PY' && pass || fail "generated data lacks some part of the format"
 import json, sys
 L = [json.loads(l) for l in open(sys.argv[1])]
@@ -108,7 +110,6 @@ PY
 
 # -- bad lines: each breaks one rule on line 6 of 10; exit 1, the line and
 #    the field named, nothing written
-python3 "$GEN" 10 43 --surname-prefix Zz > "$T/good10.jsonl"
 # mk_bad NAME...: $T/bad-NAME.jsonl = good10 with line 6 broken as NAME
 # says, for each NAME (one python for all of them)
 mk_bad() {
@@ -173,9 +174,9 @@ PY
 }
 # bad_case NAME FIELD [TEXT]: line 6 broken as NAME is refused, naming FIELD
 # (and saying TEXT)
+# (the file imported as mk_bad made it: no copy, a process each, to one name)
 bad_case() {
-  cp "$T/bad-$1.jsonl" "$T/bad.jsonl"
-  as mo import "$T/bad.jsonl"
+  as mo import "$T/bad-$1.jsonl"
   expect_rc 1 "bad line ($1)"
   expect_err "line 6: " "bad line ($1): names the line"
   expect_err "$2" "bad line ($1): names the field"
@@ -232,7 +233,9 @@ as mo import "$T/bad.jsonl"
 expect_rc 1 "a line that is not an object"
 expect_err "line 6: " "not an object: names the line"
 head -5 "$T/good10.jsonl" > "$T/bad.jsonl"
-python3 -c 'print("{\"x\": \"" + "a" * (32 * 1024 * 1024 + 100) + "\"}")' >> "$T/bad.jsonl"
+# ({"x": "a...a"} with 32 MiB + 100 a's: head and tr stream it, where a
+# python built the line in memory, ~a second of CPU in page faults)
+{ printf '{"x": "'; head -c $((32 * 1024 * 1024 + 100)) /dev/zero | tr '\0' a; printf '"}\n'; } >> "$T/bad.jsonl"
 as mo import "$T/bad.jsonl"
 expect_rc 1 "an over-long line"
 expect_err "line 6: longer than" "over-long line: message"
@@ -266,18 +269,15 @@ expect_out "imported 10 cases" "blank lines are not cases"
 count; [ "$N" = 210 ] && pass || fail "210 cases after the second import"
 
 # -- standard input (a pipe: no rereading), a byte order mark
-python3 "$GEN" 5 45 --surname-prefix Yy > "$T/five.jsonl"
 "$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" import - \
   <"$T/five.jsonl" >"$T/out" 2>"$T/err"; RC=$?
 expect_rc 0 "import from standard input"
 expect_out "imported 5 cases" "standard input: count"
-python3 "$GEN" 10 47 --surname-prefix Ww > "$T/dupin.jsonl"
 { cat "$T/dupin.jsonl"; sed -n 2p "$T/dupin.jsonl"; } | "$CDOP" --register "$REG" \
   --user mo --passphrase-file "$T/mo.pass" import - >"$T/out" 2>"$T/err"; RC=$?
 expect_rc 1 "duplicate on standard input"
 expect_err "line 11: notification.child.nhs_number: duplicate: an earlier line" \
   "duplicate on standard input: message"
-python3 "$GEN" 5 46 --surname-prefix Xx > "$T/bom.jsonl"
 { printf '\xef\xbb\xbf'; cat "$T/bom.jsonl"; } > "$T/bom2.jsonl"
 as mo import "$T/bom2.jsonl"
 expect_rc 0 "import of a file with a byte order mark"

@@ -67,11 +67,12 @@ unlocks() { # USER PASSFILE: 0 if USER unlocks with PASSFILE (key show: any role
   # through the fork server: five per point)
   raw --register "$REG" --user "$1" --passphrase-file "$2" key show; [ "$RC" -eq 0 ]
 }
-# points LOG: the kill points of one operation's shim log, every one
-# ($ALL) or the sample (see the top of the file)
+# points FEAT N: the kill points of one operation (FEAT: fault_features of
+# its shim log, N calls), every one ($ALL) or the sample (see the top of
+# the file), in call order (sorted in the awk: no sort process)
 points() {
-  if [ "$ALL" = 1 ]; then seq 1 "$(wc -l < "$1")"; return; fi
-  fault_features "$1" | awk '{ pt[++m] = $1; k[m] = $2; fl[m] = $3 }
+  if [ "$ALL" = 1 ]; then seq 1 "$2"; return; fi
+  awk '{ pt[++m] = $1; k[m] = $2; fl[m] = $3 }
     END {
       for (;;) {
         best = 0; gain = 0
@@ -80,9 +81,15 @@ points() {
           if (g > gain) { gain = g; best = i }
         }
         if (!best) break
-        print pt[best]; have[k[best]] = 1; have[fl[best]] = 1
+        sel[++s] = pt[best]; have[k[best]] = 1; have[fl[best]] = 1
       }
-    }' | sort -n
+      for (i = 2; i <= s; i++) {
+        v = sel[i]
+        for (j = i - 1; j >= 1 && sel[j] + 0 > v + 0; j--) sel[j + 1] = sel[j]
+        sel[j + 1] = v
+      }
+      for (i = 1; i <= s; i++) print sel[i]
+    }' "$1"
 }
 
 total=0 index=0
@@ -90,14 +97,22 @@ for op in add disable passwd recover; do
   cp -p "$T/base/reg.cdop" "$T/base/reg.cdop.keys" "$T/"
   rm -f "$T/log"
   CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_LOG="$T/log" LD_PRELOAD="$SHIM" run_op $op
-  n=$(wc -l < "$T/log"); landed=0 kept=0 at=""
-  # each call's KIND@NAME by its number (read once, not two awks per point)
+  landed=0 kept=0 at=""
+  # each call's KIND@NAME by its number (read once, not two awks per
+  # point); n the calls, a line each (the log's features made once, not
+  # again for the points, nor a wc)
+  fault_features "$T/log" > "$T/feat"
   declare -A kind_at=()
-  while read -r fn fk ff fkind; do kind_at[$fn]=$fkind@${ff:5}; done < <(fault_features "$T/log")
-  for k in $(points "$T/log"); do
+  n=0
+  while read -r fn fk ff fkind; do kind_at[$fn]=$fkind@${ff:5} n=$((n + 1)); done < "$T/feat"
+  for k in $(points "$T/feat" "$n"); do
     index=$((index + 1)); sample_mine $((index - 1)) || continue
     at="$at $k(${kind_at[$k]-})"
-    cp -p "$T/base/reg.cdop" "$T/base/reg.cdop.keys" "$T/"; rm -f "$REG-journal" "$REG.keys.new"
+    cp -p "$T/base/reg.cdop" "$T/base/reg.cdop.keys" "$T/"
+    # (rm only when there is one: a process)
+    for f in "$REG-journal" "$REG.keys.new"; do
+      [ -e "$f" ] || [ -L "$f" ] && rm -f "$REG-journal" "$REG.keys.new" && break
+    done
     CDOP_FAULT_KINDS=$KINDS CDOP_FAULT_AT=$k CDOP_FAULT_MODE=kill LD_PRELOAD="$SHIM" run_op $op
     # the next open (the audit list read for the entry below)
     as ada audit list --json; expect_rc 0 "$op, kill $k/$n: the next open"

@@ -5,15 +5,14 @@
 . "$(dirname "$0")/lib.sh"
 
 export CDOP_TODAY=2025-06-01
-GEN="$SRC/bench/gen_cases.py"
 new_register
 add_user mo manager
 
 # Distinctive surnames (every one starts "Qzplx"; stored lower-cased too).
-python3 "$GEN" 300 7 --surname-prefix Qzplx > "$T/first.jsonl"
 # A bigger second import that rewrites pages holding the first: its
-# journal then holds (encrypted) copies of them.
-python3 "$GEN" 12000 8 --surname-prefix Wvkjq > "$T/second.jsonl"
+# journal then holds (encrypted) copies of them. (Both from one python.)
+gen_cases "$T/first.jsonl 300 7 --surname-prefix Qzplx" \
+  "$T/second.jsonl 12000 8 --surname-prefix Wvkjq"
 
 # lacks_identifiers FILE... : none of the surnames, NHS numbers or postcodes
 # of both data sets occurs in any FILE (the identifiers are read from the

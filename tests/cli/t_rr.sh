@@ -29,10 +29,10 @@ audit_count() {
 }
 # before REF / after WHAT [AUDIT_GROWTH]: the command run between them left
 # REF's actions and the audit trail as they were (a refusal by role adds
-# one "denied" entry).
+# one "denied" entry). (lib.sh's snap_take and snap_same: no cp each)
 before() {
   SNAP_REF=$1
-  as mo rr list "$SNAP_REF" --json; cp "$T/out" "$T/snap.json"
+  as mo rr list "$SNAP_REF" --json; snap_take "$T/out"
   audit_count; N_BEFORE=$N
 }
 after() {
@@ -40,7 +40,7 @@ after() {
   [ "$n" -eq $((N_BEFORE + ${2:-0})) ] && pass ||
     fail "$1: audit trail went from $N_BEFORE to $n entries"
   as mo rr list "$SNAP_REF" --json
-  same_file "$T/out" "$T/snap.json" && pass || fail "$1: rr list changed"
+  snap_same "$T/out" && pass || fail "$1: rr list changed"
 }
 
 # -- an unexpected death gets all seven actions, due from the time of death
@@ -263,12 +263,12 @@ as mo rr list "$A" --json
 py '{x["action"]: x["due"] for x in d}["information_sharing_meeting"] == "2025-05-06T14:20"' \
    "existing case keeps its due time"
 for bad in 0h 53w 12 h 1.5d 72H -3d 72hh "" 9999999h; do
-  as mo rr targets --json; cp "$T/out" "$T/targets.json"
+  as mo rr targets --json; snap_take "$T/out"
   as mo rr target home_visit "$bad"
   expect_rc 1 "rr target '$bad'"
   expect_err "DURATION: '$bad' is not a target" "rr target '$bad': message"
   as mo rr targets --json
-  same_file "$T/out" "$T/targets.json" && pass || fail "rr target '$bad' changed targets"
+  snap_same "$T/out" && pass || fail "rr target '$bad' changed targets"
 done
 as mo rr target visit 24h
 expect_rc 1 "rr target unknown TYPE"

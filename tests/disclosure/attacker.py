@@ -4,9 +4,14 @@ must-show 2), written apart from cdop's suppression code: it reads only the
 published JSON files and SPEC §5, and uses scipy's MILP solver (HiGHS), not
 GLPK.
 
-    attacker.py DIR [K/N]    DIR/manifest.json lists the scenarios; with
+    attacker.py [--first] DIR [K/N]
+                             DIR/manifest.json lists the scenarios; with
                              K/N only those of the registers whose number
-                             modulo N is K (a part of them: property.sh)
+                             modulo N is K (a part of them: property.sh);
+                             with --first it stops after the first scenario
+                             with a pinned cell (the exit status is the
+                             same: property.sh's check that the rules alone
+                             are attackable needs no more)
 
 For each scenario (one or more editions; "same": made from the same data,
 "grew": the later one after cases were added) it builds the integer
@@ -230,22 +235,31 @@ def attack(dirname, sc):
 
 
 def main():
-    dirname = sys.argv[1]
+    args = sys.argv[1:]
+    first = args[:1] == ["--first"]
+    if first:
+        args = args[1:]
+    dirname = args[0]
     manifest = json.load(open(os.path.join(dirname, "manifest.json")))
-    if len(sys.argv) > 2:
-        k, n = (int(x) for x in sys.argv[2].split("/"))
+    if len(args) > 1:
+        k, n = (int(x) for x in args[1].split("/"))
         manifest = [sc for sc in manifest if sc["register"] % n == k]
     bad = 0
     solves = 0
     kinds = {}
+    attacked = set()
     for sc in manifest:
+        attacked.add(sc["register"])
         problems, k = attack(dirname, sc)
         solves += k
         kinds[sc["scenario"]] = kinds.get(sc["scenario"], 0) + 1
         if problems:
             bad += 1
             print(f"register {sc['register']} {sc['scenario']} {sc['editions']}: {problems}")
-    regs = len({sc["register"] for sc in manifest})
+            if first:
+                print("attacker: stopped at the first scenario with a pinned cell (--first)")
+                break
+    regs = len(attacked)
     print(f"attacker: {regs} registers, scenarios {kinds}, {solves} integer programs, "
           f"{bad} scenarios with a pinned hidden cell")
     return 1 if bad else 0
