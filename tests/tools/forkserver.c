@@ -7,10 +7,11 @@
  * `raw` call. It runs no cdop code itself: each request is served by a
  * fresh fork that sets up what an exec by bash would give the command and
  * calls cli_main, so the child starts as a new process would (libsodium,
- * stdio, the time zone and every cdop global still untouched; only SQLite
- * and OpenSSL are started, by the server: crypto_start says why no
- * command can tell) and leaves as exit() would, less the libraries'
- * destructors (leave(): LeakSanitizer's check, stdio flushed, _exit).
+ * stdio, the time zone and every cdop global still untouched; in the
+ * normal build only SQLite and OpenSSL are started, by the server:
+ * crypto_start says why no command can tell) and leaves as exit() would,
+ * less the libraries' destructors (leave(): LeakSanitizer's check, stdio
+ * flushed, _exit).
  *
  * Protocol, on two FIFOs that lib.sh holds open (PATH.req, PATH.rsp): a
  * request is NUL-terminated fields: the working directory, the paths of
@@ -596,10 +597,12 @@ static void leave(int st)
  * - SQLCipher: nothing. Its provider and counts are back where they
  *   started once the last codec is freed (sqlcipher_deactivate).
  * What a command prints, writes or exits with depends on none of these
- * being made in the server rather than in the child. (The cost: under
- * ASan a child that opens no register now walks OpenSSL's objects at its
- * leak check; one that opens it saves more: docs/operations.md.)
+ * being made in the server rather than in the child. The normal build's
+ * server only: under ASan a child that opens no register would walk
+ * OpenSSL's objects at its leak check, dearer than what a keyed one saves
+ * (docs/operations.md).
  */
+#ifndef FS_LSAN
 static void crypto_start(const char *path)
 {
 	static const char sql[] =
@@ -622,6 +625,7 @@ static void crypto_start(const char *path)
 		die(name);
 	sqlite3_randomness(0, NULL);
 }
+#endif
 
 int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 {
@@ -643,16 +647,19 @@ int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+#ifndef FS_LSAN
+		/* The normal build only. Under LeakSanitizer each child's check
+		 * would walk OpenSSL's ~7,600 inherited objects: a child that
+		 * opens no register (--version, a usage error) paid +15-25 ms
+		 * for the ~1 ms a keyed one saved (docs/operations.md). */
 		crypto_start(path);
-#ifdef FS_LSAN
+#else
 		/* LeakSanitizer's check at each child's exit reads every page of
 		 * the globals it scans; pages never touched fault in each child
 		 * (this kernel maps no shared zero page), most of a short
 		 * command's time under ASan. One check here, with nothing
-		 * allocated yet but OpenSSL's and SQLite's state (reachable
-		 * from their globals), reads them once: the children inherit
-		 * them present. (The ranges left out of the scan stay
-		 * untouched.) */
+		 * allocated yet, reads them once: the children inherit them
+		 * present. (The ranges left out of the scan stay untouched.) */
 		use_split = 1;
 		__lsan_do_recoverable_leak_check();
 		use_split = 0;
