@@ -8,12 +8,12 @@
 # both variants' tests together (tests/tools/ctest_merge.py), longest
 # first by the seconds each took in an earlier run (tests/tools/
 # ctest-costs.txt), so no long test is left running alone at the end.
-# Timings: docs/operations.md, "Test suite time".
+# Timings: docs/test-suite.md.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 bash scripts/setup.sh
-# phase WHAT: a heading with the seconds since the start (docs/operations.md)
+# phase WHAT: a heading with the seconds since the start (docs/test-suite.md)
 phase() { echo "== $* [${SECONDS}s]"; }
 
 # Several end-to-end tests mostly wait (locks, kill points, the browser):
@@ -29,7 +29,7 @@ normal="$top/build-test-normal" asan="$top/build-test-asan" all="$top/build-test
 # build's CPU); ninja does none of that. gold, not ld.bfd (both binutils):
 # about half the link CPU (the ASan links, each with the static sanitizer
 # runtime, ~39 -> ~23 s). A user's `cmake` + `make` is unchanged
-# (docs/operations.md, "Test suite time").
+# (docs/test-suite.md).
 # CDOP_UNIT_GROUPED: the unit tests linked into three programs, not one
 # each (tests/CMakeLists.txt; the same ctest entries): 44 -> 3 links a build.
 common_args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON
@@ -85,7 +85,7 @@ fi
 # test) take a deterministic sample (each test says what it covers); the
 # two variants take complementary halves of it (CDOP_SAMPLE_PART,
 # tests/cli/lib/sample.sh), so together they cover the whole sample.
-# CDOP_FULL=1 runs every point in both (docs/operations.md, test suite time).
+# CDOP_FULL=1 runs every point in both (docs/test-suite.md).
 merge=()
 [ "$normal_ok" = 1 ] && merge+=("normal=$normal:1:CDOP_SAMPLE_PART=0/2")
 [ "$asan_ok" = 1 ] && merge+=("asan=$asan:3:CDOP_SAMPLE_PART=1/2")

@@ -7,7 +7,7 @@
 export CDOP_TODAY=2026-03-31
 # CI (scripts/test.sh: the normal and the sanitizer run, half each): 12 kill
 # points spread over a 500-case import. The full run (CDOP_FULL=1,
-# docs/operations.md "Test suite time"): 50 over a 2,000-case import. Each
+# docs/test-suite.md): 50 over a 2,000-case import. Each
 # kill lands at another moment of the same import and is followed by the
 # same recovery and checks; CDOP_CRASH_KILLS and CDOP_CRASH_CASES set
 # either number. scripts/test.sh runs half of the kill points in each run

@@ -27,8 +27,8 @@
 # the normal run, the odd ones under the sanitizers; each point keeps its
 # mode); a run by hand without it runs the whole sample.
 # The full run, every point of every command with kill, eio and enospc,
-# and user add/disable/passwd as well: CDOP_FULL=1 (docs/operations.md,
-# "Test suite time", has its last counts and outcomes):
+# and user add/disable/passwd as well: CDOP_FULL=1 (docs/test-suite.md
+# has its last counts and outcomes):
 #   CDOP_FULL=1 ctest -R cli/t_faults --output-on-failure
 # (or CDOP_BIN=build/cdop-test CDOP_FAULTSHIM=build/libcdop_faultshim.so
 #  CDOP_FULL=1 bash tests/cli/t_faults.sh). CDOP_FAULT_ONLY=NAME runs

@@ -10,7 +10,7 @@
 # while one still adds). The last calls put kills on both sides of the
 # commit: the last journal unlink (the commit itself, not landed) and the
 # keyring's renames and reseal after it (landed). The full run, every point and every write and pwrite as
-# well: CDOP_FULL=1 (docs/operations.md, "Test suite time";
+# well: CDOP_FULL=1 (docs/test-suite.md;
 # CDOP_KEYS_CRASH_ALL=1 every point of the four kinds alone, and
 # CDOP_KEYS_CRASH_WRITES=1 adds the writes). After each kill: the next open completes or discards
 # the interrupted keyring change, `check` passes, every user unlocks with

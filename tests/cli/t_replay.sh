@@ -72,7 +72,7 @@ echo "replayed pages: $differ; explained by check: $explained"
 [ "$explained" -ge 1 ] && pass || fail "no replayed page was explained by check"
 
 # -- a zeroed page, each in turn (one of them the long text's overflow page)
-# in the full run (CDOP_FULL=1, docs/operations.md "Test suite time"). CI
+# in the full run (CDOP_FULL=1, docs/test-suite.md). CI
 # (scripts/test.sh, half in each run): every third page, the last page, and the
 # pages the replay above touched: every part of the file, and each check
 # is the same refusal.

@@ -33,7 +33,7 @@ size=$(stat -c %s "$REG")
 pages=$((size / 4096))
 # Three kinds of byte per page: its first (SQLCipher salt/IV region), one
 # in its body, its last (the HMAC). The full run (CDOP_FULL=1,
-# docs/operations.md "Test suite time") flips all three of every page;
+# docs/test-suite.md) flips all three of every page;
 # CI (scripts/test.sh, half in each run) every third page, the kinds in turn
 # (every kind on a third of those pages), and the last page: each check is
 # the same page authentication, and every part of the file still has a

@@ -11,7 +11,7 @@
 # full run, CDOP_FULL=1, where it attacks every one).
 #   CDOP_DC_REGISTERS  how many registers (default 20: CI, both the normal
 #                      and the sanitizer run; CDOP_FULL=1, the full run of
-#                      docs/operations.md "Test suite time": 200)
+#                      docs/test-suite.md: 200)
 #   CDOP_DC_SEED       the random seed (default 1)
 #   CDOP_SAMPLE_PART   K/N (tests/cli/lib/sample.sh): the registers come in
 #                      two halves (seeds 2*SEED and 2*SEED+1); a run takes

@@ -14,8 +14,7 @@ register), and ENV ("NAME=value,NAME=value", may be empty) added to its
 environment (CDOP_SAMPLE_PART: the part of the harnesses' samples the
 variant takes). Every other property (timeout, working directory,
 resource locks, the rest of the environment) is kept as it is.
-`ctest --test-dir OUT` then runs them all. docs/operations.md, "Test suite
-time"."""
+`ctest --test-dir OUT` then runs them all. docs/test-suite.md."""
 import json
 import os
 import re

@@ -25,7 +25,7 @@
  * What a fork does not give as an exec would: /proc/self/cmdline and exe
  * are the server's, and the rlimits, umask, signal dispositions and mask
  * are those bash gave the server at its start (lib.sh falls back to exec
- * where that matters: docs/operations.md).
+ * where that matters: docs/test-suite.md).
  */
 #define _GNU_SOURCE
 #include "cdop/cli/testing.h"
@@ -257,7 +257,7 @@ static int serve(int req, int rsp, int (*main_fn)(int, char **))
  * hold no pointer to the program's heap, as above. Checked: the suite
  * under ASan reports no leak; a leak planted in a scratch build is
  * reported when nothing points to it and not when a program's or a
- * library's global does (docs/operations.md). Exec'd cdop-test processes
+ * library's global does (docs/test-suite.md). Exec'd cdop-test processes
  * never set use_split: LSan scans everything there, as it does anywhere.
  *
  * (LSan's __lsan_register_root_region with use_globals=0 would do the
@@ -544,7 +544,7 @@ static void lsan_split(void)
  * p11-kit's, libmicrohttpd's: frees, in memory the process is about to
  * lose) and, under ASan, unregister every instrumented global: of a
  * `--version`, ~110 of its ~160 page faults in the normal build, ~150 of
- * ~380 under ASan (docs/operations.md). What it does that shows is kept,
+ * ~380 under ASan (docs/test-suite.md). What it does that shows is kept,
  * in its order: LeakSanitizer's check (its handler, registered at the
  * runtime's start, would run after every other; __lsan_do_leak_check is
  * the same check: a leak is reported as at exit and ends the process
@@ -600,7 +600,7 @@ static void leave(int st)
  * being made in the server rather than in the child. The normal build's
  * server only: under ASan a child that opens no register would walk
  * OpenSSL's objects at its leak check, dearer than what a keyed one saves
- * (docs/operations.md).
+ * (docs/test-suite.md).
  */
 #ifndef FS_LSAN
 static void crypto_start(const char *path)
@@ -651,7 +651,7 @@ int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 		/* The normal build only. Under LeakSanitizer each child's check
 		 * would walk OpenSSL's ~7,600 inherited objects: a child that
 		 * opens no register (--version, a usage error) paid +15-25 ms
-		 * for the ~1 ms a keyed one saved (docs/operations.md). */
+		 * for the ~1 ms a keyed one saved (docs/test-suite.md). */
 		crypto_start(path);
 #else
 		/* LeakSanitizer's check at each child's exit reads every page of

@@ -8,7 +8,7 @@
 # together cover the whole sample and each does half. Unset (a ctest run
 # by hand), a run takes the whole sample; CDOP_FULL=1 (every point, not a
 # sample) ignores it. Any K/N works (part K of N, 0 <= K < N).
-# docs/operations.md, "Test suite time".
+# docs/test-suite.md.
 SAMPLE_K=0 SAMPLE_N=1
 if [ -n "${CDOP_SAMPLE_PART:-}" ] && [ "${CDOP_FULL:-0}" != 1 ]; then
   if [[ $CDOP_SAMPLE_PART =~ ^([0-9]+)/([1-9][0-9]*)$ ]] &&
