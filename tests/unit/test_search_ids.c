@@ -61,6 +61,47 @@ static void notify_many(struct reg *r)
 	}
 }
 
+/* A template with the NCASES cases of notify_many, made once by the
+ * group's setup: the tests that search among them each open their own
+ * clone of it (notifying 300 cases twice was most of this program's
+ * time). */
+static char *g_cases;
+
+static int group_setup(void **state)
+{
+	struct t_clone c;
+	int ret;
+
+	if (t_group_setup(state) || t_clone_open(&c, t_g_template, T_MANAGER))
+		return -1;
+	notify_many(&c.r);
+	ret = reg_close(&c.r);
+	reg_release(&c.r);
+	free(c.path);
+	g_cases = c.dir;
+	return ret ? -1 : 0;
+}
+
+static int group_teardown(void **state)
+{
+	t_rmtree(g_cases);
+	free(g_cases);
+	return t_group_teardown(state);
+}
+
+/* A clone of the template with the cases, opened by the manager. */
+static int setup_cases(void **state)
+{
+	struct t_clone *c = calloc(1, sizeof *c);
+
+	if (!c || t_clone_open(c, g_cases, T_MANAGER)) {
+		free(c);
+		return -1;
+	}
+	*state = c;
+	return 0;
+}
+
 /* The search's answer as text (keys sorted), and its length. */
 static char *answer(struct reg *r, const char *q, size_t *count)
 {
@@ -95,7 +136,6 @@ static void test_search_ids_same_as_notifications(void **state)
 	char nhs_q[2][16], nhs[11], *with[NQ];
 	size_t n_with[NQ], n_without, hits = 0;
 
-	notify_many(r);
 	assert_int_equal(t_count(r, "SELECT count(*) FROM case_ids WHERE ids IS NULL"), 0);
 	/* NHS numbers of case 1 (i = 0): bare and spaced */
 	assert_int_equal(t_nhs_of(400000000u, nhs), 0);
@@ -269,7 +309,6 @@ static void test_set_two_threads(void **state)
 	int64_t keep = idset_thread_rows;
 	struct idset *one = NULL, *two = NULL;
 
-	notify_many(r);
 	for (int round = 0; round < 2; round++) {
 		idset_thread_rows = INT64_MAX;
 		t_ok(idset_load(r, &one), r);
@@ -459,15 +498,17 @@ static void test_search_index_not_for_panel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T_TEST(test_search_ids_same_as_notifications),
+		cmocka_unit_test_setup_teardown(test_search_ids_same_as_notifications,
+						setup_cases, t_teardown_clone),
 		T_TEST(test_search_ids_unusable),
 		T_TEST(test_child_name),
 		T_TEST(test_id_fields),
-		T_TEST(test_set_two_threads),
+		cmocka_unit_test_setup_teardown(test_set_two_threads, setup_cases,
+						t_teardown_clone),
 		T_TEST(test_search_index_kept),
 		T_TEST(test_ids_version_changes),
 		T_TEST(test_search_index_not_for_panel),
 	};
 
-	return cmocka_run_group_tests(tests, t_group_setup, t_group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
