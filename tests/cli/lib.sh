@@ -131,6 +131,15 @@ fs_stop() {
   FS_REQ= FS_PID=-
 }
 
+# small_text VAR FILE: FILE's bytes in VAR (status 0) when it is a
+# readable regular file of text, no NUL byte, under 64 KiB: what the
+# helpers below read and match in the shell instead of starting grep, cmp
+# or cat (status 1 otherwise: they fall back to the tool). The caller sets
+# LC_ALL=C (read in a UTF-8 locale does not keep every byte).
+small_text() {
+  [ -f "$2" ] && [ -r "$2" ] && ! IFS= read -r -d '' -n 65536 "$1" <"$2"
+}
+
 # file_has FILE TEXT GREP-OPTION...: grep -q GREP-OPTION... -- TEXT FILE,
 # the fixed string TEXT (-F among the options). A grep is a process start,
 # several milliseconds of CPU, more than most checks' commands: a file of
@@ -141,8 +150,7 @@ fs_stop() {
 file_has() {
   local s LC_ALL=C
   if [[ $# = 3 && ($3 = -F || $3 = -aF) && -n $2 && $2 != *[![:ascii:]]* && $2 != *$'\n'* ]] &&
-     [ -f "$1" ] && [ -r "$1" ] &&
-     ! IFS= read -r -d '' -n 65536 s <"$1"; then
+     small_text s "$1"; then
     [[ $s == *"$2"* ]]; return
   fi
   grep -q "${@:3}" -- "$2" "$1"
@@ -152,8 +160,7 @@ file_has() {
 # text under 64 KiB each, else cmp.
 same_file() {
   local a b LC_ALL=C
-  if [ -f "$1" ] && [ -r "$1" ] && [ -f "$2" ] && [ -r "$2" ] &&
-     ! IFS= read -r -d '' -n 65536 a <"$1" && ! IFS= read -r -d '' -n 65536 b <"$2"; then
+  if small_text a "$1" && small_text b "$2"; then
     [ "$a" = "$b" ]; return
   fi
   cmp -s "$1" "$2"
@@ -163,7 +170,7 @@ same_file() {
 # by the shell for a file of text under 64 KiB, else $(cat FILE).
 text_of() {
   local _t LC_ALL=C
-  if [ -f "$2" ] && [ -r "$2" ] && ! IFS= read -r -d '' -n 65536 _t <"$2"; then
+  if small_text _t "$2"; then
     while [[ $_t == *$'\n' ]]; do _t=${_t%$'\n'}; done
   else
     _t=$(cat "$2")
@@ -180,14 +187,14 @@ SNAP= SNAP_COPY=
 snap_take() {
   local LC_ALL=C
   SNAP_COPY=
-  if [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 SNAP <"$1"; then return 0; fi
+  if small_text SNAP "$1"; then return 0; fi
   SNAP_COPY=$T/snap
   cp "$1" "$SNAP_COPY"
 }
 snap_same() {
   local s LC_ALL=C
   [ -z "$SNAP_COPY" ] || { cmp -s "$1" "$SNAP_COPY"; return; }
-  [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 s <"$1" && [ "$s" = "$SNAP" ]
+  small_text s "$1" && [ "$s" = "$SNAP" ]
 }
 
 # ls_grep DIR ERE: ls DIR | grep -E ERE (DIR's names but dot files, in the
@@ -377,7 +384,7 @@ fault_features() {
 json_count() {
   local s t LC_ALL=C _jc_v=
   if [ "${1:-}" = -v ]; then _jc_v=$2; shift 2; fi
-  if [ -n "${1:-}" ] && [ -f "$1" ] && [ -r "$1" ] && ! IFS= read -r -d '' -n 65536 s <"$1"; then
+  if [ -n "${1:-}" ] && small_text s "$1"; then
     s=$'\n'$s t=${s//$'\n  {'/}
     s=$(((${#s} - ${#t}) / 4))
   elif [ -n "$_jc_v" ]; then

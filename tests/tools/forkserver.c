@@ -336,7 +336,7 @@ static void find_exe_skips(void)
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	const unsigned char *m;
 	const ElfW(Ehdr) *eh;
-	const ElfW(Shdr) *sh;
+	const ElfW(Shdr) *sh, *ns;
 	struct stat st;
 	size_t size, i, j;
 
@@ -354,14 +354,14 @@ static void find_exe_skips(void)
 	    eh->e_shstrndx >= eh->e_shnum)
 		die("/proc/self/exe");
 	sh = (const void *)(m + eh->e_shoff);
+	ns = sh + eh->e_shstrndx;
+	if (ns->sh_offset > size || ns->sh_size > size - ns->sh_offset)
+		die("/proc/self/exe: section names");
 	for (i = 0; i < eh->e_shnum; i++) {
 		const ElfW(Shdr) *ss = sh + sh[i].sh_link;
-		const ElfW(Shdr) *ns = sh + eh->e_shstrndx;
 		const ElfW(Sym) *sym;
 		const char *str, *name;
 
-		if (ns->sh_offset > size || ns->sh_size > size - ns->sh_offset)
-			die("/proc/self/exe: section names");
 		name = elf_name((const char *)m + ns->sh_offset, ns->sh_size,
 				sh[i].sh_name);
 		if ((sh[i].sh_flags & SHF_ALLOC) &&
