@@ -62,9 +62,9 @@ run_cdop() {
 # binary than $CDOP at the start, or with CDOP_NO_FORKSERVER=1 (a test that
 # needs a real process: its /proc/self/cmdline, rlimits, umask or signal
 # dispositions set after the start).
-FS_PID= FS_START=
+FS_PID= FS_START= FS_MODE=
 fs_now() {
-  FS_NOW="$CDOP|${LD_PRELOAD-}|${LD_LIBRARY_PATH-}|${LD_AUDIT-}|${GLIBC_TUNABLES-}|${MALLOC_CHECK_-}|${MALLOC_PERTURB_-}|${ASAN_OPTIONS-}|${UBSAN_OPTIONS-}|${LSAN_OPTIONS-}|${OPENSSL_CONF-}|${OPENSSL_MODULES-}|${OPENSSL_ia32cap-}"
+  FS_NOW="$CDOP|${TZ-}|${CDOP_TEST_FORKSERVER_FORK-}|${LD_PRELOAD-}|${LD_LIBRARY_PATH-}|${LD_AUDIT-}|${GLIBC_TUNABLES-}|${MALLOC_CHECK_-}|${MALLOC_PERTURB_-}|${ASAN_OPTIONS-}|${UBSAN_OPTIONS-}|${LSAN_OPTIONS-}|${OPENSSL_CONF-}|${OPENSSL_MODULES-}|${OPENSSL_ia32cap-}"
 }
 fs_usable() {
   [ "$BASHPID" = "$$" ] && [ -z "${CDOP_NO_FORKSERVER:-}" ] && [ -z "${LD_PRELOAD:-}" ] &&
@@ -83,7 +83,7 @@ fs_start() {
   mkfifo -m 600 "$FS_DIR/fs.req" "$FS_DIR/fs.rsp" || return 1
   exec {FS_REQ}<>"$FS_DIR/fs.req" {FS_RSP}<>"$FS_DIR/fs.rsp"
   LD_BIND_NOW=1 CDOP_TEST_FORKSERVER="$FS_DIR/fs" "$CDOP" </dev/null >/dev/null &&
-    read -r FS_PID <"$FS_DIR/fs.pid" || { FS_PID=-; fs_stop; return 1; }
+    read -r FS_PID FS_MODE <"$FS_DIR/fs.pid" || { FS_PID=-; fs_stop; return 1; }
   FS_START=$FS_NOW
 }
 # fs_call IN OUT ERR ARGV...: one request; RC the command's exit status
@@ -120,6 +120,21 @@ fs_call() {
     FS_PID=-; RC=125; return 0
   done
   RC=$_fs_line
+}
+# fs_check: at the end of the test (finish): the ASan build's worker
+# (FS_MODE worker: the test's commands run one after another in one
+# process, tests/tools/forkserver.c) checks for leaks over all of them; a
+# leak is a failure, its report on the test's stderr. (A fork per command
+# is checked as each child leaves.)
+fs_check() {
+  local _fs_line
+  [ "$FS_MODE" = worker ] && [ -n "${FS_REQ:-}" ] && [ "$FS_PID" != - ] || return 0
+  printf '%s\0' "$PWD" /dev/null /dev/null /dev/null 0 0 >&"$FS_REQ"
+  until read -r -t 5 _fs_line <&"$FS_RSP"; do
+    kill -0 "$FS_PID" 2>/dev/null && continue
+    fail "the fork server ($CDOP) is gone before its leak check"; return 0
+  done
+  [ "$_fs_line" = 0 ] || fail "LeakSanitizer: this test's commands leaked (the report above)"
 }
 # fs_stop: at the end of the test (the EXIT trap): end of input ends the
 # server; a command still running in the background that holds the FIFO
@@ -396,6 +411,7 @@ json_count() {
 }
 
 finish() {
+  fs_check
   echo "$PASSES passed, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }

@@ -67,5 +67,6 @@ refuse "padded base64 in the header" "$T/k1" "$T/f"
 # and age itself refuses what we refuse there
 if age -d -i "$T/k1" "$T/f" >/dev/null 2>&1; then fail "age accepted the padded header"; else pass; fi
 
+fs_check
 echo "t_age_interop: $PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]

@@ -39,6 +39,8 @@ env | sort >"$T/env.$TAG"
 ps -o ppid= -p "$PPID" | tr -d ' ' >"$T/ppid.$TAG"
 ls -l /proc/$PPID/fd/ | grep -c -- '->' >"$T/fd.$TAG"
 ls -l /proc/$PPID/fd/ >>"$T/fd.$TAG"
+ls -l /proc/$$/fd/ >"$T/selffd.$TAG"
+echo "$PPID" >"$T/pid.$TAG"
 H
 # (sh -c runs the hook: exec, so that the hook's parent is cdop-test; dash
 # drops the exported functions' BASH_FUNC_ names from what it passes on)
@@ -54,9 +56,20 @@ grep -qx 'TAG=fs' "$T/env.fs" && pass || fail "the call's prefix assignment TAG=
 [ "$(cat "$T/ppid.exec")" = "$$" ] && pass || fail "CDOP_NO_FORKSERVER=1: exec by bash: parent $(cat "$T/ppid.exec")"
 # bash leaves its own open files to an exec'd command (lib.sh closes the
 # FIFOs there); the server's child has only 0-2 and what cdop-test opened.
-! grep -q 'fs\.r' "$T/fd.fs" && ! grep -q 'fs\.r' "$T/fd.exec" &&
-  [ "$(head -1 "$T/fd.fs")" -le "$(head -1 "$T/fd.exec")" ] &&
-  pass || fail "the child's open files: $(cat "$T/fd.fs") against exec: $(cat "$T/fd.exec")"
+# The ASan build's worker (FS_MODE worker) also holds the FIFOs and its
+# own 0-2, close-on-exec: nothing of them reaches what a command runs.
+case $FS_MODE in
+  fork) ! grep -q 'fs\.r' "$T/fd.fs" && ! grep -q 'fs\.r' "$T/fd.exec" &&
+          [ "$(head -1 "$T/fd.fs")" -le "$(head -1 "$T/fd.exec")" ] ;;
+  worker) ! grep -q 'fs\.r' "$T/selffd.fs" && ! grep -q 'fs\.r' "$T/fd.exec" &&
+          [ "$(head -1 "$T/fd.fs")" -le "$(($(head -1 "$T/fd.exec") + 5))" ] ;;
+  *) false ;;
+esac && pass || fail "the child's open files ($FS_MODE): $(cat "$T/fd.fs") against exec: $(cat "$T/fd.exec"); what it ran: $(cat "$T/selffd.fs")"
+# A fork per command, or (worker) the test's commands in one process.
+TAG=fs2 as mo case list; expect_rc 0 "case list with the seal hook, again"
+if [ "$FS_MODE" = worker ]; then [ "$(cat "$T/pid.fs2")" = "$(cat "$T/pid.fs")" ]
+else [ "$(cat "$T/pid.fs2")" != "$(cat "$T/pid.fs")" ]; fi && pass ||
+  fail "$FS_MODE: commands in processes $(cat "$T/pid.fs") and $(cat "$T/pid.fs2")"
 # In a subshell (a background or $(...) call) the command is exec'd.
 ( TAG=sub as mo case list; exit "$RC" ); expect_rc 0 "case list in a subshell"
 [ "$(cat "$T/ppid.sub")" != "$FS_PID" ] && pass || fail "a subshell's call went to the server"
@@ -69,6 +82,11 @@ CDOP_NO_FORKSERVER=1 CDOP_TEST_BEFORE_SEAL='kill -TERM $PPID' as mo case list
 expect_rc 143 "killed by SIGTERM, exec"
 unset CDOP_TEST_BEFORE_SEAL
 as mo case list; expect_rc 0 "the server serves on after a child's death"
+grep -q '^REF' "$T/out" && pass || fail "the command after a death: $(head -c 300 "$T/err")"
+# What a command changes of its process does not reach the next one (in
+# the worker: its standard streams, umask, directory, environment).
+CDOP_TODAY=2025-01-01 both "a prefix assignment, then none" "${G[@]}" mo case list
+both "the next command sees none of it" "${G[@]}" mo case list --json
 
 # Standard input from a file, the output files where asked, the directory.
 mkdir -p "$T/dir"; cd "$T/dir"

@@ -8,6 +8,11 @@
 # replaced by the kind-2 tree (docs/security.md §5) at its next write. CDOP_TEST_BEFORE_SEAL (cdop-test only) runs a command just before
 # the seal, with the written chunks in CDOP_TEST_DIRTY_CHUNKS.
 . "$(dirname "$0")/lib.sh"
+# The "next command" of these checks is a new process, as a user's is:
+# within one process cdop remembers the file it last sealed (register.c's
+# file_seen, for cdop ui), so the ASan build's worker, which runs a test's
+# commands in one process, forks each command here.
+export CDOP_TEST_FORKSERVER_FORK=1
 
 from_template
 python3 "$SRC/bench/gen_cases.py" 300 2025 > "$T/cases.jsonl"
@@ -174,5 +179,6 @@ kind2
 as mo case list; expect_rc 0 "the unchanged copy still opens"
 
 echo "dirty chunks of a case show: $dirty (of $((size / 65536)) whole chunks)"
+fs_check
 echo "t_imac: $PASSES passed, $FAILS failed"
 [ "$FAILS" -eq 0 ]

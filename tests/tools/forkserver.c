@@ -46,7 +46,10 @@
 #include <link.h>
 #include <sanitizer/lsan_interface.h>
 #include <stdint.h>
+#include <signal.h>
+#include <stdio_ext.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #endif
 #endif
@@ -180,28 +183,57 @@ static void child(int (*main_fn)(int, char **))
 	leave(main_fn(argc, field + 5));
 }
 
+static void answer(int rsp, int st)
+{
+	char line[16];
+	int n = snprintf(line, sizeof line, "%d\n", st);
+
+	if (write(rsp, line, (size_t)n) != n)
+		die("write");
+}
+
+/* The status bash reports for a process that ended with wait status st. */
+static int status_of(int st)
+{
+	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+/* The request just read is the end of the test's commands (argc 0: lib.sh's
+ * fs_check). */
+static int at_end(void)
+{
+	return count_at(4) == 0;
+}
+
+static void next_request(size_t whole)
+{
+	memmove(buf, buf + whole, len - whole);
+	len -= whole;
+}
+
+/* A fork per command; each child checked for leaks as it leaves, so the
+ * end of the test has nothing more to check. */
 static int serve(int req, int rsp, int (*main_fn)(int, char **))
 {
 	size_t whole;
 
 	while ((whole = read_request(req)) != 0) {
-		char line[16];
-		int st, n;
-		pid_t pid = fork();
+		int st = 0;
 
-		if (pid < 0)
-			die("fork");
-		if (pid == 0)
-			child(main_fn);
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				die("waitpid");
-		n = snprintf(line, sizeof line, "%d\n",
-			     WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st));
-		if (write(rsp, line, (size_t)n) != n)
-			die("write");
-		memmove(buf, buf + whole, len - whole);
-		len -= whole;
+		if (!at_end()) {
+			pid_t pid = fork();
+
+			if (pid < 0)
+				die("fork");
+			if (pid == 0)
+				child(main_fn);
+			while (waitpid(pid, &st, 0) < 0)
+				if (errno != EINTR)
+					die("waitpid");
+			st = status_of(st);
+		}
+		answer(rsp, st);
+		next_request(whole);
 	}
 	return 0;
 }
@@ -566,6 +598,171 @@ static void leave(int st)
 	_exit(st);
 }
 
+#ifdef FS_LSAN
+/*
+ * The ASan build: one worker process per test runs the test's commands,
+ * one after another, in its own process (as `cdop ui` serves its requests
+ * in one), instead of a fork per command. Under ASan a fork's command
+ * costs ~65 ms of CPU, most of it the sanitizer runtime touching pages
+ * the child has not written yet (each a copy-on-write or zero-fill fault:
+ * its shadow, the allocator's new chunks, the stack depot) and
+ * OpenSSL's start again in every child; a command in the worker costs
+ * ~13 ms (docs/test-suite.md). What ASan and UBSan find in a command is
+ * the same: every access is checked as before, the quarantine (256 MB)
+ * still keeps freed memory from reuse, and an error aborts the command
+ * with the same report on its standard error and the same status, 134.
+ * Leaks are checked once, at the test's end (fs_check in lib.sh: a
+ * request of no arguments), over every command's allocations: a block no
+ * longer reachable is reported with the stack that allocated it, and the
+ * test fails. The normal build keeps a fresh fork per command, so the
+ * fresh process a user's command starts in is still what its tests
+ * run. CDOP_TEST_FORKSERVER_FORK=1 gives the ASan build forks too (a
+ * leak then names its command).
+ *
+ * Between commands the worker puts back what a command may change of the
+ * process: its standard streams (cli_escape_install's are closed, the
+ * originals restored, stdin's buffer dropped), descriptors 0-2, the
+ * working directory, the umask, the environment. A command that dies
+ * (a signal, an abort by a sanitizer) ends the worker: the server
+ * answers its status as for a fork and starts a fresh worker for the
+ * next. What else differs from a new process: cdop's few globals
+ * (escape.c's streams, reset here; cases.c's statement text, the same
+ * every time), and libsodium, OpenSSL, SQLite and glibc started once
+ * per test, not per command (lib.sh execs when TZ or another variable
+ * read once per process differs from the server's start).
+ */
+static int saved[3]; /* the worker's own descriptors 0-2 */
+
+/* As bash's redirection, which fails the command with status 1. */
+static int redirect_here(const char *path, int fd, int flags)
+{
+	int f = open(path, flags | O_CLOEXEC, 0666);
+
+	if (f < 0 || dup2(f, fd) < 0) {
+		fprintf(stderr, "cdop-test: fork server: %s: %s\n", path, strerror(errno));
+		if (f >= 0)
+			close(f);
+		return -1;
+	}
+	close(f);
+	return 0;
+}
+
+static int run_here(int (*main_fn)(int, char **))
+{
+	int argc = (int)count_at(4), st = 1, i;
+	FILE *out = stdout, *err = stderr;
+	char **env = environ;
+	mode_t mask = umask(077);
+	int cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	umask(mask);
+	if (cwd < 0)
+		die("working directory");
+	if (chdir(field[0]))
+		fprintf(stderr, "cdop-test: fork server: cd %s: %s\n", field[0],
+			strerror(errno));
+	else if (!redirect_here(field[2], STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC) &&
+		 !redirect_here(field[3], STDERR_FILENO, O_WRONLY | O_CREAT | O_TRUNC) &&
+		 !redirect_here(field[1], STDIN_FILENO, O_RDONLY)) {
+		__fpurge(stdin);
+		clearerr(stdin);
+		field[5 + argc] = NULL; /* argv's end, in place of the count */
+		environ = field + 6 + argc;
+		st = main_fn(argc, field + 5);
+		fflush(NULL); /* as exit() */
+	}
+	if (stdout != out) {
+		fclose(stdout);
+		stdout = out;
+	}
+	if (stderr != err) {
+		fclose(stderr);
+		stderr = err;
+	}
+	environ = env;
+	umask(mask);
+	for (i = 0; i < 3; i++)
+		if (dup2(saved[i], i) < 0)
+			die("dup2");
+	if (fchdir(cwd) || close(cwd))
+		die("working directory");
+	clearerr(stdin);
+	clearerr(stdout);
+	clearerr(stderr);
+	return st;
+}
+
+/* The worker: answers each request itself; at the end of input, _exit(0). */
+static void close_range_of(unsigned lo, unsigned hi)
+{
+	if (lo <= hi && close_range(lo, hi, 0))
+		die("close_range");
+}
+
+static void close_others(int a, int b)
+{
+	close_range_of(3, (unsigned)a - 1);
+	close_range_of((unsigned)a + 1, (unsigned)b - 1);
+	close_range_of((unsigned)b + 1, ~0U);
+}
+
+static void work(pid_t server, int req, int rsp, int (*main_fn)(int, char **))
+{
+	size_t whole;
+	int i;
+
+	/* A worker left behind ends with the server (lib.sh's fs_stop ends
+	 * the server). */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != server)
+		_exit(1);
+	/* Only 0-2 and the FIFOs, as a fork's child has only 0-2: nothing the
+	 * server inherited from bash reaches a command (or what it runs). */
+	close_others(req < rsp ? req : rsp, req < rsp ? rsp : req);
+	for (i = 0; i < 3; i++)
+		if ((saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3)) < 0)
+			die("dup");
+	while ((whole = read_request(req)) != 0) {
+		int st;
+
+		if (at_end()) {
+			use_split = 1;
+			st = __lsan_do_recoverable_leak_check() ? 1 : 0;
+			use_split = 0;
+		} else {
+			st = run_here(main_fn);
+		}
+		answer(rsp, st);
+		next_request(whole);
+	}
+	_exit(0);
+}
+
+/* The server of the ASan build: a worker at a time; when one dies in a
+ * command, that command's status is answered here and a new one serves
+ * the next. */
+static int supervise(int req, int rsp, int (*main_fn)(int, char **))
+{
+	pid_t server = getpid();
+
+	for (;;) {
+		int st;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			work(server, req, rsp, main_fn);
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				die("waitpid");
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			return 0; /* the end of input */
+		answer(rsp, status_of(st));
+	}
+}
+#endif
+
 /*
  * SQLCipher's crypto provider, OpenSSL, initialised in the server: each
  * child would otherwise pay OpenSSL's start at its first keyed read
@@ -630,7 +827,7 @@ static void crypto_start(const char *path)
 int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 {
 	char name[4096];
-	int req, rsp;
+	int req, rsp, worker = 0;
 	pid_t pid;
 	FILE *f;
 
@@ -642,6 +839,7 @@ int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 		die(name);
 #ifdef FS_LSAN
 	lsan_split();
+	worker = !getenv("CDOP_TEST_FORKSERVER_FORK");
 #endif
 	pid = fork();
 	if (pid < 0)
@@ -654,6 +852,8 @@ int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 		 * for the ~1 ms a keyed one saved (docs/test-suite.md). */
 		crypto_start(path);
 #else
+		if (worker)
+			return supervise(req, rsp, main_fn);
 		/* LeakSanitizer's check at each child's exit reads every page of
 		 * the globals it scans; pages never touched fault in each child
 		 * (this kernel maps no shared zero page), most of a short
@@ -666,10 +866,12 @@ int cli_forkserver(const char *path, int (*main_fn)(int, char **))
 #endif
 		return serve(req, rsp, main_fn);
 	}
-	/* The foreground process: bash waits for it, then reads the pid. */
+	/* The foreground process: bash waits for it, then reads the pid and
+	 * how the server runs commands. */
 	snprintf(name, sizeof name, "%s.pid", path);
 	f = fopen(name, "w");
-	if (!f || fprintf(f, "%ld\n", (long)pid) < 0 || fclose(f))
+	if (!f || fprintf(f, "%ld %s\n", (long)pid, worker ? "worker" : "fork") < 0 ||
+	    fclose(f))
 		die(name);
 	return 0;
 }
