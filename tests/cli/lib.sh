@@ -54,14 +54,19 @@ run_cdop() {
 # as and raw ask one cdop-test, started at the first call, to fork per
 # command, each child set up as an exec would (working directory, the
 # three files, arguments, the exported environment with any prefix
-# assignments of the call). Real exec: in a subshell (a background or $(...)
-# call: the server answers one caller), with LD_PRELOAD (the fault shim),
-# when a variable read at a process's start (the dynamic loader's, glibc's
-# tunables, the sanitizers', OpenSSL's: the server starts OpenSSL)
-# differs from the server's start, for another
-# binary than $CDOP at the start, or with CDOP_NO_FORKSERVER=1 (a test that
-# needs a real process: its /proc/self/cmdline, rlimits, umask or signal
-# dispositions set after the start).
+# assignments of the call). The ASan build's server (FS_MODE worker) runs
+# the test's commands one after another in one worker process instead,
+# and checks for leaks at the test's end (fs_check, from finish); a test
+# whose checks need each command in a new process sets
+# CDOP_TEST_FORKSERVER_FORK=1 (t_imac). Real exec: in a subshell (a
+# background or $(...) call: the server answers one caller), with
+# LD_PRELOAD (the fault shim), when a variable read once per process (the
+# dynamic loader's, glibc's tunables and TZ, the sanitizers', OpenSSL's:
+# the server starts OpenSSL; CDOP_TEST_FORKSERVER_FORK) differs from the
+# server's start, for another binary than $CDOP at the start, or with
+# CDOP_NO_FORKSERVER=1 (a test that needs a real process: its
+# /proc/self/cmdline, rlimits, umask or signal dispositions set after the
+# start).
 FS_PID= FS_START= FS_MODE=
 fs_now() {
   FS_NOW="$CDOP|${TZ-}|${CDOP_TEST_FORKSERVER_FORK-}|${LD_PRELOAD-}|${LD_LIBRARY_PATH-}|${LD_AUDIT-}|${GLIBC_TUNABLES-}|${MALLOC_CHECK_-}|${MALLOC_PERTURB_-}|${ASAN_OPTIONS-}|${UBSAN_OPTIONS-}|${LSAN_OPTIONS-}|${OPENSSL_CONF-}|${OPENSSL_MODULES-}|${OPENSSL_ia32cap-}"

@@ -76,6 +76,18 @@ else [ "$(cat "$T/pid.fs2")" != "$(cat "$T/pid.fs")" ]; fi && pass ||
 LD_PRELOAD= TAG=pre as mo case list
 [ "$(cat "$T/ppid.pre")" = "$FS_PID" ] && pass || fail "an empty LD_PRELOAD: served by the server"
 
+# A command that fails after blocking signals (cdop ui blocks SIGINT and
+# SIGTERM, then cannot listen on a port in use) leaves them blocked for no
+# later command: that one still dies of SIGTERM.
+exec {LISTEN}< <(exec "$PYTHON3" -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(60)' 2>/dev/null)
+listener=$!
+read -r port <&"$LISTEN"
+as mo ui --no-browser --port "$port"; expect_rc 5 "ui on a port in use"
+CDOP_TEST_BEFORE_SEAL='kill -TERM $PPID' as mo case list
+expect_rc 143 "killed by SIGTERM after a command that blocked it"
+kill "$listener" 2>/dev/null; exec {LISTEN}<&-
 # A death by signal: 128 + N, as bash reports it.
 CDOP_TEST_BEFORE_SEAL='kill -TERM $PPID' as mo case list; expect_rc 143 "killed by SIGTERM"
 CDOP_NO_FORKSERVER=1 CDOP_TEST_BEFORE_SEAL='kill -TERM $PPID' as mo case list

@@ -11,16 +11,21 @@
  * normal build only SQLite and OpenSSL are started, by the server:
  * crypto_start says why no command can tell) and leaves as exit() would,
  * less the libraries' destructors (leave(): LeakSanitizer's check, stdio
- * flushed, _exit).
+ * flushed, _exit). The ASan build's server instead runs a test's commands
+ * one after another in one worker process, and checks for leaks at the
+ * test's end (supervise(), below: why, and what it puts back between
+ * commands).
  *
  * Protocol, on two FIFOs that lib.sh holds open (PATH.req, PATH.rsp): a
  * request is NUL-terminated fields: the working directory, the paths of
  * standard input, output and error, argc, the argc arguments (argv[0]
  * first), the number of environment entries, the "NAME=value" entries.
  * The answer is one line: the exit status, or 128 + N for a death by
- * signal N, as bash reports it. At the server's start the foreground
- * process writes the server's pid to PATH.pid and exits 0; the server ends
- * at the end of its input.
+ * signal N, as bash reports it. A request of no arguments (argc 0) is
+ * the test's end: the answer is 0, or 1 when the worker found a leak. At
+ * the server's start the foreground process writes the server's pid and
+ * "fork" or "worker" to PATH.pid and exits 0; the server ends at the end
+ * of its input.
  *
  * What a fork does not give as an exec would: /proc/self/cmdline and exe
  * are the server's, and the rlimits, umask, signal dispositions and mask
@@ -622,7 +627,8 @@ static void leave(int st)
  * Between commands the worker puts back what a command may change of the
  * process: its standard streams (cli_escape_install's are closed, the
  * originals restored, stdin's buffer dropped), descriptors 0-2, the
- * working directory, the umask, the environment. A command that dies
+ * working directory, the umask, the environment, the signal dispositions
+ * and mask. A command that dies
  * (a signal, an abort by a sanitizer) ends the worker: the server
  * answers its status as for a fork and starts a fresh worker for the
  * next. What else differs from a new process: cdop's few globals
@@ -632,6 +638,10 @@ static void leave(int st)
  * read once per process differs from the server's start).
  */
 static int saved[3]; /* the worker's own descriptors 0-2 */
+/* and its signal dispositions and mask (cdop ui sets some: a command
+ * that fails after that must not leave them to the next) */
+static struct sigaction saved_act[NSIG];
+static sigset_t saved_mask;
 
 /* As bash's redirection, which fails the command with status 1. */
 static int redirect_here(const char *path, int fd, int flags)
@@ -682,6 +692,10 @@ static int run_here(int (*main_fn)(int, char **))
 	}
 	environ = env;
 	umask(mask);
+	for (i = 1; i < NSIG; i++)
+		if (i != SIGKILL && i != SIGSTOP)
+			sigaction(i, &saved_act[i], NULL); /* (glibc's own: EINVAL) */
+	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 	for (i = 0; i < 3; i++)
 		if (dup2(saved[i], i) < 0)
 			die("dup2");
@@ -722,6 +736,9 @@ static void work(pid_t server, int req, int rsp, int (*main_fn)(int, char **))
 	for (i = 0; i < 3; i++)
 		if ((saved[i] = fcntl(i, F_DUPFD_CLOEXEC, 3)) < 0)
 			die("dup");
+	for (i = 1; i < NSIG; i++)
+		sigaction(i, NULL, &saved_act[i]);
+	sigprocmask(SIG_SETMASK, NULL, &saved_mask);
 	while ((whole = read_request(req)) != 0) {
 		int st;
 
