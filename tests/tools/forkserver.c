@@ -628,10 +628,9 @@ static void leave(int st)
  * process: its standard streams (cli_escape_install's are closed, the
  * originals restored, stdin's buffer dropped), descriptors 0-2, the
  * working directory, the umask, the environment, the signal dispositions
- * and mask. A command that dies
- * (a signal, an abort by a sanitizer) ends the worker: the server
- * answers its status as for a fork and starts a fresh worker for the
- * next. What else differs from a new process: cdop's few globals
+ * and mask. A command that dies (a signal, an abort by a sanitizer) ends
+ * the worker: the server answers its status as for a fork and starts a
+ * fresh worker for the next. What else differs from a new process: cdop's few globals
  * (escape.c's streams, reset here; cases.c's statement text, the same
  * every time), and libsodium, OpenSSL, SQLite and glibc started once
  * per test, not per command (lib.sh execs when TZ or another variable
@@ -707,7 +706,6 @@ static int run_here(int (*main_fn)(int, char **))
 	return st;
 }
 
-/* The worker: answers each request itself; at the end of input, _exit(0). */
 static void close_range_of(unsigned lo, unsigned hi)
 {
 	if (lo <= hi && close_range(lo, hi, 0))
@@ -721,6 +719,7 @@ static void close_others(int a, int b)
 	close_range_of((unsigned)b + 1, ~0U);
 }
 
+/* The worker: answers each request itself; at the end of input, _exit(0). */
 static void work(pid_t server, int req, int rsp, int (*main_fn)(int, char **))
 {
 	size_t whole;
