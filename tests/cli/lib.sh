@@ -96,7 +96,7 @@ fs_start() {
 # would pass an exec: the exported variables, exported functions, and $_.
 FS_ENV=()
 fs_call() {
-  local _fs_n _fs_line _fs_body
+  local _fs_n _fs_body
   local -a _fs_req=("$PWD" "$1" "$2" "$3" $(($# - 3)))
   shift 3
   _fs_req+=("$@")
@@ -119,12 +119,17 @@ fs_call() {
   done
   FS_ENV+=("_=$CDOP")
   printf '%s\0' "${_fs_req[@]}" ${#FS_ENV[@]} "${FS_ENV[@]}" >&"$FS_REQ"
-  until read -r -t 5 _fs_line <&"$FS_RSP"; do
-    kill -0 "$FS_PID" 2>/dev/null && continue
+  if fs_answer; then RC=$FS_ANSWER; else
     echo "lib.sh: the fork server ($CDOP) is gone" >&2
-    FS_PID=-; RC=125; return 0
+    FS_PID=-; RC=125
+  fi
+}
+# fs_answer: the server's answer to the request just sent, in FS_ANSWER;
+# status 1 if the server is gone.
+fs_answer() {
+  until read -r -t 5 FS_ANSWER <&"$FS_RSP"; do
+    kill -0 "$FS_PID" 2>/dev/null || return 1
   done
-  RC=$_fs_line
 }
 # fs_check: at the end of the test (finish): the ASan build's worker
 # (FS_MODE worker: the test's commands run one after another in one
@@ -132,14 +137,10 @@ fs_call() {
 # leak is a failure, its report on the test's stderr. (A fork per command
 # is checked as each child leaves.)
 fs_check() {
-  local _fs_line
   [ "$FS_MODE" = worker ] && [ -n "${FS_REQ:-}" ] && [ "$FS_PID" != - ] || return 0
   printf '%s\0' "$PWD" /dev/null /dev/null /dev/null 0 0 >&"$FS_REQ"
-  until read -r -t 5 _fs_line <&"$FS_RSP"; do
-    kill -0 "$FS_PID" 2>/dev/null && continue
-    fail "the fork server ($CDOP) is gone before its leak check"; return 0
-  done
-  [ "$_fs_line" = 0 ] || fail "LeakSanitizer: this test's commands leaked (the report above)"
+  if ! fs_answer; then fail "the fork server ($CDOP) is gone before its leak check"
+  elif [ "$FS_ANSWER" != 0 ]; then fail "LeakSanitizer: this test's commands leaked (the report above)"; fi
 }
 # fs_stop: at the end of the test (the EXIT trap): end of input ends the
 # server; a command still running in the background that holds the FIFO

@@ -153,39 +153,61 @@ static size_t read_request(int fd)
 	return whole;
 }
 
-/* As bash's <, > and 2> redirections. */
-static void redirect(const char *path, int fd, int flags)
+/* As bash's <, > and 2> redirections: a failure is the command's, status 1. */
+static int redirect(const char *path, int fd, int flags)
 {
 	int f = open(path, flags, 0666);
 
 	if (f < 0) {
 		fprintf(stderr, "cdop-test: fork server: %s: %s\n", path, strerror(errno));
-		exit(1);
+		return -1;
 	}
 	if (f != fd && (dup2(f, fd) < 0 || close(f)))
-		exit(1);
+		return -1;
+	return 0;
+}
+
+/* What bash does before it execs the request's command: its directory,
+ * then its redirections in their order (out, err, in); -1 (said on the
+ * standard error at that point) if one fails. */
+static int enter_request(void)
+{
+	if (chdir(field[0])) {
+		fprintf(stderr, "cdop-test: fork server: cd %s: %s\n", field[0],
+			strerror(errno));
+		return -1;
+	}
+	if (redirect(field[2], STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC) ||
+	    redirect(field[3], STDERR_FILENO, O_WRONLY | O_CREAT | O_TRUNC) ||
+	    redirect(field[1], STDIN_FILENO, O_RDONLY))
+		return -1;
+	return 0;
+}
+
+/* The request's arguments (argv, ended in place of the environment's
+ * count) and environment, made the process's. */
+static char **request_argv(int *argc)
+{
+	*argc = (int)count_at(4);
+	field[5 + *argc] = NULL;
+	environ = field + 6 + *argc;
+	return field + 5;
 }
 
 static void leave(int st) __attribute__((noreturn));
 
 static void child(int (*main_fn)(int, char **))
 {
-	int argc = (int)count_at(4);
+	char **argv;
+	int argc;
 
-	if (chdir(field[0])) {
-		fprintf(stderr, "cdop-test: fork server: cd %s: %s\n", field[0],
-			strerror(errno));
+	if (enter_request())
 		exit(1);
-	}
-	redirect(field[2], STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
-	redirect(field[3], STDERR_FILENO, O_WRONLY | O_CREAT | O_TRUNC);
-	redirect(field[1], STDIN_FILENO, O_RDONLY);
 	/* Only 0-2: the server's FIFOs and whatever it inherited stay out. */
 	if (close_range(3, ~0U, 0))
 		exit(1);
-	field[5 + argc] = NULL; /* argv's end, in place of the count */
-	environ = field + 6 + argc;
-	leave(main_fn(argc, field + 5));
+	argv = request_argv(&argc);
+	leave(main_fn(argc, argv));
 }
 
 static void answer(int rsp, int st)
@@ -642,24 +664,10 @@ static int saved[3]; /* the worker's own descriptors 0-2 */
 static struct sigaction saved_act[NSIG];
 static sigset_t saved_mask;
 
-/* As bash's redirection, which fails the command with status 1. */
-static int redirect_here(const char *path, int fd, int flags)
-{
-	int f = open(path, flags | O_CLOEXEC, 0666);
-
-	if (f < 0 || dup2(f, fd) < 0) {
-		fprintf(stderr, "cdop-test: fork server: %s: %s\n", path, strerror(errno));
-		if (f >= 0)
-			close(f);
-		return -1;
-	}
-	close(f);
-	return 0;
-}
-
 static int run_here(int (*main_fn)(int, char **))
 {
-	int argc = (int)count_at(4), st = 1, i;
+	int argc, st = 1, i;
+	char **argv;
 	FILE *out = stdout, *err = stderr;
 	char **env = environ;
 	mode_t mask = umask(077);
@@ -668,17 +676,11 @@ static int run_here(int (*main_fn)(int, char **))
 	umask(mask);
 	if (cwd < 0)
 		die("working directory");
-	if (chdir(field[0]))
-		fprintf(stderr, "cdop-test: fork server: cd %s: %s\n", field[0],
-			strerror(errno));
-	else if (!redirect_here(field[2], STDOUT_FILENO, O_WRONLY | O_CREAT | O_TRUNC) &&
-		 !redirect_here(field[3], STDERR_FILENO, O_WRONLY | O_CREAT | O_TRUNC) &&
-		 !redirect_here(field[1], STDIN_FILENO, O_RDONLY)) {
+	if (!enter_request()) {
 		__fpurge(stdin);
 		clearerr(stdin);
-		field[5 + argc] = NULL; /* argv's end, in place of the count */
-		environ = field + 6 + argc;
-		st = main_fn(argc, field + 5);
+		argv = request_argv(&argc);
+		st = main_fn(argc, argv);
 		fflush(NULL); /* as exit() */
 	}
 	if (stdout != out) {
