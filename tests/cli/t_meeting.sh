@@ -129,7 +129,7 @@ as ada audit list --json; file_has "$T/out" '"meeting_pack"' -F && pass || fail 
 as ann meeting pack "$MT" --out "$T/p2.html"; expect_rc 3 "analyst may not make a pack"
 if [ -x /usr/bin/chromium ]; then
   prof=$(mktemp -d)
-  timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic \
+  timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --single-process --no-zygote \
     --no-first-run --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$prof" --screenshot="$T/pack.png" --window-size=1100,1600 \
     "file://$T/pack.html" >"$T/chrome.log" 2>&1

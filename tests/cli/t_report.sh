@@ -194,7 +194,7 @@ ls "$T"/x.* >/dev/null 2>&1 && fail "a refused report left a file" || pass
 # -- the HTML in a real browser: it renders, offline
 if [ -x /usr/bin/chromium ]; then
   prof=$(mktemp -d "$T/chromium-XXXXXX")
-  timeout 180 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic \
+  timeout 180 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --single-process --no-zygote \
     --no-first-run --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$prof" --screenshot="$T/shot.png" --window-size=1200,2000 \
     "file://$H" >"$T/chromium.log" 2>&1

@@ -24,14 +24,23 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 SHOTS = os.path.join(BUILD, "web-screenshots")
 os.makedirs(SHOTS, exist_ok=True)
+# CDOP_WEB_SHOTS=0: no screenshots (scripts/test.sh sets it for the
+# sanitizer build: both builds serve the same pages, a capture runs no cdop
+# code, and no check reads them; ~5 s of CPU a run). The normal build's
+# BUILD/web-screenshots are the ones to look at.
+TAKE_SHOTS = os.environ.get("CDOP_WEB_SHOTS", "1") != "0"
 
 
 def browser():
     o = webdriver.ChromeOptions()
     o.binary_location = "/usr/bin/chromium"
+    # --single-process --no-zygote: the renderer and the GPU code in the
+    # browser's own process, not three more processes talking over IPC:
+    # ~17% of this test's CPU (docs/test-suite.md), the pages the same.
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--window-size=1280,1000", "--no-first-run", "--disable-extensions",
-              "--disable-background-networking", "--disable-sync", "--disable-component-update"):
+              "--disable-background-networking", "--disable-sync", "--disable-component-update",
+              "--single-process", "--no-zygote"):
         o.add_argument(a)
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
     d.set_page_load_timeout(30)
@@ -43,6 +52,8 @@ T0 = time.time()
 
 def shot(d, name):
     print(f"{time.time() - T0:6.1f}s {name}", file=sys.stderr)
+    if not TAKE_SHOTS:
+        return
     # The whole page, not only the window: one capture of the page's height
     # (up to 6000 px) through the DevTools protocol, PNG encoded for speed
     # (resizing the window to the page and back, then a default PNG, cost
@@ -60,7 +71,10 @@ def shot(d, name):
 def shot_at(d, name, css):
     """One window's height of the page, from the element at css."""
     print(f"{time.time() - T0:6.1f}s {name}", file=sys.stderr)
-    d.execute_script("arguments[0].scrollIntoView(true);", d.find_element(By.CSS_SELECTOR, css))
+    e = d.find_element(By.CSS_SELECTOR, css)
+    if not TAKE_SHOTS:
+        return
+    d.execute_script("arguments[0].scrollIntoView(true);", e)
     d.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
 
