@@ -86,12 +86,14 @@ fi
 # two variants take complementary halves of it (CDOP_SAMPLE_PART,
 # tests/cli/lib/sample.sh), so together they cover the whole sample.
 # CDOP_FULL=1 runs every point in both (docs/test-suite.md).
-# CDOP_WEB_SHOTS=0: the browser test takes its screenshots in the normal
-# build only (build-test-normal/web-screenshots; the same pages, and no
-# check reads them).
+# CDOP_SCREENSHOTS=0: the browser test's screenshots and t_meeting's and
+# t_report's Chromium renders of the pack and the report are the normal
+# build's only (build-test-normal/web-screenshots): the same HTML from the
+# same code, and Chromium runs no cdop code; every check on the HTML itself
+# runs in both builds.
 merge=()
 [ "$normal_ok" = 1 ] && merge+=("normal=$normal:1:CDOP_SAMPLE_PART=0/2")
-[ "$asan_ok" = 1 ] && merge+=("asan=$asan:3:CDOP_SAMPLE_PART=1/2,CDOP_WEB_SHOTS=0")
+[ "$asan_ok" = 1 ] && merge+=("asan=$asan:3:CDOP_SAMPLE_PART=1/2,CDOP_SCREENSHOTS=0")
 phase "test (normal and asan: one ctest -j $jobs, longest first)"
 if [ ${#merge[@]} -gt 0 ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

@@ -127,7 +127,12 @@ file_has "$T/pack.html" "Content-Security-Policy" -F && pass || fail "pack lacks
 [ "$(stat -c %a "$T/pack.html")" = 600 ] && pass || fail "pack mode"
 as ada audit list --json; file_has "$T/out" '"meeting_pack"' -F && pass || fail "pack not audited"
 as ann meeting pack "$MT" --out "$T/p2.html"; expect_rc 3 "analyst may not make a pack"
-if [ -x /usr/bin/chromium ]; then
+# (CDOP_SCREENSHOTS=0, the sanitizer build in scripts/test.sh: the same
+# pack, from the same code, is rendered by the normal build's run; a render
+# runs no cdop code)
+if [ "${CDOP_SCREENSHOTS:-1}" = 0 ]; then
+  echo "skip: CDOP_SCREENSHOTS=0; the pack not rendered in this build"
+elif [ -x /usr/bin/chromium ]; then
   prof=$(mktemp -d)
   timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --single-process --no-zygote \
     --no-first-run --disable-background-networking --disable-component-update --disable-sync \

@@ -24,11 +24,11 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 SHOTS = os.path.join(BUILD, "web-screenshots")
 os.makedirs(SHOTS, exist_ok=True)
-# CDOP_WEB_SHOTS=0: no screenshots (scripts/test.sh sets it for the
+# CDOP_SCREENSHOTS=0: no screenshots (scripts/test.sh sets it for the
 # sanitizer build: both builds serve the same pages, a capture runs no cdop
 # code, and no check reads them; ~5 s of CPU a run). The normal build's
 # BUILD/web-screenshots are the ones to look at.
-TAKE_SHOTS = os.environ.get("CDOP_WEB_SHOTS", "1") != "0"
+TAKE_SHOTS = os.environ.get("CDOP_SCREENSHOTS", "1") != "0"
 
 
 def browser():
