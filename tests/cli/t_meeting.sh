@@ -127,23 +127,12 @@ file_has "$T/pack.html" "Content-Security-Policy" -F && pass || fail "pack lacks
 [ "$(stat -c %a "$T/pack.html")" = 600 ] && pass || fail "pack mode"
 as ada audit list --json; file_has "$T/out" '"meeting_pack"' -F && pass || fail "pack not audited"
 as ann meeting pack "$MT" --out "$T/p2.html"; expect_rc 3 "analyst may not make a pack"
-# (CDOP_SCREENSHOTS=0, the sanitizer build in scripts/test.sh: the same
-# pack, from the same code, is rendered by the normal build's run; a render
-# runs no cdop code)
-if [ "${CDOP_SCREENSHOTS:-1}" = 0 ]; then
-  echo "skip: CDOP_SCREENSHOTS=0; the pack not rendered in this build"
-elif [ -x /usr/bin/chromium ]; then
-  prof=$(mktemp -d)
-  timeout 120 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --single-process --no-zygote \
-    --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$prof" --screenshot="$T/pack.png" --window-size=1100,1600 \
-    "file://$T/pack.html" >"$T/chrome.log" 2>&1
-  RC=$?
+# The pack in a real browser (lib.sh's chromium_render says when it does not)
+if chromium_render "$T/pack.html" "$T/pack.png" 1100,1600; then
   expect_rc 0 "chromium renders the pack"
   [ -s "$T/pack.png" ] && pass || fail "no screenshot"
   [ -n "${CDOP_KEEP_SCREENSHOT:-}" ] && cp "$T/pack.png" "$CDOP_KEEP_SCREENSHOT"
-  rm -rf "$prof"
 else
-  echo "skip: chromium not installed; pack not rendered"
+  echo "skip: the pack not rendered here (CDOP_SCREENSHOTS=0, or no chromium)"
 fi
 finish
