@@ -89,8 +89,8 @@ fi
 # CDOP_SCREENSHOTS=0: the browser test's screenshots and t_meeting's and
 # t_report's Chromium renders of the pack and the report are the normal
 # build's only (build-test-normal/web-screenshots): the same HTML from the
-# same code, and Chromium runs no cdop code; every check on the HTML itself
-# runs in both builds.
+# same code, and a capture runs no cdop code; no check reads the
+# screenshots, and every check on the HTML itself runs in both builds.
 merge=()
 [ "$normal_ok" = 1 ] && merge+=("normal=$normal:1:CDOP_SAMPLE_PART=0/2")
 [ "$asan_ok" = 1 ] && merge+=("asan=$asan:3:CDOP_SAMPLE_PART=1/2,CDOP_SCREENSHOTS=0")

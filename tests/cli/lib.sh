@@ -419,11 +419,9 @@ json_count() {
 # chromium_render HTML PNG W,H: headless Chromium renders the file HTML, a
 # screenshot in PNG; RC its exit status, its output in PNG.log. In one
 # process (--single-process --no-zygote: the renderer and the GPU code in
-# the browser's own, ~15% less CPU, the same picture), offline, a fresh
-# profile. Status 1, nothing run, when this run renders nothing:
-# CDOP_SCREENSHOTS=0 (scripts/test.sh's sanitizer run: the normal build's
-# run renders the same HTML, made by the same code; a render runs no cdop
-# code) or no /usr/bin/chromium.
+# the browser's own, ~17% less CPU, the same picture), offline, a fresh
+# profile. Status 1, nothing run, with CDOP_SCREENSHOTS=0 (scripts/test.sh
+# says why) or no /usr/bin/chromium.
 chromium_render() {
   local prof
   [ "${CDOP_SCREENSHOTS:-1}" != 0 ] && [ -x /usr/bin/chromium ] || return 1

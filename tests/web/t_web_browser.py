@@ -24,9 +24,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 SHOTS = os.path.join(BUILD, "web-screenshots")
 os.makedirs(SHOTS, exist_ok=True)
-# CDOP_SCREENSHOTS=0: no screenshots (scripts/test.sh sets it for the
-# sanitizer build: both builds serve the same pages, a capture runs no cdop
-# code, and no check reads them; ~5 s of CPU a run). The normal build's
+# CDOP_SCREENSHOTS=0: no screenshots (~5 s of CPU a run; scripts/test.sh
+# sets it for the sanitizer build and says why). The normal build's
 # BUILD/web-screenshots are the ones to look at.
 TAKE_SHOTS = os.environ.get("CDOP_SCREENSHOTS", "1") != "0"
 
