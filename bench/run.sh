@@ -17,6 +17,9 @@
 #           reporting year with the most reviews.
 #   open:   `cdop key show` on that register (unlock and the whole-file
 #           MAC pass), so the report's CPU splits into the open and the rest.
+#   floors: the file's JSON parsed and nothing else, by jansson (the parser
+#           cdop must use: bench/jansson_floor.c) and by Python's json;
+#           printed against the targets with the open (bench/README.md).
 # Sizes up to 30k are the best of 3 runs (wall), larger ones one run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +38,9 @@ cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCDOP_WERROR=OFF \
 cmake --build "$build" --target cdop -j 2 >"$build/build.log" 2>&1 ||
   { tail -20 "$build/build.log" >&2; exit 1; }
 cdop="$build/cdop"
+# The import's floor: jansson's parse of the file alone (bench/jansson_floor.c).
+floor="$build/jansson_floor"
+cc -O2 bench/jansson_floor.c -o "$floor" $(pkg-config --cflags --libs jansson)
 
 work=$(mktemp -d /tmp/cdop-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -65,6 +71,7 @@ fixed=$(best "$work/t.fixed")
 
 results=()
 opens=()
+floors=()
 for n in "${sizes[@]}"; do
   echo "bench: $n cases: generating" >&2
   python3 bench/gen_cases.py "$n" 2025 > "$work/cases.jsonl"
@@ -80,13 +87,17 @@ print(years.most_common(1)[0][0])
 EOF
 )
   reps=1; [ "$n" -le 30000 ] && reps=3
-  for f in ci bi cr br ko; do : > "$work/t.$f"; done
+  for f in ci bi cr br ko jf pj; do : > "$work/t.$f"; done
   for _ in $(seq "$reps"); do
     echo "bench: $n cases: import" >&2
     fresh
     timed "$work/t.ci" "${cdop_as[@]}" import "$work/cases.jsonl"
     rm -f "$work/base.db"
     timed "$work/t.bi" python3 bench/baseline.py load "$work/cases.jsonl" "$work/base.db"
+    # The floors: the file's JSON parsed and nothing else, by jansson and by Python.
+    timed "$work/t.jf" "$floor" "$work/cases.jsonl"
+    timed "$work/t.pj" python3 -c 'import json, sys
+for line in open(sys.argv[1]): json.loads(line)' "$work/cases.jsonl"
   done
   for _ in $(seq "$reps"); do
     echo "bench: $n cases: report $year" >&2
@@ -97,7 +108,8 @@ EOF
     # The report's open alone on this register: unlock and the full MAC pass.
     timed "$work/t.ko" "${cdop_as[@]}" key show
   done
-  opens+=("$n $(best "$work/t.ko") $(best "$work/t.cr")")
+  opens+=("$n $(best "$work/t.ko") $(best "$work/t.cr") $(best "$work/t.br")")
+  floors+=("$n $(best "$work/t.jf") $(best "$work/t.pj") $(best "$work/t.bi")")
   results+=("$n $year $(best "$work/t.ci") $(best "$work/t.bi") $(best "$work/t.cr")"`
     `" $(best "$work/t.br") $(stat -c %s "$work/r.cdop") $(stat -c %s "$work/base.db")")
 done
@@ -125,6 +137,19 @@ for o in "${opens[@]}"; do
   awk -v n="$1" -v ow="$2" -v oc="$3" -v rw="$5" -v rc="$6" 'BEGIN {
     printf "%7d cases: open %.2f s wall, %.2f s cpu; rest of the report %.2f s wall, %.2f s cpu\n",
       n, ow, oc, rw - ow, rc - oc }'
+done
+echo "the floors under the project's rules (best runs; docs in bench/README.md):"
+for f in "${floors[@]}"; do
+  set -- $f
+  awk -v n="$1" -v jw="$2" -v jc="$3" -v pw="$5" -v pc="$6" -v bw="$8" -v bc="$9" 'BEGIN {
+    printf "%7d cases: import target <= %.2f s wall, %.2f s cpu; jansson'"'"'s parse alone %.2f s wall, %.2f s cpu (Python'"'"'s json.loads alone %.2f s, %.2f s)\n",
+      n, bw, bc, jw, jc, pw, pc }'
+done
+for o in "${opens[@]}"; do
+  set -- $o
+  awk -v n="$1" -v ow="$2" -v oc="$3" -v pw="$8" -v pc="$9" 'BEGIN {
+    printf "%7d cases: report target <= %.2f s wall, %.2f s cpu; the open alone %.2f s wall, %.2f s cpu\n",
+      n, pw / 2, pc / 2, ow, oc }'
 done
 set -- $fixed
 echo "ratio: cdop / py (wall, then cpu). Targets: import <= 1.0, report <= 0.5."
