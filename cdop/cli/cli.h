@@ -16,6 +16,10 @@ enum exit_code {
 	EXIT_ACCESS = 3,
 	EXIT_DAMAGED = 4,
 	EXIT_IOERR = 5,
+	/* Not a cdop error: standard output's reader stopped reading
+	 * (`cdop case list | head`). 128 + SIGPIPE, the status the shell
+	 * shows for a filter SIGPIPE ended; the register is closed cleanly. */
+	EXIT_PIPE = 141,
 };
 
 /* How long a command waits for another cdop to finish with the register. */
@@ -23,6 +27,8 @@ enum exit_code {
 
 /* A CLI-only error: wrong usage (exit 2). */
 #define CLI_ERR_USAGE (-100)
+/* CLI-only: standard output's reader has gone (EXIT_PIPE, no message). */
+#define CLI_ERR_PIPE (-101)
 
 struct cli {
 	const char *register_path;
@@ -132,6 +138,9 @@ int cli_interactive(void);
  * stderr through it. */
 size_t cli_escape(const char *in, size_t n, char *out, size_t room, size_t *used);
 void cli_escape_install(void);
+/* errno of the first write to stdout that failed since the install; 0 if
+ * none. */
+int cli_escape_stdout_errno(void);
 
 /* Command functions. */
 int cmd_init(struct cli *c, int argc, char **argv);

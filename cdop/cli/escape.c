@@ -79,6 +79,7 @@ struct esc_stream {
 	int fd;
 	unsigned char carry[4];
 	size_t ncarry;
+	int err; /* errno of the first write that failed; 0 if none */
 };
 
 static int write_all(int fd, const char *p, size_t n)
@@ -113,8 +114,11 @@ static ssize_t esc_write(void *cookie, const char *buf, size_t size)
 		n = s->ncarry + take;
 		done += take;
 		eaten = cli_escape(in, n, out, sizeof out, &used);
-		if (write_all(s->fd, out, used))
+		if (write_all(s->fd, out, used)) {
+			if (!s->err)
+				s->err = errno ? errno : EIO;
 			return -1;
+		}
 		s->ncarry = n - eaten; /* at most 3 bytes of a split sequence */
 		memcpy(s->carry, in + eaten, s->ncarry);
 		if (done >= size)
@@ -133,11 +137,21 @@ static int esc_close(void *cookie)
 	for (i = 0; i < s->ncarry; i++)
 		o += (size_t)snprintf(out + o, sizeof out - o, "\\x%02x", s->carry[i]);
 	s->ncarry = 0;
-	return o && write_all(s->fd, out, o) ? -1 : 0;
+	if (o && write_all(s->fd, out, o)) {
+		if (!s->err)
+			s->err = errno ? errno : EIO;
+		return -1;
+	}
+	return 0;
 }
 
-static struct esc_stream esc_out = { STDOUT_FILENO, { 0 }, 0 };
-static struct esc_stream esc_err = { STDERR_FILENO, { 0 }, 0 };
+static struct esc_stream esc_out = { STDOUT_FILENO, { 0 }, 0, 0 };
+static struct esc_stream esc_err = { STDERR_FILENO, { 0 }, 0, 0 };
+
+int cli_escape_stdout_errno(void)
+{
+	return esc_out.err;
+}
 
 void cli_escape_install(void)
 {
@@ -151,6 +165,8 @@ void cli_escape_install(void)
 			fclose(e);
 		return; /* out of memory at start: nothing printed yet anyway */
 	}
+	esc_out.ncarry = esc_err.ncarry = 0;
+	esc_out.err = esc_err.err = 0;
 	setvbuf(e, NULL, _IONBF, 0);
 	fflush(stdout);
 	fflush(stderr);

@@ -33,7 +33,7 @@ int cli_json_read(struct cli *c, const char *what, const char *path, json_t **ou
 int cli_json_print(json_t *v)
 {
 	if (json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER))
-		return CDOP_ERR_IO;
+		return cli_escape_stdout_errno() == EPIPE ? CLI_ERR_PIPE : CDOP_ERR_IO;
 	putchar('\n');
 	return CDOP_OK;
 }

@@ -5,6 +5,7 @@
 #include "crypto/secure.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,6 +102,7 @@ int cli_exit_code(int err)
 	case CDOP_ERR_NOTFOUND:
 	case CDOP_ERR_CONFLICT: return EXIT_REJECTED;
 	case CLI_ERR_USAGE: return EXIT_USAGE;
+	case CLI_ERR_PIPE: return EXIT_PIPE;
 	case CDOP_ERR_ACCESS: return EXIT_ACCESS;
 	case CDOP_ERR_DAMAGED: return EXIT_DAMAGED;
 	}
@@ -431,6 +433,12 @@ int cli_main(int argc, char **argv)
 	int ret, code;
 
 	umask(077); /* journals and anything else we create: owner only */
+	/* A reader that stops early (`cdop case list | head`) must not end
+	 * the command between its commit and its seal, which leaves the
+	 * register to be recovered by the next command: the write fails
+	 * with EPIPE instead, the command ends and closes the register, and
+	 * the exit is EXIT_PIPE, quietly, as a filter's (below). */
+	signal(SIGPIPE, SIG_IGN);
 	cli_escape_install(); /* every printed byte is terminal-safe */
 	memset(&c, 0, sizeof c);
 	reg_init(&c.reg);
@@ -472,17 +480,23 @@ int cli_main(int argc, char **argv)
 				"it\n", c.reg.e.msg);
 	}
 	code = cli_exit_code(ret);
-	if (ret && c.reg.e.msg[0])
+	if (ret == CLI_ERR_PIPE)
+		; /* said by the exit status alone, as a filter's */
+	else if (ret && c.reg.e.msg[0])
 		cli_error_print(c.cmd, c.reg.e.msg);
-	else if (ret)
+	else if (ret && !cli_escape_stdout_errno())
 		fprintf(stderr, "cdop: %s\n", cdop_strerror(ret));
+	/* (else a write to stdout failed: said below, with its cause) */
 	passphrase_free(c.pass, c.passlen);
 	reg_release(&c.reg);
 	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "cdop: cannot write to standard output: %s\n",
-			strerror(errno));
+		int err = cli_escape_stdout_errno();
+
+		if (err != EPIPE)
+			fprintf(stderr, "cdop: cannot write to standard output: %s\n",
+				strerror(err ? err : errno));
 		if (!code)
-			code = EXIT_IOERR;
+			code = err == EPIPE ? EXIT_PIPE : EXIT_IOERR;
 	}
 	return code;
 }

@@ -827,7 +827,18 @@ static void open_browser(const char *url)
 
 	if (pid == 0) {
 		int fd = open("/dev/null", O_RDWR);
+		struct sigaction dfl;
+		sigset_t none;
 
+		/* The browser gets the dispositions and mask a new process
+		 * has, not the server's: a blocked SIGINT/SIGTERM or an
+		 * ignored SIGPIPE/SIGCHLD would pass through exec to it. */
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGPIPE, &dfl, NULL);
+		sigaction(SIGCHLD, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (fd >= 0) {
 			dup2(fd, 0);
 			dup2(fd, 1);

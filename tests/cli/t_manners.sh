@@ -117,4 +117,36 @@ expect_rc 0 "rr add --on 'DD/MM/YYYY HH:MM'"
 as mo rr list "$REF" --json
 expect_out '"2025-03-14T10:30"' "stored ISO"
 
+# -- standard output that cannot be written. A reader that stops early
+# (`cdop case list | head`): stdout is a pipe whose reader has gone, so
+# every write fails; the listing is larger than stdio's buffer, so one
+# fails while the command runs. The command must not be killed there
+# (SIGPIPE), between its commit and its seal: it ends, closes the register
+# cleanly and exits 141 (128 + SIGPIPE, as the shell shows a filter's end)
+# without a message. Before, the next command warned "not closed cleanly".
+gen_cases "$T/many.jsonl 150 3"
+as mo import "$T/many.jsonl"
+expect_rc 0 "150 cases imported"
+python3 - "$CDOP" "$REG" "$T/mo.pass" >"$T/pipe" <<'PY'
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run([sys.argv[1], "--register", sys.argv[2], "--user", "mo",
+                    "--passphrase-file", sys.argv[3], "case", "list", "--json"],
+                   stdin=subprocess.DEVNULL, stdout=w, stderr=subprocess.PIPE)
+print(p.returncode, repr(p.stderr.decode()))
+PY
+grep -qx "141 ''" "$T/pipe" && pass || fail "reader gone: exit 141, no message (got $(cat "$T/pipe"))"
+as mo case list
+expect_rc 0 "the next command"
+file_has "$T/err" "not closed cleanly" -F && fail "reader gone: register left unsealed" || pass
+as ada audit list --json
+expect_out '"action": "list"' "the listing is audited"
+# Any other write error is one: exit 5, named (a full disk).
+"$CDOP" --register "$REG" --user mo --passphrase-file "$T/mo.pass" case list --json \
+  >/dev/full 2>"$T/err" </dev/null
+rc=$?
+[ "$rc" = 5 ] && pass || fail "stdout on a full disk: exit 5 (got $rc)"
+expect_err "cannot write to standard output: No space left on device" "says why"
+
 finish

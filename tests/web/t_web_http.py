@@ -4,12 +4,13 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from webtest import CSP, Client, Register, Server, check, finish  # noqa: E402
+from webtest import CDOP, CSP, Client, Register, Server, check, finish  # noqa: E402
 
 NOTE = {"child": {"forename": "Zebedee", "surname": "Quillfeather",
                   "date_of_birth": "2024-03-01", "sex": "male", "nhs_number": "9434765919",
@@ -343,5 +344,42 @@ srv = Server(reg)
 srv.stop()
 rc, out, err = reg.cdop("mo", "ui", "--idle-lock", "soon")
 check(rc == 2 and "--idle-lock" in err, f"a bad --idle-lock is a usage error: {rc} {err}")
+
+# Without --no-browser the server opens the page with xdg-open (here a
+# stand-in on PATH that records its argument and the signal state it was
+# started with). The browser must start as a new process does, not with
+# the server's blocked SIGINT/SIGTERM or ignored SIGPIPE/SIGCHLD: they
+# pass through exec. (Before, the ignored SIGPIPE reached this stand-in;
+# the shell it runs in resets the mask and SIGCHLD itself, a browser
+# exec'd directly would not.)
+bindir = os.path.join(reg.dir, "bin")
+os.mkdir(bindir)
+fake = os.path.join(bindir, "xdg-open")
+with open(fake, "w") as f:
+    f.write('#!/bin/sh\nprintf "%s\\n" "$1" > "$0.url.tmp"\n'
+            'grep "^Sig" /proc/self/status > "$0.url.sig"\nmv "$0.url.tmp" "$0.url"\n')
+os.chmod(fake, 0o755)
+env = dict(reg.env, PATH=bindir + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
+ui = subprocess.Popen([CDOP, "--register", reg.path, "ui", "--port", "0"], env=env,
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+try:
+    first = ui.stdout.readline().strip()
+    for _ in range(100):
+        if os.path.exists(fake + ".url"):
+            break
+        time.sleep(0.05)
+    url = open(fake + ".url").read().strip() if os.path.exists(fake + ".url") else ""
+    check(url and first == "cdop ui: " + url, f"xdg-open given the page's address: {url!r} ({first!r})")
+    sig = dict(l.split(":\t") for l in open(fake + ".url.sig").read().split("\n") if l) \
+        if url else {}
+    blk, ign = int(sig.get("SigBlk", "-1"), 16), int(sig.get("SigIgn", "-1"), 16)
+    bit = lambda n: 1 << (n - 1)
+    check(blk == 0, f"the browser starts with no signal blocked: SigBlk {blk:#x}")
+    check(ign >= 0 and not ign & (bit(signal.SIGPIPE) | bit(signal.SIGCHLD)),
+          f"nor SIGPIPE or SIGCHLD ignored: SigIgn {ign:#x}")
+finally:
+    ui.send_signal(signal.SIGTERM)
+    rc = ui.wait(timeout=10)
+check(rc == 0, f"that server stops on SIGTERM: exit {rc}")
 reg.cleanup()
 finish()
