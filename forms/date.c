@@ -449,10 +449,35 @@ int date_input_datetime_parse(const char *s, const struct cdate *today,
 	return ret;
 }
 
+void date_range_explain(const char *s, const char *q, char *msg, size_t len)
+{
+	struct cdate d = { 0, 0, 0 };
+
+	/* The layout is right (DATE_ERANGE), so the numbers read back as typed. */
+	if (strchr(s, '/'))
+		dmy_read(s, &d);
+	else {
+		d.y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+		d.m = (s[5] - '0') * 10 + (s[6] - '0');
+	}
+	if (d.y < 1)
+		snprintf(msg, len, "%s is not a real date; years run 0001 to 9999", q);
+	else if ((d.m < 1 || d.m > 12) && strchr(s, '/'))
+		/* day first, always: 03/14/2025 has no month 14 */
+		snprintf(msg, len, "%s is not a real date: there is no month %d "
+			 "(dates are day first, DD/MM/YYYY)", q, d.m);
+	else if (d.m < 1 || d.m > 12)
+		snprintf(msg, len, "%s is not a real date; months run 01 to 12", q);
+	else
+		snprintf(msg, len, "%s is not a real date; %04d-%02d has %d days",
+			 q, d.y, d.m, date_month_days(d.y, d.m));
+}
+
 void date_input_explain(const char *s, char *msg, size_t len)
 {
 	struct cdate d = { 0, 0, 0 };
 	int ret = date_input_parse(s, NULL, &d);
+	char q[16]; /* DATE_ERANGE: the layout is right, at most 10 characters */
 
 	if (len)
 		msg[0] = '\0';
@@ -463,18 +488,6 @@ void date_input_explain(const char *s, char *msg, size_t len)
 			 "or today", s ? s : "");
 		return;
 	}
-	if (strchr(s, '/'))
-		dmy_read(s, &d);
-	else {
-		d.y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-		d.m = (s[5] - '0') * 10 + (s[6] - '0');
-	}
-	if (d.y < 1)
-		snprintf(msg, len, "'%s' is not a real date; years run 0001 to 9999", s);
-	else if (d.m < 1 || d.m > 12)
-		snprintf(msg, len, "'%s' is not a real date: there is no month %d "
-			 "(dates are day first, DD/MM/YYYY)", s, d.m);
-	else
-		snprintf(msg, len, "'%s' is not a real date; %04d-%02d has %d days",
-			 s, d.y, d.m, date_month_days(d.y, d.m));
+	snprintf(q, sizeof q, "'%s'", s);
+	date_range_explain(s, q, msg, len);
 }

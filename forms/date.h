@@ -116,5 +116,9 @@ int date_input_datetime_parse(const char *s, const struct cdate *today,
 /* Why s is not a date, in words ("'31/02/2025' is not a real date;
  * 2025-02 has 28 days"); empty when it is one. */
 void date_input_explain(const char *s, char *msg, size_t len);
+/* Why s, which date_input_parse found DATE_ERANGE, is not a real date,
+ * in msg; q is s as the message shows it ("'03/14/2025'", or quoted as a
+ * form value): the one wording for a flag, a form field and an import. */
+void date_range_explain(const char *s, const char *q, char *msg, size_t len);
 
 #endif

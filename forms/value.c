@@ -255,18 +255,6 @@ out:
 	return ret;
 }
 
-static void date_range_msg(const struct cdate *d, const char *q, char *msg,
-			   size_t len)
-{
-	if (d->y < 1)
-		snprintf(msg, len, "%s is not a real date; years run 0001 to 9999", q);
-	else if (d->m < 1 || d->m > 12)
-		snprintf(msg, len, "%s is not a real date; months run 01 to 12", q);
-	else
-		snprintf(msg, len, "%s is not a real date; %04d-%02d has %d days",
-			 q, d->y, d->m, date_month_days(d->y, d->m));
-}
-
 int value_check_date(struct span s, struct cdate *out, char *msg, size_t len)
 {
 	char buf[FORM_SHORT_MAX], q[QUOTE_MAX + 16];
@@ -281,19 +269,8 @@ int value_check_date(struct span s, struct cdate *out, char *msg, size_t len)
 	if (rc == DATE_ESYNTAX) {
 		snprintf(msg, len, "%s is not a date; use DD/MM/YYYY or YYYY-MM-DD, "
 			 "e.g. 01/06/2025", q);
-	} else if (rc == DATE_ERANGE && strchr(buf, '/')) {
-		/* day first, always: 03/14/2025 has no month 14 */
-		if (sscanf(buf, "%d/%d/%d", &d.d, &d.m, &d.y) == 3 && (d.m < 1 || d.m > 12))
-			snprintf(msg, len, "%s is not a real date: there is no month %d "
-				 "(dates are day first, DD/MM/YYYY)", q, d.m);
-		else
-			date_range_msg(&d, q, msg, len);
 	} else if (rc == DATE_ERANGE) {
-		/* the layout is right, so the numbers read back as typed */
-		d.y = (buf[0] - '0') * 1000 + (buf[1] - '0') * 100 +
-		      (buf[2] - '0') * 10 + (buf[3] - '0');
-		d.m = (buf[5] - '0') * 10 + (buf[6] - '0');
-		date_range_msg(&d, q, msg, len);
+		date_range_explain(buf, q, msg, len);
 	} else {
 		*out = d;
 		ret = FORM_OK;

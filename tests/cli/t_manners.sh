@@ -112,6 +112,10 @@ expect_out '"2025-06-09"' "meeting date stored ISO"
 as mo meeting new --date 31/02/2025
 expect_rc 1 "meeting on 31/02"
 expect_err "--date" "names --date"
+as mo meeting new --date 2025-13-01
+expect_rc 1 "meeting in month 13"
+expect_err "'2025-13-01' is not a real date; months run 01 to 12" "an ISO date's month"
+file_has "$T/err" "day first" -F && fail "no day-first hint for an ISO date" || pass
 as mo rr add "$REF" --action home_visit --on "14/03/2025 10:30"
 expect_rc 0 "rr add --on 'DD/MM/YYYY HH:MM'"
 as mo rr list "$REF" --json
