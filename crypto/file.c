@@ -62,6 +62,14 @@ int file_read_full(int fd, void *buf, size_t n)
 	return 0;
 }
 
+int file_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return a && b && !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 int file_fsync_dir(const char *path)
 {
 	char dir[PATH_MAX];

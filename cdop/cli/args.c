@@ -1,6 +1,7 @@
 #include "cdop/cli/cli.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 int cli_out_force(struct cli *c, int argc, char **argv, const char **out, int *force)
@@ -25,6 +26,17 @@ int cli_out_force(struct cli *c, int argc, char **argv, const char **out, int *f
 			return cli_usage(c);
 	}
 	return 0;
+}
+
+int cli_out_refused(struct cli *c, int ret, int force)
+{
+	size_t n = strlen(c->reg.e.msg);
+
+	/* Without --force the only conflict on "out" is an existing file. */
+	if (ret == CDOP_ERR_CONFLICT && !force && !strcmp(c->reg.e.field, "out"))
+		snprintf(c->reg.e.msg + n, sizeof c->reg.e.msg - n,
+			 " (--force replaces a regular file)");
+	return ret;
 }
 
 int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,

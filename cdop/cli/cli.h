@@ -100,6 +100,11 @@ int cli_opt_value(struct cli *c, int argc, char **argv, const char *name,
 		  const char **value);
 /* --out VALUE and --force (SPEC §2: --force replaces a regular file). */
 int cli_out_force(struct cli *c, int argc, char **argv, const char **out, int *force);
+/* Returns ret; after a write to --out refused for an existing file
+ * without --force, the message says what --force does. */
+int cli_out_refused(struct cli *c, int ret, int force);
+/* OUTFILE_REPLACE with --force, else OUTFILE_EXCL. */
+#define CLI_OUT_MODE(force) ((force) ? OUTFILE_REPLACE : OUTFILE_EXCL)
 /* --json as the only option; -1 on anything else. */
 int cli_json_flag(int argc, char **argv, int *json);
 /* One REF and --json as the only option (case show, case history, rr

@@ -21,21 +21,21 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	struct backup_info info;
 	const char *out = NULL;
 	char when[21];
-	int ret;
+	int ret, force;
 
-	ret = cli_opt_value(c, argc, argv, "out", &out);
+	ret = cli_out_force(c, argc, argv, &out, &force);
 	if (ret)
 		return ret;
 	if (!out || !*out || optind != argc)
 		return cli_usage(c);
-	ret = backup_write(&c->reg, out, &info);
+	ret = backup_write(&c->reg, out, CLI_OUT_MODE(force), &info);
 	if (!ret) {
 		format_time(info.created, when);
 		printf("backup written to %s (%" PRIu64 " bytes; register %s, made %s, "
 		       "audit entry %" PRIu64 "), read back and verified\n", out,
 		       info.file_len, info.register_id, when, info.audit_seq);
 	}
-	return ret;
+	return cli_out_refused(c, ret, force);
 }
 
 int cmd_restore(struct cli *c, int argc, char **argv)

@@ -93,15 +93,16 @@ out:
 int cmd_case_print(struct cli *c, int argc, char **argv)
 {
 	const char *out = NULL;
-	int ret;
+	int ret, force;
 
-	ret = cli_opt_value(c, argc, argv, "out", &out);
+	ret = cli_out_force(c, argc, argv, &out, &force);
 	if (ret)
 		return ret;
 	if (!out || optind != argc - 1)
 		return cli_usage(c);
-	ret = case_print_write(&c->reg, argv[optind], c->reg.ss.role != ROLE_MANAGER, out);
+	ret = case_print_write(&c->reg, argv[optind], c->reg.ss.role != ROLE_MANAGER, out,
+			       CLI_OUT_MODE(force));
 	if (!ret)
 		printf("wrote %s\n", out);
-	return ret;
+	return cli_out_refused(c, ret, force);
 }

@@ -102,13 +102,14 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "recipient", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct export_result res;
 	const char *out = NULL;
 	const char **rcpt = NULL;
 	size_t nr = 0;
-	int ch, ret;
+	int ch, ret, force = 0;
 
 	rcpt = calloc((size_t)argc, sizeof *rcpt);
 	if (!rcpt)
@@ -119,27 +120,30 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		if (ch == 'o')
 			out = optarg;
 		else if (ch == 'r')
-			rcpt[nr++] = optarg;
+			rcpt[nr++] = optarg; /* at most one per argument: room for argc */
+		else if (ch == 'f')
+			force = 1;
 		else
-			out = NULL, optind = -1;
+			break;
 	}
-	if (!out || !*out || optind != argc) {
+	if (ch != -1 || !out || !*out || optind != argc) {
 		free(rcpt);
 		return cli_usage(c);
 	}
 	if (nr) {
-		ret = strcmp(out, "-") ? export_sealed(&c->reg, out, rcpt, nr, &res) :
+		ret = strcmp(out, "-") ? export_sealed(&c->reg, out, CLI_OUT_MODE(force), rcpt,
+						       nr, &res) :
 			cli_fail(c, CLI_ERR_USAGE, "--recipient writes a file: give "
 				 "--out FILE, not --out -");
 		if (!ret)
 			printf("exported %zu cases to %s, sealed to %zu age recipient%s\n",
 			       res.cases, out, nr, nr == 1 ? "" : "s");
 		free(rcpt);
-		return ret;
+		return cli_out_refused(c, ret, force);
 	}
 	free(rcpt);
 	if (strcmp(out, "-")) {
-		ret = export_file(&c->reg, out, &res);
+		ret = export_file(&c->reg, out, CLI_OUT_MODE(force), &res);
 		if (!ret) {
 			fprintf(stderr, "cdop: warning: '%s' holds identifiable data in "
 				"plain text: keep it encrypted or on an encrypted disk, "
@@ -155,7 +159,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 			"identifiable data in plain text\n");
 		ret = export_stream(&c->reg, stdout, &res);
 	}
-	return ret;
+	return cli_out_refused(c, ret, force);
 }
 
 int cmd_transfer(struct cli *c, int argc, char **argv)
@@ -163,10 +167,11 @@ int cmd_transfer(struct cli *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "recipient", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *rcpt = NULL;
-	int ch, ret;
+	int ch, ret, force = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -175,16 +180,18 @@ int cmd_transfer(struct cli *c, int argc, char **argv)
 			out = optarg;
 		else if (ch == 'r' && !rcpt)
 			rcpt = optarg;
+		else if (ch == 'f')
+			force = 1;
 		else
 			return cli_usage(c);
 	}
 	if (!out || !*out || !rcpt || optind != argc - 1 || !strcmp(out, "-"))
 		return cli_usage(c);
-	ret = transfer_write(&c->reg, argv[optind], rcpt, out);
+	ret = transfer_write(&c->reg, argv[optind], rcpt, out, CLI_OUT_MODE(force));
 	if (!ret)
 		printf("%s transferred: sealed to %s in %s; the case is now 'transferred'\n",
 		       argv[optind], rcpt, out);
-	return ret;
+	return cli_out_refused(c, ret, force);
 }
 
 int cmd_return_ncmd(struct cli *c, int argc, char **argv)
@@ -193,11 +200,12 @@ int cmd_return_ncmd(struct cli *c, int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "recipient", required_argument, NULL, 'r' },
 		{ "year", required_argument, NULL, 'y' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *rcpt = NULL, *year = NULL;
 	size_t n = 0;
-	int ch, ret;
+	int ch, ret, force = 0;
 
 	optind = 1;
 	opterr = 0;
@@ -208,13 +216,15 @@ int cmd_return_ncmd(struct cli *c, int argc, char **argv)
 			rcpt = optarg;
 		else if (ch == 'y')
 			year = optarg;
+		else if (ch == 'f')
+			force = 1;
 		else
 			return cli_usage(c);
 	}
 	if (!out || !*out || !rcpt || !year || optind != argc || !strcmp(out, "-"))
 		return cli_usage(c);
-	ret = return_ncmd(&c->reg, year, rcpt, out, &n);
+	ret = return_ncmd(&c->reg, year, rcpt, out, CLI_OUT_MODE(force), &n);
 	if (!ret)
 		printf("national return %s: %zu cases sealed to %s in %s\n", year, n, rcpt, out);
-	return ret;
+	return cli_out_refused(c, ret, force);
 }

@@ -103,10 +103,10 @@ int cmd_meeting_pack(struct cli *c, int argc, char **argv)
 		return ret;
 	if (!out || optind != argc - 1)
 		return cli_usage(c);
-	ret = pack_write(&c->reg, argv[optind], out, force ? OUTFILE_REPLACE : OUTFILE_EXCL);
+	ret = pack_write(&c->reg, argv[optind], out, CLI_OUT_MODE(force));
 	if (!ret)
 		printf("meeting pack written to %s\n", out);
-	return ret;
+	return cli_out_refused(c, ret, force);
 }
 
 static void meeting_row(const json_t *row)

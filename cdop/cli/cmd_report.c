@@ -86,7 +86,7 @@ int cmd_report_annual(struct cli *c, int argc, char **argv)
 	ret = report_annual(&c->reg, &o, &res);
 	free(text);
 	if (ret)
-		return ret;
+		return cli_out_refused(c, ret, o.force);
 	/* Learning left out is named by case and kind, never by the word. */
 	for (size_t i = 0; i < res.nwithheld && i < REPORT_WITHHELD_MAX; i++)
 		fprintf(stderr, "cdop: warning: publishable learning left out of the report "

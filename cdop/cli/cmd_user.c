@@ -88,7 +88,8 @@ int cmd_user_disable(struct cli *c, int argc, char **argv)
 {
 	int ret;
 
-	if (argc != 2)
+	/* NAME alone: an option given here is not a user name */
+	if (argc != 2 || argv[1][0] == '-')
 		return cli_usage(c);
 	ret = users_disable(&c->reg, argv[1]);
 	if (!ret)

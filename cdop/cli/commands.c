@@ -71,9 +71,10 @@ const struct command commands[] = {
 	  "are still awaited says which and needs --reason. Reasons are kept in\n"
 	  "the case's history." },
 	{ "backup", NULL, cmd_backup, CMD_UNLOCK, ADMIN,
-	  "backup --out FILE",
+	  "backup --out FILE [--force]",
 	  "Write the whole register (database and keyring) to FILE as one encrypted,\n"
-	  "authenticated backup, never overwriting FILE (created 0600). The backup is\n"
+	  "authenticated backup (created 0600; an existing FILE only with --force,\n"
+	  "and only a regular file, never the register or its keyring). The backup is\n"
 	  "audited, read back and verified before it is reported. Anyone who could\n"
 	  "unlock the register when it was made (an admin's passphrase then current,\n"
 	  "or the recovery code then current) can restore it: keep it as safe as\n"
@@ -170,30 +171,32 @@ const struct command commands[] = {
 	  "notification in file order. --dry-run checks and counts everything,\n"
 	  "then writes nothing." },
 	{ "export", NULL, cmd_export, CMD_UNLOCK, MANAGER,
-	  "export --out FILE [--recipient AGE_RECIPIENT]...",
+	  "export --out FILE [--force] [--recipient AGE_RECIPIENT]...",
 	  "Write every case, identifiable, as JSON Lines in the import format, in\n"
-	  "reference order (the same register gives the same bytes). FILE is\n"
-	  "created 0600 and never overwritten; --out - writes to standard output\n"
-	  "(a pipe, e.g. into an encryption tool). The export is audited. Importing\n"
-	  "it into an empty register gives back the same records and references.\n"
-	  "With --recipient (repeatable) FILE is sealed in the age format to each\n"
-	  "recipient (age1..., e.g. another register's 'cdop key show --age'):\n"
-	  "'age -d -i KEY FILE' or 'cdop import FILE' there opens it." },
+	  "reference order (the same register gives the same bytes). FILE is created\n"
+	  "0600 (a regular file replaced only with --force); --out - writes to\n"
+	  "standard output (a pipe, e.g. into an encryption tool). The export is\n"
+	  "audited. Importing it into an empty register gives back the same records\n"
+	  "and references. With --recipient (repeatable) FILE is sealed in the age\n"
+	  "format to each recipient (age1..., e.g. another register's 'cdop key show\n"
+	  "--age'): 'age -d -i KEY FILE' or 'cdop import FILE' there opens it." },
 	{ "transfer", NULL, cmd_transfer, CMD_UNLOCK, MANAGER,
-	  "transfer REF --recipient AGE_RECIPIENT --out FILE",
+	  "transfer REF --recipient AGE_RECIPIENT --out FILE [--force]",
 	  "Pass case REF to another register (the home CDOP of a non-resident child,\n"
 	  "or a joint panel): the whole case - notification, joint agency response,\n"
 	  "agency reports with their forms and attachments, the review, and a summary\n"
 	  "of its audit trail - sealed to that register's recipient ('cdop key show\n"
-	  "--age' there) in FILE (never overwritten). The case becomes 'transferred'\n"
-	  "here. 'cdop import FILE' there makes it a new case with its own reference,\n"
-	  "keeping this one as the sender's; both audit trails record it." },
+	  "--age' there) in FILE (a regular file replaced only with --force). The\n"
+	  "case becomes 'transferred' here. 'cdop import FILE' there makes it a new\n"
+	  "case with its own reference, keeping this one as the sender's; both audit\n"
+	  "trails record it." },
 	{ "return", "ncmd", cmd_return_ncmd, CMD_UNLOCK, MANAGER,
-	  "return ncmd --year YYYY-YY --recipient AGE_RECIPIENT --out FILE",
+	  "return ncmd --year YYYY-YY --recipient AGE_RECIPIENT --out FILE [--force]",
 	  "The national return to the National Child Mortality Database: every case\n"
 	  "notified or reviewed in the year, one JSON object per line (notification,\n"
 	  "joint agency response, agency reports, the analysis; docs/ncmd-return.md),\n"
-	  "sealed to NCMD's age recipient in FILE (never overwritten). Audited." },
+	  "sealed to NCMD's age recipient in FILE (a regular file replaced only with\n"
+	  "--force). Audited." },
 	/* report and signing commands */
 	{ "report", "annual", cmd_report_annual, CMD_UNLOCK, MANAGER | ANALYST,
 	  "report annual --year YYYY-YY --edition board|public [--disclosure dfe|nhs] "
@@ -329,12 +332,12 @@ const struct command commands[] = {
 	  "list shows \"(sealed)\"), with the reason given for a correction.\n"
 	  "Reading it is audited." },
 	{ "case", "print", cmd_case_print, CMD_UNLOCK, MANAGER | PANEL,
-	  "case print REF --out FILE",
-	  "Write case REF as one printable page of HTML to FILE (never replacing a\n"
-	  "file): status and what it waits for, age at death, the notification in\n"
-	  "its groups, the joint agency response, agency reports, the review and its\n"
-	  "recommendations. The panel's copy is anonymised, as in the meeting pack.\n"
-	  "Printing is audited." },
+	  "case print REF --out FILE [--force]",
+	  "Write case REF as one printable page of HTML to FILE (a regular file\n"
+	  "replaced only with --force): status and what it waits for, age at death,\n"
+	  "the notification in its groups, the joint agency response, agency reports,\n"
+	  "the review and its recommendations. The panel's copy is anonymised, as in\n"
+	  "the meeting pack. Printing is audited." },
 	{ "meeting", "show", cmd_meeting_show, CMD_UNLOCK, MANAGER | PANEL,
 	  "meeting show MEETING [--json]",
 	  "A meeting's date, chair, agenda (each case's reference and status, and\n"

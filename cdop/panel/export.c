@@ -422,14 +422,14 @@ int export_stream(struct reg *r, FILE *out, struct export_result *res)
  * entry stands for an export that was written but not named: exit 5, and
  * the message says so.
  */
-int export_file(struct reg *r, const char *path, struct export_result *res)
+int export_file(struct reg *r, const char *path, int mode, struct export_result *res)
 {
 	struct outfile o = OUTFILE_INIT;
 	size_t n = 0;
 	int ret;
 
 	res->cases = 0;
-	ret = outfile_open(r, &o, path, OUTFILE_EXCL);
+	ret = outfile_open(r, &o, path, mode);
 	if (!ret) ret = db_begin(r);
 	if (!ret) ret = export_write_cases(r, o.f, &n);
 	if (!ret) ret = outfile_finish(r, &o);

@@ -116,7 +116,7 @@ static json_t *ncmd_object(const json_t *line, const char *ref, const char *year
 }
 
 int return_ncmd(struct reg *r, const char *year, const char *recipient, const char *path,
-		size_t *cases)
+		int mode, size_t *cases)
 {
 	static const char sql[] =
 		"SELECT c.id, c.ref, c.notified_date BETWEEN :first AND :last, "
@@ -144,7 +144,7 @@ int return_ncmd(struct reg *r, const char *year, const char *recipient, const ch
 	date_report_year_format(y, yname);
 	ret = store_age_recipients_parse(r, &recipient, 1, &pks);
 	free(pks);
-	if (!ret) ret = outfile_open(r, &o, path, OUTFILE_EXCL);
+	if (!ret) ret = outfile_open(r, &o, path, mode);
 	if (!ret) ret = mem_open(r, &m);
 	if (!ret) ret = db_begin(r);
 	began = !ret;

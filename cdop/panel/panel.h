@@ -136,14 +136,16 @@ int pack_write(struct reg *r, const char *meeting_arg, const char *path, int mod
 struct reg;
 
 /*
- * case print: case REF as one printable page of HTML at PATH (never
- * replacing a file: CDOP_ERR_CONFLICT, field "out"): status and what it
+ * case print: case REF as one printable page of HTML at PATH (MODE: an
+ * outfile_mode; OUTFILE_EXCL never replaces a file: CDOP_ERR_CONFLICT,
+ * field "out"): status and what it
  * waits for, age at death, the notification in its groups, the joint
  * agency response, agency reports, review and recommendations.
  * anonymised: the panel's view (no identifiers, no exact dates). Audited
  * ("print") before the file appears.
  */
-int case_print_write(struct reg *r, const char *ref, int anonymised, const char *path);
+int case_print_write(struct reg *r, const char *ref, int anonymised, const char *path,
+		     int mode);
 
 /* ==== import ==== */
 struct reg;
@@ -207,12 +209,12 @@ struct export_result {
 
 /*
  * Writes PATH: a temporary file beside it (0600, O_EXCL), fsync'd, then
- * linked into place. An existing PATH is never overwritten
- * (CDOP_ERR_CONFLICT). Audited ("export", "N cases") in the same
+ * put in place as MODE says (an outfile_mode: OUTFILE_EXCL never
+ * overwrites, CDOP_ERR_CONFLICT; OUTFILE_REPLACE a regular file only). Audited ("export", "N cases") in the same
  * transaction; on any failure no PATH is left behind and nothing is
  * recorded.
  */
-int export_file(struct reg *r, const char *path, struct export_result *res);
+int export_file(struct reg *r, const char *path, int mode, struct export_result *res);
 
 /*
  * The same lines to an open stream (`--out -`: standard output, e.g. piped
@@ -226,29 +228,31 @@ int export_stream(struct reg *r, FILE *out, struct export_result *res);
  * (`age1…`, field "recipient"), written to PATH as export_file writes it;
  * audited, and PATH is placed only after the audit entry commits.
  */
-int export_sealed(struct reg *r, const char *path, const char *const *recipients,
-		  size_t n, struct export_result *res);
+int export_sealed(struct reg *r, const char *path, int mode,
+		  const char *const *recipients, size_t n, struct export_result *res);
 
 /* ==== transfer ==== */
 /*
  * transfer REF: the whole case as one import line with a `transfer` object
  * ({from_ref, from_register, on, audit: [{at, user, action, detail}]}),
  * sealed to RECIPIENT (the receiving register's `key show --age`) and
- * written to PATH (never over a file). The case becomes `transferred` and
+ * written to PATH (as MODE, an outfile_mode, allows). The case becomes `transferred` and
  * the transfer is recorded (case_transfers, audit "transfer") in one
  * transaction; PATH is placed only after it commits. A closed or already
  * transferred case is a conflict.
  */
-int transfer_write(struct reg *r, const char *ref, const char *recipient, const char *path);
+int transfer_write(struct reg *r, const char *ref, const char *recipient, const char *path,
+		   int mode);
 
 /* ==== ncmd ==== */
 /*
  * return ncmd: every case notified or reviewed in YEAR (YYYY-YY), one JSON
  * object per line (docs/ncmd-return.md), sealed to RECIPIENT, written to
- * PATH (never over a file) after its audit entry ("return_ncmd") commits.
+ * PATH (as MODE, an outfile_mode, allows) after its audit entry
+ * ("return_ncmd") commits.
  * *cases: how many.
  */
 int return_ncmd(struct reg *r, const char *year, const char *recipient, const char *path,
-		size_t *cases);
+		int mode, size_t *cases);
 
 #endif

@@ -249,7 +249,8 @@ static void write_print(FILE *f, const json_t *v, const json_t *facts, int anon,
 	fputs("</body></html>\n", f);
 }
 
-int case_print_write(struct reg *r, const char *ref, int anonymised, const char *path)
+int case_print_write(struct reg *r, const char *ref, int anonymised, const char *path,
+		     int mode)
 {
 	struct outfile o = OUTFILE_INIT;
 	struct cdate t;
@@ -267,7 +268,7 @@ int case_print_write(struct reg *r, const char *ref, int anonymised, const char 
 		ret = reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	if (ret)
 		goto out;
-	ret = outfile_open(r, &o, path, OUTFILE_EXCL);
+	ret = outfile_open(r, &o, path, mode);
 	if (ret)
 		goto out;
 	ret = db_begin(r);

@@ -67,8 +67,8 @@ int sealed_write(struct reg *r, struct outfile *o, const char *path,
 	return ret;
 }
 
-int export_sealed(struct reg *r, const char *path, const char *const *recipients,
-		  size_t n, struct export_result *res)
+int export_sealed(struct reg *r, const char *path, int mode,
+		  const char *const *recipients, size_t n, struct export_result *res)
 {
 	struct outfile o = OUTFILE_INIT;
 	struct mem_out m;
@@ -82,7 +82,7 @@ int export_sealed(struct reg *r, const char *path, const char *const *recipients
 	/* Bad recipients are refused before any work. */
 	ret = store_age_recipients_parse(r, recipients, n, &pks);
 	free(pks);
-	if (!ret) ret = outfile_open(r, &o, path, OUTFILE_EXCL);
+	if (!ret) ret = outfile_open(r, &o, path, mode);
 	if (!ret) ret = mem_open(r, &m);
 	if (!ret) ret = db_begin(r);
 	began = !ret;

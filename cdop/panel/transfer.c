@@ -83,7 +83,8 @@ static int mark_transferred(struct reg *r, int64_t id, const char *peer, const c
 	return db_finalize(&q);
 }
 
-int transfer_write(struct reg *r, const char *ref, const char *recipient, const char *path)
+int transfer_write(struct reg *r, const char *ref, const char *recipient, const char *path,
+		   int mode)
 {
 	struct outfile o = OUTFILE_INIT;
 	struct mem_out m;
@@ -104,7 +105,7 @@ int transfer_write(struct reg *r, const char *ref, const char *recipient, const 
 		ret = reg_fail_field(r, CDOP_ERR_INPUT, "recipient", "%s is this register's "
 				     "own recipient; give the receiving register's "
 				     "('cdop key show --age' there)", recipient);
-	if (!ret) ret = outfile_open(r, &o, path, OUTFILE_EXCL);
+	if (!ret) ret = outfile_open(r, &o, path, mode);
 	if (!ret) ret = db_begin(r);
 	began = !ret;
 	if (!ret) ret = cases_find(r, ref, &id, status);

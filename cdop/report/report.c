@@ -599,15 +599,6 @@ static int choose(struct reg *r, const char *field, const char *v, const struct 
 	return ret;
 }
 
-/* The report must not replace the register, its keyring or itself. */
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	return a && b && !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
-}
-
 struct parsed {
 	int year;
 	int edition;
@@ -669,10 +660,7 @@ static int parse_opts(struct reg *r, const struct report_opts *o, struct parsed 
 	}
 	memcpy(p->sig_path, o->out, n);
 	memcpy(p->sig_path + n, ".minisig", sizeof ".minisig");
-	if (same_file(o->out, r->st.path) || same_file(o->out, r->st.keys_path) ||
-	    same_file(p->sig_path, r->st.path) || same_file(p->sig_path, r->st.keys_path))
-		ret = reg_fail_field(r, CDOP_ERR_INPUT, "out", "'%s' is the register or its "
-			       "keyring; choose another file", o->out);
+	/* (Neither may be the register's own files: outfile_open refuses.) */
 out:
 	return ret;
 }

@@ -419,7 +419,7 @@ out:
 	return ret;
 }
 
-int backup_write(struct reg *r, const char *out, struct backup_info *info)
+int backup_write(struct reg *r, const char *out, int mode, struct backup_info *info)
 {
 	struct backup_header h;
 	struct outfile o;
@@ -433,7 +433,7 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 		return reg_fail_field(r, CDOP_ERR_INPUT, "out", "path too long");
 	/* Before the audit entry: a directory we cannot write to records no
 	 * backup. */
-	ret = outfile_open(r, &o, out, OUTFILE_EXCL);
+	ret = outfile_open(r, &o, out, mode);
 	if (ret)
 		return ret;
 	ret = backup_header_fill(r, &h);
@@ -474,7 +474,7 @@ int backup_write(struct reg *r, const char *out, struct backup_info *info)
 	if (!ret)
 		ret = audit_record(r, "backup", "register", out);
 out:
-	cret = outfile_close(r, &o, !ret); /* link()ed: never over a file */
+	cret = outfile_close(r, &o, !ret); /* named as the mode allows */
 	free(keyring);
 	if (ret || cret)
 		return ret ? ret : cret;

@@ -36,29 +36,6 @@ static int out_fail(struct reg *r, const char *what, const char *path)
 			      path, strerror(e));
 }
 
-/* The mode's rule, checked before any work and again when placing. */
-static int target_check(struct reg *r, const char *path, int mode)
-{
-	struct stat st;
-
-	if (lstat(path, &st))
-		return CDOP_OK;
-	if (mode == OUTFILE_EXCL)
-		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; "
-				"refusing to overwrite it (--force replaces a regular "
-				"file)", path);
-	if (!S_ISREG(st.st_mode))
-		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' is not a "
-				"regular file; refusing to replace it, even with "
-				"--force", path);
-	return CDOP_OK;
-}
-
-int outfile_check(struct reg *r, const char *path, int mode)
-{
-	return target_check(r, path, mode);
-}
-
 static char *dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -74,6 +51,74 @@ static char *dir_of(const char *path)
 		d[n] = 0;
 	}
 	return d;
+}
+
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* PATH names SIDE beside the register: REGISTER + SIDE in the same
+ * directory (by its real path), whether PATH exists or not. */
+static int is_side_name(const char *reg_path, const char *path, const char *side)
+{
+	char *rd = dir_of(reg_path), *pd = dir_of(path);
+	char *rr = rd ? realpath(rd, NULL) : NULL, *pr = pd ? realpath(pd, NULL) : NULL;
+	size_t n = strlen(base_of(reg_path));
+	int same = rr && pr && !strcmp(rr, pr) &&
+		   !strncmp(base_of(path), base_of(reg_path), n) &&
+		   !strcmp(base_of(path) + n, side);
+
+	free(rd);
+	free(pd);
+	free(rr);
+	free(pr);
+	return same;
+}
+
+/*
+ * The register's own files are never an output, in any mode: the register
+ * and its keyring (as files: a link or another spelling of the path is the
+ * same file), and the names SQLite reads beside the register, which a
+ * file put there would become (the next open refuses a -journal, -wal or
+ * -shm it did not expect). `meeting pack M --out register.cdop --force`
+ * replaced the register with the pack until 27 Nov 2026.
+ */
+static int register_own(const struct reg *r, const char *path)
+{
+	return r->st.path &&
+	       (file_same(path, r->st.path) || file_same(path, r->st.keys_path) ||
+		is_side_name(r->st.path, path, "-journal") ||
+		is_side_name(r->st.path, path, "-wal") ||
+		is_side_name(r->st.path, path, "-shm"));
+}
+
+/* The mode's rule, checked before any work and again when placing. The
+ * messages name the field, not a flag: a front end says how to replace. */
+static int target_check(struct reg *r, const char *path, int mode)
+{
+	struct stat st;
+
+	if (register_own(r, path))
+		return reg_fail_field(r, CDOP_ERR_INPUT, "out", "'%s' is the register, its "
+				"keyring or a file SQLite keeps beside it; choose another "
+				"file", path);
+	if (lstat(path, &st))
+		return CDOP_OK;
+	if (mode == OUTFILE_EXCL)
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' already exists; "
+				"refusing to overwrite it", path);
+	if (!S_ISREG(st.st_mode))
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, "out", "'%s' is not a "
+				"regular file; refusing to replace it", path);
+	return CDOP_OK;
+}
+
+int outfile_check(struct reg *r, const char *path, int mode)
+{
+	return target_check(r, path, mode);
 }
 
 static int open_anon(const char *path)

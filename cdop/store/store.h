@@ -474,16 +474,17 @@ struct backup_info {
 };
 
 /*
- * Writes a backup of the open register to OUT, never overwriting an
- * existing file (CDOP_ERR_CONFLICT). The register is sealed (the keyring's
+ * Writes a backup of the open register to OUT; an existing OUT is replaced
+ * only as MODE (an outfile_mode) allows: a regular file with
+ * OUTFILE_REPLACE, never with OUTFILE_EXCL (CDOP_ERR_CONFLICT). The register is sealed (the keyring's
  * file MAC describes the file) and read while no transaction is open, so
  * the snapshot is quiescent (the flock is held). The file is written
  * unnamed beside OUT (0600), fsync'd, read back and checked chunk by chunk;
  * only then is the "backup" audit entry committed, and only after that is
- * the file named (link(): never over anything). A failure leaves no file
+ * the file named (link(), or rename() over a regular file). A failure leaves no file
  * and no entry; the backup holds the trail up to the entry before its own.
  */
-int backup_write(struct reg *r, const char *out, struct backup_info *info);
+int backup_write(struct reg *r, const char *out, int mode, struct backup_info *info);
 /* A backup FILE as a witness (audit verify --witness): its header's audit
  * head must still be in the trail (audit_witness). CDOP_ERR_INPUT (field
  * "witness") for a file that is not a sound backup of this register. */

@@ -121,6 +121,25 @@ expect_rc 0 "rr add --on 'DD/MM/YYYY HH:MM'"
 as mo rr list "$REF" --json
 expect_out '"2025-03-14T10:30"' "stored ISO"
 
+# -- every command refuses an option it does not know: exit 2, at once.
+# (`export --out F --bogus` looped for ever, and with --recipient wrote
+# past its array, until 27 Nov 2026.) Each command as the first user whose
+# role may run it (the role is checked before the options).
+"$CDOP" help | sed -n 's/^  \([a-z]*\)\( [a-z]*\)\?.*/\1\2/p' | sort -u > "$T/cmds"
+[ "$(wc -l < "$T/cmds")" -ge 50 ] && pass || fail "help lists the commands: $(cat "$T/cmds")"
+while read -r cmd; do
+  for u in mo ada ann pat; do
+    as "$u" $cmd --no-such-option
+    [ "$RC" -ne 3 ] && break
+  done
+  [ "$RC" -eq 2 ] && pass || fail "$cmd --no-such-option: exit $RC, want 2 ($(head -c 200 "$T/err"))"
+done < "$T/cmds"
+for extra in "" "--recipient age1n8l2x3cckrukah453q8lv3al44q0d9c7f6zamjwjdlqe3qpsr39sm2xw7e"; do
+  as mo export --out "$T/never.jsonl" $extra --bogus
+  expect_rc 2 "export --out F ${extra:+--recipient R }--bogus"
+done
+[ ! -e "$T/never.jsonl" ] && pass || fail "a refused export left a file"
+
 # -- standard output that cannot be written. A reader that stops early
 # (`cdop case list | head`): stdout is a pipe whose reader has gone, so
 # every write fails; the listing is larger than stdio's buffer, so one

@@ -1,19 +1,47 @@
 #!/usr/bin/env bash
 # Issue 10, findings 10 and 12: every --out refuses an existing path;
 # --force replaces a regular file only, never a symlink, device or
-# directory (SPEC §2); a report and its signature appear together, and a
-# signature left alone by a killed report does not block the retry.
+# directory (SPEC §2), and never the register's own files; a report and
+# its signature appear together, and a signature left alone by a killed
+# report does not block the retry.
 . "$(dirname "$0")/lib.sh"
 export CDOP_TODAY=2026-03-31
 from_template
 as mo meeting new --date 2026-03-01; expect_rc 0 "meeting new"; text_of mid "$T/out"
+cat > "$T/n.json" <<'EOF'
+{"child": {"forename": "Ottilie", "surname": "Quarrendon", "date_of_birth": "2024-03-01",
+           "sex": "female", "resident": false},
+ "death": {"date": "2026-02-20", "place": "hospital_ward", "expected": "unexpected"},
+ "notified": {"date": "2026-02-21", "by_agency": "hospital"}}
+EOF
+as mo notify --json "$T/n.json"; expect_rc 0 "notify"; text_of ref "$T/out"
+# another register's recipient (any X25519 key: nothing here opens it)
+R=age1n8l2x3cckrukah453q8lv3al44q0d9c7f6zamjwjdlqe3qpsr39sm2xw7e
+# Every command with --out (SPEC §2: "any --out"), each the same way.
 rep() { as mo report annual --year 2025-26 --edition board --format md "$@"; }
 pack() { as mo meeting pack "$mid" "$@"; }
+print() { as mo case print "$ref" "$@"; }
+export_plain() { as mo export "$@"; }
+export_sealed() { as mo export --recipient "$R" "$@"; }
+ncmd() { as mo return ncmd --year 2025-26 --recipient "$R" "$@"; }
+backup() { as ada backup "$@"; }
+transfer() { as mo transfer "$ref" --recipient "$R" "$@"; }
 mkdir "$T/adir"; echo precious > "$T/target.txt"; ln -s "$T/target.txt" "$T/link"
-for cmd in rep pack; do
+for cmd in rep pack print export_plain export_sealed ncmd backup transfer; do
+  # never the register, its keyring or a name SQLite reads beside it
+  ln -sf "$REG" "$T/link-to-reg"
+  for own in "$REG" "$REG.keys" "$REG-journal" "$REG-wal" "$T/link-to-reg"; do
+    $cmd --out "$own" --force; expect_rc 1 "$cmd --force over the register's $own"
+    expect_err "is the register, its keyring or a file SQLite keeps beside it" \
+      "$cmd $own: message"
+  done
+  rm -f "$T/link-to-reg"
+  ls "$REG"-* >/dev/null 2>&1 && fail "$cmd left $(ls "$REG"-*)" || pass
+  as ada check; expect_rc 0 "$cmd: the register intact"
   echo keep > "$T/exists"
   $cmd --out "$T/exists"; expect_rc 1 "$cmd over an existing file"
-  expect_err "already exists" "$cmd: message"
+  expect_err "already exists; refusing to overwrite it (--force replaces a regular file)" \
+    "$cmd: message"
   [ "$(cat "$T/exists")" = keep ] && pass || fail "$cmd replaced an existing file"
   for bad in "$T/link" "$T/adir" /dev/full; do
     $cmd --out "$bad" --force; expect_rc 1 "$cmd --force over $bad"

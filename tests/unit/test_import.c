@@ -197,18 +197,18 @@ static void test_export_round_trip(void **state)
 
 	assert_int_equal(import_file(&f->r, in, &o, &res), 0);
 	entries = t_count_entries(f->dir);
-	assert_int_equal(export_file(&f->r, e1, &out), 0);
+	assert_int_equal(export_file(&f->r, e1, OUTFILE_EXCL, &out), 0);
 	assert_int_equal(out.cases, 9);
 	assert_int_equal(t_mode(e1), 0600);
 	assert_int_equal(t_count_entries(f->dir), entries + 1); /* no temp file left */
-	assert_int_equal(export_file(&f->r, e1, &out), CDOP_ERR_CONFLICT);
+	assert_int_equal(export_file(&f->r, e1, OUTFILE_EXCL, &out), CDOP_ERR_CONFLICT);
 	assert_int_equal(count(&f->r, "SELECT count(*) FROM audit WHERE action = 'export'"), 1);
 
 	assert_int_equal(t_reg_create(reg2, T_ADMIN, T_PASS, NULL, err, sizeof err), 0);
 	assert_int_equal(t_reg_open_manager(&r2, reg2), 0);
 	r2.ss.today = "2025-06-01";
 	assert_int_equal(import_file(&r2, e1, &o, &res), 0);
-	assert_int_equal(export_file(&r2, e2, &out), 0);
+	assert_int_equal(export_file(&r2, e2, OUTFILE_EXCL, &out), 0);
 	reg_release(&r2);
 	a = t_slurp(e1, &alen);
 	b = t_slurp(e2, &blen);
