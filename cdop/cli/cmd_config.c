@@ -7,12 +7,14 @@
 
 int cmd_config_show(struct cli *c, int argc, char **argv)
 {
-	json_t *list = json_array();
+	json_t *list;
 	int json = 0, ret = CDOP_OK;
 	const char *key, *help;
 
 	if (cli_json_flag(argc, argv, &json))
 		return cli_usage(c);
+	if (!(list = json_array()))
+		return cli_fail(c, CDOP_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; !ret && (key = config_key_name(i, &help)) != NULL; i++) {
 		char v[256];
 
