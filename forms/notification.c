@@ -31,7 +31,7 @@ static const struct field child_fields[] = {
 	  .help = "Postcode of the usual address", .max_len = 10 },
 	{ .name = "resident", .path = "child.resident", .type = FIELD_BOOL,
 	  .label = "Resident in this CDOP's area",
-	  .help = "true if the child normally lived in the area this panel covers" },
+	  .help = "Whether the child normally lived in the area this panel covers" },
 	{ .name = "local_authority", .path = "child.local_authority",
 	  .type = FIELD_TEXT, .label = "Local authority",
 	  .help = "Local authority where the child normally lived",
