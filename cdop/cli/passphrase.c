@@ -39,6 +39,13 @@ static int read_line(int fd, char **out, size_t *len)
 		}
 		buf[n++] = ch;
 	}
+	if (got < 0) { /* a read error (errno kept), not an empty line */
+		int e = errno;
+
+		secure_free(buf);
+		errno = e;
+		return CDOP_ERR_IO;
+	}
 	if (n && buf[n - 1] == '\r')
 		n--;
 	buf[n] = 0;
@@ -59,6 +66,12 @@ int passphrase_read_file(struct cli *c, const char *path, char **out, size_t *le
 		fprintf(stderr, "cdop: warning: passphrase file '%s' can be read by "
 			"others; chmod 600 it\n", path);
 	ret = read_line(fd, out, len);
+	if (ret == CDOP_ERR_IO) {
+		ret = cli_fail(c, CLI_ERR_USAGE, "cannot read passphrase file '%s': %s",
+			       path, strerror(errno));
+		close(fd);
+		return ret;
+	}
 	close(fd);
 	if (ret == CDOP_ERR_INPUT)
 		return cli_fail(c, CLI_ERR_USAGE, "passphrase in '%s' is longer than "

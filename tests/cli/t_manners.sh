@@ -121,6 +121,12 @@ expect_rc 0 "rr add --on 'DD/MM/YYYY HH:MM'"
 as mo rr list "$REF" --json
 expect_out '"2025-03-14T10:30"' "stored ISO"
 
+# -- a passphrase "file" that cannot be read says so (it said "has an empty
+# first line" for a directory)
+raw case list --register "$REG" --user mo --passphrase-file "$T"
+expect_rc 2 "a directory as the passphrase file"
+expect_err "cannot read passphrase file '$T': Is a directory" "says why"
+
 # -- every command refuses an option it does not know: exit 2, at once.
 # (`export --out F --bogus` looped for ever, and with --recipient wrote
 # past its array, until 27 Nov 2026.) Each command as the first user whose
