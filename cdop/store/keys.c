@@ -1194,7 +1194,7 @@ int keys_convert(struct reg *r, const char *recovery_out, char code[RECOVERY_COD
 		ret = reg_recovery_write(r, recovery_out, code);
 		wrote = !ret;
 		if (!ret && file_fsync_dir(recovery_out))
-			ret = reg_fail_field(r, CDOP_ERR_IO, "recovery-out", "cannot sync the "
+			ret = reg_fail_field(r, CDOP_ERR_IO, "recovery_out", "cannot sync the "
 					     "directory of '%s'", recovery_out);
 	}
 	if (!ret)

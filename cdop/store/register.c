@@ -1100,7 +1100,7 @@ int reg_recovery_write(struct reg *r, const char *tmp, const char *code)
 		ok = 0;
 	if (ok)
 		return CDOP_OK;
-	return reg_fail_field(r, CDOP_ERR_IO, "recovery-out", "cannot write the recovery "
+	return reg_fail_field(r, CDOP_ERR_IO, "recovery_out", "cannot write the recovery "
 			      "code beside '%s': %s", tmp, strerror(e));
 }
 
@@ -1150,7 +1150,7 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 		return reg_fail(r, CDOP_ERR_CONFLICT, "keyring '%s' already exists; "
 				"refusing to overwrite it", r->st.keys_path);
 	if (o->recovery_out && !lstat(o->recovery_out, &st))
-		return reg_fail_field(r, CDOP_ERR_CONFLICT, "recovery-out", "'%s' already "
+		return reg_fail_field(r, CDOP_ERR_CONFLICT, "recovery_out", "'%s' already "
 				      "exists; refusing to overwrite it", o->recovery_out);
 	/* A side file of an old register would be read into the new one. */
 	ret = reg_side_files_check(r, r->st.path, 0);
@@ -1211,10 +1211,10 @@ int reg_create(struct reg *r, struct reg_create_opts *o)
 	ret = link_excl(r, tkeys, final_keys, "register");
 	linked_keys = !ret;
 	if (!ret && o->recovery_out) {
-		ret = link_excl(r, trec, o->recovery_out, "recovery-out");
+		ret = link_excl(r, trec, o->recovery_out, "recovery_out");
 		linked_rec = !ret;
 		if (!ret && file_fsync_dir(o->recovery_out))
-			ret = reg_fail_field(r, CDOP_ERR_IO, "recovery-out", "cannot sync "
+			ret = reg_fail_field(r, CDOP_ERR_IO, "recovery_out", "cannot sync "
 					     "the directory of '%s': %s", o->recovery_out,
 					     strerror(errno));
 	}

@@ -121,6 +121,13 @@ expect_rc 0 "rr add --on 'DD/MM/YYYY HH:MM'"
 as mo rr list "$REF" --json
 expect_out '"2025-03-14T10:30"' "stored ISO"
 
+# -- init names the flag of a recovery file that exists (it said
+# "recovery-out:", the field, not the flag)
+raw init --admin ada --kdf test --recovery-out "$T/rec.txt" --register "$T/g2.cdop" --passphrase-file "$T/ada.pass"
+expect_rc 1 "init over an existing recovery file"
+expect_err "cdop: --recovery-out: '$T/rec.txt' already exists" "names --recovery-out"
+[ ! -e "$T/g2.cdop" ] && pass || fail "a refused init left a register"
+
 # -- a passphrase "file" that cannot be read says so (it said "has an empty
 # first line" for a directory)
 raw case list --register "$REG" --user mo --passphrase-file "$T"
