@@ -27,6 +27,44 @@ void web_h(FILE *f, const char *s)
 	html_escape(f, s ? s : "");
 }
 
+void web_json_text(FILE *f, const json_t *v)
+{
+	char *t;
+
+	if (json_is_string(v)) {
+		web_h(f, json_string_value(v));
+		return;
+	}
+	if (!v || json_is_null(v)) {
+		fputs("<span class=\"empty\">none</span>", f);
+		return;
+	}
+	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	web_h(f, t);
+	free(t);
+}
+
+void web_changes(FILE *f, const json_t *changes)
+{
+	const json_t *c;
+	size_t k;
+
+	json_array_foreach(changes, k, c) {
+		fputs("<div><strong>", f);
+		web_h(f, json_string_value(json_object_get(c, "path")));
+		fputs("</strong>: ", f);
+		if (json_is_false(json_object_get(c, "recorded"))) {
+			fputs("changed <span class=\"hint\">(identifiable: the values were "
+			      "not recorded before schema 13)</span>", f);
+		} else {
+			web_json_text(f, json_object_get(c, "old"));
+			fputs(" → ", f);
+			web_json_text(f, json_object_get(c, "new"));
+		}
+		fputs("</div>", f);
+	}
+}
+
 void web_date(FILE *f, const char *iso)
 {
 	static const char *const months[] = { "January", "February", "March", "April",

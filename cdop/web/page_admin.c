@@ -273,6 +273,32 @@ static int audit_keep(const struct audit_entry *e, void *ctx)
 	return 0;
 }
 
+/* An entry's detail: a change's {"changes": [...], ...} as one line per
+ * field changed and one per other member; any other text as it is. */
+static void audit_detail(FILE *f, const char *detail)
+{
+	json_t *d = detail[0] == '{' ? json_loads(detail, 0, NULL) : NULL;
+	const json_t *ch = json_object_get(d, "changes"), *v;
+	const char *key;
+
+	if (!json_is_array(ch)) {
+		web_h(f, detail);
+		json_decref(d);
+		return;
+	}
+	web_changes(f, ch);
+	json_object_foreach(d, key, v) {
+		if (!strcmp(key, "changes"))
+			continue;
+		fputs("<div><span class=\"hint\">", f);
+		web_h(f, key);
+		fputs(":</span> ", f);
+		web_json_text(f, v);
+		fputs("</div>", f);
+	}
+	json_decref(d);
+}
+
 int page_audit(struct web_req *q, const char *rest)
 {
 	struct audit_ring *a = calloc(1, sizeof *a);
@@ -309,7 +335,7 @@ int page_audit(struct web_req *q, const char *rest)
 		fputs("</td><td>", q->f);
 		web_h(q->f, r->object);
 		fputs("</td><td>", q->f);
-		web_h(q->f, r->detail);
+		audit_detail(q->f, r->detail);
 		fputs("</td></tr>\n", q->f);
 	}
 	fputs("</tbody></table>\n", q->f);

@@ -317,27 +317,10 @@ out:
 	return ret;
 }
 
-static void json_text(FILE *f, const json_t *v)
-{
-	char *t;
-
-	if (json_is_string(v)) {
-		web_h(f, json_string_value(v));
-		return;
-	}
-	if (!v || json_is_null(v)) {
-		fputs("<span class=\"empty\">none</span>", f);
-		return;
-	}
-	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	web_h(f, t);
-	free(t);
-}
-
 int page_case_history(struct web_req *q, const char *rest)
 {
-	json_t *h = NULL, *e, *c;
-	size_t i, k;
+	json_t *h = NULL, *e;
+	size_t i;
 	int ret;
 
 	snprintf(q->title, sizeof q->title, "History of %s", rest);
@@ -379,20 +362,7 @@ int page_case_history(struct web_req *q, const char *rest)
 			fputs("</span>", q->f);
 		}
 		fputs("</td><td>", q->f);
-		json_array_foreach(ch, k, c) {
-			fputs("<div><strong>", q->f);
-			web_h(q->f, js(c, "path"));
-			fputs("</strong>: ", q->f);
-			if (json_is_false(json_object_get(c, "recorded"))) {
-				fputs("changed <span class=\"hint\">(identifiable: the values were "
-				      "not recorded before schema 13)</span>", q->f);
-			} else {
-				json_text(q->f, json_object_get(c, "old"));
-				fputs(" → ", q->f);
-				json_text(q->f, json_object_get(c, "new"));
-			}
-			fputs("</div>", q->f);
-		}
+		web_changes(q->f, ch);
 		if (!json_array_size(ch) && js(e, "detail"))
 			web_h(q->f, js(e, "detail"));
 		fputs("</td></tr>\n", q->f);

@@ -74,6 +74,12 @@ int web_days_between(const char *a, const char *b, long *days);
 /* "3 days overdue" / "due in 5 days" / "due today", or "overdue today"
  * when late (a due time today has passed): the one wording of every page. */
 void web_due_words(FILE *f, long days_left, int late);
+/* A JSON value as text: a string as it is, null as "none", else compact
+ * JSON. */
+void web_json_text(FILE *f, const json_t *v);
+/* An audit entry's "changes" ([{path, old, new}, ...]): one line each,
+ * "path: old → new" (sealed values as the entry holds them). */
+void web_changes(FILE *f, const json_t *changes);
 /* A link to the case page, the reference as its text. */
 void web_case_link(FILE *f, const char *ref);
 /* A <select> of a code list's codes, labelled. */

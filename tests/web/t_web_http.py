@@ -312,6 +312,12 @@ try:
         c.login(who, reg.passphrase(who))
         r = c.get(f"/cases/{REF}")
         check(r.status == 403 and "Quillfeather" not in r.body, f"{who} GET /cases/REF: {r.status}")
+    # The admin's audit page: a change's detail as one line per field, its
+    # identifiable values sealed, not the entry's raw JSON.
+    r = c.get("/audit")
+    check(r.status == 200 and "<strong>child.surname</strong>: " in r.body
+          and "&quot;changes&quot;" not in r.body and "Quillfeather" not in r.body,
+          f"the audit page shows changes field by field, sealed: {r.status}")
 
     # Logging out wipes the keys of that session only.
     csrf = b.csrf("/")
