@@ -186,6 +186,15 @@ static int default_register(struct cli *c)
 }
 
 /* Global options come before the command; returns the command's index. */
+/* `--register "$R"` with R unset must not mean the default register (nor
+ * `--user ""` the login name): only an unset or empty environment
+ * variable does. */
+static int global_empty(struct cli *c, const char *arg, size_t n)
+{
+	return cli_fail(c, CLI_ERR_USAGE, "%.*s: the value is empty; give one, or leave "
+			"the option out for the default", (int)n, arg);
+}
+
 static int parse_globals(struct cli *c, int argc, char **argv, int *idx)
 {
 	int i;
@@ -224,6 +233,8 @@ static int parse_globals(struct cli *c, int argc, char **argv, int *idx)
 			*slot = argv[++i];
 		else
 			return cli_fail(c, CLI_ERR_USAGE, "option '%s' needs a value", arg);
+		if (!**slot)
+			return global_empty(c, arg, n);
 	}
 	*idx = i;
 	return 0;
@@ -270,6 +281,8 @@ static int take_globals(struct cli *c, int *argc, char **argv, int from)
 			*slot = argv[++i];
 		else
 			return cli_fail(c, CLI_ERR_USAGE, "option '%s' needs a value", arg);
+		if (!**slot)
+			return global_empty(c, arg, n);
 	}
 	for (; i < *argc; i++)
 		argv[o++] = argv[i];

@@ -121,6 +121,20 @@ expect_rc 0 "rr add --on 'DD/MM/YYYY HH:MM'"
 as mo rr list "$REF" --json
 expect_out '"2025-03-14T10:30"' "stored ISO"
 
+# -- an empty global option is an error, not the default: a script's
+# `--register "$R"` with R unset must not reach the default register
+for g in --register --user --passphrase-file; do
+  raw "$g" "" case list --register "$REG" --user mo --passphrase-file "$T/mo.pass"
+  expect_rc 2 "empty $g"
+  expect_err "$g: the value is empty" "empty $g: says so"
+done
+raw --register="" case list --user mo --passphrase-file "$T/mo.pass"
+expect_rc 2 "empty --register= before the command"
+raw case list --register "$REG" --user "" --passphrase-file "$T/mo.pass"
+expect_rc 2 "empty --user after the command"
+CDOP_USER= raw case list --register "$REG" --user mo --passphrase-file "$T/mo.pass"
+expect_rc 0 "an empty variable is as if unset"
+
 # -- init names the flag of a recovery file that exists (it said
 # "recovery-out:", the field, not the flag)
 raw init --admin ada --kdf test --recovery-out "$T/rec.txt" --register "$T/g2.cdop" --passphrase-file "$T/ada.pass"
