@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,20 +93,58 @@ static int no_terminal(struct cli *c)
 			"a passphrase is never taken from the command line");
 }
 
+/*
+ * While echo is off, a signal that ends the program (Ctrl-C, Ctrl-\, the
+ * terminal closing, a kill) first gives the terminal its settings back,
+ * then ends it as the signal would have: the user's shell is not left
+ * typing blind. (tcsetattr is async-signal-safe.)
+ */
+static const int prompt_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+#define NPROMPT_SIGNALS (sizeof prompt_signals / sizeof prompt_signals[0])
+static struct termios prompt_saved;
+static volatile sig_atomic_t prompt_tty = -1;
+
+static void prompt_restore(int sig)
+{
+	struct sigaction dfl;
+
+	if (prompt_tty >= 0)
+		(void)tcsetattr(prompt_tty, TCSAFLUSH, &prompt_saved);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+}
+
 static int prompt_once(int tty, const char *prompt, char **out, size_t *len)
 {
-	struct termios old, quiet;
+	struct sigaction on, before[NPROMPT_SIGNALS];
+	struct termios quiet;
+	size_t i;
 	int ret;
 
-	if (tcgetattr(tty, &old))
+	if (tcgetattr(tty, &prompt_saved))
 		return CDOP_ERR_IO;
-	quiet = old;
+	quiet = prompt_saved;
 	quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
+	memset(&on, 0, sizeof on);
+	on.sa_handler = prompt_restore;
+	sigemptyset(&on.sa_mask);
+	prompt_tty = tty;
+	for (i = 0; i < NPROMPT_SIGNALS; i++) {
+		sigaction(prompt_signals[i], NULL, &before[i]);
+		if (before[i].sa_handler != SIG_IGN) /* an ignored one stays so */
+			sigaction(prompt_signals[i], &on, NULL);
+	}
 	if (write(tty, prompt, strlen(prompt)) < 0 || tcsetattr(tty, TCSAFLUSH, &quiet))
-		return CDOP_ERR_IO;
-	ret = read_line(tty, out, len);
-	tcsetattr(tty, TCSAFLUSH, &old);
+		ret = CDOP_ERR_IO;
+	else
+		ret = read_line(tty, out, len);
+	tcsetattr(tty, TCSAFLUSH, &prompt_saved);
+	prompt_tty = -1;
+	for (i = 0; i < NPROMPT_SIGNALS; i++)
+		sigaction(prompt_signals[i], &before[i], NULL);
 	if (write(tty, "\n", 1) < 0)
 		ret = ret ? ret : CDOP_ERR_IO;
 	return ret;

@@ -4,10 +4,14 @@
 usage: pty_drive.py SCRIPT -- COMMAND ARGS...
 SCRIPT is a file of lines "expect<TAB>send": wait until the text `expect`
 appears in the output since the last match, then type `send` and Enter.
-A line "eof<TAB>" closes input. The transcript goes to stdout; the exit
-code is the command's. Times out after 60 s of no progress.
+A line "eof<TAB>" closes input; "intr<TAB>TEXT" waits for TEXT, then
+types Ctrl-C, and the
+transcript then ends with the terminal's echo setting after the command,
+"[pty: echo on]" or "[pty: echo off]". The transcript goes to stdout; the
+exit code is the command's (128 + N when signal N ended it). Times out
+after 60 s of no progress.
 """
-import os, pty, select, sys, time
+import os, pty, select, sys, termios, time
 
 def main():
     sep = sys.argv.index('--')
@@ -40,6 +44,14 @@ def main():
         if expect == 'eof':
             os.write(fd, b'\x04')
             continue
+        if expect == 'intr':
+            if send and not read_until(send):
+                sys.stdout.write(buf.decode(errors='replace'))
+                sys.stderr.write('\npty_drive: timed out waiting for %r\n' % send)
+                os.kill(pid, 9)
+                sys.exit(99)
+            os.write(fd, b'\x03')
+            continue
         if not read_until(expect):
             sys.stdout.write(buf.decode(errors='replace'))
             sys.stderr.write('\npty_drive: timed out waiting for %r\n' % expect)
@@ -56,6 +68,10 @@ def main():
         buf += chunk
     _, status = os.waitpid(pid, 0)
     sys.stdout.write(buf.decode(errors='replace'))
-    sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 98)
+    if any(step[0] == 'intr' for step in script):
+        echo = termios.tcgetattr(fd)[3] & termios.ECHO
+        sys.stdout.write('\n[pty: echo %s]\n' % ('on' if echo else 'off'))
+    sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else
+             128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else 98)
 
 main()

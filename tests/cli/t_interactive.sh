@@ -113,4 +113,13 @@ RC=$?
 expect_rc 1 "abandoned notify"
 n=$("${M[@]}" case list --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$n" = 1 ] && pass || fail "abandoned form saved a case ($n cases)"
+
+# -- Ctrl-C at the passphrase prompt (echo off) ends the command as
+# Ctrl-C does, and gives the terminal its echo back (it was left off)
+printf 'intr\tPassphrase for mo: \n' > "$T/intr.script"
+python3 "$SRC/tests/cli/pty_drive.py" "$T/intr.script" -- "$CDOP" --register "$REG" \
+  --user mo case list > "$T/intr.out" 2>&1
+RC=$?
+expect_rc 130 "Ctrl-C at the passphrase prompt"
+file_has "$T/intr.out" "[pty: echo on]" -F && pass || fail "echo left off: $(tail -2 "$T/intr.out")"
 finish
