@@ -225,8 +225,10 @@ int prompt_form(struct cli *c, const struct form *f, prompt_suggest_fn *suggest,
 
 	reg_today(&c->reg, today_s);
 	date_parse(today_s, &today);
-	fprintf(stderr, "%s\n%s\nAnswer each question; Ctrl-D abandons the form.\n",
-		f->title ? f->title : f->name, f->help ? f->help : "");
+	/* The title alone: the form's help is its documentation (which JSON
+	 * and import paths it is), for docs/data-dictionary.md. */
+	fprintf(stderr, "%s\nAnswer each question; Ctrl-D abandons the form.\n",
+		f->title ? f->title : f->name);
 	ret = ask_form(&p, f, "", obj);
 	for (round = 0; !ret && round < 5; round++) {
 		form_errors_release(&errs);
