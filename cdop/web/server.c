@@ -686,13 +686,21 @@ static enum MHD_Result handle(struct MHD_Connection *c, const char *url,
 	if (!s)
 		return send_plain(c, 403, "Forbidden", "Open the address that 'cdop ui' "
 				  "printed (with its token) to start a session.");
-	/* Every state change: a POST with this session's CSRF token. */
-	if (!strcmp(method, "POST") &&
-	    (form->too_big || !token_equal(web_form_get(form, "csrf"), s->csrf))) {
+	/* Every state change: a POST with this session's CSRF token (and
+	 * within the size a form may have: 413, nothing read past it). */
+	if (!strcmp(method, "POST") && form->too_big) {
 		pthread_mutex_unlock(&s->mx);
-		return send_plain(c, 403, "Forbidden", form->too_big ? "The form is too large." :
-				  "The form's security token is missing or out of date: "
-				  "reload the page and try again.");
+		return send_plain(c, 413, "Content Too Large", "The form is too large.");
+	}
+	if (!strcmp(method, "POST") && form->not_a_form) {
+		pthread_mutex_unlock(&s->mx);
+		return send_plain(c, 415, "Unsupported Media Type", "Send the form as a web "
+				  "form does (application/x-www-form-urlencoded).");
+	}
+	if (!strcmp(method, "POST") && !token_equal(web_form_get(form, "csrf"), s->csrf)) {
+		pthread_mutex_unlock(&s->mx);
+		return send_plain(c, 403, "Forbidden", "The form's security token is missing "
+				  "or out of date: reload the page and try again.");
 	}
 	memset(&q, 0, sizeof q);
 	q.conn = c;
@@ -786,7 +794,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
 		if (st->pp && !st->form.too_big)
 			(void)MHD_post_process(st->pp, upload_data, *upload_size);
 		else if (!st->pp)
-			st->form.too_big = 1;
+			st->form.not_a_form = 1;
 		*upload_size = 0;
 		return MHD_YES;
 	}

@@ -28,7 +28,8 @@ struct web_form {
 	struct web_kv *v;
 	size_t n, alloc;
 	size_t bytes;    /* total, bounded */
-	int too_big;
+	int too_big;     /* more than FORM_BYTES_MAX: 413 */
+	int not_a_form;  /* a body that is not a web form's encoding: 415 */
 };
 
 const char *web_form_get(const struct web_form *f, const char *key);

@@ -1,5 +1,6 @@
 """cdop ui over plain HTTP: the security rules of SPEC §7."""
 import html
+import http.client
 import json
 import os
 import re
@@ -95,6 +96,17 @@ try:
     check(r.status == 403, f"POST without CSRF: {r.status}")
     r = b.post(f"/cases/{REF}", {"op": "status", "status": "gathering", "csrf": "a" * 64})
     check(r.status == 403, f"POST with another CSRF token: {r.status}")
+    # A body larger than a form may be (413), or not a form's encoding (415).
+    for body, ctype, want in (("csrf=" + csrf + "&op=status&status=gathering&x=" + "a" * 300_000,
+                               "application/x-www-form-urlencoded", 413),
+                              ("csrf=" + csrf + "&op=status&status=gathering", "text/plain", 415)):
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        conn.request("POST", f"/cases/{REF}", body=body,
+                     headers={"Host": f"127.0.0.1:{srv.port}", "Cookie": b.cookie,
+                              "Content-Type": ctype})
+        st = conn.getresponse().status
+        conn.close()
+        check(st == want, f"POST {ctype}, {len(body)} bytes: {st}, want {want}")
     rc, out, _ = reg.cdop("mo", "case", "show", REF, "--json")
     check(json.loads(out)["status"] == "notified", "nothing changed without the CSRF token")
     r = b.post(f"/cases/{REF}", {"op": "status", "status": "gathering", "csrf": csrf})
