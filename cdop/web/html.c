@@ -199,22 +199,20 @@ int web_fail(struct web_req *q, int status, const char *title, const char *msg)
 
 void web_date_input(struct web_req *q, const char *in, char *out, size_t outlen)
 {
-	int d, m, y, n = 0;
-	char t[DATE_BUFLEN];
+	char t[DATE_BUFLEN], iso[DATE_DATETIME_BUFLEN];
+	struct cdatetime dt;
 	struct cdate td;
+	int have_today;
 
 	while (in && isspace((unsigned char)*in))
 		in++;
-	if (in && !strcasecmp(in, "today") && q->r &&
-	    reg_today_date(q->r, &td, t) == CDOP_OK) {
-		snprintf(out, outlen, "%s", t);
-		return;
-	}
-	/* DD/MM/YYYY (never the US order), with an optional time after it. */
-	if (in && sscanf(in, "%2d/%2d/%4d%n", &d, &m, &y, &n) == 3 && n >= 8 &&
-	    y >= 1000) {
-		snprintf(out, outlen, "%04d-%02d-%02d%s%s", y, m, d,
-			 in[n] ? "T" : "", in[n] ? in + n + (in[n] == ' ' || in[n] == 'T') : "");
+	/* The one parser of typed dates (forms/date.c): DD/MM/YYYY, never the
+	 * US order, or today, with an optional time; anything it refuses is
+	 * passed on as typed, so the form's message quotes what was typed. */
+	have_today = q->r && reg_today_date(q->r, &td, t) == CDOP_OK;
+	if (in && date_input_datetime_parse(in, have_today ? &td : NULL, &dt) == DATE_OK) {
+		date_datetime_format(&dt, iso);
+		snprintf(out, outlen, "%s", iso);
 		return;
 	}
 	snprintf(out, outlen, "%s", in ? in : "");

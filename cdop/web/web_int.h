@@ -103,8 +103,9 @@ const char *web_code_label(const struct code_list *l, const char *code);
 int web_fail(struct web_req *q, int status, const char *title, const char *msg);
 /* The HTTP status for a cdop_error. */
 int web_status_of(int err);
-/* "DD/MM/YYYY" or "today" as ISO in out; anything else copied as given,
- * for the form to reject in its own words. */
+/* A date (and time) as typed - DD/MM/YYYY, YYYY-MM-DD or today, by
+ * forms/date.c's one parser - as ISO in out; anything it refuses copied as
+ * typed, for the form to reject quoting it. */
 void web_date_input(struct web_req *q, const char *in, char *out, size_t outlen);
 
 /* ---- form_html.c: forms from the forms/ definitions ---- */

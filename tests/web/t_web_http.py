@@ -119,6 +119,14 @@ try:
     r = other.post(f"/cases/{REF}", {"op": "status", "status": "ready", "csrf": csrf})
     check(r.status == 403, f"another session's CSRF token: {r.status}")
 
+    # A date typed wrongly is quoted as typed (it came back as "2024-02-31"
+    # and "2025-14-03"), with the day-first hint for the US order.
+    r = b.post("/cases/new", {"csrf": b.csrf("/cases/new"), "child.date_of_birth": "31/02/2024",
+                              "death.date": "03/14/2025"})
+    check(r.status == 422 and "&quot;31/02/2024&quot; is not a real date; 2024-02 has 29 days" in r.body
+          and "&quot;03/14/2025&quot; is not a real date: there is no month 14 (dates are day first"
+          in r.body, f"dates quoted as typed: {r.status}")
+
     # Edit: the whole record checked again; a bad value comes back beside its input.
     edit = {"child.forename": "Zebedee", "child.surname": "Quillfeather-Smith",
             "child.date_of_birth": "2024-03-01", "child.sex": "male",
