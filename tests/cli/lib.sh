@@ -417,17 +417,18 @@ json_count() {
 }
 
 # chromium_render HTML PNG W,H: headless Chromium renders the file HTML, a
-# screenshot in PNG; RC its exit status, its output in PNG.log. In one
-# process (--single-process --no-zygote: the renderer and the GPU code in
-# the browser's own, ~17% less CPU, the same picture), offline, a fresh
-# profile. Status 1, nothing run, with CDOP_SCREENSHOTS=0 (scripts/test.sh
-# says why) or no /usr/bin/chromium.
+# screenshot in PNG; RC its exit status, its output in PNG.log. Offline, a
+# fresh profile. Not --single-process: there Chromium once died of SIGTRAP
+# (exit 133) after writing the screenshot, on a loaded machine (27 Nov
+# 2026); the few tenths of a second it saved are not worth a flaky suite.
+# Status 1, nothing run, with CDOP_SCREENSHOTS=0 (scripts/test.sh says
+# why) or no /usr/bin/chromium.
 chromium_render() {
   local prof
   [ "${CDOP_SCREENSHOTS:-1}" != 0 ] && [ -x /usr/bin/chromium ] || return 1
   prof=$(mktemp -d "$T/chromium-XXXXXX")
   timeout 180 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic \
-    --single-process --no-zygote --no-first-run --disable-background-networking \
+    --no-first-run --disable-background-networking \
     --disable-component-update --disable-sync --user-data-dir="$prof" \
     --screenshot="$2" --window-size="$3" "file://$1" >"$2.log" 2>&1
   RC=$?
