@@ -62,6 +62,13 @@ int file_read_full(int fd, void *buf, size_t n)
 	return 0;
 }
 
+const char *file_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 int file_same(const char *a, const char *b)
 {
 	struct stat sa, sb;

@@ -37,6 +37,8 @@ int file_read_full(int fd, void *p, size_t n);
  * then fsyncs PATH's directory. TMP's name is removed either way. -1: not
  * placed; -2: placed, but the directory could not be fsync'd. */
 int file_place(const char *tmp, const char *path, enum file_place_mode mode);
+/* The last component of PATH (after its last '/'; PATH if it has none). */
+const char *file_base(const char *path);
 /* 1 if A and B both exist and are the same file (stat: a symbolic link
  * is the file it points to). */
 int file_same(const char *a, const char *b);

@@ -7,6 +7,7 @@
 #include "cdop/cases/cases.h"
 #include "cdop/cases/cases_int.h"
 #include "cdop/store/store.h"
+#include "crypto/file.h"
 #include "crypto/secure.h"
 #include "forms/form.h"
 
@@ -76,9 +77,8 @@ int agency_files_read(struct reg *r, const char *const *paths, size_t n,
 	if (n && !f->v)
 		return reg_fail(r, CDOP_ERR_NOMEM, "out of memory");
 	for (i = 0; i < n && !ret; i++) {
-		const char *base = strrchr(paths[i], '/');
+		const char *base = file_base(paths[i]);
 
-		base = base ? base + 1 : paths[i];
 		if (!*base)
 			return reg_fail_field(r, CDOP_ERR_INPUT, "attach", "'%s' is not a "
 					      "file name", paths[i]);

@@ -4,6 +4,7 @@
 #include "cdop/report/report_int.h"
 #include "cdop/cases/cases.h"
 #include "cdop/store/store.h"
+#include "crypto/file.h"
 #include "crypto/secure.h"
 #include "forms/date.h"
 
@@ -667,13 +668,6 @@ out:
 
 /* ---- writing ---------------------------------------------------------------- */
 
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
-
 static void write_body(const struct report_model *m, int format, FILE *f)
 {
 	switch (format) {
@@ -764,7 +758,7 @@ int report_annual(struct reg *r, const struct report_opts *o, struct report_resu
 	rp.edition_name = p.edition == REPORT_PUBLIC ? "public" : "board";
 	rp.disclosure_name = p.method == DC_METHOD_DFE ? "dfe" :
 			     p.method == DC_METHOD_NHS ? "nhs" : "none";
-	rp.file_name = base_name(o->out);
+	rp.file_name = file_base(o->out);
 	/* Issue 11: a manager's report first checks text written without K_id
 	 * since the unlock (the browser UI's session outlives it); without
 	 * K_id nothing is done and such text is left out, counted. */

@@ -53,24 +53,28 @@ static char *dir_of(const char *path)
 	return d;
 }
 
-static const char *base_of(const char *path)
+/* PATH names a file SQLite reads beside the register (REGISTER-journal,
+ * -wal or -shm, in the same directory by its real path), whether PATH
+ * exists or not. */
+static int is_side_name(const char *reg_path, const char *path)
 {
-	const char *slash = strrchr(path, '/');
+	static const char *const sides[] = { "-journal", "-wal", "-shm" };
+	const char *rb = file_base(reg_path), *pb = file_base(path);
+	size_t n = strlen(rb), i;
+	char *rd, *pd, *rr, *pr;
+	int same = 0;
 
-	return slash ? slash + 1 : path;
-}
-
-/* PATH names SIDE beside the register: REGISTER + SIDE in the same
- * directory (by its real path), whether PATH exists or not. */
-static int is_side_name(const char *reg_path, const char *path, const char *side)
-{
-	char *rd = dir_of(reg_path), *pd = dir_of(path);
-	char *rr = rd ? realpath(rd, NULL) : NULL, *pr = pd ? realpath(pd, NULL) : NULL;
-	size_t n = strlen(base_of(reg_path));
-	int same = rr && pr && !strcmp(rr, pr) &&
-		   !strncmp(base_of(path), base_of(reg_path), n) &&
-		   !strcmp(base_of(path) + n, side);
-
+	if (strncmp(pb, rb, n))
+		return 0;
+	for (i = 0; i < sizeof sides / sizeof sides[0] && !same; i++)
+		same = !strcmp(pb + n, sides[i]);
+	if (!same)
+		return 0;
+	rd = dir_of(reg_path);
+	pd = dir_of(path);
+	rr = rd ? realpath(rd, NULL) : NULL;
+	pr = pd ? realpath(pd, NULL) : NULL;
+	same = rr && pr && !strcmp(rr, pr);
 	free(rd);
 	free(pd);
 	free(rr);
@@ -90,9 +94,7 @@ static int register_own(const struct reg *r, const char *path)
 {
 	return r->st.path &&
 	       (file_same(path, r->st.path) || file_same(path, r->st.keys_path) ||
-		is_side_name(r->st.path, path, "-journal") ||
-		is_side_name(r->st.path, path, "-wal") ||
-		is_side_name(r->st.path, path, "-shm"));
+		is_side_name(r->st.path, path));
 }
 
 /* The mode's rule, checked before any work and again when placing. The
